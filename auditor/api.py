@@ -1,0 +1,84 @@
+"""The library entry point: audit targets and get a typed :class:`Report` back.
+
+The CLI is a thin layer over this::
+
+    from auditor.api import scan
+    report = scan(["examples/pip-dev"])
+    print(report.score.value, report.score.grade)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.config import Config, find_config, load_config
+from auditor.model import Report, Style, Target, TargetKind
+from auditor.plugins import PluginHost, get_plugin_manager
+from auditor.registry import Registry, build_registry
+from auditor.runner import Progress, ScanOptions, audit
+from auditor.targets import parse_targets
+
+
+@dataclass(frozen=True)
+class Session:
+    """Plugins and what they registered, built once per run (never at import time)."""
+
+    host: PluginHost
+    registry: Registry
+
+
+def open_session(*, autoload: bool | None = None, extra: Sequence[object] = ()) -> Session:
+    host = get_plugin_manager(autoload=autoload, extra=extra)
+    return Session(host=host, registry=build_registry(host))
+
+
+def resolve_config(config_path: str | None, targets: Sequence[Target]) -> Config:
+    """``--config`` wins; otherwise the first path target with a configuration nearby."""
+    if config_path:
+        path = Path(config_path)
+        return load_config(path)
+    for target in targets:
+        if target.kind == TargetKind.PATH and target.root:
+            found = find_config(Path(target.root))
+            if found:
+                return load_config(found)
+    return Config()
+
+
+def scan(
+    specs: Sequence[str],
+    *,
+    root: str | None = None,
+    stdin_text: str | None = None,
+    config: Config | str | None = None,
+    **kwargs: Any,
+) -> Report:
+    """Audit targets given as on the command line (paths, ``-``, ``host``, ``kube``)."""
+    targets = parse_targets(specs, root=root, stdin_text=stdin_text)
+    if not isinstance(config, Config):
+        config = resolve_config(config, targets)
+    return audit_targets(targets, config=config, **kwargs)
+
+
+def audit_targets(
+    targets: Sequence[Target],
+    *,
+    config: Config,
+    style: str | None = None,
+    app: str | None = None,
+    extra: Mapping[str, object] | None = None,
+    session: Session | None = None,
+    progress: Progress | None = None,
+    debug: bool = False,
+) -> Report:
+    session = session or open_session()
+    options = ScanOptions(
+        style=Style(style) if style else None,
+        app=app,
+        debug=debug,
+        extra=dict(extra or {}),
+    )
+    return audit(targets, session.host, session.registry, config, options, progress)

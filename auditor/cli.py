@@ -1,0 +1,102 @@
+"""Command line: parse -> audit -> render -> exit code, nothing else.
+
+Exit codes (contract): 0 audit completed and no gate tripped; 1 a gate
+tripped; 2 usage error, nothing auditable, or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from auditor import __version__
+
+EXIT_OK = 0
+EXIT_GATE = 1
+EXIT_ERROR = 2
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+STYLES = ("pip", "systemd", "compose", "kubernetes")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="auditor",
+        description="Audit a deployment's production readiness and gate CI on regressions.",
+    )
+    parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    scan = sub.add_parser("scan", help="audit targets and report")
+    scan.add_argument("targets", nargs="*", metavar="TARGET",
+                      help="path, '-' (stdin), 'host' (default) or 'kube[:CONTEXT]'")
+    scan.add_argument("--style", choices=STYLES, help="audit as this style, skip detection")
+    scan.add_argument("--app", help="the app deployed (default: detected)")
+    scan.add_argument("--root", metavar="DIR", help="audit DIR as a host tree laid out like /")
+    scan.add_argument("--context", help="kubeconfig context for live clusters")
+    scan.add_argument("--namespace", help="restrict a live cluster audit to one namespace")
+    scan.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file")
+    scan.add_argument("--read-secrets", action="store_true",
+                      help="allow reading Secrets from a live cluster (values never printed)")
+    scan.add_argument("--format", default="terminal", metavar="FMT",
+                      help="format of --output (default: terminal)")
+    scan.add_argument("--output", default="-", metavar="PATH", help="where --format goes")
+    scan.add_argument("--report", action="append", default=[], metavar="FMT=PATH",
+                      help="also write FMT to PATH (repeatable; PATH '-' is stdout)")
+    scan.add_argument("--config", metavar="FILE", help="auditor.toml or pyproject.toml")
+    scan.add_argument("--fail-under", type=float, metavar="SCORE",
+                      help="exit 1 when the overall score is under SCORE")
+    scan.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY",
+                      help="exit 1 on a failing finding at or above SEVERITY")
+    scan.add_argument("--baseline", metavar="REPORT.json",
+                      help="exit 1 on findings failing now that did not fail in REPORT.json")
+    scan.add_argument("-q", "--quiet", action="store_true", help="no progress, no terminal report")
+    scan.add_argument("-v", "--verbose", action="store_true", help="one line per check and subject")
+    scan.add_argument("--debug", action="store_true", help="tracebacks for errors")
+
+    checks = sub.add_parser("checks", help="list the check catalog")
+    checks.add_argument("--style", choices=(*STYLES, "any"))
+    checks.add_argument("--row")
+    checks.add_argument("--format", choices=("terminal", "json"), default="terminal")
+
+    explain = sub.add_parser("explain", help="explain a check or the scoring formula")
+    explain.add_argument("check_id", nargs="?", metavar="CHECK_ID")
+    explain.add_argument("--scoring", action="store_true", help="print the scoring formula")
+    explain.add_argument("--config", metavar="FILE", help="thresholds from this configuration")
+
+    sub.add_parser("plugins", help="list plugins, their hooks and load errors")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        # argparse exits 2 on usage errors and 0 for --help/--version.
+        return int(exit_.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    debug = bool(getattr(args, "debug", False))
+    try:
+        from auditor import commands
+
+        return commands.dispatch(args)
+    except KeyboardInterrupt:
+        print("auditor: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        from auditor.errors import one_line
+
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        print(f"auditor: {one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The subcommands behind :mod:`auditor.cli`: each turns parsed arguments into an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from auditor.api import Session, audit_targets, open_session, resolve_config
+from auditor.atomic import write_atomic
+from auditor.config import Config, load_config
+from auditor.gates import GateOptions, gate_reasons, load_baseline
+from auditor.model import Report, Severity
+from auditor.reports.base import RenderOptions, Renderer
+from auditor.scoring import Thresholds, formula
+from auditor.targets import parse_targets
+
+EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    handler: Callable[[argparse.Namespace], int] = HANDLERS[args.command]
+    try:
+        return handler(args)
+    except UsageError as exc:
+        print(f"auditor: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _outputs(args: argparse.Namespace, session: Session) -> list[tuple[Renderer, str]]:
+    wanted: list[tuple[str, str]] = []
+    if not args.quiet or args.output != "-" or args.format != "terminal":
+        wanted.append((args.format, args.output))
+    for spec in args.report:
+        fmt, sep, path = spec.partition("=")
+        if not sep or not fmt or not path:
+            raise UsageError(f"--report {spec!r}: expected FMT=PATH")
+        wanted.append((fmt, path))
+    renderers = session.registry.renderers
+    chosen = []
+    for fmt, path in wanted:
+        renderer = renderers.get(fmt)
+        if renderer is None:
+            raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(sorted(renderers))})")
+        chosen.append((renderer, path))
+    to_stdout = [path for _, path in chosen if path == "-"]
+    if len(to_stdout) > 1:
+        raise UsageError("only one output can go to standard output ('-')")
+    return chosen
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    session = open_session()
+    outputs = _outputs(args, session)
+    stdin_text = sys.stdin.read() if "-" in args.targets else None
+    targets = parse_targets(args.targets, root=args.root, stdin_text=stdin_text)
+    config = resolve_config(args.config, targets)
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    live = _progress(args, outputs)
+    extra = {
+        "context": args.context,
+        "namespace": args.namespace,
+        "kubeconfig": args.kubeconfig,
+        "read_secrets": args.read_secrets,
+    }
+    try:
+        report = audit_targets(
+            targets, config=config, style=args.style, app=args.app, extra=extra,
+            session=session, progress=live, debug=args.debug,
+        )
+    finally:
+        if live is not None:
+            live.close()
+    _write_outputs(report, outputs, args)
+    reasons = gate_reasons(
+        report,
+        GateOptions(
+            fail_under=args.fail_under,
+            fail_on=Severity(args.fail_on) if args.fail_on else None,
+            baseline=baseline,
+            max_score_drop=config.max_score_drop,
+        ),
+    )
+    for reason in reasons:
+        print(f"auditor: gate: {reason}", file=sys.stderr)
+    return EXIT_GATE if reasons else EXIT_OK
+
+
+def _progress(args: argparse.Namespace, outputs: list[tuple[Renderer, str]]) -> _Live | None:
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    return _Live()
+
+
+class _Live:
+    """A spinner on stderr while facts are collected; only for people at a terminal."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self._console = Console(stderr=True)
+        self._status = self._console.status("starting")
+        self._status.start()
+
+    def collecting(self, target: object, style: object) -> None:
+        label = getattr(target, "label", target)
+        self._status.update(f"collecting facts: {label} [{getattr(style, 'value', style)}]")
+
+    def finding(self, finding: object) -> None:
+        pass
+
+    def close(self) -> None:
+        self._status.stop()
+
+
+def _write_outputs(report: Report, outputs: list[tuple[Renderer, str]],
+                   args: argparse.Namespace) -> None:
+    # Render everything first so a failing renderer leaves no half-written set of reports.
+    rendered = []
+    for renderer, path in outputs:
+        to_tty = path == "-" and sys.stdout.isatty()
+        width = _terminal_width() if to_tty else 80
+        options = RenderOptions(width=width, color=to_tty, verbose=args.verbose, debug=args.debug)
+        rendered.append((path, renderer.render(report, options)))
+    for path, text in rendered:
+        if path == "-":
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            write_atomic(path, text)
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return max(60, shutil.get_terminal_size((80, 24)).columns)
+
+
+def cmd_checks(args: argparse.Namespace) -> int:
+    session = open_session()
+    selected = session.registry.select(style=args.style, row=args.row)
+    if args.format == "json":
+        print(json.dumps([c.as_dict() for c in selected], indent=2))
+        return EXIT_OK
+    from auditor.reports.catalog import render_catalog
+
+    sys.stdout.write(render_catalog(selected, _terminal_width() if sys.stdout.isatty() else 80))
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    if args.scoring:
+        config = load_config_arg(args.config)
+        print(formula(config.thresholds))
+        return EXIT_OK
+    if not args.check_id:
+        raise UsageError("explain needs a CHECK_ID or --scoring")
+    session = open_session()
+    check = session.registry.checks.get(args.check_id.upper())
+    if check is None:
+        raise UsageError(f"no check {args.check_id!r} (see 'auditor checks')")
+    from auditor.reports.catalog import render_explain
+
+    sys.stdout.write(render_explain(check))
+    return EXIT_OK
+
+
+def load_config_arg(path: str | None) -> Config:
+    if not path:
+        return Config(thresholds=Thresholds())
+    from pathlib import Path
+
+    return load_config(Path(path))
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    session = open_session()
+    host = session.host
+    for name, plugin in sorted(host.pm.list_name_plugin(), key=lambda p: str(p[0])):
+        if plugin is None:
+            continue
+        source = host.sources.get(str(name), "")
+        print(f"{name}  ({source})")
+        print(f"    hooks: {', '.join(host.hooks_of(plugin)) or '-'}")
+    if host.errors:
+        print("errors:")
+        for error in host.errors:
+            print(f"    {error}")
+    return EXIT_OK
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "scan": cmd_scan,
+    "checks": cmd_checks,
+    "explain": cmd_explain,
+    "plugins": cmd_plugins,
+}

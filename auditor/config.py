@@ -1,0 +1,236 @@
+"""auditor.toml / ``[tool.auditor]``: severity overrides, disabled checks, thresholds, waivers.
+
+Example ``auditor.toml`` (in ``pyproject.toml`` the same keys live under
+``[tool.auditor]``)::
+
+    disable = ["PIP-GITOPS-001"]
+
+    [severity]
+    PIP-UPDATES-001 = "low"
+
+    [thresholds]
+    ready_score = 85
+    ready_coverage = 0.9
+    max_score_drop = 2      # with --baseline: tolerated fall of the score
+
+    [[waivers]]
+    check = "PIP-NETWORK-001"
+    subject = "web/*"
+    reason = "bound to all interfaces inside a lab VLAN"
+    expires = 2027-03-31
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.model import Severity
+from auditor.scoring import Thresholds
+
+CONFIG_NAME = "auditor.toml"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Waiver:
+    check: str
+    subject: str
+    reason: str
+    expires: dt.date | None
+    source: str
+
+    def matches(self, check_id: str, subject: str) -> bool:
+        return fnmatch.fnmatchcase(check_id, self.check) and fnmatch.fnmatchcase(
+            subject, self.subject
+        )
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str | None = None
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    disabled: frozenset[str] = frozenset()
+    thresholds: Thresholds = Thresholds()
+    max_score_drop: float = 0.0
+    """How far the score may fall below a ``--baseline`` before the gate trips."""
+    waivers: tuple[Waiver, ...] = ()
+
+    def is_disabled(self, check_id: str) -> bool:
+        return any(fnmatch.fnmatchcase(check_id, pattern) for pattern in self.disabled)
+
+
+def find_config(start: Path) -> Path | None:
+    """Walk up from ``start`` to the nearest auditor.toml or pyproject with [tool.auditor].
+
+    Stops at a repository root (a directory holding ``.git``) or the home directory.
+    """
+    home = Path.home().resolve()
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    while True:
+        candidate = current / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        pyproject = current / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_section(pyproject):
+            return pyproject
+        if (current / ".git").exists() or current == home or current.parent == current:
+            return None
+        current = current.parent
+
+
+def _has_tool_section(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "auditor" in tool
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.__class__.__name__}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        data = tool.get("auditor", {}) if isinstance(tool, dict) else {}
+        where = f"{path} [tool.auditor]"
+    else:
+        where = str(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a table")
+    return parse_config(data, where, text)
+
+
+_KNOWN_KEYS = {"disable", "severity", "thresholds", "waivers"}
+
+
+def parse_config(data: Mapping[str, Any], where: str, text: str = "") -> Config:
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{_at(where, text, unknown[0])}: unknown key {unknown[0]!r} "
+            f"(expected one of {', '.join(sorted(_KNOWN_KEYS))})"
+        )
+    disabled = data.get("disable", [])
+    if not isinstance(disabled, list) or not all(isinstance(d, str) for d in disabled):
+        raise ConfigError(f"{_at(where, text, 'disable')}: 'disable' must be a list of check ids")
+    severity: dict[str, Severity] = {}
+    for check_id, value in _table(data, "severity", where, text).items():
+        try:
+            severity[check_id] = Severity(str(value).lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in Severity)
+            raise ConfigError(
+                f"{_at(where, text, check_id)}: severity {value!r} for {check_id} "
+                f"is not one of {choices}"
+            ) from None
+    thresholds_table = _table(data, "thresholds", where, text)
+    thresholds = Thresholds(
+        score=_number(thresholds_table, "ready_score", Thresholds.score, 0, 100, where, text),
+        coverage=_number(
+            thresholds_table, "ready_coverage", Thresholds.coverage, 0, 1, where, text
+        ),
+    )
+    max_drop = _number(thresholds_table, "max_score_drop", 0.0, 0, 100, where, text)
+    unknown_thresholds = sorted(set(thresholds_table) - {"ready_score", "ready_coverage",
+                                                          "max_score_drop"})
+    if unknown_thresholds:
+        raise ConfigError(
+            f"{_at(where, text, unknown_thresholds[0])}: unknown threshold "
+            f"{unknown_thresholds[0]!r} (expected ready_score, ready_coverage, max_score_drop)"
+        )
+    raw_waivers = data.get("waivers", [])
+    if not isinstance(raw_waivers, list):
+        raise ConfigError(f"{_at(where, text, 'waivers')}: 'waivers' must be an array of tables")
+    waivers = tuple(_waiver(w, i, where, text) for i, w in enumerate(raw_waivers, 1))
+    return Config(
+        source=where,
+        severity=severity,
+        disabled=frozenset(disabled),
+        thresholds=thresholds,
+        max_score_drop=max_drop,
+        waivers=waivers,
+    )
+
+
+def _table(data: Mapping[str, Any], key: str, where: str, text: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{_at(where, text, key)}: {key!r} must be a table")
+    return value
+
+
+def _number(
+    table: Mapping[str, Any], key: str, default: float, low: float, high: float,
+    where: str, text: str,
+) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigError(
+            f"{_at(where, text, key)}: thresholds.{key} must be a number from {low:g} to {high:g}"
+        )
+    return float(value)
+
+
+def _waiver(raw: object, index: int, where: str, text: str) -> Waiver:
+    label = f"waiver #{index}"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: {label} must be a table")
+    check = raw.get("check")
+    reason = raw.get("reason")
+    anchor = _at(where, text, str(check) if check else "waivers", nth=index)
+    if not isinstance(check, str) or not check:
+        raise ConfigError(f"{anchor}: {label} needs 'check' (a check id or glob)")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ConfigError(f"{anchor}: {label} for {check} needs a 'reason'; waivers must say why")
+    subject = raw.get("subject", "*")
+    if not isinstance(subject, str):
+        raise ConfigError(f"{anchor}: {label} 'subject' must be a string glob")
+    expires = raw.get("expires")
+    if isinstance(expires, str):
+        try:
+            expires = dt.date.fromisoformat(expires)
+        except ValueError:
+            raise ConfigError(f"{anchor}: {label} 'expires' must be a date (YYYY-MM-DD)") from None
+    if isinstance(expires, dt.datetime):
+        expires = expires.date()
+    if expires is not None and not isinstance(expires, dt.date):
+        raise ConfigError(f"{anchor}: {label} 'expires' must be a date (YYYY-MM-DD)")
+    extra = sorted(set(raw) - {"check", "subject", "reason", "expires"})
+    if extra:
+        raise ConfigError(f"{anchor}: {label} has unknown key {extra[0]!r}")
+    return Waiver(check=check, subject=subject, reason=reason.strip(), expires=expires,
+                  source=where)
+
+
+def _at(where: str, text: str, needle: str, nth: int = 1) -> str:
+    """``file:line`` of the nth line mentioning ``needle``, for one-line errors."""
+    if text:
+        seen = 0
+        for number, line in enumerate(text.splitlines(), 1):
+            if needle in line:
+                seen += 1
+                if seen == nth:
+                    path = where.split(" [", 1)[0]
+                    return f"{path}:{number}"
+    return where

@@ -1,0 +1,251 @@
+"""Collect facts once per (target, style), run the checks, isolate failures, score."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from auditor import __version__
+from auditor.config import Config, Waiver
+from auditor.model import (
+    Check,
+    Detection,
+    Facts,
+    FactMissing,
+    Finding,
+    Report,
+    Result,
+    Status,
+    Style,
+    Target,
+    TargetReport,
+    WaiverOutcome,
+    WaiverRef,
+)
+from auditor.plugins import PluginHost
+from auditor.registry import Registry
+from auditor.scoring import score_findings
+from auditor.targets import choose_styles
+
+
+class Progress(Protocol):
+    """What a front end is told while an audit runs (all optional to act on)."""
+
+    def collecting(self, target: Target, style: Style) -> None: ...
+
+    def finding(self, finding: Finding) -> None: ...
+
+
+class _Silent:
+    def collecting(self, target: Target, style: Style) -> None:
+        pass
+
+    def finding(self, finding: Finding) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    style: Style | None = None
+    app: str | None = None
+    debug: bool = False
+    extra: Mapping[str, object] = field(default_factory=dict)
+    """Passed to collectors as ``options`` (context, namespace, kubeconfig, ...)."""
+    today: dt.date | None = None
+
+
+class NothingAuditable(Exception):
+    """No target yielded a style to audit; the message is one line for the user."""
+
+
+def audit(
+    targets: Sequence[Target],
+    host: PluginHost,
+    registry: Registry,
+    config: Config,
+    options: ScanOptions,
+    progress: Progress | None = None,
+) -> Report:
+    sink: Progress = progress or _Silent()
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    today = options.today or started.date()
+    active_waivers = [w for w in config.waivers if not w.expired(today)]
+    waiver_hits: dict[int, int] = {id(w): 0 for w in config.waivers}
+    collect_options = {"app": options.app, **options.extra}
+    reports: list[TargetReport] = []
+    unauditable: list[str] = []
+    errors_before = len(host.errors)
+    for target in targets:
+        detections = _detect(host, target)
+        chosen = choose_styles(detections, options.style)
+        if not chosen:
+            unauditable.append(_nothing_here(target, detections))
+            continue
+        for detection in chosen:
+            sink.collecting(target, detection.style)
+            facts, collect_problems = _collect(host, target, detection.style, collect_options)
+            app = options.app or detection.app or facts.app
+            checks = [
+                c for c in registry.for_target(detection.style, app)
+                if not config.is_disabled(c.id)
+            ]
+            findings: list[Finding] = []
+            for check in sorted(checks, key=lambda c: c.id):
+                for result in _run_check(check, facts, options.debug):
+                    finding = _finding(check, result, detection.style, config, active_waivers,
+                                       waiver_hits)
+                    findings.append(finding)
+                    sink.finding(finding)
+            problems = tuple(collect_problems) + tuple(
+                f"{name}: {reason}" for name, reason in facts.problems.items()
+            )
+            reports.append(
+                TargetReport(
+                    target=target.label,
+                    style=detection.style,
+                    app=app,
+                    detection=detection,
+                    score=score_findings(findings, config.thresholds),
+                    findings=tuple(findings),
+                    problems=problems,
+                )
+            )
+    if not reports:
+        raise NothingAuditable("; ".join(unauditable) or "nothing to audit")
+    all_findings = [f for r in reports for f in r.findings]
+    run_problems = [str(e) for e in host.errors[errors_before:]] + unauditable
+    return Report(
+        tool_version=__version__,
+        started_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        duration_s=round(time.perf_counter() - clock, 3),
+        score=score_findings(all_findings, config.thresholds),
+        targets=tuple(reports),
+        waivers=_waiver_outcomes(config.waivers, waiver_hits, today),
+        problems=tuple(run_problems),
+    )
+
+
+def _detect(host: PluginHost, target: Target) -> list[Detection]:
+    return [d for _, d in host.call("auditor_detect", target=target) if isinstance(d, Detection)]
+
+
+def _nothing_here(target: Target, detections: Sequence[Detection]) -> str:
+    if detections:
+        best = max(detections, key=lambda d: d.confidence)
+        return (
+            f"{target.label}: nothing auditable (best guess {best.style.value} at "
+            f"{best.confidence:.0%}; give --style to force it)"
+        )
+    return f"{target.label}: nothing auditable found (no deployment style recognised)"
+
+
+def _collect(
+    host: PluginHost, target: Target, style: Style, options: Mapping[str, object]
+) -> tuple[Facts, list[str]]:
+    errors_before = len(host.errors)
+    facts = host.first("auditor_collect", target=target, style=style, options=options)
+    problems = [str(e) for e in host.errors[errors_before:]]
+    del host.errors[errors_before:]
+    if not isinstance(facts, Facts):
+        problems.append(f"no plugin could collect facts for style {style.value}")
+        facts = Facts(style=style, problems={"facts": "no facts were collected"})
+    return facts, problems
+
+
+def _run_check(check: Check, facts: Facts, debug: bool) -> list[Result]:
+    for name in check.requires:
+        if name in facts.problems:
+            return [Result(f"facts:{name}", Status.SKIP, f"skipped: {facts.problems[name]}")]
+    try:
+        results = list(check.evaluate(facts))
+    except FactMissing as missing:
+        return [Result(f"facts:{missing.name}", Status.SKIP, f"skipped: {missing.reason}")]
+    except Exception as exc:  # a broken check is one error finding; the audit goes on
+        evidence = tuple(traceback.format_exc().splitlines()) if debug else ()
+        return [
+            Result(
+                f"check:{check.id}",
+                Status.ERROR,
+                f"check raised {type(exc).__name__}: {exc}".strip().rstrip(":"),
+                evidence,
+            )
+        ]
+    bad = [r for r in results if not isinstance(r, Result)]
+    if bad:
+        return [Result(f"check:{check.id}", Status.ERROR,
+                       f"check returned {type(bad[0]).__name__}, not Result")]
+    return results
+
+
+def _finding(
+    check: Check,
+    result: Result,
+    style: Style,
+    config: Config,
+    waivers: Iterable[Waiver],
+    hits: dict[int, int],
+) -> Finding:
+    severity = config.severity.get(check.id, check.severity)
+    status = result.status
+    waiver_ref = None
+    if status in (Status.FAIL, Status.WARN):
+        for waiver in waivers:
+            if waiver.matches(check.id, result.subject):
+                hits[id(waiver)] += 1
+                waiver_ref = WaiverRef(
+                    reason=waiver.reason,
+                    expires=waiver.expires.isoformat() if waiver.expires else None,
+                    source=waiver.source,
+                )
+                status = Status.WAIVED
+                break
+    return Finding(
+        check_id=check.id,
+        row=check.row,
+        style=style,
+        severity=severity,
+        status=status,
+        title=check.title,
+        message=result.message or _default_message(check, result.status),
+        subject=result.subject,
+        remediation=check.remediation,
+        location=result.location,
+        evidence=result.evidence,
+        waiver=waiver_ref,
+    )
+
+
+def _default_message(check: Check, status: Status) -> str:
+    if status == Status.PASS:
+        return check.success or check.title
+    return check.failure or check.title
+
+
+def _waiver_outcomes(
+    waivers: Sequence[Waiver], hits: Mapping[int, int], today: dt.date
+) -> tuple[WaiverOutcome, ...]:
+    outcomes = []
+    for waiver in waivers:
+        if waiver.expired(today):
+            state = "expired"
+        elif hits[id(waiver)]:
+            state = "active"
+        else:
+            state = "unused"
+        outcomes.append(
+            WaiverOutcome(
+                check=waiver.check,
+                subject=waiver.subject,
+                reason=waiver.reason,
+                expires=waiver.expires.isoformat() if waiver.expires else None,
+                state=state,
+                matched=hits[id(waiver)],
+                source=waiver.source,
+            )
+        )
+    return tuple(outcomes)

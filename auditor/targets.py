@@ -1,0 +1,65 @@
+"""Turning command-line targets into :class:`Target` objects and choosing styles."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from auditor.model import Detection, Style, Target, TargetKind
+
+DETECTION_THRESHOLD = 0.5
+"""Detections below this confidence are reported as evidence but not audited."""
+
+
+class TargetError(Exception):
+    """A target that cannot be audited; the message is one line for the user."""
+
+
+def parse_target(spec: str, *, root: str | None = None, stdin_text: str | None = None) -> Target:
+    if spec == "-":
+        text = stdin_text if stdin_text is not None else sys.stdin.read()
+        return Target(label="-", kind=TargetKind.STDIN, stdin_text=text)
+    if spec == "host":
+        if root is not None:
+            return _host_tree(root, label=root)
+        return Target(label="host", kind=TargetKind.HOST, root="/", host_tree=True, live=True)
+    if spec == "kube" or spec.startswith("kube:"):
+        context = spec.split(":", 1)[1] if ":" in spec else None
+        return Target(label=spec, kind=TargetKind.KUBE, context=context or None)
+    path = Path(spec)
+    if not path.exists():
+        raise TargetError(f"{spec}: no such file or directory")
+    if not os.access(path, os.R_OK):
+        raise TargetError(f"{spec}: permission denied")
+    return Target(label=spec, kind=TargetKind.PATH, root=str(path))
+
+
+def _host_tree(root: str, label: str) -> Target:
+    path = Path(root)
+    if not path.is_dir():
+        raise TargetError(f"{root}: --root must be a directory laid out like /")
+    return Target(label=label, kind=TargetKind.PATH, root=str(path), host_tree=True)
+
+
+def parse_targets(
+    specs: Sequence[str], *, root: str | None = None, stdin_text: str | None = None
+) -> list[Target]:
+    """No target means ``host``; ``--root DIR`` alone audits that host tree offline."""
+    if not specs:
+        specs = ["host"]
+    if specs.count("-") > 1:
+        raise TargetError("-: standard input can be given only once")
+    return [parse_target(s, root=root, stdin_text=stdin_text) for s in specs]
+
+
+def choose_styles(detections: Sequence[Detection], forced: Style | None) -> list[Detection]:
+    """The detections to audit: all confident ones, or the forced style."""
+    if forced is not None:
+        for detection in detections:
+            if detection.style == forced:
+                return [detection]
+        return [Detection(style=forced, confidence=1.0, evidence=("style given with --style",))]
+    chosen = [d for d in detections if d.confidence >= DETECTION_THRESHOLD]
+    return sorted(chosen, key=lambda d: (-d.confidence, d.style.value))

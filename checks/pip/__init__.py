@@ -1,0 +1,1 @@
+"""The pip / virtualenv style: a Superset started by hand from a virtualenv."""

@@ -1,0 +1,1 @@
+"""The Superset app pack: configuration analysed with ast (never executed)."""

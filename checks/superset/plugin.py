@@ -1,0 +1,16 @@
+"""The Superset app pack plugin."""
+
+from __future__ import annotations
+
+from auditor import hookimpl
+from auditor.model import AppProfile, Check
+
+
+@hookimpl
+def auditor_register_apps() -> list[AppProfile]:
+    return [AppProfile("superset", "Apache Superset", ("superset", "apache-superset"))]
+
+
+@hookimpl
+def auditor_register_checks() -> list[Check]:
+    return []

@@ -1,0 +1,1 @@
+"""Built-in renderers, installed as ``auditor.reports``."""

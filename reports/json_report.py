@@ -1,0 +1,100 @@
+"""The JSON report (contract, schema_version 1). Schema: auditor/schema/report.schema.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor.model import Finding, Report, Score, TargetReport
+from auditor.reports.base import RenderOptions
+
+SCHEMA_VERSION = 1
+TOOL_NAME = "deploy-auditor"
+
+
+def score_dict(score: Score, with_rows: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "value": score.value,
+        "grade": score.grade,
+        "ready": score.ready,
+        "coverage": score.coverage,
+    }
+    if with_rows:
+        data["rows"] = {
+            row.value: {"value": rs.value, "evaluated": rs.evaluated, "failed": rs.failed}
+            for row, rs in score.rows.items()
+        }
+    return data
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "check_id": finding.check_id,
+        "row": finding.row.value,
+        "style": finding.style.value,
+        "severity": finding.severity.value,
+        "status": finding.status.value,
+        "title": finding.title,
+        "message": finding.message,
+        "subject": finding.subject,
+        "location": (
+            {"path": finding.location.path, "line": finding.location.line}
+            if finding.location
+            else None
+        ),
+        "evidence": list(finding.evidence),
+        "remediation": finding.remediation,
+        "fingerprint": finding.fingerprint,
+        "waiver": (
+            {
+                "reason": finding.waiver.reason,
+                "expires": finding.waiver.expires,
+                "source": finding.waiver.source,
+            }
+            if finding.waiver
+            else None
+        ),
+    }
+
+
+def target_dict(target: TargetReport) -> dict[str, Any]:
+    return {
+        "target": target.target,
+        "style": target.style.value,
+        "app": target.app,
+        "detection": {
+            "confidence": target.detection.confidence,
+            "evidence": list(target.detection.evidence),
+        },
+        "score": score_dict(target.score, with_rows=True),
+        "findings": [finding_dict(f) for f in target.findings],
+        "problems": list(target.problems),
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": report.tool_version},
+        "started_at": report.started_at,
+        "duration_s": report.duration_s,
+        "score": score_dict(report.score, with_rows=False),
+        "targets": [target_dict(t) for t in report.targets],
+        "waivers": [
+            {
+                "check": w.check,
+                "subject": w.subject,
+                "reason": w.reason,
+                "expires": w.expires,
+                "state": w.state,
+                "matched": w.matched,
+                "source": w.source,
+            }
+            for w in report.waivers
+        ],
+        "problems": list(report.problems),
+    }
+
+
+def render_json(report: Report, options: RenderOptions) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,198 @@
+"""The terminal report: rich, readable at 80 columns, pytest-like marks and closing line."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from auditor.model import Finding, Report, Row, Score, Status, TargetReport
+from auditor.reports.base import RenderOptions
+
+MARKS = {
+    Status.PASS: ".",
+    Status.FAIL: "F",
+    Status.WARN: "W",
+    Status.SKIP: "s",
+    Status.ERROR: "E",
+    Status.WAIVED: "w",
+}
+STYLES = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.WARN: "yellow",
+    Status.SKIP: "dim",
+    Status.ERROR: "bold magenta",
+    Status.WAIVED: "cyan",
+}
+SUMMARY_WORDS = (
+    (Status.PASS, "passed"),
+    (Status.WARN, "warned"),
+    (Status.FAIL, "failed"),
+    (Status.ERROR, "errors"),
+    (Status.SKIP, "skipped"),
+    (Status.WAIVED, "waived"),
+)
+GRADE_STYLES = {"A": "bold green", "B": "green", "C": "yellow", "D": "red", "F": "bold red"}
+
+
+def marks_line(findings: Iterable[Finding]) -> Text:
+    text = Text()
+    for finding in findings:
+        text.append(MARKS[finding.status], style=STYLES[finding.status])
+    return text
+
+
+def closing_line(report: Report) -> str:
+    counts = {status: 0 for status in Status}
+    for target in report.targets:
+        for finding in target.findings:
+            counts[finding.status] += 1
+    parts = [f"{counts[s]} {word}" for s, word in SUMMARY_WORDS if counts[s]]
+    body = ", ".join(parts) or "no findings"
+    return f"== {body} in {report.duration_s:.2f}s =="
+
+
+def _score_text(score: Score) -> Text:
+    text = Text()
+    if score.value is None:
+        text.append("Score n/a (nothing evaluated)", style="bold")
+    else:
+        text.append(f"Score {score.value:.1f}", style="bold")
+        text.append("  Grade ")
+        grade = score.grade or "-"
+        text.append(grade, style=GRADE_STYLES.get(grade, "bold"))
+    text.append("  ")
+    text.append("READY" if score.ready else "NOT READY",
+                style="bold green" if score.ready else "bold red")
+    if score.coverage is not None:
+        text.append(f"  coverage {score.coverage:.0%}")
+    return text
+
+
+def _rows_table(target: TargetReport) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("row", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("checks", justify="right", no_wrap=True)
+    table.add_column("failed", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True, overflow="ellipsis")
+    for row in Row:
+        row_score = target.score.rows.get(row)
+        if row_score is None:
+            continue
+        in_row = [f for f in target.findings if f.row == row]
+        value = "-" if row_score.value is None else f"{row_score.value:.0f}"
+        style = "red" if row_score.failed else ("green" if row_score.value == 100 else "yellow")
+        table.add_row(row.value, Text(value, style=style), str(row_score.evaluated),
+                      str(row_score.failed), marks_line(in_row))
+    return table
+
+
+def _finding_block(finding: Finding, width: int) -> Group:
+    head = Text("  ")
+    head.append(f"{finding.status.value.upper():<5}", style=STYLES[finding.status])
+    head.append(f" {finding.severity.value:<8} ")
+    head.append(finding.check_id, style="bold")
+    head.append(f"  {finding.title}")
+    lines: list[Text] = [head]
+    detail = [("subject", finding.subject), ("why", finding.message)]
+    if finding.location:
+        where = finding.location.path
+        if finding.location.line:
+            where += f":{finding.location.line}"
+        detail.append(("at", where))
+    detail.extend(("evidence", e) for e in finding.evidence)
+    if finding.waiver:
+        expires = f" (expires {finding.waiver.expires})" if finding.waiver.expires else ""
+        detail.append(("waived", finding.waiver.reason + expires))
+    else:
+        detail.append(("fix", finding.remediation))
+    for label, value in detail:
+        line = Text(f"      {label + ':':<10}", style="dim")
+        line.append(value)
+        lines.append(line)
+    return Group(*lines)
+
+
+def _target_section(target: TargetReport, options: RenderOptions) -> list[object]:
+    parts: list[object] = []
+    title = Text(target.target, style="bold")
+    title.append(f"  [{target.style.value}")
+    if target.app:
+        title.append(f" · {target.app}")
+    title.append(f"]  detected {target.detection.confidence:.0%}")
+    parts.append(title)
+    for evidence in target.detection.evidence:
+        parts.append(Text(f"  evidence: {evidence}", style="dim"))
+    parts.append(Text("  ").append_text(marks_line(target.findings)))
+    parts.append(Text("  ").append_text(_score_text(target.score)))
+    parts.append(Text(""))
+    parts.append(_rows_table(target))
+    if options.verbose:
+        parts.append(Text(""))
+        for finding in target.findings:
+            line = Text("  ")
+            line.append(f"{finding.status.value.upper():<6}", style=STYLES[finding.status])
+            line.append(f"{finding.check_id} {finding.subject}: {finding.message}")
+            parts.append(line)
+    attention = [f for f in target.findings if f.status in (Status.FAIL, Status.WARN,
+                                                              Status.ERROR)]
+    for row in Row:
+        in_row = [f for f in attention if f.row == row]
+        if not in_row:
+            continue
+        parts.append(Text(""))
+        parts.append(Text(f" {row.value}", style="bold underline"))
+        parts.extend(_finding_block(f, options.width) for f in in_row)
+    waived = [f for f in target.findings if f.status == Status.WAIVED]
+    if waived:
+        parts.append(Text(""))
+        parts.append(Text(" waived", style="bold underline"))
+        parts.extend(_finding_block(f, options.width) for f in waived)
+    if target.problems:
+        parts.append(Text(""))
+        parts.append(Text(" problems (lower coverage)", style="bold underline"))
+        parts.extend(Text(f"  - {p}") for p in target.problems)
+    parts.append(Text(""))
+    return parts
+
+
+def _footer(report: Report) -> list[object]:
+    parts: list[object] = []
+    notable = [w for w in report.waivers if w.state != "active"]
+    if notable:
+        parts.append(Text(" waivers", style="bold underline"))
+        for w in notable:
+            parts.append(Text(f"  - {w.state}: {w.check} {w.subject} ({w.reason})",
+                              style="yellow"))
+    if report.problems:
+        parts.append(Text(" run problems", style="bold underline"))
+        parts.extend(Text(f"  - {p}") for p in report.problems)
+    if len(report.targets) > 1:
+        parts.append(Text("Overall  ").append_text(_score_text(report.score)))
+    parts.append(Text(closing_line(report), style="bold"))
+    return parts
+
+
+def render_terminal(report: Report, options: RenderOptions) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=options.width,
+        force_terminal=options.color,
+        color_system="standard" if options.color else None,
+        no_color=not options.color,
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,
+    )
+    body: Sequence[object] = [
+        part for target in report.targets for part in _target_section(target, options)
+    ]
+    for part in (*body, *_footer(report)):
+        console.print(part)
+    return buffer.getvalue()
