@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -198,7 +199,7 @@ def _waiver(raw: object, index: int, where: str, text: str) -> Waiver:
         raise ConfigError(f"{where}: {label} must be a table")
     check = raw.get("check")
     reason = raw.get("reason")
-    anchor = _at(where, text, str(check) if check else "waivers", nth=index)
+    anchor = _waiver_at(where, text, index, str(check) if check else "")
     if not isinstance(check, str) or not check:
         raise ConfigError(f"{anchor}: {label} needs 'check' (a check id or glob)")
     if not isinstance(reason, str) or not reason.strip():
@@ -221,6 +222,30 @@ def _waiver(raw: object, index: int, where: str, text: str) -> Waiver:
         raise ConfigError(f"{anchor}: {label} has unknown key {extra[0]!r}")
     return Waiver(check=check, subject=subject, reason=reason.strip(), expires=expires,
                   source=where)
+
+
+_WAIVER_TABLE = re.compile(r"^\s*\[\[\s*(?:tool\s*\.\s*auditor\s*\.\s*)?waivers\s*\]\]")
+
+
+def _waiver_at(where: str, text: str, index: int, check: str) -> str:
+    """``file:line`` of waiver #index: its ``check`` line in the index-th ``[[waivers]]`` table.
+
+    Counting mentions of the check id would miss (or misplace) any waiver after
+    the first, or one whose id also appears under ``[severity]``.
+    """
+    lines = text.splitlines()
+    tables = [n for n, line in enumerate(lines, 1) if _WAIVER_TABLE.match(line)]
+    if len(tables) < index:  # inline array of tables: fall back to mentions
+        return _at(where, text, check or "waivers", nth=index)
+    start = tables[index - 1]
+    number = start
+    for offset, line in enumerate(lines[start:], start + 1):
+        if line.lstrip().startswith("["):
+            break
+        if check and check in line:
+            number = offset
+            break
+    return f"{where.split(' [', 1)[0]}:{number}"
 
 
 def _at(where: str, text: str, needle: str, nth: int = 1) -> str:

@@ -42,7 +42,7 @@ class Registry:
 
 def build_registry(host: PluginHost) -> Registry:
     checks: dict[str, Check] = {}
-    for plugin, provided in host.call("auditor_register_checks"):
+    for plugin, provided in _in_registration_order(host, "auditor_register_checks"):
         for check in _as_list(host, plugin, provided, Check, "auditor_register_checks"):
             problem = _invalid(check)
             if problem:
@@ -56,7 +56,7 @@ def build_registry(host: PluginHost) -> Registry:
                 continue
             checks[check.id] = dataclasses.replace(check, plugin=plugin)
     renderers: dict[str, Renderer] = {}
-    for plugin, provided in host.call("auditor_register_renderers"):
+    for plugin, provided in _in_registration_order(host, "auditor_register_renderers"):
         for renderer in _as_list(host, plugin, provided, Renderer, "auditor_register_renderers"):
             if renderer.name in renderers:
                 host.errors.append(
@@ -65,10 +65,20 @@ def build_registry(host: PluginHost) -> Registry:
                 continue
             renderers[renderer.name] = renderer
     apps: dict[str, AppProfile] = {}
-    for plugin, provided in host.call("auditor_register_apps"):
+    for plugin, provided in _in_registration_order(host, "auditor_register_apps"):
         for app in _as_list(host, plugin, provided, AppProfile, "auditor_register_apps"):
             apps.setdefault(app.name, app)
     return Registry(checks=checks, renderers=renderers, apps=apps)
+
+
+def _in_registration_order(host: PluginHost, hook: str) -> list[tuple[str, object]]:
+    """Answers oldest plugin first, so built-ins keep their ids and names.
+
+    ``host.call`` runs the newest plugin first (as pluggy does, for firstresult
+    hooks); for registration that would let a later plugin take over a built-in
+    check id and blame the built-in for the duplicate.
+    """
+    return list(host.call(hook))[::-1]
 
 
 def _as_list(

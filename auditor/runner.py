@@ -28,7 +28,7 @@ from auditor.model import (
 )
 from auditor.plugins import PluginHost
 from auditor.registry import Registry
-from auditor.scoring import score_findings
+from auditor.scoring import outcomes, score_findings, score_outcomes
 from auditor.targets import choose_styles
 
 
@@ -79,9 +79,10 @@ def audit(
     collect_options = {"app": options.app, **options.extra}
     reports: list[TargetReport] = []
     unauditable: list[str] = []
-    errors_before = len(host.errors)
+    detect_problems: list[str] = []
     for target in targets:
-        detections = _detect(host, target)
+        detections, problems = _detect(host, target)
+        detect_problems.extend(problems)
         chosen = choose_styles(detections, options.style)
         if not chosen:
             unauditable.append(_nothing_here(target, detections))
@@ -117,21 +118,30 @@ def audit(
             )
     if not reports:
         raise NothingAuditable("; ".join(unauditable) or "nothing to audit")
-    all_findings = [f for r in reports for f in r.findings]
-    run_problems = [str(e) for e in host.errors[errors_before:]] + unauditable
+    # Pool per target: the same check on two targets is two evaluated checks.
+    pooled = [o for r in reports for o in outcomes(r.findings)]
+    # host.errors holds what went wrong loading plugins and building the registry.
+    run_problems = [str(e) for e in host.errors] + detect_problems + unauditable
     return Report(
         tool_version=__version__,
         started_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         duration_s=round(time.perf_counter() - clock, 3),
-        score=score_findings(all_findings, config.thresholds),
+        score=score_outcomes(pooled, config.thresholds),
         targets=tuple(reports),
         waivers=_waiver_outcomes(config.waivers, waiver_hits, today),
         problems=tuple(run_problems),
     )
 
 
-def _detect(host: PluginHost, target: Target) -> list[Detection]:
-    return [d for _, d in host.call("auditor_detect", target=target) if isinstance(d, Detection)]
+def _detect(host: PluginHost, target: Target) -> tuple[list[Detection], list[str]]:
+    errors_before = len(host.errors)
+    detections = [
+        d for _, d in host.call("auditor_detect", target=target) if isinstance(d, Detection)
+    ]
+    # Kept out of host.errors (like collect errors) so a reused session does not repeat them.
+    problems = [str(e) for e in host.errors[errors_before:]]
+    del host.errors[errors_before:]
+    return detections, problems
 
 
 def _nothing_here(target: Target, detections: Sequence[Detection]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ def parse_targets(
 
 def choose_styles(detections: Sequence[Detection], forced: Style | None) -> list[Detection]:
     """The detections to audit: all confident ones, or the forced style."""
+    detections = merge_detections(detections)
     if forced is not None:
         for detection in detections:
             if detection.style == forced:
@@ -63,3 +65,22 @@ def choose_styles(detections: Sequence[Detection], forced: Style | None) -> list
         return [Detection(style=forced, confidence=1.0, evidence=("style given with --style",))]
     chosen = [d for d in detections if d.confidence >= DETECTION_THRESHOLD]
     return sorted(chosen, key=lambda d: (-d.confidence, d.style.value))
+
+
+def merge_detections(detections: Sequence[Detection]) -> list[Detection]:
+    """One detection per style (contract: one report entry per target and style).
+
+    Several plugins may recognise the same style (a third-party pack and the
+    built-in one): keep the most confident answer, with every evidence string.
+    """
+    merged: dict[Style, Detection] = {}
+    for detection in sorted(detections, key=lambda d: -d.confidence):
+        kept = merged.get(detection.style)
+        if kept is None:
+            merged[detection.style] = detection
+            continue
+        evidence = kept.evidence + tuple(e for e in detection.evidence if e not in kept.evidence)
+        merged[detection.style] = dataclasses.replace(
+            kept, evidence=evidence, app=kept.app or detection.app
+        )
+    return list(merged.values())

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from auditor import hookimpl
-from auditor.model import Check
+from auditor.checks.pip import checks_list, collect
+from auditor.model import Check, Detection, Facts, Style, Target
 
 
 @hookimpl
 def auditor_register_checks() -> list[Check]:
-    return []
+    return list(checks_list.CHECKS)
+
+
+@hookimpl
+def auditor_detect(target: Target) -> Detection | None:
+    return collect.detect(target)
+
+
+@hookimpl
+def auditor_collect(target: Target, style: Style, options: Mapping[str, object]) -> Facts | None:
+    if style != Style.PIP:
+        return None
+    return collect.collect(target, options)

@@ -1,8 +1,9 @@
-"""The Superset app pack plugin."""
+"""The Superset app pack plugin: app checks that apply in every style."""
 
 from __future__ import annotations
 
 from auditor import hookimpl
+from auditor.checks.superset import metadata_db, secrets
 from auditor.model import AppProfile, Check
 
 
@@ -13,4 +14,4 @@ def auditor_register_apps() -> list[AppProfile]:
 
 @hookimpl
 def auditor_register_checks() -> list[Check]:
-    return []
+    return [*secrets.CHECKS, *metadata_db.CHECKS]

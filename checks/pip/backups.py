@@ -1,0 +1,62 @@
+"""backups: are backups scheduled, recent and off the host?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.pip.common import project, subject
+from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
+
+
+def _evaluate(facts: Facts) -> Iterator[Result]:
+    proj = project(facts)
+    scheduled_text = " ".join(f"{s.command} {s.source}" for s in proj.schedules)
+    scheduled = [b for b in proj.backup_scripts
+                 if any(s.source == b.path for s in proj.schedules)
+                 or b.path.rsplit("/", 1)[-1] in scheduled_text]
+    name = subject(proj, "metadata-database")
+    if scheduled:
+        backup = scheduled[0]
+        evidence = tuple(f"{b.path}:{b.line}: {', '.join(b.tools)}" for b in scheduled)
+        if any(b.off_host for b in scheduled):
+            yield Result(name, Status.PASS, "a scheduled backup copies the database off the host",
+                         evidence, Location(backup.path, backup.line))
+        else:
+            yield Result(name, Status.WARN,
+                         "backups are scheduled but stay on the same host (lost with it)",
+                         evidence, Location(backup.path, backup.line))
+    elif proj.backup_scripts:
+        backup = proj.backup_scripts[0]
+        yield Result(name, Status.FAIL,
+                     f"{backup.path} backs up the database but nothing schedules it",
+                     (f"{backup.path}:{backup.line}: {', '.join(backup.tools)}",
+                      "no crontab entry runs it"), Location(backup.path, backup.line))
+    else:
+        yield Result(name, Status.FAIL,
+                     "no backup of the metadata database was found (dashboards, charts, users "
+                     "and saved queries live there)",
+                     ("looked for pg_dump, sqlite3 .backup, pgbackrest, restic, borg in scripts "
+                      "and crontabs",))
+
+
+CHECKS = (
+    Check(
+        id="PIP-BACKUPS-001",
+        style=Style.PIP,
+        row=Row.BACKUPS,
+        severity=Severity.HIGH,
+        title="The metadata database is backed up on a schedule, off the host",
+        rationale=(
+            "Every dashboard, chart, saved query, user and permission lives in the metadata "
+            "database; a disk failure or a bad migration without a backup loses them all."
+        ),
+        remediation=(
+            "Schedule a nightly backup (cron: pg_dump, or sqlite3 superset.db '.backup ...') "
+            "and copy it off the host (rclone, restic, aws s3 cp); test a restore."
+        ),
+        success="scheduled backups copied off the host",
+        failure="no scheduled backup",
+        references=("https://www.postgresql.org/docs/current/backup-dump.html",),
+        evaluate=_evaluate,
+    ),
+)

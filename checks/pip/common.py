@@ -1,0 +1,79 @@
+"""Helpers shared by the pip checks (pure functions of facts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.pip.facts import LOOPBACK_PREFIXES, Launch, PipProject
+from auditor.checks.superset.configmodel import SupersetConfig
+from auditor.model import Facts, Location, Result, Status
+
+PROJECT = "pip.project"
+CONFIG = "superset.config"
+LIVE = "host.live"
+
+
+def project(facts: Facts) -> PipProject:
+    return facts.get(PROJECT, PipProject)
+
+
+def config(facts: Facts) -> SupersetConfig:
+    return facts.get(CONFIG, SupersetConfig)
+
+
+def subject(proj: PipProject, name: str) -> str:
+    return name if proj.label == "." else f"{proj.label}:{name}"
+
+
+def location(launch: Launch) -> Location | None:
+    if launch.live:
+        return None
+    return Location(launch.source, launch.line)
+
+
+def web_subject(proj: PipProject, launch: Launch) -> str:
+    return subject(proj, f"web/{launch.kind}" + (f"@{launch.pid}" if launch.live else ""))
+
+
+def no_web(proj: PipProject) -> Result:
+    looked = ", ".join(proj.looked_in) or "no script, Procfile or supervisor file"
+    return Result(
+        subject(proj, "web"),
+        Status.SKIP,
+        f"no command starting the web server was found (looked in: {looked})",
+    )
+
+
+def each_web(facts: Facts) -> Iterator[tuple[PipProject, Launch | None]]:
+    """Every web launch; one ``(project, None)`` when there is none."""
+    proj = project(facts)
+    web = proj.web
+    if not web:
+        yield proj, None
+        return
+    for launch in web:
+        yield proj, launch
+
+
+def is_loopback(address: str) -> bool:
+    host = address.rsplit(":", 1)[0] if not address.startswith("unix:") else address
+    return host.startswith(LOOPBACK_PREFIXES)
+
+
+def cmd(launch: Launch) -> str:
+    """The command as evidence; values of secret-looking options are masked."""
+    words = []
+    hide = False
+    for word in launch.argv:
+        if hide:
+            words.append("***")
+            hide = False
+            continue
+        lowered = word.lower()
+        if any(k in lowered for k in ("password", "secret", "token")) and "=" in word:
+            words.append(word.split("=", 1)[0] + "=***")
+            continue
+        hide = any(k in lowered for k in ("password", "secret", "token"))
+        words.append(word)
+    text = " ".join(words)
+    return text if len(text) <= 160 else text[:157] + "..."

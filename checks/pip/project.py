@@ -1,0 +1,373 @@
+"""Reading one pip project (a directory, or a project inside a host tree) into facts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.pip.facts import (
+    BackupScript,
+    Launch,
+    PipProject,
+    ProxyConfig,
+    Requirement,
+    Scheduled,
+    Venv,
+)
+from auditor.checks.pip.shell import ShellState, scan_crontab, scan_script, scan_supervisor
+from auditor.checks.superset.configmodel import EnvValue
+
+SKIP_DIRS = frozenset({".git", "node_modules", "site-packages", "__pycache__", "lib", "lib64",
+                       "include", "share", ".tox", ".mypy_cache", "superset-frontend"})
+REQUIREMENT_FILE = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$")
+LOCK_FILES = frozenset({"poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock",
+                        "requirements.lock"})
+SCRIPT_NAMES = frozenset({"Procfile", "Makefile", "start", "run", "serve", "entrypoint"})
+SUPERVISOR_NAMES = frozenset({"supervisord.conf", "supervisor.conf"})
+BACKUP_TOOLS = ("pg_dump", "pg_dumpall", "pg_basebackup", "pgbackrest", "barman", "wal-g",
+                "sqlite3", "restic", "borg", "mysqldump")
+OFF_HOST = ("rclone", "aws s3", "gsutil", "azcopy", "scp ", "rsync", "s3cmd", "restic",
+            "borg", "wal-g", "pgbackrest", "barman", "gcloud storage")
+SQLITE_COPY = re.compile(r"\b(cp|rsync|tar)\b.*\.db\b")
+UPDATE_WORDS = ("pip-audit", "safety check", "safety scan", "pip list --outdated",
+                "dependabot", "renovate", "osv-scanner")
+CONFIG_LOCATIONS = ("superset_config.py", "pythonpath/superset_config.py",
+                    "config/superset_config.py", "conf/superset_config.py")
+
+
+@dataclass
+class ProjectScan:
+    """Mutable while reading; frozen into :class:`PipProject` at the end."""
+
+    tree: Tree
+    base: str
+    """The project's inner path in the tree (``.`` for a plain directory target)."""
+    label: str
+    problems: dict[str, str] = field(default_factory=dict)
+    env: dict[str, EnvValue] = field(default_factory=dict)
+    config_text: str | None = None
+    config_path: str | None = None
+
+    def inner(self, name: str) -> str:
+        return name if self.base in (".", "") else f"{self.base}/{name}"
+
+    def read(self, inner: str) -> str | None:
+        try:
+            return self.tree.read_text(inner)
+        except TreeError as exc:
+            self.problems[f"file {inner}"] = str(exc).split(": ", 1)[-1]
+            return None
+
+
+def scan_project(tree: Tree, base: str, label: str, host_tree: bool) -> tuple[PipProject, ProjectScan]:
+    scan = ProjectScan(tree=tree, base=base, label=label)
+    files = list(tree.walk(base, max_depth=3, skip=SKIP_DIRS))
+    names = {path: path.rsplit("/", 1)[-1] for path in files}
+
+    venvs = tuple(_venv(scan, path) for path in files if names[path] == "pyvenv.cfg")
+    req_files = sorted(p for p in files if REQUIREMENT_FILE.match(names[p]) and _shallow(scan, p))
+    requirements = tuple(r for p in req_files for r in _requirements(scan, p))
+    locks = tuple(sorted(p for p in files if names[p] in LOCK_FILES))
+
+    for path in files:
+        if names[path] in (".env", ".flaskenv") or names[path].endswith(".env"):
+            _dotenv(scan, path)
+
+    launches: list[Launch] = []
+    looked: list[str] = []
+    state = ShellState(env={k: v.value for k, v in scan.env.items()})
+    for path in sorted(files):
+        name = names[path]
+        depth = _depth(scan, path)
+        if name.endswith(".sh") or (name in SCRIPT_NAMES and depth <= 1) or (
+            depth == 2 and path.split("/")[-2] in ("bin", "scripts") and "." not in name
+        ):
+            text = scan.read(path)
+            if text is None:
+                continue
+            looked.append(path)
+            launches.extend(scan_script(text, _rel(scan, path), state))
+        elif name in SUPERVISOR_NAMES or (name.endswith((".conf", ".ini")) and depth <= 2):
+            text = scan.read(path)
+            if text and "[program:" in text:
+                looked.append(path)
+                launches.extend(scan_supervisor(text, _rel(scan, path)))
+    for key, value in state.env.items():
+        scan.env.setdefault(key, EnvValue(value, state.env_sources.get(key, "script")))
+
+    schedules = [s for p in files if names[p] in ("crontab",) or names[p].endswith(".cron")
+                 for s in _crontab(scan, p, system=False)]
+    if host_tree:
+        schedules.extend(_host_crontabs(scan))
+    scripts = [p for p in files if names[p].endswith(".sh")]
+    backups = tuple(_backup_scripts(scan, scripts, schedules, host_tree))
+    proxies = tuple(_proxies(scan, files, names, host_tree))
+    update_tooling = tuple(_update_tooling(scan, files, names, schedules))
+    logrotate = tuple(p for p in files if "logrotate" in p)
+    if host_tree:
+        logrotate += tuple(
+            f"etc/logrotate.d/{n}" for n in tree.listdir("etc/logrotate.d")
+            if "superset" in n or "gunicorn" in n
+        )
+    _find_config(scan)
+    versioned = ".git" if tree.exists(scan.inner(".git")) else None
+    declarative = tuple(
+        _rel(scan, p) for p in [*req_files, *locks] if p
+    ) + ((scan.config_path,) if scan.config_path else ())
+    project = PipProject(
+        label=label,
+        venvs=venvs,
+        requirement_files=tuple(_rel(scan, p) for p in req_files),
+        requirements=requirements,
+        lock_files=tuple(_rel(scan, p) for p in locks),
+        launches=tuple(launches),
+        looked_in=tuple(_rel(scan, p) for p in looked),
+        schedules=tuple(schedules),
+        backup_scripts=backups,
+        proxies=proxies,
+        update_tooling=update_tooling,
+        logrotate=logrotate,
+        versioned=versioned,
+        declarative=declarative,
+    )
+    return project, scan
+
+
+def _rel(scan: ProjectScan, inner: str) -> str:
+    """A path for reports: relative to the target given (the tree root)."""
+    return inner.lstrip("/")
+
+
+def _depth(scan: ProjectScan, inner: str) -> int:
+    base_depth = 0 if scan.base in (".", "") else scan.base.count("/") + 1
+    return inner.count("/") + 1 - base_depth
+
+
+def _shallow(scan: ProjectScan, inner: str) -> bool:
+    return _depth(scan, inner) <= 2
+
+
+def _venv(scan: ProjectScan, path: str) -> Venv:
+    text = scan.read(path) or ""
+    values = {}
+    for line in text.splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip().lower()] = value.strip()
+    directory = path.rsplit("/", 1)[0] if "/" in path else "."
+    return Venv(
+        path=_rel(scan, directory),
+        python=values.get("version") or values.get("version_info"),
+        system_site_packages=values.get("include-system-site-packages", "false").lower()
+        == "true",
+    )
+
+
+REQ_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
+
+
+def _requirements(scan: ProjectScan, path: str, seen: set[str] | None = None) -> Iterable[Requirement]:
+    seen = seen if seen is not None else set()
+    if path in seen:
+        return
+    seen.add(path)
+    text = scan.read(path)
+    if text is None:
+        return
+    directory = path.rsplit("/", 1)[0] if "/" in path else "."
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(("-r ", "--requirement", "-c ", "--constraint")):
+            ref = line.split(None, 1)[-1].split("=", 1)[-1].strip()
+            nested = ref if directory == "." else f"{directory}/{ref}"
+            yield from _requirements(scan, nested, seen)
+            continue
+        if line.startswith("-"):
+            continue
+        hashed = "--hash" in line
+        spec = line.split("--hash", 1)[0].strip().rstrip("\\").strip()
+        if "@" in spec and "://" in spec:
+            name = spec.split("@", 1)[0].strip()
+            pinned = bool(re.search(r"@[0-9a-f]{40}\b", spec)) or "sha256=" in spec
+        else:
+            match = REQ_NAME.match(spec.split(";", 1)[0])
+            if not match:
+                continue
+            name = match.group(1)
+            constraint = match.group(3).strip()
+            pinned = bool(re.fullmatch(r"===?\s*[\w.+!-]+", constraint)) and "*" not in constraint
+        yield Requirement(name=name.lower(), spec=spec, pinned=pinned, hashed=hashed,
+                          source=_rel(scan, path), line=number)
+
+
+def _dotenv(scan: ProjectScan, path: str) -> None:
+    text = scan.read(path)
+    if text is None:
+        return
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.removeprefix("export ").split("=", 1)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        scan.env.setdefault(key.strip(), EnvValue(value, f"{_rel(scan, path)}:{number}"))
+
+
+def _crontab(scan: ProjectScan, path: str, system: bool) -> list[Scheduled]:
+    text = scan.read(path)
+    return scan_crontab(text, _rel(scan, path), system) if text else []
+
+
+def _host_crontabs(scan: ProjectScan) -> list[Scheduled]:
+    tree = scan.tree
+    entries: list[Scheduled] = []
+    if tree.exists("etc/crontab"):
+        entries.extend(_crontab(scan, "etc/crontab", system=True))
+    for name in tree.listdir("etc/cron.d"):
+        entries.extend(_crontab(scan, f"etc/cron.d/{name}", system=True))
+    for name in tree.listdir("var/spool/cron/crontabs"):
+        entries.extend(_crontab(scan, f"var/spool/cron/crontabs/{name}", system=False))
+    for period in ("hourly", "daily", "weekly", "monthly"):
+        for name in tree.listdir(f"etc/cron.{period}"):
+            path = f"etc/cron.{period}/{name}"
+            text = scan.read(path)
+            if text:
+                entries.append(Scheduled(f"@{period}", text, path, 1))
+    return entries
+
+
+def _backup_tools(text: str) -> tuple[str, ...]:
+    tools = [tool for tool in BACKUP_TOOLS if re.search(rf"\b{re.escape(tool)}\b", text)]
+    if "sqlite3" in tools and ".backup" not in text and ".dump" not in text:
+        tools.remove("sqlite3")
+    if SQLITE_COPY.search(text):
+        tools.append("copy of the sqlite file")
+    return tuple(tools)
+
+
+def _backup_scripts(
+    scan: ProjectScan, scripts: list[str], schedules: list[Scheduled], host_tree: bool
+) -> Iterable[BackupScript]:
+    for path in scripts:
+        text = scan.read(path) or ""
+        tools = _backup_tools(text)
+        if tools:
+            yield BackupScript(_rel(scan, path), tools, any(w in text for w in OFF_HOST),
+                               _first_line(text, tools[0]))
+    for entry in schedules:
+        tools = _backup_tools(entry.command)
+        if tools:
+            yield BackupScript(entry.source, tools, any(w in entry.command for w in OFF_HOST),
+                               entry.line)
+
+
+def _first_line(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle.split()[0] in line:
+            return number
+    return 1
+
+
+def _proxies(
+    scan: ProjectScan, files: list[str], names: dict[str, str], host_tree: bool
+) -> Iterable[ProxyConfig]:
+    candidates = [p for p in files if names[p] in ("nginx.conf", "Caddyfile", "haproxy.cfg")
+                  or (p.endswith(".conf") and "nginx" in p)]
+    if host_tree:
+        for folder in ("etc/nginx/sites-enabled", "etc/nginx/conf.d"):
+            candidates += [f"{folder}/{n}" for n in scan.tree.listdir(folder)]
+        candidates += [p for p in ("etc/caddy/Caddyfile", "etc/haproxy/haproxy.cfg")
+                       if scan.tree.exists(p)]
+    for path in candidates:
+        if path.endswith(("Caddyfile",)):
+            text = scan.read(path) or ""
+            tls = not re.search(r"^\s*(http://|:80\b)", text, re.M) or "tls " in text
+            yield ProxyConfig(_rel(scan, path), "caddy", tls, _upstreams(text))
+        elif path.endswith("haproxy.cfg"):
+            text = scan.read(path) or ""
+            yield ProxyConfig(_rel(scan, path), "haproxy", " ssl crt " in text, ())
+        else:
+            proxy = _nginx(scan, path)
+            if proxy:
+                yield proxy
+
+
+def _upstreams(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"(?:proxy_pass|reverse_proxy)\s+(\S+?);?\s*$", text, re.M))
+
+
+def _nginx(scan: ProjectScan, path: str) -> ProxyConfig | None:
+    import crossplane  # parses nginx syntax; includes are resolved by the systemd style
+
+    try:
+        real = scan.tree.resolve(path)
+    except TreeError as exc:
+        scan.problems[f"file {path}"] = str(exc)
+        return None
+    payload = crossplane.parse(str(real), single=True, catch_errors=True, comments=False)
+    tls = False
+    upstreams: list[str] = []
+    for config in payload.get("config", []):
+        for error in config.get("errors", []):
+            scan.problems[f"file {path}"] = f"nginx syntax: {error.get('error')}"
+        for directive in _directives(config.get("parsed", [])):
+            name, args = directive["directive"], directive.get("args", [])
+            if name == "ssl_certificate" or (name == "listen" and "ssl" in args):
+                tls = True
+            if name == "proxy_pass" and args:
+                upstreams.append(args[0])
+    return ProxyConfig(_rel(scan, path), "nginx", tls, tuple(upstreams))
+
+
+def _directives(block: list[dict[str, object]]) -> Iterable[dict[str, object]]:
+    for directive in block:
+        yield directive
+        children = directive.get("block")
+        if isinstance(children, list):
+            yield from _directives(children)
+
+
+def _update_tooling(
+    scan: ProjectScan, files: list[str], names: dict[str, str], schedules: list[Scheduled]
+) -> Iterable[str]:
+    for path in files:
+        name = names[path]
+        if name in ("dependabot.yml", "dependabot.yaml", "renovate.json", "renovate.json5",
+                    ".renovaterc", ".renovaterc.json"):
+            yield _rel(scan, path)
+        elif name.endswith((".yml", ".yaml", ".sh")) or name in ("Makefile", "tox.ini",
+                                                                 "noxfile.py"):
+            text = scan.read(path) or ""
+            if any(word in text for word in UPDATE_WORDS):
+                yield _rel(scan, path)
+    for entry in schedules:
+        if any(word in entry.command for word in UPDATE_WORDS):
+            yield f"{entry.source}:{entry.line}"
+
+
+def _find_config(scan: ProjectScan) -> None:
+    declared = scan.env.get("SUPERSET_CONFIG_PATH")
+    candidates: list[str] = []
+    if declared:
+        value = re.sub(r"^\$\{?PWD\}?/", "", declared.value)
+        candidates.append(value if value.startswith("/") else scan.inner(value))
+    candidates += [scan.inner(c) for c in CONFIG_LOCATIONS]
+    for candidate in candidates:
+        if scan.tree.exists(candidate):
+            try:
+                scan.config_text = scan.tree.read_text(candidate)
+            except TreeError as exc:
+                scan.problems["superset.config"] = str(exc)
+                return
+            scan.config_path = _rel(scan, candidate)
+            return
+    if declared:
+        scan.problems["superset.config"] = (
+            f"SUPERSET_CONFIG_PATH={declared.value} ({declared.source}) is not in the audited tree"
+        )

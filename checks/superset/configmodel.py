@@ -1,0 +1,295 @@
+"""Superset's configuration as one model, built without executing anything.
+
+``superset_config.py`` is parsed with :mod:`ast`: simple assignments of
+literals, ``os.environ.get``/``os.getenv``/``os.environ[...]``/``env()``
+lookups (resolved against the environment the deployment gives the process),
+dict literals and ``FEATURE_FLAGS``. Anything else is *unknown*, with the
+reason, never guessed. Every value remembers where it came from.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from auditor.checks.superset.defaults import DEFAULT_SUPERSET_HOME, DEFAULTS, ENV_SETTINGS
+
+
+class Unknown:
+    """A value the analysis could not determine, with the reason."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown) and other.reason == self.reason
+
+    def __hash__(self) -> int:
+        return hash(self.reason)
+
+
+@dataclass(frozen=True)
+class EnvValue:
+    """An environment variable as the deployment sets it, with where."""
+
+    value: str
+    source: str
+    """``run.sh:3``, ``.env:2``, ``process 1234``."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    value: object
+    """A Python literal, or :class:`Unknown`."""
+    source: str
+    """``superset_config.py:12``, ``env SUPERSET_SECRET_KEY (.env:3)``, ``Superset default``."""
+    path: str | None = None
+    line: int | None = None
+    from_default: bool = False
+    callee: str | None = None
+    """For values computed by a call: the dotted name called (``StatsdStatsLogger``)."""
+
+    @property
+    def known(self) -> bool:
+        return not isinstance(self.value, Unknown)
+
+
+@dataclass(frozen=True)
+class SupersetConfig:
+    settings: Mapping[str, Setting] = field(default_factory=dict)
+    config_path: str | None = None
+    """The ``superset_config.py`` analysed (relative to the target), if any."""
+    problems: tuple[str, ...] = ()
+
+    def get(self, name: str) -> Setting:
+        if name in self.settings:
+            return self.settings[name]
+        default = DEFAULTS.get(name)
+        if isinstance(default, str) and "{SUPERSET_HOME}" in default:
+            default = default.replace("{SUPERSET_HOME}", str(self.get("SUPERSET_HOME").value))
+        return Setting(name, default, "Superset default", from_default=True)
+
+    def feature(self, name: str) -> bool | Unknown:
+        flags = self.get("FEATURE_FLAGS").value
+        if isinstance(flags, dict) and name in flags:
+            value = flags[name]
+            return value if isinstance(value, bool | Unknown) else bool(value)
+        if isinstance(flags, Unknown):
+            return flags
+        return False
+
+
+_ENV_FUNCS = {"getenv", "get", "env", "environ_get"}
+
+
+class _Analyzer:
+    def __init__(self, path: str, env: Mapping[str, EnvValue]) -> None:
+        self.path = path
+        self.env = env
+        self.settings: dict[str, Setting] = {}
+        self.names: dict[str, object] = {}
+
+    def run(self, tree: ast.Module) -> None:
+        for node in tree.body:
+            self._statement(node, conditional=False)
+
+    def _statement(self, node: ast.stmt, conditional: bool) -> None:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if node.value is None:
+                return
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self._assign(target.id, node.value, node.lineno, conditional)
+        elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    self._statement(child, conditional=True)
+            if isinstance(node, ast.Try):
+                for handler in node.handlers:
+                    for child in handler.body:
+                        self._statement(child, conditional=True)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            self._call(node.value, node.lineno)
+
+    def _call(self, call: ast.Call, line: int) -> None:
+        # FEATURE_FLAGS.update({...}) and FEATURE_FLAGS["X"] = ... are common in the wild.
+        func = call.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "update"
+            and isinstance(func.value, ast.Name)
+            and func.value.id.isupper()
+            and call.args
+        ):
+            name = func.value.id
+            current = self.settings.get(name)
+            base = dict(current.value) if current and isinstance(current.value, dict) else {}
+            extra = self._value(call.args[0])
+            if isinstance(extra, dict):
+                base.update(extra)
+                self._set(name, base, line)
+
+    def _assign(self, name: str, value: ast.expr, line: int, conditional: bool) -> None:
+        evaluated = self._value(value)
+        self.names[name] = evaluated
+        if not name.isupper():
+            return
+        if conditional and not isinstance(evaluated, Unknown):
+            previous = self.settings.get(name)
+            if previous is None or previous.value != evaluated:
+                evaluated = Unknown(f"assigned conditionally at {self.path}:{line}")
+        callee = _dotted(value.func) if isinstance(value, ast.Call) else None
+        self._set(name, evaluated, line, callee)
+
+    def _set(self, name: str, value: object, line: int, callee: str | None = None) -> None:
+        self.settings[name] = Setting(
+            name, value, f"{self.path}:{line}", path=self.path, line=line, callee=callee
+        )
+
+    def _value(self, node: ast.expr) -> object:
+        try:
+            return ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            pass
+        if isinstance(node, ast.Name):
+            if node.id in self.names:
+                return self.names[node.id]
+            if node.id in self.settings:
+                return self.settings[node.id].value
+            return Unknown(f"name {node.id} is defined outside the file")
+        if isinstance(node, ast.Dict):
+            result: dict[object, object] = {}
+            for key, item in zip(node.keys, node.values, strict=True):
+                if key is None:
+                    return Unknown("dict built with ** unpacking")
+                k = self._value(key)
+                if isinstance(k, Unknown) or not isinstance(k, str | int | bool):
+                    return Unknown("dict with a computed key")
+                result[k] = self._value(item)
+            return result
+        if isinstance(node, ast.Call):
+            return self._env_call(node)
+        if isinstance(node, ast.Subscript):
+            return self._env_subscript(node)
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            # ``os.environ.get("X") or "fallback"``: first truthy known value.
+            for operand in node.values:
+                value = self._value(operand)
+                if isinstance(value, Unknown):
+                    return value
+                if value:
+                    return value
+            return value
+        if isinstance(node, ast.JoinedStr):
+            return Unknown("built with an f-string")
+        return Unknown(f"computed by an expression ({type(node).__name__})")
+
+    def _env_name(self, call: ast.Call) -> str | None:
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name not in _ENV_FUNCS:
+            return None
+        if isinstance(func, ast.Attribute) and name == "get":
+            owner = func.value
+            if not (isinstance(owner, ast.Attribute) and owner.attr == "environ"):
+                return None
+        if not call.args or not isinstance(call.args[0], ast.Constant):
+            return None
+        key = call.args[0].value
+        return key if isinstance(key, str) else None
+
+    def _env_call(self, call: ast.Call) -> object:
+        key = self._env_name(call)
+        if key is None:
+            return Unknown("computed by a function call")
+        if key in self.env:
+            return self.env[key].value
+        if len(call.args) > 1:
+            return self._value(call.args[1])
+        for keyword in call.keywords:
+            if keyword.arg == "default":
+                return self._value(keyword.value)
+        return None
+
+    def _env_subscript(self, node: ast.Subscript) -> object:
+        owner = node.value
+        if (
+            isinstance(owner, ast.Attribute)
+            and owner.attr == "environ"
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            key = node.slice.value
+            if key in self.env:
+                return self.env[key].value
+            return Unknown(f"environment variable {key} is not set where the auditor can see")
+        return Unknown("computed by a subscript")
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = _dotted(node.value)
+        return f"{owner}.{node.attr}" if owner else node.attr
+    return None
+
+
+def analyze(
+    text: str | None,
+    path: str | None,
+    env: Mapping[str, EnvValue],
+) -> SupersetConfig:
+    """Build the configuration model from a config file's text and the process environment."""
+    settings: dict[str, Setting] = {}
+    problems: list[str] = []
+    for var, setting in ENV_SETTINGS.items():
+        if var in env:
+            settings[setting] = Setting(setting, env[var].value, f"env {var} ({env[var].source})")
+    home = env.get("SUPERSET_HOME")
+    home_value = home.value if home else DEFAULT_SUPERSET_HOME
+    settings["SUPERSET_HOME"] = Setting(
+        "SUPERSET_HOME", home_value,
+        f"env SUPERSET_HOME ({home.source})" if home else "Superset default",
+        from_default=home is None,
+    )
+    flags = {
+        var.removeprefix("SUPERSET_FEATURE_"): value.value.lower() in ("1", "true", "yes", "on")
+        for var, value in env.items()
+        if var.startswith("SUPERSET_FEATURE_")
+    }
+    if text is not None and path is not None:
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None)
+            problems.append(f"{path}:{line or 1}: not valid Python ({exc.__class__.__name__})")
+        else:
+            analyzer = _Analyzer(path, env)
+            analyzer.run(tree)
+            for name, setting in analyzer.settings.items():
+                if name == "SECRET_KEY" and setting.value is None and "SECRET_KEY" in settings:
+                    continue  # ``os.environ.get("X")`` unset: Superset's env default stands
+                settings[name] = setting
+    if flags:
+        current = settings.get("FEATURE_FLAGS")
+        merged = dict(current.value) if current and isinstance(current.value, dict) else {}
+        merged.update(flags)
+        settings["FEATURE_FLAGS"] = Setting(
+            "FEATURE_FLAGS", merged, current.source if current else "env SUPERSET_FEATURE_*"
+        )
+    for name, setting in list(settings.items()):
+        if isinstance(setting.value, str) and "{SUPERSET_HOME}" in setting.value:
+            settings[name] = Setting(
+                name, setting.value.replace("{SUPERSET_HOME}", str(home_value)),
+                setting.source, setting.path, setting.line, setting.from_default,
+            )
+    return SupersetConfig(settings=settings, config_path=path, problems=tuple(problems))

@@ -1,0 +1,44 @@
+"""Facts about Superset itself: its defaults and publicly known secrets (DESIGN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+DEFAULT_SECRET_KEY = "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET"
+
+KNOWN_SECRET_KEYS: Mapping[str, str] = {
+    DEFAULT_SECRET_KEY: "Superset's default SECRET_KEY",
+    "thisISaSECRET_1234": "the default key of Superset's Helm chart",
+    "YOUR_OWN_RANDOM_GENERATED_SECRET_KEY": "the placeholder key from Superset's documentation",
+    "TEST_NON_DEV_SECRET": "the key from Superset's docker/.env",
+    "\x02\x01thisismyscretkey\x01\x02\\e\\y\\y\\h": "Superset's pre-1.4.1 default key",
+    "vwIxubtT28cEkBaamx8bNsWsNvZLGznyhK948EkrahfTINnpTjSa6FKa": (
+        "an old Helm chart's default key (exploited via CVE-2023-27524)"
+    ),
+}
+"""Value -> how to name it in a report. Values are compared, never printed."""
+
+MIN_SECRET_BYTES = 32
+
+# Superset's own defaults for settings the checks read (superset/config.py).
+DEFAULTS: Mapping[str, object] = {
+    "SECRET_KEY": DEFAULT_SECRET_KEY,
+    "SQLALCHEMY_DATABASE_URI": "sqlite:///{SUPERSET_HOME}/superset.db",
+    "DEBUG": False,
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "WTF_CSRF_ENABLED": True,
+    "ENABLE_PROXY_FIX": False,
+    "TALISMAN_ENABLED": True,
+    "SUPERSET_WEBSERVER_TIMEOUT": 60,
+    "PUBLIC_ROLE_LIKE": None,
+    "ENABLE_TIME_ROTATE": False,
+    "UPLOAD_FOLDER": "{SUPERSET_HOME}/uploads/",
+}
+
+DEFAULT_SUPERSET_HOME = "~/.superset"
+
+ENV_SETTINGS: Mapping[str, str] = {
+    # Environment variables Superset's default config reads for a setting.
+    "SUPERSET_SECRET_KEY": "SECRET_KEY",
+}

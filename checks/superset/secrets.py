@@ -1,0 +1,70 @@
+"""config-secrets: Superset's SECRET_KEY is set, strong and not publicly known."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.superset.configmodel import SupersetConfig
+from auditor.checks.superset.defaults import KNOWN_SECRET_KEYS, MIN_SECRET_BYTES
+from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
+
+
+def _secret_key(facts: Facts) -> Iterator[Result]:
+    conf = facts.get("superset.config", SupersetConfig)
+    setting = conf.get("SECRET_KEY")
+    where = Location(setting.path, setting.line) if setting.path else None
+    evidence = (f"SECRET_KEY from {setting.source} (value not shown)",)
+    value = setting.value
+    if not setting.known:
+        yield Result("SECRET_KEY", Status.SKIP,
+                     f"SECRET_KEY could not be determined: {getattr(value, 'reason', '')}",
+                     evidence, where)
+    elif value is None or value == "":
+        yield Result("SECRET_KEY", Status.FAIL, "SECRET_KEY is empty", evidence, where)
+    elif not isinstance(value, str | bytes):
+        yield Result("SECRET_KEY", Status.SKIP, "SECRET_KEY is not a string", evidence, where)
+    else:
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        known = KNOWN_SECRET_KEYS.get(text)
+        size = len(text.encode("utf-8"))
+        if known:
+            yield Result("SECRET_KEY", Status.FAIL,
+                         f"SECRET_KEY is {known}: anyone can forge session cookies and log in "
+                         "as an admin", evidence, where)
+        elif size < MIN_SECRET_BYTES:
+            yield Result("SECRET_KEY", Status.FAIL,
+                         f"SECRET_KEY is only {size} bytes (at least {MIN_SECRET_BYTES} needed)",
+                         evidence, where)
+        else:
+            yield Result("SECRET_KEY", Status.PASS,
+                         f"SECRET_KEY is set, {size} bytes, not a known default",
+                         evidence, where)
+
+
+CHECKS = (
+    Check(
+        id="SUPERSET-CONFIG-SECRETS-001",
+        style=Style.ANY,
+        app="superset",
+        row=Row.CONFIG_SECRETS,
+        severity=Severity.CRITICAL,
+        title="SECRET_KEY is set, strong and not publicly known",
+        rationale=(
+            "SECRET_KEY signs session cookies and encrypts stored database passwords. With "
+            "a default or published key (CVE-2023-27524) an attacker forges an admin session."
+        ),
+        remediation=(
+            "Generate a key (openssl rand -base64 42), give it through SUPERSET_SECRET_KEY "
+            "from a protected environment file or secret store, and rotate it with "
+            "'superset re-encrypt-secrets'."
+        ),
+        success="a strong, private SECRET_KEY",
+        failure="SECRET_KEY unset, default, published or short",
+        references=(
+            "https://superset.apache.org/docs/configuration/configuring-superset/#specifying-a-secret_key",
+            "https://nvd.nist.gov/vuln/detail/CVE-2023-27524",
+        ),
+        requires=("superset.config",),
+        evaluate=_secret_key,
+    ),
+)
