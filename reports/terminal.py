@@ -98,7 +98,6 @@ def _finding_block(finding: Finding, width: int) -> Group:
     head.append(f" {finding.severity.value:<8} ")
     head.append(finding.check_id, style="bold")
     head.append(f"  {finding.title}")
-    lines: list[Text] = [head]
     detail = [("subject", finding.subject), ("why", finding.message)]
     if finding.location:
         where = finding.location.path
@@ -111,11 +110,14 @@ def _finding_block(finding: Finding, width: int) -> Group:
         detail.append(("waived", finding.waiver.reason + expires))
     else:
         detail.append(("fix", finding.remediation))
+    # A grid keeps wrapped values indented under their column instead of at column 0.
+    grid = Table.grid(padding=(0, 1), pad_edge=False)
+    grid.add_column(width=4, no_wrap=True)
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
     for label, value in detail:
-        line = Text(f"      {label + ':':<10}", style="dim")
-        line.append(value)
-        lines.append(line)
-    return Group(*lines)
+        grid.add_row("", label + ":", Text(value))
+    return Group(head, grid)
 
 
 def _target_section(target: TargetReport, options: RenderOptions) -> list[object]:
@@ -195,4 +197,4 @@ def render_terminal(report: Report, options: RenderOptions) -> str:
     ]
     for part in (*body, *_footer(report)):
         console.print(part)
-    return buffer.getvalue()
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))

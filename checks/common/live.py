@@ -13,6 +13,7 @@ from auditor.checks.pip.facts import HostLive
 @dataclass(frozen=True)
 class ProcessInfo:
     pid: int
+    ppid: int
     name: str
     cmdline: tuple[str, ...]
     user: str | None
@@ -44,6 +45,7 @@ def processes(matching: Iterable[str], problems: list[str]) -> list[ProcessInfo]
             found.append(
                 ProcessInfo(
                     pid=proc.pid,
+                    ppid=proc.ppid(),
                     name=proc.info.get("name") or "",
                     cmdline=cmdline,
                     user=proc.info.get("username"),

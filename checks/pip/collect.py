@@ -160,7 +160,7 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         values["host.live"] = state
         project = dataclasses.replace(project, launches=tuple(
             dataclasses.replace(launch, listen=tuple(
-                f"{addr}:{port}" for addr, port, pid in state.listeners if pid == launch.pid
+                f"{addr}:{port}" for addr, port, pid in state.listeners if pid in launch.family
             )) if launch.live else launch
             for launch in project.launches
         ))
@@ -183,22 +183,22 @@ def _live_launches(problems: list[str]) -> list[Launch]:
     from auditor.checks.common.live import processes
 
     launches = []
-    for proc in processes(PROCESS_WORDS, problems):
+    found = processes(PROCESS_WORDS, problems)
+    matched = {proc.pid for proc in found}
+    for proc in found:
+        if proc.ppid in matched:
+            continue  # a gunicorn or celery worker: its master is audited instead
         state = ShellState(env=dict(proc.environ or {}))
         launch = launch_from_words(list(proc.cmdline), False, f"process {proc.pid} in "
                                    f"{proc.cwd or '?'}", None, state)
         if launch is None:
-            continue
-        # gunicorn and celery fork workers: audit the master only.
-        if proc.parents and proc.parents[0] in ("gunicorn", "celery") or any(
-            p.startswith("gunicorn") for p in proc.parents[:1]
-        ):
             continue
         launches.append(
             dataclasses.replace(
                 launch,
                 live=True,
                 pid=proc.pid,
+                family=(proc.pid, *(p.pid for p in found if p.ppid == proc.pid)),
                 user=proc.user,
                 supervisor=next((p for p in proc.parents if p in ("supervisord", "systemd",
                                                                    "runit", "s6-supervise")),

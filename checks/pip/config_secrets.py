@@ -25,7 +25,7 @@ def _evaluate(facts: Facts) -> Iterator[Result]:
         setting = conf.settings.get(name)
         if setting is None or setting.path is None or not isinstance(setting.value, str):
             continue
-        if setting.callee is not None:
+        if setting.callee is not None or setting.env_var is not None:
             continue  # read from the environment or a secret store, not written in the file
         if name == "SQLALCHEMY_DATABASE_URI" and not CREDENTIAL_IN_URI.match(setting.value):
             continue

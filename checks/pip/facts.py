@@ -36,6 +36,8 @@ class Launch:
     log_bounded: bool = False
     live: bool = False
     pid: int | None = None
+    family: tuple[int, ...] = ()
+    """The live process and its worker processes (which may own the listening socket)."""
     user: str | None = None
     listen: tuple[str, ...] = ()
     """``addr:port`` the live process listens on."""

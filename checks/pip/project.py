@@ -310,7 +310,8 @@ def _nginx(scan: ProjectScan, path: str) -> ProxyConfig | None:
     except TreeError as exc:
         scan.problems[f"file {path}"] = str(exc)
         return None
-    payload = crossplane.parse(str(real), single=True, catch_errors=True, comments=False)
+    payload = crossplane.parse(str(real), single=True, catch_errors=True, comments=False,
+                               check_ctx=False, check_args=False)
     tls = False
     upstreams: list[str] = []
     for config in payload.get("config", []):

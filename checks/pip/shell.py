@@ -141,7 +141,10 @@ def venv_of(program: str) -> str | None:
     """``venv/bin/gunicorn`` -> ``venv``."""
     parts = program.split("/")
     if len(parts) >= 3 and parts[-2] == "bin":
-        return "/".join(parts[:-2])
+        prefix = "/".join(parts[:-2])
+        if prefix in ("", "/usr", "/usr/local", "/opt/homebrew"):
+            return None  # the system's own interpreter, not a virtualenv
+        return prefix
     return None
 
 

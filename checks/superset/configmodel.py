@@ -55,6 +55,8 @@ class Setting:
     from_default: bool = False
     callee: str | None = None
     """For values computed by a call: the dotted name called (``StatsdStatsLogger``)."""
+    env_var: str | None = None
+    """The environment variable the value is read from, when the file reads one."""
 
     @property
     def known(self) -> bool:
@@ -147,12 +149,39 @@ class _Analyzer:
             if previous is None or previous.value != evaluated:
                 evaluated = Unknown(f"assigned conditionally at {self.path}:{line}")
         callee = _dotted(value.func) if isinstance(value, ast.Call) else None
-        self._set(name, evaluated, line, callee)
+        env_var = self._env_var(value)
+        self._set(name, evaluated, line, callee, env_var)
 
-    def _set(self, name: str, value: object, line: int, callee: str | None = None) -> None:
+    def _set(
+        self, name: str, value: object, line: int, callee: str | None = None,
+        env_var: str | None = None,
+    ) -> None:
+        source = f"{self.path}:{line}"
+        if env_var is not None:
+            given = self.env.get(env_var)
+            source = f"env {env_var} ({given.source}) read at {source}" if given else (
+                f"{source} (env {env_var} unset: its default)"
+            )
         self.settings[name] = Setting(
-            name, value, f"{self.path}:{line}", path=self.path, line=line, callee=callee
+            name, value, source, path=self.path, line=line, callee=callee, env_var=env_var
         )
+
+    def _env_var(self, node: ast.expr) -> str | None:
+        """The environment variable an expression reads, if it is a plain lookup."""
+        if isinstance(node, ast.Call):
+            return self._env_name(node)
+        if isinstance(node, ast.Subscript):
+            owner = node.value
+            if (isinstance(owner, ast.Attribute) and owner.attr == "environ"
+                    and isinstance(node.slice, ast.Constant)
+                    and isinstance(node.slice.value, str)):
+                return node.slice.value
+        if isinstance(node, ast.BoolOp):
+            for operand in node.values:
+                found = self._env_var(operand)
+                if found:
+                    return found
+        return None
 
     def _value(self, node: ast.expr) -> object:
         try:

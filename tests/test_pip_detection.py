@@ -1,0 +1,92 @@
+"""Detection of the pip style, and the parsing it relies on."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.checks.pip import collect
+from auditor.checks.pip.shell import scan_crontab, scan_script, scan_supervisor
+from auditor.cli import main
+from auditor.model import Style
+from auditor.targets import parse_target
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "pip-dev"
+
+
+def test_example_is_detected_as_pip_with_superset() -> None:
+    detection = collect.detect(parse_target(str(EXAMPLE)))
+    assert detection is not None
+    assert detection.style == Style.PIP
+    assert detection.app == "superset"
+    assert detection.confidence >= 0.9
+    joined = " ".join(detection.evidence)
+    assert "pyvenv.cfg" in joined and "apache-superset" in joined and "run.sh" in joined
+
+
+def test_compose_file_beside_a_venv_lowers_confidence(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(EXAMPLE, project)
+    (project / "docker-compose.yml").write_text("services:\n  superset:\n    image: x\n")
+    detection = collect.detect(parse_target(str(project)))
+    assert detection is not None and detection.confidence < 0.5
+    assert any("Compose file" in e for e in detection.evidence)
+
+
+def test_unconfident_target_exits_2_and_style_forces_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(EXAMPLE, project)
+    (project / "compose.yaml").write_text("services: {}\n")
+    assert main(["scan", str(project)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--style" in err[0]
+    assert main(["scan", str(project), "--style", "pip", "--format", "json"]) == 0
+
+
+def test_empty_directory_is_not_pip(tmp_path: Path) -> None:
+    assert collect.detect(parse_target(str(tmp_path))) is None
+
+
+def test_host_tree_finds_the_project_under_opt(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLE, tmp_path / "opt" / "superset")
+    target = parse_target("host", root=str(tmp_path))
+    detection = collect.detect(target)
+    assert detection is not None and detection.style == Style.PIP
+    facts = collect.collect(target, {})
+    project = facts.values["pip.project"]
+    assert getattr(project, "label") == "/opt/superset"
+
+
+def test_script_parsing_reads_venv_background_redirect_and_options() -> None:
+    text = (
+        "source venv/bin/activate\n"
+        "export FLASK_DEBUG=1\n"
+        "nohup superset run -h 0.0.0.0 -p 8088 --reload \\\n  --debugger > s.log 2>&1 &\n"
+        "venv/bin/gunicorn -w4 --bind=127.0.0.1:8000 'superset.app:create_app()'\n"
+        "echo gunicorn is great\n"
+    )
+    dev, prod = scan_script(text, "run.sh")
+    assert (dev.kind, dev.venv, dev.background, dev.stdout) == ("superset-run", "venv", True,
+                                                                "s.log")
+    assert dev.binds == ("0.0.0.0:8088",) and dev.debugger and dev.line == 3
+    assert (prod.kind, prod.workers, prod.binds) == ("gunicorn", 4, ("127.0.0.1:8000",))
+    assert not prod.background and prod.venv == "venv"
+
+
+def test_system_interpreter_is_not_a_venv() -> None:
+    (launch,) = scan_script("/usr/bin/python3 -m gunicorn app:app\n", "x.sh")
+    assert launch.kind == "gunicorn" and launch.venv is None
+
+
+def test_supervisor_and_crontab_parsing() -> None:
+    (launch,) = scan_supervisor(
+        "[program:web]\ncommand=/srv/v/bin/gunicorn -w 3 app:app\nautorestart=false\n",
+        "supervisord.conf",
+    )
+    assert launch.supervisor == "supervisord" and not launch.autorestart and launch.workers == 3
+    entries = scan_crontab("SHELL=/bin/sh\n0 3 * * * root /usr/local/bin/backup\n", "c", True)
+    assert [(e.schedule, e.command) for e in entries] == [("0 3 * * *", "/usr/local/bin/backup")]
