@@ -12,7 +12,7 @@ from auditor.atomic import write_atomic
 from auditor.config import Config, load_config
 from auditor.gates import GateOptions, gate_reasons, load_baseline
 from auditor.model import Report, Severity
-from auditor.reports.base import RenderOptions, Renderer
+from auditor.reports.base import Renderer, RenderOptions
 from auditor.scoring import Thresholds, formula
 from auditor.targets import parse_targets
 

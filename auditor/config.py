@@ -63,7 +63,7 @@ class Config:
     source: str | None = None
     severity: Mapping[str, Severity] = field(default_factory=dict)
     disabled: frozenset[str] = frozenset()
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = field(default_factory=Thresholds)
     max_score_drop: float = 0.0
     """How far the score may fall below a ``--baseline`` before the gate trips."""
     waivers: tuple[Waiver, ...] = ()

@@ -41,7 +41,7 @@ def auditor_register_checks() -> Sequence[Check]:  # type: ignore[empty-body]
 
 
 @hookspec
-def auditor_detect(target: Target) -> Detection | None:  # type: ignore[empty-body]
+def auditor_detect(target: Target) -> Detection | None:
     """Say whether ``target`` is deployed in this plugin's style.
 
     Every answer is kept: one target can have several styles (a host tree that
@@ -52,7 +52,7 @@ def auditor_detect(target: Target) -> Detection | None:  # type: ignore[empty-bo
 
 
 @hookspec(firstresult=True)
-def auditor_collect(  # type: ignore[empty-body]
+def auditor_collect(
     target: Target, style: Style, options: Mapping[str, object]
 ) -> Facts | None:
     """Gather every fact about ``target`` for ``style``, once, before any check runs.

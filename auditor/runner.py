@@ -14,8 +14,8 @@ from auditor.config import Config, Waiver
 from auditor.model import (
     Check,
     Detection,
-    Facts,
     FactMissing,
+    Facts,
     Finding,
     Report,
     Result,
@@ -81,8 +81,8 @@ def audit(
     unauditable: list[str] = []
     detect_problems: list[str] = []
     for target in targets:
-        detections, problems = _detect(host, target)
-        detect_problems.extend(problems)
+        detections, detect_errors = _detect(host, target)
+        detect_problems.extend(detect_errors)
         chosen = choose_styles(detections, options.style)
         if not chosen:
             unauditable.append(_nothing_here(target, detections))

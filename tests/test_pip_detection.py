@@ -58,7 +58,7 @@ def test_host_tree_finds_the_project_under_opt(tmp_path: Path) -> None:
     assert detection is not None and detection.style == Style.PIP
     facts = collect.collect(target, {})
     project = facts.values["pip.project"]
-    assert getattr(project, "label") == "/opt/superset"
+    assert project.label == "/opt/superset"
 
 
 def test_script_parsing_reads_venv_background_redirect_and_options() -> None:

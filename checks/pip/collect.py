@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.pip.facts import Launch, PipProject
-from auditor.checks.pip.project import ProjectScan, scan_project
+from auditor.checks.pip.project import scan_project
 from auditor.checks.pip.shell import ShellState, launch_from_words
 from auditor.checks.superset.configmodel import EnvValue, analyze
 from auditor.model import Detection, Facts, Style, Target, TargetKind
@@ -106,22 +106,22 @@ def detect(target: Target) -> Detection | None:
     best: Detection | None = None
     for base in candidate_projects(target, tree):
         project, scan = scan_project(tree, base, base, target.host_tree)
-        confidence, evidence, superset = _evidence(project, scan.config_path)
+        confidence, found, superset = _evidence(project, scan.config_path)
         if confidence == 0:
             continue
         others = _other_styles(tree, base, target.host_tree)
         if others:
             confidence *= 0.4
-            evidence.append("but also " + "; ".join(others[:3]) + " (another style)")
-        detection = Detection(Style.PIP, round(confidence, 2), tuple(evidence),
+            found.append("but also " + "; ".join(others[:3]) + " (another style)")
+        detection = Detection(Style.PIP, round(confidence, 2), tuple(found),
                               "superset" if superset else None)
         if best is None or detection.confidence > best.confidence:
             best = detection
     if target.live:
         live = _live_launches([])
         if live and (best is None or best.confidence < 0.6):
-            evidence = tuple(f"running {launch.kind} (pid {launch.pid})" for launch in live[:3])
-            best = Detection(Style.PIP, 0.6, evidence, "superset")
+            running = tuple(f"running {launch.kind} (pid {launch.pid})" for launch in live[:3])
+            best = Detection(Style.PIP, 0.6, running, "superset")
     return best
 
 

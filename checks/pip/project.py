@@ -61,7 +61,9 @@ class ProjectScan:
             return None
 
 
-def scan_project(tree: Tree, base: str, label: str, host_tree: bool) -> tuple[PipProject, ProjectScan]:
+def scan_project(
+    tree: Tree, base: str, label: str, host_tree: bool
+) -> tuple[PipProject, ProjectScan]:
     scan = ProjectScan(tree=tree, base=base, label=label)
     files = list(tree.walk(base, max_depth=3, skip=SKIP_DIRS))
     names = {path: path.rsplit("/", 1)[-1] for path in files}
@@ -168,7 +170,9 @@ def _venv(scan: ProjectScan, path: str) -> Venv:
 REQ_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
 
 
-def _requirements(scan: ProjectScan, path: str, seen: set[str] | None = None) -> Iterable[Requirement]:
+def _requirements(
+    scan: ProjectScan, path: str, seen: set[str] | None = None
+) -> Iterable[Requirement]:
     seen = seen if seen is not None else set()
     if path in seen:
         return
@@ -303,7 +307,7 @@ def _upstreams(text: str) -> tuple[str, ...]:
 
 
 def _nginx(scan: ProjectScan, path: str) -> ProxyConfig | None:
-    import crossplane  # parses nginx syntax; includes are resolved by the systemd style
+    import crossplane  # type: ignore[import-untyped]  # nginx syntax, no stubs published
 
     try:
         real = scan.tree.resolve(path)
@@ -318,7 +322,9 @@ def _nginx(scan: ProjectScan, path: str) -> ProxyConfig | None:
         for error in config.get("errors", []):
             scan.problems[f"file {path}"] = f"nginx syntax: {error.get('error')}"
         for directive in _directives(config.get("parsed", [])):
-            name, args = directive["directive"], directive.get("args", [])
+            name = directive.get("directive")
+            raw_args = directive.get("args")
+            args = [str(a) for a in raw_args] if isinstance(raw_args, list) else []
             if name == "ssl_certificate" or (name == "listen" and "ssl" in args):
                 tls = True
             if name == "proxy_pass" and args:

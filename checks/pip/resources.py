@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.pip.common import LIVE, cmd, each_web, location, no_web, project, subject, web_subject
+from auditor.checks.pip.common import (
+    LIVE,
+    cmd,
+    each_web,
+    location,
+    no_web,
+    project,
+    subject,
+    web_subject,
+)
 from auditor.checks.pip.facts import HostLive
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 

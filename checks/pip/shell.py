@@ -174,10 +174,11 @@ def classify(words: Sequence[str]) -> tuple[str, int] | None:
             if "worker" in rest:
                 return "celery-worker", i + 1
             return None
-        if i == 0 or names[i - 1] != "-m":
-            # The first real word is some other program.
-            if name not in WRAPPERS and not ASSIGNMENT.match(words[i]):
-                return None
+        # The first real word is some other program.
+        if (i == 0 or names[i - 1] != "-m") and name not in WRAPPERS and not ASSIGNMENT.match(
+            words[i]
+        ):
+            return None
     return None
 
 

@@ -10,6 +10,7 @@ reason, never guessed. Every value remembers where it came from.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -304,10 +305,10 @@ def analyze(
         else:
             analyzer = _Analyzer(path, env)
             analyzer.run(tree)
-            for name, setting in analyzer.settings.items():
-                if name == "SECRET_KEY" and setting.value is None and "SECRET_KEY" in settings:
+            for key, found in analyzer.settings.items():
+                if key == "SECRET_KEY" and found.value is None and "SECRET_KEY" in settings:
                     continue  # ``os.environ.get("X")`` unset: Superset's env default stands
-                settings[name] = setting
+                settings[key] = found
     if flags:
         current = settings.get("FEATURE_FLAGS")
         merged = dict(current.value) if current and isinstance(current.value, dict) else {}
@@ -315,10 +316,9 @@ def analyze(
         settings["FEATURE_FLAGS"] = Setting(
             "FEATURE_FLAGS", merged, current.source if current else "env SUPERSET_FEATURE_*"
         )
-    for name, setting in list(settings.items()):
-        if isinstance(setting.value, str) and "{SUPERSET_HOME}" in setting.value:
-            settings[name] = Setting(
-                name, setting.value.replace("{SUPERSET_HOME}", str(home_value)),
-                setting.source, setting.path, setting.line, setting.from_default,
+    for key, item in list(settings.items()):
+        if isinstance(item.value, str) and "{SUPERSET_HOME}" in item.value:
+            settings[key] = dataclasses.replace(
+                item, value=item.value.replace("{SUPERSET_HOME}", str(home_value))
             )
     return SupersetConfig(settings=settings, config_path=path, problems=tuple(problems))

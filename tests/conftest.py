@@ -1,0 +1,25 @@
+"""Shared helpers and fixtures for the test suite."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from auditor.reportschema import report_schema
+
+
+@functools.cache
+def _report_validator() -> Draft202012Validator:
+    schema = report_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def assert_valid_report(data: Any) -> None:
+    """Fail with every violation when ``data`` is not a valid JSON report (schema_version 1)."""
+    errors = sorted(_report_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    assert not errors, "JSON report does not match the shipped schema:\n" + "\n".join(
+        f"  /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
+    )

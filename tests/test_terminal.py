@@ -1,0 +1,205 @@
+"""reports/terminal.py: fits the width, marks line, closing line, verbose listing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rich.cells import cell_len
+
+from auditor.model import (
+    Detection,
+    Finding,
+    Location,
+    Report,
+    Row,
+    Severity,
+    Status,
+    Style,
+    TargetReport,
+    WaiverOutcome,
+    WaiverRef,
+)
+from auditor.reports.base import RenderOptions
+from auditor.reports.terminal import render_terminal
+from auditor.scoring import Thresholds, score_findings
+
+LONG = "a-very-long-subject-" * 8  # 160 characters without a space to break at
+WORDS = "the message goes on and on " * 10
+
+
+def finding(check_id: str, status: Status, subject: str = "app", message: str = "msg",
+            row: Row = Row.GITOPS, severity: Severity = Severity.MEDIUM, **extra: object) -> Finding:
+    return Finding(
+        check_id=check_id, row=row, style=Style.PIP, severity=severity, status=status,
+        title=f"title of {check_id}", message=message, subject=subject,
+        remediation="do the thing", **extra,  # type: ignore[arg-type]
+    )
+
+
+def target(label: str, findings: list[Finding], problems: tuple[str, ...] = (),
+           evidence: tuple[str, ...] = ("requirements.txt names apache-superset",)
+           ) -> TargetReport:
+    return TargetReport(
+        target=label, style=Style.PIP, app="superset",
+        detection=Detection(Style.PIP, 0.9, evidence, "superset"),
+        score=score_findings(findings, Thresholds()), findings=tuple(findings),
+        problems=problems,
+    )
+
+
+def report(*targets: TargetReport, waivers: tuple[WaiverOutcome, ...] = (),
+           problems: tuple[str, ...] = (), duration: float = 0.4242) -> Report:
+    every = [f for t in targets for f in t.findings]
+    return Report(tool_version="0.1.0", started_at="2026-11-28T16:00:00Z", duration_s=duration,
+                  score=score_findings(every, Thresholds()), targets=targets, waivers=waivers,
+                  problems=problems)
+
+
+SHORT = [
+    finding("T-GITOPS-001", Status.PASS, "repo", "in git"),
+    finding("T-GITOPS-002", Status.PASS, "ci", "pipeline found"),
+    finding("T-UPDATES-001", Status.FAIL, "os", "no unattended upgrades", Row.UPDATES),
+    finding("T-UPDATES-002", Status.WARN, "app", "pins are loose", Row.UPDATES),
+    finding("T-BACKUPS-001", Status.SKIP, "facts:cron", "skipped: no crontab", Row.BACKUPS),
+    finding("T-STORAGE-001", Status.ERROR, "check:T-STORAGE-001",
+            "check raised RuntimeError: boom", Row.STORAGE),
+    finding("T-NETWORK-001", Status.WAIVED, "web", "bound to 0.0.0.0", Row.NETWORK,
+            waiver=WaiverRef("lab VLAN", "2027-03-31", "auditor.toml")),
+]
+
+
+def long_report() -> Report:
+    findings = [
+        finding("T-GITOPS-001", Status.PASS, LONG, WORDS),
+        finding("T-UPDATES-001", Status.FAIL, LONG, WORDS, Row.UPDATES, Severity.CRITICAL,
+                location=Location("some/deeply/nested/" * 6 + "file.py", 12345),
+                evidence=("evidence " * 30, LONG)),
+        finding("T-UPDATES-002", Status.WARN, "x" * 200, "y" * 200, Row.UPDATES),
+        finding("T-NETWORK-001", Status.WAIVED, LONG, WORDS, Row.NETWORK,
+                waiver=WaiverRef("because " * 30, "2027-03-31", "auditor.toml")),
+        finding("T-LOAD-BALANCING-001", Status.ERROR, LONG, WORDS, Row.LOAD_BALANCING),
+        *[finding(f"T-STORAGE-{i:03}", Status.FAIL, f"s{i}", "m", Row.STORAGE)
+          for i in range(120)],
+    ]
+    first = target("/srv/" + "deployments/" * 12 + "superset", findings,
+                   problems=("secrets: forbidden (403); " * 8, LONG),
+                   evidence=("evidence of detection " * 10,))
+    second = target("second", SHORT)
+    waivers = (
+        WaiverOutcome("T-NETWORK-*", LONG, "because " * 20, None, "unused", 0, "auditor.toml"),
+        WaiverOutcome("T-OLD-001", "*", "old", "2020-01-01", "expired", 0, "auditor.toml"),
+    )
+    return report(first, second, waivers=waivers,
+                  problems=("plugin example: failed to load: " + "ImportError " * 20,))
+
+
+def lines_of(text: str) -> list[str]:
+    return text.splitlines()
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("verbose", [False, True])
+@pytest.mark.parametrize("color", [False, True])
+def test_every_line_fits_the_width(width: int, verbose: bool, color: bool) -> None:
+    text = render_terminal(long_report(),
+                           RenderOptions(width=width, verbose=verbose, color=color))
+    assert ("\x1b[" in text) is color
+    too_long = [line for line in lines_of(ANSI.sub("", text)) if cell_len(line) > width]
+    assert not too_long, f"{len(too_long)} lines over {width} columns, first: {too_long[0]!r}"
+
+
+def test_long_report_still_says_everything() -> None:
+    text = render_terminal(long_report(), RenderOptions(width=80))
+    flat = re.sub(r"\s+", "", text)
+    assert LONG in flat  # folded, not cut
+    assert "T-LOAD-BALANCING-001" in text
+    assert "unused: T-NETWORK-*" in text
+    assert "expired: T-OLD-001" in text
+    assert "plugin example: failed to load" in text
+    assert lines_of(text)[-1] == (
+        "== 3 passed, 2 warned, 123 failed, 2 errors, 1 skipped, 2 waived in 0.42s =="
+    )
+
+
+def test_marks_line_and_closing_line() -> None:
+    text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
+    lines = lines_of(text)
+    assert lines[0].startswith("deploy  [pip · superset]  detected 90%")
+    assert "  ..FWsEw" in lines  # one mark per finding, in order
+    assert lines[-1] == "== 2 passed, 1 warned, 1 failed, 1 errors, 1 skipped, 1 waived in 0.42s =="
+    assert re.fullmatch(r"== (\d+ [a-z]+)(, \d+ [a-z]+)* in \d+\.\d\ds ==", lines[-1])
+
+
+def test_score_line() -> None:
+    # credit: gitops 2 checks pass (3+3), updates fail (0) + warn (1.5) of 3 each; skip, error,
+    # waived out: 100 * (3 + 3 + 0 + 1.5) / 12 = 62.5; coverage 12 / 21 = 57%
+    text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
+    assert "  Score 62.5  Grade D  NOT READY  coverage 57%" in lines_of(text)
+
+
+def test_rows_table_lists_applicable_rows_with_their_marks() -> None:
+    text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
+    rows = {line.split()[0]: line.split() for line in lines_of(text)
+            if line and line.split()[0] in {r.value for r in Row}}
+    assert rows["gitops"] == ["gitops", "100", "2", "0", ".."]
+    assert rows["updates"] == ["updates", "25", "2", "1", "FW"]
+    assert rows["backups"] == ["backups", "-", "0", "0", "s"]
+    assert "scalability" not in rows
+
+
+def test_findings_needing_attention_are_detailed() -> None:
+    text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
+    assert "  FAIL  medium   T-UPDATES-001  title of T-UPDATES-001" in text
+    assert "      why:      no unattended upgrades" in text
+    assert "      fix:      do the thing" in text
+    assert "      waived:   lab VLAN (expires 2027-03-31)" in text
+    assert "T-GITOPS-001  title" not in text  # passes are not detailed
+
+
+def test_verbose_lists_one_line_per_check_and_subject() -> None:
+    expected = [f"  {f.status.value.upper():<6}{f.check_id} {f.subject}: {f.message}"
+                for f in SHORT]
+    verbose = lines_of(render_terminal(report(target("deploy", SHORT)),
+                                       RenderOptions(width=80, verbose=True)))
+    for line in expected:
+        assert verbose.count(line) == 1, line
+    positions = [verbose.index(line) for line in expected]
+    assert positions == sorted(positions)
+    quiet = lines_of(render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80)))
+    assert not set(expected) & set(quiet)
+
+
+def test_verbose_lists_every_subject_of_a_check() -> None:
+    findings = [finding("T-GITOPS-001", Status.PASS, f"unit-{i}", "ok") for i in range(3)]
+    text = render_terminal(report(target("host", findings)),
+                           RenderOptions(width=80, verbose=True))
+    assert [line for line in lines_of(text) if line.startswith("  PASS  ")] == [
+        "  PASS  T-GITOPS-001 unit-0: ok",
+        "  PASS  T-GITOPS-001 unit-1: ok",
+        "  PASS  T-GITOPS-001 unit-2: ok",
+    ]
+
+
+def test_nothing_evaluated() -> None:
+    findings = [finding("T-BACKUPS-001", Status.SKIP, "facts:x", "skipped: no facts")]
+    text = render_terminal(report(target("deploy", findings, problems=("x: unreadable",)),
+                                  duration=1.005), RenderOptions(width=80))
+    assert "  Score n/a (nothing evaluated)  NOT READY  coverage 0%" in lines_of(text)
+    assert "  - x: unreadable" in lines_of(text)
+    assert lines_of(text)[-1] == "== 1 skipped in 1.00s =="
+
+
+def test_no_findings() -> None:
+    text = render_terminal(report(target("deploy", [])), RenderOptions(width=80))
+    assert lines_of(text)[-1] == "== no findings in 0.42s =="
+
+
+def test_overall_line_only_with_several_targets() -> None:
+    one = render_terminal(report(target("a", SHORT)), RenderOptions(width=80))
+    two = render_terminal(report(target("a", SHORT), target("b", SHORT)), RenderOptions(width=80))
+    assert "Overall" not in one
+    assert "Overall  Score 62.5  Grade D  NOT READY  coverage 57%" in lines_of(two)
