@@ -93,11 +93,14 @@ def _rows_table(target: TargetReport) -> Table:
 
 
 def _finding_block(finding: Finding, width: int) -> Group:
-    head = Text("  ")
-    head.append(f"{finding.status.value.upper():<5}", style=STYLES[finding.status])
-    head.append(f" {finding.severity.value:<8} ")
-    head.append(finding.check_id, style="bold")
-    head.append(f"  {finding.title}")
+    head = Table.grid(padding=(0, 1), pad_edge=False)
+    head.add_column(width=1, no_wrap=True)
+    head.add_column(width=5, no_wrap=True)
+    head.add_column(width=8, no_wrap=True)
+    head.add_column(no_wrap=True)
+    head.add_column(overflow="fold")
+    head.add_row("", Text(finding.status.value.upper(), style=STYLES[finding.status]),
+                 finding.severity.value, Text(finding.check_id, style="bold"), finding.title)
     detail = [("subject", finding.subject), ("why", finding.message)]
     if finding.location:
         where = finding.location.path

@@ -164,6 +164,19 @@ def test_nothing_auditable_console_script(tmp_path: Path) -> None:
     assert "nothing auditable" in one_line(done.stderr)
 
 
+@pytest.mark.usefixtures("session")
+def test_one_unauditable_target_among_others_is_a_problem_not_an_error(
+    capsys: pytest.CaptureFixture[str], target: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, err = main(capsys, "scan", target, empty, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [t["target"] for t in data["targets"]] == [str(target)]
+    assert f"{empty}: nothing auditable found (no deployment style recognised)" in data["problems"]
+
+
 # output options ---------------------------------------------------------------------------
 
 

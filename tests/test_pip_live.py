@@ -77,7 +77,8 @@ def test_live_process_bound_to_all_interfaces_fails_network(
 ) -> None:
     pid, port = gunicorn
     report = _scan_host(tmp_path)
-    mine = [f for f in _findings(report, "PIP-NETWORK-001") if f"gunicorn@{pid}" in str(f["subject"])]
+    mine = [f for f in _findings(report, "PIP-NETWORK-001")
+            if f"gunicorn@{pid}" in str(f["subject"])]
     assert len(mine) == 1
     assert mine[0]["status"] == "fail"
     assert f"listening (live): 0.0.0.0:{port}" in mine[0]["evidence"]
@@ -91,6 +92,7 @@ def test_live_process_bound_to_all_interfaces_fails_network(
 def test_live_process_on_loopback_passes_network(gunicorn: tuple[int, int], tmp_path: Path) -> None:
     pid, port = gunicorn
     report = _scan_host(tmp_path)
-    mine = [f for f in _findings(report, "PIP-NETWORK-001") if f"gunicorn@{pid}" in str(f["subject"])]
+    mine = [f for f in _findings(report, "PIP-NETWORK-001")
+            if f"gunicorn@{pid}" in str(f["subject"])]
     assert len(mine) == 1 and mine[0]["status"] == "pass"
     assert f"listening (live): 127.0.0.1:{port}" in mine[0]["evidence"]

@@ -25,7 +25,8 @@ def test_config_that_would_write_a_file_is_never_executed(tmp_path: Path) -> Non
         f"os.system('touch {canary}')\n"
         f"SECRET_KEY = open({str(canary)!r}, 'w').name\n"
     )
-    assert main(["scan", str(project), "--format", "json", "--output", str(tmp_path / "r.json")]) == 0
+    out = tmp_path / "r.json"
+    assert main(["scan", str(project), "--format", "json", "--output", str(out)]) == 0
     assert not canary.exists()
     report = json.loads((tmp_path / "r.json").read_text())
     (secret,) = [f for f in report["targets"][0]["findings"]
@@ -67,7 +68,7 @@ def test_superset_env_and_feature_variables_without_a_file() -> None:
     assert conf.get("SQLALCHEMY_DATABASE_URI").value == "sqlite:////srv/ss/superset.db"
 
 
-def test_syntax_error_is_a_named_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_syntax_error_is_a_named_problem(tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(EXAMPLE, project)
     (project / "superset_config.py").write_text("SECRET_KEY = (\n")

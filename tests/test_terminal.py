@@ -29,7 +29,8 @@ WORDS = "the message goes on and on " * 10
 
 
 def finding(check_id: str, status: Status, subject: str = "app", message: str = "msg",
-            row: Row = Row.GITOPS, severity: Severity = Severity.MEDIUM, **extra: object) -> Finding:
+            row: Row = Row.GITOPS, severity: Severity = Severity.MEDIUM,
+            **extra: object) -> Finding:
     return Finding(
         check_id=check_id, row=row, style=Style.PIP, severity=severity, status=status,
         title=f"title of {check_id}", message=message, subject=subject,
@@ -121,7 +122,7 @@ def test_long_report_still_says_everything() -> None:
     assert "expired: T-OLD-001" in text
     assert "plugin example: failed to load" in text
     assert lines_of(text)[-1] == (
-        "== 3 passed, 2 warned, 123 failed, 2 errors, 1 skipped, 2 waived in 0.42s =="
+        "== 3 passed, 2 warned, 122 failed, 2 errors, 1 skipped, 2 waived in 0.42s =="
     )
 
 
@@ -143,8 +144,11 @@ def test_score_line() -> None:
 
 def test_rows_table_lists_applicable_rows_with_their_marks() -> None:
     text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
-    rows = {line.split()[0]: line.split() for line in lines_of(text)
-            if line and line.split()[0] in {r.value for r in Row}}
+    lines = lines_of(text)
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["row", "score"])
+    table = lines[header + 1:]
+    table = table[:table.index("")]
+    rows = {line.split()[0]: line.split() for line in table}
     assert rows["gitops"] == ["gitops", "100", "2", "0", ".."]
     assert rows["updates"] == ["updates", "25", "2", "1", "FW"]
     assert rows["backups"] == ["backups", "-", "0", "0", "s"]
@@ -153,10 +157,10 @@ def test_rows_table_lists_applicable_rows_with_their_marks() -> None:
 
 def test_findings_needing_attention_are_detailed() -> None:
     text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
-    assert "  FAIL  medium   T-UPDATES-001  title of T-UPDATES-001" in text
-    assert "      why:      no unattended upgrades" in text
-    assert "      fix:      do the thing" in text
-    assert "      waived:   lab VLAN (expires 2027-03-31)" in text
+    assert "  FAIL  medium   T-UPDATES-001 title of T-UPDATES-001" in text
+    assert re.search(r"^ +why: +no unattended upgrades$", text, re.M)
+    assert re.search(r"^ +fix: +do the thing$", text, re.M)
+    assert re.search(r"^ +waived: +lab VLAN \(expires 2027-03-31\)$", text, re.M)
     assert "T-GITOPS-001  title" not in text  # passes are not detailed
 
 
