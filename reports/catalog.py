@@ -23,7 +23,7 @@ def render_catalog(checks: Sequence[Check], width: int) -> str:
         table.add_row(check.id, check.severity.value, check.title)
     console.print(table)
     console.print(f"{len(checks)} checks; 'auditor explain ID' for details")
-    return buffer.getvalue()
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
 def render_explain(check: Check) -> str:
@@ -31,12 +31,15 @@ def render_explain(check: Check) -> str:
         body = textwrap.fill(text, width=76, initial_indent="  ", subsequent_indent="  ")
         return f"{label}:\n{body}\n"
 
-    parts = [
-        f"{check.id}  {check.title}\n",
+    about = (
         f"style {check.style.value}"
         + (f" (app {check.app})" if check.app else "")
         + f", row {check.row.value} ({ROW_QUESTIONS[check.row]}), "
-        f"severity {check.severity.value} (weight {check.severity.weight})\n",
+        f"severity {check.severity.value} (weight {check.severity.weight})"
+    )
+    parts = [
+        f"{check.id}  {check.title}\n",
+        textwrap.fill(about, width=78) + "\n",
         para("why it matters", check.rationale),
         para("what to do", check.remediation),
     ]
