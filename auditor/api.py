@@ -73,6 +73,7 @@ def audit_targets(
     session: Session | None = None,
     progress: Progress | None = None,
     debug: bool = False,
+    annotation_waivers: bool = True,
 ) -> Report:
     session = session or open_session()
     options = ScanOptions(
@@ -80,5 +81,6 @@ def audit_targets(
         app=app,
         debug=debug,
         extra=dict(extra or {}),
+        annotation_waivers=annotation_waivers,
     )
     return audit(targets, session.host, session.registry, config, options, progress)

@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file")
     scan.add_argument("--read-secrets", action="store_true",
                       help="allow reading Secrets from a live cluster (values never printed)")
+    scan.add_argument("-f", "--values", action="append", default=[], metavar="FILE",
+                      help="Helm values file for a chart target (repeatable)")
+    scan.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                      help="Helm --set for a chart target (repeatable)")
+    scan.add_argument("--no-annotation-waivers", action="store_true",
+                      help="ignore auditor.io/waive.<CHECK-ID> annotations on audited objects")
     scan.add_argument("--format", default="terminal", metavar="FMT",
                       help="format of --output (default: terminal)")
     scan.add_argument("--output", default="-", metavar="PATH", help="where --format goes")

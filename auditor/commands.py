@@ -67,11 +67,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "namespace": args.namespace,
         "kubeconfig": args.kubeconfig,
         "read_secrets": args.read_secrets,
+        "values": tuple(args.values),
+        "set": tuple(args.set),
     }
     try:
         report = audit_targets(
             targets, config=config, style=args.style, app=args.app, extra=extra,
             session=session, progress=live, debug=args.debug,
+            annotation_waivers=not args.no_annotation_waivers,
         )
     finally:
         if live is not None:

@@ -181,6 +181,9 @@ class Facts:
     values: Mapping[str, object] = field(default_factory=dict)
     problems: Mapping[str, str] = field(default_factory=dict)
     app: str | None = None
+    waivers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Waivers the audited objects carry themselves: subject -> check id -> reason
+    (Kubernetes annotations ``auditor.io/waive.<CHECK-ID>``)."""
 
     def get(self, name: str, kind: type[T]) -> T:
         if name in self.problems:

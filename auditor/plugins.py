@@ -18,6 +18,7 @@ AUTOLOAD_ENV = "AUDITOR_DISABLE_PLUGIN_AUTOLOAD"
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "auditor.checks.pip.plugin",
+    "auditor.checks.kubernetes.plugin",
     "auditor.checks.superset.plugin",
     "auditor.reports.plugin",
 )

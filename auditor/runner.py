@@ -56,6 +56,8 @@ class ScanOptions:
     extra: Mapping[str, object] = field(default_factory=dict)
     """Passed to collectors as ``options`` (context, namespace, kubeconfig, ...)."""
     today: dt.date | None = None
+    annotation_waivers: bool = True
+    """Honour waivers that audited objects carry (off: ``--no-annotation-waivers``)."""
 
 
 class NothingAuditable(Exception):
@@ -96,10 +98,11 @@ def audit(
                 if not config.is_disabled(c.id)
             ]
             findings: list[Finding] = []
+            object_waivers = facts.waivers if options.annotation_waivers else {}
             for check in sorted(checks, key=lambda c: c.id):
                 for result in _run_check(check, facts, options.debug):
                     finding = _finding(check, result, detection.style, config, active_waivers,
-                                       waiver_hits)
+                                       object_waivers, waiver_hits)
                     findings.append(finding)
                     sink.finding(finding)
             problems = tuple(collect_problems) + tuple(
@@ -198,6 +201,7 @@ def _finding(
     style: Style,
     config: Config,
     waivers: Iterable[Waiver],
+    object_waivers: Mapping[str, Mapping[str, str]],
     hits: dict[int, int],
 ) -> Finding:
     severity = config.severity.get(check.id, check.severity)
@@ -214,6 +218,11 @@ def _finding(
                 )
                 status = Status.WAIVED
                 break
+        reason = object_waivers.get(result.subject, {}).get(check.id)
+        if waiver_ref is None and reason:
+            waiver_ref = WaiverRef(reason=reason, expires=None,
+                                   source=f"annotation auditor.io/waive.{check.id}")
+            status = Status.WAIVED
     return Finding(
         check_id=check.id,
         row=check.row,

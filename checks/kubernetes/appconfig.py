@@ -1,0 +1,119 @@
+"""Superset's configuration as a Kubernetes deployment gives it to the web pods.
+
+The environment comes from ``env`` (literals, ``secretKeyRef``,
+``configMapKeyRef``) and ``envFrom``; ``superset_config.py`` from a Secret or
+ConfigMap mounted into the pod (the chart's ``superset-config`` Secret).
+Values are held in memory only; sources name the object and key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+from auditor.checks.kubernetes.facts import KubeFacts, Workload
+from auditor.checks.kubernetes.objects import Item, as_list, as_map
+from auditor.checks.superset.configmodel import EnvValue, SupersetConfig, analyze
+
+CONFIG_KEY = "superset_config.py"
+
+
+def object_data(item: Item) -> dict[str, str]:
+    """Decoded data of a Secret or ConfigMap (stringData wins, as the API server does)."""
+    data: dict[str, str] = {}
+    raw = as_map(item.obj.get("data"))
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            continue
+        if item.kind == "Secret":
+            try:
+                data[str(key)] = base64.b64decode(value, validate=False).decode("utf-8", "replace")
+            except (binascii.Error, ValueError):
+                continue
+        else:
+            data[str(key)] = value
+    for key, value in as_map(item.obj.get("stringData")).items():
+        if isinstance(value, str | int | float | bool):
+            data[str(key)] = str(value)
+    return data
+
+
+def _find(facts: KubeFacts, kind: str, namespace: str, name: str) -> Item | None:
+    for item in facts.by_kind.get(kind, ()):
+        if item.name == name and (item.namespace or namespace) == namespace:
+            return item
+    return None
+
+
+def pod_env(facts: KubeFacts, workload: Workload) -> dict[str, EnvValue]:
+    namespace = workload.item.namespace
+    env: dict[str, EnvValue] = {}
+    owner = f"{workload.kind} {namespace or '-'}/{workload.item.name}"
+    for container in workload.main_containers():
+        for source in as_list(container.spec.get("envFrom")):
+            source = as_map(source)
+            for key, kind in (("secretRef", "Secret"), ("configMapRef", "ConfigMap")):
+                ref = as_map(source.get(key))
+                item = _find(facts, kind, namespace, str(ref.get("name") or ""))
+                if item is None:
+                    continue
+                prefix = str(source.get("prefix") or "")
+                for name, value in object_data(item).items():
+                    env[prefix + name] = EnvValue(value, f"{kind} {item.name} key {name}")
+        for entry in as_list(container.spec.get("env")):
+            entry = as_map(entry)
+            name = str(entry.get("name") or "")
+            if not name:
+                continue
+            if "value" in entry:
+                env[name] = EnvValue(str(entry.get("value") or ""), f"env {name} of {owner}")
+                continue
+            ref_from = as_map(entry.get("valueFrom"))
+            for key, kind in (("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")):
+                ref = as_map(ref_from.get(key))
+                if not ref:
+                    continue
+                item = _find(facts, kind, namespace, str(ref.get("name") or ""))
+                data = object_data(item) if item else {}
+                wanted = str(ref.get("key") or "")
+                if wanted in data:
+                    env[name] = EnvValue(data[wanted], f"{kind} {item.name if item else '?'} "
+                                                       f"key {wanted}")
+    return env
+
+
+def _mounted_config(facts: KubeFacts, workload: Workload) -> tuple[str, str] | None:
+    namespace = workload.item.namespace
+    for volume in as_list(workload.pod_spec.get("volumes")):
+        volume = as_map(volume)
+        for key, kind, name_key in (("secret", "Secret", "secretName"),
+                                    ("configMap", "ConfigMap", "name")):
+            ref: Mapping[str, Any] = as_map(volume.get(key))
+            if not ref:
+                continue
+            item = _find(facts, kind, namespace, str(ref.get(name_key) or ""))
+            if item is None:
+                continue
+            data = object_data(item)
+            if CONFIG_KEY in data:
+                return data[CONFIG_KEY], f"{kind} {item.name} key {CONFIG_KEY}"
+    return None
+
+
+def superset_config(facts: KubeFacts) -> tuple[SupersetConfig, dict[str, str]]:
+    """The web tier's configuration (else the first Superset workload's)."""
+    candidates = facts.role("web") or tuple(w for w in facts.workloads if w.superset)
+    workload = candidates[0]
+    env = pod_env(facts, workload)
+    mounted = _mounted_config(facts, workload)
+    problems: dict[str, str] = {}
+    if not facts.secrets_read:
+        problems["superset.secrets"] = (
+            "Secrets were not read (give --read-secrets): settings from Secrets are unknown"
+        )
+    if mounted is None:
+        return analyze(None, None, env), problems
+    text, where = mounted
+    return analyze(text, where, env), problems

@@ -1,0 +1,172 @@
+"""availability: does it survive the loss of one pod or node?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from auditor.checks.kubernetes.common import kube, missing, result, skip_all
+from auditor.checks.kubernetes.facts import KubeFacts, Workload
+from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.kubernetes.topology import workloads_selected
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+
+def hpa_for(facts: KubeFacts, workload: Workload) -> Mapping[str, Any] | None:
+    for hpa in facts.of("HorizontalPodAutoscaler"):
+        ref = as_map(hpa.spec.get("scaleTargetRef"))
+        if ref.get("kind") == workload.kind and ref.get("name") == workload.item.name and (
+            hpa.namespace or "") == (workload.item.namespace or ""):
+            return hpa.spec
+    return None
+
+
+def effective_min(facts: KubeFacts, workload: Workload) -> int | None:
+    hpa = hpa_for(facts, workload)
+    if hpa is not None:
+        value = hpa.get("minReplicas", 1)
+        return value if isinstance(value, int) else None
+    return workload.replicas
+
+
+def _web_replicas(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    for web in k.role("web"):
+        count = effective_min(k, web)
+        source = "HPA minReplicas" if hpa_for(k, web) is not None else "spec.replicas"
+        evidence = (f"{source} = {count}",)
+        if count is None:
+            yield result(web, Status.SKIP, "replica count is not a number", evidence)
+        elif count >= 2:
+            yield result(web, Status.PASS, f"{count} web replicas", evidence)
+        else:
+            yield result(web, Status.FAIL, f"{web.kind} {web.item.name} has {count} replica: "
+                         "one pod eviction or node loss takes the UI down", evidence)
+
+
+def _pdb(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    reason = missing(k, "PodDisruptionBudget")
+    if reason:
+        yield skip_all(k, reason)
+        return
+    for web in k.role("web"):
+        replicas = effective_min(k, web) or 1
+        pdbs = [p for p in k.of("PodDisruptionBudget")
+                if web in workloads_selected(k, p, as_map(p.spec.get("selector")))]
+        if not pdbs:
+            yield result(web, Status.FAIL, "no PodDisruptionBudget covers the web pods: a node "
+                         "drain may evict them all at once")
+            continue
+        pdb = pdbs[0]
+        spec = pdb.spec
+        allowed = as_map(pdb.obj.get("status")).get("disruptionsAllowed")
+        evidence = [f"PodDisruptionBudget {pdb.name}",
+                    f"minAvailable={spec.get('minAvailable')} "
+                    f"maxUnavailable={spec.get('maxUnavailable')}"]
+        min_available = spec.get("minAvailable")
+        max_unavailable = spec.get("maxUnavailable")
+        blocks = (isinstance(min_available, int) and min_available >= replicas) or \
+            min_available == "100%" or max_unavailable in (0, "0%")
+        if k.live and allowed == 0:
+            evidence.append("status.disruptionsAllowed = 0")
+            yield result(web, Status.FAIL, "the PodDisruptionBudget allows no disruption now: "
+                         "node drains will hang", evidence)
+        elif blocks:
+            yield result(web, Status.FAIL, f"the PodDisruptionBudget never allows a disruption "
+                         f"with {replicas} replica(s)", evidence)
+        else:
+            yield result(web, Status.PASS, "a PodDisruptionBudget keeps web pods during drains",
+                         evidence)
+
+
+SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+
+
+def _spread(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    for web in k.role("web"):
+        affinity = as_map(as_map(web.pod_spec.get("affinity")).get("podAntiAffinity"))
+        constraints = as_list(web.pod_spec.get("topologySpreadConstraints"))
+        keys = [str(as_map(c).get("topologyKey")) for c in constraints]
+        for rule_set in affinity.values():
+            for rule in as_list(rule_set):
+                rule = as_map(rule)
+                term = as_map(rule.get("podAffinityTerm")) or rule
+                keys.append(str(term.get("topologyKey")))
+        evidence = [f"topology keys: {', '.join(keys) or 'none'}"]
+        nodes = {p.get("node") for p in k.pods if p.get("owner", "") and
+                 str(p.get("name", "")).startswith(web.item.name + "-") and p.get("node")}
+        if k.live and len(nodes) == 1 and (effective_min(k, web) or 1) > 1:
+            evidence.append(f"all running pods on node {next(iter(nodes))}")
+            yield result(web, Status.FAIL, "every web pod runs on the same node", evidence)
+        elif any(key in SPREAD_KEYS for key in keys):
+            yield result(web, Status.PASS, "pods are spread across nodes or zones", evidence)
+        else:
+            yield result(web, Status.FAIL, "nothing keeps web replicas off the same node",
+                         evidence)
+
+
+def _beat(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    for beat in k.role("beat"):
+        count = beat.replicas if beat.kind != "DaemonSet" else None
+        strategy = as_map(beat.item.spec.get("strategy")).get("type", "RollingUpdate")
+        evidence = [f"replicas = {count if count is not None else beat.kind}",
+                    f"strategy = {strategy}"]
+        if count != 1:
+            yield result(beat, Status.FAIL, f"celery beat must run exactly once; it runs "
+                         f"{count if count is not None else 'on every node'}: scheduled "
+                         "reports and alerts fire several times", evidence)
+        elif beat.kind == "Deployment" and strategy != "Recreate":
+            yield result(beat, Status.WARN, "one beat replica, but a rolling update briefly "
+                         "runs two (use strategy Recreate)", evidence)
+        else:
+            yield result(beat, Status.PASS, "exactly one celery beat", evidence)
+
+
+CHECKS = (
+    Check(
+        id="K8S-AVAILABILITY-001", style=Style.KUBERNETES, row=Row.AVAILABILITY,
+        severity=Severity.HIGH, title="Web tier runs more than one replica",
+        rationale="One web pod is a single point of failure: an eviction, a node drain or a "
+                  "crash takes Superset's UI and API down.",
+        remediation="Set replicas >= 2 (or an HPA with minReplicas >= 2) and add a "
+                    "PodDisruptionBudget.",
+        success="two or more web replicas", failure="a single web replica",
+        references=("https://kubernetes.io/docs/concepts/workloads/controllers/deployment/",),
+        requires=("kubernetes",), evaluate=_web_replicas,
+    ),
+    Check(
+        id="K8S-AVAILABILITY-002", style=Style.KUBERNETES, row=Row.AVAILABILITY,
+        severity=Severity.MEDIUM, title="A PodDisruptionBudget protects the web pods",
+        rationale="Without a PDB a node drain can evict every web pod at once; a PDB that "
+                  "allows no disruption blocks drains and upgrades forever.",
+        remediation="Add a PodDisruptionBudget with maxUnavailable: 1 selecting the web pods.",
+        success="a PDB that allows one disruption", failure="no PDB, or one that blocks drains",
+        references=("https://kubernetes.io/docs/tasks/run-application/configure-pdb/",),
+        requires=("kubernetes",), evaluate=_pdb,
+    ),
+    Check(
+        id="K8S-AVAILABILITY-003", style=Style.KUBERNETES, row=Row.AVAILABILITY,
+        severity=Severity.MEDIUM, title="Web replicas are spread across nodes",
+        rationale="Replicas scheduled onto one node all die with it; the scheduler does not "
+                  "spread them unless told.",
+        remediation="Add topologySpreadConstraints on kubernetes.io/hostname (or a preferred "
+                    "podAntiAffinity).",
+        success="spread by hostname or zone", failure="no spreading rule",
+        references=("https://kubernetes.io/docs/concepts/scheduling-eviction/"
+                    "topology-spread-constraints/",),
+        requires=("kubernetes",), evaluate=_spread,
+    ),
+    Check(
+        id="K8S-AVAILABILITY-004", style=Style.KUBERNETES, row=Row.AVAILABILITY,
+        severity=Severity.HIGH, title="Celery beat runs exactly one replica",
+        rationale="Celery beat schedules alerts and reports; two beats send every report "
+                  "twice, none sends nothing.",
+        remediation="Run beat as a Deployment with replicas: 1 and strategy: Recreate.",
+        success="one beat, Recreate strategy", failure="zero or several beats",
+        references=("https://superset.apache.org/docs/configuration/alerts-reports/",),
+        requires=("kubernetes",), evaluate=_beat,
+    ),
+)

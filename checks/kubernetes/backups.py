@@ -1,0 +1,64 @@
+"""backups: a CronJob or a Velero Schedule backs up the database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from auditor.checks.kubernetes.common import kube, result
+from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+TOOLS = re.compile(r"\b(pg_dump|pg_dumpall|pg_basebackup|pgbackrest|barman|wal-g|mysqldump|"
+                   r"restic|velero)\b")
+OFF_SITE = re.compile(r"\b(s3|gs|az|rclone|aws|gsutil|restic|wal-g|pgbackrest|azcopy)\b")
+
+
+def _backups(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    if not (k.role("database") or k.role("web")):
+        return
+    found = False
+    for cronjob in (w for w in k.workloads if w.kind == "CronJob"):
+        text = " ".join(c.command_text + " " + c.image for c in cronjob.containers)
+        if TOOLS.search(text):
+            found = True
+            suspended = cronjob.item.spec.get("suspend") is True
+            where = "off the cluster" if OFF_SITE.search(text) else "inside the cluster"
+            evidence = (f"schedule {cronjob.item.spec.get('schedule')}", f"tool: "
+                        f"{TOOLS.search(text).group(1) if TOOLS.search(text) else '?'}")
+            if suspended:
+                yield result(cronjob, Status.FAIL, "the backup CronJob is suspended", evidence)
+            elif where == "off the cluster":
+                yield result(cronjob, Status.PASS, "a scheduled backup copies the database off "
+                             "the cluster", evidence)
+            else:
+                yield result(cronjob, Status.WARN, "backups are scheduled but stay inside the "
+                             "cluster", evidence)
+    for schedule in k.of("Schedule"):
+        if str(schedule.obj.get("apiVersion", "")).startswith("velero.io/"):
+            found = True
+            namespaces = as_list(as_map(schedule.spec.get("template")).get("includedNamespaces"))
+            yield result(schedule, Status.PASS, "a Velero Schedule backs up "
+                         + (", ".join(map(str, namespaces)) or "the cluster"))
+    if not found:
+        anchor = (k.role("database") or k.role("web"))[0]
+        yield result(anchor, Status.FAIL, "no backup CronJob or Velero Schedule: the metadata "
+                     "database (every dashboard and user) has no backup",
+                     ("looked for CronJobs running pg_dump, pgbackrest, wal-g, restic and "
+                      "Velero Schedules",))
+
+
+CHECKS = (
+    Check(
+        id="K8S-BACKUPS-001", style=Style.KUBERNETES, row=Row.BACKUPS, severity=Severity.HIGH,
+        title="The metadata database is backed up on a schedule",
+        rationale="PVCs are not backups: a deleted namespace, a bad migration or a lost volume "
+                  "takes every dashboard with it unless a copy lives elsewhere.",
+        remediation="Add a CronJob running pg_dump to object storage, use your managed "
+                    "database's snapshots, or a Velero Schedule for the namespace.",
+        success="scheduled off-cluster backups", failure="no backup",
+        references=("https://velero.io/docs/main/backup-reference/",),
+        requires=("kubernetes",), evaluate=_backups,
+    ),
+)

@@ -1,0 +1,139 @@
+"""Detection and fact collection for the Kubernetes style: files, charts and live clusters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from auditor.checks.kubernetes import appconfig, helm
+from auditor.checks.kubernetes.facts import HelmRelease, KubeFacts
+from auditor.checks.kubernetes.loader import (
+    ManifestError,
+    load_file,
+    load_text,
+    looks_like_manifests,
+    manifest_files,
+)
+from auditor.checks.kubernetes.objects import Item
+from auditor.checks.kubernetes.topology import workloads
+from auditor.model import Detection, Facts, Style, Target, TargetKind
+
+WAIVE_PREFIX = "auditor.io/waive."
+
+
+def detect(target: Target) -> Detection | None:
+    if target.kind == TargetKind.KUBE:
+        where = f"context {target.context}" if target.context else "the current context"
+        return Detection(Style.KUBERNETES, 0.95, (f"live cluster ({where})",), None)
+    if target.kind == TargetKind.STDIN:
+        text = target.stdin_text or ""
+        if "apiVersion" in text and "kind" in text:
+            app = "superset" if "superset" in text.lower() else None
+            return Detection(Style.KUBERNETES, 0.9, ("manifests on standard input",), app)
+        return None
+    if target.kind != TargetKind.PATH or target.root is None or target.host_tree:
+        return None
+    root = Path(target.root)
+    chart = helm.chart_file(root)
+    if chart is not None:
+        name, version = helm.chart_identity(chart)
+        app = "superset" if "superset" in name.lower() else None
+        return Detection(Style.KUBERNETES, 0.9, (f"Helm chart {name} {version} (Chart.yaml)",),
+                         app)
+    hits, names = looks_like_manifests(root)
+    if not hits:
+        return None
+    app = None
+    for path in manifest_files(root)[:20]:
+        try:
+            if "superset" in path.read_text(encoding="utf-8", errors="replace")[:200000].lower():
+                app = "superset"
+                break
+        except OSError:
+            continue
+    return Detection(Style.KUBERNETES, 0.85 if hits > 0 else 0.5,
+                     (f"Kubernetes manifests in {', '.join(names)}",), app)
+
+
+def collect(target: Target, options: Mapping[str, object]) -> Facts:
+    problems: dict[str, str] = {}
+    if target.kind == TargetKind.KUBE:
+        from auditor.checks.kubernetes import live
+
+        cluster = live.read_cluster(target, options)
+        problems.update(cluster.problems)
+        return build(cluster.items, "live", problems, releases=cluster.releases,
+                     pods=cluster.pods, kinds_missing=cluster.missing,
+                     secrets_read=cluster.secrets_read)
+    if target.kind == TargetKind.STDIN:
+        try:
+            items = load_text(target.stdin_text or "", "-")
+        except ManifestError as exc:
+            problems["manifests"] = str(exc)
+            items = []
+        return build(items, "manifests", problems)
+    root = Path(target.root or ".")
+    chart = helm.chart_file(root)
+    if chart is not None:
+        rendered = helm.render(chart.parent, options)
+        if rendered.error:
+            problems["manifests"] = rendered.error
+            return build([], "chart", problems)
+        try:
+            items = load_text(rendered.text, f"{root.name or 'chart'} (helm template)")
+        except ManifestError as exc:
+            problems["manifests"] = str(exc)
+            items = []
+        return build(items, "chart", problems)
+    items = []
+    base = root if root.is_dir() else root.parent
+    for path in manifest_files(root):
+        label = path.relative_to(base).as_posix() if path != root else path.name
+        try:
+            items.extend(load_file(path, label))
+        except ManifestError as exc:
+            problems[f"file {label}"] = str(exc)
+    return build(items, "manifests", problems)
+
+
+def build(
+    items: Iterable[Item],
+    source: str,
+    problems: dict[str, str],
+    releases: tuple[HelmRelease, ...] = (),
+    pods: tuple[Mapping[str, object], ...] = (),
+    kinds_missing: frozenset[str] = frozenset(),
+    secrets_read: bool = True,
+) -> Facts:
+    listed = tuple(items)
+    by_kind: dict[str, list[Item]] = {}
+    waivers: dict[str, dict[str, str]] = {}
+    for item in listed:
+        by_kind.setdefault(item.kind, []).append(item)
+        for key, reason in item.annotations.items():
+            if key.startswith(WAIVE_PREFIX) and isinstance(reason, str) and reason.strip():
+                waivers.setdefault(item.subject, {})[key[len(WAIVE_PREFIX):].upper()] = reason
+            elif key.startswith(WAIVE_PREFIX):
+                problems[f"waiver {item.subject}"] = f"annotation {key} has no reason; ignored"
+    kube = KubeFacts(
+        items=listed,
+        by_kind={kind: tuple(group) for kind, group in by_kind.items()},
+        workloads=workloads(listed),
+        source=source,
+        releases=releases,
+        pods=pods,
+        kinds_missing=kinds_missing,
+        secrets_read=secrets_read,
+        namespaces=tuple(sorted({i.namespace for i in listed if i.namespace})),
+    )
+    values: dict[str, object] = {"kubernetes": kube}
+    superset = [w for w in kube.workloads if w.superset]
+    app = "superset" if superset else None
+    if superset:
+        config, config_problems = appconfig.superset_config(kube)
+        values["superset.config"] = config
+        problems.update(config_problems)
+    if not listed and "manifests" not in problems:
+        problems["objects"] = "no Kubernetes objects were found"
+    return Facts(Style.KUBERNETES, values=values, problems=problems, app=app,
+                 waivers=waivers)

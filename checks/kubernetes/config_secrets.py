@@ -1,0 +1,119 @@
+"""config-secrets: secrets kept in Secrets, and no published default passwords in use.
+
+Values are compared in memory and never put into a message or evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from auditor.checks.kubernetes.appconfig import object_data
+from auditor.checks.kubernetes.common import kube, result
+from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.superset.defaults import KNOWN_SECRET_KEYS
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS|"
+                         r"DB_PASS|JWT)", re.I)
+SECRET_MANAGERS = ("ExternalSecret", "SealedSecret", "SecretProviderClass", "VaultStaticSecret")
+NOT_A_SECRET = re.compile(r"(^ALLOW_|_FILE$|_PATH$|_USER$|_USERNAME$|_ENABLED$|_KEY_ID$)", re.I)
+FLAG_VALUES = frozenset({"yes", "no", "true", "false", "0", "1", "on", "off", ""})
+DEFAULT_PASSWORDS = {
+    "superset": "Superset's default database password",
+    "admin": "the chart's default admin password",
+    "CHANGE-ME": "the chart's default websocket jwtSecret",
+    "test-guest-secret-change-me": "Superset's default GUEST_TOKEN_JWT_SECRET",
+    "test-secret-change-me": "Superset's default GLOBAL_ASYNC_QUERIES_JWT_SECRET",
+}
+
+
+def _looks_secret(name: str, value: str) -> bool:
+    """A secret-named variable holding something other than a flag or a file path."""
+    if not SECRET_NAME.search(name) or NOT_A_SECRET.search(name):
+        return False
+    return value.lower() not in FLAG_VALUES and not value.startswith("/")
+
+
+def _placement(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    managed = [i.kind for i in k.items if i.kind in SECRET_MANAGERS]
+    for config_map in k.of("ConfigMap"):
+        keys = [key for key in object_data(config_map) if SECRET_NAME.search(key)]
+        texts = " ".join(object_data(config_map).values())
+        literal_key = re.search(r"^\s*SECRET_KEY\s*=\s*['\"]", texts, re.M)
+        if keys or literal_key:
+            found = keys + (["SECRET_KEY literal in superset_config.py"] if literal_key else [])
+            yield result(config_map, Status.FAIL, "secrets stored in a ConfigMap (readable by "
+                         "anyone who can read ConfigMaps)", [f"key {key}" for key in found])
+    for workload in k.workloads:
+        literal = [f"{c.name}: env {as_map(e).get('name')} has a literal value"
+                   for c in workload.containers for e in as_list(c.spec.get("env"))
+                   if _looks_secret(str(as_map(e).get("name") or ""),
+                                    str(as_map(e).get("value") or ""))]
+        if literal:
+            yield result(workload, Status.FAIL, "secret values written into the pod spec",
+                         literal)
+        elif workload.superset:
+            note = f" (managed by {managed[0]})" if managed else ""
+            yield result(workload, Status.PASS, "secrets come from Secrets" + note)
+
+
+def _defaults(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    if not k.secrets_read:
+        yield Result("secrets", Status.SKIP, "Secrets were not read (give --read-secrets to "
+                     "compare their values; they are never printed)")
+        return
+    for item in k.of("Secret", "ConfigMap"):
+        hits = []
+        for key, value in object_data(item).items():
+            if value in KNOWN_SECRET_KEYS:
+                hits.append(f"key {key}: {KNOWN_SECRET_KEYS[value]}")
+            elif SECRET_NAME.search(key) and value in DEFAULT_PASSWORDS:
+                hits.append(f"key {key}: {DEFAULT_PASSWORDS[value]}")
+            elif key.endswith(".py") or key.endswith(".sh"):
+                for known, label in KNOWN_SECRET_KEYS.items():
+                    if known in value:
+                        hits.append(f"key {key} contains {label}")
+                if re.search(r"--password\s+admin\b", value):
+                    hits.append(f"key {key}: creates the admin user with password 'admin'")
+        if hits:
+            yield result(item, Status.FAIL, "publicly known default secrets are in use", hits)
+        elif item.kind == "Secret":
+            yield result(item, Status.PASS, "no known default value")
+    for workload in k.workloads:
+        for container in workload.containers:
+            for entry in as_list(container.spec.get("env")):
+                value = str(as_map(entry).get("value") or "")
+                if value in KNOWN_SECRET_KEYS:
+                    yield result(workload, Status.FAIL, "a publicly known SECRET_KEY is set in "
+                                 "the pod spec", (f"env {as_map(entry).get('name')}: "
+                                                  f"{KNOWN_SECRET_KEYS[value]}",))
+
+
+CHECKS = (
+    Check(
+        id="K8S-CONFIG-SECRETS-001", style=Style.KUBERNETES, row=Row.CONFIG_SECRETS,
+        severity=Severity.HIGH, title="Secrets live in Secrets, not ConfigMaps or pod specs",
+        rationale="ConfigMaps and literal env values are readable by anyone with read access "
+                  "to the namespace and end up in Git and CI logs.",
+        remediation="Move SECRET_KEY and passwords into Secrets (ideally from an external "
+                    "secret manager) and reference them with secretKeyRef/envFrom.",
+        success="secrets referenced from Secrets", failure="secrets in ConfigMaps or literals",
+        references=("https://kubernetes.io/docs/concepts/configuration/secret/",),
+        requires=("kubernetes",), evaluate=_placement,
+    ),
+    Check(
+        id="K8S-CONFIG-SECRETS-002", style=Style.KUBERNETES, row=Row.CONFIG_SECRETS,
+        severity=Severity.CRITICAL, title="No published default key or password is in use",
+        rationale="Superset's chart and docs publish default keys and passwords "
+                  "(thisISaSECRET_1234, superset/superset, admin/admin); CVE-2023-27524 was "
+                  "exploited with exactly such keys.",
+        remediation="Generate a SECRET_KEY (openssl rand -base64 42) and passwords, store them "
+                    "in Secrets, and rotate anything that used a default.",
+        success="no default value found", failure="a published default is in use",
+        references=("https://nvd.nist.gov/vuln/detail/CVE-2023-27524",),
+        requires=("kubernetes",), evaluate=_defaults,
+    ),
+)

@@ -1,0 +1,42 @@
+"""load-balancing: a Service spreads traffic over several web pods."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.kubernetes.availability import effective_min
+from auditor.checks.kubernetes.common import kube, result
+from auditor.checks.kubernetes.objects import as_map
+from auditor.checks.kubernetes.topology import selects
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+
+def _service(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    for web in k.role("web"):
+        services = [s for s in k.of("Service")
+                    if (s.namespace or "") == (web.item.namespace or "")
+                    and selects(as_map(s.spec.get("selector")) or None, web.pod_labels)]
+        replicas = effective_min(k, web) or 1
+        if not services:
+            yield result(web, Status.FAIL, "no Service selects the web pods")
+        elif replicas < 2:
+            yield result(web, Status.FAIL, f"Service {services[0].name} has one pod to send "
+                         "traffic to", (f"replicas {replicas}",))
+        else:
+            yield result(web, Status.PASS, f"Service {services[0].name} spreads traffic over "
+                         f"{replicas}+ pods")
+
+
+CHECKS = (
+    Check(
+        id="K8S-LOAD-BALANCING-001", style=Style.KUBERNETES, row=Row.LOAD_BALANCING,
+        severity=Severity.MEDIUM, title="A Service balances traffic over several web pods",
+        rationale="Kubernetes balances only across the pods a Service selects; with one pod "
+                  "or no Service there is nothing to balance.",
+        remediation="Select the web pods with a ClusterIP Service and run two or more "
+                    "replicas.",
+        success="a Service over several pods", failure="no Service or a single pod",
+        requires=("kubernetes",), evaluate=_service,
+    ),
+)

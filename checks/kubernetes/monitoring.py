@@ -1,0 +1,81 @@
+"""monitoring and logging: metrics scraped; logs on stdout or shipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.kubernetes.common import app_workloads, kube, result
+from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.kubernetes.topology import selects
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+SHIPPERS = ("fluent-bit", "fluentbit", "fluentd", "vector", "promtail", "filebeat",
+            "otel-collector", "opentelemetry-collector")
+EXPORTERS = ("statsd-exporter", "statsd_exporter", "prometheus")
+
+
+def _metrics(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    monitors = k.of("ServiceMonitor", "PodMonitor")
+    services = k.of("Service")
+    for workload in app_workloads(k):
+        evidence = []
+        if workload.pod_annotations.get("prometheus.io/scrape") == "true":
+            evidence.append("annotation prometheus.io/scrape: true")
+        if any(e in c.image for c in workload.containers for e in EXPORTERS):
+            evidence.append("exporter sidecar")
+        for monitor in monitors:
+            selector = as_map(monitor.spec.get("selector"))
+            if monitor.kind == "PodMonitor" and selects(selector, workload.pod_labels):
+                evidence.append(f"PodMonitor {monitor.name}")
+            for service in services:
+                if monitor.kind == "ServiceMonitor" and selects(selector, service.labels) and \
+                        selects(as_map(service.spec.get("selector")) or None, workload.pod_labels):
+                    evidence.append(f"ServiceMonitor {monitor.name} via Service {service.name}")
+        if evidence:
+            yield result(workload, Status.PASS, "metrics are scraped", evidence)
+        else:
+            yield result(workload, Status.FAIL, "nothing scrapes its metrics (no ServiceMonitor, "
+                         "PodMonitor or scrape annotation)")
+
+
+def _logs(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    for workload in app_workloads(k):
+        files = [c.name for c in workload.main_containers()
+                 if any(flag in c.command_text for flag in ("--log-file ", "--access-logfile /",
+                                                             "--error-logfile /", "--logfile="))]
+        shipped = any(s in c.image for c in workload.containers for s in SHIPPERS)
+        if files and not shipped:
+            yield result(workload, Status.FAIL, "logs go to files inside the container, lost "
+                         "with the pod and invisible to kubectl logs", files)
+        elif files:
+            yield result(workload, Status.PASS, "file logs are shipped by a sidecar", files)
+        else:
+            yield result(workload, Status.PASS, "logs go to stdout, where the cluster collects "
+                         "them")
+
+
+CHECKS = (
+    Check(
+        id="K8S-MONITORING-001", style=Style.KUBERNETES, row=Row.MONITORING,
+        severity=Severity.MEDIUM, title="The app's metrics are scraped",
+        rationale="Kubernetes restarts dead pods but does not tell anyone that dashboards got "
+                  "slow or workers are backed up; that needs metrics in Prometheus or similar.",
+        remediation="Export statsd metrics (STATS_LOGGER + statsd_exporter) and add a "
+                    "ServiceMonitor/PodMonitor or prometheus.io/scrape annotations.",
+        success="scraped by Prometheus", failure="no scrape configuration",
+        references=("https://prometheus-operator.dev/docs/api-reference/api/",),
+        requires=("kubernetes",), evaluate=_metrics,
+    ),
+    Check(
+        id="K8S-LOGGING-001", style=Style.KUBERNETES, row=Row.LOGGING, severity=Severity.LOW,
+        title="Containers log to stdout or a shipping sidecar",
+        rationale="Log files inside a container grow the writable layer and vanish with the "
+                  "pod; the cluster's log pipeline reads stdout.",
+        remediation="Log to stdout (gunicorn --access-logfile - --error-logfile -) or add a "
+                    "log-shipping sidecar.",
+        success="stdout or shipped", failure="files in the container",
+        requires=("kubernetes",), evaluate=_logs,
+    ),
+)

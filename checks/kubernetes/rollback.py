@@ -1,0 +1,136 @@
+"""rollback: pinned images, revision history, Helm history and chart status."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from auditor.checks.kubernetes.common import kube, result
+from auditor.checks.kubernetes.objects import Item
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+MOVING_TAGS = ("latest", "latest-dev", "dev", "master", "main", "nightly", "edge", "stable")
+DEPRECATED_CHART = (0, 22, 8)
+
+
+def image_tag(image: str) -> tuple[str | None, bool]:
+    """(tag, pinned by digest) of an image reference."""
+    if "@sha256:" in image:
+        return None, True
+    last = image.rsplit("/", 1)[-1]
+    return (last.split(":", 1)[1] if ":" in last else None), False
+
+
+def _images(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    for workload in k.workloads:
+        moving, tagged, digests = [], [], 0
+        for container in workload.containers:
+            tag, digest = image_tag(container.image)
+            if digest:
+                digests += 1
+            elif tag is None or tag in MOVING_TAGS:
+                moving.append(f"{container.name}: {container.image or '(no image)'}")
+            else:
+                tagged.append(container.image)
+        if moving:
+            yield result(workload, Status.FAIL, "images with no tag or a moving tag: a restart "
+                         "can pull a different release", moving)
+        elif tagged:
+            yield result(workload, Status.WARN, "images pinned by tag, not digest (a tag can be "
+                         "re-pushed)", tagged)
+        else:
+            yield result(workload, Status.PASS, f"{digests} image(s) pinned by digest")
+
+
+def _history(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    for workload in k.workloads:
+        if workload.kind != "Deployment":
+            continue
+        limit = workload.item.spec.get("revisionHistoryLimit", 10)
+        if limit == 0:
+            yield result(workload, Status.FAIL, "revisionHistoryLimit is 0: 'kubectl rollout "
+                         "undo' has nothing to go back to", ("revisionHistoryLimit = 0",))
+        else:
+            yield result(workload, Status.PASS, f"keeps {limit} old ReplicaSets for rollback")
+
+
+def _chart_version(item: Item) -> tuple[str, tuple[int, ...]] | None:
+    chart = item.labels.get("helm.sh/chart") or item.labels.get("chart") or ""
+    match = re.fullmatch(r"(superset)-(\d+)\.(\d+)\.(\d+).*", str(chart))
+    if not match:
+        return None
+    return chart, tuple(int(part) for part in match.groups()[1:])
+
+
+def _releases(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    if k.live and k.releases:
+        latest: dict[tuple[str, str], int] = {}
+        for release in k.releases:
+            key = (release.namespace, release.name)
+            latest[key] = max(latest.get(key, 0), release.revision)
+        for (namespace, name), revision in sorted(latest.items()):
+            kept = [r for r in k.releases if (r.namespace, r.name) == (namespace, name)]
+            current = next(r for r in kept if r.revision == revision)
+            subject = f"helm/{namespace}/{name}"
+            evidence = (f"revision {revision}, status {current.status}",
+                        f"{len(kept)} revision(s) kept")
+            if current.status in ("failed", "pending-install", "pending-upgrade",
+                                  "pending-rollback"):
+                yield Result(subject, Status.FAIL, f"release {name} is {current.status}", evidence)
+            elif len(kept) < 2 and revision > 1:
+                yield Result(subject, Status.WARN, "no earlier revision is kept to roll back to",
+                             evidence)
+            else:
+                yield Result(subject, Status.PASS, f"release {name} is {current.status}", evidence)
+        return
+    seen = set()
+    for workload in k.workloads:
+        found = _chart_version(workload.item)
+        if found is None or found[0] in seen:
+            continue
+        seen.add(found[0])
+        chart, version = found
+        if version >= DEPRECATED_CHART:
+            yield result(workload, Status.WARN, f"chart {chart} is deprecated upstream in favour "
+                         "of an operator: plan the move", (f"helm.sh/chart = {chart}",))
+        else:
+            yield result(workload, Status.PASS, f"chart {chart} is versioned by Helm",
+                         (f"helm.sh/chart = {chart}",))
+
+
+CHECKS = (
+    Check(
+        id="K8S-ROLLBACK-001", style=Style.KUBERNETES, row=Row.ROLLBACK, severity=Severity.HIGH,
+        title="Images are pinned (no latest, digest preferred)",
+        rationale="A moving tag means two pods of one Deployment can run different code and "
+                  "a rollback re-pulls whatever the tag points to now.",
+        remediation="Pin images to a release tag, better a digest (image@sha256:...).",
+        success="images pinned by digest", failure="latest, dev or missing tags",
+        references=("https://kubernetes.io/docs/concepts/containers/images/#image-names",),
+        requires=("kubernetes",), evaluate=_images,
+    ),
+    Check(
+        id="K8S-ROLLBACK-002", style=Style.KUBERNETES, row=Row.ROLLBACK, severity=Severity.LOW,
+        title="Deployments keep revision history",
+        rationale="revisionHistoryLimit 0 deletes old ReplicaSets, so a bad release cannot be "
+                  "rolled back with kubectl.",
+        remediation="Leave revisionHistoryLimit at its default (10) or at least 2.",
+        success="history kept", failure="revisionHistoryLimit 0",
+        requires=("kubernetes",), evaluate=_history,
+    ),
+    Check(
+        id="K8S-ROLLBACK-003", style=Style.KUBERNETES, row=Row.ROLLBACK, severity=Severity.MEDIUM,
+        title="Helm releases are healthy and can be rolled back",
+        rationale="A failed or pending Helm release blocks the next upgrade; with no earlier "
+                  "revision kept, 'helm rollback' has nowhere to go. Superset's chart is "
+                  "deprecated from 0.22.8.",
+        remediation="Fix or roll back failed releases, keep --history-max of at least 3, and "
+                    "plan the move off the deprecated chart.",
+        success="deployed releases with history", failure="failed or pending releases",
+        references=("https://helm.sh/docs/helm/helm_rollback/",),
+        requires=("kubernetes",), evaluate=_releases,
+    ),
+)

@@ -1,0 +1,62 @@
+"""scalability: HPA or KEDA present and sane."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.kubernetes.availability import hpa_for
+from auditor.checks.kubernetes.common import kube, missing, result, skip_all
+from auditor.checks.kubernetes.objects import as_map
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+
+def _autoscaled(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    reason = missing(k, "HorizontalPodAutoscaler")
+    if reason:
+        yield skip_all(k, reason)
+        return
+    scaled = {as_map(s.spec.get("scaleTargetRef")).get("name") for s in k.of("ScaledObject")}
+    for web in k.role("web"):
+        hpa = hpa_for(k, web)
+        if hpa is None:
+            if web.item.name in scaled:
+                yield result(web, Status.PASS, "a KEDA ScaledObject scales the web tier")
+            else:
+                yield result(web, Status.FAIL, "no HorizontalPodAutoscaler: capacity is added "
+                             "by hand")
+            continue
+        low, high = hpa.get("minReplicas", 1), hpa.get("maxReplicas")
+        evidence = [f"minReplicas {low}, maxReplicas {high}"]
+        requests = all(as_map(as_map(c.spec.get("resources")).get("requests")).get("cpu")
+                       for c in web.main_containers())
+        hpa_items = [h for h in k.of("HorizontalPodAutoscaler")
+                     if as_map(h.spec.get("scaleTargetRef")).get("name") == web.item.name]
+        status = as_map(hpa_items[0].obj.get("status")) if hpa_items else {}
+        if not isinstance(high, int) or not isinstance(low, int) or high <= low:
+            yield result(web, Status.FAIL, "the HPA cannot scale (maxReplicas <= minReplicas)",
+                         evidence)
+        elif not requests:
+            yield result(web, Status.FAIL, "the HPA has no CPU requests to measure against",
+                         evidence)
+        elif k.live and status.get("currentReplicas") == high:
+            evidence.append(f"currentReplicas {status.get('currentReplicas')}")
+            yield result(web, Status.WARN, "the HPA is pinned at maxReplicas", evidence)
+        else:
+            yield result(web, Status.PASS, f"autoscaled from {low} to {high}", evidence)
+
+
+CHECKS = (
+    Check(
+        id="K8S-SCALABILITY-001", style=Style.KUBERNETES, row=Row.SCALABILITY,
+        severity=Severity.MEDIUM, title="The web tier is autoscaled",
+        rationale="Dashboards load in bursts (Monday mornings); without an autoscaler "
+                  "capacity is fixed and slow queries queue up.",
+        remediation="Add a HorizontalPodAutoscaler (autoscaling/v2) on CPU with minReplicas 2 "
+                    "and CPU requests on the web containers, or a KEDA ScaledObject.",
+        success="an HPA or KEDA object that can scale", failure="no autoscaler, or one that "
+        "cannot scale",
+        references=("https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/",),
+        requires=("kubernetes",), evaluate=_autoscaled,
+    ),
+)

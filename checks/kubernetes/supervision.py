@@ -1,0 +1,82 @@
+"""supervision: probes, restart policy and rollout strategy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.kubernetes.common import app_workloads, kube, result
+from auditor.checks.kubernetes.objects import as_map
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+HEALTH_PATHS = ("/health", "/healthcheck", "/ping")
+
+
+def _probes(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    for workload in app_workloads(k):
+        gaps = []
+        for container in workload.main_containers():
+            for probe in ("livenessProbe", "readinessProbe"):
+                if probe == "readinessProbe" and workload.role in ("worker", "beat"):
+                    continue  # they serve no traffic; liveness is what restarts them
+                if not as_map(container.spec.get(probe)):
+                    gaps.append(f"{container.name}: no {probe}")
+        if workload.role == "web":
+            for container in workload.main_containers():
+                path = as_map(as_map(container.spec.get("readinessProbe")).get("httpGet")).get(
+                    "path")
+                if container.spec.get("readinessProbe") and path not in HEALTH_PATHS:
+                    gaps.append(f"{container.name}: readiness does not call /health")
+        restart = workload.pod_spec.get("restartPolicy", "Always")
+        if workload.kind == "Pod" and restart != "Always":
+            gaps.append(f"restartPolicy {restart}")
+        if gaps:
+            yield result(workload, Status.FAIL, "; ".join(gaps), gaps)
+        else:
+            yield result(workload, Status.PASS, "liveness and readiness probes are set")
+
+
+def _rollout(facts: Facts) -> Iterator[Result]:
+    k = kube(facts)
+    for workload in app_workloads(k):
+        if workload.kind != "Deployment" or workload.role == "beat":
+            continue
+        strategy = as_map(workload.item.spec.get("strategy"))
+        kind = strategy.get("type", "RollingUpdate")
+        rolling = as_map(strategy.get("rollingUpdate"))
+        evidence = [f"strategy {kind}", f"maxUnavailable {rolling.get('maxUnavailable', '25%')}"]
+        replicas = workload.replicas or 1
+        if kind == "Recreate":
+            yield result(workload, Status.FAIL, "strategy Recreate stops every pod before "
+                         "starting new ones: each deploy is an outage", evidence)
+        elif rolling.get("maxUnavailable") in ("100%", replicas):
+            yield result(workload, Status.FAIL, "maxUnavailable lets a rollout stop every pod",
+                         evidence)
+        else:
+            yield result(workload, Status.PASS, "rolling updates keep pods serving", evidence)
+
+
+CHECKS = (
+    Check(
+        id="K8S-SUPERVISION-001", style=Style.KUBERNETES, row=Row.SUPERVISION,
+        severity=Severity.HIGH, title="Long-running containers have liveness and readiness probes",
+        rationale="Without probes Kubernetes keeps a hung gunicorn or celery worker running "
+                  "and sends traffic to pods that are still starting; Superset's /health is "
+                  "made for this.",
+        remediation="Add readinessProbe and livenessProbe (httpGet /health on the web port; "
+                    "celery inspect ping for workers) and a startupProbe for slow starts.",
+        success="probes on every long-running container", failure="missing probes",
+        references=("https://kubernetes.io/docs/tasks/configure-pod-container/"
+                    "configure-liveness-readiness-startup-probes/",),
+        requires=("kubernetes",), evaluate=_probes,
+    ),
+    Check(
+        id="K8S-SUPERVISION-002", style=Style.KUBERNETES, row=Row.SUPERVISION,
+        severity=Severity.MEDIUM, title="Rollouts replace pods without an outage",
+        rationale="A Recreate strategy or maxUnavailable of every pod turns each deploy into "
+                  "downtime.",
+        remediation="Use RollingUpdate with maxUnavailable 0 or 1 and maxSurge 1 (beat excepted).",
+        success="rolling updates", failure="Recreate or unbounded unavailability",
+        requires=("kubernetes",), evaluate=_rollout,
+    ),
+)
