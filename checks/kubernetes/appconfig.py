@@ -9,6 +9,7 @@ Values are held in memory only; sources name the object and key.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import binascii
 from collections.abc import Mapping
 from typing import Any
@@ -116,4 +117,8 @@ def superset_config(facts: KubeFacts) -> tuple[SupersetConfig, dict[str, str]]:
     if mounted is None:
         return analyze(None, None, env), problems
     text, where = mounted
-    return analyze(text, where, env), problems
+    config = analyze(text, where, env)
+    # The file lives inside an object, not on disk: keep the object and line in each
+    # setting's source, but give no file location.
+    settings = {name: dataclasses.replace(s, path=None) for name, s in config.settings.items()}
+    return dataclasses.replace(config, settings=settings), problems

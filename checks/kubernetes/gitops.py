@@ -39,6 +39,21 @@ REMOVED: Mapping[tuple[str, str], str] = {
 }
 
 
+HAND_MANAGERS = ("kubectl-edit", "kubectl-patch", "kubectl-create", "kubectl-client-side-apply",
+                 "kubectl-set", "kubectl-scale", "kubectl")
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def _hand_edits(workload_meta: Mapping[str, object]) -> list[str]:
+    managers = []
+    fields = workload_meta.get("managedFields")
+    for entry in fields if isinstance(fields, list) else []:
+        manager = str(entry.get("manager") if isinstance(entry, dict) else "")
+        if manager in HAND_MANAGERS:
+            managers.append(manager)
+    return sorted(set(managers))
+
+
 def _managed(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for workload in k.workloads:
@@ -47,15 +62,20 @@ def _managed(facts: Facts) -> Iterator[Result]:
         for key, tool in MANAGERS.items():
             if key in labels:
                 tools.append(tool or str(labels[key]))
+        by_hand = _hand_edits(workload.item.meta)
+        if LAST_APPLIED in labels:
+            by_hand.append("kubectl apply (last-applied-configuration annotation)")
         if tools:
             yield result(workload, Status.PASS, f"managed by {tools[0]}",
                          [f"{key}={labels[key]}" for key in MANAGERS if key in labels])
-        elif k.source == "manifests":
+        elif k.source == "chart":
+            yield result(workload, Status.PASS, "rendered from a Helm chart")
+        elif by_hand or k.live:
+            yield result(workload, Status.FAIL, "changed by hand with kubectl; no Helm, Argo CD "
+                         "or Flux manages it", by_hand or ["no manager label"])
+        else:
             yield result(workload, Status.WARN, "plain manifests: declarative, but no Helm, "
                          "Argo CD or Flux label says what keeps them in sync")
-        else:
-            yield result(workload, Status.FAIL, "no sign that Helm, Argo CD or Flux manages it: "
-                         "changed by hand with kubectl")
 
 
 def _apis(facts: Facts) -> Iterator[Result]:

@@ -9,6 +9,10 @@ from auditor.checks.kubernetes.objects import as_list, as_map
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
+SCRATCH = ("/tmp", "/run", "/var/run", "/dev/shm", "/opt/bitnami/redis/tmp",
+           "/opt/bitnami/postgresql/tmp", "/opt/bitnami/postgresql/conf")
+
+
 def _durable(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for workload in (*k.role("database"), *k.role("redis")):
@@ -17,8 +21,9 @@ def _durable(facts: Facts) -> Iterator[Result]:
                    for v in as_list(workload.pod_spec.get("volumes"))}
         mounts = [as_map(m) for c in workload.main_containers()
                   for m in as_list(c.spec.get("volumeMounts"))]
+        # emptyDir for scratch space (/tmp, sockets) is fine; for anything else it is data.
         ephemeral = [m.get("name") for m in mounts if "emptyDir" in volumes.get(
-            str(m.get("name")), {})]
+            str(m.get("name")), {}) and not str(m.get("mountPath", "")).startswith(SCRATCH)]
         claimed = templates or any("persistentVolumeClaim" in v for v in volumes.values())
         if workload.role == "redis":
             if claimed:

@@ -1,0 +1,142 @@
+"""The Kubernetes style from files: loading, detection, waivers by annotation, secrets."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import assert_valid_report
+
+from auditor.checks.kubernetes import collect
+from auditor.checks.kubernetes.loader import ManifestError, load_file, load_text
+from auditor.cli import main
+from auditor.model import Style
+from auditor.targets import parse_target
+
+FIXTURES = Path(__file__).parent / "fixtures" / "kubernetes"
+PASS = FIXTURES / "pass-hardened"
+FAIL = FIXTURES / "fail-defaults"
+KNOWN = "thisISaSECRET_1234"
+
+
+def _scan(tmp_path: Path, *args: str) -> dict[str, object]:
+    out = tmp_path / "report.json"
+    assert main(["scan", *args, "--format", "json", "--output", str(out)]) == 0
+    data: dict[str, object] = json.loads(out.read_text())
+    assert_valid_report(data)
+    return data
+
+
+def _findings(report: dict[str, object]) -> list[dict[str, object]]:
+    targets = report["targets"]
+    assert isinstance(targets, list)
+    return [f for t in targets for f in t["findings"]]
+
+
+def test_documents_keep_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "---\n# Source: x\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+        "---\n\n---\napiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n"
+        "---\nnot: an object\n"
+    )
+    items = load_file(path, "m.yaml")
+    assert [(i.kind, i.name) for i in items] == [("Service", "a"), ("ConfigMap", "b")]
+    # The line of an object is that of its first key, after any "# Source:" comment.
+    assert items[0].location is not None and items[0].location.line == 3
+    assert items[1].location is not None and items[1].location.line == 9
+
+
+def test_json_and_typed_lists() -> None:
+    text = json.dumps({"apiVersion": "apps/v1", "kind": "DeploymentList",
+                       "items": [{"metadata": {"name": "d"}, "spec": {}}]})
+    (item,) = load_text(text, "list.json")
+    assert (item.kind, item.obj["apiVersion"], item.name) == ("Deployment", "apps/v1", "d")
+
+
+def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n")
+    with pytest.raises(ManifestError, match=r"^bad\.yaml:\d+: invalid YAML"):
+        load_file(bad, "bad.yaml")
+
+
+def test_broken_file_is_a_problem_and_the_audit_completes(tmp_path: Path) -> None:
+    project = tmp_path / "m"
+    shutil.copytree(PASS, project)
+    (project / "broken.yaml").write_text("kind: [\n")
+    (project / "binary.yaml").write_bytes(b"\0\1\2apiVersion")
+    report = _scan(tmp_path, str(project))
+    (target,) = report["targets"]  # type: ignore[misc]
+    problems = " ".join(target["problems"])
+    assert "broken.yaml:" in problems and "binary file" in problems
+    assert target["score"]["value"] == 100.0
+
+
+def test_detection_of_manifests_and_app() -> None:
+    detection = collect.detect(parse_target(str(PASS)))
+    assert detection is not None and detection.style == Style.KUBERNETES
+    assert detection.app == "superset" and detection.confidence >= 0.8
+
+
+def test_stdin_manifests(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO((PASS / "superset.yaml").read_text()))
+    report = _scan(tmp_path, "-")
+    findings = _findings(report)
+    assert findings and all(f["location"] is None or f["location"]["path"] == "-"
+                            for f in findings)
+
+
+def test_hardened_and_flawed_releases_score_apart(tmp_path: Path) -> None:
+    good = _scan(tmp_path, str(PASS))
+    bad = _scan(tmp_path, str(FAIL))
+    assert good["score"]["value"] == 100.0 and good["score"]["ready"] is True  # type: ignore[index]
+    assert bad["score"]["grade"] == "F" and bad["score"]["ready"] is False  # type: ignore[index]
+    subjects = {f["subject"] for f in _findings(good)}
+    assert "apps/v1/Deployment/superset/superset" in subjects
+
+
+def test_annotation_waiver_needs_reason_and_can_be_refused(tmp_path: Path) -> None:
+    project = tmp_path / "m"
+    shutil.copytree(FAIL, project)
+    manifest = project / "superset.yaml"
+    anchor = "  name: superset-beat\n  namespace: default\n  annotations:\n"
+    text = manifest.read_text()
+    assert anchor in text
+    text = text.replace(anchor, anchor + "    auditor.io/waive.K8S-AVAILABILITY-004: "
+                        "two beats behind a redis lock (ADR-12)\n", 1)
+    manifest.write_text(text)
+    beat = "apps/v1/Deployment/default/superset-beat"
+    waived = [f for f in _findings(_scan(tmp_path, str(project)))
+              if f["check_id"] == "K8S-AVAILABILITY-004" and f["subject"] == beat]
+    assert waived[0]["status"] == "waived"
+    assert waived[0]["waiver"]["reason"] == "two beats behind a redis lock (ADR-12)"
+    strict = [f for f in _findings(_scan(tmp_path, str(project), "--no-annotation-waivers"))
+              if f["check_id"] == "K8S-AVAILABILITY-004" and f["subject"] == beat]
+    assert strict[0]["status"] == "fail"
+
+
+def test_known_secrets_are_found_and_never_printed(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.json"
+    text_out = tmp_path / "r.txt"
+    assert main(["scan", str(FAIL), "-v", "--report", f"json={out}",
+                 "--report", f"terminal={text_out}"]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads(out.read_text())
+    defaults = [f for f in _findings(report) if f["check_id"] == "K8S-CONFIG-SECRETS-002"]
+    assert any(f["status"] == "fail" for f in defaults)
+    hardened_secrets = ["q8Jm2vX9rT4wL1pZ6nB3kD7sF0hG5cA2eY8uI4oP9jK1", "Vb7nQ2xK9mL4pR8t"]
+    assert main(["scan", str(PASS), "-v", "--report", f"json={tmp_path / 'p.json'}"]) == 0
+    printed += capsys.readouterr().out
+    for blob in (out.read_text(), text_out.read_text(), printed,
+                 (tmp_path / "p.json").read_text()):
+        assert KNOWN not in blob
+        for secret in hardened_secrets:
+            assert secret not in blob
