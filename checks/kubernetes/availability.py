@@ -68,7 +68,7 @@ def _pdb(facts: Facts) -> Iterator[Result]:
         max_unavailable = spec.get("maxUnavailable")
         blocks = (isinstance(min_available, int) and min_available >= replicas) or \
             min_available == "100%" or max_unavailable in (0, "0%")
-        if k.live and allowed == 0:
+        if allowed == 0:
             evidence.append("status.disruptionsAllowed = 0")
             yield result(web, Status.FAIL, "the PodDisruptionBudget allows no disruption now: "
                          "node drains will hang", evidence)
@@ -97,7 +97,7 @@ def _spread(facts: Facts) -> Iterator[Result]:
         evidence = [f"topology keys: {', '.join(keys) or 'none'}"]
         nodes = {p.get("node") for p in k.pods if p.get("owner", "") and
                  str(p.get("name", "")).startswith(web.item.name + "-") and p.get("node")}
-        if k.live and len(nodes) == 1 and (effective_min(k, web) or 1) > 1:
+        if len(nodes) == 1 and (effective_min(k, web) or 1) > 1:
             evidence.append(f"all running pods on node {next(iter(nodes))}")
             yield result(web, Status.FAIL, "every web pod runs on the same node", evidence)
         elif any(key in SPREAD_KEYS for key in keys):

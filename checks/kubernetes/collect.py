@@ -96,6 +96,31 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
     return build(items, "manifests", problems)
 
 
+def _runtime_records(
+    items: Iterable[Item],
+) -> tuple[tuple[Item, ...], tuple[HelmRelease, ...], tuple[Mapping[str, object], ...]]:
+    """Helm release records and controller-owned pods found among objects, as a live
+    cluster gives them, so that the same objects read from files audit the same."""
+    from auditor.checks.kubernetes.live import owned, release_of, summarize_pod
+
+    kept: list[Item] = []
+    releases: list[HelmRelease] = []
+    pods: list[Mapping[str, object]] = []
+    for item in items:
+        if item.kind == "Secret" and item.labels.get("owner") == "helm":
+            release = release_of(item.meta)
+            if release:
+                releases.append(release)
+            continue
+        if item.kind == "Pod":
+            pods.append(summarize_pod(item.obj))
+            if owned(item.obj):
+                continue  # its controller carries the spec, as in live mode
+        kept.append(item)
+    releases.sort(key=lambda r: (r.namespace, r.name, r.revision))
+    return tuple(kept), tuple(releases), tuple(pods)
+
+
 def build(
     items: Iterable[Item],
     source: str,
@@ -105,7 +130,9 @@ def build(
     kinds_missing: frozenset[str] = frozenset(),
     secrets_read: bool = True,
 ) -> Facts:
-    listed = tuple(items)
+    listed, file_releases, file_pods = _runtime_records(items)
+    releases = releases or file_releases
+    pods = pods or file_pods
     by_kind: dict[str, list[Item]] = {}
     waivers: dict[str, dict[str, str]] = {}
     for item in listed:

@@ -70,7 +70,7 @@ def _managed(facts: Facts) -> Iterator[Result]:
                          [f"{key}={labels[key]}" for key in MANAGERS if key in labels])
         elif k.source == "chart":
             yield result(workload, Status.PASS, "rendered from a Helm chart")
-        elif by_hand or k.live:
+        elif by_hand:
             yield result(workload, Status.FAIL, "changed by hand with kubectl; no Helm, Argo CD "
                          "or Flux manages it", by_hand or ["no manager label"])
         else:

@@ -216,7 +216,7 @@ def summarize_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _release(meta: Mapping[str, Any]) -> HelmRelease | None:
+def release_of(meta: Mapping[str, Any]) -> HelmRelease | None:
     labels = as_map(meta.get("labels"))
     try:
         revision = int(labels.get("version") or 0)
@@ -250,10 +250,10 @@ def read_cluster(target: Target, options: Mapping[str, object],
         try:
             for entry in list_kind(fetch, kind, namespace, counter):
                 if kind is HELM_RELEASES:
-                    release = _release(as_map(entry.get("metadata")))
+                    release = release_of(as_map(entry.get("metadata")))
                     if release:
                         releases.append(release)
-                elif kind.kind == "Pod" and _owned(entry):
+                elif kind.kind == "Pod" and owned(entry):
                     pods.append(summarize_pod(entry))
                 else:
                     if kind.kind == "Pod":
@@ -286,6 +286,6 @@ def read_cluster(target: Target, options: Mapping[str, object],
     return cluster
 
 
-def _owned(entry: Mapping[str, Any]) -> bool:
+def owned(entry: Mapping[str, Any]) -> bool:
     return any(isinstance(o, Mapping) and o.get("controller")
                for o in as_list(as_map(entry.get("metadata")).get("ownerReferences")))

@@ -66,7 +66,7 @@ def _chart_version(item: Item) -> tuple[str, tuple[int, ...]] | None:
 
 def _releases(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
-    if k.live and k.releases:
+    if k.releases:
         latest: dict[tuple[str, str], int] = {}
         for release in k.releases:
             key = (release.namespace, release.name)

@@ -39,7 +39,7 @@ def _autoscaled(facts: Facts) -> Iterator[Result]:
         elif not requests:
             yield result(web, Status.FAIL, "the HPA has no CPU requests to measure against",
                          evidence)
-        elif k.live and status.get("currentReplicas") == high:
+        elif status.get("currentReplicas") == high:
             evidence.append(f"currentReplicas {status.get('currentReplicas')}")
             yield result(web, Status.WARN, "the HPA is pinned at maxReplicas", evidence)
         else:

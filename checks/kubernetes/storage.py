@@ -39,12 +39,11 @@ def _durable(facts: Facts) -> Iterator[Result]:
             yield result(workload, Status.FAIL, "the database stores its data in the pod "
                          "(emptyDir or no volume): every dashboard is lost on restart",
                          [f"emptyDir {e}" for e in ephemeral] or ["no volume claim"])
-    if k.live:
-        for claim in k.of("PersistentVolumeClaim"):
-            phase = as_map(claim.obj.get("status")).get("phase")
-            if phase and phase != "Bound":
-                yield result(claim, Status.FAIL, f"PersistentVolumeClaim is {phase}",
-                             (f"status.phase = {phase}",))
+    for claim in k.of("PersistentVolumeClaim"):
+        phase = as_map(claim.obj.get("status")).get("phase")
+        if phase and phase != "Bound":
+            yield result(claim, Status.FAIL, f"PersistentVolumeClaim is {phase}",
+                         (f"status.phase = {phase}",))
 
 
 CHECKS = (
