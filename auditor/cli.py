@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--context", help="kubeconfig context for live clusters")
     scan.add_argument("--namespace", help="restrict a live cluster audit to one namespace")
     scan.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file")
+    scan.add_argument("--timeout", type=float, metavar="SECONDS",
+                      help="per-request timeout for live clusters (default 30)")
     scan.add_argument("--read-secrets", action="store_true",
                       help="allow reading Secrets from a live cluster (values never printed)")
     scan.add_argument("-f", "--values", action="append", default=[], metavar="FILE",

@@ -67,6 +67,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "namespace": args.namespace,
         "kubeconfig": args.kubeconfig,
         "read_secrets": args.read_secrets,
+        "timeout": args.timeout,
         "values": tuple(args.values),
         "set": tuple(args.set),
     }

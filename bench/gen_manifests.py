@@ -25,7 +25,18 @@ from typing import Any
 
 import yaml
 
-Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+class Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """The C dumper when available, writing multi-line strings as literal blocks."""
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+Dumper.add_representer(str, _represent_str)
+
 Doc = tuple[str, dict[str, Any]]  # (# Source: path, object)
 
 TEAMS = (
@@ -69,6 +80,15 @@ REGISTRIES = (
     "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
     "docker.io/acme",
 )
+SUPERSET_CONFIG = """\
+import os
+
+SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
+SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://{}:{}@{}:5432/superset".format(
+    os.environ["DB_USER"], os.environ["DB_PASS"], os.environ["DB_HOST"]
+)
+ENABLE_PROXY_FIX = True
+"""
 DATABASES = (
     ("postgres", "16.4", 5432, "/var/lib/postgresql/data"),
     ("mysql", "8.4.2", 3306, "/var/lib/mysql"),
@@ -218,7 +238,7 @@ class Generator:
 
     def web_service(self, ns: str, release: str, chart: str) -> Iterator[Doc]:
         name = release
-        labels = self.labels(chart, name, release, "server")
+        labels = self.labels(chart, chart.rsplit("-", 1)[0], release, "server")
         sel = self.selector(labels)
         src = f"{chart.rsplit('-', 1)[0]}/templates"
         replicas = self.rng.choice((1, 2, 2, 3, 3, 4, 6))
@@ -476,6 +496,8 @@ class Generator:
         yield f"{src}/statefulset.yaml", statefulset
         if engine in ("postgres", "mysql") and self.rng.random() < 0.6:
             dump = "pg_dump -Fc" if engine == "postgres" else "mysqldump --single-transaction"
+            target = f"s3://acme-backups/{ns}/{name}/$(date +%F).dump"
+            script = f"{dump} -h {name} | aws s3 cp - {target}"
             yield (
                 f"{release}/templates/backup-cronjob.yaml",
                 {
@@ -501,8 +523,7 @@ class Generator:
                                                 "command": [
                                                     "/bin/sh",
                                                     "-c",
-                                                    f"{dump} -h {name} | aws s3 cp - "
-                                                    f"s3://acme-backups/{ns}/{name}/$(date +%F).dump",
+                                                    script,
                                                 ],
                                                 "resources": self.resources(100, 256),
                                             }
@@ -554,25 +575,36 @@ class Generator:
             },
         )
 
-    def superset(self, ns: str) -> Iterator[Doc]:
+    def superset(self, ns: str, release: str) -> Iterator[Doc]:
         """A Superset release the way the upstream chart renders it (trimmed)."""
         chart = "superset-0.13.4"
         src = "superset/templates"
-        labels = {"app": "superset", "chart": chart, "release": "superset", "heritage": "Helm"}
+        labels = {"app": "superset", "chart": chart, "release": release, "heritage": "Helm"}
+        env_secret, config_secret = f"{release}-env", f"{release}-config"
         key = "thisISaSECRET_1234" if self.rng.random() < 0.3 else f"{self.rng.getrandbits(256):x}"
         yield (
             f"{src}/secret-env.yaml",
             {
                 "apiVersion": "v1",
                 "kind": "Secret",
-                "metadata": self.meta("superset-env", ns, labels),
+                "metadata": self.meta(env_secret, ns, labels),
                 "type": "Opaque",
                 "data": {
-                    "DB_HOST": b64("superset-postgresql"),
+                    "DB_HOST": b64(f"{release}-postgresql"),
                     "DB_USER": b64("superset"),
-                    "DB_PASS": b64("superset"),
+                    "DB_PASS": b64(f"{self.rng.getrandbits(96):x}"),
                     "SUPERSET_SECRET_KEY": b64(key),
                 },
+            },
+        )
+        yield (
+            f"{src}/secret-superset-config.yaml",
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": self.meta(config_secret, ns, labels),
+                "type": "Opaque",
+                "stringData": {"superset_config.py": SUPERSET_CONFIG},
             },
         )
         yield (
@@ -580,34 +612,27 @@ class Generator:
             {
                 "apiVersion": "v1",
                 "kind": "Service",
-                "metadata": self.meta("superset", ns, labels),
+                "metadata": self.meta(release, ns, labels),
                 "spec": {
                     "type": "ClusterIP",
-                    "selector": {"app": "superset", "release": "superset"},
+                    "selector": {"app": "superset", "release": release},
                     "ports": [{"name": "http", "port": 8088, "targetPort": "http"}],
                 },
             },
         )
         version = self.rng.choice(("3.1.3", "4.0.2", "4.1.1", "latest"))
+        celery = "celery --app=superset.tasks.celery_app:app"
         for component, command, replicas in (
             ("", "/usr/bin/run-server.sh", self.rng.choice((1, 2, 3))),
-            (
-                "-worker",
-                "celery --app=superset.tasks.celery_app:app worker",
-                self.rng.choice((1, 2, 4)),
-            ),
-            (
-                "-celerybeat",
-                "celery --app=superset.tasks.celery_app:app beat",
-                self.rng.choice((1, 1, 2)),
-            ),
+            ("-worker", f"{celery} worker", self.rng.choice((1, 2, 4))),
+            ("-celerybeat", f"{celery} beat", self.rng.choice((1, 1, 2))),
         ):
             app = f"superset{component}"
             container: dict[str, Any] = {
                 "name": app,
                 "image": f"apache/superset:{version}",
                 "command": ["/bin/sh", "-c", f". /app/pythonpath/superset_bootstrap.sh; {command}"],
-                "envFrom": [{"secretRef": {"name": "superset-env"}}],
+                "envFrom": [{"secretRef": {"name": env_secret}}],
                 "resources": self.resources(500, 1024),
                 "volumeMounts": [
                     {"name": "superset-config", "mountPath": "/app/pythonpath", "readOnly": True}
@@ -616,40 +641,29 @@ class Generator:
             if not component:
                 container["ports"] = [{"name": "http", "containerPort": 8088}]
                 container |= self.probes("http", "/health")
+            wait = {
+                "name": "wait-for-postgres",
+                "image": "apache/superset:dockerize",
+                "command": ["/bin/sh", "-c", "dockerize -wait tcp://$DB_HOST:5432 -timeout 120s"],
+                "envFrom": [{"secretRef": {"name": env_secret}}],
+            }
+            pod_labels = {"app": app, "release": release}
+            pod = {
+                "securityContext": {"runAsUser": self.rng.choice((0, 1000))},
+                "initContainers": [wait],
+                "containers": [container],
+                "volumes": [{"name": "superset-config", "secret": {"secretName": config_secret}}],
+            }
             yield (
-                f"{src}/deployment{component or ''}.yaml",
+                f"{src}/deployment{component}.yaml",
                 {
                     "apiVersion": "apps/v1",
                     "kind": "Deployment",
-                    "metadata": self.meta(app, ns, {**labels, "app": app}),
+                    "metadata": self.meta(f"{release}{component}", ns, {**labels, "app": app}),
                     "spec": {
                         "replicas": replicas,
-                        "selector": {"matchLabels": {"app": app, "release": "superset"}},
-                        "template": {
-                            "metadata": {"labels": {"app": app, "release": "superset"}},
-                            "spec": {
-                                "securityContext": {"runAsUser": self.rng.choice((0, 1000))},
-                                "initContainers": [
-                                    {
-                                        "name": "wait-for-postgres",
-                                        "image": "apache/superset:dockerize",
-                                        "command": [
-                                            "/bin/sh",
-                                            "-c",
-                                            "dockerize -wait tcp://$DB_HOST:5432 -timeout 120s",
-                                        ],
-                                        "envFrom": [{"secretRef": {"name": "superset-env"}}],
-                                    }
-                                ],
-                                "containers": [container],
-                                "volumes": [
-                                    {
-                                        "name": "superset-config",
-                                        "secret": {"secretName": "superset-config"},
-                                    }
-                                ],
-                            },
-                        },
+                        "selector": {"matchLabels": pod_labels},
+                        "template": {"metadata": {"labels": pod_labels}, "spec": pod},
                     },
                 },
             )
@@ -661,7 +675,7 @@ class Generator:
             ns = self.namespaces[self.release % len(self.namespaces)]
             self.release += 1
             if self.release % 25 == 0:
-                yield from self.superset(ns)
+                yield from self.superset(ns, f"superset-{self.release}")
                 continue
             service = self.rng.choice(SERVICES)
             release = f"{service}-{self.release}"

@@ -204,6 +204,8 @@ _VALUE = r"[A-Za-z0-9._-]*"
 _SET_RE = re.compile(rf"^(?P<key>{_KEY})\s+(?P<op>in|notin)\s*\((?P<values>[^()]*)\)$")
 _EQ_RE = re.compile(rf"^(?P<key>{_KEY})\s*(?P<op>==|=|!=)\s*(?P<value>{_VALUE})$")
 _EXISTS_RE = re.compile(rf"^(?P<neg>!?)\s*(?P<key>{_KEY})$")
+# Field values are not label values: a Secret's type is "helm.sh/release.v1".
+_FIELD_EQ_RE = re.compile(rf"^(?P<key>{_KEY})\s*(?P<op>==|=|!=)\s*(?P<value>[^,]*)$")
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -226,7 +228,7 @@ def parse_selector(text: str, *, sets: bool = True) -> tuple[_Requirement, ...]:
         return ()
     requirements = []
     for part in _split_top_level(text):
-        if m := _EQ_RE.match(part):
+        if m := (_EQ_RE if sets else _FIELD_EQ_RE).match(part):
             op = "notin" if m["op"] == "!=" else "in"
             requirements.append(_Requirement(m["key"], op, frozenset([m["value"]])))
         elif sets and (m := _SET_RE.match(part)):
@@ -601,11 +603,14 @@ class FakeKubeAPI:
                             namespace: str = "default") -> dict[str, str]:
         """Write ``token``, ``ca.crt`` and ``namespace`` files; return the in-cluster env.
 
-        ``load_incluster_config(token_filename=dir/"token", cert_filename=dir/"ca.crt")``
-        reads them, but it always builds an ``https://`` host: this plain-HTTP
-        server cannot complete that TLS handshake (and ``ca.crt`` is a
-        placeholder), so tests check what the loader read, then point
-        ``Configuration.host`` at ``api.url``.
+        The in-cluster loader reads its files from fixed paths (monkeypatch
+        ``kubernetes.config.incluster_config.SERVICE_TOKEN_FILENAME`` and
+        ``SERVICE_CERT_FILENAME``, or use ``InClusterConfigLoader(token_filename,
+        cert_filename, environ=env)``) and always builds an ``https://`` host:
+        this plain-HTTP server cannot complete that TLS handshake (``ca.crt`` is
+        a placeholder). Tests check what the loader read, then point
+        ``Configuration.host`` at ``api.url`` - with ``try_refresh_token=False``,
+        since the refresh hook rewrites the host before every request.
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
@@ -636,7 +641,9 @@ class FakeKubeAPI:
         if method != "GET":
             return _status(405, f"the server does not allow this method ({method}) "
                                 "on the requested resource")
-        if self.token is not None and authorization != f"Bearer {self.token}":
+        scheme, _, credential = (authorization or "").partition(" ")
+        # The in-cluster loader sends "bearer <token>": the scheme is case-insensitive.
+        if self.token is not None and (scheme.lower(), credential) != ("bearer", self.token):
             return _status(401, "Unauthorized")
         page = None
         if "continue" in query:

@@ -9,14 +9,14 @@ Values are held in memory only; sources name the object and key.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import binascii
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
-from auditor.checks.superset.configmodel import EnvValue, SupersetConfig, analyze
+from auditor.checks.superset.configmodel import ConfigSet, EnvValue, SupersetConfig, analyze
 
 CONFIG_KEY = "superset_config.py"
 
@@ -103,22 +103,27 @@ def _mounted_config(facts: KubeFacts, workload: Workload) -> tuple[str, str] | N
     return None
 
 
-def superset_config(facts: KubeFacts) -> tuple[SupersetConfig, dict[str, str]]:
-    """The web tier's configuration (else the first Superset workload's)."""
+def superset_configs(facts: KubeFacts) -> tuple[ConfigSet, dict[str, str]]:
+    """One configuration per web workload (per release), else per Superset workload."""
     candidates = facts.role("web") or tuple(w for w in facts.workloads if w.superset)
-    workload = candidates[0]
-    env = pod_env(facts, workload)
-    mounted = _mounted_config(facts, workload)
     problems: dict[str, str] = {}
     if not facts.secrets_read:
         problems["superset.secrets"] = (
             "Secrets were not read (give --read-secrets): settings from Secrets are unknown"
         )
+    configs = tuple((w.subject, _config_of(facts, w))
+                    for w in sorted(candidates, key=lambda w: w.subject))
+    return ConfigSet(configs), problems
+
+
+def _config_of(facts: KubeFacts, workload: Workload) -> SupersetConfig:
+    env = pod_env(facts, workload)
+    mounted = _mounted_config(facts, workload)
     if mounted is None:
-        return analyze(None, None, env), problems
+        return analyze(None, None, env)
     text, where = mounted
     config = analyze(text, where, env)
     # The file lives inside an object, not on disk: keep the object and line in each
     # setting's source, but give no file location.
     settings = {name: dataclasses.replace(s, path=None) for name, s in config.settings.items()}
-    return dataclasses.replace(config, settings=settings), problems
+    return dataclasses.replace(config, settings=settings)

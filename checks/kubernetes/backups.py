@@ -21,12 +21,12 @@ def _backups(facts: Facts) -> Iterator[Result]:
     found = False
     for cronjob in (w for w in k.workloads if w.kind == "CronJob"):
         text = " ".join(c.command_text + " " + c.image for c in cronjob.containers)
-        if TOOLS.search(text):
+        tool = TOOLS.search(text)
+        if tool:
             found = True
             suspended = cronjob.item.spec.get("suspend") is True
             where = "off the cluster" if OFF_SITE.search(text) else "inside the cluster"
-            evidence = (f"schedule {cronjob.item.spec.get('schedule')}", f"tool: "
-                        f"{TOOLS.search(text).group(1) if TOOLS.search(text) else '?'}")
+            evidence = (f"schedule {cronjob.item.spec.get('schedule')}", f"tool: {tool.group(1)}")
             if suspended:
                 yield result(cronjob, Status.FAIL, "the backup CronJob is suspended", evidence)
             elif where == "off the cluster":

@@ -19,9 +19,27 @@ from auditor.checks.kubernetes import (
     storage,
     supervision,
 )
+from auditor.checks.kubernetes.common import needing
 from auditor.model import Check
 
-CHECKS: tuple[Check, ...] = (
+# Kinds each check reads besides the controllers; when one cannot be listed (403,
+# 5xx) the check says so and, with nothing else to judge, lowers coverage.
+EXTRA_KINDS: dict[str, tuple[str, ...]] = {
+    "K8S-SCALABILITY-001": ("HorizontalPodAutoscaler",),
+    "K8S-AVAILABILITY-001": ("HorizontalPodAutoscaler",),
+    "K8S-AVAILABILITY-002": ("PodDisruptionBudget",),
+    "K8S-AVAILABILITY-003": ("Pod",),
+    "K8S-LOAD-BALANCING-001": ("Service",),
+    "K8S-NETWORK-001": ("NetworkPolicy",),
+    "K8S-NETWORK-002": ("Service",),
+    "K8S-PROXY-TLS-001": ("Ingress",),
+    "K8S-STORAGE-001": ("PersistentVolumeClaim",),
+    "K8S-CONFIG-SECRETS-001": ("ConfigMap",),
+    "K8S-CONFIG-SECRETS-002": ("Secret", "ConfigMap"),
+    "K8S-ROLLBACK-003": ("Secret",),
+}
+
+CHECKS: tuple[Check, ...] = needing((
     *scalability.CHECKS,
     *availability.CHECKS,
     *supervision.CHECKS,
@@ -37,4 +55,4 @@ CHECKS: tuple[Check, ...] = (
     *config_secrets.CHECKS,
     *gitops.CHECKS,
     *app_security.CHECKS,
-)
+), EXTRA_KINDS)

@@ -157,8 +157,9 @@ def build(
     superset = [w for w in kube.workloads if w.superset]
     app = "superset" if superset else None
     if superset:
-        config, config_problems = appconfig.superset_config(kube)
-        values["superset.config"] = config
+        configs, config_problems = appconfig.superset_configs(kube)
+        values["superset.configs"] = configs
+        values["superset.config"] = configs.items[0][1]
         problems.update(config_problems)
     if not listed and "manifests" not in problems:
         problems["objects"] = "no Kubernetes objects were found"

@@ -25,7 +25,8 @@ PAGE_SIZE = 500
 MAX_RESTARTS = 3
 MAX_THROTTLES = 3
 WORKERS = 6
-TIMEOUT = (5.0, 30.0)
+TIMEOUT_S = 30.0
+"""Default per-request read timeout; ``--timeout`` overrides it."""
 METADATA_ONLY = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 
 
@@ -98,6 +99,12 @@ class Cluster:
 Fetch = Callable[[str, list[tuple[str, str]], str], tuple[int, bytes, Mapping[str, str]]]
 
 
+def _timeout(options: Mapping[str, object]) -> tuple[float, float]:
+    value = options.get("timeout")
+    seconds = float(value) if isinstance(value, int | float) and value > 0 else TIMEOUT_S
+    return (min(5.0, seconds), seconds)
+
+
 def client_fetch(target: Target, options: Mapping[str, object]) -> Fetch:
     """A GET function over the kubernetes client's configuration and connection pool."""
     from kubernetes import client, config
@@ -106,20 +113,24 @@ def client_fetch(target: Target, options: Mapping[str, object]) -> Fetch:
     kubeconfig = options.get("kubeconfig")
     in_cluster = "KUBERNETES_SERVICE_HOST" in os.environ and not kubeconfig and \
         not os.environ.get("KUBECONFIG") and target.context is None
+    # The kubernetes client ships no type hints.
     if in_cluster:
-        config.load_incluster_config(client_configuration=configuration)
+        config.load_incluster_config(  # type: ignore[no-untyped-call]
+            client_configuration=configuration)
     else:
-        config.load_kube_config(config_file=kubeconfig if isinstance(kubeconfig, str) else None,
-                                context=target.context, client_configuration=configuration)
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=kubeconfig if isinstance(kubeconfig, str) else None,
+            context=target.context, client_configuration=configuration)
     api = client.ApiClient(configuration)
+    timeout = _timeout(options)
 
     def fetch(path: str, query: list[tuple[str, str]], accept: str
               ) -> tuple[int, bytes, Mapping[str, str]]:
         request = api.param_serialize("GET", path, query_params=query,
                                       header_params={"Accept": accept},
                                       auth_settings=["BearerToken"])
-        response = api.call_api(*request, _request_timeout=TIMEOUT)
-        body = response.read() or b""
+        response = api.call_api(*request, _request_timeout=timeout)
+        body = response.read() or b""  # type: ignore[no-untyped-call]
         return int(response.status), bytes(body), dict(response.headers or {})
 
     return fetch
@@ -238,7 +249,8 @@ def read_cluster(target: Target, options: Mapping[str, object],
         cluster.problems["cluster"] = f"cannot connect: {type(exc).__name__}: {exc}"[:300]
         cluster.missing = frozenset(k.kind for k in KINDS)
         return cluster
-    namespace = options.get("namespace") if isinstance(options.get("namespace"), str) else None
+    given = options.get("namespace")
+    namespace = given if isinstance(given, str) and given else None
     kinds = [*KINDS, HELM_RELEASES] + ([SECRETS] if cluster.secrets_read else [])
     counter = [0]
     missing: set[str] = set()
@@ -266,6 +278,8 @@ def read_cluster(target: Target, options: Mapping[str, object],
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for kind, items, problem in pool.map(run, kinds):
             if problem is not None:
+                if kind is SECRETS:
+                    cluster.secrets_read = False
                 label = f"{kind.key}" + (" (Helm releases)" if kind is HELM_RELEASES else "")
                 not_installed = kind.crd and problem.startswith("not found")
                 cluster.problems[f"list {label}"] = (

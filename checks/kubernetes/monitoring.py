@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.kubernetes.common import app_workloads, kube, result
-from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.kubernetes.objects import as_map
 from auditor.checks.kubernetes.topology import selects
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 

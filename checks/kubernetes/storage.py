@@ -8,7 +8,6 @@ from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.objects import as_list, as_map
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
-
 SCRATCH = ("/tmp", "/run", "/var/run", "/dev/shm", "/opt/bitnami/redis/tmp",
            "/opt/bitnami/postgresql/tmp", "/opt/bitnami/postgresql/conf")
 
@@ -30,7 +29,8 @@ def _durable(facts: Facts) -> Iterator[Result]:
                 yield result(workload, Status.PASS, "Redis keeps its data on a volume claim")
             else:
                 yield result(workload, Status.WARN, "Redis has no persistence: the Celery queue "
-                             "and results are lost on restart", [f"emptyDir {e}" for e in ephemeral])
+                             "and results are lost on restart",
+                             [f"emptyDir {e}" for e in ephemeral])
             continue
         if claimed and not ephemeral:
             yield result(workload, Status.PASS, "the database stores data on a "

@@ -94,12 +94,12 @@ def selects(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bo
     for expression in as_list(selector.get("matchExpressions")):
         if not isinstance(expression, Mapping):
             continue
-        key = expression.get("key")
+        key = str(expression.get("key"))
         op = expression.get("operator")
         values = [str(v) for v in as_list(expression.get("values"))]
         present = key in labels
-        if (op == "In" and labels.get(str(key)) not in values) or (
-            op == "NotIn" and present and labels.get(str(key)) in values) or (
+        if (op == "In" and labels.get(key) not in values) or (
+            op == "NotIn" and present and labels.get(key) in values) or (
             op == "Exists" and not present) or (op == "DoesNotExist" and present):
             return False
     return True

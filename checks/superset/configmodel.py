@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from auditor.checks.superset.defaults import DEFAULT_SUPERSET_HOME, DEFAULTS, ENV_SETTINGS
+from auditor.model import Facts
 
 
 class Unknown:
@@ -87,6 +88,27 @@ class SupersetConfig:
         if isinstance(flags, Unknown):
             return flags
         return False
+
+
+@dataclass(frozen=True)
+class ConfigSet:
+    """Several Superset configurations in one target (one per release in a cluster),
+    each with the subject of the workload it belongs to."""
+
+    items: tuple[tuple[str, SupersetConfig], ...]
+
+
+def each_config(facts: Facts) -> Iterator[tuple[str, SupersetConfig]]:
+    """``(scope, config)`` pairs: one per release, or one unscoped configuration."""
+    many = facts.optional("superset.configs", ConfigSet)
+    if many is not None and many.items:
+        yield from many.items
+        return
+    yield "", facts.get("superset.config", SupersetConfig)
+
+
+def scoped(scope: str, name: str) -> str:
+    return f"{scope}:{name}" if scope else name
 
 
 _ENV_FUNCS = {"getenv", "get", "env", "environ_get"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.superset.configmodel import SupersetConfig
+from auditor.checks.superset.configmodel import SupersetConfig, each_config, scoped
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
 
@@ -13,22 +13,25 @@ def _scheme(uri: str) -> str:
 
 
 def _metadata_db(facts: Facts) -> Iterator[Result]:
-    conf = facts.get("superset.config", SupersetConfig)
+    for scope, conf in each_config(facts):
+        yield _judge(scoped(scope, "SQLALCHEMY_DATABASE_URI"), conf)
+
+
+def _judge(subject: str, conf: SupersetConfig) -> Result:
     setting = conf.get("SQLALCHEMY_DATABASE_URI")
     where = Location(setting.path, setting.line) if setting.path else None
     evidence = (f"SQLALCHEMY_DATABASE_URI from {setting.source}",)
     if not setting.known or not isinstance(setting.value, str):
         reason = getattr(setting.value, "reason", "not a string")
-        yield Result("SQLALCHEMY_DATABASE_URI", Status.SKIP,
+        return Result(subject, Status.SKIP,
                      f"metadata database could not be determined: {reason}", evidence, where)
-        return
     scheme = _scheme(setting.value)
     if scheme == "sqlite":
-        yield Result("SQLALCHEMY_DATABASE_URI", Status.FAIL,
+        return Result(subject, Status.FAIL,
                      "the metadata database is sqlite: 'database is locked' under concurrent "
                      "use, no network access for a second instance", evidence, where)
     else:
-        yield Result("SQLALCHEMY_DATABASE_URI", Status.PASS,
+        return Result(subject, Status.PASS,
                      f"the metadata database is {scheme}", evidence, where)
 
 

@@ -4,39 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.superset.configmodel import SupersetConfig
+from auditor.checks.superset.configmodel import SupersetConfig, each_config, scoped
 from auditor.checks.superset.defaults import KNOWN_SECRET_KEYS, MIN_SECRET_BYTES
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
 
 def _secret_key(facts: Facts) -> Iterator[Result]:
-    conf = facts.get("superset.config", SupersetConfig)
+    for scope, conf in each_config(facts):
+        yield _judge(scoped(scope, "SECRET_KEY"), conf)
+
+
+def _judge(subject: str, conf: SupersetConfig) -> Result:
     setting = conf.get("SECRET_KEY")
     where = Location(setting.path, setting.line) if setting.path else None
     evidence = (f"SECRET_KEY from {setting.source} (value not shown)",)
     value = setting.value
     if not setting.known:
-        yield Result("SECRET_KEY", Status.SKIP,
+        return Result(subject, Status.SKIP,
                      f"SECRET_KEY could not be determined: {getattr(value, 'reason', '')}",
                      evidence, where)
     elif value is None or value == "":
-        yield Result("SECRET_KEY", Status.FAIL, "SECRET_KEY is empty", evidence, where)
+        return Result(subject, Status.FAIL, "SECRET_KEY is empty", evidence, where)
     elif not isinstance(value, str | bytes):
-        yield Result("SECRET_KEY", Status.SKIP, "SECRET_KEY is not a string", evidence, where)
+        return Result(subject, Status.SKIP, "SECRET_KEY is not a string", evidence, where)
     else:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
         known = KNOWN_SECRET_KEYS.get(text)
         size = len(text.encode("utf-8"))
         if known:
-            yield Result("SECRET_KEY", Status.FAIL,
+            return Result(subject, Status.FAIL,
                          f"SECRET_KEY is {known}: anyone can forge session cookies and log in "
                          "as an admin", evidence, where)
         elif size < MIN_SECRET_BYTES:
-            yield Result("SECRET_KEY", Status.FAIL,
+            return Result(subject, Status.FAIL,
                          f"SECRET_KEY is only {size} bytes (at least {MIN_SECRET_BYTES} needed)",
                          evidence, where)
         else:
-            yield Result("SECRET_KEY", Status.PASS,
+            return Result(subject, Status.PASS,
                          f"SECRET_KEY is set, {size} bytes, not a known default",
                          evidence, where)
 

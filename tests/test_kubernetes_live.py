@@ -1,0 +1,166 @@
+"""Live-cluster mode: the real kubernetes client against the test API server (tests/kubeapi.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import assert_valid_report
+from kubeapi import FakeKubeAPI
+
+from auditor.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "kubernetes"
+SERVED_APIS = {"v1", "apps/v1", "batch/v1", "autoscaling/v2", "policy/v1", "networking.k8s.io/v1"}
+
+
+def fixture_objects(*names: str) -> list[dict[str, Any]]:
+    """Objects of fixture directories that a current API server can hold."""
+    objects = []
+    for name in names:
+        for path in sorted((FIXTURES / name).glob("*.yaml")):
+            for doc in yaml.safe_load_all(path.read_text()):
+                if isinstance(doc, dict) and doc.get("apiVersion") in SERVED_APIS:
+                    objects.append(doc)
+    return objects
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[FakeKubeAPI, Path]]:
+    with FakeKubeAPI(fixture_objects("pass-hardened", "fail-defaults", "fail-release-state"),
+                     crds=True) as api:
+        yield api, api.write_kubeconfig(tmp_path / "kubeconfig")
+
+
+def scan(tmp_path: Path, *args: str) -> dict[str, Any]:
+    out = tmp_path / f"report-{len(list(tmp_path.iterdir()))}.json"
+    assert main(["scan", *args, "--format", "json", "--output", str(out)]) == 0
+    data: dict[str, Any] = json.loads(out.read_text())
+    assert_valid_report(data)
+    return data
+
+
+def verdicts(report: dict[str, Any]) -> set[tuple[str, str, str, str]]:
+    return {(f["check_id"], f["subject"], f["status"], f["message"])
+            for t in report["targets"] for f in t["findings"]}
+
+
+def test_same_objects_give_the_same_findings_from_files_and_live(
+    cluster: tuple[FakeKubeAPI, Path], tmp_path: Path
+) -> None:
+    _, kubeconfig = cluster
+    files = tmp_path / "files"
+    files.mkdir()
+    objects = fixture_objects("pass-hardened", "fail-defaults", "fail-release-state")
+    (files / "all.yaml").write_text(yaml.safe_dump_all(objects))
+    offline = scan(tmp_path, str(files))
+    live = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets")
+    assert live["targets"][0]["style"] == "kubernetes"
+    assert verdicts(live) == verdicts(offline)
+    assert len(verdicts(live)) > 100
+
+
+def test_only_get_requests_and_list_count_independent_of_namespaces(tmp_path: Path) -> None:
+    def deployments(count: int) -> list[dict[str, Any]]:
+        return [{"apiVersion": "apps/v1", "kind": "Deployment",
+                 "metadata": {"name": "web", "namespace": f"team-{i}"},
+                 "spec": {"replicas": 1, "template": {"spec": {"containers": [
+                     {"name": "c", "image": "apache/superset:4.1.1"}]}}}}
+                for i in range(count)]
+
+    counts = []
+    for namespaces in (5, 120):
+        with FakeKubeAPI(deployments(namespaces)) as api:
+            kubeconfig = api.write_kubeconfig(tmp_path / f"kc-{namespaces}")
+            report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig))
+            assert api.methods() == {"GET"}
+            lists = api.list_requests()
+            assert all(r.namespace is None for r in lists), "lists are cluster-wide"
+            counts.append(len(lists))
+            subjects = {f["subject"] for t in report["targets"] for f in t["findings"]}
+            assert f"apps/v1/Deployment/team-{namespaces - 1}/web" in subjects
+    assert counts[0] == counts[1]
+
+
+def test_helm_releases_are_read_as_metadata_only(cluster: tuple[FakeKubeAPI, Path],
+                                                 tmp_path: Path) -> None:
+    api, kubeconfig = cluster
+    report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig))
+    helm = [r for r in api.list_requests("secrets") if r.query.get("labelSelector") == "owner=helm"]
+    assert helm and all("PartialObjectMetadataList" in r.accept for r in helm)
+    # Without --read-secrets no full Secret list is requested at all.
+    assert all(r.query.get("labelSelector") == "owner=helm" for r in api.list_requests("secrets"))
+    failed = [f for t in report["targets"] for f in t["findings"]
+              if f["check_id"] == "K8S-ROLLBACK-003" and f["status"] == "fail"]
+    assert failed and failed[0]["subject"] == "helm/analytics/superset"
+
+
+def _coverage(report: dict[str, Any]) -> float:
+    return float(report["targets"][0]["score"]["coverage"])
+
+
+@pytest.mark.parametrize("fault", ["forbid", "fail", "expire_forever", "reset", "truncate"])
+def test_faults_name_the_problem_and_lower_coverage(fault: str, tmp_path: Path) -> None:
+    objects = fixture_objects("pass-hardened")
+    with FakeKubeAPI(objects) as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        base = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets")
+        if fault == "forbid":
+            api.forbid("deployments")
+        elif fault == "fail":
+            api.fail("deployments", code=500)
+        elif fault == "expire_forever":
+            api.expire_continue("deployments", after_pages=1, times=None)
+        elif fault == "reset":
+            api.reset("deployments")
+        else:
+            api.truncate("deployments")
+        if fault == "expire_forever":
+            # A continue token exists only with more than one page.
+            api.add({"apiVersion": "apps/v1", "kind": "Deployment",
+                     "metadata": {"name": f"filler-{i}", "namespace": "other"},
+                     "spec": {"template": {"spec": {"containers": []}}}} for i in range(600))
+        hurt = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets",
+                    "--timeout", "3")
+    problems = " ".join(hurt["targets"][0]["problems"])
+    assert "deployments" in problems
+    assert _coverage(hurt) < _coverage(base)
+
+
+def test_a_410_mid_list_is_recovered_by_relisting(tmp_path: Path) -> None:
+    objects = [{"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": f"cm-{i}", "namespace": f"ns-{i % 7}"}, "data": {}}
+               for i in range(1200)] + fixture_objects("pass-hardened")
+    with FakeKubeAPI(objects) as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        api.expire_continue("configmaps", after_pages=1, times=1)
+        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig))
+        restarted = [r for r in api.list_requests("configmaps") if r.status == 410]
+    assert restarted, "the server did expire a continue token"
+    assert not any("configmaps" in p for p in report["targets"][0]["problems"])
+
+
+def test_slow_server_beyond_the_timeout_is_a_problem(tmp_path: Path) -> None:
+    with FakeKubeAPI(fixture_objects("pass-hardened")) as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        api.delay("services", seconds=3)
+        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
+    assert any("services" in p and "no answer" in p for p in report["targets"][0]["problems"])
+    assert report["targets"][0]["score"]["value"] is not None
+
+
+def test_unreachable_cluster_is_a_completed_audit_with_a_problem(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kc"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "gone",
+        "clusters": [{"name": "gone", "cluster": {"server": "http://127.0.0.1:9"}}],
+        "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "gone"}}],
+        "users": [{"name": "gone", "user": {"token": "x"}}],
+    }))
+    report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
+    assert report["targets"][0]["problems"]
+    assert report["targets"][0]["score"]["value"] is None
