@@ -84,8 +84,9 @@ class Resource:
         return f"{self.plural}.{self.group}"
 
 
-def _r(gv: str, plural: str, kind: str, *short: str, cluster: bool = False,
-       status: bool = True) -> Resource:
+def _r(
+    gv: str, plural: str, kind: str, *short: str, cluster: bool = False, status: bool = True
+) -> Resource:
     group, _, version = gv.rpartition("/")
     return Resource(group, version, plural, kind, not cluster, short, status)
 
@@ -147,9 +148,16 @@ def _select_crds(crds: Iterable[str] | bool) -> set[Resource]:
 # --- Status bodies -----------------------------------------------------------
 
 REASONS = {
-    400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-    405: "MethodNotAllowed", 406: "NotAcceptable", 410: "Expired",
-    429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    410: "Expired",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
     504: "Timeout",
 }
 NOT_FOUND = "the server could not find the requested resource"
@@ -162,12 +170,17 @@ EXPIRED = (
 )
 
 
-def status_body(code: int, message: str, *, details: JSON | None = None,
-                metadata: JSON | None = None) -> JSON:
+def status_body(
+    code: int, message: str, *, details: JSON | None = None, metadata: JSON | None = None
+) -> JSON:
     """A ``Status`` failure body in a real server's field order."""
     body: JSON = {
-        "kind": "Status", "apiVersion": "v1", "metadata": metadata or {},
-        "status": "Failure", "message": message, "reason": REASONS.get(code, "Unknown"),
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": metadata or {},
+        "status": "Failure",
+        "message": message,
+        "reason": REASONS.get(code, "Unknown"),
     }
     if details is not None:
         body["details"] = details
@@ -251,8 +264,9 @@ def _field_value(obj: Mapping[str, Any], path: str) -> str:
     return "" if value is None else str(value)
 
 
-def _matches(obj: Mapping[str, Any], labels: tuple[_Requirement, ...],
-             fields: tuple[_Requirement, ...]) -> bool:
+def _matches(
+    obj: Mapping[str, Any], labels: tuple[_Requirement, ...], fields: tuple[_Requirement, ...]
+) -> bool:
     obj_labels = obj["metadata"].get("labels") or {}
     return all(r.matches(obj_labels) for r in labels) and all(
         r.matches({r.key: _field_value(obj, r.key)}) for r in fields
@@ -269,8 +283,10 @@ class _Continue:
     page: int  # pages served before this one
 
     def encode(self) -> str:
-        raw = json.dumps({"v": "meta.k8s.io/v1", "rv": self.rv, "start": self.start,
-                          "page": self.page}, separators=(",", ":"))
+        raw = json.dumps(
+            {"v": "meta.k8s.io/v1", "rv": self.rv, "start": self.start, "page": self.page},
+            separators=(",", ":"),
+        )
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
@@ -373,8 +389,11 @@ def _partial_requested(accept: str, list_kind: bool) -> bool | None:
             continue  # protobuf, yaml, ...: not served, try the next offer
         if "as" not in params:
             return False
-        if params["as"] == wanted and params.get("g") == "meta.k8s.io" \
-                and params.get("v") in ("v1", "v1beta1"):
+        if (
+            params["as"] == wanted
+            and params.get("g") == "meta.k8s.io"
+            and params.get("v") in ("v1", "v1beta1")
+        ):
             return True
     return None
 
@@ -447,8 +466,12 @@ class FakeKubeAPI:
 
     def _prepare(self, obj: Mapping[str, Any]) -> tuple[Resource, str, JSON]:
         api_version, kind, meta = obj.get("apiVersion"), obj.get("kind"), obj.get("metadata")
-        if not isinstance(api_version, str) or not isinstance(kind, str) \
-                or not isinstance(meta, Mapping) or not meta.get("name"):
+        if (
+            not isinstance(api_version, str)
+            or not isinstance(kind, str)
+            or not isinstance(meta, Mapping)
+            or not meta.get("name")
+        ):
             raise ValueError(f"object needs apiVersion, kind and metadata.name: {obj!r:.200}")
         group = api_version.rpartition("/")[0]
         res = self._known.get((group, kind))
@@ -478,9 +501,12 @@ class FakeKubeAPI:
     def start(self) -> FakeKubeAPI:
         self._stopping.clear()
         self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name="FakeKubeAPI", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="FakeKubeAPI",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -518,40 +544,69 @@ class FakeKubeAPI:
             self._faults.append(fault)
         return fault
 
-    def forbid(self, plural: str, *, namespace: str | None = None,
-               times: int | None = None) -> Fault:
+    def forbid(
+        self, plural: str, *, namespace: str | None = None, times: int | None = None
+    ) -> Fault:
         """403 Forbidden, as when RBAC does not grant list/get."""
         return self._add_fault(Fault("forbid", plural, namespace, times, code=403))
 
-    def fail(self, plural: str, code: int = 500, *, namespace: str | None = None,
-             times: int | None = None) -> Fault:
+    def fail(
+        self,
+        plural: str,
+        code: int = 500,
+        *,
+        namespace: str | None = None,
+        times: int | None = None,
+    ) -> Fault:
         """A server error (500 InternalError, 503 ServiceUnavailable, 504 Timeout...)."""
         return self._add_fault(Fault("fail", plural, namespace, times, code=code))
 
-    def expire_continue(self, plural: str, *, after_pages: int = 1, times: int | None = 1,
-                        namespace: str | None = None) -> Fault:
+    def expire_continue(
+        self,
+        plural: str,
+        *,
+        after_pages: int = 1,
+        times: int | None = 1,
+        namespace: str | None = None,
+    ) -> Fault:
         """410 Expired on a continue request once ``after_pages`` pages were served."""
-        return self._add_fault(Fault("expire_continue", plural, namespace, times, code=410,
-                                     after_pages=after_pages))
+        return self._add_fault(
+            Fault("expire_continue", plural, namespace, times, code=410, after_pages=after_pages)
+        )
 
-    def throttle(self, plural: str, retry_after: int = 1, *, times: int | None = 1,
-                 namespace: str | None = None) -> Fault:
+    def throttle(
+        self,
+        plural: str,
+        retry_after: int = 1,
+        *,
+        times: int | None = 1,
+        namespace: str | None = None,
+    ) -> Fault:
         """429 TooManyRequests with a Retry-After header (seconds)."""
-        return self._add_fault(Fault("throttle", plural, namespace, times, code=429,
-                                     seconds=retry_after))
+        return self._add_fault(
+            Fault("throttle", plural, namespace, times, code=429, seconds=retry_after)
+        )
 
-    def delay(self, plural: str, seconds: float, *, times: int | None = None,
-              namespace: str | None = None) -> Fault:
+    def delay(
+        self, plural: str, seconds: float, *, times: int | None = None, namespace: str | None = None
+    ) -> Fault:
         """Sleep before answering (then answer normally, or with another fault)."""
         return self._add_fault(Fault("delay", plural, namespace, times, seconds=seconds))
 
-    def truncate(self, plural: str, *, fraction: float = 0.5, times: int | None = None,
-                 namespace: str | None = None) -> Fault:
+    def truncate(
+        self,
+        plural: str,
+        *,
+        fraction: float = 0.5,
+        times: int | None = None,
+        namespace: str | None = None,
+    ) -> Fault:
         """200 whose body is cut to ``fraction``; Content-Length matches the cut body."""
         return self._add_fault(Fault("truncate", plural, namespace, times, fraction=fraction))
 
-    def reset(self, plural: str, *, times: int | None = None,
-              namespace: str | None = None) -> Fault:
+    def reset(
+        self, plural: str, *, times: int | None = None, namespace: str | None = None
+    ) -> Fault:
         """Close the connection (RST) without any response."""
         return self._add_fault(Fault("reset", plural, namespace, times))
 
@@ -578,29 +633,39 @@ class FakeKubeAPI:
 
     # kubeconfig and in-cluster files
 
-    def kubeconfig(self, context: str = "test", namespace: str | None = None,
-                   token: str | None = None) -> JSON:
+    def kubeconfig(
+        self, context: str = "test", namespace: str | None = None, token: str | None = None
+    ) -> JSON:
         """A kubeconfig dict; merge several for multi-context tests."""
         ctx: JSON = {"cluster": context, "user": context}
         if namespace:
             ctx["namespace"] = namespace
         return {
-            "apiVersion": "v1", "kind": "Config", "preferences": {},
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
             "current-context": context,
-            "clusters": [{"name": context,
-                          "cluster": {"server": self.url, "insecure-skip-tls-verify": True}}],
+            "clusters": [
+                {"name": context, "cluster": {"server": self.url, "insecure-skip-tls-verify": True}}
+            ],
             "contexts": [{"name": context, "context": ctx}],
             "users": [{"name": context, "user": {"token": token or self.token or "unused"}}],
         }
 
-    def write_kubeconfig(self, path: str | Path, context: str = "test",
-                         namespace: str | None = None, token: str | None = None) -> Path:
+    def write_kubeconfig(
+        self,
+        path: str | Path,
+        context: str = "test",
+        namespace: str | None = None,
+        token: str | None = None,
+    ) -> Path:
         path = Path(path)
         path.write_text(yaml.safe_dump(self.kubeconfig(context, namespace, token)))
         return path
 
-    def service_account_env(self, directory: str | Path,
-                            namespace: str = "default") -> dict[str, str]:
+    def service_account_env(
+        self, directory: str | Path, namespace: str = "default"
+    ) -> dict[str, str]:
         """Write ``token``, ``ca.crt`` and ``namespace`` files; return the in-cluster env.
 
         The in-cluster loader reads its files from fixed paths (monkeypatch
@@ -617,13 +682,13 @@ class FakeKubeAPI:
         (directory / "token").write_text(self.token or "unused")
         (directory / "namespace").write_text(namespace)
         (directory / "ca.crt").write_text(
-            "-----BEGIN CERTIFICATE-----\nRkFLRQ==\n-----END CERTIFICATE-----\n")
+            "-----BEGIN CERTIFICATE-----\nRkFLRQ==\n-----END CERTIFICATE-----\n"
+        )
         return {"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": str(self.port)}
 
     # request handling (called from handler threads)
 
-    def _handle(self, method: str, raw_path: str, accept: str,
-                authorization: str | None) -> _Reply:
+    def _handle(self, method: str, raw_path: str, accept: str, authorization: str | None) -> _Reply:
         split = urlsplit(raw_path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         target = _parse_path(split.path)
@@ -631,16 +696,34 @@ class FakeKubeAPI:
         reply = self._answer(method, target, query, accept, authorization, applied)
         status = 0 if reply.reset else reply.status
         with self._lock:
-            self._log.append(Request(method, split.path, query, accept, status, target.verb,
-                                     target.plural, target.namespace,
-                                     tuple(f.action for f in applied)))
+            self._log.append(
+                Request(
+                    method,
+                    split.path,
+                    query,
+                    accept,
+                    status,
+                    target.verb,
+                    target.plural,
+                    target.namespace,
+                    tuple(f.action for f in applied),
+                )
+            )
         return reply
 
-    def _answer(self, method: str, target: _Target, query: dict[str, str], accept: str,
-                authorization: str | None, applied: list[Fault]) -> _Reply:
+    def _answer(
+        self,
+        method: str,
+        target: _Target,
+        query: dict[str, str],
+        accept: str,
+        authorization: str | None,
+        applied: list[Fault],
+    ) -> _Reply:
         if method != "GET":
-            return _status(405, f"the server does not allow this method ({method}) "
-                                "on the requested resource")
+            return _status(
+                405, f"the server does not allow this method ({method}) on the requested resource"
+            )
         scheme, _, credential = (authorization or "").partition(" ")
         # The in-cluster loader sends "bearer <token>": the scheme is case-insensitive.
         if self.token is not None and (scheme.lower(), credential) != ("bearer", self.token):
@@ -650,10 +733,12 @@ class FakeKubeAPI:
             with contextlib.suppress(SelectorError):  # a bad token is answered 400 later
                 page = _Continue.decode(query["continue"]).page
         with self._lock:
-            applied.extend(f for f in self._faults
-                           if f.action == "delay" and f.applies(target, page))
-            fault = next((f for f in self._faults
-                          if f.action != "delay" and f.applies(target, page)), None)
+            applied.extend(
+                f for f in self._faults if f.action == "delay" and f.applies(target, page)
+            )
+            fault = next(
+                (f for f in self._faults if f.action != "delay" and f.applies(target, page)), None
+            )
             if fault is not None:
                 applied.append(fault)
             for f in applied:
@@ -673,20 +758,27 @@ class FakeKubeAPI:
         if fault.action == "reset":
             return _Reply(0, reset=True)
         if fault.action == "forbid":
-            scope = (f'in the namespace "{target.namespace}"' if target.namespace
-                     else "at the cluster scope")
+            scope = (
+                f'in the namespace "{target.namespace}"'
+                if target.namespace
+                else "at the cluster scope"
+            )
             resource = target.plural or "resource"
             details: JSON = {"kind": resource}
             if target.group:
                 details["group"] = target.group
             verb = "get" if target.verb == "get" else "list"
-            return _status(403, f'{resource} is forbidden: User "{self.user}" cannot {verb} '
-                                f'resource "{resource}" in API group "{target.group}" {scope}',
-                           details)
+            return _status(
+                403,
+                f'{resource} is forbidden: User "{self.user}" cannot {verb} '
+                f'resource "{resource}" in API group "{target.group}" {scope}',
+                details,
+            )
         if fault.action == "throttle":
             seconds = int(fault.seconds)
-            reply = _status(429, "Too many requests, please try again later.",
-                            {"retryAfterSeconds": seconds})
+            reply = _status(
+                429, "Too many requests, please try again later.", {"retryAfterSeconds": seconds}
+            )
             reply.headers["Retry-After"] = str(seconds)
             return reply
         if fault.action == "expire_continue":
@@ -695,8 +787,10 @@ class FakeKubeAPI:
                 rv = self._rv
             fresh = _Continue(rv, old.start, old.page).encode()  # inconsistent resume, as real
             return _status(410, EXPIRED, metadata={"continue": fresh})
-        return _status(fault.code, f"Internal error occurred: injected {fault.code} "
-                                   f"for {target.plural or 'this request'}")
+        return _status(
+            fault.code,
+            f"Internal error occurred: injected {fault.code} for {target.plural or 'this request'}",
+        )
 
     def _serve(self, target: _Target, query: dict[str, str], accept: str) -> _Reply:
         if target.verb == "version":
@@ -707,14 +801,20 @@ class FakeKubeAPI:
         if query.get("watch") in ("true", "1"):
             return _status(400, "watch is not supported by this test server")
         res = self._served.get((target.group, target.version), {}).get(target.plural or "")
-        if res is None or target.verb == "unknown" or \
-                (target.namespace is not None and not res.namespaced) or \
-                (target.verb == "get" and res.namespaced and target.namespace is None):
+        if (
+            res is None
+            or target.verb == "unknown"
+            or (target.namespace is not None and not res.namespaced)
+            or (target.verb == "get" and res.namespaced and target.namespace is None)
+        ):
             return _status(404, NOT_FOUND, {})
         partial = _partial_requested(accept, target.verb == "list")
         if partial is None:
-            return _status(406, "only application/json is served, optionally with "
-                                "as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1")
+            return _status(
+                406,
+                "only application/json is served, optionally with "
+                "as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1",
+            )
         if target.verb == "get":
             return self._get(res, target, partial)
         try:
@@ -730,15 +830,25 @@ class FakeKubeAPI:
             details: JSON = {"name": target.name, "kind": res.plural}
             if res.group:
                 details["group"] = res.group
-            return _status(404, f'{res.plural}{"." + res.group if res.group else ""} '
-                                f'"{target.name}" not found', details)
+            return _status(
+                404,
+                f'{res.plural}{"." + res.group if res.group else ""} "{target.name}" not found',
+                details,
+            )
         if partial:
-            return _Reply(200, {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                                "metadata": obj["metadata"]})
+            return _Reply(
+                200,
+                {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": obj["metadata"],
+                },
+            )
         return _Reply(200, {**obj, "apiVersion": res.group_version, "kind": res.kind})
 
-    def _list(self, res: Resource, namespace: str | None, query: dict[str, str],
-              partial: bool) -> _Reply:
+    def _list(
+        self, res: Resource, namespace: str | None, query: dict[str, str], partial: bool
+    ) -> _Reply:
         labels = parse_selector(query.get("labelSelector", ""))
         fields = parse_selector(query.get("fieldSelector", ""), sets=False)
         try:
@@ -754,8 +864,11 @@ class FakeKubeAPI:
             table = self._tables.get(res, _Table())
             index = bisect_left(table.keys, start)
             # "0" sorts just after "/", so this bound ends the namespace's keys
-            end = bisect_left(table.keys, f"{namespace}0") if namespace is not None \
+            end = (
+                bisect_left(table.keys, f"{namespace}0")
+                if namespace is not None
                 else len(table.keys)
+            )
             while index < end:
                 obj = table.objects[table.keys[index]]
                 if _matches(obj, labels, fields):
@@ -774,59 +887,109 @@ class FakeKubeAPI:
             if not labels and not fields:
                 metadata["remainingItemCount"] = end - index
         if partial:
-            return _Reply(200, {
-                "kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
-                "metadata": metadata,
-                "items": [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                           "metadata": o["metadata"]} for o in items],
-            })
+            return _Reply(
+                200,
+                {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": metadata,
+                    "items": [
+                        {
+                            "kind": "PartialObjectMetadata",
+                            "apiVersion": "meta.k8s.io/v1",
+                            "metadata": o["metadata"],
+                        }
+                        for o in items
+                    ],
+                },
+            )
         if res not in _BUILTIN_SET:  # custom resources are unstructured: items keep both
             shaped = [{**o, "apiVersion": res.group_version, "kind": res.kind} for o in items]
         else:
-            shaped = [{k: v for k, v in o.items() if k not in ("apiVersion", "kind")}
-                      for o in items]
-        return _Reply(200, {"kind": f"{res.kind}List", "apiVersion": res.group_version,
-                            "metadata": metadata, "items": shaped})
+            shaped = [
+                {k: v for k, v in o.items() if k not in ("apiVersion", "kind")} for o in items
+            ]
+        return _Reply(
+            200,
+            {
+                "kind": f"{res.kind}List",
+                "apiVersion": res.group_version,
+                "metadata": metadata,
+                "items": shaped,
+            },
+        )
 
     def _version(self) -> JSON:
         major, minor, *_ = self.server_version.lstrip("v").split(".")
-        return {"major": major, "minor": minor, "gitVersion": self.server_version,
-                "gitCommit": "0" * 40, "gitTreeState": "clean",
-                "buildDate": "2025-01-01T00:00:00Z", "goVersion": "go1.22.9",
-                "compiler": "gc", "platform": "linux/amd64"}
+        return {
+            "major": major,
+            "minor": minor,
+            "gitVersion": self.server_version,
+            "gitCommit": "0" * 40,
+            "gitTreeState": "clean",
+            "buildDate": "2025-01-01T00:00:00Z",
+            "goVersion": "go1.22.9",
+            "compiler": "gc",
+            "platform": "linux/amd64",
+        }
 
     def _discovery(self, target: _Target) -> JSON | None:
         if target.root == "api" and not target.version:
-            return {"kind": "APIVersions", "versions": ["v1"],
-                    "serverAddressByClientCIDRs": [
-                        {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self.port}"}]}
+            return {
+                "kind": "APIVersions",
+                "versions": ["v1"],
+                "serverAddressByClientCIDRs": [
+                    {"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self.port}"}
+                ],
+            }
         groups: dict[str, list[str]] = {}
         for group, version in self._served:
             if group:
                 groups.setdefault(group, []).append(version)
         if target.root == "apis" and not target.group:
-            return {"kind": "APIGroupList", "apiVersion": "v1",
-                    "groups": [_api_group(g, vs) for g, vs in groups.items()]}
+            return {
+                "kind": "APIGroupList",
+                "apiVersion": "v1",
+                "groups": [_api_group(g, vs) for g, vs in groups.items()],
+            }
         if target.root == "apis" and not target.version:
             versions = groups.get(target.group)
-            return {"kind": "APIGroup", "apiVersion": "v1",
-                    **_api_group(target.group, versions)} if versions else None
+            return (
+                {"kind": "APIGroup", "apiVersion": "v1", **_api_group(target.group, versions)}
+                if versions
+                else None
+            )
         served = self._served.get((target.group, target.version))
         if not served:
             return None
         resources: list[JSON] = []
         for r in served.values():
-            entry: JSON = {"name": r.plural, "singularName": r.kind.lower(),
-                           "namespaced": r.namespaced, "kind": r.kind,
-                           "verbs": ["get", "list", "watch"]}
+            entry: JSON = {
+                "name": r.plural,
+                "singularName": r.kind.lower(),
+                "namespaced": r.namespaced,
+                "kind": r.kind,
+                "verbs": ["get", "list", "watch"],
+            }
             if r.short_names:
                 entry["shortNames"] = list(r.short_names)
             resources.append(entry)
             if r.has_status:  # real lists name subresources too; clients must skip "a/b"
-                resources.append({"name": f"{r.plural}/status", "singularName": "",
-                                  "namespaced": r.namespaced, "kind": r.kind, "verbs": ["get"]})
-        return {"kind": "APIResourceList", "apiVersion": "v1",
-                "groupVersion": served[next(iter(served))].group_version, "resources": resources}
+                resources.append(
+                    {
+                        "name": f"{r.plural}/status",
+                        "singularName": "",
+                        "namespaced": r.namespaced,
+                        "kind": r.kind,
+                        "verbs": ["get"],
+                    }
+                )
+        return {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": served[next(iter(served))].group_version,
+            "resources": resources,
+        }
 
 
 def _api_group(group: str, versions: list[str]) -> JSON:
@@ -834,8 +997,9 @@ def _api_group(group: str, versions: list[str]) -> JSON:
     return {"name": group, "versions": entries, "preferredVersion": entries[0]}
 
 
-def _status(code: int, message: str, details: JSON | None = None, *,
-            metadata: JSON | None = None) -> _Reply:
+def _status(
+    code: int, message: str, details: JSON | None = None, *, metadata: JSON | None = None
+) -> _Reply:
     return _Reply(code, status_body(code, message, details=details, metadata=metadata))
 
 
@@ -861,8 +1025,12 @@ class _Handler(BaseHTTPRequestHandler):
             if length:
                 self.rfile.read(length)
             self.close_connection = True
-        reply = self.server.api._handle(self.command, self.path, self.headers.get("Accept", ""),
-                                        self.headers.get("Authorization"))
+        reply = self.server.api._handle(
+            self.command,
+            self.path,
+            self.headers.get("Accept", ""),
+            self.headers.get("Authorization"),
+        )
         if reply.reset:
             self.server.reset_on_close(self.connection)
             self.close_connection = True

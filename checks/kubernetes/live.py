@@ -121,6 +121,9 @@ def client_fetch(target: Target, options: Mapping[str, object]) -> Fetch:
         config.load_kube_config(  # type: ignore[no-untyped-call]
             config_file=kubeconfig if isinstance(kubeconfig, str) else None,
             context=target.context, client_configuration=configuration)
+    # urllib3 would silently retry resets and timeouts three times (4x --timeout); the
+    # lister decides itself what a failed request means.
+    configuration.retries = False
     api = client.ApiClient(configuration)
     timeout = _timeout(options)
 
