@@ -76,12 +76,17 @@ def pod_env(facts: KubeFacts, workload: Workload) -> dict[str, EnvValue]:
                 ref = as_map(ref_from.get(key))
                 if not ref:
                     continue
-                item = _find(facts, kind, namespace, str(ref.get("name") or ""))
+                ref_name = str(ref.get("name") or "")
+                item = _find(facts, kind, namespace, ref_name)
                 data = object_data(item) if item else {}
                 wanted = str(ref.get("key") or "")
+                where = f"{kind} {ref_name} key {wanted}"
                 if wanted in data:
-                    env[name] = EnvValue(data[wanted], f"{kind} {item.name if item else '?'} "
-                                                       f"key {wanted}")
+                    env[name] = EnvValue(data[wanted], where)
+                elif item is None or (kind == "Secret" and not facts.secrets_read):
+                    # Provided at run time (an ExternalSecret, a Secret we may not read).
+                    env[name] = EnvValue("", where, unknown=f"{where} is not among the "
+                                         "audited objects")
     return env
 
 

@@ -85,11 +85,12 @@ def _host(facts: Facts) -> Iterator[Result]:
 
 
 def _namespace_and_token(facts: Facts) -> Iterator[Result]:
-    for workload in kube(facts).workloads:
+    k = kube(facts)
+    for workload in k.workloads:
         problems = []
-        # Manifests without a namespace are usually applied with -n; only an explicit
-        # (or, live, an actual) default namespace is reported.
-        if workload.item.namespace == "default":
+        # Manifests without a namespace are usually applied with -n, and a chart gets its
+        # namespace at install time: only an explicit (or live) default is reported.
+        if workload.item.namespace == "default" and k.source != "chart":
             problems.append("in namespace default")
         automount = workload.pod_spec.get("automountServiceAccountToken")
         account = workload.pod_spec.get("serviceAccountName")

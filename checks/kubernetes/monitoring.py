@@ -18,7 +18,8 @@ def _metrics(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     monitors = k.of("ServiceMonitor", "PodMonitor")
     services = k.of("Service")
-    for workload in app_workloads(k):
+    # Only the web tier serves HTTP; celery metrics reach Prometheus through it or statsd.
+    for workload in k.role("web") or tuple(app_workloads(k)):
         evidence = []
         if workload.pod_annotations.get("prometheus.io/scrape") == "true":
             evidence.append("annotation prometheus.io/scrape: true")

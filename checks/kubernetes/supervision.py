@@ -23,6 +23,8 @@ def _probes(facts: Facts) -> Iterator[Result]:
                     gaps.append(f"{container.name}: no {probe}")
         if workload.role == "web":
             for container in workload.main_containers():
+                if "superset" not in container.image and container.name != "superset":
+                    continue  # sidecars (exporters, proxies) have their own health
                 path = as_map(as_map(container.spec.get("readinessProbe")).get("httpGet")).get(
                     "path")
                 if container.spec.get("readinessProbe") and path not in HEALTH_PATHS:

@@ -43,6 +43,13 @@ class EnvValue:
     value: str
     source: str
     """``run.sh:3``, ``.env:2``, ``process 1234``."""
+    unknown: str | None = None
+    """Why the value cannot be known although the variable is set (a Secret that is
+    not among the audited objects); ``value`` is then empty."""
+
+    @property
+    def resolved(self) -> object:
+        return Unknown(self.unknown) if self.unknown else self.value
 
 
 @dataclass(frozen=True)
@@ -263,7 +270,7 @@ class _Analyzer:
         if key is None:
             return Unknown("computed by a function call")
         if key in self.env:
-            return self.env[key].value
+            return self.env[key].resolved
         if len(call.args) > 1:
             return self._value(call.args[1])
         for keyword in call.keywords:
@@ -281,7 +288,7 @@ class _Analyzer:
         ):
             key = node.slice.value
             if key in self.env:
-                return self.env[key].value
+                return self.env[key].resolved
             return Unknown(f"environment variable {key} is not set where the auditor can see")
         return Unknown("computed by a subscript")
 
@@ -305,7 +312,8 @@ def analyze(
     problems: list[str] = []
     for var, setting in ENV_SETTINGS.items():
         if var in env:
-            settings[setting] = Setting(setting, env[var].value, f"env {var} ({env[var].source})")
+            settings[setting] = Setting(setting, env[var].resolved,
+                                        f"env {var} ({env[var].source})")
     home = env.get("SUPERSET_HOME")
     home_value = home.value if home else DEFAULT_SUPERSET_HOME
     settings["SUPERSET_HOME"] = Setting(
@@ -316,7 +324,7 @@ def analyze(
     flags = {
         var.removeprefix("SUPERSET_FEATURE_"): value.value.lower() in ("1", "true", "yes", "on")
         for var, value in env.items()
-        if var.startswith("SUPERSET_FEATURE_")
+        if var.startswith("SUPERSET_FEATURE_") and not value.unknown
     }
     if text is not None and path is not None:
         try:
