@@ -42,8 +42,8 @@ def object_data(item: Item) -> dict[str, str]:
 
 
 def _find(facts: KubeFacts, kind: str, namespace: str, name: str) -> Item | None:
-    for item in facts.by_kind.get(kind, ()):
-        if item.name == name and (item.namespace or namespace) == namespace:
+    for item in facts.in_namespace(kind, namespace):
+        if item.name == name:
             return item
     return None
 

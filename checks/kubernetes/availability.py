@@ -8,15 +8,14 @@ from typing import Any
 from auditor.checks.kubernetes.common import kube, missing, result, skip_all
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import as_list, as_map
-from auditor.checks.kubernetes.topology import workloads_selected
+from auditor.checks.kubernetes.topology import selects
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
 def hpa_for(facts: KubeFacts, workload: Workload) -> Mapping[str, Any] | None:
-    for hpa in facts.of("HorizontalPodAutoscaler"):
+    for hpa in facts.in_namespace("HorizontalPodAutoscaler", workload.item.namespace):
         ref = as_map(hpa.spec.get("scaleTargetRef"))
-        if ref.get("kind") == workload.kind and ref.get("name") == workload.item.name and (
-            hpa.namespace or "") == (workload.item.namespace or ""):
+        if ref.get("kind") == workload.kind and ref.get("name") == workload.item.name:
             return hpa.spec
     return None
 
@@ -52,8 +51,8 @@ def _pdb(facts: Facts) -> Iterator[Result]:
         return
     for web in k.role("web"):
         replicas = effective_min(k, web) or 1
-        pdbs = [p for p in k.of("PodDisruptionBudget")
-                if web in workloads_selected(k, p, as_map(p.spec.get("selector")))]
+        pdbs = [p for p in k.in_namespace("PodDisruptionBudget", web.item.namespace)
+                if selects(as_map(p.spec.get("selector")), web.pod_labels)]
         if not pdbs:
             yield result(web, Status.FAIL, "no PodDisruptionBudget covers the web pods: a node "
                          "drain may evict them all at once")

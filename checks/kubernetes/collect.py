@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from auditor.checks.kubernetes import appconfig, helm
-from auditor.checks.kubernetes.facts import HelmRelease, KubeFacts
+from auditor.checks.kubernetes.facts import HelmRelease, KubeFacts, Workload
 from auditor.checks.kubernetes.loader import (
     ManifestError,
     load_file,
@@ -142,10 +142,19 @@ def build(
                 waivers.setdefault(item.subject, {})[key[len(WAIVE_PREFIX):].upper()] = reason
             elif key.startswith(WAIVE_PREFIX):
                 problems[f"waiver {item.subject}"] = f"annotation {key} has no reason; ignored"
+    found = workloads(listed)
+    by_namespace: dict[tuple[str, str], list[Item]] = {}
+    for item in listed:
+        by_namespace.setdefault((item.kind, item.namespace), []).append(item)
+    workloads_by_namespace: dict[str, list[Workload]] = {}
+    for workload in found:
+        workloads_by_namespace.setdefault(workload.item.namespace, []).append(workload)
     kube = KubeFacts(
         items=listed,
         by_kind={kind: tuple(group) for kind, group in by_kind.items()},
-        workloads=workloads(listed),
+        by_namespace={key: tuple(group) for key, group in by_namespace.items()},
+        workloads_by_namespace={ns: tuple(group) for ns, group in workloads_by_namespace.items()},
+        workloads=found,
         source=source,
         releases=releases,
         pods=pods,

@@ -96,9 +96,18 @@ class KubeFacts:
     secrets_read: bool = True
     """False when Secrets' contents were not available (live without --read-secrets)."""
     namespaces: tuple[str, ...] = field(default_factory=tuple)
+    by_namespace: Mapping[tuple[str, str], tuple[Item, ...]] = field(default_factory=dict)
+    """(kind, namespace) -> objects: checks relate objects within a namespace only."""
+    workloads_by_namespace: Mapping[str, tuple[Workload, ...]] = field(default_factory=dict)
 
     def of(self, *kinds: str) -> tuple[Item, ...]:
         return tuple(item for kind in kinds for item in self.by_kind.get(kind, ()))
+
+    def in_namespace(self, kind: str, namespace: str) -> tuple[Item, ...]:
+        return self.by_namespace.get((kind, namespace), ())
+
+    def workloads_in(self, namespace: str) -> tuple[Workload, ...]:
+        return self.workloads_by_namespace.get(namespace, ())
 
     def role(self, role: str) -> tuple[Workload, ...]:
         return tuple(w for w in self.workloads if w.role == role)

@@ -14,9 +14,8 @@ from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 def _service(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for web in k.role("web"):
-        services = [s for s in k.of("Service")
-                    if (s.namespace or "") == (web.item.namespace or "")
-                    and selects(as_map(s.spec.get("selector")) or None, web.pod_labels)]
+        services = [s for s in k.in_namespace("Service", web.item.namespace)
+                    if selects(as_map(s.spec.get("selector")) or None, web.pod_labels)]
         replicas = effective_min(k, web) or 1
         if not services:
             yield result(web, Status.FAIL, "no Service selects the web pods")

@@ -17,7 +17,6 @@ EXPORTERS = ("statsd-exporter", "statsd_exporter", "prometheus")
 def _metrics(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     monitors = k.of("ServiceMonitor", "PodMonitor")
-    services = k.of("Service")
     # Only the web tier serves HTTP; celery metrics reach Prometheus through it or statsd.
     for workload in k.role("web") or tuple(app_workloads(k)):
         evidence = []
@@ -29,7 +28,7 @@ def _metrics(facts: Facts) -> Iterator[Result]:
             selector = as_map(monitor.spec.get("selector"))
             if monitor.kind == "PodMonitor" and selects(selector, workload.pod_labels):
                 evidence.append(f"PodMonitor {monitor.name}")
-            for service in services:
+            for service in k.in_namespace("Service", workload.item.namespace):
                 if monitor.kind == "ServiceMonitor" and selects(selector, service.labels) and \
                         selects(as_map(service.spec.get("selector")) or None, workload.pod_labels):
                     evidence.append(f"ServiceMonitor {monitor.name} via Service {service.name}")

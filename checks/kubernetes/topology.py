@@ -105,11 +105,7 @@ def selects(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bo
     return True
 
 
-def in_namespace(facts: KubeFacts, item: Item, workload: Workload) -> bool:
-    return (item.namespace or "") == (workload.item.namespace or "")
-
-
 def workloads_selected(facts: KubeFacts, item: Item, selector: Mapping[str, Any] | None,
                        ) -> list[Workload]:
-    return [w for w in facts.workloads
-            if in_namespace(facts, item, w) and selects(selector, w.pod_labels)]
+    """Workloads in ``item``'s namespace whose pods ``selector`` selects."""
+    return [w for w in facts.workloads_in(item.namespace) if selects(selector, w.pod_labels)]
