@@ -8,7 +8,7 @@ from typing import Any
 from auditor.checks.kubernetes.common import kube, missing, result, skip_all
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import as_list, as_map
-from auditor.checks.kubernetes.topology import selects
+from auditor.checks.kubernetes.topology import controller_of, selects
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
@@ -94,8 +94,9 @@ def _spread(facts: Facts) -> Iterator[Result]:
                 term = as_map(rule.get("podAffinityTerm")) or rule
                 keys.append(str(term.get("topologyKey")))
         evidence = [f"topology keys: {', '.join(keys) or 'none'}"]
-        nodes = {p.get("node") for p in k.pods if p.get("owner", "") and
-                 str(p.get("name", "")).startswith(web.item.name + "-") and p.get("node")}
+        nodes = {p.get("node") for p in k.pods if p.get("node")
+                 and p.get("namespace") == web.item.namespace
+                 and controller_of(p) == (web.kind, web.item.name)}
         if len(nodes) == 1 and (effective_min(k, web) or 1) > 1:
             evidence.append(f"all running pods on node {next(iter(nodes))}")
             yield result(web, Status.FAIL, "every web pod runs on the same node", evidence)

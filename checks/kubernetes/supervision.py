@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from auditor.checks.kubernetes.common import app_workloads, kube, result
 from auditor.checks.kubernetes.objects import as_map
+from auditor.checks.kubernetes.topology import controller_of
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 HEALTH_PATHS = ("/health", "/healthcheck", "/ping")
@@ -82,3 +83,50 @@ CHECKS = (
         requires=("kubernetes",), evaluate=_rollout,
     ),
 )
+
+
+def _runtime(facts: Facts) -> Iterator[Result]:
+    """Pods as the cluster reports them (live, or an export with status)."""
+    k = kube(facts)
+    by_owner: dict[tuple[str, str, str], list[Mapping[str, object]]] = {}
+    for pod in k.pods:
+        owner = controller_of(pod)
+        if owner:
+            by_owner.setdefault((str(pod.get("namespace") or ""), *owner), []).append(pod)
+    for workload in k.workloads:
+        if not workload.long_running:
+            continue
+        pods = by_owner.get((workload.item.namespace, workload.kind, workload.item.name), [])
+        if not pods:
+            continue
+        troubled = [line for line in map(_trouble, pods) if line]
+        if troubled:
+            yield result(workload, Status.FAIL, f"{len(troubled)} of {len(pods)} pod(s) not "
+                         "ready or restarting", troubled[:8])
+        else:
+            yield result(workload, Status.PASS, f"{len(pods)} pod(s) ready, none restarting")
+
+
+RESTARTS = 5
+
+
+def _trouble(pod: Mapping[str, object]) -> str | None:
+    """What is wrong with one pod, or None."""
+    restarts = pod.get("restarts")
+    problems = [] if pod.get("ready") else ["not ready"]
+    if isinstance(restarts, int) and restarts >= RESTARTS:
+        problems.append(f"{restarts} restarts")
+    return f"{pod.get('name')}: {', '.join(problems)}" if problems else None
+
+
+RUNTIME = Check(
+    id="K8S-SUPERVISION-003", style=Style.KUBERNETES, row=Row.SUPERVISION,
+    severity=Severity.HIGH, title="Pods are ready and not restarting",
+    rationale="Static settings say nothing of a web pod in CrashLoopBackOff or a worker that "
+              "never becomes ready; the cluster's own status does.",
+    remediation="Read the pod's events and logs (kubectl describe pod, kubectl logs "
+                "--previous) and fix the cause: failing probes, OOM kills, bad configuration.",
+    success="every pod ready, fewer than 5 restarts", failure="pods not ready or restarting",
+    requires=("kubernetes",), evaluate=_runtime,
+)
+CHECKS = (*CHECKS, RUNTIME)

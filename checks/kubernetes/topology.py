@@ -109,3 +109,13 @@ def workloads_selected(facts: KubeFacts, item: Item, selector: Mapping[str, Any]
                        ) -> list[Workload]:
     """Workloads in ``item``'s namespace whose pods ``selector`` selects."""
     return [w for w in facts.workloads_in(item.namespace) if selects(selector, w.pod_labels)]
+
+
+def controller_of(pod: Mapping[str, object]) -> tuple[str, str] | None:
+    """(kind, name) of the workload behind a pod; a ReplicaSet stands for its Deployment."""
+    kind, _, name = str(pod.get("owner") or "").partition("/")
+    if kind == "ReplicaSet":
+        return "Deployment", name.rsplit("-", 1)[0]
+    if kind in ("StatefulSet", "DaemonSet"):
+        return kind, name
+    return None
