@@ -59,7 +59,7 @@ def _rollout(facts: Facts) -> Iterator[Result]:
             yield result(workload, Status.PASS, "rolling updates keep pods serving", evidence)
 
 
-CHECKS = (
+CHECKS: tuple[Check, ...] = (
     Check(
         id="K8S-SUPERVISION-001", style=Style.KUBERNETES, row=Row.SUPERVISION,
         severity=Severity.HIGH, title="Long-running containers have liveness and readiness probes",
