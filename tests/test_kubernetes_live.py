@@ -164,3 +164,22 @@ def test_unreachable_cluster_is_a_completed_audit_with_a_problem(tmp_path: Path)
     report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
     assert report["targets"][0]["problems"]
     assert report["targets"][0]["score"]["value"] is None
+
+
+def test_read_secrets_compares_values_and_never_prints_them(
+    cluster: tuple[FakeKubeAPI, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, kubeconfig = cluster
+    planted = ["thisISaSECRET_1234", "q8Jm2vX9rT4wL1pZ6nB3kD7sF0hG5cA2eY8uI4oP9jK1",
+               "Vb7nQ2xK9mL4pR8t"]
+    out, text = tmp_path / "live.json", tmp_path / "live.txt"
+    assert main(["scan", "kube", "--kubeconfig", str(kubeconfig), "--read-secrets", "-v",
+                 "--report", f"json={out}", "--report", f"terminal={text}"]) == 0
+    printed = capsys.readouterr()
+    report = json.loads(out.read_text())
+    known = [f for t in report["targets"] for f in t["findings"]
+             if f["check_id"] == "K8S-CONFIG-SECRETS-002" and f["status"] == "fail"]
+    assert known, "the planted default key was found"
+    for blob in (out.read_text(), text.read_text(), printed.out, printed.err):
+        for value in planted:
+            assert value not in blob
