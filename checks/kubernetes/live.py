@@ -111,8 +111,10 @@ def client_fetch(target: Target, options: Mapping[str, object]) -> Fetch:
 
     configuration = client.Configuration()
     kubeconfig = options.get("kubeconfig")
+    given = options.get("context")
+    context = target.context or (given if isinstance(given, str) and given else None)
     in_cluster = "KUBERNETES_SERVICE_HOST" in os.environ and not kubeconfig and \
-        not os.environ.get("KUBECONFIG") and target.context is None
+        not os.environ.get("KUBECONFIG") and context is None
     # The kubernetes client ships no type hints.
     if in_cluster:
         config.load_incluster_config(  # type: ignore[no-untyped-call]
@@ -120,7 +122,7 @@ def client_fetch(target: Target, options: Mapping[str, object]) -> Fetch:
     else:
         config.load_kube_config(  # type: ignore[no-untyped-call]
             config_file=kubeconfig if isinstance(kubeconfig, str) else None,
-            context=target.context, client_configuration=configuration)
+            context=context, client_configuration=configuration)
     # urllib3 would silently retry resets and timeouts three times (4x --timeout); the
     # lister decides itself what a failed request means.
     configuration.retries = False
