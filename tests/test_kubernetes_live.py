@@ -183,3 +183,72 @@ def test_read_secrets_compares_values_and_never_prints_them(
     for blob in (out.read_text(), text.read_text(), printed.out, printed.err):
         for value in planted:
             assert value not in blob
+
+
+def _one_deployment(name: str, namespace: str) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": 1, "template": {"spec": {"containers": [
+                {"name": "c", "image": "apache/superset:4.1.1"}]}}}}
+
+
+def _subjects(report: dict[str, Any]) -> set[str]:
+    return {f["subject"] for t in report["targets"] for f in t["findings"]}
+
+
+def test_contexts_choose_the_cluster(tmp_path: Path) -> None:
+    with FakeKubeAPI([_one_deployment("alpha", "a")]) as one, \
+            FakeKubeAPI([_one_deployment("beta", "b")]) as two:
+        first, second = one.kubeconfig("one"), two.kubeconfig("two")
+        merged = {**first, "clusters": first["clusters"] + second["clusters"],
+                  "contexts": first["contexts"] + second["contexts"],
+                  "users": first["users"] + second["users"]}
+        kubeconfig = tmp_path / "kc"
+        kubeconfig.write_text(yaml.safe_dump(merged))
+        default = _subjects(scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig)))
+        named = _subjects(scan(tmp_path, "kube:two", "--kubeconfig", str(kubeconfig)))
+        flag = _subjects(scan(tmp_path, "kube", "--context", "two",
+                              "--kubeconfig", str(kubeconfig)))
+    assert "apps/v1/Deployment/a/alpha" in default and "apps/v1/Deployment/b/beta" not in default
+    assert "apps/v1/Deployment/b/beta" in named and named == flag
+
+
+def test_namespace_option_lists_one_namespace_per_kind(tmp_path: Path) -> None:
+    objects = [_one_deployment("web", f"team-{i}") for i in range(4)]
+    with FakeKubeAPI(objects) as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig),
+                      "--namespace", "team-2")
+        lists = api.list_requests()
+    assert {r.namespace for r in lists} == {"team-2"}
+    workloads = {s.split(":")[0] for s in _subjects(report)
+                 if s.startswith("apps/v1/Deployment/")}
+    assert workloads == {"apps/v1/Deployment/team-2/web"}
+
+
+def test_in_cluster_service_account_is_used_inside_a_pod(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside a pod (KUBERNETES_SERVICE_HOST, no kubeconfig) the service account is used.
+
+    The in-cluster loader always speaks https to the service host; this test server
+    speaks http, so the loader is observed and then pointed at the server.
+    """
+    from kubernetes import config as kube_config
+
+    with FakeKubeAPI([_one_deployment("web", "analytics")], token="sa-token") as api:
+        env = api.service_account_env(tmp_path / "sa")
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("KUBECONFIG", raising=False)
+        calls: list[str] = []
+
+        def fake_incluster(client_configuration: Any = None) -> None:
+            calls.append("incluster")
+            client_configuration.host = api.url
+            client_configuration.api_key = {"BearerToken": "Bearer sa-token"}
+
+        monkeypatch.setattr(kube_config, "load_incluster_config", fake_incluster)
+        report = scan(tmp_path, "kube")
+    assert calls == ["incluster"]
+    assert "apps/v1/Deployment/analytics/web" in _subjects(report)
