@@ -147,10 +147,15 @@ def test_a_410_mid_list_is_recovered_by_relisting(tmp_path: Path) -> None:
 def test_slow_server_beyond_the_timeout_is_a_problem(tmp_path: Path) -> None:
     with FakeKubeAPI(fixture_objects("pass-hardened")) as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kc")
+        base = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
         api.delay("services", seconds=3)
         report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
     assert any("services" in p and "no answer" in p for p in report["targets"][0]["problems"])
     assert report["targets"][0]["score"]["value"] is not None
+    assert _coverage(report) < _coverage(base)
+    balanced = [f for f in report["targets"][0]["findings"]
+                if f["check_id"] == "K8S-LOAD-BALANCING-001"]
+    assert [f["status"] for f in balanced] == ["skip"], "no Service listed is not no Service"
 
 
 def test_unreachable_cluster_is_a_completed_audit_with_a_problem(tmp_path: Path) -> None:

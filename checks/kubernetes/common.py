@@ -47,16 +47,25 @@ def app_workloads(facts: KubeFacts) -> list[Workload]:
 CONTROLLERS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 
 
-def with_kinds(check: Check, kinds: Iterable[str]) -> Check:
-    """The check, plus one ``skip`` subject naming each kind it needs that could not be
-    listed: a check left with nothing else to judge then lowers coverage."""
-    needed = tuple(dict.fromkeys(kinds))
+def with_kinds(check: Check, essential: Iterable[str], partial: Iterable[str]) -> Check:
+    """The check, aware of kinds that could not be listed (403, 5xx, timeouts).
+
+    Without an ``essential`` kind the check cannot judge at all (no Service listed is
+    not "no Service"): it is skipped, which lowers coverage. Without one of the
+    ``partial`` kinds (the controllers) it judges what it has and says what is missing.
+    """
+    must, may = tuple(essential), tuple(partial)
     inner: Evaluate = check.evaluate
 
     def evaluate(facts: Facts) -> Iterator[Result]:
-        yield from inner(facts)
         k = kube(facts)
-        absent = [kind for kind in needed if kind in k.kinds_missing]
+        absent = [kind for kind in must if kind in k.kinds_missing]
+        if absent:
+            yield Result(f"kinds:{','.join(absent)}", Status.SKIP,
+                         f"skipped: {', '.join(absent)} could not be listed")
+            return
+        yield from inner(facts)
+        absent = [kind for kind in may if kind in k.kinds_missing]
         if absent:
             yield Result(f"kinds:{','.join(absent)}", Status.SKIP,
                          f"skipped in part: {', '.join(absent)} could not be listed")
@@ -64,5 +73,7 @@ def with_kinds(check: Check, kinds: Iterable[str]) -> Check:
     return dataclasses.replace(check, evaluate=evaluate)
 
 
-def needing(checks: Iterable[Check], extra: Mapping[str, tuple[str, ...]]) -> tuple[Check, ...]:
-    return tuple(with_kinds(c, (*CONTROLLERS, *extra.get(c.id, ()))) for c in checks)
+def needing(checks: Iterable[Check], essential: Mapping[str, tuple[str, ...]],
+            partial: Mapping[str, tuple[str, ...]]) -> tuple[Check, ...]:
+    return tuple(with_kinds(c, essential.get(c.id, ()), (*CONTROLLERS, *partial.get(c.id, ())))
+                 for c in checks)
