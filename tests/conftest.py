@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import itertools
+import json
+from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -23,3 +26,17 @@ def assert_valid_report(data: Any) -> None:
     assert not errors, "JSON report does not match the shipped schema:\n" + "\n".join(
         f"  /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
     )
+
+
+def scan_report(tmp_path: Path, *args: str) -> dict[str, Any]:
+    """Run ``auditor scan ARGS`` in-process, expect exit 0, return the validated JSON report."""
+    from auditor.cli import main
+
+    out = tmp_path / f"report-{next(_REPORTS)}.json"
+    assert main(["scan", *args, "--format", "json", "--output", str(out)]) == 0
+    data: dict[str, Any] = json.loads(out.read_text())
+    assert_valid_report(data)
+    return data
+
+
+_REPORTS = itertools.count()

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import assert_valid_report
+from conftest import scan_report
 from helmbin import path_with_helm, require_helm
-
-from auditor.cli import main
 
 CHARTS = Path(__file__).parent / "fixtures" / "kubernetes" / "charts"
 
@@ -22,12 +19,6 @@ def helm_on_path(monkeypatch: pytest.MonkeyPatch) -> str:
     return helm
 
 
-def scan(tmp_path: Path, *args: str) -> dict[str, Any]:
-    out = tmp_path / "report.json"
-    assert main(["scan", *args, "--format", "json", "--output", str(out)]) == 0
-    data: dict[str, Any] = json.loads(out.read_text())
-    assert_valid_report(data)
-    return data
 
 
 def statuses(report: dict[str, Any], check_id: str) -> set[str]:
@@ -37,8 +28,8 @@ def statuses(report: dict[str, Any], check_id: str) -> set[str]:
 
 def test_hardened_chart_is_ready_and_flawed_chart_is_not(helm_on_path: str,
                                                         tmp_path: Path) -> None:
-    good = scan(tmp_path, str(CHARTS / "pass-chart"))
-    bad = scan(tmp_path, str(CHARTS / "fail-chart"))
+    good = scan_report(tmp_path, str(CHARTS / "pass-chart"))
+    bad = scan_report(tmp_path, str(CHARTS / "fail-chart"))
     assert good["targets"][0]["detection"]["evidence"][0].startswith("Helm chart")
     assert good["score"]["ready"] is True and good["score"]["value"] == 100.0
     assert bad["score"]["ready"] is False and bad["score"]["grade"] == "F"
@@ -50,11 +41,11 @@ def test_hardened_chart_is_ready_and_flawed_chart_is_not(helm_on_path: str,
 
 
 def test_values_and_set_reach_helm(helm_on_path: str, tmp_path: Path) -> None:
-    off = scan(tmp_path, str(CHARTS / "pass-chart"), "--set", "ingress.enabled=false")
+    off = scan_report(tmp_path, str(CHARTS / "pass-chart"), "--set", "ingress.enabled=false")
     assert statuses(off, "K8S-PROXY-TLS-001") == {"fail"}
     values = tmp_path / "values.yaml"
     values.write_text("ingress:\n  enabled: false\n")
-    from_file = scan(tmp_path, str(CHARTS / "pass-chart"), "-f", str(values))
+    from_file = scan_report(tmp_path, str(CHARTS / "pass-chart"), "-f", str(values))
     assert statuses(from_file, "K8S-PROXY-TLS-001") == {"fail"}
 
 
@@ -64,7 +55,7 @@ def test_chart_without_helm_says_how_to_render_it(tmp_path: Path,
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.setattr("auditor.checks.kubernetes.helm.sys.executable", str(empty / "python"))
-    report = scan(tmp_path, str(CHARTS / "pass-chart"))
+    report = scan_report(tmp_path, str(CHARTS / "pass-chart"))
     problems = " ".join(report["targets"][0]["problems"])
     assert "helm is not installed" in problems and "helm template" in problems
     assert report["score"]["value"] is None
@@ -75,5 +66,5 @@ def test_broken_chart_is_a_named_problem(helm_on_path: str, tmp_path: Path) -> N
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: broken\nversion: 0.1.0\n")
     (chart / "templates" / "x.yaml").write_text("kind: {{ .Values.nope.deeper }}\n")
-    report = scan(tmp_path, str(chart))
+    report = scan_report(tmp_path, str(chart))
     assert any("helm template failed" in p for p in report["targets"][0]["problems"])

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import assert_valid_report
+from conftest import scan_report
 
 from auditor.checks.kubernetes import collect
 from auditor.checks.kubernetes.loader import ManifestError, load_file, load_text
@@ -21,12 +21,6 @@ FAIL = FIXTURES / "fail-defaults"
 KNOWN = "thisISaSECRET_1234"
 
 
-def _scan(tmp_path: Path, *args: str) -> dict[str, object]:
-    out = tmp_path / "report.json"
-    assert main(["scan", *args, "--format", "json", "--output", str(out)]) == 0
-    data: dict[str, object] = json.loads(out.read_text())
-    assert_valid_report(data)
-    return data
 
 
 def _findings(report: dict[str, object]) -> list[dict[str, object]]:
@@ -69,7 +63,7 @@ def test_broken_file_is_a_problem_and_the_audit_completes(tmp_path: Path) -> Non
     shutil.copytree(PASS, project)
     (project / "broken.yaml").write_text("kind: [\n")
     (project / "binary.yaml").write_bytes(b"\0\1\2apiVersion")
-    report = _scan(tmp_path, str(project))
+    report = scan_report(tmp_path, str(project))
     (target,) = report["targets"]  # type: ignore[misc]
     problems = " ".join(target["problems"])
     assert "broken.yaml:" in problems and "binary file" in problems
@@ -87,15 +81,15 @@ def test_stdin_manifests(capsys: pytest.CaptureFixture[str], tmp_path: Path,
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO((PASS / "superset.yaml").read_text()))
-    report = _scan(tmp_path, "-")
+    report = scan_report(tmp_path, "-")
     findings = _findings(report)
     assert findings and all(f["location"] is None or f["location"]["path"] == "-"
                             for f in findings)
 
 
 def test_hardened_and_flawed_releases_score_apart(tmp_path: Path) -> None:
-    good = _scan(tmp_path, str(PASS))
-    bad = _scan(tmp_path, str(FAIL))
+    good = scan_report(tmp_path, str(PASS))
+    bad = scan_report(tmp_path, str(FAIL))
     assert good["score"]["value"] == 100.0 and good["score"]["ready"] is True  # type: ignore[index]
     assert bad["score"]["grade"] == "F" and bad["score"]["ready"] is False  # type: ignore[index]
     subjects = {f["subject"] for f in _findings(good)}
@@ -113,11 +107,11 @@ def test_annotation_waiver_needs_reason_and_can_be_refused(tmp_path: Path) -> No
                         "two beats behind a redis lock (ADR-12)\n", 1)
     manifest.write_text(text)
     beat = "apps/v1/Deployment/default/superset-beat"
-    waived = [f for f in _findings(_scan(tmp_path, str(project)))
+    waived = [f for f in _findings(scan_report(tmp_path, str(project)))
               if f["check_id"] == "K8S-AVAILABILITY-004" and f["subject"] == beat]
     assert waived[0]["status"] == "waived"
     assert waived[0]["waiver"]["reason"] == "two beats behind a redis lock (ADR-12)"
-    strict = [f for f in _findings(_scan(tmp_path, str(project), "--no-annotation-waivers"))
+    strict = [f for f in _findings(scan_report(tmp_path, str(project), "--no-annotation-waivers"))
               if f["check_id"] == "K8S-AVAILABILITY-004" and f["subject"] == beat]
     assert strict[0]["status"] == "fail"
 

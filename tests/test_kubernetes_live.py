@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import assert_valid_report
+from conftest import scan_report
 from kubeapi import FakeKubeAPI
 
 from auditor.cli import main
@@ -36,12 +36,6 @@ def cluster(tmp_path: Path) -> Iterator[tuple[FakeKubeAPI, Path]]:
         yield api, api.write_kubeconfig(tmp_path / "kubeconfig")
 
 
-def scan(tmp_path: Path, *args: str) -> dict[str, Any]:
-    out = tmp_path / f"report-{len(list(tmp_path.iterdir()))}.json"
-    assert main(["scan", *args, "--format", "json", "--output", str(out)]) == 0
-    data: dict[str, Any] = json.loads(out.read_text())
-    assert_valid_report(data)
-    return data
 
 
 def verdicts(report: dict[str, Any]) -> set[tuple[str, str, str, str]]:
@@ -57,8 +51,8 @@ def test_same_objects_give_the_same_findings_from_files_and_live(
     files.mkdir()
     objects = fixture_objects("pass-hardened", "fail-defaults", "fail-release-state")
     (files / "all.yaml").write_text(yaml.safe_dump_all(objects))
-    offline = scan(tmp_path, str(files))
-    live = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets")
+    offline = scan_report(tmp_path, str(files))
+    live = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets")
     assert live["targets"][0]["style"] == "kubernetes"
     assert verdicts(live) == verdicts(offline)
     assert len(verdicts(live)) > 100
@@ -76,7 +70,7 @@ def test_only_get_requests_and_list_count_independent_of_namespaces(tmp_path: Pa
     for namespaces in (5, 120):
         with FakeKubeAPI(deployments(namespaces)) as api:
             kubeconfig = api.write_kubeconfig(tmp_path / f"kc-{namespaces}")
-            report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig))
+            report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig))
             assert api.methods() == {"GET"}
             lists = api.list_requests()
             assert all(r.namespace is None for r in lists), "lists are cluster-wide"
@@ -89,7 +83,7 @@ def test_only_get_requests_and_list_count_independent_of_namespaces(tmp_path: Pa
 def test_helm_releases_are_read_as_metadata_only(cluster: tuple[FakeKubeAPI, Path],
                                                  tmp_path: Path) -> None:
     api, kubeconfig = cluster
-    report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig))
+    report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig))
     helm = [r for r in api.list_requests("secrets") if r.query.get("labelSelector") == "owner=helm"]
     assert helm and all("PartialObjectMetadataList" in r.accept for r in helm)
     # Without --read-secrets no full Secret list is requested at all.
@@ -108,7 +102,7 @@ def test_faults_name_the_problem_and_lower_coverage(fault: str, tmp_path: Path) 
     objects = fixture_objects("pass-hardened")
     with FakeKubeAPI(objects) as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kc")
-        base = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets")
+        base = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets")
         if fault == "forbid":
             api.forbid("deployments")
         elif fault == "fail":
@@ -124,7 +118,7 @@ def test_faults_name_the_problem_and_lower_coverage(fault: str, tmp_path: Path) 
             api.add({"apiVersion": "apps/v1", "kind": "Deployment",
                      "metadata": {"name": f"filler-{i}", "namespace": "other"},
                      "spec": {"template": {"spec": {"containers": []}}}} for i in range(600))
-        hurt = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets",
+        hurt = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets",
                     "--timeout", "3")
     problems = " ".join(hurt["targets"][0]["problems"])
     assert "deployments" in problems
@@ -138,7 +132,7 @@ def test_a_410_mid_list_is_recovered_by_relisting(tmp_path: Path) -> None:
     with FakeKubeAPI(objects) as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kc")
         api.expire_continue("configmaps", after_pages=1, times=1)
-        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig))
+        report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig))
         restarted = [r for r in api.list_requests("configmaps") if r.status == 410]
     assert restarted, "the server did expire a continue token"
     assert not any("configmaps" in p for p in report["targets"][0]["problems"])
@@ -147,9 +141,9 @@ def test_a_410_mid_list_is_recovered_by_relisting(tmp_path: Path) -> None:
 def test_slow_server_beyond_the_timeout_is_a_problem(tmp_path: Path) -> None:
     with FakeKubeAPI(fixture_objects("pass-hardened")) as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kc")
-        base = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
+        base = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
         api.delay("services", seconds=3)
-        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
+        report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
     assert any("services" in p and "no answer" in p for p in report["targets"][0]["problems"])
     assert report["targets"][0]["score"]["value"] is not None
     assert _coverage(report) < _coverage(base)
@@ -166,7 +160,7 @@ def test_unreachable_cluster_is_a_completed_audit_with_a_problem(tmp_path: Path)
         "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "gone"}}],
         "users": [{"name": "gone", "user": {"token": "x"}}],
     }))
-    report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
+    report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
     assert report["targets"][0]["problems"]
     assert report["targets"][0]["score"]["value"] is None
 
@@ -210,9 +204,9 @@ def test_contexts_choose_the_cluster(tmp_path: Path) -> None:
                   "users": first["users"] + second["users"]}
         kubeconfig = tmp_path / "kc"
         kubeconfig.write_text(yaml.safe_dump(merged))
-        default = _subjects(scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig)))
-        named = _subjects(scan(tmp_path, "kube:two", "--kubeconfig", str(kubeconfig)))
-        flag = _subjects(scan(tmp_path, "kube", "--context", "two",
+        default = _subjects(scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig)))
+        named = _subjects(scan_report(tmp_path, "kube:two", "--kubeconfig", str(kubeconfig)))
+        flag = _subjects(scan_report(tmp_path, "kube", "--context", "two",
                               "--kubeconfig", str(kubeconfig)))
     assert "apps/v1/Deployment/a/alpha" in default and "apps/v1/Deployment/b/beta" not in default
     assert "apps/v1/Deployment/b/beta" in named and named == flag
@@ -222,7 +216,7 @@ def test_namespace_option_lists_one_namespace_per_kind(tmp_path: Path) -> None:
     objects = [_one_deployment("web", f"team-{i}") for i in range(4)]
     with FakeKubeAPI(objects) as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kc")
-        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig),
+        report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig),
                       "--namespace", "team-2")
         lists = api.list_requests()
     assert {r.namespace for r in lists} == {"team-2"}
@@ -254,6 +248,6 @@ def test_in_cluster_service_account_is_used_inside_a_pod(
             client_configuration.api_key = {"BearerToken": "Bearer sa-token"}
 
         monkeypatch.setattr(kube_config, "load_incluster_config", fake_incluster)
-        report = scan(tmp_path, "kube")
+        report = scan_report(tmp_path, "kube")
     assert calls == ["incluster"]
     assert "apps/v1/Deployment/analytics/web" in _subjects(report)
