@@ -61,7 +61,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     targets = parse_targets(args.targets, root=args.root, stdin_text=stdin_text)
     config = resolve_config(args.config, targets)
     baseline = load_baseline(args.baseline) if args.baseline else None
-    live = _progress(args, outputs)
+    live = _progress(args)
     extra = {
         "context": args.context,
         "namespace": args.namespace,
@@ -95,7 +95,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_GATE if reasons else EXIT_OK
 
 
-def _progress(args: argparse.Namespace, outputs: list[tuple[Renderer, str]]) -> _Live | None:
+def _progress(args: argparse.Namespace) -> _Live | None:
     if args.quiet or not sys.stderr.isatty():
         return None
     return _Live()

@@ -92,7 +92,7 @@ def _rows_table(target: TargetReport) -> Table:
     return table
 
 
-def _finding_block(finding: Finding, width: int) -> Group:
+def _finding_block(finding: Finding) -> Group:
     head = Table.grid(padding=(0, 1), pad_edge=False)
     head.add_column(width=1, no_wrap=True)
     head.add_column(width=5, no_wrap=True)
@@ -152,12 +152,12 @@ def _target_section(target: TargetReport, options: RenderOptions) -> list[object
             continue
         parts.append(Text(""))
         parts.append(Text(f" {row.value}", style="bold underline"))
-        parts.extend(_finding_block(f, options.width) for f in in_row)
+        parts.extend(_finding_block(f) for f in in_row)
     waived = [f for f in target.findings if f.status == Status.WAIVED]
     if waived:
         parts.append(Text(""))
         parts.append(Text(" waived", style="bold underline"))
-        parts.extend(_finding_block(f, options.width) for f in waived)
+        parts.extend(_finding_block(f) for f in waived)
     if target.problems:
         parts.append(Text(""))
         parts.append(Text(" problems (lower coverage)", style="bold underline"))

@@ -93,7 +93,6 @@ class Cluster:
     missing: frozenset[str] = frozenset()
     problems: dict[str, str] = field(default_factory=dict)
     secrets_read: bool = False
-    requests: int = 0
 
 
 Fetch = Callable[[str, list[tuple[str, str]], str], tuple[int, bytes, Mapping[str, str]]]
@@ -153,8 +152,7 @@ def _status_reason(status: int, body: bytes) -> str:
     return f"{label} ({status})" + (f": {message[:160]}" if message else "")
 
 
-def list_kind(fetch: Fetch, kind: Kind, namespace: str | None, counter: list[int]
-              ) -> Iterator[dict[str, Any]]:
+def list_kind(fetch: Fetch, kind: Kind, namespace: str | None) -> Iterator[dict[str, Any]]:
     """Every object of one kind, page by page; restarts the list when its continue expires."""
     restarts = 0
     while True:
@@ -168,7 +166,7 @@ def list_kind(fetch: Fetch, kind: Kind, namespace: str | None, counter: list[int
                     query.append(("labelSelector", kind.label_selector))
                 if kind.field_selector:
                     query.append(("fieldSelector", kind.field_selector))
-                page = _get_page(fetch, kind, namespace, query, counter)
+                page = _get_page(fetch, kind, namespace, query)
                 for entry in as_list(page.get("items")):
                     if isinstance(entry, dict):
                         entry.setdefault("apiVersion", kind.group_version)
@@ -185,10 +183,9 @@ def list_kind(fetch: Fetch, kind: Kind, namespace: str | None, counter: list[int
 
 
 def _get_page(fetch: Fetch, kind: Kind, namespace: str | None,
-              query: list[tuple[str, str]], counter: list[int]) -> dict[str, Any]:
+              query: list[tuple[str, str]]) -> dict[str, Any]:
     accept = METADATA_ONLY if kind.metadata_only else "application/json"
     for attempt in range(MAX_THROTTLES + 1):
-        counter[0] += 1
         try:
             status, body, headers = fetch(kind.path(namespace), query, accept)
         except Exception as exc:  # timeouts, resets: the kind is a problem, not a crash
@@ -257,7 +254,6 @@ def read_cluster(target: Target, options: Mapping[str, object],
     given = options.get("namespace")
     namespace = given if isinstance(given, str) and given else None
     kinds = [*KINDS, HELM_RELEASES] + ([SECRETS] if cluster.secrets_read else [])
-    counter = [0]
     missing: set[str] = set()
     pods: list[dict[str, Any]] = []
     releases: list[HelmRelease] = []
@@ -265,7 +261,7 @@ def read_cluster(target: Target, options: Mapping[str, object],
     def run(kind: Kind) -> tuple[Kind, list[Item] | None, str | None]:
         items: list[Item] = []
         try:
-            for entry in list_kind(fetch, kind, namespace, counter):
+            for entry in list_kind(fetch, kind, namespace):
                 if kind is HELM_RELEASES:
                     release = release_of(as_map(entry.get("metadata")))
                     if release:
@@ -297,7 +293,6 @@ def read_cluster(target: Target, options: Mapping[str, object],
     cluster.pods = tuple(pods)
     cluster.releases = tuple(sorted(releases, key=lambda r: (r.namespace, r.name, r.revision)))
     cluster.missing = frozenset(missing)
-    cluster.requests = counter[0]
     if not cluster.secrets_read:
         cluster.problems["secrets"] = (
             "Secrets not read (no --read-secrets): secret values are not compared"
