@@ -19,6 +19,8 @@ AUTOLOAD_ENV = "AUDITOR_DISABLE_PLUGIN_AUTOLOAD"
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "auditor.checks.pip.plugin",
     "auditor.checks.kubernetes.plugin",
+    "auditor.checks.systemd.plugin",
+    "auditor.checks.compose.plugin",
     "auditor.checks.superset.plugin",
     "auditor.reports.plugin",
 )

@@ -1,0 +1,1 @@
+"""The compose style plugin (being built: registers nothing yet)."""

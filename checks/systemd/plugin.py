@@ -1,0 +1,1 @@
+"""The systemd style plugin (being built: registers nothing yet)."""
