@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--context", help="kubeconfig context for live clusters")
     scan.add_argument("--namespace", help="restrict a live cluster audit to one namespace")
     scan.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file")
+    scan.add_argument("--pg-dsn", metavar="DSN",
+                      help="read live PostgreSQL settings over a read-only connection")
+    scan.add_argument("--connect-db", action="store_true",
+                      help="allow connecting to the database DSN found in superset_config.py")
     scan.add_argument("--timeout", type=float, metavar="SECONDS",
                       help="per-request timeout for live clusters (default 30)")
     scan.add_argument("--read-secrets", action="store_true",

@@ -68,6 +68,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "kubeconfig": args.kubeconfig,
         "read_secrets": args.read_secrets,
         "timeout": args.timeout,
+        "pg_dsn": args.pg_dsn,
+        "connect_db": args.connect_db,
         "values": tuple(args.values),
         "set": tuple(args.set),
     }
