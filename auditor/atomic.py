@@ -5,21 +5,44 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+@dataclass
+class Staged:
+    """A file written in full under a temporary name, waiting to replace its target."""
+
+    target: Path
+    temporary: str
+
+    def commit(self) -> None:
+        os.replace(self.temporary, self.target)
+
+    def discard(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.temporary)
+
+
+def stage(path: str | os.PathLike[str], write: Callable[[TextIO], object]) -> Staged:
+    """Write through ``write`` into a temporary file beside ``path`` (synced, mode 0644)."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    staged = Staged(target, tmp)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        staged.discard()
         raise
+    return staged
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    stage(path, lambda handle: handle.write(text)).commit()

@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from auditor.api import Session, audit_targets, open_session, resolve_config
-from auditor.atomic import write_atomic
+from auditor.atomic import Staged, stage
 from auditor.config import Config, load_config
 from auditor.gates import GateOptions, gate_reasons, load_baseline
 from auditor.model import Report, Severity
@@ -126,19 +127,38 @@ class _Live:
 
 def _write_outputs(report: Report, outputs: list[tuple[Renderer, str]],
                    args: argparse.Namespace) -> None:
-    # Render everything first so a failing renderer leaves no half-written set of reports.
-    rendered = []
-    for renderer, path in outputs:
-        to_tty = path == "-" and sys.stdout.isatty()
-        width = _terminal_width() if to_tty else 80
-        options = RenderOptions(width=width, color=to_tty, verbose=args.verbose, debug=args.debug)
-        rendered.append((path, renderer.render(report, options)))
-    for path, text in rendered:
-        if path == "-":
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        else:
-            write_atomic(path, text)
+    # Every file is written in full under a temporary name first, and only then are they
+    # all renamed: a failing renderer leaves no half-written set of reports.
+    staged: list[Staged] = []
+    to_stdout: str | None = None
+    try:
+        for renderer, path in outputs:
+            to_tty = path == "-" and sys.stdout.isatty()
+            width = _terminal_width() if to_tty else 80
+            options = RenderOptions(width=width, color=to_tty, verbose=args.verbose,
+                                    debug=args.debug)
+            if path == "-":
+                to_stdout = renderer.render(report, options)
+            else:
+                staged.append(stage(path, _writer(renderer, report, options)))
+    except BaseException:
+        for pending in staged:
+            pending.discard()
+        raise
+    for pending in staged:
+        pending.commit()
+    if to_stdout is not None:
+        sys.stdout.write(to_stdout)
+        sys.stdout.flush()
+
+
+def _writer(renderer: Renderer, report: Report, options: RenderOptions
+            ) -> Callable[[TextIO], object]:
+    """Stream when the renderer can (large JSON reports), else write its text."""
+    if renderer.write is not None:
+        stream = renderer.write
+        return lambda handle: stream(report, options, handle)
+    return lambda handle: handle.write(renderer.render(report, options))
 
 
 def _terminal_width() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TextIO
 
 from auditor.model import Report
 
@@ -18,6 +19,7 @@ class RenderOptions:
 
 
 Render = Callable[[Report, RenderOptions], str]
+Write = Callable[[Report, RenderOptions, TextIO], None]
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,5 @@ class Renderer:
     description: str
     render: Render
     extension: str = "txt"
+    write: Write | None = None
+    """Optional streaming form of ``render`` for files, for reports too large to hold twice."""

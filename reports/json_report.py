@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
 
 from auditor.model import Finding, Report, Score, TargetReport
 from auditor.reports.base import RenderOptions
@@ -57,7 +58,25 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def target_dict(target: TargetReport) -> dict[str, Any]:
+class _LazyList(list[dict[str, Any]]):
+    """A list the JSON encoder walks without holding every element: findings are turned
+    into dicts one at a time while a large report streams to its file."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__()
+        self._findings = findings
+
+    def __len__(self) -> int:
+        return len(self._findings)
+
+    def __bool__(self) -> bool:
+        return bool(self._findings)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (finding_dict(f) for f in self._findings)
+
+
+def target_dict(target: TargetReport, lazy: bool = False) -> dict[str, Any]:
     return {
         "target": target.target,
         "style": target.style.value,
@@ -67,19 +86,20 @@ def target_dict(target: TargetReport) -> dict[str, Any]:
             "evidence": list(target.detection.evidence),
         },
         "score": score_dict(target.score, with_rows=True),
-        "findings": [finding_dict(f) for f in target.findings],
+        "findings": _LazyList(target.findings) if lazy else [
+            finding_dict(f) for f in target.findings],
         "problems": list(target.problems),
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(report: Report, lazy: bool = False) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "started_at": report.started_at,
         "duration_s": report.duration_s,
         "score": score_dict(report.score, with_rows=False),
-        "targets": [target_dict(t) for t in report.targets],
+        "targets": [target_dict(t, lazy) for t in report.targets],
         "waivers": [
             {
                 "check": w.check,
@@ -98,3 +118,9 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 def render_json(report: Report, options: RenderOptions) -> str:
     return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_json(report: Report, options: RenderOptions, handle: TextIO) -> None:
+    # json.dump with indent encodes incrementally, so only one finding dict lives at a time.
+    json.dump(report_dict(report, lazy=True), handle, indent=2, ensure_ascii=False)
+    handle.write("\n")
