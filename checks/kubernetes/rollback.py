@@ -93,12 +93,15 @@ def _releases(facts: Facts) -> Iterator[Result]:
             continue
         seen.add(found[0])
         chart, version = found
+        labels = workload.item.labels
+        evidence = [f"helm.sh/chart = {chart}"] + [
+            f"{key} = {labels[key]}" for key in ("app.kubernetes.io/version",
+                                                 "app.kubernetes.io/instance") if key in labels]
         if version >= DEPRECATED_CHART:
             yield result(workload, Status.WARN, f"chart {chart} is deprecated upstream in favour "
-                         "of an operator: plan the move", (f"helm.sh/chart = {chart}",))
+                         "of an operator: plan the move", evidence)
         else:
-            yield result(workload, Status.PASS, f"chart {chart} is versioned by Helm",
-                         (f"helm.sh/chart = {chart}",))
+            yield result(workload, Status.PASS, f"chart {chart} is versioned by Helm", evidence)
 
 
 CHECKS = (
