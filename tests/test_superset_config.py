@@ -41,6 +41,8 @@ def test_env_lookups_defaults_and_sources() -> None:
         "SQLALCHEMY_DATABASE_URI = os.getenv('DB_URI', 'sqlite:///x.db')\n"
         "ROW_LIMIT = 10\n"
         "CACHE = f'{ROW_LIMIT}'\n"
+        "URI = f\"postgresql://{os.getenv('DB_USER')}@{os.getenv('DB_HOST', 'db')}/x\"\n"
+        "OTHER = f'{UNDEFINED_NAME}-x'\n"
         "if os.environ.get('PROD'):\n    DEBUG = True\n"
         "FEATURE_FLAGS = {'ALERT_REPORTS': True}\n"
         "FEATURE_FLAGS.update({'EMBEDDED_SUPERSET': True})\n"
@@ -52,7 +54,9 @@ def test_env_lookups_defaults_and_sources() -> None:
     uri = conf.get("SQLALCHEMY_DATABASE_URI")
     assert uri.value == "sqlite:///x.db" and uri.line == 3 and "unset" in uri.source
     assert conf.get("ROW_LIMIT").value == 10
-    assert isinstance(conf.get("CACHE").value, Unknown)
+    assert conf.get("CACHE").value == "10"  # f-strings of known parts are evaluated
+    assert isinstance(conf.get("URI").value, Unknown)  # DB_USER is unset: not guessed
+    assert isinstance(conf.get("OTHER").value, Unknown)
     assert isinstance(conf.get("DEBUG").value, Unknown)
     assert conf.feature("ALERT_REPORTS") is True and conf.feature("EMBEDDED_SUPERSET") is True
     assert conf.get("TALISMAN_ENABLED").from_default

@@ -248,8 +248,25 @@ class _Analyzer:
                     return value
             return value
         if isinstance(node, ast.JoinedStr):
-            return Unknown("built with an f-string")
+            return self._fstring(node)
         return Unknown(f"computed by an expression ({type(node).__name__})")
+
+    def _fstring(self, node: ast.JoinedStr) -> object:
+        """An f-string whose every part is known (the Helm chart builds its URIs this way)."""
+        parts: list[str] = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                parts.append(str(part.value))
+                continue
+            if not isinstance(part, ast.FormattedValue) or part.format_spec is not None:
+                return Unknown("built with a formatted f-string")
+            value = self._value(part.value)
+            if isinstance(value, Unknown):
+                return Unknown(f"built with an f-string from an unknown value ({value.reason})")
+            if value is None:
+                return Unknown("built with an f-string from an unset value")
+            parts.append(str(value))
+        return "".join(parts)
 
     def _env_name(self, call: ast.Call) -> str | None:
         func = call.func
