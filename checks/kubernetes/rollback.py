@@ -94,14 +94,15 @@ def _releases(facts: Facts) -> Iterator[Result]:
         seen.add(found[0])
         chart, version = found
         labels = workload.item.labels
-        evidence = [f"helm.sh/chart = {chart}"] + [
+        chart_evidence = [f"helm.sh/chart = {chart}"] + [
             f"{key} = {labels[key]}" for key in ("app.kubernetes.io/version",
                                                  "app.kubernetes.io/instance") if key in labels]
         if version >= DEPRECATED_CHART:
             yield result(workload, Status.WARN, f"chart {chart} is deprecated upstream in favour "
-                         "of an operator: plan the move", evidence)
+                         "of an operator: plan the move", chart_evidence)
         else:
-            yield result(workload, Status.PASS, f"chart {chart} is versioned by Helm", evidence)
+            yield result(workload, Status.PASS, f"chart {chart} is versioned by Helm",
+                         chart_evidence)
 
 
 CHECKS = (
