@@ -1,0 +1,241 @@
+"""Superset's processes among the host's services: web server, celery worker, celery beat."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import fnmatch
+import posixpath
+
+from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.pip.facts import Launch
+from auditor.checks.pip.shell import (
+    ShellState,
+    launch_from_words,
+    parse_options,
+    scan_script,
+    split_words,
+)
+from auditor.checks.superset.configmodel import EnvValue
+from auditor.checks.systemd.facts import Assignment, LogFile, Service, ServiceSet, Unit
+from auditor.checks.systemd.unitfile import (
+    env_file,
+    environment_words,
+    expand_command,
+    split_quoted,
+    strip_exec_prefixes,
+)
+from auditor.checks.systemd.units import UnitIndex
+
+APP_WORDS = ("superset", "gunicorn", "celery", "flask")
+SHELLS = frozenset({"sh", "bash", "dash", "zsh"})
+ROLES = {"celery-worker": "worker", "celery-beat": "beat"}
+# gunicorn.conf.py names -> the option names launch_from_words uses.
+GUNICORN_SETTINGS = {
+    "workers": "workers", "timeout": "timeout", "bind": "bind", "accesslog": "access-logfile",
+    "errorlog": "error-logfile", "worker_class": "worker-class", "threads": "threads",
+    "statsd_host": "statsd-host", "graceful_timeout": "graceful-timeout",
+    "max_requests": "max-requests", "user": "user",
+}
+
+
+def collect_services(index: UnitIndex, problems: dict[str, str]) -> ServiceSet:
+    names = [n for n in index.names(".service") if not n.endswith("@.service")]
+    services: list[Service] = []
+    for name in names:
+        if not index.mentions(name, APP_WORDS):
+            continue
+        unit = index.load(name)
+        if unit.masked or unit.path is None:
+            continue
+        service = _service(index.tree, unit, problems)
+        if service is not None:
+            services.append(service)
+    enabled = tuple(sorted(n for n in index.enabled if n.endswith(".service")))
+    return ServiceSet(services=tuple(services), unit_names=tuple(names), enabled=enabled)
+
+
+def unit_environment(
+    tree: Tree, unit: Unit, problems: dict[str, str]
+) -> tuple[dict[str, EnvValue], dict[str, Assignment]]:
+    """Environment= then EnvironmentFile= (files override, as systemd documents)."""
+    env: dict[str, EnvValue] = {}
+    inline: dict[str, Assignment] = {}
+    for item in unit.all("Service", "Environment"):
+        for key, value in environment_words(item.value):
+            env[key] = EnvValue(value, f"{item.path}:{item.line}")
+            inline[key] = item
+    for item in unit.all("Service", "EnvironmentFile"):
+        optional = item.value.startswith("-")
+        path = item.value.lstrip("-").strip()
+        for inner in _expand_glob(tree, path):
+            try:
+                text = tree.read_text(inner)
+            except TreeError as exc:
+                reason = str(exc).split(": ", 1)[-1]
+                if not (optional and reason == "not found"):
+                    suffix = "" if optional else "; systemd refuses to start the unit without it"
+                    problems[f"file {inner}"] = (
+                        f"{reason} (EnvironmentFile= of {unit.name}{suffix})")
+                continue
+            env.update(env_file(text, inner))
+    return env, inline
+
+
+def _expand_glob(tree: Tree, path: str) -> list[str]:
+    if not any(c in path for c in "*?["):
+        return [path]
+    directory, _, pattern = path.rpartition("/")
+    return [f"{directory}/{n}" for n in tree.listdir(directory) if fnmatch.fnmatch(n, pattern)]
+
+
+def _service(tree: Tree, unit: Unit, problems: dict[str, str]) -> Service | None:
+    exec_start = unit.last("Service", "ExecStart")
+    if exec_start is None:
+        return None
+    env, inline = unit_environment(tree, unit, problems)
+    plain = {k: v.value for k, v in env.items()}
+    command, at = strip_exec_prefixes(exec_start.value)
+    words = expand_command(split_quoted(command), plain)
+    if at and len(words) > 1:
+        words = [words[0], *words[2:]]  # '@': the second word is argv[0], not an argument
+    state = ShellState(env=plain)
+    launch, via = _launch(tree, words, exec_start, state, problems)
+    if launch is None:
+        return None
+    workdir = (unit.value("Service", "WorkingDirectory") or "").lstrip("-") or None
+    if launch.kind == "gunicorn":
+        launch = _gunicorn_settings(tree, launch, workdir, plain, problems)
+    role = ROLES.get(launch.kind, "web" if launch.is_web else "")
+    if not role or not _is_superset(unit, launch, env, workdir):
+        return None
+    notes: list[str] = []
+    if launch.kind == "celery-worker" and ("B" in launch.options or "beat" in launch.options):
+        notes.append("celery worker runs an embedded beat (-B)")
+    return Service(
+        unit=unit,
+        role=role,
+        launch=launch,
+        exec_start=exec_start,
+        env=env,
+        inline_env=inline,
+        log_files=_log_files(unit, launch, workdir),
+        via=via,
+        notes=tuple(notes),
+    )
+
+
+def _launch(
+    tree: Tree, words: list[str], where: Assignment, state: ShellState, problems: dict[str, str]
+) -> tuple[Launch | None, str | None]:
+    if not words:
+        return None, None
+    program = words[0].rsplit("/", 1)[-1]
+    if program in SHELLS and "-c" in words[:3]:
+        script = words[words.index("-c") + 1] if words.index("-c") + 1 < len(words) else ""
+        found = [launch for launch in scan_script(script, where.path, state)]
+        return (dataclasses.replace(found[0], line=where.line) if found else None), None
+    launch = launch_from_words(words, False, where.path, where.line, state)
+    if launch is not None or not words[0].startswith("/"):
+        return launch, None
+    # ExecStart runs a wrapper script: the real command is inside it.
+    try:
+        text = tree.read_text(words[0], limit=256 * 1024)
+    except TreeError as exc:
+        if "not found" not in str(exc):
+            problems[f"file {words[0]}"] = str(exc).split(": ", 1)[-1]
+        return None, None
+    if not text.startswith("#!"):
+        return None, None
+    for launch in scan_script(text, words[0], state):
+        if launch.is_web or launch.kind in ROLES:
+            return launch, words[0]
+    return None, None
+
+
+def _is_superset(unit: Unit, launch: Launch, env: dict[str, EnvValue], workdir: str | None) -> bool:
+    text = " ".join(launch.argv).lower()
+    return (
+        "superset" in text
+        or "superset" in unit.name.lower()
+        or any(k.startswith("SUPERSET_") for k in env)
+        or "superset" in (workdir or "").lower()
+    )
+
+
+def _gunicorn_settings(
+    tree: Tree, launch: Launch, workdir: str | None, env: dict[str, str],
+    problems: dict[str, str],
+) -> Launch:
+    """gunicorn's own precedence: config file, then GUNICORN_CMD_ARGS, then the command line."""
+    merged: dict[str, tuple[str, ...]] = {}
+    chdir = launch.option("chdir") or workdir or "/"
+    config = launch.option("config")
+    path = None
+    if config and not config.startswith("python:"):
+        path = config if config.startswith("/") else posixpath.join(chdir, config)
+    elif config is None:
+        default = posixpath.join(chdir, "gunicorn.conf.py")
+        path = default if tree.exists(default) else None
+    if path:
+        try:
+            merged.update(_gunicorn_file(tree.read_text(path, limit=256 * 1024)))
+        except TreeError as exc:
+            problems[f"file {path}"] = str(exc).split(": ", 1)[-1]
+    cmd_args = env.get("GUNICORN_CMD_ARGS")
+    if cmd_args:
+        merged.update(parse_options("gunicorn", split_words(cmd_args) or []))
+    merged.update(launch.options)
+    options = {k: v for k, v in merged.items() if k != "config"}
+    if config:
+        options["config"] = (config,)
+    return dataclasses.replace(launch, options=options)
+
+
+def _gunicorn_file(text: str) -> dict[str, tuple[str, ...]]:
+    """Literal top-level settings of a gunicorn.conf.py, read with ast (never executed)."""
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return {}
+    found: dict[str, tuple[str, ...]] = {}
+    for node in module.body:
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        target = node.targets[0]
+        if not isinstance(target, ast.Name) or target.id not in GUNICORN_SETTINGS:
+            continue
+        try:
+            value = ast.literal_eval(node.value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue  # computed (cpu_count() * 2 + 1): left to the command line and defaults
+        values = value if isinstance(value, list | tuple) else [value]
+        found[GUNICORN_SETTINGS[target.id]] = tuple(str(v) for v in values)
+    return found
+
+
+def _log_files(unit: Unit, launch: Launch, workdir: str | None) -> tuple[LogFile, ...]:
+    base = workdir or "/"
+    found: list[LogFile] = []
+    for option, how in (("access-logfile", "gunicorn --access-logfile"),
+                        ("error-logfile", "gunicorn --error-logfile"),
+                        ("logfile", "celery --logfile")):
+        value = launch.option(option)
+        if value and value != "-":
+            found.append(LogFile(posixpath.join(base, value), how))
+    if launch.kind.startswith("celery") and "-f" in launch.argv:
+        index = launch.argv.index("-f")
+        if index + 1 < len(launch.argv):
+            found.append(LogFile(posixpath.join(base, launch.argv[index + 1]), "celery -f"))
+    for key in ("StandardOutput", "StandardError"):
+        value = unit.value("Service", key) or ""
+        kind, _, path = value.partition(":")
+        if kind in ("append", "file", "truncate") and path:
+            found.append(LogFile(path, f"{key}={kind}:"))
+    if launch.stdout and launch.stdout not in ("/dev/null",) and launch.source != unit.path:
+        found.append(LogFile(posixpath.join(base, launch.stdout), f"redirected in {launch.source}"))
+    unique: dict[str, LogFile] = {}
+    for item in found:
+        unique.setdefault(item.path, item)
+    return tuple(unique.values())
+

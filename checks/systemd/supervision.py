@@ -1,0 +1,117 @@
+"""supervision: systemd restarts every Superset process and starts it at boot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.systemd import facts as F
+from auditor.checks.systemd.common import at, each_service, no_services, services, where
+from auditor.checks.systemd.facts import Processes, Service
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+RESTARTING = frozenset({"on-failure", "always", "on-abnormal"})
+
+
+def _running(service: Service, processes: Processes | None) -> str | None:
+    """Evidence of the live process, or a warning that none runs (live host only)."""
+    if processes is None:
+        return None
+    word = "celery" if service.role in ("worker", "beat") else service.launch.kind.split("-")[0]
+    for proc in processes.processes:
+        line = " ".join(proc.cmdline)
+        if word in line and "superset" in line.lower():
+            return f"running now: pid {proc.pid}"
+    return "not running now"
+
+
+def _restart(facts: Facts) -> Iterator[Result]:
+    processes = facts.optional(F.PROCESSES, Processes)
+    for service in each_service(facts):
+        if service is None:
+            yield no_services(services(facts))
+            return
+        setting = service.unit.last("Service", "Restart")
+        value = setting.value if setting else "no"
+        evidence = [f"Restart={value}" + (f" ({setting.path}:{setting.line})" if setting else
+                                          " (systemd's default)")]
+        running = _running(service, processes)
+        if running:
+            evidence.append(running)
+        if value in ("on-failure", "always"):
+            status = Status.WARN if running == "not running now" else Status.PASS
+            message = (f"Restart={value}: systemd restarts it when it dies"
+                       if status == Status.PASS else
+                       f"Restart={value}, but no such process runs now")
+        elif value == "on-abnormal":
+            status, message = Status.WARN, ("Restart=on-abnormal restarts on signals and "
+                                            "timeouts, not when Superset exits with an error")
+        else:
+            status, message = Status.FAIL, (f"Restart={value}: after a crash or an out-of-memory "
+                                            "kill it stays down until someone notices")
+        yield Result(service.name, status, message, tuple(evidence), at(setting) or
+                     where(service.unit.path))
+
+
+def _enabled(facts: Facts) -> Iterator[Result]:
+    for service in each_service(facts):
+        if service is None:
+            yield no_services(services(facts))
+            return
+        unit = service.unit
+        wanted = unit.value("Install", "WantedBy") or unit.value("Install", "RequiredBy")
+        if unit.enabled_by:
+            yield Result(service.name, Status.PASS, f"enabled: linked from {unit.enabled_by[0]}",
+                         tuple(f"{d}/{unit.name}" for d in unit.enabled_by), where(unit.path))
+        elif wanted:
+            yield Result(service.name, Status.FAIL,
+                         f"WantedBy={wanted} but no .wants link: 'systemctl enable' was never "
+                         "run, so it does not start after a reboot",
+                         (f"[Install] WantedBy={wanted}",), where(unit.path))
+        else:
+            yield Result(service.name, Status.FAIL,
+                         "no [Install] section and no .wants link: it does not start at boot",
+                         ("no WantedBy=/RequiredBy=",), where(unit.path))
+
+
+CHECKS = (
+    Check(
+        id="SYSTEMD-SUPERVISION-001",
+        style=Style.SYSTEMD,
+        row=Row.SUPERVISION,
+        severity=Severity.HIGH,
+        title="Every Superset service restarts on failure",
+        rationale=(
+            "systemd's default is Restart=no: a gunicorn or celery process that crashes or is "
+            "killed by the out-of-memory killer stays down until someone notices."
+        ),
+        remediation=(
+            "Set Restart=on-failure (or always) with RestartSec=5 in the [Service] section of "
+            "the web, worker and beat units (a drop-in: systemctl edit superset.service)."
+        ),
+        success="Restart=on-failure or always",
+        failure="Restart=no (the default) or a policy that misses crashes",
+        references=("https://www.freedesktop.org/software/systemd/man/systemd.service.html#Restart=",),
+        requires=(F.SERVICES,),
+        evaluate=_restart,
+    ),
+    Check(
+        id="SYSTEMD-SUPERVISION-002",
+        style=Style.SYSTEMD,
+        row=Row.SUPERVISION,
+        severity=Severity.MEDIUM,
+        title="Every Superset service is enabled to start at boot",
+        rationale=(
+            "A unit that is not enabled is not started after a reboot or a kernel update: "
+            "Superset stays down until someone starts it by hand."
+        ),
+        remediation=(
+            "Give each unit an [Install] section with WantedBy=multi-user.target and run "
+            "'systemctl enable superset.service superset-worker.service superset-beat.service'."
+        ),
+        success="enabled (a .wants link exists)",
+        failure="not enabled",
+        references=("https://www.freedesktop.org/software/systemd/man/systemctl.html#enable%20UNIT%E2%80%A6",),
+        requires=(F.SERVICES,),
+        evaluate=_enabled,
+    ),
+)
