@@ -70,6 +70,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "read_secrets": args.read_secrets,
         "timeout": args.timeout,
         "pg_dsn": args.pg_dsn,
+        "probe": args.probe,
         "connect_db": args.connect_db,
         "values": tuple(args.values),
         "set": tuple(args.set),

@@ -23,7 +23,7 @@ import pluggy
 from auditor import PROJECT_NAME
 
 if TYPE_CHECKING:
-    from auditor.model import AppProfile, Check, Detection, Facts, Style, Target
+    from auditor.model import AppProfile, Check, Detection, Enrichment, Facts, Style, Target
     from auditor.reports.base import Renderer
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -62,6 +62,18 @@ def auditor_collect(
     ``Facts.problems`` under the fact's name with a reason; checks that need it
     are then skipped with that reason. ``options`` holds the scan options
     (``app``, ``context``, ``namespace``, ``kubeconfig``, ``read_secrets``, ...).
+    """
+
+
+@hookspec
+def auditor_enrich(
+    target: Target, style: Style, facts: Facts, options: Mapping[str, object]
+) -> Enrichment | None:
+    """Add facts to those the style's collector gathered, before any check runs.
+
+    App packs use it for what does not depend on the style: live HTTP probes of the
+    application. Every answer is merged; a value never replaces one the collector set.
+    Return ``None`` when there is nothing to add.
     """
 
 

@@ -203,6 +203,14 @@ class Facts:
             return None
 
 
+@dataclass(frozen=True)
+class Enrichment:
+    """Facts an app pack adds to what a style's collector gathered (live probes)."""
+
+    values: Mapping[str, object] = field(default_factory=dict)
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+
 Evaluate = Callable[[Facts], Iterable[Result]]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 import traceback
@@ -14,6 +15,7 @@ from auditor.config import Config, Waiver
 from auditor.model import (
     Check,
     Detection,
+    Enrichment,
     FactMissing,
     Facts,
     Finding,
@@ -167,7 +169,18 @@ def _collect(
     if not isinstance(facts, Facts):
         problems.append(f"no plugin could collect facts for style {style.value}")
         facts = Facts(style=style, problems={"facts": "no facts were collected"})
-    return facts, problems
+        return facts, problems
+    values, found = dict(facts.values), dict(facts.problems)
+    for _, extra in host.call("auditor_enrich", target=target, style=style, facts=facts,
+                              options=options):
+        if isinstance(extra, Enrichment):
+            for name, value in extra.values.items():
+                values.setdefault(name, value)
+            for name, reason in extra.problems.items():
+                found.setdefault(name, reason)
+    problems.extend(str(e) for e in host.errors[errors_before:])
+    del host.errors[errors_before:]
+    return dataclasses.replace(facts, values=values, problems=found), problems
 
 
 def _run_check(check: Check, facts: Facts, debug: bool) -> list[Result]:

@@ -15,18 +15,21 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from auditor import hookimpl
 from auditor.api import Session, audit_targets, open_session
 from auditor.checks.pip import collect as pip_collect
 from auditor.checks.pip.facts import HostLive
+from auditor.checks.superset.probe import PROBE, Answer, Certificate, ProbeFacts
 from auditor.config import Config
-from auditor.model import Facts, Report, Style, Target
+from auditor.model import Enrichment, Facts, Report, Style, Target
 from auditor.targets import parse_targets
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GIT_MARKER = ".auditor-fixture-git"
 LIVE_MARKER = ".auditor-fixture-live.json"
+PROBE_MARKER = ".auditor-fixture-probe.json"
 
 
 def outcome_dirs(style: str | None = None) -> list[Path]:
@@ -39,7 +42,7 @@ def outcome_dirs(style: str | None = None) -> list[Path]:
 
 def materialize(fixture: Path, into: Path) -> Path:
     target = into / fixture.name
-    shutil.copytree(fixture, target)
+    shutil.copytree(fixture, target, symlinks=True)
     marker = target / GIT_MARKER
     if marker.exists():
         marker.unlink()
@@ -76,8 +79,27 @@ class LiveOverlay:
         return dataclasses.replace(facts, values={**facts.values, "host.live": live})
 
 
+class ProbeOverlay:
+    """Recorded answers of a running app (what ``--probe URL`` gathers; the probing itself
+    is tested against real servers in test_superset_probe.py)."""
+
+    @hookimpl
+    def auditor_enrich(self, target: Target, style: Style, facts: Facts,
+                       options: Mapping[str, object]) -> Enrichment | None:
+        marker = Path(target.root or "") / PROBE_MARKER
+        if target.root is None or not marker.exists():
+            return None
+        data: dict[str, Any] = json.loads(marker.read_text())
+        plain, cert = data.get("plain_http"), data.get("certificate")
+        found = ProbeFacts(base=data["base"], health=Answer(**data["health"]),
+                           page=Answer(**data["page"]),
+                           plain_http=Answer(**plain) if plain else None,
+                           certificate=Certificate(**cert) if cert else None)
+        return Enrichment(values={PROBE: found})
+
+
 def fixture_session() -> Session:
-    return open_session(autoload=False, extra=[LiveOverlay()])
+    return open_session(autoload=False, extra=[LiveOverlay(), ProbeOverlay()])
 
 
 def audit_fixture(fixture: Path, tmp: Path, session: Session | None = None) -> Report:

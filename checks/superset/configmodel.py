@@ -78,6 +78,9 @@ class SupersetConfig:
     config_path: str | None = None
     """The ``superset_config.py`` analysed (relative to the target), if any."""
     problems: tuple[str, ...] = ()
+    behind_proxy: bool | None = None
+    """Whether the deployment puts a reverse proxy in front (None: the style cannot tell)."""
+    proxy_evidence: str = ""
 
     def get(self, name: str) -> Setting:
         if name in self.settings:
@@ -140,6 +143,8 @@ class _Analyzer:
             for target in targets:
                 if isinstance(target, ast.Name):
                     self._assign(target.id, node.value, node.lineno, conditional)
+                elif isinstance(target, ast.Subscript) and not conditional:
+                    self._item(target, node.value, node.lineno)
         elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.stmt):
@@ -150,6 +155,27 @@ class _Analyzer:
                         self._statement(child, conditional=True)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             self._call(node.value, node.lineno)
+        elif isinstance(node, ast.ClassDef) and not conditional:
+            # ``class CeleryConfig: broker_url = ...`` then ``CELERY_CONFIG = CeleryConfig``.
+            attributes: dict[object, object] = {}
+            for child in node.body:
+                if isinstance(child, ast.Assign):
+                    for target in child.targets:
+                        if isinstance(target, ast.Name):
+                            attributes[target.id] = self._value(child.value)
+            self.names[node.name] = attributes
+
+    def _item(self, target: ast.Subscript, value: ast.expr, line: int) -> None:
+        """``FEATURE_FLAGS["X"] = True`` on a dict setting."""
+        if not isinstance(target.value, ast.Name) or not isinstance(target.slice, ast.Constant):
+            return
+        name = target.value.id
+        current = self.settings.get(name)
+        if not name.isupper():
+            return
+        base = dict(current.value) if current and isinstance(current.value, dict) else {}
+        base[target.slice.value] = self._value(value)
+        self._set(name, base, line)
 
     def _call(self, call: ast.Call, line: int) -> None:
         # FEATURE_FLAGS.update({...}) and FEATURE_FLAGS["X"] = ... are common in the wild.
@@ -329,8 +355,18 @@ def analyze(
     problems: list[str] = []
     for var, setting in ENV_SETTINGS.items():
         if var in env:
-            settings[setting] = Setting(setting, env[var].resolved,
-                                        f"env {var} ({env[var].source})")
+            value = env[var].resolved
+            if setting == "TALISMAN_ENABLED" and isinstance(value, str):
+                value = value.strip().lower() in ("1", "true", "yes", "on")
+            settings[setting] = Setting(setting, value, f"env {var} ({env[var].source})")
+    superset_env = env.get("SUPERSET_ENV")
+    settings["RATELIMIT_ENABLED"] = Setting(
+        "RATELIMIT_ENABLED",
+        superset_env is not None and superset_env.value == "production",
+        f"Superset default: SUPERSET_ENV == 'production' ({superset_env.source})"
+        if superset_env else "Superset default: SUPERSET_ENV is not 'production'",
+        from_default=True,
+    )
     home = env.get("SUPERSET_HOME")
     home_value = home.value if home else DEFAULT_SUPERSET_HOME
     settings["SUPERSET_HOME"] = Setting(

@@ -34,6 +34,27 @@ DEFAULTS: Mapping[str, object] = {
     "PUBLIC_ROLE_LIKE": None,
     "ENABLE_TIME_ROTATE": False,
     "UPLOAD_FOLDER": "{SUPERSET_HOME}/uploads/",
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "CACHE_CONFIG": {"CACHE_TYPE": "NullCache"},
+    "DATA_CACHE_CONFIG": {"CACHE_TYPE": "NullCache"},
+    "RESULTS_BACKEND": None,
+    "CELERY_CONFIG": {"broker_url": "sqla+sqlite:///celerydb.sqlite"},
+    "AUTH_RATE_LIMITED": True,
+    "ENABLE_CORS": False,
+    "CORS_OPTIONS": {},
+    "AUTH_USER_REGISTRATION": False,
+    "AUTH_USER_REGISTRATION_ROLE": "Public",
+    "GUEST_TOKEN_JWT_SECRET": "test-guest-secret-change-me",
+    "GLOBAL_ASYNC_QUERIES_JWT_SECRET": "test-secret-change-me",
+    "FEATURE_FLAGS": {},
+}
+"""Superset's own defaults. ``TALISMAN_CONFIG`` defaults to a policy with a CSP, and
+``RATELIMIT_ENABLED`` to ``SUPERSET_ENV == "production"`` (see configmodel)."""
+
+KNOWN_JWT_SECRETS: Mapping[str, str] = {
+    "test-guest-secret-change-me": "Superset's default GUEST_TOKEN_JWT_SECRET",
+    "test-secret-change-me": "Superset's default GLOBAL_ASYNC_QUERIES_JWT_SECRET",
+    "CHANGE-ME": "the Helm chart's default websocket jwtSecret",
 }
 
 DEFAULT_SUPERSET_HOME = "~/.superset"
@@ -41,4 +62,5 @@ DEFAULT_SUPERSET_HOME = "~/.superset"
 ENV_SETTINGS: Mapping[str, str] = {
     # Environment variables Superset's default config reads for a setting.
     "SUPERSET_SECRET_KEY": "SECRET_KEY",
+    "TALISMAN_ENABLED": "TALISMAN_ENABLED",
 }

@@ -1,10 +1,12 @@
-"""The Superset app pack plugin: app checks that apply in every style."""
+"""The Superset app pack plugin: app checks that apply in every style, and live probes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from auditor import hookimpl
-from auditor.checks.superset import metadata_db, secrets
-from auditor.model import AppProfile, Check
+from auditor.checks.superset import live_checks, metadata_db, secrets, security, services
+from auditor.model import AppProfile, Check, Enrichment, Facts, Style, Target
 
 
 @hookimpl
@@ -14,4 +16,18 @@ def auditor_register_apps() -> list[AppProfile]:
 
 @hookimpl
 def auditor_register_checks() -> list[Check]:
-    return [*secrets.CHECKS, *metadata_db.CHECKS]
+    return [*secrets.CHECKS, *metadata_db.CHECKS, *security.CHECKS, *services.CHECKS,
+            *live_checks.CHECKS]
+
+
+@hookimpl
+def auditor_enrich(target: Target, style: Style, facts: Facts,
+                   options: Mapping[str, object]) -> Enrichment | None:
+    url = options.get("probe")
+    if not isinstance(url, str) or not url:
+        return None
+    from auditor.checks.superset.probe import PROBE, TIMEOUT_S, probe
+
+    timeout = options.get("timeout")
+    seconds = float(timeout) if isinstance(timeout, int | float) and timeout > 0 else TIMEOUT_S
+    return Enrichment(values={PROBE: probe(url, seconds)})

@@ -1,0 +1,206 @@
+"""app-security: Superset's own settings for production (cookies, CSRF, CSP, debug, roles,
+CORS, rate limits, risky feature flags)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from auditor.checks.superset.configmodel import SupersetConfig
+from auditor.checks.superset.judge import Verdict, per_config, source, unknown
+from auditor.model import Check, Row, Severity, Status, Style
+
+DOCS = "https://superset.apache.org/docs/security/"
+CONFIG_DOCS = "https://superset.apache.org/docs/configuration/configuring-superset/"
+PRIVILEGED_ROLES = ("Admin", "Alpha", "Gamma", "sql_lab")
+RISKY_FLAGS = {
+    "ENABLE_JAVASCRIPT_CONTROLS": "lets chart authors run JavaScript in viewers' browsers",
+    "DYNAMIC_PLUGINS": "loads chart plugins from URLs at run time",
+}
+CAREFUL_FLAGS = {
+    "ENABLE_TEMPLATE_PROCESSING": "Jinja in SQL: powerful, and behind past template-injection "
+    "advisories",
+}
+
+
+def _cookies(config: SupersetConfig) -> Verdict:
+    secure, httponly = config.get("SESSION_COOKIE_SECURE"), config.get("SESSION_COOKIE_HTTPONLY")
+    for setting in (secure, httponly):
+        if not setting.known:
+            return unknown(setting)
+    evidence = (f"{source(secure)}: {secure.value}", f"{source(httponly)}: {httponly.value}")
+    problems = [name for name, setting in (("Secure", secure), ("HttpOnly", httponly))
+                if setting.value is not True]
+    if problems:
+        return Status.FAIL, "the session cookie is not " + " or ".join(problems), evidence
+    return Status.PASS, "session cookie is Secure and HttpOnly", evidence
+
+
+def _csrf(config: SupersetConfig) -> Verdict:
+    setting = config.get("WTF_CSRF_ENABLED")
+    if not setting.known:
+        return unknown(setting)
+    if setting.value is False:
+        return Status.FAIL, "CSRF protection is off", (source(setting),)
+    return Status.PASS, "CSRF protection is on", (source(setting),)
+
+
+def _talisman(config: SupersetConfig) -> Verdict:
+    enabled, policy = config.get("TALISMAN_ENABLED"), config.get("TALISMAN_CONFIG")
+    if not enabled.known:
+        return unknown(enabled)
+    if enabled.value is not True:
+        return Status.FAIL, "Talisman is off: no CSP, no HSTS or frame protection from " \
+            "Superset", (source(enabled),)
+    if isinstance(policy.value, dict) and not policy.value.get("content_security_policy"):
+        return Status.WARN, "Talisman is on but its content security policy is empty", (
+            source(enabled), source(policy))
+    return Status.PASS, "Talisman sets a content security policy", (source(enabled),)
+
+
+def _debug(config: SupersetConfig) -> Verdict:
+    setting = config.get("DEBUG")
+    if not setting.known:
+        return unknown(setting)
+    if setting.value is True:
+        return Status.FAIL, "DEBUG is on: tracebacks and the debugger are exposed", (
+            source(setting),)
+    return Status.PASS, "DEBUG is off", (source(setting),)
+
+
+def _public_role(config: SupersetConfig) -> Verdict:
+    setting = config.get("PUBLIC_ROLE_LIKE")
+    if not setting.known:
+        return unknown(setting)
+    if setting.value in PRIVILEGED_ROLES:
+        return Status.FAIL, f"anonymous visitors get the permissions of {setting.value}", (
+            source(setting),)
+    if setting.value:
+        return Status.WARN, f"anonymous visitors get a copy of role {setting.value}", (
+            source(setting),)
+    return Status.PASS, "anonymous visitors get no permissions", (source(setting),)
+
+
+def _registration(config: SupersetConfig) -> Verdict:
+    enabled, role = config.get("AUTH_USER_REGISTRATION"), config.get(
+        "AUTH_USER_REGISTRATION_ROLE")
+    if not enabled.known or not role.known:
+        return unknown(enabled if not enabled.known else role)
+    evidence = (source(enabled), f"{source(role)}: {role.value}")
+    if enabled.value is True and role.value in ("Admin", "Alpha"):
+        return Status.FAIL, f"anyone can register and become {role.value}", evidence
+    if enabled.value is True:
+        return Status.WARN, f"self-registration is open (role {role.value})", evidence
+    return Status.PASS, "self-registration is off", evidence
+
+
+def _cors(config: SupersetConfig) -> Verdict:
+    enabled, options = config.get("ENABLE_CORS"), config.get("CORS_OPTIONS")
+    if not enabled.known:
+        return unknown(enabled)
+    if enabled.value is not True:
+        return Status.PASS, "CORS is off", (source(enabled),)
+    if not isinstance(options.value, dict):
+        return unknown(options)
+    origins = options.value.get("origins", "*")
+    origin_list = origins if isinstance(origins, list | tuple) else [origins]
+    credentials = options.value.get("supports_credentials") is True
+    evidence = (source(enabled), f"{source(options)}: origins {origin_list}, "
+                f"supports_credentials {credentials}")
+    if "*" in origin_list and credentials:
+        return Status.FAIL, "CORS allows any origin with credentials: any site can act as " \
+            "the logged-in user", evidence
+    if "*" in origin_list:
+        return Status.WARN, "CORS allows any origin", evidence
+    return Status.PASS, "CORS is limited to named origins", evidence
+
+
+def _rate_limits(config: SupersetConfig) -> Verdict:
+    app, auth = config.get("RATELIMIT_ENABLED"), config.get("AUTH_RATE_LIMITED")
+    for setting in (app, auth):
+        if not setting.known:
+            return unknown(setting)
+    evidence = (f"{source(app)}: {app.value}", f"{source(auth)}: {auth.value}")
+    if auth.value is not True:
+        return Status.FAIL, "login attempts are not rate limited (password guessing)", evidence
+    if app.value is not True:
+        return Status.WARN, "logins are rate limited but the API is not (RATELIMIT_ENABLED)", \
+            evidence
+    return Status.PASS, "logins and the API are rate limited", evidence
+
+
+def _feature_flags(config: SupersetConfig) -> Verdict:
+    flags = config.get("FEATURE_FLAGS")
+    if not isinstance(flags.value, dict):
+        return unknown(flags)
+    risky = [f"{name}: {why}" for name, why in RISKY_FLAGS.items() if config.feature(name) is True]
+    careful = [f"{name}: {why}" for name, why in CAREFUL_FLAGS.items()
+               if config.feature(name) is True]
+    if risky:
+        return Status.FAIL, "risky feature flags are on", tuple(risky + careful)
+    if careful:
+        return Status.WARN, "feature flags that need care are on", tuple(careful)
+    return Status.PASS, "no risky feature flag is on", (source(flags),)
+
+
+def _check(number: int, severity: Severity, title: str, rationale: str, remediation: str,
+           success: str, failure: str, subject: str, judge: Callable[[SupersetConfig], Verdict],
+           docs: str = DOCS) -> Check:
+    return Check(
+        id=f"SUPERSET-APP-SECURITY-{number:03d}", style=Style.ANY, app="superset",
+        row=Row.APP_SECURITY, severity=severity, title=title, rationale=rationale,
+        remediation=remediation, success=success, failure=failure, references=(docs,),
+        requires=("superset.config",), evaluate=per_config(subject, judge),
+    )
+
+
+CHECKS = (
+    _check(1, Severity.HIGH, "Session cookies are Secure and HttpOnly",
+           "Without Secure the session cookie is sent over plain HTTP; without HttpOnly any "
+           "injected script can read it. Superset defaults SESSION_COOKIE_SECURE to False.",
+           "Set SESSION_COOKIE_SECURE = True (serve over HTTPS) and keep "
+           "SESSION_COOKIE_HTTPONLY = True.",
+           "Secure and HttpOnly", "cookie without Secure or HttpOnly", "SESSION_COOKIE",
+           _cookies),
+    _check(2, Severity.HIGH, "CSRF protection is on",
+           "WTF_CSRF_ENABLED = False lets any web page submit forms as a logged-in user.",
+           "Keep WTF_CSRF_ENABLED = True; exempt single API endpoints with "
+           "WTF_CSRF_EXEMPT_LIST instead.", "CSRF on", "CSRF off", "WTF_CSRF_ENABLED", _csrf),
+    _check(3, Severity.MEDIUM, "Talisman sets a content security policy",
+           "Talisman adds CSP, HSTS and frame options; turning it off (a common fix for "
+           "embedding problems) removes the browser-side defences.",
+           "Keep TALISMAN_ENABLED = True and adjust TALISMAN_CONFIG instead of disabling it.",
+           "Talisman with CSP", "Talisman off or empty CSP", "TALISMAN_ENABLED", _talisman),
+    _check(4, Severity.CRITICAL, "DEBUG is off",
+           "DEBUG = True shows tracebacks with configuration and enables Werkzeug's debugger.",
+           "Set DEBUG = False (the default) and unset FLASK_DEBUG.", "DEBUG off", "DEBUG on",
+           "DEBUG", _debug),
+    _check(5, Severity.HIGH, "Anonymous visitors get no permissions",
+           "PUBLIC_ROLE_LIKE copies a role's permissions to everyone who is not logged in; "
+           "Gamma or Alpha exposes dashboards and data to the internet.",
+           "Leave PUBLIC_ROLE_LIKE = None, or give the Public role only what must be public.",
+           "no public permissions", "public gets a privileged role", "PUBLIC_ROLE_LIKE",
+           _public_role),
+    _check(6, Severity.CRITICAL, "Self-registration does not grant a privileged role",
+           "AUTH_USER_REGISTRATION with AUTH_USER_REGISTRATION_ROLE = 'Admin' lets anyone "
+           "create an administrator account.",
+           "Turn off AUTH_USER_REGISTRATION or register users into a minimal role.",
+           "registration off or minimal", "registration grants Admin/Alpha",
+           "AUTH_USER_REGISTRATION", _registration),
+    _check(7, Severity.HIGH, "CORS does not allow any origin with credentials",
+           "ENABLE_CORS with origins '*' and supports_credentials lets any website call the "
+           "API with the visitor's session.",
+           "List the origins that embed Superset in CORS_OPTIONS['origins'].",
+           "CORS off or limited", "any origin with credentials", "CORS_OPTIONS", _cors),
+    _check(8, Severity.MEDIUM, "Logins and the API are rate limited",
+           "Without rate limits passwords can be guessed at full speed and one client can "
+           "exhaust the workers. RATELIMIT_ENABLED is on only when SUPERSET_ENV=production.",
+           "Keep AUTH_RATE_LIMITED = True, set RATELIMIT_ENABLED = True and a shared "
+           "RATELIMIT_STORAGE_URI (Redis).",
+           "both limited", "logins not limited", "RATELIMIT", _rate_limits),
+    _check(9, Severity.HIGH, "Risky feature flags are off",
+           "ENABLE_JAVASCRIPT_CONTROLS runs chart authors' JavaScript for every viewer; "
+           "DYNAMIC_PLUGINS loads code from URLs; template processing needs trusted authors.",
+           "Turn off ENABLE_JAVASCRIPT_CONTROLS and DYNAMIC_PLUGINS; allow template "
+           "processing only with trusted SQL Lab users.",
+           "no risky flag", "risky flags on", "FEATURE_FLAGS", _feature_flags, CONFIG_DOCS),
+)

@@ -1,0 +1,159 @@
+"""Superset's supporting services: caches, results backend, Celery broker, JWT secrets,
+and the proxy fix (scalability, storage, config-secrets, proxy-tls rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from auditor.checks.superset.configmodel import SupersetConfig
+from auditor.checks.superset.defaults import KNOWN_JWT_SECRETS, MIN_SECRET_BYTES
+from auditor.checks.superset.judge import Verdict, per_config, source, unknown
+from auditor.model import Check, Row, Severity, Status, Style
+
+PER_PROCESS_CACHES = ("NullCache", "SimpleCache", "null", "simple")
+CONFIG_DOCS = "https://superset.apache.org/docs/configuration/cache/"
+ASYNC_DOCS = "https://superset.apache.org/docs/configuration/async-queries-celery/"
+
+
+def _cache_type(value: object) -> str | None:
+    if isinstance(value, dict):
+        kind = value.get("CACHE_TYPE")
+        return str(kind) if kind is not None else "NullCache"
+    return None
+
+
+def _caches(config: SupersetConfig) -> Verdict:
+    found = []
+    for name in ("CACHE_CONFIG", "DATA_CACHE_CONFIG"):
+        setting = config.get(name)
+        kind = _cache_type(setting.value)
+        if kind is None:
+            return unknown(setting)
+        found.append((name, kind, setting))
+    evidence = tuple(f"{source(s)}: CACHE_TYPE {kind}" for _, kind, s in found)
+    local = [name for name, kind, _ in found if kind.split(".")[-1] in PER_PROCESS_CACHES]
+    if local:
+        return Status.FAIL, "no shared cache (" + ", ".join(local) + "): every worker "\
+            "recomputes every chart against the database", evidence
+    return Status.PASS, "metadata and chart data are cached in a shared store", evidence
+
+
+def _broker(config: SupersetConfig) -> Verdict:
+    celery = config.get("CELERY_CONFIG")
+    uses_celery = not celery.from_default or any(
+        config.feature(flag) is True for flag in ("ALERT_REPORTS", "GLOBAL_ASYNC_QUERIES",
+                                                  "SCHEDULED_QUERIES"))
+    if not uses_celery:
+        return None
+    if not isinstance(celery.value, dict):
+        return unknown(celery)
+    broker = celery.value.get("broker_url") or celery.value.get("BROKER_URL")
+    if not isinstance(broker, str):
+        return Status.SKIP, "the Celery broker could not be determined", (source(celery),)
+    scheme = broker.split("://", 1)[0]
+    evidence = (f"{source(celery)}: broker {scheme}://…",)
+    if "sqlite" in scheme:
+        return Status.FAIL, "the Celery broker is a sqlite file: queued work is lost or " \
+            "stuck, and workers on another host cannot reach it", evidence
+    return Status.PASS, f"the Celery broker is {scheme}", evidence
+
+
+def _jwt(name: str, feature: str) -> Callable[[SupersetConfig], Verdict]:
+    def judge(config: SupersetConfig) -> Verdict:
+        if config.feature(feature) is not True:
+            return None
+        setting = config.get(name)
+        if not setting.known:
+            return unknown(setting)
+        value = setting.value if isinstance(setting.value, str) else ""
+        evidence = (f"{source(setting)} (value not shown)", f"{feature} is on")
+        if value in KNOWN_JWT_SECRETS:
+            return Status.FAIL, f"{name} is {KNOWN_JWT_SECRETS[value]}: tokens can be " \
+                "forged", evidence
+        if len(value.encode()) < MIN_SECRET_BYTES:
+            return Status.FAIL, f"{name} is {len(value.encode())} bytes (at least " \
+                f"{MIN_SECRET_BYTES} needed)", evidence
+        return Status.PASS, f"{name} is set, {len(value.encode())} bytes, not a default", \
+            evidence
+    return judge
+
+
+def _proxy_fix(config: SupersetConfig) -> Verdict:
+    proxied = config.get("ENABLE_PROXY_FIX")
+    if not proxied.known:
+        return unknown(proxied)
+    if config.behind_proxy is None:
+        return None
+    if config.behind_proxy and proxied.value is not True:
+        return Status.FAIL, "a reverse proxy fronts Superset but ENABLE_PROXY_FIX is off: " \
+            "redirects and CSRF checks see http and the proxy's address", (
+                source(proxied), f"proxy: {config.proxy_evidence}")
+    if config.behind_proxy:
+        return Status.PASS, "ENABLE_PROXY_FIX trusts the proxy's X-Forwarded headers", (
+            source(proxied), f"proxy: {config.proxy_evidence}")
+    if proxied.value is True:
+        return Status.WARN, "ENABLE_PROXY_FIX is on with no proxy in front: clients can " \
+            "spoof X-Forwarded-For", (source(proxied),)
+    return None
+
+
+CHECKS = (
+    Check(
+        id="SUPERSET-SCALABILITY-001", style=Style.ANY, app="superset", row=Row.SCALABILITY,
+        severity=Severity.MEDIUM, title="Caches are shared, not per process",
+        rationale="Superset's default cache is NullCache: every dashboard load queries the "
+                  "database again, and a per-process SimpleCache is not shared by workers.",
+        remediation="Set CACHE_CONFIG and DATA_CACHE_CONFIG to RedisCache (or Memcached) "
+                    "with a CACHE_REDIS_URL.",
+        success="a shared cache store", failure="NullCache or a per-process cache",
+        references=(CONFIG_DOCS,), requires=("superset.config",),
+        evaluate=per_config("CACHE_CONFIG", _caches),
+    ),
+    Check(
+        id="SUPERSET-STORAGE-002", style=Style.ANY, app="superset", row=Row.STORAGE,
+        severity=Severity.HIGH, title="The Celery broker is not sqlite",
+        rationale="Superset's default broker is sqla+sqlite: alerts, reports and async "
+                  "queries then depend on a local file that locks and cannot be shared.",
+        remediation="Set CELERY_CONFIG.broker_url (and result_backend) to Redis or RabbitMQ.",
+        success="a network broker", failure="sqlite broker",
+        references=(ASYNC_DOCS,), requires=("superset.config",),
+        evaluate=per_config("CELERY_CONFIG", _broker),
+    ),
+    Check(
+        id="SUPERSET-CONFIG-SECRETS-002", style=Style.ANY, app="superset",
+        row=Row.CONFIG_SECRETS, severity=Severity.HIGH,
+        title="Embedding's guest-token secret is not a default",
+        rationale="With EMBEDDED_SUPERSET on, GUEST_TOKEN_JWT_SECRET signs the tokens that "
+                  "grant access to embedded dashboards; the default lets anyone mint them.",
+        remediation="Set GUEST_TOKEN_JWT_SECRET to a random value of 32+ bytes from a secret.",
+        success="a private secret", failure="default or short secret",
+        references=("https://superset.apache.org/docs/configuration/networking-settings/",),
+        requires=("superset.config",),
+        evaluate=per_config("GUEST_TOKEN_JWT_SECRET",
+                            _jwt("GUEST_TOKEN_JWT_SECRET", "EMBEDDED_SUPERSET")),
+    ),
+    Check(
+        id="SUPERSET-CONFIG-SECRETS-003", style=Style.ANY, app="superset",
+        row=Row.CONFIG_SECRETS, severity=Severity.HIGH,
+        title="The async-queries JWT secret is not a default",
+        rationale="With GLOBAL_ASYNC_QUERIES on, GLOBAL_ASYNC_QUERIES_JWT_SECRET signs the "
+                  "tokens for query results; the default lets others read them.",
+        remediation="Set GLOBAL_ASYNC_QUERIES_JWT_SECRET to a random value of 32+ bytes.",
+        success="a private secret", failure="default or short secret",
+        references=(ASYNC_DOCS,), requires=("superset.config",),
+        evaluate=per_config("GLOBAL_ASYNC_QUERIES_JWT_SECRET",
+                            _jwt("GLOBAL_ASYNC_QUERIES_JWT_SECRET", "GLOBAL_ASYNC_QUERIES")),
+    ),
+    Check(
+        id="SUPERSET-PROXY-TLS-001", style=Style.ANY, app="superset", row=Row.PROXY_TLS,
+        severity=Severity.MEDIUM, title="ENABLE_PROXY_FIX matches the reverse proxy",
+        rationale="Behind a proxy Superset must trust X-Forwarded-Proto/For, or it builds "
+                  "http:// redirects and CSRF and OAuth fail; without a proxy, trusting them "
+                  "lets clients spoof their address.",
+        remediation="Set ENABLE_PROXY_FIX = True when Nginx, an Ingress or a load balancer "
+                    "fronts Superset, and only then.",
+        success="matches the deployment", failure="proxy without ENABLE_PROXY_FIX",
+        references=(CONFIG_DOCS,), requires=("superset.config",),
+        evaluate=per_config("ENABLE_PROXY_FIX", _proxy_fix),
+    ),
+)
