@@ -124,11 +124,16 @@ def superset_configs(facts: KubeFacts) -> tuple[ConfigSet, dict[str, str]]:
 def _config_of(facts: KubeFacts, workload: Workload) -> SupersetConfig:
     env = pod_env(facts, workload)
     mounted = _mounted_config(facts, workload)
+    routes = [*facts.in_namespace("Ingress", workload.item.namespace),
+              *facts.in_namespace("HTTPRoute", workload.item.namespace)]
+    evidence = f"{routes[0].kind} {routes[0].name}" if routes else ""
     if mounted is None:
-        return analyze(None, None, env)
+        return dataclasses.replace(analyze(None, None, env), behind_proxy=bool(routes),
+                                   proxy_evidence=evidence)
     text, where = mounted
     config = analyze(text, where, env)
     # The file lives inside an object, not on disk: keep the object and line in each
     # setting's source, but give no file location.
     settings = {name: dataclasses.replace(s, path=None) for name, s in config.settings.items()}
-    return dataclasses.replace(config, settings=settings)
+    return dataclasses.replace(config, settings=settings, behind_proxy=bool(routes),
+                               proxy_evidence=evidence)

@@ -168,6 +168,13 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
             problems[f"host.live.{index}"] = problem
     values["pip.project"] = project
     config = analyze(scan.config_text, scan.config_path, scan.env)
+    if project.proxies:
+        proxy = project.proxies[0]
+        config = dataclasses.replace(config, behind_proxy=True,
+                                     proxy_evidence=f"{proxy.server} ({proxy.path})")
+    elif project.web:
+        config = dataclasses.replace(config, behind_proxy=False,
+                                     proxy_evidence="no proxy configuration found")
     values["superset.config"] = config
     problems.update(scan.problems)
     for problem in config.problems:
