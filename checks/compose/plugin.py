@@ -1,1 +1,9 @@
-"""The compose style plugin (being built: registers nothing yet)."""
+"""The compose style plugin: detection, fact collection and the check list."""
+
+from __future__ import annotations
+
+from auditor.checks.common.style import StylePlugin
+from auditor.checks.compose import checks_list, collect
+from auditor.model import Style
+
+plugin = StylePlugin(Style.COMPOSE, checks_list.CHECKS, collect.detect, collect.collect)

@@ -1,0 +1,219 @@
+"""Detection and fact collection for the compose style.
+
+A path target is a project directory (or one Compose file); a host tree
+(``--root DIR``, ``host``) is searched for projects where people put them
+(``/opt``, ``/srv``, ``/home/*``, ``/root``). Nothing is executed and no Docker
+engine is needed: files are read through :class:`Tree`, never outside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from collections.abc import Mapping
+from pathlib import Path
+
+from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.compose.common import proxies_for
+from auditor.checks.compose.discover import DEFAULT_FILES
+from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
+from auditor.checks.compose.project import ProjectRead, config_file_inner, read_project
+from auditor.checks.superset.configmodel import ConfigSet, EnvValue, SupersetConfig, analyze
+from auditor.model import Detection, Facts, Style, Target, TargetKind
+
+HOST_DIRS = ("opt", "srv", "home", "root")
+HOST_SKIP = frozenset({".git", "node_modules", "site-packages", "proc", "sys", "dev", ".cache",
+                       "venv", ".venv", "__pycache__", ".local", "superset-frontend"})
+SUPERSET_PYTHONPATH = "/app/pythonpath"
+"""PYTHONPATH of the apache/superset image (ENV in its Dockerfile)."""
+
+
+def _layout(target: Target) -> tuple[Tree, list[tuple[str, list[str] | None]]] | None:
+    """The tree to read and the projects in it: (inner base, explicit files or None)."""
+    if target.kind not in (TargetKind.PATH, TargetKind.HOST) or target.root is None:
+        return None
+    root = Path(target.root)
+    if root.is_file():
+        if not root.name.endswith((".yml", ".yaml")):
+            return None
+        return Tree.at(root.parent), [(".", [root.name])]
+    if not root.is_dir():
+        return None
+    tree = Tree.at(root)
+    if not target.host_tree:
+        return tree, [(".", None)]
+    return tree, [(base, None) for base in host_projects(tree)]
+
+
+def host_projects(tree: Tree) -> list[str]:
+    """Inner directories of a host tree holding a Compose file, a few levels deep."""
+    found: list[str] = []
+    for top in HOST_DIRS:
+        for path in tree.walk(top, max_depth=4, skip=HOST_SKIP):
+            directory, name = posixpath.split(path)
+            if name in DEFAULT_FILES and directory not in found:
+                found.append(directory)
+    return found
+
+
+def _label(target: Target, base: str) -> str:
+    return "." if not target.host_tree else "/" + base
+
+
+def detect(target: Target) -> Detection | None:
+    layout = _layout(target)
+    if layout is None:
+        return None
+    tree, bases = layout
+    best: Detection | None = None
+    for base, files in bases:
+        read = read_project(tree, base, _label(target, base), target.host_tree, files, light=True)
+        detection = _detection(target, read, explicit=files is not None)
+        if detection and (best is None or detection.confidence > best.confidence):
+            best = detection
+    return best
+
+
+def _detection(target: Target, read: ProjectRead, explicit: bool) -> Detection | None:
+    loaded = read.loaded
+    where = "" if not target.host_tree else f"/{loaded.base}/"
+    names = ", ".join(where + f.rsplit("/", 1)[-1] if where else f for f in loaded.files)
+    if read.project is None:
+        if not loaded.files or explicit:
+            return None
+        return Detection(Style.COMPOSE, 0.8, (f"Compose file {names} ({loaded.fatal})",), None)
+    services = read.project.services
+    if not services and explicit:
+        return None  # a YAML file without services is not a Compose project
+    listed = ", ".join(s.name for s in services[:8]) + (", ..." if len(services) > 8 else "")
+    evidence = [f"Compose file {names} with services {listed or '(none)'}"]
+    if loaded.fallback:
+        evidence.append("not a name Compose loads by default: it is run with -f")
+    superset = [s for s in services if s.superset]
+    if superset:
+        evidence.append("Superset services: " + ", ".join(f"{s.name} ({s.role})"
+                                                          for s in superset[:6]))
+    # A file without services is a Compose file Compose itself refuses to run: a weak hint.
+    confidence = 0.95 if services else 0.4
+    if loaded.fallback:
+        confidence = min(confidence, 0.75)
+    return Detection(Style.COMPOSE, confidence, tuple(evidence), "superset" if superset else None)
+
+
+def collect(target: Target, options: Mapping[str, object]) -> Facts:
+    layout = _layout(target)
+    if layout is None:
+        return Facts(Style.COMPOSE, problems={"compose": "the target has no files to read"})
+    tree, bases = layout
+    problems: dict[str, str] = {}
+    projects: list[ComposeProject] = []
+    configs: list[tuple[str, SupersetConfig]] = []
+    fatal: list[str] = []
+    for base, files in bases:
+        label = _label(target, base)
+        read = read_project(tree, base, label, target.host_tree, files)
+        prefix = "" if label == "." else f"{label}: "
+        problems.update({f"{prefix}{k}": v for k, v in read.loaded.problems.items()})
+        if read.project is None:
+            if read.loaded.files:
+                fatal.append(f"{prefix}{read.loaded.fatal}")
+            continue
+        projects.append(read.project)
+        conf = superset_config(tree, read, target.host_tree, problems, prefix)
+        if conf is not None:
+            conf = _with_proxy(read.project, conf)
+            configs.append(("" if label == "." else label, conf))
+    values: dict[str, object] = {}
+    if projects:
+        values["compose"] = ComposeFacts(tuple(projects))
+    else:
+        problems["compose"] = "; ".join(fatal) or "no Compose project found in the target"
+    app = None
+    if configs:
+        app = "superset"
+        values["superset.config"] = configs[0][1]
+        if len(configs) > 1:
+            values["superset.configs"] = ConfigSet(tuple(configs))
+        for scope, conf in configs:
+            for problem in conf.problems:
+                problems["superset.config" + (f" {scope}" if scope else "")] = problem
+    return Facts(Style.COMPOSE, values=values, problems=problems, app=app)
+
+
+def _with_proxy(project: ComposeProject, conf: SupersetConfig) -> SupersetConfig:
+    """Tell the Superset pack whether a proxy fronts the web (for ENABLE_PROXY_FIX)."""
+    names = {f.name for f in dataclasses.fields(SupersetConfig)}
+    web = _superset_service(project)
+    if "behind_proxy" not in names or web is None:
+        return conf  # a Superset pack without the field: nothing to tell
+    proxies = proxies_for(project, web)
+    if proxies:
+        return dataclasses.replace(conf, behind_proxy=True, proxy_evidence=(
+            f"service {proxies[0].name} ({proxies[0].image or 'built locally'})"))
+    if web.ports and all(p.loopback for p in web.ports):
+        return conf  # published on loopback: a proxy on the host is likely, not visible here
+    return dataclasses.replace(conf, behind_proxy=False,
+                               proxy_evidence="no proxy service in the Compose project")
+
+
+def _superset_service(project: ComposeProject) -> Service | None:
+    web = project.role("web")
+    web.sort(key=lambda s: (s.name != "superset", s.name))
+    if web:
+        return web[0]
+    others = [s for s in project.services if s.superset]
+    return others[0] if others else None
+
+
+def superset_config(tree: Tree, read: ProjectRead, host_tree: bool, problems: dict[str, str],
+                    prefix: str) -> SupersetConfig | None:
+    """The web service's superset_config.py and environment, analysed (never executed)."""
+    project = read.project
+    if project is None:
+        return None
+    service = _superset_service(project)
+    if service is None:
+        return None
+    env: dict[str, EnvValue] = dict(service.env)
+    configured = env.get("SUPERSET_CONFIG_PATH")
+    if configured and not configured.unknown and configured.value:
+        candidates = [configured.value]
+    else:
+        pythonpath = env.get("PYTHONPATH")
+        paths = pythonpath.value if pythonpath and not pythonpath.unknown else ""
+        dirs = [p for p in paths.split(":") if p] or [SUPERSET_PYTHONPATH]
+        candidates = [posixpath.join(d, "superset_config.py") for d in dirs]
+    for container_path in candidates:
+        inner = _host_path(read, service, container_path, host_tree)
+        if inner is None or not tree.exists(inner):
+            continue
+        try:
+            text = tree.read_text(inner)
+        except TreeError as exc:
+            problems[f"{prefix}file {inner}"] = str(exc).split(": ", 1)[-1]
+            continue
+        return analyze(text, inner, env)
+    problems[f"{prefix}superset_config.py"] = (
+        f"not found among the files mounted into service {service.name} (looked for "
+        f"{', '.join(candidates)}); settings judged from its environment and Superset's "
+        "defaults")
+    return analyze(None, None, env)
+
+
+def _host_path(read: ProjectRead, service: Service, container_path: str,
+               host_tree: bool) -> str | None:
+    """The inner path of the project file a container path is mounted from, if any."""
+    for item in service.spec.get("configs") or []:
+        if isinstance(item, Mapping) and item.get("target") == container_path:
+            return config_file_inner(read.loaded, service.directory, str(item.get("source")),
+                                     host_tree)
+    mounts = sorted((m for m in service.mounts if m.kind == "bind" and m.inner is not None),
+                    key=lambda m: -len(m.target))
+    for mount in mounts:
+        target = mount.target.rstrip("/")
+        if container_path == target:
+            return mount.inner
+        if container_path.startswith(target + "/") and mount.inner is not None:
+            rest = container_path[len(target) + 1:]
+            return rest if mount.inner in ("", ".") else f"{mount.inner}/{rest}"
+    return None

@@ -1,0 +1,98 @@
+"""Helpers shared by the compose checks (pure functions of facts)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
+from auditor.checks.superset.configmodel import EnvValue
+from auditor.model import Facts, Location, Result, Status
+
+COMPOSE = "compose"
+SINGLE_HOST = "one Docker host remains a single point of failure"
+SECRET_WORD = re.compile(r"(password|passwd|secret|token|api[_-]?key|credential)", re.I)
+
+
+def projects(facts: Facts) -> tuple[ComposeProject, ...]:
+    return facts.get(COMPOSE, ComposeFacts).projects
+
+
+def result(project: ComposeProject, service: Service, status: Status, message: str,
+           evidence: Iterable[str] = (), attr: str | None = None) -> Result:
+    return Result(project.subject(f"service/{service.name}"), status, message, tuple(evidence),
+                  service.where(attr))
+
+
+def env_location(env: EnvValue) -> Location | None:
+    """Where an environment value is written (``docker/.env:12``, ``compose.yaml:40 ...``)."""
+    head = env.source.split(" ", 1)[0]
+    path, _, line = head.rpartition(":")
+    return Location(path, int(line)) if path and line.isdigit() and int(line) > 0 else None
+
+
+def app_services(project: ComposeProject) -> list[Service]:
+    """Superset's long-running parts when present, else every service of no known role."""
+    superset = [s for s in project.services if s.superset and s.long_running]
+    return superset or [s for s in project.services if s.role == "other"]
+
+
+def web_services(project: ComposeProject) -> list[Service]:
+    web = project.role("web")
+    return web or [s for s in project.services if s.role == "other" and s.ports]
+
+
+def none_of(project: ComposeProject, what: str) -> Result:
+    return Result(project.subject(what), Status.SKIP, f"no {what} service in the project")
+
+
+def each_project(facts: Facts) -> Iterator[ComposeProject]:
+    yield from projects(facts)
+
+
+def safe_command(text: str) -> str:
+    """A command as evidence: values after secret-looking options or names are masked."""
+    words = []
+    hide = False
+    for word in text.split():
+        if hide:
+            words.append("***")
+            hide = False
+            continue
+        if SECRET_WORD.search(word) and "=" in word:
+            words.append(word.split("=", 1)[0] + "=***")
+            continue
+        hide = bool(SECRET_WORD.search(word)) and word.startswith("-")
+        words.append(word)
+    joined = " ".join(words)
+    return joined if len(joined) <= 120 else joined[:117] + "..."
+
+
+def labels(service: Service) -> dict[str, str]:
+    value = service.spec.get("labels")
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    return {}
+
+
+def proxies_for(project: ComposeProject, service: Service) -> list[Service]:
+    """Proxy services that forward requests to ``service`` (by config, labels or depends_on)."""
+    names = {service.name, str(service.spec.get("container_name") or service.name)}
+    found = []
+    traefik_labels = any(k.startswith("traefik.http.") or k == "traefik.enable"
+                         for k in labels(service))
+    caddy_labels = any(k.startswith("caddy") for k in labels(service))
+    for proxy in project.role("proxy"):
+        upstreams = {u for conf in project.proxy_configs.get(proxy.name, ())
+                     for u in conf.upstreams}
+        depends = proxy.spec.get("depends_on")
+        image = proxy.image.lower()
+        if (names & upstreams or (isinstance(depends, dict) and service.name in depends)
+                or (traefik_labels and "traefik" in image)
+                or (caddy_labels and "caddy" in image)):
+            found.append(proxy)
+    return found
+
+
+def truthy(value: str) -> bool:
+    return value.strip().strip("\"'").lower() in ("1", "true", "yes", "on", "y")

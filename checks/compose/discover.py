@@ -1,0 +1,273 @@
+"""Finding a project's Compose files and merging them into one model, as Compose does.
+
+Files: ``COMPOSE_FILE`` from the project's ``.env``, else the first of Compose's
+default names and the first default override file beside it. The project's
+``.env`` is the only source of interpolation variables: the environment of the
+process running the audit is never read.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.compose.dotenv import EnvFile, parse_dotenv
+from auditor.checks.compose.merge import (
+    merge_service,
+    merge_values,
+    normalize_service,
+    strip_markers,
+)
+from auditor.checks.compose.yamlload import ServiceMarks, YamlError, load_compose
+
+DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+OVERRIDE_FILES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml",
+                  "docker-compose.override.yaml")
+RESOURCES = ("networks", "volumes", "secrets", "configs")
+MAX_INCLUDE_DEPTH = 5
+
+
+def join(base: str, path: str, host_tree: bool) -> str | None:
+    """``path`` (relative to the inner directory ``base``) as an inner path, or None when it
+    lies outside the audited tree (an absolute host path of a project given as a path)."""
+    if path.startswith("~"):
+        return None
+    if path.startswith("/"):
+        return posixpath.normpath(path.lstrip("/")) if host_tree else None
+    joined = posixpath.normpath(posixpath.join("" if base in ("", ".") else base, path))
+    if joined == ".." or joined.startswith("../"):
+        return None
+    return joined
+
+
+def dirname(inner: str) -> str:
+    return posixpath.dirname(inner) or "."
+
+
+@dataclass
+class Loaded:
+    """The merged model of one project, before services are interpreted."""
+
+    base: str
+    files: list[str]
+    env: dict[str, str]
+    env_lines: dict[str, int]
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    marks: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+    """service -> attribute -> (file, line); ``""`` is the service itself."""
+    env_marks: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+    env_refs: dict[str, set[str]] = field(default_factory=dict)
+    """service -> ``environment`` entries written as ``${VARIABLE}`` (by the last file)."""
+    directories: dict[str, str] = field(default_factory=dict)
+    top: dict[str, dict[str, Any]] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    fatal: str | None = None
+    """Why the project cannot be loaded at all (its first file is broken)."""
+    fallback: bool = False
+    """The file is not one Compose loads by default (``docker-compose-prod.yml``)."""
+
+
+def project_env(tree: Tree, base: str, problems: dict[str, str]) -> EnvFile:
+    inner = join(base, ".env", False) or ".env"
+    if not tree.exists(inner):
+        return EnvFile()
+    try:
+        text = tree.read_text(inner)
+    except TreeError as exc:
+        problems[f"file {inner}"] = _reason(exc)
+        return EnvFile()
+    parsed = parse_dotenv(text, {})
+    for line, issue in parsed.issues:
+        problems[f"interpolation {inner}:{line}"] = issue.detail
+    for line in parsed.bad_lines:
+        problems[f"file {inner}:{line}"] = "not a KEY=value line (Compose rejects the file)"
+    return parsed
+
+
+def compose_files(tree: Tree, base: str, env: Mapping[str, str],
+                  host_tree: bool = False) -> tuple[list[str], bool]:
+    """The files Compose would load in ``base`` (inner paths), and whether a non-default name
+    had to be used."""
+    listed = env.get("COMPOSE_FILE")
+    if listed:
+        separator = env.get("COMPOSE_PATH_SEPARATOR") or ":"
+        files = [join(base, name.strip(), host_tree) for name in listed.split(separator)
+                 if name.strip()]
+        return [f for f in files if f], False
+    prefix = "" if base in ("", ".") else base + "/"
+    found = [prefix + name for name in DEFAULT_FILES if tree.exists(prefix + name)]
+    if found:
+        overrides = [prefix + name for name in OVERRIDE_FILES if tree.exists(prefix + name)]
+        return [found[0], *overrides[:1]], False
+    others = sorted(
+        name for name in tree.listdir(base or ".")
+        if name.endswith((".yml", ".yaml")) and ("compose" in name)
+        and "override" not in name
+    )
+    # Prefer what a production install would be started with (-f docker-compose-prod.yml).
+    others.sort(key=lambda n: (not any(w in n for w in ("prod", "non-dev")), n))
+    return ([prefix + others[0]], True) if others else ([], False)
+
+
+def load(tree: Tree, base: str, host_tree: bool, files: list[str] | None = None) -> Loaded:
+    problems: dict[str, str] = {}
+    env_file = project_env(tree, base, problems)
+    env = {k: e.value for k, e in env_file.entries.items()}
+    fallback = False
+    if files is None:
+        files, fallback = compose_files(tree, base, env, host_tree)
+    loaded = Loaded(base=base, files=list(files), env=env,
+                    env_lines={k: e.line for k, e in env_file.entries.items()},
+                    problems=problems, fallback=fallback)
+    if not files:
+        loaded.fatal = "no Compose file found"
+        return loaded
+    for index, inner in enumerate(files):
+        ok = _merge_file(tree, loaded, inner, host_tree, depth=0)
+        if not ok and index == 0:
+            reason = problems.pop(f"file {inner}", "could not be read")
+            loaded.fatal = f"{inner}: {reason}"
+            return loaded
+    for service in list(loaded.services):
+        loaded.services[service] = strip_markers(loaded.services[service])
+    for key in RESOURCES:
+        loaded.top[key] = strip_markers(loaded.top.get(key, {}))
+    return loaded
+
+
+def _reason(exc: TreeError) -> str:
+    return str(exc).split(": ", 1)[-1]
+
+
+def _read_file(tree: Tree, inner: str, env: Mapping[str, str],
+               problems: dict[str, str]) -> Any:
+    try:
+        text = tree.read_text(inner)
+    except TreeError as exc:
+        problems[f"file {inner}"] = _reason(exc)
+        return None
+    try:
+        parsed = load_compose(text, env)
+    except YamlError as exc:
+        problems[f"file {inner}"] = str(exc)
+        return None
+    for line, issue in parsed.issues:
+        label = f"interpolation {inner}:{line}" + (f" {issue.name}" if issue.name else "")
+        if issue.kind == "required":
+            problems[label] = f"required variable {issue.name}: {issue.detail} (Compose " \
+                              "refuses to start the project)"
+        else:
+            problems[label] = issue.detail
+    return parsed
+
+
+def _merge_file(tree: Tree, loaded: Loaded, inner: str, host_tree: bool, depth: int) -> bool:
+    parsed = _read_file(tree, inner, loaded.env, loaded.problems)
+    if parsed is None:
+        return False
+    data = parsed.data
+    services = data.get("services") or {}
+    if not isinstance(services, Mapping):
+        loaded.problems[f"file {inner}"] = "services is not a mapping"
+        services = {}
+    directory = loaded.base if depth == 0 else dirname(inner)
+    for include in _includes(data.get("include"), inner, host_tree):
+        if depth >= MAX_INCLUDE_DEPTH:
+            loaded.problems[f"include {include}"] = "includes nested too deep"
+            continue
+        if include in loaded.files:
+            continue
+        loaded.files.append(include)
+        _merge_file(tree, loaded, include, host_tree, depth + 1)
+    resolved = _resolve_extends(tree, inner, services, loaded, host_tree)
+    for name, spec in resolved.items():
+        marks = parsed.services.get(name, ServiceMarks(line=1))
+        if name in loaded.services:
+            loaded.services[name] = merge_service(loaded.services[name], spec)
+        else:
+            loaded.services[name] = spec
+            loaded.directories[name] = directory
+            loaded.marks.setdefault(name, {})[""] = (inner, marks.line)
+        where = loaded.marks.setdefault(name, {})
+        where.setdefault("", (inner, marks.line))
+        for attr, line in marks.attrs.items():
+            where[attr] = (inner, line)
+        env_where = loaded.env_marks.setdefault(name, {})
+        refs = loaded.env_refs.setdefault(name, set())
+        for var, line in marks.env.items():
+            env_where[var] = (inner, line)
+            if var in marks.env_interpolated:
+                refs.add(var)
+            else:
+                refs.discard(var)
+    for key in RESOURCES:
+        value = data.get(key)
+        if isinstance(value, Mapping):
+            loaded.top[key] = merge_values(loaded.top.get(key, {}), dict(value), (key,))
+    return True
+
+
+def _includes(value: Any, inner: str, host_tree: bool) -> list[str]:
+    items = value if isinstance(value, list) else ([value] if value else [])
+    found = []
+    for item in items:
+        paths = item.get("path") if isinstance(item, Mapping) else item
+        for path in paths if isinstance(paths, list) else [paths]:
+            if isinstance(path, str):
+                joined = join(dirname(inner), path, host_tree)
+                if joined:
+                    found.append(joined)
+    return found
+
+
+def _resolve_extends(tree: Tree, inner: str, services: Mapping[str, Any], loaded: Loaded,
+                     host_tree: bool) -> dict[str, dict[str, Any]]:
+    """Each service normalised, with ``extends`` applied (same file or another one)."""
+    cache: dict[str, Mapping[str, Any]] = {inner: services}
+    result: dict[str, dict[str, Any]] = {}
+    for name, spec in services.items():
+        if not isinstance(spec, Mapping):
+            loaded.problems[f"service {name}"] = f"{inner}: the service is not a mapping"
+            continue
+        result[str(name)] = _extended(tree, inner, str(name), cache, loaded, host_tree, set())
+    return result
+
+
+def _extended(tree: Tree, inner: str, name: str, cache: dict[str, Mapping[str, Any]],
+              loaded: Loaded, host_tree: bool, chain: set[tuple[str, str]]) -> dict[str, Any]:
+    spec = cache[inner].get(name)
+    if not isinstance(spec, Mapping):
+        return {}
+    own = normalize_service({k: v for k, v in spec.items() if k != "extends"})
+    extends = spec.get("extends")
+    if not extends:
+        return own
+    if isinstance(extends, str):
+        extends = {"service": extends}
+    if not isinstance(extends, Mapping) or not extends.get("service"):
+        loaded.problems[f"service {name}"] = f"{inner}: extends without a service"
+        return own
+    target_file = inner
+    if extends.get("file"):
+        joined = join(dirname(inner), str(extends["file"]), host_tree)
+        if joined is None:
+            loaded.problems[f"service {name}"] = f"extends a file outside the project: " \
+                                                  f"{extends['file']}"
+            return own
+        target_file = joined
+        if target_file not in cache:
+            parsed = _read_file(tree, target_file, loaded.env, loaded.problems)
+            other = parsed.data.get("services") if parsed else None
+            cache[target_file] = other if isinstance(other, Mapping) else {}
+    key = (target_file, str(extends["service"]))
+    if key in chain:
+        loaded.problems[f"service {name}"] = f"extends loops back to {key[1]} in {key[0]}"
+        return own
+    parent = _extended(tree, target_file, key[1], cache, loaded, host_tree, chain | {key})
+    if not parent:
+        loaded.problems[f"service {name}"] = f"extends {key[1]}, not found in {target_file}"
+        return own
+    return merge_service(parent, own)

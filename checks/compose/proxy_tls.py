@@ -1,0 +1,93 @@
+"""proxy-tls: a reverse proxy service terminating TLS in front of the web."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.compose.common import each_project, labels, proxies_for, result, web_services
+from auditor.checks.compose.facts import ComposeProject, Service
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+
+def tls_evidence(project: ComposeProject, proxy: Service) -> list[str]:
+    found = [f"{conf.path}: TLS with {', '.join(conf.certificates)}"
+             for conf in project.proxy_configs.get(proxy.name, ()) if conf.tls]
+    command = proxy.command_text.lower()
+    if "certificatesresolvers" in command or ".tls" in command:
+        found.append("Traefik TLS options on its command line")
+    for service in project.services:
+        for key, value in labels(service).items():
+            if key.startswith("traefik.http.routers.") and (
+                (key.endswith(".tls") and value.lower() == "true") or ".tls.certresolver" in key
+            ):
+                found.append(f"label {key} on {service.name}")
+            elif key.startswith("caddy") and service.name != proxy.name and "caddy" in \
+                    proxy.image.lower():
+                found.append(f"caddy-docker-proxy label on {service.name} (automatic HTTPS)")
+    return found
+
+
+def _https_port(proxy: Service) -> str | None:
+    for port in proxy.ports:
+        if port.publishes(443) or (not port.published and port.targets(443)):
+            return port.label
+    return None
+
+
+def _fronted(facts: Facts) -> Iterator[Result]:
+    for project in each_project(facts):
+        web = web_services(project)
+        if not web:
+            yield Result(project.subject("web"), Status.SKIP, "no web service in the project")
+            continue
+        for service in web:
+            proxies = proxies_for(project, service) or project.role("proxy")
+            if not proxies:
+                published = ", ".join(p.label for p in service.ports) or "not published"
+                yield result(project, service, Status.FAIL,
+                             "no reverse proxy service: the web is reached over plain HTTP",
+                             (f"ports: {published}",), "ports")
+                continue
+            proxy = proxies[0]
+            port = _https_port(proxy)
+            evidence = tls_evidence(project, proxy)
+            listed = (f"proxy service {proxy.name} ({proxy.image})",
+                      f"publishes 443: {port or 'no'}", *evidence)
+            if port and evidence:
+                yield result(project, service, Status.PASS,
+                             f"{proxy.name} terminates TLS on 443", listed)
+            elif port:
+                yield result(project, service, Status.WARN,
+                             f"{proxy.name} publishes 443 but no TLS configuration was found in "
+                             "the project files", listed)
+            else:
+                yield result(project, service, Status.FAIL,
+                             f"{proxy.name} serves plain HTTP (nothing published on 443)",
+                             listed)
+
+
+CHECKS = (
+    Check(
+        id="COMPOSE-PROXY-TLS-001",
+        style=Style.COMPOSE,
+        row=Row.PROXY_TLS,
+        severity=Severity.HIGH,
+        title="A TLS-terminating reverse proxy fronts the web",
+        rationale=(
+            "Without TLS, session cookies and passwords cross the network in clear text; "
+            "gunicorn should not face the internet directly (slow clients, no HTTP/2, no "
+            "header hardening)."
+        ),
+        remediation=(
+            "Add an nginx, Traefik or Caddy service that publishes 443 with a certificate "
+            "(Let's Encrypt), redirects 80 to 443 and forwards to the web service; set "
+            "ENABLE_PROXY_FIX = True in superset_config.py."
+        ),
+        success="a proxy service with TLS on 443",
+        failure="no proxy, or plain HTTP only",
+        references=("https://superset.apache.org/docs/configuration/configuring-superset/",
+                    "https://doc.traefik.io/traefik/https/acme/"),
+        requires=("compose",),
+        evaluate=_fronted,
+    ),
+)

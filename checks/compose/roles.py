@@ -1,0 +1,151 @@
+"""What each service is (Superset's web, worker, beat; the database; a proxy ...) and
+what is publicly known about the images they run."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DATABASE_IMAGES = ("postgres", "postgis", "timescaledb", "mysql", "mariadb", "cockroach")
+REDIS_IMAGES = ("redis", "valkey", "keydb")
+PROXY_IMAGES = ("nginx", "traefik", "caddy", "haproxy", "envoy")
+BACKUP_WORDS = ("pg_dump", "pg_dumpall", "pg_basebackup", "pgbackrest", "wal-g", "restic",
+                "borg", "postgres-backup", "db-backup", "volume-backup", "barman")
+MONITORING_IMAGES = ("prometheus", "statsd-exporter", "statsd_exporter", "grafana", "cadvisor",
+                     "node-exporter", "postgres-exporter", "redis_exporter", "redis-exporter",
+                     "otel", "opentelemetry", "telegraf", "datadog", "netdata", "alloy",
+                     "victoriametrics", "vmagent")
+UPDATER_IMAGES = ("watchtower", "diun", "ouroboros")
+DEV_TAGS = frozenset({"latest", "latest-dev", "dev", "master", "main", "nightly", "edge",
+                      "develop", "head", "canary", "unstable"})
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repository: str
+    """Without registry or ``library/`` (``apache/superset``, ``postgres``)."""
+    tag: str | None
+    digest: str | None
+    registry: str | None
+
+
+def parse_image(image: str) -> ImageRef:
+    rest, _, digest = image.partition("@")
+    parts = rest.split("/")
+    registry = None
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        registry = parts[0]
+        parts = parts[1:]
+    last = parts[-1]
+    name, sep, tag = last.partition(":")
+    parts[-1] = name
+    repository = "/".join(parts).lower()
+    repository = repository.removeprefix("library/")
+    return ImageRef(repository, tag if sep else None, digest or None, registry)
+
+
+def is_superset_image(image: str) -> bool:
+    """Superset's own image (not superset-websocket or another helper)."""
+    return bool(image) and _base(parse_image(image).repository) == "superset"
+
+
+def _base(repository: str) -> str:
+    return repository.rsplit("/", 1)[-1]
+
+
+def classify(name: str, image: str, command: str, build: bool) -> tuple[str, bool]:
+    """(role, part of Superset) from the service name, image and command."""
+    repo = parse_image(image).repository if image else ""
+    base = _base(repo)
+    words = command.lower()
+    lowered = name.lower()
+    if any(w in words for w in BACKUP_WORDS) or any(w in repo for w in BACKUP_WORDS):
+        return "backup", False
+    if "superset" in repo:
+        return _superset_role(lowered, words), True
+    # Known infrastructure images first: a proxy whose command names the superset
+    # upstream is still the proxy.
+    if any(base.startswith(db) or db in repo for db in DATABASE_IMAGES):
+        return "database", False
+    if any(base.startswith(r) for r in REDIS_IMAGES):
+        return "redis", False
+    if any(p in base for p in PROXY_IMAGES):
+        return "proxy", False
+    if any(m in repo for m in MONITORING_IMAGES):
+        return "monitoring", False
+    if any(u in repo for u in UPDATER_IMAGES):
+        return "updater", False
+    if "superset" in words or "celery" in words or (build and "superset" in lowered):
+        return _superset_role(lowered, words), True
+    return "other", False
+
+
+def _superset_role(name: str, command: str) -> str:
+    argv = command.split()
+    last = argv[-1] if argv else ""
+    if "docker-init" in command or "superset init" in command or "db upgrade" in command or \
+            name.endswith("init"):
+        return "init"
+    if ("celery" in command and " beat" in f" {command}") or last == "beat" or \
+            name.endswith("beat"):
+        return "beat"
+    if ("celery" in command and "worker" in command) or last == "worker" or "worker" in name:
+        return "worker"
+    if "websocket" in name or "flower" in command or "flower" in name:
+        return "other"
+    return "web"
+
+
+@dataclass(frozen=True)
+class ImageUser:
+    """Who the image's main process runs as when the service sets no ``user:``."""
+
+    root: bool | None
+    """True: runs as root; False: not root; None: not knowable offline."""
+    why: str
+
+
+KNOWN_USERS: tuple[tuple[re.Pattern[str], ImageUser], ...] = (
+    (re.compile(r"^apache/superset$"),
+     ImageUser(False, "the apache/superset image runs as user superset (USER in its Dockerfile)")),
+    (re.compile(r"^(postgres|postgis/postgis|timescale/timescaledb.*)$"),
+     ImageUser(False, "the official postgres image starts as root and its entrypoint drops to "
+                      "the postgres user (gosu) before the server starts")),
+    (re.compile(r"^(redis|valkey/valkey)$"),
+     ImageUser(False, "the official redis image starts as root and its entrypoint drops to "
+                      "the redis user (gosu) before the server starts")),
+    (re.compile(r"^(mysql|mariadb)$"),
+     ImageUser(False, "the official image's entrypoint drops to the mysql user")),
+    (re.compile(r"^bitnami/"), ImageUser(False, "Bitnami images run as user 1001")),
+    (re.compile(r"^nginxinc/nginx-unprivileged$"),
+     ImageUser(False, "nginx-unprivileged runs as user nginx (101)")),
+    (re.compile(r"^prom/"), ImageUser(False, "Prometheus images run as user nobody")),
+    (re.compile(r"^grafana/grafana(-oss)?$"), ImageUser(False, "Grafana runs as user 472")),
+    (re.compile(r"^haproxy(tech/haproxy.*)?$"),
+     ImageUser(False, "the official haproxy image (2.4+) runs as user haproxy")),
+    (re.compile(r"^nginx$"),
+     ImageUser(True, "the official nginx image runs its master process as root")),
+    (re.compile(r"^(traefik|caddy)$"),
+     ImageUser(True, "the official image runs as root unless user: is set")),
+    (re.compile(r"watchtower$"),
+     ImageUser(True, "watchtower runs as root with the Docker socket")),
+)
+
+
+def image_user(image: str) -> ImageUser | None:
+    if not image:
+        return None
+    repo = parse_image(image).repository
+    for pattern, user in KNOWN_USERS:
+        if pattern.search(repo):
+            return user
+    return None
+
+
+def user_name(user: str) -> str:
+    """The user part of ``user:`` (``1000`` of ``1000:1000``)."""
+    return user.split(":", 1)[0].strip()
+
+
+def is_root_user(user: str) -> bool:
+    return user_name(user) in ("root", "0")

@@ -1,0 +1,119 @@
+"""supervision: restart policies and health checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.compose.common import app_services, each_project, none_of, result
+from auditor.checks.compose.facts import Service
+from auditor.checks.compose.roles import is_superset_image
+from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+RESTARTING = ("always", "unless-stopped", "on-failure")
+
+
+def _policy(service: Service) -> tuple[str | None, str | None]:
+    """(policy that restarts, attribute it comes from) or (what is set, None)."""
+    restart = service.spec.get("restart")
+    condition = service.mapping("deploy").get("restart_policy")
+    if isinstance(condition, dict) and condition.get("condition") in ("any", "on-failure"):
+        return f"deploy.restart_policy {condition['condition']}", "deploy"
+    if isinstance(restart, str) and restart.split(":", 1)[0] in RESTARTING:
+        return f"restart: {restart}", "restart"
+    if isinstance(condition, dict) and condition.get("condition"):
+        return f"deploy.restart_policy {condition['condition']}", None
+    return (f"restart: {restart}" if restart is not None else None), None
+
+
+def _restarts(facts: Facts) -> Iterator[Result]:
+    for project in each_project(facts):
+        for service in project.services:
+            if not service.long_running:
+                continue
+            policy, attr = _policy(service)
+            if attr:
+                yield result(project, service, Status.PASS, f"restarted by Docker ({policy})",
+                             (policy or "",), attr)
+            else:
+                yield result(project, service, Status.FAIL,
+                             "not restarted when it crashes or the host reboots",
+                             (policy or "no restart policy (Docker's default is no)",),
+                             "restart" if policy else None)
+
+
+def _healthcheck(service: Service) -> tuple[Status, str, str]:
+    check = service.mapping("healthcheck")
+    test = check.get("test")
+    text = " ".join(str(t) for t in test) if isinstance(test, list) else str(test or "")
+    if check.get("disable") is True or text.strip().upper() == "NONE":
+        return Status.FAIL, "its health check is disabled", "healthcheck: disable: true"
+    if text:
+        return Status.PASS, "has a health check", f"healthcheck: {text[:100]}"
+    superset_image = is_superset_image(service.image) or any(
+        "superset" in b for b in service.build_from)
+    if superset_image and service.role == "web":
+        return (Status.PASS, "inherits the apache/superset image's HEALTHCHECK (curl /health)",
+                "HEALTHCHECK in the image's Dockerfile")
+    if superset_image:
+        return (Status.FAIL, "inherits the image's HEALTHCHECK, which curls the web port a "
+                "celery worker does not serve: Docker will report it unhealthy",
+                "HEALTHCHECK curl http://localhost:8088/health from the image")
+    return Status.FAIL, "no health check: a hung process looks healthy", "no healthcheck"
+
+
+def _healthy(facts: Facts) -> Iterator[Result]:
+    for project in each_project(facts):
+        services = [s for s in app_services(project) if s.role != "beat"]
+        if not services:
+            yield none_of(project, "application")
+            continue
+        for service in services:
+            status, message, evidence = _healthcheck(service)
+            yield result(project, service, status, message, (evidence,), "healthcheck")
+
+
+CHECKS = (
+    Check(
+        id="COMPOSE-SUPERVISION-001",
+        style=Style.COMPOSE,
+        row=Row.SUPERVISION,
+        severity=Severity.HIGH,
+        title="Long-running services restart on failure",
+        rationale=(
+            "Docker's default restart policy is 'no': a crashed container, or every container "
+            "after a reboot of the host, stays down until someone notices."
+        ),
+        remediation=(
+            "Set restart: unless-stopped (or deploy.restart_policy.condition: any) on every "
+            "long-running service; leave one-shot init services without it."
+        ),
+        success="restart: unless-stopped, always or on-failure",
+        failure="no restart policy",
+        references=("https://docs.docker.com/reference/compose-file/services/#restart",),
+        requires=("compose",),
+        evaluate=_restarts,
+    ),
+    Check(
+        id="COMPOSE-SUPERVISION-002",
+        style=Style.COMPOSE,
+        row=Row.SUPERVISION,
+        severity=Severity.MEDIUM,
+        title="Web and workers have a working health check",
+        rationale=(
+            "A health check lets depends_on wait for a service that really works and lets "
+            "proxies and operators see a hung process. Superset's image probes /health, which "
+            "a celery worker does not serve, so workers need their own (celery inspect ping)."
+        ),
+        remediation=(
+            "Web: curl -f http://localhost:8088/health. Worker: celery -A "
+            "superset.tasks.celery_app:app inspect ping -d celery@$$HOSTNAME. Note that plain "
+            "Docker only reports unhealthy containers; an autoheal sidecar or Swarm restarts "
+            "them."
+        ),
+        success="a health check that fits the process",
+        failure="no health check, a disabled one, or the web probe on a worker",
+        references=("https://docs.docker.com/reference/compose-file/services/#healthcheck",),
+        requires=("compose",),
+        evaluate=_healthy,
+    ),
+)
