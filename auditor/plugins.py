@@ -17,14 +17,15 @@ ENTRY_POINT_GROUP = "auditor"
 AUTOLOAD_ENV = "AUDITOR_DISABLE_PLUGIN_AUTOLOAD"
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
-    "auditor.checks.pip.plugin",
-    "auditor.checks.kubernetes.plugin",
-    "auditor.checks.systemd.plugin",
-    "auditor.checks.compose.plugin",
+    "auditor.checks.pip.plugin:plugin",
+    "auditor.checks.kubernetes.plugin:plugin",
+    "auditor.checks.systemd.plugin:plugin",
+    "auditor.checks.compose.plugin:plugin",
     "auditor.checks.superset.plugin",
     "auditor.reports.plugin",
 )
-"""Built-in plugin modules, registered through the same hooks as third-party ones."""
+"""Built-in plugins, ``module`` or ``module:attribute`` like entry points, registered
+through the same hooks as third-party ones."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,15 @@ def get_plugin_manager(
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     host = PluginHost(pm)
-    for module_name in BUILTIN_PLUGINS:
+    for spec in BUILTIN_PLUGINS:
+        module_name, _, attribute = spec.partition(":")
         try:
             module = importlib.import_module(module_name)
+            plugin = getattr(module, attribute) if attribute else module
         except Exception as exc:
             host.errors.append(PluginError(module_name, f"failed to import: {_describe(exc)}"))
             continue
-        _register(host, module, module_name, "builtin")
+        _register(host, plugin, module_name, "builtin")
     if autoload is None:
         autoload = not os.environ.get(AUTOLOAD_ENV)
     if autoload:

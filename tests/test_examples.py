@@ -13,7 +13,7 @@ from auditor.model import Row
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
-@pytest.mark.parametrize("example", ["pip-dev", "kubernetes"])
+@pytest.mark.parametrize("example", ["pip-dev", "kubernetes", "compose", "manual-vm"])
 def test_example_evaluates_every_row(example: str, tmp_path: Path) -> None:
     report = scan_report(tmp_path, str(EXAMPLES / example))
     (target,) = report["targets"]
@@ -23,7 +23,7 @@ def test_example_evaluates_every_row(example: str, tmp_path: Path) -> None:
     assert report["score"]["ready"] is False, "the examples carry the flaws people leave"
 
 
-@pytest.mark.parametrize("example", ["pip-dev", "kubernetes"])
+@pytest.mark.parametrize("example", ["pip-dev", "kubernetes", "compose", "manual-vm"])
 def test_example_terminal_report_fits_80_columns(
     example: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

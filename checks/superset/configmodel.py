@@ -356,7 +356,8 @@ def analyze(
     for var, setting in ENV_SETTINGS.items():
         if var in env:
             value = env[var].resolved
-            if setting == "TALISMAN_ENABLED" and isinstance(value, str):
+            # Superset's config.py turns these variables into booleans.
+            if setting in ("TALISMAN_ENABLED", "DEBUG") and isinstance(value, str):
                 value = value.strip().lower() in ("1", "true", "yes", "on")
             settings[setting] = Setting(setting, value, f"env {var} ({env[var].source})")
     superset_env = env.get("SUPERSET_ENV")

@@ -63,4 +63,5 @@ ENV_SETTINGS: Mapping[str, str] = {
     # Environment variables Superset's default config reads for a setting.
     "SUPERSET_SECRET_KEY": "SECRET_KEY",
     "TALISMAN_ENABLED": "TALISMAN_ENABLED",
+    "FLASK_DEBUG": "DEBUG",
 }
