@@ -18,7 +18,14 @@ from auditor.checks.compose.common import proxies_for
 from auditor.checks.compose.discover import DEFAULT_FILES
 from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
 from auditor.checks.compose.project import ProjectRead, config_file_inner, read_project
-from auditor.checks.superset.configmodel import ConfigSet, EnvValue, SupersetConfig, analyze
+from auditor.checks.superset.configmodel import (
+    ConfigSet,
+    EnvValue,
+    SupersetConfig,
+    Topology,
+    analyze,
+    gunicorn_timeout,
+)
 from auditor.model import Detection, Facts, Style, Target, TargetKind
 
 HOST_DIRS = ("opt", "srv", "home", "root")
@@ -121,7 +128,8 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         projects.append(read.project)
         conf = superset_config(tree, read, target.host_tree, problems, prefix)
         if conf is not None:
-            conf = _with_proxy(read.project, conf)
+            conf = dataclasses.replace(_with_proxy(read.project, conf),
+                                       topology=_topology(read.project))
             configs.append(("" if label == "." else label, conf))
     values: dict[str, object] = {}
     if projects:
@@ -217,3 +225,23 @@ def _host_path(read: ProjectRead, service: Service, container_path: str,
             rest = container_path[len(target) + 1:]
             return rest if mount.inner in ("", ".") else f"{mount.inner}/{rest}"
     return None
+
+
+def _topology(project: ComposeProject) -> Topology:
+    def count(role: str) -> int:
+        return sum(s.replicas for s in project.role(role))
+
+    web = project.role("web")
+    timeout = None
+    if web:
+        words = " ".join(str(w) for w in (web[0].spec.get("command") or [])).split() \
+            if isinstance(web[0].spec.get("command"), list) else \
+            str(web[0].spec.get("command") or "").split()
+        if "gunicorn" in words:
+            given = next((words[i + 1] for i, w in enumerate(words[:-1])
+                          if w in ("-t", "--timeout")), None)
+            timeout = gunicorn_timeout(given, "gunicorn")
+    return Topology(web=count("web"), workers=count("worker"), beats=count("beat"),
+                    gunicorn_timeout=timeout,
+                    evidence=tuple(f"service {s.name}: {s.role} x{s.replicas}"
+                                   for s in project.role("web", "worker", "beat")))

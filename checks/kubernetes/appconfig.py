@@ -16,7 +16,14 @@ from typing import Any
 
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
-from auditor.checks.superset.configmodel import ConfigSet, EnvValue, SupersetConfig, analyze
+from auditor.checks.superset.configmodel import (
+    ConfigSet,
+    EnvValue,
+    SupersetConfig,
+    Topology,
+    analyze,
+    gunicorn_timeout,
+)
 
 CONFIG_KEY = "superset_config.py"
 
@@ -127,13 +134,37 @@ def _config_of(facts: KubeFacts, workload: Workload) -> SupersetConfig:
     routes = [*facts.in_namespace("Ingress", workload.item.namespace),
               *facts.in_namespace("HTTPRoute", workload.item.namespace)]
     evidence = f"{routes[0].kind} {routes[0].name}" if routes else ""
+    topology = _topology(facts, workload, env)
     if mounted is None:
         return dataclasses.replace(analyze(None, None, env), behind_proxy=bool(routes),
-                                   proxy_evidence=evidence)
+                                   proxy_evidence=evidence, topology=topology)
     text, where = mounted
     config = analyze(text, where, env)
     # The file lives inside an object, not on disk: keep the object and line in each
     # setting's source, but give no file location.
     settings = {name: dataclasses.replace(s, path=None) for name, s in config.settings.items()}
     return dataclasses.replace(config, settings=settings, behind_proxy=bool(routes),
-                               proxy_evidence=evidence)
+                               proxy_evidence=evidence, topology=topology)
+
+
+def _topology(facts: KubeFacts, web: Workload, env: Mapping[str, EnvValue]) -> Topology:
+    """Replicas of Superset's parts in the web workload's namespace (one release)."""
+    mine = facts.workloads_in(web.item.namespace)
+
+    def replicas(role: str) -> int:
+        return sum((w.replicas if w.replicas is not None else 1) for w in mine
+                   if w.role == role and w.long_running)
+
+    timeout = None
+    for container in web.main_containers():
+        if "gunicorn" in container.command_text:
+            words = container.command_text.split()
+            given = next((words[i + 1] for i, w in enumerate(words[:-1])
+                          if w in ("-t", "--timeout")), None)
+            timeout = gunicorn_timeout(given, "gunicorn")
+        elif "GUNICORN_TIMEOUT" in env and not env["GUNICORN_TIMEOUT"].unknown:
+            timeout = gunicorn_timeout(env["GUNICORN_TIMEOUT"].value, "gunicorn")
+    return Topology(web=replicas("web"), workers=replicas("worker"), beats=replicas("beat"),
+                    gunicorn_timeout=timeout,
+                    evidence=tuple(f"{w.kind} {w.item.name}: {w.role}" for w in mine
+                                   if w.superset))

@@ -9,7 +9,7 @@ from auditor.checks.common.tree import Tree
 from auditor.checks.pip.facts import Launch, PipProject
 from auditor.checks.pip.project import scan_project
 from auditor.checks.pip.shell import ShellState, launch_from_words
-from auditor.checks.superset.configmodel import EnvValue, analyze
+from auditor.checks.superset.configmodel import EnvValue, Topology, analyze, gunicorn_timeout
 from auditor.model import Detection, Facts, Style, Target, TargetKind
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -175,6 +175,7 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
     elif project.web:
         config = dataclasses.replace(config, behind_proxy=False,
                                      proxy_evidence="no proxy configuration found")
+    config = dataclasses.replace(config, topology=_topology(project))
     values["superset.config"] = config
     problems.update(scan.problems)
     for problem in config.problems:
@@ -215,3 +216,17 @@ def _live_launches(problems: list[str]) -> list[Launch]:
             )
         )
     return launches
+
+
+def _topology(project: PipProject) -> Topology:
+    launches = project.launches
+    web = project.web
+    beats = [x for x in launches if x.kind == "celery-beat" or (
+        x.kind == "celery-worker" and ("B" in x.options or "beat" in x.options))]
+    return Topology(
+        web=len(web),
+        workers=sum(1 for x in launches if x.kind == "celery-worker"),
+        beats=len(beats),
+        gunicorn_timeout=gunicorn_timeout(web[0].option("timeout"), web[0].kind) if web else None,
+        evidence=tuple(f"{x.kind} at {x.where}" for x in launches),
+    )

@@ -73,6 +73,31 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class Topology:
+    """Superset's processes as a deployment runs them, counted by its style's collector."""
+
+    web: int
+    workers: int
+    beats: int
+    gunicorn_timeout: float | None = None
+    """The web server's worker timeout in seconds, when it can be read."""
+    evidence: tuple[str, ...] = ()
+
+
+GUNICORN_DEFAULT_TIMEOUT = 30.0
+
+
+def gunicorn_timeout(option: str | None, kind: str) -> float | None:
+    """gunicorn's --timeout (its default 30 s when unset); None for other servers."""
+    if kind != "gunicorn":
+        return None
+    try:
+        return float(option) if option else GUNICORN_DEFAULT_TIMEOUT
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
 class SupersetConfig:
     settings: Mapping[str, Setting] = field(default_factory=dict)
     config_path: str | None = None
@@ -81,6 +106,8 @@ class SupersetConfig:
     behind_proxy: bool | None = None
     """Whether the deployment puts a reverse proxy in front (None: the style cannot tell)."""
     proxy_evidence: str = ""
+    topology: Topology | None = None
+    """Superset's web, worker and beat processes, when the style can count them."""
 
     def get(self, name: str) -> Setting:
         if name in self.settings:

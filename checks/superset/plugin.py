@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from auditor import hookimpl
-from auditor.checks.superset import live_checks, metadata_db, secrets, security, services
+from auditor.checks.superset import (
+    live_checks,
+    metadata_db,
+    processes,
+    secrets,
+    security,
+    services,
+)
 from auditor.model import AppProfile, Check, Enrichment, Facts, Style, Target
 
 
@@ -17,7 +24,7 @@ def auditor_register_apps() -> list[AppProfile]:
 @hookimpl
 def auditor_register_checks() -> list[Check]:
     return [*secrets.CHECKS, *metadata_db.CHECKS, *security.CHECKS, *services.CHECKS,
-            *live_checks.CHECKS]
+            *live_checks.CHECKS, *processes.CHECKS]
 
 
 @hookimpl

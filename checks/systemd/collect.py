@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import posixpath
 import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from auditor.checks.common.tree import Tree, TreeError
-from auditor.checks.superset.configmodel import EnvValue, SupersetConfig, analyze
+from auditor.checks.superset.configmodel import (
+    EnvValue,
+    SupersetConfig,
+    Topology,
+    analyze,
+    gunicorn_timeout,
+)
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.facts import HostInfo, ServiceSet
 from auditor.checks.systemd.hostconf import load_apt, load_logs, load_redis
@@ -103,6 +110,7 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         values[F.REDIS] = redis
     config = _superset_config(tree, services, problems)
     if config is not None:
+        config = dataclasses.replace(config, topology=_topology(services))
         values["superset.config"] = config
     values[F.HOSTINFO] = _host_info(tree, index, services, config)
     if target.live:
@@ -269,3 +277,16 @@ def _pg_live(options: Mapping[str, object], config: SupersetConfig | None,
                                      else 5.0)
     except PgLiveError as exc:
         problems[F.PGLIVE] = f"live PostgreSQL not read: {exc}"
+
+
+def _topology(services: ServiceSet) -> Topology:
+    web = services.web
+    return Topology(
+        web=len(web),
+        workers=sum(1 for s in services.services if s.role == "worker"),
+        beats=sum(1 for s in services.services if s.role == "beat" or (
+            s.role == "worker" and ("B" in s.launch.options or "beat" in s.launch.options))),
+        gunicorn_timeout=gunicorn_timeout(web[0].launch.option("timeout"), web[0].launch.kind)
+        if web else None,
+        evidence=tuple(f"{s.name}: {s.role}" for s in services.services),
+    )
