@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--namespace", help="restrict a live cluster audit to one namespace")
     scan.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file")
     scan.add_argument("--probe", metavar="URL",
-                      help="probe the running app at URL (/health, TLS, security headers)")
+                      help="probe the running app at URL (/health, TLS, security headers); "
+                           "'auto' probes the URL the deployment names")
     scan.add_argument("--pg-dsn", metavar="DSN",
                       help="read live PostgreSQL settings over a read-only connection")
     scan.add_argument("--connect-db", action="store_true",

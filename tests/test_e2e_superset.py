@@ -94,6 +94,7 @@ def deployment(request: pytest.FixtureRequest, superset_venv: Path, postgres: S.
     work = tmp_path_factory.mktemp(request.param)
     # The probe checks the http:// twin of an https:// URL on port 80: take it when free.
     owns_80 = hardened and S.port_is_free(80)
+    print("DEBUG80", hardened, S.port_is_free(80))
     layout = D.Layout(
         hardened=hardened, venv=superset_venv,
         database_uri=(f"postgresql+psycopg2://superset:{DB_PASSWORD}@127.0.0.1:"
@@ -199,6 +200,7 @@ def test_audit_of_a_running_superset(deployment: Running, trust: None, tmp_path:
 
     report, raw, terminal = audit(deployment, tmp_path)
     found = verdicts(report)
+    print("DEBUG", deployment.owns_port_80, explain(report, *WEAK_EXPECTED, "SUPERSET-APP-SECURITY-010", "SUPERSET-PROXY-TLS-002"))
     expected = dict(HARDENED_EXPECTED if layout.hardened else WEAK_EXPECTED)
     if layout.hardened and deployment.owns_port_80:
         expected["SUPERSET-PROXY-TLS-002"] = {"pass"}

@@ -135,3 +135,28 @@ def test_refused_connection_is_a_finding_not_a_crash(tmp_path: Path) -> None:
                                  "--timeout", "2"))
     assert found["SUPERSET-MONITORING-001"] == "fail"
     assert found["SUPERSET-APP-SECURITY-010"] == "skip"
+
+
+def test_probe_auto_uses_the_url_the_deployment_names(tmp_path: Path) -> None:
+    server, port = serve({})
+    project = tmp_path / "p"
+    shutil.copytree(PIP, project)
+    (project / "run.sh").write_text(
+        f"#!/bin/sh\nvenv/bin/gunicorn -w 2 -b 127.0.0.1:{port} 'superset.app:create_app()'\n")
+    (project / "supervisord.conf").unlink()
+    try:
+        report = scan_report(tmp_path, str(project), "--probe", "auto")
+    finally:
+        server.shutdown()
+    (health,) = [f for t in report["targets"] for f in t["findings"]
+                 if f["check_id"] == "SUPERSET-MONITORING-001"]
+    assert health["status"] == "pass" and health["subject"] == f"http://127.0.0.1:{port}/health"
+
+
+def test_probe_auto_without_a_url_is_a_named_problem(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(PIP, project)
+    for name in ("supervisord.conf",):
+        (project / name).unlink()
+    report = scan_report(tmp_path, str(project), "--probe", "auto")
+    assert any("--probe auto" in p for t in report["targets"] for p in t["problems"])

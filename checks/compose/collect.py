@@ -129,7 +129,8 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         conf = superset_config(tree, read, target.host_tree, problems, prefix)
         if conf is not None:
             conf = dataclasses.replace(_with_proxy(read.project, conf),
-                                       topology=_topology(read.project))
+                                       topology=_topology(read.project),
+                                       urls=_urls(read.project))
             configs.append(("" if label == "." else label, conf))
     values: dict[str, object] = {}
     if projects:
@@ -245,3 +246,16 @@ def _topology(project: ComposeProject) -> Topology:
                     gunicorn_timeout=timeout,
                     evidence=tuple(f"service {s.name}: {s.role} x{s.replicas}"
                                    for s in project.role("web", "worker", "beat")))
+
+
+def _urls(project: ComposeProject) -> tuple[str, ...]:
+    """Published ports of the proxy, then of the web service, on this host."""
+    urls = []
+    for service in (*project.role("proxy"), *project.role("web")):
+        for port in service.ports:
+            if not port.published or "-" in port.published:
+                continue
+            host = port.host_ip if port.host_ip and port.host_ip != "0.0.0.0" else "127.0.0.1"
+            scheme = "https" if port.target == "443" else "http"
+            urls.append(f"{scheme}://{host}:{port.published}")
+    return tuple(dict.fromkeys(urls))

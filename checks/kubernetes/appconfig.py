@@ -135,16 +135,29 @@ def _config_of(facts: KubeFacts, workload: Workload) -> SupersetConfig:
               *facts.in_namespace("HTTPRoute", workload.item.namespace)]
     evidence = f"{routes[0].kind} {routes[0].name}" if routes else ""
     topology = _topology(facts, workload, env)
+    urls = _ingress_urls(facts, workload)
     if mounted is None:
         return dataclasses.replace(analyze(None, None, env), behind_proxy=bool(routes),
-                                   proxy_evidence=evidence, topology=topology)
+                                   proxy_evidence=evidence, topology=topology, urls=urls)
     text, where = mounted
     config = analyze(text, where, env)
     # The file lives inside an object, not on disk: keep the object and line in each
     # setting's source, but give no file location.
     settings = {name: dataclasses.replace(s, path=None) for name, s in config.settings.items()}
     return dataclasses.replace(config, settings=settings, behind_proxy=bool(routes),
-                               proxy_evidence=evidence, topology=topology)
+                               proxy_evidence=evidence, topology=topology, urls=urls)
+
+
+def _ingress_urls(facts: KubeFacts, web: Workload) -> tuple[str, ...]:
+    urls = []
+    for ingress in facts.in_namespace("Ingress", web.item.namespace):
+        tls_hosts = {str(h) for t in as_list(ingress.spec.get("tls"))
+                     for h in as_list(as_map(t).get("hosts"))}
+        for rule in as_list(ingress.spec.get("rules")):
+            host = as_map(rule).get("host")
+            if host:
+                urls.append(f"{'https' if host in tls_hosts else 'http'}://{host}")
+    return tuple(dict.fromkeys(urls))
 
 
 def _topology(facts: KubeFacts, web: Workload, env: Mapping[str, EnvValue]) -> Topology:

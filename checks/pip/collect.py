@@ -175,7 +175,7 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
     elif project.web:
         config = dataclasses.replace(config, behind_proxy=False,
                                      proxy_evidence="no proxy configuration found")
-    config = dataclasses.replace(config, topology=_topology(project))
+    config = dataclasses.replace(config, topology=_topology(project), urls=_urls(project))
     values["superset.config"] = config
     problems.update(scan.problems)
     for problem in config.problems:
@@ -230,3 +230,15 @@ def _topology(project: PipProject) -> Topology:
         gunicorn_timeout=gunicorn_timeout(web[0].option("timeout"), web[0].kind) if web else None,
         evidence=tuple(f"{x.kind} at {x.where}" for x in launches),
     )
+
+
+def _urls(project: PipProject) -> tuple[str, ...]:
+    urls = []
+    for launch in project.web:
+        for bind in launch.binds:
+            if bind.startswith("unix:") or ":" not in bind:
+                continue
+            host, port = bind.rsplit(":", 1)
+            host = "127.0.0.1" if host in ("0.0.0.0", "", "*") else host.strip("[]")
+            urls.append(f"{'https' if launch.option('certfile') else 'http'}://{host}:{port}")
+    return tuple(dict.fromkeys(urls))

@@ -108,6 +108,8 @@ class SupersetConfig:
     proxy_evidence: str = ""
     topology: Topology | None = None
     """Superset's web, worker and beat processes, when the style can count them."""
+    urls: tuple[str, ...] = ()
+    """Where the deployment serves Superset, best first (for ``--probe auto``)."""
 
     def get(self, name: str) -> Setting:
         if name in self.settings:

@@ -110,7 +110,8 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         values[F.REDIS] = redis
     config = _superset_config(tree, services, problems)
     if config is not None:
-        config = dataclasses.replace(config, topology=_topology(services))
+        config = dataclasses.replace(config, topology=_topology(services),
+                                     urls=_urls(values.get(F.NGINX)))
         values["superset.config"] = config
     values[F.HOSTINFO] = _host_info(tree, index, services, config)
     if target.live:
@@ -290,3 +291,19 @@ def _topology(services: ServiceSet) -> Topology:
         if web else None,
         evidence=tuple(f"{s.name}: {s.role}" for s in services.services),
     )
+
+
+def _urls(nginx: object) -> tuple[str, ...]:
+    """The names Nginx serves the app under, HTTPS first."""
+    servers = getattr(nginx, "servers", ()) or ()
+    urls = []
+    for server in sorted(servers, key=lambda s: not s.tls):
+        if not server.routes:
+            continue
+        name = next((n for n in server.names if n not in ("_", "", "localhost")), None)
+        port = next((x.port for x in server.listens if x.ssl == server.tls), None)
+        host = name or "127.0.0.1"
+        default = 443 if server.tls else 80
+        suffix = f":{port}" if port and port != default else ""
+        urls.append(f"{'https' if server.tls else 'http'}://{host}{suffix}")
+    return tuple(dict.fromkeys(urls))
