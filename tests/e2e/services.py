@@ -117,6 +117,18 @@ def answers(url: str, **kwargs: object) -> bool:
         return False
 
 
+def listening(port: int, seconds: float, process: subprocess.Popen[bytes]) -> bool:
+    """True once something accepts on 127.0.0.1:port; False if ``process`` exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
