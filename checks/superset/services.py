@@ -38,12 +38,42 @@ def _caches(config: SupersetConfig) -> Verdict:
     return Status.PASS, "metadata and chart data are cached in a shared store", evidence
 
 
-def _broker(config: SupersetConfig) -> Verdict:
-    celery = config.get("CELERY_CONFIG")
-    uses_celery = not celery.from_default or any(
+def _uses_celery(config: SupersetConfig) -> bool:
+    return not config.get("CELERY_CONFIG").from_default or any(
         config.feature(flag) is True for flag in ("ALERT_REPORTS", "GLOBAL_ASYNC_QUERIES",
                                                   "SCHEDULED_QUERIES"))
-    if not uses_celery:
+
+
+def _results(config: SupersetConfig) -> Verdict:
+    if not _uses_celery(config):
+        return None
+    setting = config.get("RESULTS_BACKEND")
+    if setting.value is None:
+        return Status.FAIL, "Celery runs but RESULTS_BACKEND is unset: async SQL Lab queries " \
+            "finish on a worker and the browser waits on 'Pending' forever", (source(setting),)
+    if setting.callee and setting.callee.rsplit(".", 1)[-1] in ("NullCache", "SimpleCache"):
+        return Status.FAIL, f"RESULTS_BACKEND is {setting.callee}: results are not shared " \
+            "between workers and the web server", (source(setting),)
+    shown = f"{setting.callee}(...)" if setting.callee else "set"
+    return Status.PASS, f"query results go to a shared backend ({shown})", (source(setting),)
+
+
+def _metrics(config: SupersetConfig) -> Verdict:
+    setting = config.get("STATS_LOGGER")
+    if setting.path is None and setting.value is None:
+        return Status.FAIL, "STATS_LOGGER is Superset's DummyStatsLogger: no metrics leave " \
+            "the app", (source(setting),)
+    name = (setting.callee or "").rsplit(".", 1)[-1]
+    if name.startswith("Dummy"):
+        return Status.FAIL, f"STATS_LOGGER is {name}: no metrics leave the app", (
+            source(setting),)
+    return Status.PASS, f"Superset sends metrics ({name or 'a custom logger'})", (
+        source(setting),)
+
+
+def _broker(config: SupersetConfig) -> Verdict:
+    celery = config.get("CELERY_CONFIG")
+    if not _uses_celery(config):
         return None
     if not isinstance(celery.value, dict):
         return unknown(celery)
@@ -98,6 +128,28 @@ def _proxy_fix(config: SupersetConfig) -> Verdict:
 
 
 CHECKS = (
+    Check(
+        id="SUPERSET-SCALABILITY-002", style=Style.ANY, app="superset", row=Row.SCALABILITY,
+        severity=Severity.MEDIUM, title="Query results go to a shared results backend",
+        rationale="With Celery, SQL Lab runs queries on workers; without RESULTS_BACKEND (or "
+                  "with a per-process cache) the web server never sees the results.",
+        remediation="Set RESULTS_BACKEND = RedisCache(host=..., port=..., "
+                    "key_prefix='superset_results') or an S3 cache.",
+        success="a shared results backend", failure="no results backend with Celery",
+        references=(ASYNC_DOCS,), requires=("superset.config",),
+        evaluate=per_config("RESULTS_BACKEND", _results),
+    ),
+    Check(
+        id="SUPERSET-MONITORING-002", style=Style.ANY, app="superset", row=Row.MONITORING,
+        severity=Severity.LOW, title="Superset sends its own metrics",
+        rationale="STATS_LOGGER defaults to DummyStatsLogger: Superset's counters and "
+                  "timings (dashboard loads, query times, errors) go nowhere.",
+        remediation="Set STATS_LOGGER = StatsdStatsLogger(host=..., port=8125) and collect it "
+                    "(statsd_exporter for Prometheus).",
+        success="a statsd (or custom) stats logger", failure="DummyStatsLogger",
+        references=("https://superset.apache.org/docs/configuration/event-logging/",),
+        requires=("superset.config",), evaluate=per_config("STATS_LOGGER", _metrics),
+    ),
     Check(
         id="SUPERSET-SCALABILITY-001", style=Style.ANY, app="superset", row=Row.SCALABILITY,
         severity=Severity.MEDIUM, title="Caches are shared, not per process",
