@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.pip.facts import Launch
+from auditor.checks.pip.common import cmd as cmd  # one masking of secrets in commands
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.facts import (
     Assignment,
@@ -71,22 +71,6 @@ def each_service(facts: Facts, roles: tuple[str, ...] = ("web", "worker", "beat"
     yield from chosen
 
 
-def cmd(launch: Launch) -> str:
-    words = []
-    hide = False
-    for word in launch.argv:
-        if hide:
-            words.append("***")
-            hide = False
-            continue
-        lowered = word.lower()
-        if any(k in lowered for k in ("password", "secret", "token")) and "=" in word:
-            words.append(word.split("=", 1)[0] + "=***")
-            continue
-        hide = any(k in lowered for k in ("password", "secret", "token"))
-        words.append(word)
-    text = " ".join(words)
-    return text if len(text) <= 150 else text[:147] + "..."
 
 
 def app_binds(found: ServiceSet) -> list[str]:
