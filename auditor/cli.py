@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--scoring", action="store_true", help="print the scoring formula")
     explain.add_argument("--config", metavar="FILE", help="thresholds from this configuration")
 
+    diff = sub.add_parser("diff", help="compare two JSON reports by fingerprint")
+    diff.add_argument("old", metavar="OLD.json")
+    diff.add_argument("new", metavar="NEW.json")
+    diff.add_argument("--format", choices=("terminal", "json"), default="terminal")
+
     sub.add_parser("plugins", help="list plugins, their hooks and load errors")
     return parser
 

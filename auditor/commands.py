@@ -205,6 +205,17 @@ def load_config_arg(path: str | None) -> Config:
     return load_config(Path(path))
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from auditor.compare import compare, render_text
+
+    comparison = compare(load_baseline(args.old), load_baseline(args.new))
+    if args.format == "json":
+        print(json.dumps(comparison.as_dict(), indent=2))
+    else:
+        sys.stdout.write(render_text(comparison))
+    return EXIT_OK
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     session = open_session()
     host = session.host
@@ -225,5 +236,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scan": cmd_scan,
     "checks": cmd_checks,
     "explain": cmd_explain,
+    "diff": cmd_diff,
     "plugins": cmd_plugins,
 }

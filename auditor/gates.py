@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,21 @@ class BaselineError(Exception):
 
 
 @dataclass(frozen=True)
+class FailingFinding:
+    check_id: str
+    subject: str
+    severity: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
 class Baseline:
     path: str
     score: float | None
     failing: frozenset[str]
     """Fingerprints that failed in the baseline run."""
+    failing_findings: Mapping[str, FailingFinding] = field(default_factory=dict)
+    """The same failures by fingerprint, with what a person needs to recognise them."""
 
 
 def load_baseline(path: str) -> Baseline:
@@ -34,14 +44,17 @@ def load_baseline(path: str) -> Baseline:
         raise BaselineError(f"{where}: baseline is not a JSON report: {exc}") from exc
     if not isinstance(data, Mapping) or data.get("schema_version") != 1:
         raise BaselineError(f"{path}: baseline is not a deploy-auditor report (schema_version 1)")
-    failing = set()
+    failing: dict[str, FailingFinding] = {}
     for target in data.get("targets") or []:
         for finding in target.get("findings") or []:
             if finding.get("status") == Status.FAIL.value and finding.get("fingerprint"):
-                failing.add(str(finding["fingerprint"]))
+                fingerprint = str(finding["fingerprint"])
+                failing[fingerprint] = FailingFinding(str(finding.get("check_id", "?")),
+                                                 str(finding.get("subject", "?")),
+                                                 str(finding.get("severity", "?")), fingerprint)
     score = (data.get("score") or {}).get("value")
     return Baseline(path=path, score=score if isinstance(score, int | float) else None,
-                    failing=frozenset(failing))
+                    failing=frozenset(failing), failing_findings=failing)
 
 
 @dataclass(frozen=True)
