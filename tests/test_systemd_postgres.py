@@ -7,7 +7,6 @@ user, loopback, a temporary data directory) and audit a host tree against it.
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 import pwd
@@ -23,6 +22,7 @@ from typing import Any
 
 import pytest
 from conftest import scan_report
+from e2e.services import pg_binary
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.systemd.postgres import load_postgres
@@ -73,14 +73,6 @@ def test_postgresql_conf_includes_and_quoting(tmp_path: Path) -> None:
 # --- a real server -------------------------------------------------------------------------
 
 
-def _binary(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else None
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -116,7 +108,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     pytest.importorskip("psycopg", reason="psycopg is needed for the live PostgreSQL read")
-    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    initdb, pg_ctl = pg_binary("initdb"), pg_binary("pg_ctl")
     if not initdb or not pg_ctl:
         pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
     if os.geteuid() != 0:
