@@ -11,6 +11,7 @@ from typing import TextIO
 from auditor.api import Session, audit_targets, open_session, resolve_config
 from auditor.atomic import Staged, stage
 from auditor.config import Config, load_config
+from auditor.compare import compare, snapshot_from_report
 from auditor.gates import GateOptions, gate_reasons, load_baseline
 from auditor.model import Report, Severity
 from auditor.reports.base import Renderer, RenderOptions
@@ -84,13 +85,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     finally:
         if live is not None:
             live.close()
+    comparison = compare(baseline, snapshot_from_report(report)) if baseline else None
     _write_outputs(report, outputs, args)
     reasons = gate_reasons(
         report,
         GateOptions(
             fail_under=args.fail_under,
             fail_on=Severity(args.fail_on) if args.fail_on else None,
-            baseline=baseline,
+            comparison=comparison,
             max_score_drop=config.max_score_drop,
         ),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.config import ConfigError
-from auditor.gates import BaselineError
+from auditor.compare import BaselineError
 from auditor.runner import NothingAuditable
 from auditor.targets import TargetError
 

@@ -205,7 +205,7 @@ def test_bad_report_options_exit_2(capsys: pytest.CaptureFixture[str], target: P
 def test_unknown_format_lists_the_choices(capsys: pytest.CaptureFixture[str],
                                           target: Path) -> None:
     err = main(capsys, "scan", target, "--format", "yaml")[2]
-    assert "choose from boom, json, terminal" in err
+    assert "choose from boom, html, json, junit, markdown, prometheus, sarif, terminal" in err
 
 
 @pytest.mark.usefixtures("session")

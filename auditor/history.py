@@ -1,0 +1,178 @@
+"""Run history: one JSON report per run in a directory, pruned by count and age.
+
+The files are ordinary JSON reports (schema_version 1), so anything that reads a report
+reads history, and a history file can be given to ``--baseline`` or ``auditor diff``.
+Names sort by time: ``<started_at as 20261128T160000Z>-<8 hex>.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{8}\.json$")
+DEFAULT_KEEP = 100
+
+
+class HistoryError(Exception):
+    """A history directory that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class TargetPoint:
+    """One (target, style) entry of one run."""
+
+    target: str
+    style: str
+    value: float | None
+    grade: str | None
+    ready: bool
+    coverage: float | None
+    failing: int
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.target, self.style)
+
+
+@dataclass(frozen=True)
+class HistoryRun:
+    started_at: str
+    path: str
+    value: float | None
+    grade: str | None
+    ready: bool
+    coverage: float | None
+    targets: tuple[TargetPoint, ...]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def run_from_data(data: Mapping[str, Any], path: str) -> HistoryRun:
+    score = data.get("score") if isinstance(data.get("score"), Mapping) else {}
+    points = []
+    targets = data.get("targets")
+    for target in targets if isinstance(targets, list) else []:
+        if not isinstance(target, Mapping):
+            continue
+        tscore = target.get("score") if isinstance(target.get("score"), Mapping) else {}
+        findings = target.get("findings")
+        failing = sum(1 for f in findings if isinstance(f, Mapping) and f.get("status") == "fail"
+                      ) if isinstance(findings, list) else 0
+        points.append(TargetPoint(
+            target=str(target.get("target", "?")), style=str(target.get("style", "?")),
+            value=_number(tscore.get("value")), grade=tscore.get("grade") or None,
+            ready=bool(tscore.get("ready")), coverage=_number(tscore.get("coverage")),
+            failing=failing))
+    return HistoryRun(
+        started_at=str(data.get("started_at", "")), path=path,
+        value=_number(score.get("value")), grade=score.get("grade") or None,
+        ready=bool(score.get("ready")), coverage=_number(score.get("coverage")),
+        targets=tuple(points))
+
+
+def _stamp(started_at: str) -> str:
+    try:
+        moment = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    except ValueError:
+        moment = datetime.now(UTC)
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def file_name(started_at: str, text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return f"{_stamp(started_at)}-{digest}.json"
+
+
+def ensure_directory(directory: str) -> Path:
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistoryError(f"{directory}: cannot create history directory: "
+                           f"{exc.strerror or exc}") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise HistoryError(f"{directory}: history directory is not writable")
+    return path
+
+
+def entries(directory: str | Path) -> list[Path]:
+    """History files, oldest first; other files in the directory are left alone."""
+    path = Path(directory)
+    try:
+        names = sorted(p.name for p in path.iterdir() if NAME.match(p.name))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise HistoryError(f"{directory}: cannot read history directory: "
+                           f"{exc.strerror or exc}") from exc
+    return [path / name for name in names]
+
+
+def load(directory: str | Path) -> tuple[list[HistoryRun], list[str]]:
+    """Every readable run, oldest first, and one line per file that could not be read."""
+    runs, problems = [], []
+    for entry in entries(directory):
+        try:
+            data = json.loads(entry.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems.append(f"{entry}: unreadable history entry: {exc}")
+            continue
+        if not isinstance(data, Mapping) or data.get("schema_version") != 1:
+            problems.append(f"{entry}: not a deploy-auditor report (schema_version 1)")
+            continue
+        runs.append(run_from_data(data, str(entry)))
+    runs.sort(key=lambda run: run.started_at)
+    return runs, problems
+
+
+def expired(paths: Sequence[Path], keep: int | None, max_age_days: float | None,
+            now: datetime | None = None) -> list[Path]:
+    """Which of ``paths`` (oldest first) retention removes: beyond the newest ``keep``,
+    or older than ``max_age_days`` by the time in their name."""
+    doomed: set[Path] = set()
+    if keep is not None and keep >= 0 and len(paths) > keep:
+        doomed.update(paths[: len(paths) - keep])
+    if max_age_days is not None:
+        horizon = (now or datetime.now(UTC)) - timedelta(days=max_age_days)
+        for path in paths:
+            match = NAME.match(path.name)
+            if match:
+                stamp = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                if stamp < horizon:
+                    doomed.add(path)
+    return [p for p in paths if p in doomed]
+
+
+def prune(directory: str | Path, keep: int | None, max_age_days: float | None,
+          protect: Iterable[Path] = ()) -> list[Path]:
+    """Remove what retention says; never the files in ``protect`` (this run's)."""
+    kept = set(protect)
+    removed = []
+    for path in expired(entries(directory), keep, max_age_days):
+        if path in kept:
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def series(runs: Iterable[HistoryRun]) -> dict[tuple[str, str], list[tuple[str, float | None]]]:
+    """Score over time per (target, style), in run order."""
+    out: dict[tuple[str, str], list[tuple[str, float | None]]] = {}
+    for run in runs:
+        for point in run.targets:
+            out.setdefault(point.key, []).append((run.started_at, point.value))
+    return out
