@@ -10,8 +10,8 @@ from typing import TextIO
 
 from auditor.api import Session, audit_targets, open_session, resolve_config
 from auditor.atomic import Staged, stage
-from auditor.config import Config, load_config
 from auditor.compare import compare, snapshot_from_report
+from auditor.config import Config, load_config
 from auditor.gates import GateOptions, gate_reasons, load_baseline
 from auditor.model import Report, Severity
 from auditor.reports.base import Renderer, RenderOptions

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.config import ConfigError
 from auditor.compare import BaselineError
+from auditor.config import ConfigError
 from auditor.runner import NothingAuditable
 from auditor.targets import TargetError
 

@@ -57,14 +57,18 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def run_from_data(data: Mapping[str, Any], path: str) -> HistoryRun:
-    score = data.get("score") if isinstance(data.get("score"), Mapping) else {}
+    score = _mapping(data.get("score"))
     points = []
     targets = data.get("targets")
     for target in targets if isinstance(targets, list) else []:
         if not isinstance(target, Mapping):
             continue
-        tscore = target.get("score") if isinstance(target.get("score"), Mapping) else {}
+        tscore = _mapping(target.get("score"))
         findings = target.get("findings")
         failing = sum(1 for f in findings if isinstance(f, Mapping) and f.get("status") == "fail"
                       ) if isinstance(findings, list) else 0
