@@ -65,7 +65,25 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY",
                       help="exit 1 on a failing finding at or above SEVERITY")
     scan.add_argument("--baseline", metavar="REPORT.json",
-                      help="exit 1 on findings failing now that did not fail in REPORT.json")
+                      help="compare with REPORT.json by fingerprint; exit 1 on findings failing "
+                           "now that did not fail there, or a score drop beyond the tolerance")
+    scan.add_argument("--fail-on-regression", nargs="?", const="info", choices=SEVERITIES,
+                      metavar="SEVERITY",
+                      help="exit 1 on new failing findings at or above SEVERITY (default: any) "
+                           "or a score drop beyond the tolerance, against --baseline or else "
+                           "the latest run in --history-dir")
+    scan.add_argument("--score-tolerance", type=float, metavar="POINTS",
+                      help="score drop tolerated by regression gates "
+                           "(default: thresholds.max_score_drop, else 0)")
+    scan.add_argument("--history-dir", metavar="DIR",
+                      help="keep this run's JSON report in DIR; feeds HTML trends and "
+                           "'auditor history'")
+    scan.add_argument("--history-keep", type=int, metavar="N",
+                      help="with --history-dir: keep the newest N runs (default 100)")
+    scan.add_argument("--history-max-age", type=float, metavar="DAYS",
+                      help="with --history-dir: remove runs older than DAYS")
+    scan.add_argument("--pushgateway", metavar="URL",
+                      help="push the Prometheus metrics of this run to a Pushgateway at URL")
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress, no terminal report")
     scan.add_argument("-v", "--verbose", action="store_true", help="one line per check and subject")
     scan.add_argument("--debug", action="store_true", help="tracebacks for errors")
@@ -83,7 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     diff = sub.add_parser("diff", help="compare two JSON reports by fingerprint")
     diff.add_argument("old", metavar="OLD.json")
     diff.add_argument("new", metavar="NEW.json")
-    diff.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    diff.add_argument("--format", default="terminal", metavar="FMT",
+                      help="terminal and json print the comparison; any other format "
+                           "renders NEW.json with the comparison (markdown, html, ...)")
+    diff.add_argument("--output", default="-", metavar="PATH", help="where it goes")
+
+    history = sub.add_parser("history", help="score over time per target from --history-dir")
+    history.add_argument("directory", metavar="DIR")
+    history.add_argument("--target", metavar="TEXT", help="only targets whose name holds TEXT")
+    history.add_argument("--last", type=int, metavar="N", help="only the newest N runs")
+    history.add_argument("--format", choices=("terminal", "json"), default="terminal")
 
     sub.add_parser("plugins", help="list plugins, their hooks and load errors")
     return parser

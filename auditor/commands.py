@@ -5,14 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import TextIO
 
 from auditor.api import Session, audit_targets, open_session, resolve_config
 from auditor.atomic import Staged, stage
-from auditor.compare import compare, snapshot_from_report
+from auditor.compare import Snapshot, compare, snapshot_from_report
 from auditor.config import Config, load_config
 from auditor.gates import GateOptions, gate_reasons, load_baseline
+from auditor.history import (
+    DEFAULT_KEEP,
+    HistoryRun,
+    ensure_directory,
+    file_name,
+    prune,
+    run_from_report,
+)
+from auditor.history import load as load_history
 from auditor.model import Report, Severity
 from auditor.reports.base import Renderer, RenderOptions
 from auditor.scoring import Thresholds, formula
@@ -59,10 +70,13 @@ def _outputs(args: argparse.Namespace, session: Session) -> list[tuple[Renderer,
 def cmd_scan(args: argparse.Namespace) -> int:
     session = open_session()
     outputs = _outputs(args, session)
+    _check_history_options(args)
+    history_dir = ensure_directory(args.history_dir) if args.history_dir else None
+    past = load_history(history_dir)[0] if history_dir else []
     stdin_text = sys.stdin.read() if "-" in args.targets else None
     targets = parse_targets(args.targets, root=args.root, stdin_text=stdin_text)
     config = resolve_config(args.config, targets)
-    baseline = load_baseline(args.baseline) if args.baseline else None
+    baseline = _baseline(args, past)
     live = _progress(args)
     extra = {
         "context": args.context,
@@ -86,19 +100,78 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if live is not None:
             live.close()
     comparison = compare(baseline, snapshot_from_report(report)) if baseline else None
-    _write_outputs(report, outputs, args)
+    base = RenderOptions(verbose=args.verbose, debug=args.debug,
+                         catalog=dict(session.registry.checks), comparison=comparison,
+                         history=(*past, run_from_report(report)),
+                         thresholds=config.thresholds)
+    extra_files = [_history_entry(history_dir, report, base)] if history_dir else []
+    _write_outputs(report, outputs, base, extra_files)
+    if history_dir:
+        keep = DEFAULT_KEEP if args.history_keep is None else args.history_keep
+        prune(history_dir, keep, args.history_max_age,
+              protect=[Path(path) for path, _ in extra_files])
+    tolerance = config.max_score_drop if args.score_tolerance is None else args.score_tolerance
     reasons = gate_reasons(
         report,
         GateOptions(
             fail_under=args.fail_under,
             fail_on=Severity(args.fail_on) if args.fail_on else None,
             comparison=comparison,
-            max_score_drop=config.max_score_drop,
+            regression_floor=Severity(args.fail_on_regression or "info"),
+            max_score_drop=tolerance,
         ),
     )
     for reason in reasons:
         print(f"auditor: gate: {reason}", file=sys.stderr)
+    pushed = _push(args, report, base)
+    if not pushed:
+        return EXIT_ERROR
     return EXIT_GATE if reasons else EXIT_OK
+
+
+def _check_history_options(args: argparse.Namespace) -> None:
+    if not args.history_dir and (args.history_keep is not None
+                                 or args.history_max_age is not None):
+        raise UsageError("--history-keep and --history-max-age need --history-dir")
+    if args.history_keep is not None and args.history_keep < 1:
+        raise UsageError("--history-keep must be at least 1 (this run is always kept)")
+    if args.history_max_age is not None and args.history_max_age <= 0:
+        raise UsageError("--history-max-age must be a positive number of days")
+    if args.fail_on_regression and not (args.baseline or args.history_dir):
+        raise UsageError("--fail-on-regression needs --baseline REPORT.json or --history-dir")
+    if args.score_tolerance is not None and args.score_tolerance < 0:
+        raise UsageError("--score-tolerance must not be negative")
+
+
+def _baseline(args: argparse.Namespace, past: list[HistoryRun]) -> Snapshot | None:
+    """--baseline, else (with --fail-on-regression) the latest run kept in --history-dir:
+    a scheduled audit then gates on "did it just get worse?" with no file to manage."""
+    if args.baseline:
+        return load_baseline(args.baseline)
+    if args.fail_on_regression and past:
+        return load_baseline(past[-1].path)
+    return None
+
+
+def _history_entry(directory: Path, report: Report, options: RenderOptions
+                   ) -> tuple[str, Callable[[TextIO], object]]:
+    from auditor.reports.json_report import render_json
+
+    text = render_json(report, options)
+    return str(directory / file_name(text)), lambda handle: handle.write(text)
+
+
+def _push(args: argparse.Namespace, report: Report, options: RenderOptions) -> bool:
+    if not args.pushgateway:
+        return True
+    from auditor.pushgateway import PushError, push_report
+
+    try:
+        push_report(report, args.pushgateway, options)
+    except PushError as exc:
+        print(f"auditor: pushgateway: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _progress(args: argparse.Namespace) -> _Live | None:
@@ -128,8 +201,8 @@ class _Live:
         self._status.stop()
 
 
-def _write_outputs(report: Report, outputs: list[tuple[Renderer, str]],
-                   args: argparse.Namespace) -> None:
+def _write_outputs(report: Report, outputs: list[tuple[Renderer, str]], base: RenderOptions,
+                   extra: Sequence[tuple[str, Callable[[TextIO], object]]] = ()) -> None:
     # Every file is written in full under a temporary name first, and only then are they
     # all renamed: a failing renderer leaves no half-written set of reports.
     staged: list[Staged] = []
@@ -138,12 +211,12 @@ def _write_outputs(report: Report, outputs: list[tuple[Renderer, str]],
         for renderer, path in outputs:
             to_tty = path == "-" and sys.stdout.isatty()
             width = _terminal_width() if to_tty else 80
-            options = RenderOptions(width=width, color=to_tty, verbose=args.verbose,
-                                    debug=args.debug)
+            options = replace(base, width=width, color=to_tty)
             if path == "-":
                 to_stdout = renderer.render(report, options)
             else:
                 staged.append(stage(path, _writer(renderer, report, options)))
+        staged.extend(stage(path, write) for path, write in extra)
     except BaseException:
         for pending in staged:
             pending.discard()
@@ -208,13 +281,47 @@ def load_config_arg(path: str | None) -> Config:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from auditor.compare import compare, render_text
+    from auditor.compare import render_text
+    from auditor.reportload import load_report
 
-    comparison = compare(load_baseline(args.old), load_baseline(args.new))
-    if args.format == "json":
-        print(json.dumps(comparison.as_dict(), indent=2))
+    old = load_baseline(args.old)
+    new_report = load_report(args.new)
+    comparison = compare(old, snapshot_from_report(new_report, args.new))
+    if args.format in ("terminal", "json"):
+        text = (json.dumps(comparison.as_dict(), indent=2) + "\n" if args.format == "json"
+                else render_text(comparison))
+        _emit(args.output, text)
+        return EXIT_OK
+    session = open_session()
+    renderer = session.registry.renderers.get(args.format)
+    if renderer is None:
+        raise UsageError(f"unknown format {args.format!r} "
+                         f"(choose from {', '.join(sorted(session.registry.renderers))})")
+    options = RenderOptions(catalog=dict(session.registry.checks), comparison=comparison)
+    _emit(args.output, renderer.render(new_report, options))
+    return EXIT_OK
+
+
+def _emit(path: str, text: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
     else:
-        sys.stdout.write(render_text(comparison))
+        stage(path, lambda handle: handle.write(text)).commit()
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from auditor.history import render_table, select
+
+    if not Path(args.directory).is_dir():
+        raise UsageError(f"{args.directory}: no such history directory")
+    runs, problems = load_history(args.directory)
+    for problem in problems:
+        print(f"auditor: {problem}", file=sys.stderr)
+    runs = select(runs, target=args.target, last=args.last)
+    if args.format == "json":
+        print(json.dumps([run.as_dict() for run in runs], indent=2))
+    else:
+        sys.stdout.write(render_table(runs))
     return EXIT_OK
 
 
@@ -239,5 +346,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "checks": cmd_checks,
     "explain": cmd_explain,
     "diff": cmd_diff,
+    "history": cmd_history,
     "plugins": cmd_plugins,
 }

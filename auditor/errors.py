@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from auditor.compare import BaselineError
 from auditor.config import ConfigError
+from auditor.history import HistoryError
 from auditor.runner import NothingAuditable
 from auditor.targets import TargetError
 
-EXPECTED: tuple[type[Exception], ...] = (ConfigError, BaselineError, NothingAuditable, TargetError)
+EXPECTED: tuple[type[Exception], ...] = (
+    ConfigError, BaselineError, HistoryError, NothingAuditable, TargetError)
 
 
 def one_line(exc: BaseException) -> str:

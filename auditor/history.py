@@ -2,7 +2,8 @@
 
 The files are ordinary JSON reports (schema_version 1), so anything that reads a report
 reads history, and a history file can be given to ``--baseline`` or ``auditor diff``.
-Names sort by time: ``<started_at as 20261128T160000Z>-<8 hex>.json``.
+Names sort by the time of writing, to the microsecond so that runs within one second
+keep their order: ``20261128T160000.123456Z-<8 hex>.json``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-NAME = re.compile(r"^(\d{8}T\d{6}Z)-[0-9a-f]{8}\.json$")
+if TYPE_CHECKING:
+    from auditor.model import Report
+
+NAME = re.compile(r"^(\d{8}T\d{6})(?:\.\d{6})?Z-[0-9a-f]{8}\.json$")
 DEFAULT_KEEP = 100
 
 
@@ -52,6 +56,9 @@ class HistoryRun:
     coverage: float | None
     targets: tuple[TargetPoint, ...]
 
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -84,17 +91,16 @@ def run_from_data(data: Mapping[str, Any], path: str) -> HistoryRun:
         targets=tuple(points))
 
 
-def _stamp(started_at: str) -> str:
-    try:
-        moment = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
-    except ValueError:
-        moment = datetime.now(UTC)
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def run_from_report(report: Report, path: str = "this run") -> HistoryRun:
+    from auditor.reports.json_report import report_dict
+
+    return run_from_data(report_dict(report), path)
 
 
-def file_name(started_at: str, text: str) -> str:
+def file_name(text: str, now: datetime | None = None) -> str:
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-    return f"{_stamp(started_at)}-{digest}.json"
+    return f"{moment.strftime('%Y%m%dT%H%M%S.%f')}Z-{digest}.json"
 
 
 def ensure_directory(directory: str) -> Path:
@@ -135,7 +141,8 @@ def load(directory: str | Path) -> tuple[list[HistoryRun], list[str]]:
             problems.append(f"{entry}: not a deploy-auditor report (schema_version 1)")
             continue
         runs.append(run_from_data(data, str(entry)))
-    runs.sort(key=lambda run: run.started_at)
+    # File names order runs (written in order, to the microsecond); started_at has only
+    # seconds and may come from a clock that went backwards.
     return runs, problems
 
 
@@ -151,7 +158,7 @@ def expired(paths: Sequence[Path], keep: int | None, max_age_days: float | None,
         for path in paths:
             match = NAME.match(path.name)
             if match:
-                stamp = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                stamp = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
                 if stamp < horizon:
                     doomed.add(path)
     return [p for p in paths if p in doomed]
@@ -180,3 +187,51 @@ def series(runs: Iterable[HistoryRun]) -> dict[tuple[str, str], list[tuple[str, 
         for point in run.targets:
             out.setdefault(point.key, []).append((run.started_at, point.value))
     return out
+
+
+def select(runs: Sequence[HistoryRun], target: str | None = None,
+           last: int | None = None) -> list[HistoryRun]:
+    """The newest ``last`` runs, keeping only targets whose name contains ``target``."""
+    chosen = list(runs[-last:] if last else runs)
+    if target:
+        chosen = [replace(run, targets=tuple(p for p in run.targets if target in p.target))
+                  for run in chosen]
+        chosen = [run for run in chosen if run.targets]
+    return chosen
+
+
+def _when(started_at: str) -> str:
+    return started_at.replace("T", " ").removesuffix("Z")
+
+
+def _fit(text: str, width: int) -> str:
+    # Paths differ at their end, so long ones lose their beginning.
+    return text if len(text) <= width else "…" + text[-(width - 1):]
+
+
+def render_table(runs: Sequence[HistoryRun]) -> str:
+    """Score over time, one block per (target, style), oldest run first."""
+    if not runs:
+        return "no runs in the history\n"
+    blocks: dict[tuple[str, str], list[tuple[str, TargetPoint]]] = {}
+    for run in runs:
+        for point in run.targets:
+            blocks.setdefault(point.key, []).append((run.started_at, point))
+    lines = []
+    for (target, style), points in blocks.items():
+        lines.append(f"{_fit(target, 60)} [{style}]")
+        lines.append(f"  {'run (UTC)':<19}  {'score':>5}  grade  ready  {'cover':>5}  "
+                     f"{'fail':>4}  {'change':>6}")
+        previous: float | None = None
+        for started_at, point in points:
+            score = "-" if point.value is None else f"{point.value:5.1f}"
+            cover = "-" if point.coverage is None else f"{point.coverage:.0%}"
+            change = ("" if previous is None or point.value is None
+                      else f"{point.value - previous:+.1f}")
+            lines.append(f"  {_when(started_at):<19}  {score:>5}  {point.grade or '-':<5}  "
+                         f"{'yes' if point.ready else 'no':<5}  {cover:>5}  "
+                         f"{point.failing:>4}  {change:>6}")
+            if point.value is not None:
+                previous = point.value
+        lines.append("")
+    return "\n".join(lines)

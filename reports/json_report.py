@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor.model import Finding, Report, Score, TargetReport
 from auditor.reports.base import RenderOptions
+
+if TYPE_CHECKING:
+    from auditor.compare import Comparison
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "deploy-auditor"
@@ -92,7 +95,8 @@ def target_dict(target: TargetReport, lazy: bool = False) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report, lazy: bool = False) -> dict[str, Any]:
+def report_dict(report: Report, lazy: bool = False,
+                comparison: Comparison | None = None) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
@@ -113,14 +117,17 @@ def report_dict(report: Report, lazy: bool = False) -> dict[str, Any]:
             for w in report.waivers
         ],
         "problems": list(report.problems),
+        "comparison": comparison.as_dict() if comparison else None,
     }
 
 
 def render_json(report: Report, options: RenderOptions) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    data = report_dict(report, comparison=options.comparison)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_json(report: Report, options: RenderOptions, handle: TextIO) -> None:
     # json.dump with indent encodes incrementally, so only one finding dict lives at a time.
-    json.dump(report_dict(report, lazy=True), handle, indent=2, ensure_ascii=False)
+    data = report_dict(report, lazy=True, comparison=options.comparison)
+    json.dump(data, handle, indent=2, ensure_ascii=False)
     handle.write("\n")

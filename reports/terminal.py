@@ -9,6 +9,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from auditor.compare import Comparison
 from auditor.model import Finding, Report, Row, Score, Status, TargetReport
 from auditor.reports.base import RenderOptions
 
@@ -166,8 +167,32 @@ def _target_section(target: TargetReport, options: RenderOptions) -> list[object
     return parts
 
 
-def _footer(report: Report) -> list[object]:
+def _comparison(comparison: Comparison) -> list[object]:
+    old, new, delta = comparison.old.score, comparison.new.score, comparison.score_delta
+    head = Text(f" since baseline {comparison.old.path}", style="bold underline")
+    score = Text("  score ")
+    score.append("n/a" if old is None else f"{old:.1f}")
+    score.append(" -> ")
+    score.append("n/a" if new is None else f"{new:.1f}")
+    if delta is not None:
+        score.append(f" ({delta:+.1f})", style="red" if delta < 0 else "green")
+    score.append(f"; {len(comparison.new_failures)} new failing, {len(comparison.fixed)} "
+                 f"fixed, {len(comparison.unchanged)} still failing")
+    parts: list[object] = [head, score]
+    for label, refs, style in (("new", comparison.new_failures, "bold red"),
+                               ("fixed", comparison.fixed, "green")):
+        for ref in refs:
+            line = Text("  ")
+            line.append(f"{label:<6}", style=style)
+            line.append(f"{ref.severity:<8} {ref.check_id}  {ref.subject}")
+            parts.append(line)
+    return parts
+
+
+def _footer(report: Report, options: RenderOptions) -> list[object]:
     parts: list[object] = []
+    if options.comparison is not None:
+        parts.extend(_comparison(options.comparison))
     notable = [w for w in report.waivers if w.state != "active"]
     if notable:
         parts.append(Text(" waivers", style="bold underline"))
@@ -198,6 +223,6 @@ def render_terminal(report: Report, options: RenderOptions) -> str:
     body: Sequence[object] = [
         part for target in report.targets for part in _target_section(target, options)
     ]
-    for part in (*body, *_footer(report)):
+    for part in (*body, *_footer(report, options)):
         console.print(part)
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
