@@ -45,3 +45,56 @@ def test_diff_of_a_broken_file_is_one_line(tmp_path: Path,
     assert main(["diff", str(broken), str(broken)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "broken.json" in err[0] and "Traceback" not in err[0]
+
+
+def test_diff_renders_new_report_in_any_format(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(PIP / "pass-hardened", project)
+    before = _report(tmp_path, "before", project)
+    config = project / "superset_config.py"
+    config.write_text(config.read_text() + "\nDEBUG = True\n")
+    after = _report(tmp_path, "after", project)
+    comment = tmp_path / "comment.md"
+    assert main(["diff", str(before), str(after), "--format", "markdown",
+                 "--output", str(comment)]) == 0
+    text = comment.read_text()
+    assert "**1 new failing**" in text and "SUPERSET-APP-SECURITY-004" in text
+    capsys.readouterr()
+    assert main(["diff", str(before), str(after), "--format", "html"]) == 0
+    assert "SUPERSET-APP-SECURITY-004" in capsys.readouterr().out
+    assert main(["diff", str(before), str(after), "--format", "yaml"]) == 2
+    assert "unknown format 'yaml'" in capsys.readouterr().err
+
+
+def test_report_reader_round_trips_every_example() -> None:
+    from auditor.reportload import report_from_data
+    from auditor.reports.json_report import report_dict
+    from tests.reportdata import all_examples_report, hostile_report
+
+    for report in (all_examples_report(), hostile_report()):
+        data = json.loads(json.dumps(report_dict(report)))
+        again = report_from_data(data, "r.json")
+        assert report_dict(again) == data
+        assert again.targets == report.targets
+
+
+@pytest.mark.parametrize(("mutate", "where"), [
+    (lambda d: d["targets"][0]["findings"][0].update(status="maybe"),
+     "$.targets[0].findings[0].status: unknown status 'maybe'"),
+    (lambda d: d["targets"][0].update(findings=None), "$.targets[0].findings: expected a list"),
+    (lambda d: d.update(schema_version=2), "$.schema_version"),
+])
+def test_report_reader_names_the_bad_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           mutate: object, where: str) -> None:
+    report = _report(tmp_path, "r", PIP / "pass-hardened")
+    data = json.loads(report.read_text())
+    assert callable(mutate)
+    mutate(data)
+    report.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["diff", str(report), str(report), "--format", "markdown"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"auditor: {report}: {where}" or (
+        where == "$.schema_version" and "schema_version 1" in err)
+    assert len(err.strip().splitlines()) == 1
