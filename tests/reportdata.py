@@ -16,6 +16,16 @@ EXAMPLES = ("pip-dev", "manual-vm", "compose", "kubernetes")
 HOSTILE = REPO / "tests" / "fixtures" / "hostile"
 HOSTILE_SECRET = "hostile-secret-VALUE-0123456789-<script>"
 """The SECRET_KEY written into the hostile Deployment: no format may contain it."""
+SECRETS = (
+    HOSTILE_SECRET,
+    "thisISaSECRET_1234", "dGhpc0lTYVNFQ1JFVF8xMjM0",    # examples/kubernetes Secret (base64)
+    "c7Wq-ZrN4e-Lp2x", "YzdXcS1ack40ZS1McDJ4",            # its admin password
+    "Pg-admin-Vd83kQz1xN", "pg-7Hq2Lw9ZrT4xVb",           # its database passwords
+    "TEST_NON_DEV_SECRET",                                # examples/compose/docker/.env
+    "YOUR_OWN_RANDOM_GENERATED_SECRET_KEY",               # examples/pip-dev, manual-vm
+)
+"""Secret values in the audited examples: reports name them ("the Helm chart's default key",
+"22 characters") but never print them."""
 HOSTILE_MARKUP = ("<script>", "<svg onload", "<img src=x", "<iframe>", "<b>bold")
 """Markup from the hostile manifest that must never reach a page unescaped."""
 

@@ -104,7 +104,8 @@ def test_history_table_and_json(tmp_path: Path, project: Path,
     assert second < first and rows[1][-1] == f"{second - first:+.1f}"
     assert main(["history", str(directory), "--format", "json", "--last", "1"]) == 0
     (run,) = json.loads(capsys.readouterr().out)
-    assert run["targets"][0]["value"] == pytest.approx(second, abs=0.05) and run["targets"][0]["failing"] >= 1
+    point = run["targets"][0]
+    assert point["value"] == pytest.approx(second, abs=0.05) and point["failing"] >= 1
     assert main(["history", str(directory), "--target", "no-such-target"]) == 0
     assert capsys.readouterr().out == "no runs in the history\n"
 

@@ -121,8 +121,9 @@ CHECKS = (
         severity=Severity.CRITICAL,
         title="No published default key or password is in use",
         rationale=(
-            "Superset's docker/.env ships SUPERSET_SECRET_KEY=TEST_NON_DEV_SECRET, database "
-            "credentials superset/superset and creates admin/admin; CVE-2023-27524 was "
+            "Superset's docker/.env ships a published SUPERSET_SECRET_KEY, the database "
+            "credentials of its examples and an admin account with the default password; "
+            "CVE-2023-27524 was "
             "exploited with published keys to forge admin sessions."
         ),
         remediation=(

@@ -107,9 +107,9 @@ CHECKS = (
     Check(
         id="K8S-CONFIG-SECRETS-002", style=Style.KUBERNETES, row=Row.CONFIG_SECRETS,
         severity=Severity.CRITICAL, title="No published default key or password is in use",
-        rationale="Superset's chart and docs publish default keys and passwords "
-                  "(thisISaSECRET_1234, superset/superset, admin/admin); CVE-2023-27524 was "
-                  "exploited with exactly such keys.",
+        rationale="Superset's chart and docs publish a default SECRET_KEY and default "
+                  "database and admin passwords; CVE-2023-27524 was exploited with exactly "
+                  "such keys.",
         remediation="Generate a SECRET_KEY (openssl rand -base64 42) and passwords, store them "
                     "in Secrets, and rotate anything that used a default.",
         success="no default value found", failure="a published default is in use",
