@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--pushgateway", metavar="URL",
                       help="push the Prometheus metrics of this run to a Pushgateway at URL")
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress, no terminal report")
+    scan.add_argument("--log", metavar="PATH",
+                      help="append one logfmt line per run to PATH ('-': standard error), "
+                           "for schedulers")
     scan.add_argument("-v", "--verbose", action="store_true", help="one line per check and subject")
     scan.add_argument("--debug", action="store_true", help="tracebacks for errors")
 

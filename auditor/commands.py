@@ -26,6 +26,7 @@ from auditor.history import (
 from auditor.history import load as load_history
 from auditor.model import Report, Severity
 from auditor.reports.base import Renderer, RenderOptions
+from auditor.runlog import error_fields, run_fields, write_line
 from auditor.scoring import Thresholds, formula
 from auditor.targets import parse_targets
 
@@ -123,10 +124,26 @@ def cmd_scan(args: argparse.Namespace) -> int:
     )
     for reason in reasons:
         print(f"auditor: gate: {reason}", file=sys.stderr)
-    pushed = _push(args, report, base)
-    if not pushed:
-        return EXIT_ERROR
-    return EXIT_GATE if reasons else EXIT_OK
+    code = EXIT_GATE if reasons else EXIT_OK
+    if not _push(args, report, base):
+        code = EXIT_ERROR
+    if args.log:
+        written = [(renderer.name, path) for renderer, path in outputs]
+        written += [("history", path) for path, _ in extra_files]
+        write_line(args.log, run_fields(report, reasons, written, code))
+    return code
+
+
+def cmd_scan_logged(args: argparse.Namespace) -> int:
+    """``cmd_scan``, and with ``--log`` a line for the runs that fail before they finish."""
+    try:
+        return cmd_scan(args)
+    except Exception as exc:
+        if args.log:
+            from auditor.errors import one_line
+
+            write_line(args.log, error_fields(one_line(exc)))
+        raise
 
 
 def _check_history_options(args: argparse.Namespace) -> None:
@@ -342,7 +359,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "scan": cmd_scan,
+    "scan": cmd_scan_logged,
     "checks": cmd_checks,
     "explain": cmd_explain,
     "diff": cmd_diff,
