@@ -32,6 +32,7 @@ from auditor.plugins import PluginHost
 from auditor.registry import Registry
 from auditor.scoring import outcomes, score_findings, score_outcomes
 from auditor.targets import choose_styles
+from auditor.text import printable
 
 
 class Progress(Protocol):
@@ -107,15 +108,16 @@ def audit(
                                        object_waivers, waiver_hits)
                     findings.append(finding)
                     sink.finding(finding)
-            problems = tuple(collect_problems) + tuple(
-                f"{name}: {reason}" for name, reason in facts.problems.items()
+            problems = tuple(printable(p) for p in collect_problems) + tuple(
+                printable(f"{name}: {reason}") for name, reason in facts.problems.items()
             )
             reports.append(
                 TargetReport(
-                    target=target.label,
+                    target=printable(target.label),
                     style=detection.style,
                     app=app,
-                    detection=detection,
+                    detection=dataclasses.replace(
+                        detection, evidence=tuple(printable(e) for e in detection.evidence)),
                     score=score_findings(findings, config.thresholds),
                     findings=tuple(findings),
                     problems=problems,
@@ -134,7 +136,7 @@ def audit(
         score=score_outcomes(pooled, config.thresholds),
         targets=tuple(reports),
         waivers=_waiver_outcomes(config.waivers, waiver_hits, today),
-        problems=tuple(run_problems),
+        problems=tuple(printable(p) for p in run_problems),
     )
 
 
@@ -243,11 +245,12 @@ def _finding(
         severity=severity,
         status=status,
         title=check.title,
-        message=result.message or _default_message(check, result.status),
-        subject=result.subject,
+        message=printable(result.message or _default_message(check, result.status)),
+        subject=printable(result.subject),
         remediation=check.remediation,
-        location=result.location,
-        evidence=result.evidence,
+        location=(dataclasses.replace(result.location, path=printable(result.location.path))
+                  if result.location else None),
+        evidence=tuple(printable(e) for e in result.evidence),
         waiver=waiver_ref,
     )
 

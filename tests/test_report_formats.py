@@ -5,6 +5,7 @@ same rules without anyone remembering to add it here."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,31 @@ def test_formats_for_people_name_the_unreadable_file(fmt: str) -> None:
     # A file with non-UTF-8 bytes is a problem that lowered coverage: every format a person
     # reads says which file it was (Prometheus carries only the count).
     assert "broken.yaml: not UTF-8" in render(hostile_report(), fmt)
+
+
+def test_a_non_utf8_file_name_reaches_every_format(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # os.fsdecode turns the byte 0xff into a lone surrogate, which no UTF-8 file can hold;
+    # reports show it as \xff instead of failing to be written.
+    import shutil
+
+    from tests.reportdata import HOSTILE
+
+    tree = tmp_path / "tree"
+    shutil.copytree(HOSTILE, tree)
+    name = os.path.join(os.fsencode(tree), b"svc\xff<b>.yaml")
+    with open(name, "wb") as handle:
+        handle.write(b"apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec: {}\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = ["scan", str(tree), "-q"]
+    for fmt in FORMATS:
+        argv += ["--report", f"{fmt}={out / fmt}"]
+    assert main(argv) == 0, capsys.readouterr().err
+    for fmt in FORMATS:
+        text = (out / fmt).read_text(encoding="utf-8")
+        # The formats that show detection evidence (which names every manifest file).
+        if fmt in ("terminal", "html"):
+            assert "svc\\xff" in text, fmt
+        if fmt == "json":
+            assert "svc\\\\xff" in text

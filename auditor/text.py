@@ -1,0 +1,22 @@
+"""Text from the audited world made safe to write in any encoding-strict format."""
+
+from __future__ import annotations
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates turned into visible escapes.
+
+    A file name with non-UTF-8 bytes arrives through ``os.fsdecode`` as lone surrogates,
+    which no UTF-8 file or terminal can hold. The original bytes are shown as ``\\xff`` so
+    a person can still find the file, and every format can be written.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
