@@ -67,7 +67,12 @@ def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
         place = _Place(target)
         for finding in target.findings:
             if finding.status in RESULT_STATUSES:
-                results.append(_result(target, place, finding, index))
+                result = _result(target, place, finding, index)
+                if options.comparison is not None and finding.status is Status.FAIL:
+                    # Only failures are compared; warn and waived results carry no state.
+                    old = options.comparison.old.failing
+                    result["baselineState"] = "unchanged" if finding.fingerprint in old else "new"
+                results.append(result)
             elif finding.status is Status.ERROR:
                 broken.append(_check_error(target, place, finding, index))
     invocation: dict[str, Any] = {"executionSuccessful": not broken}

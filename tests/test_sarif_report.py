@@ -499,3 +499,20 @@ def test_cli_writes_sarif_and_junit_reports(tmp_path: Path, monkeypatch: pytest.
     report = example_report("kubernetes")
     assert xml.tests == len(findings(report))
     assert xml.failures == sum(f.status is Status.FAIL for f in findings(report))
+
+
+def test_baseline_state_marks_new_and_unchanged_failures() -> None:
+    from auditor.compare import compare, snapshot_from_report
+    from tests.reportdata import example_report, hostile_report
+
+    old, new = example_report("kubernetes"), hostile_report()
+    comparison = compare(snapshot_from_report(old, "main.json"), snapshot_from_report(new))
+    log = sarif(new, comparison=comparison)
+    assert_valid_sarif(log)
+    states = {r["partialFingerprints"]["deployAuditor/v1"]: r.get("baselineState")
+              for r in log["runs"][0]["results"]}
+    for ref in comparison.new_failures:
+        assert states[ref.fingerprint] == "new"
+    for ref in comparison.unchanged:
+        assert states[ref.fingerprint] == "unchanged"
+    assert "baselineState" not in json.dumps(json.loads(render(new, "sarif")))
