@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--pushgateway", metavar="URL",
                       help="push the Prometheus metrics of this run to a Pushgateway at URL")
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress, no terminal report")
+    scan.add_argument("--lock", metavar="PATH",
+                      help="hold PATH locked for the run; a run that finds it held exits 2 "
+                           "before writing anything (default with --history-dir: "
+                           "DIR/.auditor.lock)")
     scan.add_argument("--log", metavar="PATH",
                       help="append one logfmt line per run to PATH ('-': standard error), "
                            "for schedulers")
@@ -116,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--format", choices=("terminal", "json"), default="terminal")
 
     sub.add_parser("plugins", help="list plugins, their hooks and load errors")
+
+    from auditor.schedule import add_parser as add_schedule_parser
+
+    add_schedule_parser(sub)
     return parser
 
 

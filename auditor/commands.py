@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -26,7 +27,9 @@ from auditor.history import (
 from auditor.history import load as load_history
 from auditor.model import Report, Severity
 from auditor.reports.base import Renderer, RenderOptions
+from auditor.runlock import LockError, run_lock
 from auditor.runlog import error_fields, run_fields, write_line
+from auditor.schedule import cmd_install_schedule
 from auditor.scoring import Thresholds, formula
 from auditor.targets import parse_targets
 
@@ -137,13 +140,30 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def cmd_scan_logged(args: argparse.Namespace) -> int:
     """``cmd_scan``, and with ``--log`` a line for the runs that fail before they finish."""
     try:
-        return cmd_scan(args)
+        with contextlib.ExitStack() as stack:
+            _take_lock(args, stack)
+            return cmd_scan(args)
     except Exception as exc:
         if args.log:
             from auditor.errors import one_line
 
             write_line(args.log, error_fields(one_line(exc)))
         raise
+
+
+def _take_lock(args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
+    """One run at a time per --lock file, or per --history-dir: a scheduled run that finds
+    the previous one still going stops before it writes anything."""
+    if args.lock:
+        path = Path(args.lock)
+    elif args.history_dir:
+        path = ensure_directory(args.history_dir) / ".auditor.lock"
+    else:
+        return
+    try:
+        stack.enter_context(run_lock(path))
+    except LockError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _check_history_options(args: argparse.Namespace) -> None:
@@ -364,5 +384,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "explain": cmd_explain,
     "diff": cmd_diff,
     "history": cmd_history,
+    "install-schedule": cmd_install_schedule,
     "plugins": cmd_plugins,
 }

@@ -37,7 +37,8 @@ def test_each_run_keeps_one_valid_report(tmp_path: Path, project: Path) -> None:
     for path in files:
         data = json.loads(path.read_text())
         assert_valid_report(data)
-    assert not [p for p in directory.iterdir() if p.name.startswith(".")], "no temp files left"
+    leftovers = [p.name for p in directory.iterdir() if p.name.startswith(".")]
+    assert leftovers == [".auditor.lock"], "no temp files left, only the run lock"
 
 
 def test_retention_by_count_keeps_the_newest(tmp_path: Path, project: Path) -> None:
