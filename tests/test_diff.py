@@ -68,9 +68,10 @@ def test_diff_renders_new_report_in_any_format(tmp_path: Path,
 
 
 def test_report_reader_round_trips_every_example() -> None:
+    from reportdata import all_examples_report, hostile_report
+
     from auditor.reportload import report_from_data
     from auditor.reports.json_report import report_dict
-    from tests.reportdata import all_examples_report, hostile_report
 
     for report in (all_examples_report(), hostile_report()):
         data = json.loads(json.dumps(report_dict(report)))

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import assert_valid_report
 
 from auditor import history
 from auditor.cli import main
-from tests.conftest import assert_valid_report
 
 PIP = Path(__file__).parent / "fixtures" / "pip"
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from auditor.compare import compare, snapshot_from_report
-from auditor.model import Status
-from auditor.reports.markdown import BUDGET, MARKER, cell
-from tests.reportdata import (
+from reportdata import (
     HOSTILE_MARKUP,
     HOSTILE_SECRET,
     all_examples_report,
@@ -17,6 +13,10 @@ from tests.reportdata import (
     hostile_report,
     render,
 )
+
+from auditor.compare import compare, snapshot_from_report
+from auditor.model import Status
+from auditor.reports.markdown import BUDGET, MARKER, cell
 
 
 def _html(text: str) -> str:

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import assert_valid_report
 
 from auditor.cli import main
 from auditor.model import Severity
-from tests.conftest import assert_valid_report
 
 PIP = Path(__file__).parent / "fixtures" / "pip"
 NEW_CHECK = "SUPERSET-APP-SECURITY-004"

@@ -9,9 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from auditor.cli import main
-from tests.reportdata import (
+from reportdata import (
     EXAMPLES,
     REPO,
     SECRETS,
@@ -20,6 +18,8 @@ from tests.reportdata import (
     render,
     session,
 )
+
+from auditor.cli import main
 
 FORMATS = sorted(session().registry.renderers)
 BUILT_IN = {"terminal", "json", "html", "junit", "sarif", "markdown", "prometheus"}
@@ -71,7 +71,7 @@ def test_a_non_utf8_file_name_reaches_every_format(tmp_path: Path,
     # reports show it as \xff instead of failing to be written.
     import shutil
 
-    from tests.reportdata import HOSTILE
+    from reportdata import HOSTILE
 
     tree = tmp_path / "tree"
     shutil.copytree(HOSTILE, tree)

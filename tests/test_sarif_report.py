@@ -502,8 +502,9 @@ def test_cli_writes_sarif_and_junit_reports(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_baseline_state_marks_new_and_unchanged_failures() -> None:
+    from reportdata import example_report, hostile_report
+
     from auditor.compare import compare, snapshot_from_report
-    from tests.reportdata import example_report, hostile_report
 
     old, new = example_report("kubernetes"), hostile_report()
     comparison = compare(snapshot_from_report(old, "main.json"), snapshot_from_report(new))
