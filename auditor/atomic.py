@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -46,3 +46,18 @@ def stage(path: str | os.PathLike[str], write: Callable[[TextIO], object]) -> St
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     stage(path, lambda handle: handle.write(text)).commit()
+
+
+@contextlib.contextmanager
+def staging() -> Iterator[list[Staged]]:
+    """Files appended to the yielded list are committed together when the block ends, or
+    all discarded when it raises: a run leaves either every output or none."""
+    staged: list[Staged] = []
+    try:
+        yield staged
+    except BaseException:
+        for pending in staged:
+            pending.discard()
+        raise
+    for pending in staged:
+        pending.commit()

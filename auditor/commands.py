@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from auditor.api import Session, audit_targets, open_session, resolve_config
-from auditor.atomic import Staged, stage
+from auditor.atomic import stage, staging
 from auditor.compare import Snapshot, compare, snapshot_from_report
 from auditor.config import Config, load_config
 from auditor.gates import GateOptions, gate_reasons, load_baseline
@@ -242,9 +242,8 @@ def _write_outputs(report: Report, outputs: list[tuple[Renderer, str]], base: Re
                    extra: Sequence[tuple[str, Callable[[TextIO], object]]] = ()) -> None:
     # Every file is written in full under a temporary name first, and only then are they
     # all renamed: a failing renderer leaves no half-written set of reports.
-    staged: list[Staged] = []
     to_stdout: str | None = None
-    try:
+    with staging() as staged:
         for renderer, path in outputs:
             to_tty = path == "-" and sys.stdout.isatty()
             width = _terminal_width() if to_tty else 80
@@ -254,12 +253,6 @@ def _write_outputs(report: Report, outputs: list[tuple[Renderer, str]], base: Re
             else:
                 staged.append(stage(path, _writer(renderer, report, options)))
         staged.extend(stage(path, write) for path, write in extra)
-    except BaseException:
-        for pending in staged:
-            pending.discard()
-        raise
-    for pending in staged:
-        pending.commit()
     if to_stdout is not None:
         sys.stdout.write(to_stdout)
         sys.stdout.flush()

@@ -102,16 +102,20 @@ def snapshot_from_data(data: Any, path: str, role: str = "report") -> Snapshot:
                     failing=failing, started_at=str(started) if started else None)
 
 
-def load_snapshot(path: str, role: str = "report") -> Snapshot:
+def read_json(path: str, role: str = "report") -> Any:
+    """The parsed JSON of a stored report; a one-line :class:`BaselineError` otherwise."""
     try:
-        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read {role}: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         where = f"{path}:{line}" if line else path
         raise BaselineError(f"{where}: {role} is not a JSON report: {exc}") from exc
-    return snapshot_from_data(data, path, role)
+
+
+def load_snapshot(path: str, role: str = "report") -> Snapshot:
+    return snapshot_from_data(read_json(path, role), path, role)
 
 
 def snapshot_from_report(report: Report, label: str = "this run") -> Snapshot:

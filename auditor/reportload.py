@@ -8,12 +8,10 @@ of the first thing it cannot use.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, TypeVar
 
-from auditor.compare import BaselineError
+from auditor.compare import BaselineError, read_json
 from auditor.model import (
     Detection,
     Finding,
@@ -166,12 +164,4 @@ def report_from_data(data: Any, path: str) -> Report:
 
 
 def load_report(path: str) -> Report:
-    try:
-        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read report: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise BaselineError(f"{path}{f':{line}' if line else ''}: not a JSON report: {exc}"
-                            ) from exc
-    return report_from_data(data, path)
+    return report_from_data(read_json(path), path)

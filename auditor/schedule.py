@@ -18,10 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
-
-if TYPE_CHECKING:
-    from auditor.atomic import Staged
+from typing import TextIO
 
 # cli.py builds this subcommand's parser on every start, `auditor --version` included, so
 # what only installing needs (subprocess, difflib, tempfile) is imported when installing.
@@ -510,7 +507,7 @@ def show(planned: Planned) -> None:
 
 def install(options: ScheduleOptions, root: Path, cron: bool, force: bool, dry_run: bool
             ) -> list[Planned]:
-    from auditor.atomic import stage
+    from auditor.atomic import stage, staging
 
     planned = plan(options, root, cron)
     changed = [p for p in planned if not p.unchanged]
@@ -530,8 +527,7 @@ def install(options: ScheduleOptions, root: Path, cron: bool, force: bool, dry_r
         show(item)
     if not changed:
         return planned
-    staged: list[Staged] = []
-    try:
+    with staging() as staged:
         for item in changed:
             try:
                 item.path.parent.mkdir(parents=True, exist_ok=True)
@@ -539,12 +535,6 @@ def install(options: ScheduleOptions, root: Path, cron: bool, force: bool, dry_r
             except OSError as exc:
                 raise ScheduleError(f"{item.path}: cannot write: {exc.strerror or exc}"
                                     ) from exc
-    except BaseException:
-        for pending in staged:
-            pending.discard()
-        raise
-    for pending in staged:
-        pending.commit()
     return planned
 
 
