@@ -46,6 +46,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 import uuid
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
@@ -305,7 +306,7 @@ class _Continue:
 class Fault:
     """An injected failure; returned by the fault methods so tests can read ``hits``."""
 
-    action: str  # forbid, fail, expire_continue, throttle, delay, truncate, reset
+    action: str  # forbid, fail, expire_continue, throttle, delay, truncate, reset, respond
     plural: str  # "pods", "deployments.apps" (plural.group) or "*" (every request)
     namespace: str | None = None  # only requests scoped to this namespace
     times: int | None = None  # None: every matching request
@@ -314,6 +315,8 @@ class Fault:
     after_pages: int = 1
     fraction: float = 0.5
     hits: int = 0
+    body: bytes = b""  # respond: the body sent as is
+    headers: dict[str, str] = field(default_factory=dict)  # respond, fail: extra headers
 
     def applies(self, target: _Target, page: int | None) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -329,7 +332,11 @@ class Fault:
 
 @dataclass(frozen=True)
 class Request:
-    """One logged request. ``status`` is 0 when the connection was reset."""
+    """One logged request. ``status`` is 0 when the connection was reset.
+
+    ``received`` is ``time.monotonic()`` when the request arrived (before any
+    injected delay), so tests can measure the waits between a client's retries.
+    """
 
     method: str
     path: str
@@ -340,6 +347,7 @@ class Request:
     plural: str | None = None
     namespace: str | None = None
     faults: tuple[str, ...] = ()
+    received: float = 0.0
 
     @property
     def is_continue(self) -> bool:
@@ -557,9 +565,17 @@ class FakeKubeAPI:
         *,
         namespace: str | None = None,
         times: int | None = None,
+        retry_after: int | None = None,
     ) -> Fault:
-        """A server error (500 InternalError, 503 ServiceUnavailable, 504 Timeout...)."""
-        return self._add_fault(Fault("fail", plural, namespace, times, code=code))
+        """A server error (500 InternalError, 503 ServiceUnavailable, 504 Timeout...).
+
+        Any code gives a Status body with that code (404 for a kind not served).
+        ``retry_after`` adds a Retry-After header, as an overloaded server may.
+        """
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        return self._add_fault(
+            Fault("fail", plural, namespace, times, code=code, headers=headers)
+        )
 
     def expire_continue(
         self,
@@ -609,6 +625,33 @@ class FakeKubeAPI:
     ) -> Fault:
         """Close the connection (RST) without any response."""
         return self._add_fault(Fault("reset", plural, namespace, times))
+
+    def respond(
+        self,
+        plural: str,
+        body: bytes | str | JSON | list[Any],
+        *,
+        status: int = 200,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+        times: int | None = None,
+        namespace: str | None = None,
+    ) -> Fault:
+        """Answer with exactly this body, whatever was asked: an HTML error page from a
+        proxy, a Status that is not JSON, a JSON array, a list of malformed objects.
+
+        ``bytes`` and ``str`` go out as they are; anything else as compact JSON.
+        """
+        if isinstance(body, str):
+            raw = body.encode()
+        elif isinstance(body, bytes):
+            raw = body
+        else:
+            raw = json.dumps(body, separators=(",", ":")).encode()
+        sent = {"Content-Type": content_type, **(headers or {})}
+        return self._add_fault(
+            Fault("respond", plural, namespace, times, code=status, body=raw, headers=sent)
+        )
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -689,6 +732,7 @@ class FakeKubeAPI:
     # request handling (called from handler threads)
 
     def _handle(self, method: str, raw_path: str, accept: str, authorization: str | None) -> _Reply:
+        received = time.monotonic()
         split = urlsplit(raw_path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         target = _parse_path(split.path)
@@ -707,6 +751,7 @@ class FakeKubeAPI:
                     target.plural,
                     target.namespace,
                     tuple(f.action for f in applied),
+                    received,
                 )
             )
         return reply
@@ -757,6 +802,8 @@ class FakeKubeAPI:
     def _fault_reply(self, fault: Fault, target: _Target, query: dict[str, str]) -> _Reply:
         if fault.action == "reset":
             return _Reply(0, reset=True)
+        if fault.action == "respond":
+            return _Reply(fault.code, fault.body, dict(fault.headers))
         if fault.action == "forbid":
             scope = (
                 f'in the namespace "{target.namespace}"'
@@ -787,10 +834,15 @@ class FakeKubeAPI:
                 rv = self._rv
             fresh = _Continue(rv, old.start, old.page).encode()  # inconsistent resume, as real
             return _status(410, EXPIRED, metadata={"continue": fresh})
-        return _status(
-            fault.code,
-            f"Internal error occurred: injected {fault.code} for {target.plural or 'this request'}",
+        message = (
+            NOT_FOUND
+            if fault.code == 404
+            else f"Internal error occurred: injected {fault.code} for "
+            f"{target.plural or 'this request'}"
         )
+        reply = _status(fault.code, message, {} if fault.code == 404 else None)
+        reply.headers.update(fault.headers)
+        return reply
 
     def _serve(self, target: _Target, query: dict[str, str], accept: str) -> _Reply:
         if target.verb == "version":
@@ -1036,10 +1088,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         body = _encode(reply.body)
+        headers = {"Content-Type": "application/json", **reply.headers}
         self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        for name, value in reply.headers.items():
+        for name, value in headers.items():
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")

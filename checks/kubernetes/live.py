@@ -3,14 +3,44 @@
 The kubernetes client supplies configuration (kubeconfig, in-cluster service
 account) and transport; responses are read as JSON, never turned into client
 model objects (slow, and they reject real-world objects). Kinds are listed
-concurrently; a 410 Gone mid-list restarts that list; 403, 404 and 5xx become
-named problems and the audit goes on.
+concurrently; every failure becomes a named problem and the audit goes on.
+
+Retries. A GET is idempotent, so repeating one is always safe:
+
+- 500, 502, 503, 504 and no answer (reset, timeout, refused) are retried up to
+  ``MAX_RETRIES`` times, after an exponential backoff with equal jitter
+  (``backoff_s``), or after the server's Retry-After when it sends one;
+- 429 is retried after its Retry-After, at most ``MAX_THROTTLES`` times and
+  never for longer than ``RETRY_AFTER_CAP_S``;
+- 410 Gone on a continue token restarts that list, at most ``MAX_RESTARTS`` times;
+- 403, 404 and anything else is final at once.
+
+All lists of a run share one time budget (``budget_s``: twice ``--timeout``, at
+least 10 s). No wait is begun that would end after it: kinds failing together
+wait side by side, not one after another, and past the budget a failed request
+is final. A server that has answered none of the first ``UNREACHABLE_AFTER``
+requests is given up on as a whole, not kind by kind. Listing a failing cluster
+so ends within about the budget plus one ``--timeout`` for each kind a worker
+has still to start.
+
+Memory. Objects are slimmed as each page is read (``slim``), never kept whole:
+controller-owned pods become summaries and owned ReplicaSets are dropped (their
+controllers carry the spec); ``managedFields`` keep their managers but not their
+field sets, bookkeeping (uid, resourceVersion, selfLink) and ConfigMaps'
+``binaryData`` go, and annotation values over ``LONG_ANNOTATION`` characters
+(a last-applied configuration is a whole second copy of the object) keep only
+their presence; repeated strings are held once. Nothing a check reads is dropped.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
+import math
 import os
+import random
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +52,51 @@ from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.model import Target
 
 PAGE_SIZE = 500
-MAX_RESTARTS = 3
-MAX_THROTTLES = 3
 WORKERS = 6
 TIMEOUT_S = 30.0
 """Default per-request read timeout; ``--timeout`` overrides it."""
 METADATA_ONLY = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+
+MAX_RETRIES = 3
+"""Retries of one request after a 5xx or no answer (so 1 + 3 attempts)."""
+RETRYABLE = frozenset({0, 500, 502, 503, 504})
+"""0 is no answer at all: a reset, a timeout, a refused connection."""
+BACKOFF_S = 0.5
+"""The first backoff step; each retry doubles it, up to ``BACKOFF_CAP_S``."""
+BACKOFF_CAP_S = 8.0
+MAX_THROTTLES = 3
+"""429s honoured for one request before the kind is given up."""
+RETRY_AFTER_CAP_S = 10.0
+"""The longest Retry-After waited for; a longer one is a problem at once."""
+MAX_RESTARTS = 3
+"""Relists of one kind after its continue token expired (410 Gone)."""
+BUDGET_FLOOR_S = 10.0
+BUDGET_TIMEOUTS = 2.0
+UNREACHABLE_AFTER = WORKERS
+"""Requests without any answer, with none ever answered, that make the server unreachable."""
+LONG_ANNOTATION = 1024
+KEPT_ANNOTATIONS = ("auditor.io/waive.",)
+"""Annotations kept whole whatever their length (waiver reasons)."""
+
+
+def budget_s(timeout: float) -> float:
+    """Seconds from the start of a run within which a retry or a wait may still begin.
+
+    Two request timeouts leave room for a retry of a slow list; the floor leaves
+    room for a full backoff (0.5 + 1 + 2 s) and a short Retry-After with small timeouts.
+    """
+    return max(BUDGET_FLOOR_S, BUDGET_TIMEOUTS * timeout)
+
+
+def backoff_s(retry: int, jitter: float) -> float:
+    """The wait before retry ``retry`` (0-based), ``jitter`` in [0, 1).
+
+    Equal jitter: half of the exponential step is fixed, half random. Waits never
+    shrink from one retry to the next, and lists failing together do not retry in
+    lockstep against a server that is trying to recover.
+    """
+    step = min(BACKOFF_CAP_S, BACKOFF_S * 2.0 ** retry)
+    return step / 2 + step / 2 * jitter
 
 
 @dataclass(frozen=True)
@@ -140,72 +209,232 @@ def client_fetch(target: Target, options: Mapping[str, object]) -> Fetch:
     return fetch
 
 
-def _status_reason(status: int, body: bytes) -> str:
+# --- one run's shared clock --------------------------------------------------------
+
+
+class Pacer:
+    """What the lists of one run share: the time budget and whether the server answers.
+
+    Thread-safe: the kinds are listed from a pool of workers.
+    """
+
+    def __init__(self, budget: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep,
+                 jitter: Callable[[], float] = random.random) -> None:
+        self.budget = budget
+        self._clock, self._sleep, self.jitter = clock, sleep, jitter
+        self._deadline = clock() + budget
+        self._lock = threading.Lock()
+        self._answered = False
+        self._silent = 0
+
+    def remaining(self) -> float:
+        return self._deadline - self._clock()
+
+    def heard(self, answered: bool) -> None:
+        with self._lock:
+            if answered:
+                self._answered = True
+            else:
+                self._silent += 1
+
+    @property
+    def unreachable(self) -> bool:
+        with self._lock:
+            return not self._answered and self._silent >= UNREACHABLE_AFTER
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep ``seconds`` unless that would end past the budget (then False, at once)."""
+        if seconds > self.remaining():
+            return False
+        if seconds > 0:
+            self._sleep(seconds)
+        return True
+
+
+# --- one request -------------------------------------------------------------------
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    wanted = name.lower()
+    return next((str(v) for k, v in headers.items() if str(k).lower() == wanted), "")
+
+
+def retry_after_s(headers: Mapping[str, str]) -> float | None:
+    """Retry-After in seconds (delta-seconds or an HTTP date), None when absent or unreadable."""
+    value = _header(headers, "Retry-After").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+STATUS_NAMES = {401: "unauthorized", 403: "forbidden", 404: "not found", 410: "gone",
+                429: "throttled", 500: "server error", 502: "bad gateway", 503: "unavailable",
+                504: "gateway timeout"}
+
+
+def _status_reason(status: int, body: bytes, headers: Mapping[str, str]) -> str:
+    label = f"{STATUS_NAMES.get(status, 'error')} ({status})"
     try:
         data = json.loads(body)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
         message = str(data.get("message") or data.get("reason") or "")
-    except (ValueError, AttributeError):
-        message = ""
-    names = {401: "unauthorized", 403: "forbidden", 404: "not found", 410: "gone",
-             429: "throttled", 500: "server error", 503: "unavailable"}
-    label = names.get(status, "error")
-    return f"{label} ({status})" + (f": {message[:160]}" if message else "")
+        return label + (f": {message[:160]}" if message else "")
+    if not body.strip():
+        return label
+    # A proxy or load balancer in front of the API server answered, not Kubernetes.
+    media = _header(headers, "Content-Type").split(";")[0].strip() or "unknown type"
+    return f"{label}: not a Kubernetes Status ({media}, {len(body)} bytes)"
 
 
-def list_kind(fetch: Fetch, kind: Kind, namespace: str | None) -> Iterator[dict[str, Any]]:
-    """Every object of one kind, page by page; restarts the list when its continue expires."""
-    restarts = 0
+def _no_answer(exc: Exception, timeout: float | None) -> str:
+    name = type(exc).__name__
+    if "timeout" in name.lower() and timeout:
+        return f"no answer within {timeout:g} s ({name})"
+    return f"no answer ({name})"
+
+
+def _parse_page(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise ListError(200, "truncated or invalid JSON in the response") from None
+    except RecursionError:
+        raise ListError(200, "a response nested too deeply to be a list") from None
+    if not isinstance(data, dict):
+        shape = "an array" if isinstance(data, list) else type(data).__name__
+        raise ListError(200, f"unexpected response: {shape}, not a list object")
+    return data
+
+
+@dataclass
+class _Attempts:
+    """How often one request has been repeated: after server errors, after 429s."""
+
+    retries: int = 0
+    throttles: int = 0
+
+
+def _next_wait(error: ListError, headers: Mapping[str, str], done: _Attempts,
+               jitter: float) -> float:
+    """Seconds to wait before repeating the request, or raise the final ListError."""
+    asked = retry_after_s(headers)
+    if error.status == 429:
+        if done.throttles >= MAX_THROTTLES:
+            raise ListError(429, f"{error.reason}; still throttled after {MAX_THROTTLES} waits")
+        wait = 1.0 if asked is None else asked
+        if wait > RETRY_AFTER_CAP_S:
+            raise ListError(429, f"{error.reason}; Retry-After {wait:g} s is longer than the "
+                                 f"{RETRY_AFTER_CAP_S:g} s the auditor waits")
+        done.throttles += 1
+        return wait
+    if error.status not in RETRYABLE:
+        raise error
+    if done.retries >= MAX_RETRIES:
+        raise ListError(error.status, f"{error.reason}; {1 + MAX_RETRIES} attempts")
+    wait = backoff_s(done.retries, jitter)
+    if asked is not None:
+        wait = max(wait, min(asked, RETRY_AFTER_CAP_S))
+    done.retries += 1
+    return wait
+
+
+def get_page(fetch: Fetch, pacer: Pacer, path: str, query: list[tuple[str, str]],
+             accept: str, timeout: float | None = None) -> dict[str, Any]:
+    """One page, repeated as the retry policy allows; ListError when it cannot be had."""
+    done = _Attempts()
+    error: ListError | None = None
     while True:
-        token = ""
+        if pacer.unreachable:
+            raise error or ListError(0, "no answer: the API server has answered no request; "
+                                        "not attempted")
+        headers: Mapping[str, str] = {}
         try:
-            while True:
-                query = [("limit", str(PAGE_SIZE))]
-                if token:
-                    query.append(("continue", token))
-                if kind.label_selector:
-                    query.append(("labelSelector", kind.label_selector))
-                if kind.field_selector:
-                    query.append(("fieldSelector", kind.field_selector))
-                page = _get_page(fetch, kind, namespace, query)
-                for entry in as_list(page.get("items")):
-                    if isinstance(entry, dict):
-                        entry.setdefault("apiVersion", kind.group_version)
-                        entry.setdefault("kind", kind.kind)
-                        yield entry
-                token = str(as_map(page.get("metadata")).get("continue") or "")
-                if not token:
-                    return
-        except ListError as exc:
-            if exc.status == 410 and token and restarts < MAX_RESTARTS:
-                restarts += 1
-                continue
-            raise
+            status, body, headers = fetch(path, query, accept)
+        except Exception as exc:  # resets, timeouts, refusals: the kind is a problem, not a crash
+            pacer.heard(False)
+            error = ListError(0, _no_answer(exc, timeout))
+        else:
+            pacer.heard(True)
+            if status == 200:
+                return _parse_page(body)
+            error = ListError(status, _status_reason(status, body, headers))
+        wait = _next_wait(error, headers, done, pacer.jitter())
+        if not pacer.unreachable and not pacer.wait(wait):
+            raise ListError(error.status, f"{error.reason}; not retried: a {wait:.1f} s wait "
+                                          f"would pass the run's {pacer.budget:g} s budget")
 
 
-def _get_page(fetch: Fetch, kind: Kind, namespace: str | None,
-              query: list[tuple[str, str]]) -> dict[str, Any]:
+# --- one kind ----------------------------------------------------------------------
+
+
+def _query(kind: Kind, token: str) -> list[tuple[str, str]]:
+    query = [("limit", str(PAGE_SIZE))]
+    if token:
+        query.append(("continue", token))
+    if kind.label_selector:
+        query.append(("labelSelector", kind.label_selector))
+    if kind.field_selector:
+        query.append(("fieldSelector", kind.field_selector))
+    return query
+
+
+def _page_items(kind: Kind, page: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The page's objects, each let go once handed out (a page of pods is large)."""
+    items = as_list(page.get("items"))
+    for index, entry in enumerate(items):
+        items[index] = None
+        if isinstance(entry, dict):
+            entry.setdefault("apiVersion", kind.group_version)
+            entry.setdefault("kind", kind.kind)
+            yield entry
+
+
+class Expired(ListError):
+    """The continue token of a list expired (410 Gone) between two pages."""
+
+
+def list_kind(fetch: Fetch, kind: Kind, namespace: str | None,
+              pacer: Pacer | None = None, timeout: float | None = None,
+              ) -> Iterator[dict[str, Any]]:
+    """Every object of one kind, page by page; Expired when the list must start over."""
+    pacer = pacer or Pacer(budget_s(TIMEOUT_S))
     accept = METADATA_ONLY if kind.metadata_only else "application/json"
-    for attempt in range(MAX_THROTTLES + 1):
+    token = ""
+    while True:
         try:
-            status, body, headers = fetch(kind.path(namespace), query, accept)
-        except Exception as exc:  # timeouts, resets: the kind is a problem, not a crash
-            raise ListError(0, f"no answer ({type(exc).__name__})") from None
-        if status == 429 and attempt < MAX_THROTTLES:
-            time.sleep(min(float(headers.get("Retry-After", "1") or 1), 5.0))
-            continue
-        if status != 200:
-            raise ListError(status, _status_reason(status, body))
-        try:
-            data = json.loads(body)
-        except ValueError:
-            raise ListError(status, "truncated or invalid JSON in the response") from None
-        if not isinstance(data, dict):
-            raise ListError(status, "unexpected response (not a list)")
-        return data
-    raise ListError(429, "throttled (429) too many times")
+            page = get_page(fetch, pacer, kind.path(namespace), _query(kind, token), accept,
+                            timeout)
+        except ListError as exc:
+            if exc.status == 410 and token:
+                raise Expired(410, exc.reason) from None
+            raise
+        token = str(as_map(page.get("metadata")).get("continue") or "")
+        yield from _page_items(kind, page)
+        del page
+        if not token:
+            return
+
+
+# --- what is kept of an object -------------------------------------------------------
 
 
 POD_SUMMARY_KEYS = ("namespace", "name", "owner", "node", "phase", "ready", "restarts")
+
+
+def _shared(value: object) -> object:
+    # Thousands of pods repeat the same namespace, node, phase and owner: keep one copy.
+    return sys.intern(value) if isinstance(value, str) else value
 
 
 def summarize_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
@@ -216,30 +445,189 @@ def summarize_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
                   if isinstance(o, Mapping) and o.get("controller")), None)
     conditions = {c.get("type"): c.get("status") for c in as_list(status.get("conditions"))
                   if isinstance(c, Mapping)}
-    restarts = sum(int(s.get("restartCount") or 0) for s in as_list(status.get("containerStatuses"))
+    restarts = sum(_count(s.get("restartCount")) for s in as_list(status.get("containerStatuses"))
                    if isinstance(s, Mapping))
     return {
-        "namespace": meta.get("namespace"),
+        "namespace": _shared(meta.get("namespace")),
         "name": meta.get("name"),
-        "owner": f"{owner.get('kind')}/{owner.get('name')}" if owner else None,
-        "node": as_map(pod.get("spec")).get("nodeName"),
-        "phase": status.get("phase"),
+        "owner": _shared(f"{owner.get('kind')}/{owner.get('name')}") if owner else None,
+        "node": _shared(as_map(pod.get("spec")).get("nodeName")),
+        "phase": _shared(status.get("phase")),
         "ready": conditions.get("Ready") == "True",
         "restarts": restarts,
     }
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+BOOKKEEPING = ("uid", "resourceVersion", "selfLink")
+
+
+def _string_map(value: object) -> dict[str, str]:
+    """Labels and annotations as the API defines them: strings to strings."""
+    return {k: v for k, v in as_map(value).items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _managers(value: object) -> list[dict[str, Any]]:
+    """managedFields without their field sets: who changed the object, not which fields."""
+    return [{k: v for k, v in entry.items() if k != "fieldsV1"}
+            for entry in as_list(value) if isinstance(entry, dict)]
+
+
+def _annotations(value: object) -> dict[str, str]:
+    kept = _string_map(value)
+    for key, text in kept.items():
+        if len(text) > LONG_ANNOTATION and not key.startswith(KEPT_ANNOTATIONS):
+            kept[key] = f"({len(text)} characters, not kept)"
+    return kept
+
+
+def _share_strings(obj: dict[str, Any]) -> None:
+    """One copy of each repeated string value, in place.
+
+    A cluster's objects repeat a few hundred strings ("IfNotPresent", "TCP", image
+    names, label values) hundreds of thousands of times, and JSON parsing gives each
+    occurrence its own copy: most of a kept object's size after its dicts. Exact
+    type tests, as JSON makes no subclasses: this loop visits every value kept.
+    """
+    intern = sys.intern
+    stack: list[dict[str, Any] | list[Any]] = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():  # replacing values does not resize the dict
+                if type(value) is str:
+                    node[key] = intern(value)
+                elif type(value) is dict or type(value) is list:
+                    stack.append(value)
+        else:
+            for index, value in enumerate(node):
+                if type(value) is str:
+                    node[index] = intern(value)
+                elif type(value) is dict or type(value) is list:
+                    stack.append(value)
+
+
+def slim(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The object as kept for checks, or None when it has no name (no real object)."""
+    meta = entry.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        return None
+    for key in BOOKKEEPING:
+        meta.pop(key, None)
+    if "managedFields" in meta:
+        meta["managedFields"] = _managers(meta["managedFields"])
+    for key, clean in (("labels", _string_map), ("annotations", _annotations)):
+        if key in meta:
+            meta[key] = clean(meta[key])
+    if "ownerReferences" in meta:
+        meta["ownerReferences"] = [o for o in as_list(meta["ownerReferences"])
+                                   if isinstance(o, dict)]
+    if not isinstance(meta.get("namespace", ""), str):
+        meta["namespace"] = ""
+    if entry.get("kind") == "ConfigMap":
+        entry.pop("binaryData", None)  # no check reads binary data
+    _share_strings(entry)
+    return entry
 
 
 def release_of(meta: Mapping[str, Any]) -> HelmRelease | None:
     labels = as_map(meta.get("labels"))
     try:
         revision = int(labels.get("version") or 0)
-    except ValueError:
+    except (TypeError, ValueError):
         revision = 0
     name = labels.get("name")
     if not name:
         return None
     return HelmRelease(name=str(name), namespace=str(meta.get("namespace") or ""),
                        revision=revision, status=str(labels.get("status") or "unknown"))
+
+
+def owned(entry: Mapping[str, Any]) -> bool:
+    return any(isinstance(o, Mapping) and o.get("controller")
+               for o in as_list(as_map(entry.get("metadata")).get("ownerReferences")))
+
+
+# --- the whole cluster ---------------------------------------------------------------
+
+
+@dataclass
+class _Listed:
+    """What one kind's list gave."""
+
+    kind: Kind
+    items: list[Item] = field(default_factory=list)
+    pods: list[dict[str, Any]] = field(default_factory=list)
+    releases: list[HelmRelease] = field(default_factory=list)
+    nameless: int = 0
+    problem: str | None = None
+
+
+def _take(listed: _Listed, entry: dict[str, Any]) -> None:
+    """Keep what checks need of one object, as it streams in."""
+    kind = listed.kind
+    if kind is HELM_RELEASES:
+        release = release_of(as_map(entry.get("metadata")))
+        if release:
+            listed.releases.append(release)
+        return
+    kept = slim(entry)
+    if kept is None:
+        listed.nameless += 1
+        return
+    if kind.kind == "Pod":
+        listed.pods.append(summarize_pod(kept))
+    if kind.kind in ("Pod", "ReplicaSet") and owned(kept):
+        return  # its controller carries the spec and is audited instead
+    listed.items.append(Item(kept))
+
+
+def _list_one(fetch: Fetch, kind: Kind, namespace: str | None, pacer: Pacer,
+              timeout: float) -> _Listed:
+    restarts = 0
+    while True:
+        listed = _Listed(kind)  # a relist starts over: what the expired list gave is dropped
+        try:
+            for entry in list_kind(fetch, kind, namespace, pacer, timeout):
+                _take(listed, entry)
+            return listed
+        except Expired as exc:
+            if restarts >= MAX_RESTARTS:
+                listed.problem = (f"{exc.reason}; relisted {MAX_RESTARTS} times and the "
+                                  "continue token kept expiring")
+            elif pacer.remaining() <= 0:
+                listed.problem = (f"{exc.reason}; not relisted: the run's {pacer.budget:g} s "
+                                  "budget is spent")
+            else:
+                restarts += 1
+                continue
+        except ListError as exc:
+            listed.problem = exc.reason
+        except Exception as exc:  # a bug here must cost one kind, not the audit
+            listed.problem = f"could not be read: {type(exc).__name__}: {exc}"[:300]
+        return listed
+
+
+def _record(cluster: Cluster, listed: _Listed, missing: set[str]) -> None:
+    kind = listed.kind
+    label = f"{kind.key}" + (" (Helm releases)" if kind is HELM_RELEASES else "")
+    if listed.nameless:
+        cluster.problems[f"objects {label}"] = (
+            f"{listed.nameless} object(s) without metadata.name ignored")
+    if listed.problem is None:
+        cluster.items.extend(listed.items)
+        return
+    if kind.crd and listed.problem.startswith("not found"):
+        # The server does not serve this custom resource: the feature is not installed, so
+        # there are none of them. That is a fact had, not a problem (a core kind's 404 is).
+        return
+    if kind is SECRETS:
+        cluster.secrets_read = False
+    cluster.problems[f"list {label}"] = listed.problem
+    missing.add(kind.kind)
 
 
 def read_cluster(target: Target, options: Mapping[str, object],
@@ -254,42 +642,18 @@ def read_cluster(target: Target, options: Mapping[str, object],
     given = options.get("namespace")
     namespace = given if isinstance(given, str) and given else None
     kinds = [*KINDS, HELM_RELEASES] + ([SECRETS] if cluster.secrets_read else [])
+    timeout = _timeout(options)[1]
+    pacer = Pacer(budget_s(timeout))
     missing: set[str] = set()
     pods: list[dict[str, Any]] = []
     releases: list[HelmRelease] = []
-
-    def run(kind: Kind) -> tuple[Kind, list[Item] | None, str | None]:
-        items: list[Item] = []
-        try:
-            for entry in list_kind(fetch, kind, namespace):
-                if kind is HELM_RELEASES:
-                    release = release_of(as_map(entry.get("metadata")))
-                    if release:
-                        releases.append(release)
-                elif kind.kind == "Pod" and owned(entry):
-                    pods.append(summarize_pod(entry))
-                else:
-                    if kind.kind == "Pod":
-                        pods.append(summarize_pod(entry))
-                    items.append(Item(entry))
-        except ListError as exc:
-            return kind, None, exc.reason
-        return kind, items, None
-
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for kind, items, problem in pool.map(run, kinds):
-            if problem is not None:
-                if kind is SECRETS:
-                    cluster.secrets_read = False
-                label = f"{kind.key}" + (" (Helm releases)" if kind is HELM_RELEASES else "")
-                not_installed = kind.crd and problem.startswith("not found")
-                cluster.problems[f"list {label}"] = (
-                    f"{problem}; not installed" if not_installed else problem
-                )
-                if not not_installed:
-                    missing.add(kind.kind)
-                continue
-            cluster.items.extend(items or [])
+        for listed in pool.map(lambda k: _list_one(fetch, k, namespace, pacer, timeout), kinds):
+            _record(cluster, listed, missing)
+            pods.extend(listed.pods)
+            releases.extend(listed.releases)
+    if pacer.unreachable:
+        cluster.problems["cluster"] = "the API server answered no request; nothing was listed"
     cluster.pods = tuple(pods)
     cluster.releases = tuple(sorted(releases, key=lambda r: (r.namespace, r.name, r.revision)))
     cluster.missing = frozenset(missing)
@@ -298,8 +662,3 @@ def read_cluster(target: Target, options: Mapping[str, object],
             "Secrets not read (no --read-secrets): secret values are not compared"
         )
     return cluster
-
-
-def owned(entry: Mapping[str, Any]) -> bool:
-    return any(isinstance(o, Mapping) and o.get("controller")
-               for o in as_list(as_map(entry.get("metadata")).get("ownerReferences")))
