@@ -134,3 +134,20 @@ def test_known_secrets_are_found_and_never_printed(tmp_path: Path,
         assert KNOWN not in blob
         for secret in hardened_secrets:
             assert secret not in blob
+
+
+def test_secret_key_literal_in_any_configmap_key_is_found(tmp_path: Path) -> None:
+    # The literal starts the second key's value: it must be found whatever the key order.
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "superset-config", "namespace": "superset"},
+        "data": {"a_first.txt": "nothing here",
+                 "superset_config.py": "SECRET_KEY = 'k3y-in-a-configmap-0123456789'\n"},
+    }))
+    report = scan_report(tmp_path, str(manifest), "--style", "kubernetes")
+    findings = [f for f in report["targets"][0]["findings"]
+                if f["check_id"] == "K8S-CONFIG-SECRETS-001"
+                and f["subject"].endswith("ConfigMap/superset/superset-config")]
+    assert [f["status"] for f in findings] == ["fail"]
+    assert "k3y-in-a-configmap" not in json.dumps(report)

@@ -40,7 +40,8 @@ def _placement(facts: Facts) -> Iterator[Result]:
     managed = [i.kind for i in k.items if i.kind in SECRET_MANAGERS]
     for config_map in k.of("ConfigMap"):
         keys = [key for key in object_data(config_map) if SECRET_NAME.search(key)]
-        texts = " ".join(object_data(config_map).values())
+        # One value per line: a SECRET_KEY literal at the start of any key must still start a line.
+        texts = "\n".join(object_data(config_map).values())
         literal_key = re.search(r"^\s*SECRET_KEY\s*=\s*['\"]", texts, re.M)
         if keys or literal_key:
             found = keys + (["SECRET_KEY literal in superset_config.py"] if literal_key else [])
