@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,9 +19,17 @@ class Staged:
 
     target: Path
     temporary: str
+    direct: bool = False
+    """The target is a device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO): renaming
+    over it would replace the device with a file, so the text is copied into it instead."""
 
     def commit(self) -> None:
-        os.replace(self.temporary, self.target)
+        if not self.direct:
+            os.replace(self.temporary, self.target)
+            return
+        with open(self.temporary, "rb") as source, open(self.target, "wb") as sink:
+            shutil.copyfileobj(source, sink)
+        self.discard()
 
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -29,9 +39,12 @@ class Staged:
 def stage(path: str | os.PathLike[str], write: Callable[[TextIO], object]) -> Staged:
     """Write through ``write`` into a temporary file beside ``path`` (synced, mode 0644)."""
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
+    direct = _is_special(target)
+    # A device's directory (/dev, /proc/self/fd) is no place for a temporary file.
+    directory = Path(tempfile.gettempdir()) if direct else (
+        target.parent if str(target.parent) else Path("."))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    staged = Staged(target, tmp)
+    staged = Staged(target, tmp, direct)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             write(handle)
@@ -42,6 +55,15 @@ def stage(path: str | os.PathLike[str], write: Callable[[TextIO], object]) -> St
         staged.discard()
         raise
     return staged
+
+
+def _is_special(target: Path) -> bool:
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or \
+        stat.S_ISBLK(mode)
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:

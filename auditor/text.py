@@ -20,3 +20,13 @@ def printable(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
     return raw.decode("utf-8", "backslashreplace")
+
+
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+def without_controls(text: str) -> str:
+    """``text`` with C0 (but newline and tab), DEL and C1 characters removed: in a terminal
+    they are escape sequences (ESC, CSI U+009B) that an audited object could use to
+    recolour, hide or rewrite what the reader sees."""
+    return text.translate(_CONTROLS)

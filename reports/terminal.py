@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console, Group
@@ -12,6 +13,7 @@ from rich.text import Text
 from auditor.compare import Comparison
 from auditor.model import Finding, Report, Row, Score, Status, TargetReport
 from auditor.reports.base import RenderOptions
+from auditor.text import without_controls
 
 MARKS = {
     Status.PASS: ".",
@@ -208,7 +210,31 @@ def _footer(report: Report, options: RenderOptions) -> list[object]:
     return parts
 
 
+def _clean_finding(f: Finding) -> Finding:
+    clean = without_controls
+    return replace(
+        f, subject=clean(f.subject), message=clean(f.message), title=clean(f.title),
+        remediation=clean(f.remediation), evidence=tuple(clean(e) for e in f.evidence),
+        location=replace(f.location, path=clean(f.location.path)) if f.location else None,
+        waiver=replace(f.waiver, reason=clean(f.waiver.reason)) if f.waiver else None)
+
+
+def _clean_report(report: Report) -> Report:
+    """The report with every string from the audited world free of terminal controls."""
+    clean = without_controls
+    targets = tuple(replace(
+        t, target=clean(t.target), problems=tuple(clean(p) for p in t.problems),
+        detection=replace(t.detection,
+                          evidence=tuple(clean(e) for e in t.detection.evidence)),
+        findings=tuple(_clean_finding(f) for f in t.findings)) for t in report.targets)
+    waivers = tuple(replace(w, subject=clean(w.subject), reason=clean(w.reason))
+                    for w in report.waivers)
+    return replace(report, targets=targets, waivers=waivers,
+                   problems=tuple(clean(p) for p in report.problems))
+
+
 def render_terminal(report: Report, options: RenderOptions) -> str:
+    report = _clean_report(report)
     buffer = io.StringIO()
     console = Console(
         file=buffer,

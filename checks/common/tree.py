@@ -9,11 +9,15 @@ reason that becomes a named problem.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 MAX_BYTES = 2 * 1024 * 1024
+"""Files larger than this are not read (a named problem); the size is checked before reading."""
+MAX_LINKS = 40
+"""Symbolic links followed while resolving one path, as Linux allows (ELOOP beyond)."""
 
 
 class TreeError(Exception):
@@ -32,7 +36,10 @@ class Tree:
 
     def resolve(self, inner: str) -> Path:
         """The real path of ``inner`` (absolute or relative to the root), kept inside."""
-        parts = PurePosixPath(inner.replace("\\", "/")).parts
+        return self._resolve(inner, inner, 0)
+
+    def _resolve(self, path: str, inner: str, hops: int) -> Path:
+        parts = PurePosixPath(path.replace("\\", "/")).parts
         if parts and parts[0] == "/":
             parts = parts[1:]
         current = self.root
@@ -46,25 +53,19 @@ class Tree:
                 continue
             candidate = current / part
             if candidate.is_symlink():
+                if hops >= MAX_LINKS:
+                    raise TreeError(f"{inner}: symbolic link loop")
                 link = os.readlink(candidate)
                 rest = "/".join(parts[index + 1 :])
-                if os.path.isabs(link):
-                    target = self.resolve(link + ("/" + rest if rest else ""))
-                else:
-                    relative = (candidate.parent.relative_to(self.root) / link).as_posix()
-                    target = self._resolve_bounded(relative, rest, inner)
-                return target
+                if os.path.isabs(link):  # absolute: from the tree's root, never the machine's
+                    return self._resolve(link + ("/" + rest if rest else ""), inner, hops + 1)
+                relative = (candidate.parent.relative_to(self.root) / link).as_posix()
+                normal = os.path.normpath(relative + ("/" + rest if rest else ""))
+                if normal == ".." or normal.startswith("../"):
+                    raise TreeError(f"{inner}: symlink leads out of the audited tree")
+                return self._resolve("/" + normal, inner, hops + 1)
             current = candidate
         return current
-
-    def _resolve_bounded(self, relative: str, rest: str, inner: str, depth: int = 0) -> Path:
-        if depth > 40:
-            raise TreeError(f"{inner}: too many levels of symbolic links")
-        combined = relative + ("/" + rest if rest else "")
-        normal = os.path.normpath(combined)
-        if normal.startswith(".."):
-            raise TreeError(f"{inner}: symlink leads out of the audited tree")
-        return self.resolve("/" + normal)
 
     def relative(self, path: Path) -> str:
         try:
@@ -78,17 +79,25 @@ class Tree:
         except RecursionError:
             raise TreeError(f"{inner}: symbolic link loop") from None
         try:
-            with path.open("rb") as handle:
+            # Only regular files are opened: a FIFO would block the audit forever and a device
+            # (/dev/zero, a tape, a watchdog) may never end or act on being opened.
+            self._regular(inner, os.stat(path).st_mode)
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                self._regular(inner, info.st_mode)  # replaced between stat and open
+                if info.st_size > limit:
+                    raise TreeError(f"{inner}: larger than {limit // 1024} KiB, not read")
                 data = handle.read(limit + 1)
-        except IsADirectoryError:
-            raise TreeError(f"{inner}: is a directory") from None
         except PermissionError:
             raise TreeError(f"{inner}: permission denied") from None
         except FileNotFoundError:
             raise TreeError(f"{inner}: not found") from None
         except OSError as exc:
             raise TreeError(f"{inner}: cannot read ({exc.strerror or exc})") from None
-        if len(data) > limit:
+        except ValueError:  # a NUL byte, from a YAML or JSON escape in an audited file
+            raise TreeError(f"{inner}: not a valid path (NUL byte)") from None
+        if len(data) > limit:  # grew while being read
             raise TreeError(f"{inner}: larger than {limit // 1024} KiB, not read")
         if b"\0" in data:
             raise TreeError(f"{inner}: binary file, not read")
@@ -96,6 +105,23 @@ class Tree:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return data.decode("latin-1")
+
+    @staticmethod
+    def _regular(inner: str, mode: int) -> None:
+        if stat.S_ISDIR(mode):
+            raise TreeError(f"{inner}: is a directory")
+        if not stat.S_ISREG(mode):
+            kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "a device")
+            raise TreeError(f"{inner}: {kind}, not a regular file; not read")
+
+    def why_missing(self, inner: str) -> str:
+        """Why ``inner`` is not there to read: it leads out of the tree, loops, or is not found."""
+        try:
+            self.resolve(inner)
+        except TreeError as exc:
+            return str(exc).removeprefix(f"{inner}: ")
+        return "not found"
 
     def exists(self, inner: str) -> bool:
         try:
@@ -112,7 +138,7 @@ class Tree:
     def listdir(self, inner: str) -> list[str]:
         try:
             return sorted(os.listdir(self.resolve(inner)))
-        except (TreeError, RecursionError, OSError):
+        except (TreeError, RecursionError, OSError, ValueError):  # ValueError: a NUL byte
             return []
 
     def walk(self, inner: str, max_depth: int, skip: frozenset[str] = frozenset()) -> Iterator[str]:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
+from auditor.checks.common.redact import redact
 from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
 from auditor.checks.superset.configmodel import EnvValue
 from auditor.model import Facts, Location, Result, Status
 
 COMPOSE = "compose"
 SINGLE_HOST = "one Docker host remains a single point of failure"
-SECRET_WORD = re.compile(r"(password|passwd|secret|token|api[_-]?key|credential)", re.I)
 
 
 def projects(facts: Facts) -> tuple[ComposeProject, ...]:
@@ -51,20 +50,9 @@ def each_project(facts: Facts) -> Iterator[ComposeProject]:
 
 
 def safe_command(text: str) -> str:
-    """A command as evidence: values after secret-looking options or names are masked."""
-    words = []
-    hide = False
-    for word in text.split():
-        if hide:
-            words.append("***")
-            hide = False
-            continue
-        if SECRET_WORD.search(word) and "=" in word:
-            words.append(word.split("=", 1)[0] + "=***")
-            continue
-        hide = bool(SECRET_WORD.search(word)) and word.startswith("-")
-        words.append(word)
-    joined = " ".join(words)
+    """A command as evidence: values after secret-looking options or names, and passwords in
+    URLs, are masked."""
+    joined = redact(text)
     return joined if len(joined) <= 120 else joined[:117] + "..."
 
 

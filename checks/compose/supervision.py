@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.checks.common.redact import redact
 from auditor.checks.compose.common import app_services, each_project, none_of, result
 from auditor.checks.compose.facts import Service
 from auditor.checks.compose.roles import is_superset_image
@@ -48,7 +49,7 @@ def _healthcheck(service: Service) -> tuple[Status, str, str]:
     if check.get("disable") is True or text.strip().upper() == "NONE":
         return Status.FAIL, "its health check is disabled", "healthcheck: disable: true"
     if text:
-        return Status.PASS, "has a health check", f"healthcheck: {text[:100]}"
+        return Status.PASS, "has a health check", f"healthcheck: {redact(text)[:100]}"
     superset_image = is_superset_image(service.image) or any(
         "superset" in b for b in service.build_from)
     if superset_image and service.role == "web":

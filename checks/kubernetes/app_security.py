@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.checks.common.redact import redact
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.objects import as_list, as_map
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
@@ -19,7 +20,7 @@ def _production(facts: Facts) -> Iterator[Result]:
         for container in web.main_containers():
             text = container.command_text
             if "superset run" in text or "flask run" in text:
-                problems.append(f"{container.name}: development server ({text[:60]})")
+                problems.append(f"{container.name}: development server ({redact(text)[:60]})")
             for entry in as_list(container.spec.get("env")):
                 name = str(as_map(entry).get("name") or "")
                 value = str(as_map(entry).get("value") or "").lower()

@@ -13,10 +13,12 @@ from auditor.checks.kubernetes.loader import (
     load_text,
     looks_like_manifests,
     manifest_files,
+    read_head,
 )
 from auditor.checks.kubernetes.objects import Item
 from auditor.checks.kubernetes.topology import workloads
 from auditor.model import Detection, Facts, Style, Target, TargetKind
+from auditor.text import printable
 
 WAIVE_PREFIX = "auditor.io/waive."
 
@@ -45,12 +47,9 @@ def detect(target: Target) -> Detection | None:
         return None
     app = None
     for path in manifest_files(root)[:20]:
-        try:
-            if "superset" in path.read_text(encoding="utf-8", errors="replace")[:200000].lower():
-                app = "superset"
-                break
-        except OSError:
-            continue
+        if "superset" in read_head(path, 200000).lower():
+            app = "superset"
+            break
     return Detection(Style.KUBERNETES, 0.85 if hits > 0 else 0.5,
                      (f"Kubernetes manifests in {', '.join(names)}",), app)
 
@@ -139,7 +138,9 @@ def build(
         by_kind.setdefault(item.kind, []).append(item)
         for key, reason in item.annotations.items():
             if key.startswith(WAIVE_PREFIX) and isinstance(reason, str) and reason.strip():
-                waivers.setdefault(item.subject, {})[key[len(WAIVE_PREFIX):].upper()] = reason
+                # JSON can carry lone surrogates (``"\ud800"``) that no UTF-8 report holds.
+                waivers.setdefault(item.subject, {})[key[len(WAIVE_PREFIX):].upper()] = (
+                    printable(reason))
             elif key.startswith(WAIVE_PREFIX):
                 problems[f"waiver {item.subject}"] = f"annotation {key} has no reason; ignored"
     found = workloads(listed)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from auditor.checks.kubernetes.objects import Item, flatten
 from auditor.model import Location
@@ -24,6 +27,12 @@ except AttributeError:  # PyYAML built without libyaml
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIP_DIRS = frozenset({".git", "node_modules", "templates", "charts", "__pycache__"})
 MAX_BYTES = 64 * 1024 * 1024
+MAX_ALIAS_EXPANSION = 200_000
+"""Values aliases may add to one document; a "billion laughs" document is refused.
+
+Its objects share their parts in memory, but every consumer that walks or prints
+them (``str()`` of an image, a report) would pay for the whole expansion."""
+ALIAS_HINT = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
 
 
 class ManifestError(Exception):
@@ -37,22 +46,68 @@ def documents(text: str, label: str) -> Iterator[tuple[object, Location]]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ManifestError(f"{label}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        except ValueError:  # a number of more than 4,300 digits
+            raise ManifestError(f"{label}:1: invalid JSON: a number too long to read") from None
+        except RecursionError:
+            raise ManifestError(f"{label}:1: invalid JSON: nested too deeply") from None
         for entry in data if isinstance(data, list) else [data]:
             yield entry, Location(label, 1)
         return
     loader = SafeLoader(text)
+    node: Node | None = None
+    anchored = ALIAS_HINT.search(text) is not None  # no anchor, no alias: nothing to expand
     try:
         while loader.check_node():
             node = loader.get_node()
             line = node.start_mark.line + 1 if node is not None else None
+            if anchored and node is not None:
+                _check_aliases(node, label)
             yield loader.construct_document(node), Location(label, line)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ManifestError(f"{label}:{line}: invalid YAML: {problem}") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # ``!!int abc``, 5,000 digits
+        line = node.start_mark.line + 1 if node is not None else 1
+        raise ManifestError(f"{label}:{line}: invalid YAML: a value cannot be read as its "
+                            f"type ({type(exc).__name__})") from None
+    except RecursionError:
+        raise ManifestError(f"{label}: nested too deeply to be a manifest") from None
     finally:
         loader.dispose()
+
+
+def _check_aliases(root: Node, label: str) -> None:
+    """Refuse a document that aliases expand beyond reason or that contains itself."""
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in size:
+            continue
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if not done:
+            if key in open_nodes:
+                line = node.start_mark.line + 1
+                raise ManifestError(f"{label}:{line}: invalid YAML: recursive alias")
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in size)
+            continue
+        open_nodes.discard(key)
+        size[key] = 1 + sum(size[id(c)] for c in children)
+        if size[key] - len(size) > MAX_ALIAS_EXPANSION:
+            line = node.start_mark.line + 1
+            raise ManifestError(f"{label}:{line}: aliases expand to more than "
+                                f"{MAX_ALIAS_EXPANSION} values (refused)")
 
 
 def manifest_files(root: Path) -> list[Path]:
@@ -67,9 +122,25 @@ def manifest_files(root: Path) -> list[Path]:
     return found
 
 
+def read_head(path: Path, size: int) -> str:
+    """The first ``size`` bytes of a regular file as text ("" for a FIFO, a device or an
+    unreadable file: opening a FIFO blocks, and a device may never end)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return ""
+        with path.open("rb") as handle:
+            return handle.read(size).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def load_file(path: Path, label: str) -> list[Item]:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ManifestError(f"{label}: not a regular file (a FIFO, socket or device), "
+                                "not read")
+        size = info.st_size
         if size > MAX_BYTES:
             raise ManifestError(f"{label}: larger than {MAX_BYTES // 2**20} MiB, not read")
         data = path.read_bytes()
@@ -93,10 +164,7 @@ def looks_like_manifests(root: Path, limit: int = 20) -> tuple[int, list[str]]:
     hits = 0
     evidence: list[str] = []
     for path in manifest_files(root)[:limit]:
-        try:
-            head = path.read_text(encoding="utf-8", errors="replace")[:65536]
-        except OSError:
-            continue
+        head = read_head(path, 65536)
         if "apiVersion" in head and "kind" in head:
             hits += 1
             if len(evidence) < 3:

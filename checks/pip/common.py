@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.checks.common.redact import redact_words
 from auditor.checks.pip.facts import LOOPBACK_PREFIXES, Launch, PipProject
 from auditor.checks.superset.configmodel import SupersetConfig
 from auditor.model import Facts, Location, Result, Status
@@ -61,19 +62,6 @@ def is_loopback(address: str) -> bool:
 
 
 def cmd(launch: Launch) -> str:
-    """The command as evidence; values of secret-looking options are masked."""
-    words = []
-    hide = False
-    for word in launch.argv:
-        if hide:
-            words.append("***")
-            hide = False
-            continue
-        lowered = word.lower()
-        if any(k in lowered for k in ("password", "secret", "token")) and "=" in word:
-            words.append(word.split("=", 1)[0] + "=***")
-            continue
-        hide = any(k in lowered for k in ("password", "secret", "token"))
-        words.append(word)
-    text = " ".join(words)
+    """The command as evidence; values of secret-looking options and URL passwords are masked."""
+    text = " ".join(redact_words(launch.argv))
     return text if len(text) <= 160 else text[:157] + "..."

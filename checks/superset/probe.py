@@ -12,7 +12,7 @@ import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 TIMEOUT_S = 5.0
 PROBE = "superset.probe"
@@ -56,12 +56,12 @@ class ProbeFacts:
         return self.base.startswith("https://")
 
 
-def _get(url: str, timeout: float) -> Answer:
+def _get(url: str, timeout: float, auth: tuple[str, str] | None = None) -> Answer:
     import requests  # only on the probing path: keeps `auditor --version` fast
 
     started = time.perf_counter()
     try:
-        response = requests.get(url, timeout=timeout, allow_redirects=False,
+        response = requests.get(url, timeout=timeout, allow_redirects=False, auth=auth,
                                  headers={"User-Agent": "deploy-auditor probe"}, stream=True)
         body = next(response.iter_content(256), b"") if response.status_code < 400 else b""
         response.close()
@@ -105,11 +105,20 @@ def certificate(host: str, port: int, timeout: float, now: dt.datetime) -> Certi
 
 def probe(url: str, timeout: float = TIMEOUT_S, now: dt.datetime | None = None) -> ProbeFacts:
     parts = urlsplit(url if "://" in url else f"http://{url}")
-    base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    # Credentials in the URL are sent as HTTP basic auth and never kept in a URL that a
+    # report shows: every URL below is built from the host and port alone.
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    auth = None
+    if at:
+        user, _, password = userinfo.partition(":")
+        auth = (unquote(user), unquote(password))
+    base = urlunsplit((parts.scheme, hostport, parts.path.rstrip("/"), "", ""))
     plain = cert = None
     if parts.scheme == "https":
         host = parts.hostname or ""
+        # never with the credentials: they would cross the network in the clear
         plain = _get(urlunsplit(("http", host, parts.path or "/", "", "")), timeout)
         cert = certificate(host, parts.port or 443, timeout, now or dt.datetime.now(dt.UTC))
-    return ProbeFacts(base=base, health=_get(f"{base}/health", timeout),
-                      page=_get(f"{base}/login/", timeout), plain_http=plain, certificate=cert)
+    return ProbeFacts(base=base, health=_get(f"{base}/health", timeout, auth),
+                      page=_get(f"{base}/login/", timeout, auth), plain_http=plain,
+                      certificate=cert)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from auditor.checks.common.redact import redact
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.common import where
 from auditor.checks.systemd.facts import Job, Jobs, PgClusters, PgLive
@@ -18,6 +19,7 @@ TRIVIAL = frozenset({"", "/bin/true", "true", "exit 0", ":"})
 @dataclass(frozen=True)
 class Archiving:
     command: str
+    """As shown: passwords masked."""
     where: str
     off_host: tuple[str, ...]
     location: Location | None
@@ -32,7 +34,7 @@ def _archiving(facts: Facts) -> list[Archiving]:
         library = live.settings.get("archive_library", "")
         if mode in ("on", "always") and (command.strip() not in TRIVIAL or library):
             text = command or library
-            found.append(Archiving(text, f"live {live.label}", off_host(text), None))
+            found.append(Archiving(redact(text), f"live {live.label}", off_host(text), None))
         return found
     for cluster in facts.get(F.POSTGRES, PgClusters).clusters:
         archive_mode = cluster.setting("archive_mode")
@@ -44,7 +46,7 @@ def _archiving(facts: Facts) -> list[Archiving]:
         if not remote and "pgbackrest" in setting.value and facts.get(
             F.JOBS, Jobs).pgbackrest_remote:
             remote = ("pgbackrest with a remote repository",)
-        found.append(Archiving(setting.value, f"{setting.path}:{setting.line}", remote,
+        found.append(Archiving(redact(setting.value), f"{setting.path}:{setting.line}", remote,
                                where(setting.path, setting.line)))
     return found
 

@@ -147,7 +147,9 @@ def _superset_config(
     for path, why in candidates:
         if not tree.exists(path):
             if why.startswith("SUPERSET_CONFIG_PATH"):
-                problems[f"file {path}"] = f"not found (named by {why}; Superset fails to start)"
+                reason = tree.why_missing(path)  # not found, or not followed out of the tree
+                effect = "Superset fails to start" if reason == "not found" else "not read"
+                problems[f"file {path}"] = f"{reason} (named by {why}; {effect})"
             continue
         try:
             text = tree.read_text(path)

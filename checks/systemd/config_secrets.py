@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from auditor.checks.common.redact import redact_url
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.common import at, each_service, no_services, services, where
 from auditor.checks.systemd.facts import PgClusters, PgLive
@@ -23,7 +24,7 @@ def _inline(facts: Facts) -> Iterator[Result]:
         named = sorted(name for name, item in service.inline_env.items()
                        if SECRET_NAME.search(name) or URI_PASSWORD.search(
                            service.env[name].value if name in service.env else ""))
-        in_command = [w.split("=", 1)[0] for w in service.launch.argv
+        in_command = [redact_url(w.split("=", 1)[0]) for w in service.launch.argv
                       if URI_PASSWORD.search(w) or re.search(r"(?i)password=\S", w)]
         if named or in_command:
             first = service.inline_env[named[0]] if named else service.exec_start

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.checks.common.redact import redact_url
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.common import services
 from auditor.checks.systemd.facts import HostInfo, Jobs
@@ -16,8 +17,8 @@ def _watched(facts: Facts) -> Iterator[Result]:
     evidence: list[str] = [f"enabled agent: {name}" for name in info.monitoring]
     evidence += [f"{j.source}:{j.line or 1}: health probe ({j.schedule})" for j in jobs.jobs
                  if j.health_probe and j.runs]
-    evidence += [f"{s.name}: gunicorn --statsd-host {s.launch.option('statsd-host')}"
-                 for s in services(facts).web if s.launch.option("statsd-host")]
+    evidence += [f"{s.name}: gunicorn --statsd-host {redact_url(statsd)}"
+                 for s in services(facts).web if (statsd := s.launch.option("statsd-host"))]
     if evidence:
         yield Result("host", Status.PASS, "monitored: " + evidence[0], tuple(evidence))
     else:

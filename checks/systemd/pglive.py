@@ -7,6 +7,7 @@ here only, on the path that needs it.
 
 from __future__ import annotations
 
+from auditor.checks.common.redact import redact_url
 from auditor.checks.systemd.facts import PgLive
 
 SETTINGS = (
@@ -75,6 +76,8 @@ def read_live(dsn: str, timeout: float = 5.0) -> PgLive:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if password:
             message = message.replace(password, "***")
+        # libpq quotes a DSN it cannot parse, password and all
+        message = redact_url(message.replace(dsn, "the given DSN"))
         raise PgLiveError(f"{label}: {message}") from None
     return PgLive(
         label=label,
