@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="per-request timeout for live clusters (default 30)")
     scan.add_argument("--read-secrets", action="store_true",
                       help="allow reading Secrets from a live cluster (values never printed)")
+    scan.add_argument("--secrets-namespace", action="append", default=[], metavar="NS",
+                      help="with --read-secrets: list Secrets only in NS (repeatable), so a "
+                           "Role in each is enough")
     scan.add_argument("-f", "--values", action="append", default=[], metavar="FILE",
                       help="Helm values file for a chart target (repeatable)")
     scan.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

@@ -87,6 +87,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         "namespace": args.namespace,
         "kubeconfig": args.kubeconfig,
         "read_secrets": args.read_secrets,
+        "secrets_namespaces": tuple(args.secrets_namespace),
         "timeout": args.timeout,
         "pg_dsn": args.pg_dsn,
         "probe": args.probe,

@@ -317,6 +317,7 @@ class Fault:
     hits: int = 0
     body: bytes = b""  # respond: the body sent as is
     headers: dict[str, str] = field(default_factory=dict)  # respond, fail: extra headers
+    outside: frozenset[str] | None = None  # only requests not scoped to one of these
 
     def applies(self, target: _Target, page: int | None) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -326,6 +327,8 @@ class Fault:
             if plural != target.plural or (group and group != target.group):
                 return False
         if self.namespace is not None and self.namespace != target.namespace:
+            return False
+        if self.outside is not None and target.namespace in self.outside:
             return False
         return self.action != "expire_continue" or (page is not None and page >= self.after_pages)
 
@@ -553,10 +556,13 @@ class FakeKubeAPI:
         return fault
 
     def forbid(
-        self, plural: str, *, namespace: str | None = None, times: int | None = None
+        self, plural: str, *, namespace: str | None = None, times: int | None = None,
+        outside: frozenset[str] | None = None,
     ) -> Fault:
-        """403 Forbidden, as when RBAC does not grant list/get."""
-        return self._add_fault(Fault("forbid", plural, namespace, times, code=403))
+        """403 Forbidden, as when RBAC does not grant list/get. ``outside``: forbidden
+        everywhere but in these namespaces, as with Roles granted only there."""
+        return self._add_fault(Fault("forbid", plural, namespace, times, code=403,
+                                     outside=outside))
 
     def fail(
         self,

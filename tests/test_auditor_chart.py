@@ -203,23 +203,35 @@ def test_secrets_only_through_a_role_in_the_audited_namespace(helm: str) -> None
                 if b["roleRef"]["name"] == secret_roles[0]["metadata"]["name"]]
     assert len(bindings) == 1 and bindings[0]["metadata"]["namespace"] == "analytics"
     assert "--read-secrets" in args(docs)
+    assert flag_values(args(docs), "--secrets-namespace") == ["analytics"]
     # The same with the namespace spelled out.
     spelled = render(helm, *sets(scan__namespace="analytics", readSecrets__enabled="true"),
                      "--set", "readSecrets.namespaces={analytics}")
     assert rbac(spelled) == rbac(docs)
 
 
+def test_cluster_wide_audit_reads_secrets_only_in_the_named_namespaces(helm: str) -> None:
+    docs = render(helm, *sets(readSecrets__enabled="true"),
+                  "--set", "readSecrets.namespaces={analytics,billing}")
+    assert_read_only(docs)
+    cluster_role = one(docs, "ClusterRole")
+    assert ("", "secrets") not in granted(cluster_role["rules"])
+    secret_roles = [r for r in of_kind(docs, "Role") if ("", "secrets") in granted(r["rules"])]
+    assert sorted(r["metadata"]["namespace"] for r in secret_roles) == ["analytics", "billing"]
+    assert flag_values(args(docs), "--secrets-namespace") == ["analytics", "billing"]
+    assert "--namespace" not in args(docs)
+
+
 @pytest.mark.parametrize(("options", "message"), [
-    (sets(readSecrets__enabled="true"), "needs scan.namespace"),
+    (sets(readSecrets__enabled="true"), "needs readSecrets.namespaces"),
     ([*sets(readSecrets__enabled="true", scan__namespace="analytics"),
-      "--set", "readSecrets.namespaces={analytics,billing}"], "must be [] or"),
+      "--set", "readSecrets.namespaces={analytics,billing}"], "may only name"),
     ([*sets(readSecrets__enabled="true", scan__namespace="analytics"),
-      "--set", "readSecrets.namespaces={billing}"], "must be [] or"),
+      "--set", "readSecrets.namespaces={billing}"], "may only name"),
 ])
 def test_secret_grants_the_audit_would_not_use_are_refused(helm: str, options: list[str],
                                                           message: str) -> None:
-    # The lister reads Secrets in the scope it audits (cluster-wide without --namespace), so a
-    # Role anywhere else would widen access without ever being used.
+    # Secrets are granted only by namespaced Roles, and only where the audit lists them.
     assert message in render_error(helm, *options)
 
 

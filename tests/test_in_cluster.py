@@ -234,9 +234,14 @@ def in_pod(pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         servers.append(api)
         # RBAC: every served resource no rendered role grants answers 403.
         for resource in (*BUILTIN, *CRDS):
-            if (resource.group, resource.plural) not in grants.all:
-                api.forbid(f"{resource.plural}.{resource.group}" if resource.group
-                           else resource.plural)
+            key = (resource.group, resource.plural)
+            name = f"{resource.plural}.{resource.group}" if resource.group else resource.plural
+            if key not in grants.all:
+                api.forbid(name)
+            elif key not in grants.by_scope.get("*", frozenset()):
+                # Granted by Roles only: those namespaces answer, the rest of the cluster not.
+                api.forbid(name, outside=frozenset(
+                    ns for ns, keys in grants.by_scope.items() if key in keys))
         # The service-account volume and the environment the kubelet gives the pod.
         account = tmp_path / "serviceaccount"
         env = api.service_account_env(account, namespace=NAMESPACE)
@@ -344,6 +349,18 @@ def test_namespaced_audit_reads_secrets_only_where_its_role_allows(in_pod: Any) 
                         for r in full)
     problems = run.report["targets"][0]["problems"]
     assert not any("Secrets not read" in p or "forbidden" in p for p in problems)
+
+
+def test_cluster_wide_audit_reads_secrets_in_the_named_namespaces_only(in_pod: Any) -> None:
+    run = in_pod("--set", "readSecrets.enabled=true",
+                 "--set", "readSecrets.namespaces={analytics}")
+    assert_authenticated_get_lists_within_the_grants(run)
+    full = [r for r in run.api.log if r.plural == "secrets" and "Partial" not in r.accept]
+    assert full and {r.namespace for r in full} == {"analytics"}
+    assert all(r.status == 200 for r in full)
+    problems = run.report["targets"][0]["problems"]
+    assert not any("Secrets not read" in p for p in problems)
+    assert not any(p.startswith("list secrets in namespace") for p in problems)
 
 
 def test_a_server_the_cluster_ca_did_not_sign_is_refused(in_pod: Any, pki: Pki,

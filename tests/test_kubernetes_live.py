@@ -251,3 +251,25 @@ def test_in_cluster_service_account_is_used_inside_a_pod(
         report = scan_report(tmp_path, "kube")
     assert calls == ["incluster"]
     assert "apps/v1/Deployment/analytics/web" in _subjects(report)
+
+
+def test_secrets_namespace_lists_secrets_only_there(
+        cluster: tuple[FakeKubeAPI, Path], tmp_path: Path) -> None:
+    api, kubeconfig = cluster
+    api.clear_log()
+    report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets",
+                         "--secrets-namespace", "default", "--secrets-namespace", "elsewhere")
+    # Helm release records (metadata only) keep their own list; the Secret values are listed
+    # with the field selector that leaves release records out.
+    secret_lists = sorted(r.path for r in api.list_requests("secrets")
+                          if r.query.get("fieldSelector") == "type!=helm.sh/release.v1")
+    assert secret_lists and all("/namespaces/" in p for p in secret_lists)
+    assert {p.split("/namespaces/")[1].split("/")[0] for p in secret_lists} == {
+        "default", "elsewhere"}
+    known = [f for t in report["targets"] for f in t["findings"]
+             if f["check_id"] == "K8S-CONFIG-SECRETS-002" and f["status"] == "fail"]
+    assert known, "Secrets in the named namespace are still compared"
+    api.forbid("secrets", namespace="elsewhere")
+    hurt = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--read-secrets",
+                       "--secrets-namespace", "default", "--secrets-namespace", "elsewhere")
+    assert any("secrets in namespace elsewhere" in p for p in hurt["targets"][0]["problems"])

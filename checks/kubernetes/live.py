@@ -564,6 +564,8 @@ class _Listed:
     releases: list[HelmRelease] = field(default_factory=list)
     nameless: int = 0
     problem: str | None = None
+    namespace: str | None = None
+    """Set when one kind is listed in several namespaces (Secrets with --secrets-namespace)."""
 
 
 def _take(listed: _Listed, entry: dict[str, Any]) -> None:
@@ -589,7 +591,8 @@ def _list_one(fetch: Fetch, kind: Kind, namespace: str | None, pacer: Pacer,
               timeout: float) -> _Listed:
     restarts = 0
     while True:
-        listed = _Listed(kind)  # a relist starts over: what the expired list gave is dropped
+        # A relist starts over: what the expired list gave is dropped.
+        listed = _Listed(kind, namespace=namespace if kind is SECRETS else None)
         try:
             for entry in list_kind(fetch, kind, namespace, pacer, timeout):
                 _take(listed, entry)
@@ -613,7 +616,8 @@ def _list_one(fetch: Fetch, kind: Kind, namespace: str | None, pacer: Pacer,
 
 def _record(cluster: Cluster, listed: _Listed, missing: set[str]) -> None:
     kind = listed.kind
-    label = f"{kind.key}" + (" (Helm releases)" if kind is HELM_RELEASES else "")
+    label = f"{kind.key}" + (" (Helm releases)" if kind is HELM_RELEASES else "") + (
+        f" in namespace {listed.namespace}" if listed.namespace else "")
     if listed.nameless:
         cluster.problems[f"objects {label}"] = (
             f"{listed.nameless} object(s) without metadata.name ignored")
@@ -630,6 +634,19 @@ def _record(cluster: Cluster, listed: _Listed, missing: set[str]) -> None:
     missing.add(kind.kind)
 
 
+def _secret_namespaces(options: Mapping[str, object], namespace: str | None
+                       ) -> list[str | None]:
+    """Where Secrets are listed: the namespaces of ``--secrets-namespace`` (so that a Role in
+    each of them is enough; a cluster-wide list needs a ClusterRole on every Secret), else
+    the audited scope."""
+    named = options.get("secrets_namespaces")
+    chosen = [ns for ns in named if isinstance(ns, str) and ns] if isinstance(
+        named, tuple | list) else []
+    if not chosen:
+        return [namespace]
+    return [ns for ns in dict.fromkeys(chosen) if namespace is None or ns == namespace]
+
+
 def read_cluster(target: Target, options: Mapping[str, object],
                  fetch: Fetch | None = None) -> Cluster:
     cluster = Cluster(secrets_read=bool(options.get("read_secrets")))
@@ -641,14 +658,17 @@ def read_cluster(target: Target, options: Mapping[str, object],
         return cluster
     given = options.get("namespace")
     namespace = given if isinstance(given, str) and given else None
-    kinds = [*KINDS, HELM_RELEASES] + ([SECRETS] if cluster.secrets_read else [])
+    jobs: list[tuple[Kind, str | None]] = [(k, namespace) for k in (*KINDS, HELM_RELEASES)]
+    if cluster.secrets_read:
+        jobs += [(SECRETS, ns) for ns in _secret_namespaces(options, namespace)]
     timeout = _timeout(options)[1]
     pacer = Pacer(budget_s(timeout))
     missing: set[str] = set()
     pods: list[dict[str, Any]] = []
     releases: list[HelmRelease] = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for listed in pool.map(lambda k: _list_one(fetch, k, namespace, pacer, timeout), kinds):
+        for listed in pool.map(lambda job: _list_one(fetch, job[0], job[1], pacer, timeout),
+                               jobs):
             _record(cluster, listed, missing)
             pods.extend(listed.pods)
             releases.extend(listed.releases)

@@ -74,12 +74,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "deploy-auditor.secretNamespaces" -}}
 {{- if .Values.readSecrets.enabled -}}
 {{- $scope := .Values.scan.namespace -}}
-{{- if not $scope -}}
-{{- fail "readSecrets.enabled needs scan.namespace: the auditor lists Secrets in the scope it audits (cluster-wide without scan.namespace), and this chart grants Secrets only through namespaced Roles" -}}
+{{- $namespaces := .Values.readSecrets.namespaces | default (compact (list $scope)) | uniq -}}
+{{- if not $namespaces -}}
+{{- fail "readSecrets.enabled needs readSecrets.namespaces (or scan.namespace): Secrets are granted only through a Role in each named namespace, never cluster-wide" -}}
 {{- end -}}
-{{- $namespaces := .Values.readSecrets.namespaces | default (list $scope) | uniq -}}
-{{- if ne (toJson $namespaces) (toJson (list $scope)) -}}
-{{- fail (printf "readSecrets.namespaces must be [] or [%q] (scan.namespace): Secrets elsewhere are never read by this audit, so granting them would only widen access" $scope) -}}
+{{- if $scope -}}
+{{- range $namespaces -}}
+{{- if ne . $scope -}}
+{{- fail (printf "readSecrets.namespaces may only name %q (scan.namespace): Secrets elsewhere are never read by this audit, so granting them would only widen access" $scope) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- toJson $namespaces -}}
 {{- end -}}
@@ -139,7 +143,10 @@ tests/test_auditor_chart.py compares them with live.KINDS, so the two cannot dri
 {{- $args = concat $args (list "--config" (printf "%s/auditor.toml" (include "deploy-auditor.configDir" .))) -}}
 {{- $args = concat $args (list "--timeout" (toString .Values.scan.timeout)) -}}
 {{- with .Values.scan.namespace }}{{ $args = concat $args (list "--namespace" .) }}{{ end -}}
-{{- if .Values.readSecrets.enabled }}{{ $args = append $args "--read-secrets" }}{{ end -}}
+{{- if .Values.readSecrets.enabled -}}
+{{- $args = append $args "--read-secrets" -}}
+{{- range include "deploy-auditor.secretNamespaces" . | fromJsonArray }}{{ $args = concat $args (list "--secrets-namespace" .) }}{{ end -}}
+{{- end -}}
 {{- if not .Values.scan.annotationWaivers }}{{ $args = append $args "--no-annotation-waivers" }}{{ end -}}
 {{- $ext := dict "json" "json" "html" "html" "junit" "xml" "sarif" "sarif" "markdown" "md" -}}
 {{- range .Values.reports.formats -}}
