@@ -297,3 +297,15 @@ def _builtin() -> tuple[Any, Any]:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_streamed_report_equals_the_data_one_finding_per_line() -> None:
+    from reportdata import all_examples_report, options
+
+    from auditor.reports.json_report import render_json, report_dict
+
+    report = all_examples_report()
+    text = render_json(report, options())
+    assert json.loads(text) == json.loads(json.dumps(report_dict(report)))
+    lines = [line for line in text.splitlines() if line.lstrip().startswith('{"check_id"')]
+    assert len(lines) == sum(len(t.findings) for t in report.targets)

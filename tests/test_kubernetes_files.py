@@ -151,3 +151,25 @@ def test_secret_key_literal_in_any_configmap_key_is_found(tmp_path: Path) -> Non
                 and f["subject"].endswith("ConfigMap/superset/superset-config")]
     assert [f["status"] for f in findings] == ["fail"]
     assert "k3y-in-a-configmap" not in json.dumps(report)
+
+
+def _laughs(levels: int) -> str:
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: bomb}", "data:",
+             '  l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels):
+        refs = ",".join(f"*l{i - 1}" for _ in range(10))
+        lines.append(f"  l{i}: &l{i} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bombs_are_refused_and_big_plain_documents_are_not() -> None:
+    with pytest.raises(ManifestError, match="aliases expand to more than"):
+        list(load_text(_laughs(7), "bomb.yaml"))
+    assert len(list(load_text(_laughs(4), "small.yaml"))) == 1  # 10,000 values: fine
+    with pytest.raises(ManifestError, match="recursive alias"):
+        list(load_text("a: &a [*a]\n", "loop.yaml"))
+    # 300,000 scalars, written out, with one harmless anchor: not an expansion.
+    values = ",".join(str(i) for i in range(300_000))
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\nx: &x 1\ny: *x\n"
+            f"big: [{values}]\n")
+    assert len(list(load_text(text, "big.yaml"))) == 1

@@ -54,7 +54,6 @@ def documents(text: str, label: str) -> Iterator[tuple[object, Location]]:
             yield entry, Location(label, 1)
         return
     loader = SafeLoader(text)
-    node: Node | None = None
     anchored = ALIAS_HINT.search(text) is not None  # no anchor, no alias: nothing to expand
     try:
         while loader.check_node():
@@ -62,16 +61,21 @@ def documents(text: str, label: str) -> Iterator[tuple[object, Location]]:
             line = node.start_mark.line + 1 if node is not None else None
             if anchored and node is not None:
                 _check_aliases(node, label)
-            yield loader.construct_document(node), Location(label, line)
+            try:
+                document = loader.construct_document(node)
+            except (yaml.YAMLError, RecursionError):
+                raise
+            except Exception as exc:
+                # PyYAML's constructors on tagged values: ``!!int abc`` or 5,000 digits
+                # (ValueError), ``!!bool maybe`` (KeyError), ``!!timestamp x`` (AttributeError).
+                raise ManifestError(f"{label}:{line or 1}: invalid YAML: a value cannot be read "
+                                    f"as its type ({type(exc).__name__})") from None
+            yield document, Location(label, line)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ManifestError(f"{label}:{line}: invalid YAML: {problem}") from None
-    except (ValueError, TypeError, OverflowError) as exc:  # ``!!int abc``, 5,000 digits
-        line = node.start_mark.line + 1 if node is not None else 1
-        raise ManifestError(f"{label}:{line}: invalid YAML: a value cannot be read as its "
-                            f"type ({type(exc).__name__})") from None
     except RecursionError:
         raise ManifestError(f"{label}: nested too deeply to be a manifest") from None
     finally:
@@ -79,8 +83,13 @@ def documents(text: str, label: str) -> Iterator[tuple[object, Location]]:
 
 
 def _check_aliases(root: Node, label: str) -> None:
-    """Refuse a document that aliases expand beyond reason or that contains itself."""
+    """Refuse a document that aliases expand beyond reason or that contains itself.
+
+    Only collections are walked: a scalar counts as one value and can contain nothing, and
+    most nodes are scalars, so leaving them off the stack keeps this cheap on the many
+    manifests whose dumper wrote anchors for shared values."""
     size: dict[int, int] = {}
+    scalars: set[int] = set()  # distinct scalar nodes: an alias to one adds no node
     open_nodes: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
@@ -91,20 +100,25 @@ def _check_aliases(root: Node, label: str) -> None:
         if isinstance(node, MappingNode):
             children = [n for pair in node.value for n in pair]
         elif isinstance(node, SequenceNode):
-            children = list(node.value)
+            children = node.value
         else:
-            children = []
+            size[key] = 1
+            scalars.add(key)
+            continue
         if not done:
             if key in open_nodes:
                 line = node.start_mark.line + 1
                 raise ManifestError(f"{label}:{line}: invalid YAML: recursive alias")
             open_nodes.add(key)
             stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in size)
+            stack.extend((c, False) for c in children
+                         if isinstance(c, MappingNode | SequenceNode) and id(c) not in size)
             continue
         open_nodes.discard(key)
-        size[key] = 1 + sum(size[id(c)] for c in children)
-        if size[key] - len(size) > MAX_ALIAS_EXPANSION:
+        size[key] = 1 + sum(size.get(id(c), 1) for c in children)
+        scalars.update(id(c) for c in children if id(c) not in size)
+        # Values the aliases add: the expanded count beyond the nodes actually written.
+        if size[key] - len(size) - len(scalars) > MAX_ALIAS_EXPANSION:
             line = node.start_mark.line + 1
             raise ManifestError(f"{label}:{line}: aliases expand to more than "
                                 f"{MAX_ALIAS_EXPANSION} values (refused)")
