@@ -1,26 +1,32 @@
 """Live-mode benchmark: audit a synthetic cluster served by the test API server.
 
-    python bench/bench_cluster.py [--namespaces 500] [--pods 10000]
+    python bench/bench_cluster.py [--namespaces 500] [--pods 10000] [--json OUT]
 
 The cluster is served from another process (tests/kubeapi.py via
 bench/synthetic_cluster.py --serve) so that the auditor's peak memory is its
-own. Prints wall time, requests made (lists and continues), and the auditor's
-peak RSS; exits 2 when the peak exceeds --max-rss-mb.
+own. ``auditor scan kube --format json --output FILE`` runs as a fresh process
+through ``bench/measure.py`` (its wall time, CPU time and peak RSS are its own,
+start-up included). Requests made are counted from the fake server's request
+log (lists, continues and gets), printed when the server is stopped. Exits 2
+when the peak exceeds --max-rss-mb.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import platform
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from measure import Run, run  # noqa: E402
 
 
 def serve(namespaces: int, pods: int, kubeconfig: Path) -> subprocess.Popen[str]:
@@ -37,15 +43,11 @@ def serve(namespaces: int, pods: int, kubeconfig: Path) -> subprocess.Popen[str]
     return server
 
 
-def audit(kubeconfig: Path, report: Path) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in KiB, exit code) of one auditor run."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
+def audit(kubeconfig: Path, report: Path) -> Run:
+    return run(
         [sys.executable, "-m", "auditor", "scan", "kube", "--kubeconfig", str(kubeconfig),
          "--format", "json", "--output", str(report), "--quiet"],
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - started, int(usage.ru_maxrss), os.waitstatus_to_exitcode(status)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,29 +55,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--namespaces", type=int, default=500)
     parser.add_argument("--pods", type=int, default=10_000)
     parser.add_argument("--max-rss-mb", type=float, default=300.0)
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         kubeconfig = Path(tmp) / "kubeconfig"
         report = Path(tmp) / "report.json"
         server = serve(args.namespaces, args.pods, kubeconfig)
         try:
-            seconds, rss_kib, code = audit(kubeconfig, report)
+            done = audit(kubeconfig, report)
         finally:
             server.send_signal(signal.SIGTERM)
             summary_line, _ = server.communicate(timeout=60)
-        if code != 0:
-            print(f"bench: the audit exited {code}")
+        if done.exit_code != 0:
+            print(f"bench: the audit exited {done.exit_code}", file=sys.stderr)
             return 1
+        report_bytes = report.stat().st_size
         data = json.loads(report.read_text())
     summary = json.loads(summary_line.strip().splitlines()[-1])
     findings = sum(len(t["findings"]) for t in data["targets"])
-    rss_mb = rss_kib / 1024
-    print(f"live audit: {args.namespaces} namespaces, {args.pods} pods")
-    print(f"  wall time      {seconds:8.2f} s")
+    problems = [p for t in data["targets"] for p in t.get("problems", [])]
+    print(f"live audit: {args.namespaces} namespaces, {args.pods} pods"
+          f" (Python {platform.python_version()})")
+    print(f"  wall time      {done.wall_s:8.2f} s   (CPU {done.cpu_s:.2f} s, start-up included)")
     print(f"  requests       {summary['requests']:8d}  {json.dumps(summary['by'])}")
-    print(f"  peak RSS       {rss_mb:8.1f} MB  (limit {args.max_rss_mb:g} MB)")
-    print(f"  findings       {findings:8d}  score {data['score']['value']}")
-    return 2 if rss_mb > args.max_rss_mb else 0
+    print(f"  peak RSS       {done.peak_mb:8.1f} MB  (limit {args.max_rss_mb:g} MB)")
+    print(f"  findings       {findings:8d}  score {data['score']['value']},"
+          f" report {report_bytes / 1e6:.1f} MB")
+    if problems:
+        print(f"  problems       {len(problems):8d}  first: {problems[0]}")
+    if args.json is not None:
+        result: dict[str, Any] = {
+            "bench": "cluster",
+            "python": platform.python_version(),
+            "namespaces": args.namespaces,
+            "pods": args.pods,
+            "wall_s": done.wall_s,
+            "cpu_s": done.cpu_s,
+            "peak_rss_mb": done.peak_mb,
+            "max_rss_mb": args.max_rss_mb,
+            "requests": summary["requests"],
+            "requests_by": summary["by"],
+            "findings": findings,
+            "score": data["score"]["value"],
+            "report_bytes": report_bytes,
+            "problems": problems,
+        }
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 2 if done.peak_mb > args.max_rss_mb else 0
 
 
 if __name__ == "__main__":
