@@ -20,7 +20,6 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Any, Literal
 
-import pytest
 from conftest import assert_valid_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

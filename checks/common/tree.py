@@ -52,10 +52,13 @@ class Tree:
                 current = current.parent
                 continue
             candidate = current / part
-            if candidate.is_symlink():
+            try:
+                link = os.readlink(candidate) if candidate.is_symlink() else None
+            except OSError as exc:  # a name too long for the file system, ...
+                raise TreeError(f"{inner}: {(exc.strerror or str(exc)).lower()}") from None
+            if link is not None:
                 if hops >= MAX_LINKS:
                     raise TreeError(f"{inner}: symbolic link loop")
-                link = os.readlink(candidate)
                 rest = "/".join(parts[index + 1 :])
                 if os.path.isabs(link):  # absolute: from the tree's root, never the machine's
                     return self._resolve(link + ("/" + rest if rest else ""), inner, hops + 1)

@@ -18,6 +18,7 @@ from auditor.checks.compose.common import proxies_for
 from auditor.checks.compose.discover import DEFAULT_FILES
 from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
 from auditor.checks.compose.project import ProjectRead, config_file_inner, read_project
+from auditor.checks.compose.services import as_list
 from auditor.checks.superset.configmodel import (
     ConfigSet,
     EnvValue,
@@ -86,9 +87,10 @@ def _detection(target: Target, read: ProjectRead, explicit: bool) -> Detection |
     where = "" if not target.host_tree else f"/{loaded.base}/"
     names = ", ".join(where + f.rsplit("/", 1)[-1] if where else f for f in loaded.files)
     if read.project is None:
-        if not loaded.files or explicit:
+        if explicit or not (loaded.files or loaded.env.get("COMPOSE_FILE")):
             return None
-        return Detection(Style.COMPOSE, 0.8, (f"Compose file {names} ({loaded.fatal})",), None)
+        what = f"Compose file {names}" if names else "Compose project"
+        return Detection(Style.COMPOSE, 0.8, (f"{what} ({loaded.fatal})",), None)
     services = read.project.services
     if not services and explicit:
         return None  # a YAML file without services is not a Compose project
@@ -122,7 +124,7 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         prefix = "" if label == "." else f"{label}: "
         problems.update({f"{prefix}{k}": v for k, v in read.loaded.problems.items()})
         if read.project is None:
-            if read.loaded.files:
+            if read.loaded.files or read.loaded.env.get("COMPOSE_FILE"):
                 fatal.append(f"{prefix}{read.loaded.fatal}")
             continue
         projects.append(read.project)
@@ -212,7 +214,7 @@ def superset_config(tree: Tree, read: ProjectRead, host_tree: bool, problems: di
 def _host_path(read: ProjectRead, service: Service, container_path: str,
                host_tree: bool) -> str | None:
     """The inner path of the project file a container path is mounted from, if any."""
-    for item in service.spec.get("configs") or []:
+    for item in as_list(service.spec.get("configs")):
         if isinstance(item, Mapping) and item.get("target") == container_path:
             return config_file_inner(read.loaded, service.directory, str(item.get("source")),
                                      host_tree)

@@ -123,7 +123,9 @@ def load(tree: Tree, base: str, host_tree: bool, files: list[str] | None = None)
                     env_lines={k: e.line for k, e in env_file.entries.items()},
                     problems=problems, fallback=fallback)
     if not files:
-        loaded.fatal = "no Compose file found"
+        # COMPOSE_FILE naming only files outside the tree (or nothing) is still a project.
+        loaded.fatal = ("COMPOSE_FILE in .env names no Compose file inside the audited tree"
+                        if env.get("COMPOSE_FILE") else "no Compose file found")
         return loaded
     for index, inner in enumerate(files):
         ok = _merge_file(tree, loaded, inner, host_tree, depth=0)

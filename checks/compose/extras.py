@@ -256,7 +256,7 @@ def daemon_config(tree: Tree, problems: dict[str, str]) -> DaemonConfig | None:
     except TreeError as exc:
         problems[f"file {inner}"] = str(exc).split(": ", 1)[-1]
         return None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         problems[f"file {inner}"] = "not valid JSON"
         return None
     if not isinstance(data, dict):

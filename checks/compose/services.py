@@ -72,6 +72,14 @@ def build_services(tree: Tree, loaded: Loaded, host_tree: bool,
     return services, inactive
 
 
+LIST_ATTRS = ("ports", "volumes", "configs", "secrets")
+"""Attributes Compose requires to be lists (``ports: 8080`` is refused)."""
+
+
+def as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _service(tree: Tree, loaded: Loaded, name: str, spec: dict[str, Any], env_files: EnvFiles,
              host_tree: bool) -> Service:
     marks = loaded.marks.get(name, {})
@@ -79,10 +87,14 @@ def _service(tree: Tree, loaded: Loaded, name: str, spec: dict[str, Any], env_fi
     attrs = {k: v for k, v in marks.items() if k}
     directory = loaded.directories.get(name, loaded.base)
     env = _environment(loaded, name, spec, directory, env_files, host_tree)
+    for attr in LIST_ATTRS:
+        if spec.get(attr) is not None and not isinstance(spec.get(attr), list):
+            loaded.problems[f"service {name} {attr}"] = (
+                "not a list (Compose rejects the file); ignored")
     ports = tuple(
         Port(str(p.get("host_ip", "")), str(p.get("published", "")), str(p.get("target", "")),
              str(p.get("protocol", "tcp")), str(p.get("raw", "")))
-        for p in spec.get("ports") or [] if isinstance(p, Mapping)
+        for p in as_list(spec.get("ports")) if isinstance(p, Mapping)
     )
     mounts = _mounts(spec, directory, host_tree)
     image = str(spec.get("image") or "")
@@ -151,7 +163,7 @@ def _environment(loaded: Loaded, name: str, spec: Mapping[str, Any], directory: 
 
 def _mounts(spec: Mapping[str, Any], directory: str, host_tree: bool) -> tuple[Mount, ...]:
     found = []
-    for item in spec.get("volumes") or []:
+    for item in as_list(spec.get("volumes")):
         if not isinstance(item, Mapping):
             continue
         kind = str(item.get("type") or "volume")

@@ -157,7 +157,9 @@ def load_compose(text: str, env: Mapping[str, str]) -> LoadedFile:
         _interpolate(node, env, issues, touched)
         try:
             data = loader.construct_document(node)
-        except (yaml.YAMLError, TypeError, ValueError, RecursionError) as exc:
+        except Exception as exc:  # PyYAML's constructors on tagged values:
+            # ``!!int abc`` (ValueError), ``!!bool maybe`` (KeyError), ``!!timestamp x``
+            # (AttributeError), ``!!float`` on a list (TypeError), ...
             raise YamlError(_describe(exc)) from None
     finally:
         loader.dispose()

@@ -155,7 +155,7 @@ def _ingress_urls(facts: KubeFacts, web: Workload) -> tuple[str, ...]:
                      for h in as_list(as_map(t).get("hosts"))}
         for rule in as_list(ingress.spec.get("rules")):
             host = as_map(rule).get("host")
-            if host:
+            if isinstance(host, str) and host:  # a file may hold a map or list here
                 urls.append(f"{'https' if host in tls_hosts else 'http'}://{host}")
     return tuple(dict.fromkeys(urls))
 

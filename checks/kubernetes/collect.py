@@ -96,7 +96,7 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
 
 
 def _runtime_records(
-    items: Iterable[Item],
+    items: Iterable[Item], problems: dict[str, str],
 ) -> tuple[tuple[Item, ...], tuple[HelmRelease, ...], tuple[Mapping[str, object], ...]]:
     """Helm release records and controller-owned pods found among objects, as a live
     cluster gives them, so that the same objects read from files audit the same."""
@@ -106,13 +106,25 @@ def _runtime_records(
     releases: list[HelmRelease] = []
     pods: list[Mapping[str, object]] = []
     for item in items:
+        # An API server validates what it serves; a file may hold any value anywhere
+        # (``conditions: [{type: []}]``, ``version: .inf``): such a record is named, not read.
+        where = f" ({item.location.path}:{item.location.line})" if item.location else ""
         if item.kind == "Secret" and item.labels.get("owner") == "helm":
-            release = release_of(item.meta)
+            try:
+                release = release_of(item.meta)
+            except (TypeError, ValueError, OverflowError) as exc:
+                problems[f"object {item.subject}{where}"] = (
+                    f"a Helm release record with malformed labels ({type(exc).__name__})")
+                continue
             if release:
                 releases.append(release)
             continue
         if item.kind == "Pod":
-            pods.append(summarize_pod(item.obj))
+            try:
+                pods.append(summarize_pod(item.obj))
+            except (TypeError, ValueError, OverflowError) as exc:
+                problems[f"object {item.subject}{where}"] = (
+                    f"a pod with a malformed status ({type(exc).__name__}); not counted")
             if owned(item.obj):
                 continue  # its controller carries the spec, as in live mode
         kept.append(item)
@@ -129,7 +141,7 @@ def build(
     kinds_missing: frozenset[str] = frozenset(),
     secrets_read: bool = True,
 ) -> Facts:
-    listed, file_releases, file_pods = _runtime_records(items)
+    listed, file_releases, file_pods = _runtime_records(items, problems)
     releases = releases or file_releases
     pods = pods or file_pods
     by_kind: dict[str, list[Item]] = {}

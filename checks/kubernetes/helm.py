@@ -31,11 +31,22 @@ def chart_file(root: Path) -> Path | None:
 def chart_identity(chart: Path) -> tuple[str, str]:
     try:
         data = yaml.safe_load(chart.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+    except Exception:
+        # Not UTF-8, not YAML, nested too deeply, or a tagged value PyYAML's constructors
+        # choke on (``!!int abc``: ValueError, ``!!bool maybe``: KeyError, ...).
         return chart.parent.name, "?"
     if not isinstance(data, dict):
         return chart.parent.name, "?"
-    return str(data.get("name") or chart.parent.name), str(data.get("version") or "?")
+    return (_scalar(data.get("name")) or chart.parent.name,
+            _scalar(data.get("version")) or "?")
+
+
+def _scalar(value: object) -> str | None:
+    """Scalars only: ``name: *alias`` of a "billion laughs" list would take forever to print,
+    and Python refuses to print an int of more than 4,300 digits (``0xfff...``)."""
+    if isinstance(value, int) and value.bit_length() > 14_000:
+        return None
+    return str(value) if isinstance(value, str | int | float) and value else None
 
 
 def helm_binary() -> str | None:

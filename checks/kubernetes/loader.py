@@ -32,7 +32,9 @@ MAX_ALIAS_EXPANSION = 200_000
 
 Its objects share their parts in memory, but every consumer that walks or prints
 them (``str()`` of an image, a report) would pay for the whole expansion."""
-ALIAS_HINT = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
+ANCHOR_HINT = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
+ALIAS_HINT = re.compile(r"(?:^|[\s\[{,:?-])\*[^\s,\[\]{}]")
+"""Over-approximations of an anchor and an alias: a text matching neither cannot expand."""
 
 
 class ManifestError(Exception):
@@ -54,7 +56,8 @@ def documents(text: str, label: str) -> Iterator[tuple[object, Location]]:
             yield entry, Location(label, 1)
         return
     loader = SafeLoader(text)
-    anchored = ALIAS_HINT.search(text) is not None  # no anchor, no alias: nothing to expand
+    # No anchor or no alias in the text: nothing can expand, the walk is skipped.
+    anchored = ANCHOR_HINT.search(text) is not None and ALIAS_HINT.search(text) is not None
     try:
         while loader.check_node():
             node = loader.get_node()

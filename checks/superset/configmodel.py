@@ -200,7 +200,7 @@ class _Analyzer:
             return
         name = target.value.id
         current = self.settings.get(name)
-        if not name.isupper():
+        if not name.isupper() or _too_big(target.slice.value):
             return
         base = dict(current.value) if current and isinstance(current.value, dict) else {}
         base[target.slice.value] = self._value(value)
@@ -270,9 +270,11 @@ class _Analyzer:
 
     def _value(self, node: ast.expr) -> object:
         try:
-            return ast.literal_eval(node)
+            value = ast.literal_eval(node)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             pass
+        else:
+            return Unknown("an integer too large to read") if _too_big(value) else value
         if isinstance(node, ast.Name):
             if node.id in self.names:
                 return self.names[node.id]
@@ -365,6 +367,22 @@ class _Analyzer:
         return Unknown("computed by a subscript")
 
 
+MAX_INT_BITS = 14_000
+"""About 4,200 decimal digits: Python refuses to turn longer ints into text (``str()`` raises
+ValueError), and every check that shows a value would then fail."""
+
+
+def _too_big(value: object) -> bool:
+    """Whether a literal holds an int too long to print (``0xfff...`` of 4,000 digits)."""
+    if isinstance(value, int):
+        return value.bit_length() > MAX_INT_BITS
+    if isinstance(value, dict):
+        return any(_too_big(k) or _too_big(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_too_big(item) for item in value)
+    return False
+
+
 def _dotted(node: ast.expr) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
@@ -411,8 +429,10 @@ def analyze(
     }
     if text is not None and path is not None:
         try:
-            tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError) as exc:
+            # Python reads a source file's UTF-8 BOM as an encoding mark, not as code.
+            tree = ast.parse(text.removeprefix("\ufeff"), filename=path)
+        except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+            # MemoryError and RecursionError: expressions nested beyond the parser's stack.
             line = getattr(exc, "lineno", None)
             problems.append(f"{path}:{line or 1}: not valid Python ({exc.__class__.__name__})")
         else:

@@ -30,7 +30,7 @@ def _judge(subject: str, conf: SupersetConfig) -> Result:
     else:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
         known = KNOWN_SECRET_KEYS.get(text)
-        size = len(text.encode("utf-8"))
+        size = len(text.encode("utf-8", "surrogatepass"))  # '\ud800' from an escape
         if known:
             return Result(subject, Status.FAIL,
                          f"SECRET_KEY is {known}: anyone can forge session cookies and log in "

@@ -100,10 +100,11 @@ def _jwt(name: str, feature: str) -> Callable[[SupersetConfig], Verdict]:
         if value in KNOWN_JWT_SECRETS:
             return Status.FAIL, f"{name} is {KNOWN_JWT_SECRETS[value]}: tokens can be " \
                 "forged", evidence
-        if len(value.encode()) < MIN_SECRET_BYTES:
-            return Status.FAIL, f"{name} is {len(value.encode())} bytes (at least " \
+        size = len(value.encode("utf-8", "surrogatepass"))  # '\ud800' from an escape
+        if size < MIN_SECRET_BYTES:
+            return Status.FAIL, f"{name} is {size} bytes (at least " \
                 f"{MIN_SECRET_BYTES} needed)", evidence
-        return Status.PASS, f"{name} is set, {len(value.encode())} bytes, not a default", \
+        return Status.PASS, f"{name} is set, {size} bytes, not a default", \
             evidence
     return judge
 

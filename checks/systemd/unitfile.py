@@ -16,12 +16,24 @@ from auditor.checks.superset.configmodel import EnvValue
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def lines(text: str) -> list[str]:
+    """Lines as systemd reads them: ended by LF, CR LF or CR only. ``str.splitlines`` also
+    splits at U+2028, U+0085, form feeds..., which would let ``Description=x\u2028User=a``
+    show the auditor an assignment systemd never makes."""
+    found = LINE_END.split(text)
+    return found[:-1] if found and found[-1] == "" else found
+
+
 def entries(text: str) -> Iterator[tuple[str, str, str, int]]:
     """``(section, key, value, line)`` for every assignment, in file order."""
     section = ""
     buffer = ""
     start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
+    # systemd skips a UTF-8 byte order mark at the start of a unit file (conf-parser.c).
+    for number, raw in enumerate(lines(text.removeprefix("\ufeff")), 1):
         line = raw.strip()
         if not buffer:
             start = number
@@ -63,7 +75,7 @@ def env_file(text: str, path: str) -> dict[str, EnvValue]:
     found: dict[str, EnvValue] = {}
     pending = ""
     start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(lines(text), 1):
         line = raw.strip()
         if not pending:
             start = number
