@@ -115,6 +115,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Tr
     _append(r / "etc/nginx/nginx.conf", "include ../../../outside/site.conf;\n")
     for fifo in ("etc/nginx/conf.d/fifo.conf", "etc/cron.d/fifo", "etc/logrotate.d/fifo",
                  "etc/systemd/system/fifo.service", "etc/cron.daily/fifo"):
+        (r / fifo).parent.mkdir(parents=True, exist_ok=True)  # git keeps no empty folders
         os.mkfifo(r / fifo)
     (r / "dev").mkdir()
     devices = _device(r / "etc/nginx/conf.d/zero.conf") and _device(r / "dev/zero")
