@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from auditor.checks.common.yamlgraph import RecursiveAlias, measure
 from auditor.checks.compose.interpolate import Issue, interpolate
 
 try:  # libyaml's parser when available; construction stays in Python either way
@@ -168,43 +169,19 @@ def load_compose(text: str, env: Mapping[str, str]) -> LoadedFile:
     return LoadedFile(data, _service_marks(node, touched), issues)
 
 
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, MappingNode):
-        return [n for pair in node.value for n in pair]
-    if isinstance(node, SequenceNode):
-        return list(node.value)
-    return []
-
-
 def _check_shape(root: Node) -> None:
     """Refuse documents whose alias expansion or depth would make later copies explode."""
-    size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if key in size:
-            continue
-        children = _children(node)
-        if not done:
-            if key in open_nodes:
-                # An alias inside its own anchor: a cycle no Compose file can mean.
-                raise YamlError(f"line {node.start_mark.line + 1}: recursive alias")
-            open_nodes.add(key)
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in size)
-            continue
-        open_nodes.discard(key)
-        size[key] = 1 + sum(size[id(c)] for c in children)
-        depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
-        if size[key] > MAX_EXPANDED:
-            raise YamlError(f"line {node.start_mark.line + 1}: aliases expand to more than "
-                            f"{MAX_EXPANDED} values (refused)")
-        if depth[key] > MAX_DEPTH:
-            raise YamlError(f"line {node.start_mark.line + 1}: nested more than {MAX_DEPTH} "
-                            "levels deep (refused)")
+    try:
+        for node in measure(root):
+            if node.size > MAX_EXPANDED:
+                raise YamlError(f"line {node.line}: aliases expand to more than "
+                                f"{MAX_EXPANDED} values (refused)")
+            if node.depth > MAX_DEPTH:
+                raise YamlError(f"line {node.line}: nested more than {MAX_DEPTH} "
+                                "levels deep (refused)")
+    except RecursiveAlias as exc:
+        # An alias inside its own anchor: a cycle no Compose file can mean.
+        raise YamlError(str(exc)) from None
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import Node
 
+from auditor.checks.common.yamlgraph import RecursiveAlias, measure
 from auditor.checks.kubernetes.objects import Item, flatten
 from auditor.model import Location
 
@@ -86,45 +87,15 @@ def documents(text: str, label: str) -> Iterator[tuple[object, Location]]:
 
 
 def _check_aliases(root: Node, label: str) -> None:
-    """Refuse a document that aliases expand beyond reason or that contains itself.
-
-    Only collections are walked: a scalar counts as one value and can contain nothing, and
-    most nodes are scalars, so leaving them off the stack keeps this cheap on the many
-    manifests whose dumper wrote anchors for shared values."""
-    size: dict[int, int] = {}
-    scalars: set[int] = set()  # distinct scalar nodes: an alias to one adds no node
-    open_nodes: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if key in size:
-            continue
-        if isinstance(node, MappingNode):
-            children = [n for pair in node.value for n in pair]
-        elif isinstance(node, SequenceNode):
-            children = node.value
-        else:
-            size[key] = 1
-            scalars.add(key)
-            continue
-        if not done:
-            if key in open_nodes:
-                line = node.start_mark.line + 1
-                raise ManifestError(f"{label}:{line}: invalid YAML: recursive alias")
-            open_nodes.add(key)
-            stack.append((node, True))
-            stack.extend((c, False) for c in children
-                         if isinstance(c, MappingNode | SequenceNode) and id(c) not in size)
-            continue
-        open_nodes.discard(key)
-        size[key] = 1 + sum(size.get(id(c), 1) for c in children)
-        scalars.update(id(c) for c in children if id(c) not in size)
-        # Values the aliases add: the expanded count beyond the nodes actually written.
-        if size[key] - len(size) - len(scalars) > MAX_ALIAS_EXPANSION:
-            line = node.start_mark.line + 1
-            raise ManifestError(f"{label}:{line}: aliases expand to more than "
-                                f"{MAX_ALIAS_EXPANSION} values (refused)")
+    """Refuse a document that aliases expand beyond reason or that contains itself."""
+    try:
+        for node in measure(root):
+            # Values the aliases add: the expanded count beyond the nodes actually written.
+            if node.size - node.written > MAX_ALIAS_EXPANSION:
+                raise ManifestError(f"{label}:{node.line}: aliases expand to more than "
+                                    f"{MAX_ALIAS_EXPANSION} values (refused)")
+    except RecursiveAlias as exc:
+        raise ManifestError(f"{label}:{exc.line}: invalid YAML: recursive alias") from None
 
 
 def manifest_files(root: Path) -> list[Path]:
