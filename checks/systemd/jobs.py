@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 
+from auditor.checks.common.redact import redact
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.pip.shell import scan_crontab, split_words
 from auditor.checks.systemd.facts import Job, Jobs
@@ -103,8 +104,7 @@ class _Reader:
 
 
 def _mask(command: str) -> str:
-    masked = re.sub(r"(?i)(password|passwd|secret|token|PGPASSWORD)=\S+", r"\1=***", command)
-    masked = re.sub(r"://([^:/@\s]+):[^@/\s]+@", r"://\1:***@", masked)
+    masked = redact(command)
     return masked if len(masked) <= 160 else masked[:157] + "..."
 
 
