@@ -16,6 +16,7 @@ from typing import Any
 
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
+from auditor.checks.kubernetes.routes import all_routes, routes_to, sidecar_tls
 from auditor.checks.superset.configmodel import (
     ConfigSet,
     EnvValue,
@@ -131,32 +132,42 @@ def superset_configs(facts: KubeFacts) -> tuple[ConfigSet, dict[str, str]]:
 def _config_of(facts: KubeFacts, workload: Workload) -> SupersetConfig:
     env = pod_env(facts, workload)
     mounted = _mounted_config(facts, workload)
-    routes = [*facts.in_namespace("Ingress", workload.item.namespace),
-              *facts.in_namespace("HTTPRoute", workload.item.namespace)]
-    evidence = f"{routes[0].kind} {routes[0].name}" if routes else ""
+    behind_proxy, evidence = _proxy_in_front(facts, workload)
     topology = _topology(facts, workload, env)
     urls = _ingress_urls(facts, workload)
     if mounted is None:
-        return dataclasses.replace(analyze(None, None, env), behind_proxy=bool(routes),
+        return dataclasses.replace(analyze(None, None, env), behind_proxy=behind_proxy,
                                    proxy_evidence=evidence, topology=topology, urls=urls)
     text, where = mounted
     config = analyze(text, where, env)
     # The file lives inside an object, not on disk: keep the object and line in each
     # setting's source, but give no file location.
     settings = {name: dataclasses.replace(s, path=None) for name, s in config.settings.items()}
-    return dataclasses.replace(config, settings=settings, behind_proxy=bool(routes),
+    return dataclasses.replace(config, settings=settings, behind_proxy=behind_proxy,
                                proxy_evidence=evidence, topology=topology, urls=urls)
+
+
+def _proxy_in_front(facts: KubeFacts, workload: Workload) -> tuple[bool | None, str]:
+    """Whether a proxy fronts the web pods, and what it is; None when it cannot be told."""
+    routes = all_routes(facts)
+    mine = routes_to(facts, workload, routes)
+    sidecar = sidecar_tls(workload)
+    if mine or sidecar:
+        return True, ", ".join([r.label for r in mine[:3]] + ([sidecar] if sidecar else []))
+    # A route whose Service is not among the objects may still be this one's way in.
+    known = {(s.namespace, s.name) for s in facts.of("Service")}
+    if any(backend not in known for r in routes for backend in r.backends):
+        return None, ""
+    return False, ""
 
 
 def _ingress_urls(facts: KubeFacts, web: Workload) -> tuple[str, ...]:
     urls = []
-    for ingress in facts.in_namespace("Ingress", web.item.namespace):
-        tls_hosts = {str(h) for t in as_list(ingress.spec.get("tls"))
-                     for h in as_list(as_map(t).get("hosts"))}
-        for rule in as_list(ingress.spec.get("rules")):
-            host = as_map(rule).get("host")
-            if isinstance(host, str) and host:  # a file may hold a map or list here
-                urls.append(f"{'https' if host in tls_hosts else 'http'}://{host}")
+    for route in routes_to(facts, web, all_routes(facts)):
+        for host in route.hosts:
+            if host and "*" not in host:
+                secure = route.tls is True and host not in route.uncovered
+                urls.append(f"{'https' if secure else 'http'}://{host}")
     return tuple(dict.fromkeys(urls))
 
 

@@ -1,50 +1,70 @@
-"""proxy-tls: an Ingress or Gateway with TLS in front of the web Service."""
+"""proxy-tls: an Ingress, Gateway, mesh or router route with TLS in front of the web Service."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from auditor.checks.kubernetes.common import kube, result
-from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.kubernetes.routes import Route, all_routes, routes_to, sidecar_tls
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
 def _tls(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
-    ingresses = k.of("Ingress")
-    routes = k.of("HTTPRoute")
-    if not ingresses and not routes:
-        for web in k.role("web"):
-            yield result(web, Status.FAIL, "no Ingress or Gateway route: the UI is reachable "
-                         "only by port-forward or an exposed Service, without TLS")
-        return
-    for ingress in ingresses:
-        tls = as_list(ingress.spec.get("tls"))
-        hosts = [str(h) for t in tls for h in as_list(as_map(t).get("hosts"))]
-        rules = [str(as_map(r).get("host")) for r in as_list(ingress.spec.get("rules"))
-                 if as_map(r).get("host")]
-        uncovered = [h for h in rules if h not in hosts]
-        if not tls:
-            yield result(ingress, Status.FAIL, "the Ingress has no TLS section: logins travel "
-                         "in clear text", (f"hosts: {', '.join(rules) or '*'}",))
-        elif uncovered:
-            yield result(ingress, Status.FAIL, "hosts without TLS: " + ", ".join(uncovered),
-                         (f"tls hosts: {', '.join(hosts)}",))
-        else:
-            yield result(ingress, Status.PASS, "TLS for " + (", ".join(hosts) or "all hosts"),
-                         (f"secret {as_map(tls[0]).get('secretName')}",))
+    routes = all_routes(k)
     for route in routes:
-        yield result(route, Status.PASS, "routed through a Gateway (TLS is the Gateway's)")
+        yield _route_result(route)
+    if not any(w.superset for w in k.workloads):
+        return  # without the app, a workload with no route may well be internal
+    for web in k.role("web"):
+        mine = routes_to(k, web, routes)
+        sidecar = sidecar_tls(web)
+        secured = [r.label for r in mine if r.tls]
+        evidence = [r.label for r in mine] + ([sidecar] if sidecar else [])
+        if secured or sidecar:
+            by = ", ".join(secured + (["a TLS sidecar in the pod"] if sidecar else []))
+            yield result(web, Status.PASS, f"TLS is terminated by {by}", evidence)
+        elif any(r.tls is False for r in mine):
+            yield result(web, Status.FAIL, "every route to the web pods is plain HTTP: logins "
+                         "travel in clear text", evidence)
+        elif mine:
+            yield result(web, Status.WARN, "the routes to the web pods terminate TLS in "
+                         "configuration that is not among the audited objects", evidence)
+        elif routes:
+            yield result(web, Status.WARN, f"{len(routes)} route(s) found, but none names a "
+                         "Service that selects the web pods", [r.label for r in routes][:8])
+        else:
+            yield result(web, Status.FAIL, "no Ingress, Gateway, VirtualService, IngressRoute, "
+                         "HTTPProxy or Route reaches the web pods and no TLS sidecar serves "
+                         "them: the UI is reachable only by port-forward or an exposed Service, "
+                         "without TLS")
+
+
+def _route_result(route: Route) -> Result:
+    evidence = route.evidence
+    if route.tls:
+        return result(route.item, Status.PASS, f"{route.label} terminates TLS"
+                      + (f" for {', '.join(route.hosts)}" if route.hosts else ""), evidence)
+    if route.tls is None:
+        return result(route.item, Status.WARN, f"{route.label}: whether TLS is terminated "
+                      "depends on configuration that is not among the audited objects", evidence)
+    if route.uncovered:
+        return result(route.item, Status.FAIL, "hosts without TLS: " + ", ".join(route.uncovered),
+                      evidence)
+    return result(route.item, Status.FAIL, f"{route.label} has no TLS: logins travel in clear "
+                  "text", evidence)
 
 
 CHECKS = (
     Check(
         id="K8S-PROXY-TLS-001", style=Style.KUBERNETES, row=Row.PROXY_TLS, severity=Severity.HIGH,
-        title="An Ingress or Gateway terminates TLS for the UI",
+        title="An Ingress, Gateway or route terminates TLS for the UI",
         rationale="Superset carries passwords, session cookies and query results; the chart's "
                   "Ingress is off and without TLS by default.",
         remediation="Enable the Ingress with a tls section (cert-manager), or route through a "
-                    "Gateway listener with TLS; set ENABLE_PROXY_FIX = True.",
+                    "Gateway listener with TLS (Gateway API HTTPS listener, Istio Gateway "
+                    "server with tls, Traefik spec.tls, Contour virtualhost.tls, OpenShift "
+                    "Route tls.termination); set ENABLE_PROXY_FIX = True.",
         success="TLS on every host", failure="no TLS",
         references=("https://kubernetes.io/docs/concepts/services-networking/ingress/#tls",),
         requires=("kubernetes",), evaluate=_tls,

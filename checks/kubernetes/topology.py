@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,32 +33,81 @@ def containers_of(pod_spec: Mapping[str, Any]) -> tuple[Container, ...]:
 
 
 def classify(item: Item, containers: Iterable[Container]) -> str:
-    mains = [c for c in containers if not c.init]
-    images = " ".join(c.image.lower() for c in mains)
-    commands = " ".join(c.command_text.lower() for c in mains)
-    name = item.name.lower()
-    labels = " ".join(f"{k}={v}" for k, v in item.labels.items()).lower()
+    """The workload's role, from what its main containers run (names and labels never decide).
+
+    A pod whose main container runs Superset takes that container's role, whatever its
+    sidecars are (an envoy TLS proxy, cloud-sql-proxy, a statsd exporter); a pod running
+    no Superset process is a database, Redis, cache, websocket or proxy by its image, or
+    ``other``.
+    """
     if item.kind in ("Job", "CronJob"):
         return "job"
-    superset = "superset" in images or "superset" in commands or "superset" in name
-    if "celery" in commands or (superset and ("worker" in name or "beat" in name)):
-        if " beat" in f" {commands}" or name.endswith("beat") or "-beat" in name:
-            return "beat"
-        if "flower" in commands or "flower" in name:
-            return "other"
-        return "worker"
-    if "websocket" in images or "websocket" in name:
-        return "websocket"
-    if any(w in images for w in ("postgres", "mysql", "mariadb")) or "postgresql" in labels:
-        return "database"
-    if "redis" in images or "valkey" in images:
-        return "redis"
-    ports = [p.get("containerPort") for c in mains for p in as_list(c.spec.get("ports"))
-             if isinstance(p, Mapping)]
-    if superset and ("gunicorn" in commands or "run-server" in commands
-                     or "superset run" in commands or 8088 in ports or not commands):
-        return "web"
+    mains = [c for c in containers if not c.init]
+    found = {superset_role(c) for c in mains} - {None}
+    for role in ("web", "worker", "beat"):
+        if role in found:
+            return role
+    images = [c.image.lower().rsplit("@", 1)[0] for c in mains]
+    for role, words in IMAGE_ROLES:
+        if any(word in image for image in images for word in words):
+            return role
     return "other"
+
+
+# Roles of containers that run no Superset process, by image (the first match wins:
+# a Bitnami PostgreSQL pod carries a metrics exporter, Redis pods a sentinel).
+IMAGE_ROLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("websocket", ("superset-websocket",)),
+    ("database", ("postgres", "mysql", "mariadb", "cloudnative-pg", "percona")),
+    ("redis", ("redis", "valkey", "keydb", "dragonfly")),
+    ("cache", ("memcached",)),
+    ("proxy", ("nginx", "envoy", "haproxy", "traefik", "ghostunnel", "oauth2-proxy", "caddy")),
+)
+BOOTSTRAP_ROLES = {"app": "web", "app-gunicorn": "web", "worker": "worker", "beat": "beat"}
+_CELERY_APP = re.compile(r"(?:-a|--app)[= ]+superset\b")
+_GUNICORN_APP = re.compile(r"superset(?:\.app)?:(?:create_app\(|app\b)")
+
+
+def superset_role(container: Container) -> str | None:
+    """``web``, ``worker`` or ``beat`` when the container runs that Superset process, else None.
+
+    Only the command line decides (or the official image's own entrypoint when no command is
+    given): ``superset init``, ``db upgrade`` and ``npm run dev`` are not Superset processes.
+    """
+    text = container.command_text.lower()
+    words = text.replace(";", " ").replace("&&", " ").split()
+    if "celery" in text and _CELERY_APP.search(text):
+        if "beat" in words:
+            return "beat"
+        if "flower" in words or "flower" in text:
+            return None  # a monitoring UI over the broker, not a Superset worker
+        return "worker" if "worker" in words else None
+    if "gunicorn" in text and _GUNICORN_APP.search(text):
+        return "web"
+    if "superset run" in text or "run-server.sh" in text:
+        return "web"
+    if "flask run" in text and "superset" in _env_value(container, "FLASK_APP").lower():
+        return "web"
+    for index, word in enumerate(words):
+        if word.endswith("docker-bootstrap.sh") and index + 1 < len(words):
+            return BOOTSTRAP_ROLES.get(words[index + 1].strip("'\""))
+    if not text and _runs_image_entrypoint(container.image.lower()):
+        return "web"  # the image's entrypoint runs /usr/bin/run-server.sh (gunicorn)
+    return None
+
+
+def _runs_image_entrypoint(image: str) -> bool:
+    """The official image (apache/superset, also via apachesuperset.docker.scarf.sh) or one
+    whose repository is named exactly ``superset``: images built FROM it keep its entrypoint."""
+    repository = image.rsplit("@", 1)[0].rsplit("/", 1)[-1]
+    return repository.split(":", 1)[0] == "superset"
+
+
+def _env_value(container: Container, name: str) -> str:
+    for entry in as_list(container.spec.get("env")):
+        if isinstance(entry, Mapping) and entry.get("name") == name:
+            return str(entry.get("value") or "")
+    return ""
 
 
 def workloads(items: Iterable[Item]) -> tuple[Workload, ...]:
