@@ -14,7 +14,13 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from auditor.checks.superset.defaults import DEFAULT_SUPERSET_HOME, DEFAULTS, ENV_SETTINGS
+from auditor.checks.superset.defaults import (
+    AUTH_TYPES,
+    DEFAULT_SUPERSET_HOME,
+    DEFAULTS,
+    ENV_SETTINGS,
+    FAB_CONSTANT_MODULES,
+)
 from auditor.model import Facts
 
 
@@ -184,6 +190,11 @@ class _Analyzer:
                         self._statement(child, conditional=True)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             self._call(node.value, node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module in FAB_CONSTANT_MODULES:
+            # ``AUTH_TYPE = AUTH_OAUTH`` names Flask-AppBuilder's constant; its value is known.
+            for alias in node.names:
+                if alias.name in AUTH_TYPES:
+                    self.names[alias.asname or alias.name] = AUTH_TYPES[alias.name]
         elif isinstance(node, ast.ClassDef) and not conditional:
             # ``class CeleryConfig: broker_url = ...`` then ``CELERY_CONFIG = CeleryConfig``.
             attributes: dict[object, object] = {}
@@ -275,6 +286,11 @@ class _Analyzer:
             pass
         else:
             return Unknown("an integer too large to read") if _too_big(value) else value
+        if isinstance(node, ast.Attribute) and node.attr in AUTH_TYPES:
+            # ``flask_appbuilder.const.AUTH_OAUTH`` after ``import flask_appbuilder.const``
+            owner = _dotted(node.value)
+            if owner in FAB_CONSTANT_MODULES:
+                return AUTH_TYPES[node.attr]
         if isinstance(node, ast.Name):
             if node.id in self.names:
                 return self.names[node.id]

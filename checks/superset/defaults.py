@@ -7,7 +7,10 @@ from collections.abc import Mapping
 DEFAULT_SECRET_KEY = "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET"
 
 KNOWN_SECRET_KEYS: Mapping[str, str] = {
-    DEFAULT_SECRET_KEY: "Superset's default SECRET_KEY",
+    DEFAULT_SECRET_KEY: (
+        "Superset's built-in default key, which Superset 2.1+ refuses to start with outside "
+        "debug or test mode"
+    ),
     "thisISaSECRET_1234": "the default key of Superset's Helm chart",
     "YOUR_OWN_RANDOM_GENERATED_SECRET_KEY": "the placeholder key from Superset's documentation",
     "TEST_NON_DEV_SECRET": "the key from Superset's docker/.env",
@@ -42,11 +45,14 @@ DEFAULTS: Mapping[str, object] = {
     "AUTH_RATE_LIMITED": True,
     "ENABLE_CORS": False,
     "CORS_OPTIONS": {},
+    "AUTH_TYPE": 1,  # AUTH_DB, imported from flask_appbuilder.security.manager
     "AUTH_USER_REGISTRATION": False,
     "AUTH_USER_REGISTRATION_ROLE": "Public",
     "GUEST_TOKEN_JWT_SECRET": "test-guest-secret-change-me",
     "GLOBAL_ASYNC_QUERIES_JWT_SECRET": "test-secret-change-me",
     "FEATURE_FLAGS": {},
+    "AUTH_ROLES_MAPPING": {},
+    "AUTH_USER_REGISTRATION_ROLE_JMESPATH": None,
 }
 """Superset's own defaults. ``TALISMAN_CONFIG`` defaults to a policy with a CSP, and
 ``RATELIMIT_ENABLED`` to ``SUPERSET_ENV == "production"`` (see configmodel)."""
@@ -65,3 +71,18 @@ ENV_SETTINGS: Mapping[str, str] = {
     "TALISMAN_ENABLED": "TALISMAN_ENABLED",
     "FLASK_DEBUG": "DEBUG",
 }
+
+AUTH_TYPES: Mapping[str, int] = {
+    # Flask-AppBuilder's constants (flask_appbuilder/const.py); AUTH_OID was removed in
+    # FAB 5 and AUTH_SAML added, but configs in the wild still name both.
+    "AUTH_OID": 0,
+    "AUTH_DB": 1,
+    "AUTH_LDAP": 2,
+    "AUTH_REMOTE_USER": 3,
+    "AUTH_OAUTH": 4,
+    "AUTH_SAML": 5,
+}
+AUTH_NAMES: Mapping[int, str] = {number: name for name, number in AUTH_TYPES.items()}
+AUTH_DB = AUTH_TYPES["AUTH_DB"]
+FAB_CONSTANT_MODULES = ("flask_appbuilder.security.manager", "flask_appbuilder.const")
+"""Modules a superset_config.py imports the AUTH_* constants from."""

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.superset.configmodel import SupersetConfig, each_config, scoped
-from auditor.checks.superset.defaults import KNOWN_SECRET_KEYS, MIN_SECRET_BYTES
+from auditor.checks.superset.defaults import (
+    DEFAULT_SECRET_KEY,
+    KNOWN_SECRET_KEYS,
+    MIN_SECRET_BYTES,
+)
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
 
@@ -31,10 +35,18 @@ def _judge(subject: str, conf: SupersetConfig) -> Result:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
         known = KNOWN_SECRET_KEYS.get(text)
         size = len(text.encode("utf-8", "surrogatepass"))  # '\ud800' from an escape
+        if text == DEFAULT_SECRET_KEY:
+            # superset/initialization: check_secret_key() logs "Refusing to start due to
+            # insecure SECRET_KEY" and exits unless app.debug, TESTING or SUPERSET_TESTENV.
+            return Result(subject, Status.FAIL,
+                         f"SECRET_KEY is {known} (FLASK_DEBUG, DEBUG, TESTING or "
+                         "SUPERSET_TESTENV); a server that does start that way accepts "
+                         "session cookies anyone can forge", evidence, where)
         if known:
             return Result(subject, Status.FAIL,
-                         f"SECRET_KEY is {known}: anyone can forge session cookies and log in "
-                         "as an admin", evidence, where)
+                         f"SECRET_KEY is {known}: Superset starts with it, and anyone can "
+                         "forge session cookies and log in as an admin (CVE-2023-27524)",
+                         evidence, where)
         elif size < MIN_SECRET_BYTES:
             return Result(subject, Status.FAIL,
                          f"SECRET_KEY is only {size} bytes (at least {MIN_SECRET_BYTES} needed)",
@@ -54,8 +66,11 @@ CHECKS = (
         severity=Severity.CRITICAL,
         title="SECRET_KEY is set, strong and not publicly known",
         rationale=(
-            "SECRET_KEY signs session cookies and encrypts stored database passwords. With "
-            "a default or published key (CVE-2023-27524) an attacker forges an admin session."
+            "SECRET_KEY signs session cookies and encrypts stored database passwords. "
+            "Superset (2.1+) refuses to start with its own built-in default outside debug "
+            "or test mode, but starts with any other published key (the Helm chart's, the "
+            "docs' placeholder, docker/.env's, older defaults), and with one of those an "
+            "attacker forges an admin session (CVE-2023-27524)."
         ),
         remediation=(
             "Generate a key (openssl rand -base64 42), give it through SUPERSET_SECRET_KEY "

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from auditor.checks.superset.configmodel import SupersetConfig
+from auditor.checks.superset.defaults import AUTH_DB, AUTH_NAMES
 from auditor.checks.superset.judge import Verdict, per_config, source, unknown
 from auditor.model import Check, Row, Severity, Status, Style
 
 DOCS = "https://superset.apache.org/docs/security/"
 CONFIG_DOCS = "https://superset.apache.org/docs/configuration/configuring-superset/"
+AUTH_DOCS = "https://flask-appbuilder.readthedocs.io/en/latest/security.html"
 PRIVILEGED_ROLES = ("Admin", "Alpha", "Gamma", "sql_lab")
+ADMIN_ROLES = ("Admin", "Alpha")
+"""Roles that can change what others see: Admin manages users, Alpha edits every source."""
 RISKY_FLAGS = {
     "ENABLE_JAVASCRIPT_CONTROLS": "lets chart authors run JavaScript in viewers' browsers",
     "DYNAMIC_PLUGINS": "loads chart plugins from URLs at run time",
@@ -80,17 +84,73 @@ def _public_role(config: SupersetConfig) -> Verdict:
     return Status.PASS, "anonymous visitors get no permissions", (source(setting),)
 
 
+def _auth_type(config: SupersetConfig) -> tuple[int | None, str]:
+    """(Flask-AppBuilder's AUTH_TYPE number or None when unknown, how to name it)."""
+    setting = config.get("AUTH_TYPE")
+    value = setting.value
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None, getattr(value, "reason", f"AUTH_TYPE is {value!r}")
+    return value, AUTH_NAMES.get(value, f"AUTH_TYPE {value}")
+
+
 def _registration(config: SupersetConfig) -> Verdict:
+    """Database login: /register is open to anyone who reaches the site."""
     enabled, role = config.get("AUTH_USER_REGISTRATION"), config.get(
         "AUTH_USER_REGISTRATION_ROLE")
-    if not enabled.known or not role.known:
-        return unknown(enabled if not enabled.known else role)
-    evidence = (source(enabled), f"{source(role)}: {role.value}")
-    if enabled.value is True and role.value in ("Admin", "Alpha"):
-        return Status.FAIL, f"anyone can register and become {role.value}", evidence
-    if enabled.value is True:
-        return Status.WARN, f"self-registration is open (role {role.value})", evidence
-    return Status.PASS, "self-registration is off", evidence
+    if not enabled.known:
+        return unknown(enabled)
+    number, name = _auth_type(config)
+    auth = config.get("AUTH_TYPE")
+    if number is not None and number != AUTH_DB:
+        return None  # SUPERSET-APP-SECURITY-011 judges sign-up through an identity provider
+    if enabled.value is not True:
+        return Status.PASS, "self-registration is off", (source(enabled),)
+    if number is None:
+        return Status.SKIP, f"self-registration is on but AUTH_TYPE could not be determined " \
+            f"({name}): with AUTH_DB anyone could register, with an identity provider only " \
+            "the accounts it admits", (source(enabled), source(auth))
+    if not role.known:
+        return unknown(role)
+    evidence = (f"{source(auth)}: AUTH_DB", source(enabled), f"{source(role)}: {role.value}")
+    if role.value in ADMIN_ROLES:
+        return Status.FAIL, f"with AUTH_DB anyone who reaches the site can sign up on " \
+            f"/register and become {role.value}", evidence
+    return Status.WARN, f"with AUTH_DB anyone who reaches the site can sign up on /register " \
+        f"(into role {role.value})", evidence
+
+
+def _provider_registration(config: SupersetConfig) -> Verdict:
+    """OAuth, LDAP, REMOTE_USER, OID, SAML: accounts are created on first login."""
+    number, name = _auth_type(config)
+    if number is None or number == AUTH_DB:
+        return None
+    enabled, role = config.get("AUTH_USER_REGISTRATION"), config.get(
+        "AUTH_USER_REGISTRATION_ROLE")
+    if not enabled.known:
+        return unknown(enabled)
+    auth = config.get("AUTH_TYPE")
+    if enabled.value is not True:
+        return Status.PASS, f"with {name}, accounts are not created on first login (an " \
+            "administrator adds each user)", (f"{source(auth)}: {name}", source(enabled))
+    computed = config.get("AUTH_USER_REGISTRATION_ROLE_JMESPATH")
+    if computed.value or not computed.known:
+        # FAB then takes the role from the provider's user info, not from the setting.
+        return Status.SKIP, f"with {name}, the first-login role is computed from the " \
+            "provider's user info by AUTH_USER_REGISTRATION_ROLE_JMESPATH: not judged " \
+            "statically", (f"{source(auth)}: {name}", source(computed))
+    if not role.known:
+        return unknown(role)
+    evidence = [f"{source(auth)}: {name}", source(enabled), f"{source(role)}: {role.value}"]
+    mapping = config.get("AUTH_ROLES_MAPPING")
+    if isinstance(mapping.value, dict) and mapping.value:
+        evidence.append(f"{source(mapping)}: {len(mapping.value)} group(s) mapped; the "
+                        "registration role is added to the mapped ones")
+    if role.value in ADMIN_ROLES:
+        return Status.FAIL, f"with {name}, every account the identity provider admits gets " \
+            f"role {role.value} on first login; restrict the provider (e.g. allowed domains) " \
+            "or register into a minimal role", tuple(evidence)
+    return Status.PASS, f"with {name}, accounts the identity provider admits get role " \
+        f"{role.value} on first login", tuple(evidence)
 
 
 def _cors(config: SupersetConfig) -> Verdict:
@@ -115,17 +175,23 @@ def _cors(config: SupersetConfig) -> Verdict:
 
 
 def _rate_limits(config: SupersetConfig) -> Verdict:
+    # Flask-AppBuilder applies AUTH_RATE_LIMIT through its one Flask-Limiter, and
+    # Flask-Limiter's init_app returns without installing anything when RATELIMIT_ENABLED is
+    # False: that switch turns off the login limit too, not only RATELIMIT_APPLICATION.
     app, auth = config.get("RATELIMIT_ENABLED"), config.get("AUTH_RATE_LIMITED")
     for setting in (app, auth):
         if not setting.known:
             return unknown(setting)
     evidence = (f"{source(app)}: {app.value}", f"{source(auth)}: {auth.value}")
-    if auth.value is not True:
-        return Status.FAIL, "login attempts are not rate limited (password guessing)", evidence
     if app.value is not True:
-        return Status.WARN, "logins are rate limited but the API is not (RATELIMIT_ENABLED)", \
-            evidence
-    return Status.PASS, "logins and the API are rate limited", evidence
+        return Status.FAIL, "RATELIMIT_ENABLED is off, which turns Flask-Limiter off: " \
+            "neither logins (AUTH_RATE_LIMITED) nor RATELIMIT_APPLICATION are limited, so " \
+            "passwords can be guessed at full speed", evidence
+    if auth.value is not True:
+        return Status.FAIL, "login attempts are not rate limited (AUTH_RATE_LIMITED is off): " \
+            "only RATELIMIT_APPLICATION's per-client limit applies", evidence
+    return Status.PASS, "Flask-Limiter is on: logins and every request are rate limited", \
+        evidence
 
 
 def _feature_flags(config: SupersetConfig) -> Verdict:
@@ -180,11 +246,13 @@ CHECKS = (
            "Leave PUBLIC_ROLE_LIKE = None, or give the Public role only what must be public.",
            "no public permissions", "public gets a privileged role", "PUBLIC_ROLE_LIKE",
            _public_role),
-    _check(6, Severity.CRITICAL, "Self-registration does not grant a privileged role",
-           "AUTH_USER_REGISTRATION with AUTH_USER_REGISTRATION_ROLE = 'Admin' lets anyone "
-           "create an administrator account.",
+    _check(6, Severity.CRITICAL, "Database self-registration does not grant a privileged role",
+           "With AUTH_TYPE = AUTH_DB, AUTH_USER_REGISTRATION opens Flask-AppBuilder's "
+           "/register form to anyone who reaches the site; with AUTH_USER_REGISTRATION_ROLE "
+           "'Admin' or 'Alpha' they sign themselves up with that role. (Sign-up through an "
+           "identity provider is SUPERSET-APP-SECURITY-011.)",
            "Turn off AUTH_USER_REGISTRATION or register users into a minimal role.",
-           "registration off or minimal", "registration grants Admin/Alpha",
+           "registration off or minimal", "anyone can register as Admin/Alpha",
            "AUTH_USER_REGISTRATION", _registration),
     _check(7, Severity.HIGH, "CORS does not allow any origin with credentials",
            "ENABLE_CORS with origins '*' and supports_credentials lets any website call the "
@@ -193,14 +261,30 @@ CHECKS = (
            "CORS off or limited", "any origin with credentials", "CORS_OPTIONS", _cors),
     _check(8, Severity.MEDIUM, "Logins and the API are rate limited",
            "Without rate limits passwords can be guessed at full speed and one client can "
-           "exhaust the workers. RATELIMIT_ENABLED is on only when SUPERSET_ENV=production.",
-           "Keep AUTH_RATE_LIMITED = True, set RATELIMIT_ENABLED = True and a shared "
-           "RATELIMIT_STORAGE_URI (Redis).",
-           "both limited", "logins not limited", "RATELIMIT", _rate_limits),
+           "exhaust the workers. Superset sets RATELIMIT_ENABLED only when "
+           "SUPERSET_ENV=production, and when it is off Flask-Limiter enforces nothing: "
+           "not RATELIMIT_APPLICATION and not Flask-AppBuilder's login limit "
+           "(AUTH_RATE_LIMITED).",
+           "Set RATELIMIT_ENABLED = True (or SUPERSET_ENV=production), keep "
+           "AUTH_RATE_LIMITED = True, and give a shared RATELIMIT_STORAGE_URI (Redis) so "
+           "the limits hold across workers.",
+           "both limited", "rate limiting off or logins not limited", "RATELIMIT",
+           _rate_limits),
     _check(9, Severity.HIGH, "Risky feature flags are off",
            "ENABLE_JAVASCRIPT_CONTROLS runs chart authors' JavaScript for every viewer; "
            "DYNAMIC_PLUGINS loads code from URLs; template processing needs trusted authors.",
            "Turn off ENABLE_JAVASCRIPT_CONTROLS and DYNAMIC_PLUGINS; allow template "
            "processing only with trusted SQL Lab users.",
            "no risky flag", "risky flags on", "FEATURE_FLAGS", _feature_flags, CONFIG_DOCS),
+    _check(11, Severity.HIGH, "Identity-provider sign-up does not grant a privileged role",
+           "With OAuth, LDAP, REMOTE_USER, OpenID or SAML login, AUTH_USER_REGISTRATION "
+           "creates an account for every user the provider admits on first login, with "
+           "AUTH_USER_REGISTRATION_ROLE (added to any AUTH_ROLES_MAPPING roles). Unlike "
+           "database sign-up it is limited to the provider's users, but 'Admin' or 'Alpha' "
+           "makes each of them an administrator or editor.",
+           "Register into a minimal role (Gamma or a custom one) and grant more through "
+           "AUTH_ROLES_MAPPING from provider groups; restrict who the provider admits "
+           "(allowed domains, tenant, 'whitelist' in OAUTH_PROVIDERS).",
+           "provider sign-up into a minimal role", "every provider user becomes Admin/Alpha",
+           "AUTH_TYPE", _provider_registration, AUTH_DOCS),
 )
