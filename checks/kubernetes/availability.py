@@ -8,6 +8,7 @@ from typing import Any
 from auditor.checks.kubernetes.common import kube, missing, result, skip_all
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.kubernetes.tiers import serving, tier
 from auditor.checks.kubernetes.topology import controller_of, selects
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -30,17 +31,18 @@ def effective_min(facts: KubeFacts, workload: Workload) -> int | None:
 
 def _web_replicas(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
-    for web in k.role("web"):
+    for web in serving(k):
         count = effective_min(k, web)
         source = "HPA minReplicas" if hpa_for(k, web) is not None else "spec.replicas"
         evidence = (f"{source} = {count}",)
         if count is None:
             yield result(web, Status.SKIP, "replica count is not a number", evidence)
         elif count >= 2:
-            yield result(web, Status.PASS, f"{count} web replicas", evidence)
+            yield result(web, Status.PASS, f"{count} {tier(web)} replicas", evidence)
         else:
+            down = "the UI" if tier(web) == "web" else "what its Service serves"
             yield result(web, Status.FAIL, f"{web.kind} {web.item.name} has {count} replica: "
-                         "one pod eviction or node loss takes the UI down", evidence)
+                         f"one pod eviction or node loss takes {down} down", evidence)
 
 
 def _pdb(facts: Facts) -> Iterator[Result]:
@@ -49,34 +51,50 @@ def _pdb(facts: Facts) -> Iterator[Result]:
     if reason:
         yield skip_all(k, reason)
         return
-    for web in k.role("web"):
+    for web in serving(k):
         replicas = effective_min(k, web) or 1
         pdbs = [p for p in k.in_namespace("PodDisruptionBudget", web.item.namespace)
                 if selects(as_map(p.spec.get("selector")), web.pod_labels)]
         if not pdbs:
-            yield result(web, Status.FAIL, "no PodDisruptionBudget covers the web pods: a node "
-                         "drain may evict them all at once")
+            yield result(web, Status.FAIL, f"no PodDisruptionBudget covers the {tier(web)} "
+                         "pods: a node drain may evict them all at once")
             continue
         pdb = pdbs[0]
-        spec = pdb.spec
         allowed = as_map(pdb.obj.get("status")).get("disruptionsAllowed")
         evidence = [f"PodDisruptionBudget {pdb.name}",
-                    f"minAvailable={spec.get('minAvailable')} "
-                    f"maxUnavailable={spec.get('maxUnavailable')}"]
-        min_available = spec.get("minAvailable")
-        max_unavailable = spec.get("maxUnavailable")
-        blocks = (isinstance(min_available, int) and min_available >= replicas) or \
-            min_available == "100%" or max_unavailable in (0, "0%")
-        if allowed == 0:
+                    f"minAvailable={pdb.spec.get('minAvailable')} "
+                    f"maxUnavailable={pdb.spec.get('maxUnavailable')}", f"replicas {replicas}"]
+        blocking = blocks_drains(pdb.spec, replicas)
+        if blocking:
+            yield result(web, Status.FAIL, f"the PodDisruptionBudget {pdb.name} blocks every "
+                         f"node drain: {blocking}", evidence)
+        elif allowed == 0:
             evidence.append("status.disruptionsAllowed = 0")
             yield result(web, Status.FAIL, "the PodDisruptionBudget allows no disruption now: "
                          "node drains will hang", evidence)
-        elif blocks:
-            yield result(web, Status.FAIL, f"the PodDisruptionBudget never allows a disruption "
-                         f"with {replicas} replica(s)", evidence)
         else:
-            yield result(web, Status.PASS, "a PodDisruptionBudget keeps web pods during drains",
-                         evidence)
+            yield result(web, Status.PASS, f"a PodDisruptionBudget keeps {tier(web)} pods "
+                         "during drains and still lets one go", evidence)
+
+
+def blocks_drains(spec: Mapping[str, Any], replicas: int) -> str | None:
+    """Why a PDB never allows an eviction with ``replicas`` pods, or None when it allows one."""
+    low, high = spec.get("minAvailable"), spec.get("maxUnavailable")
+    if isinstance(low, int) and not isinstance(low, bool) and low >= replicas:
+        return f"minAvailable {low} with {replicas} replica(s) leaves no pod to evict"
+    percent = _percent(low)
+    # Kubernetes rounds a percentage of pods up to a whole pod.
+    if percent is not None and -(-replicas * percent // 100) >= replicas:
+        return f"minAvailable {low} of {replicas} replica(s) rounds up to every pod"
+    if high in (0, "0", "0%"):
+        return f"maxUnavailable {high} lets no pod go"
+    return None
+
+
+def _percent(value: object) -> int | None:
+    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
+        return int(value[:-1])
+    return None
 
 
 SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
@@ -84,7 +102,7 @@ SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
 
 def _spread(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
-    for web in k.role("web"):
+    for web in serving(k):
         affinity = as_map(as_map(web.pod_spec.get("affinity")).get("podAntiAffinity"))
         constraints = as_list(web.pod_spec.get("topologySpreadConstraints"))
         keys = [str(as_map(c).get("topologyKey")) for c in constraints]
@@ -99,12 +117,13 @@ def _spread(facts: Facts) -> Iterator[Result]:
                  and controller_of(p) == (web.kind, web.item.name)}
         if len(nodes) == 1 and (effective_min(k, web) or 1) > 1:
             evidence.append(f"all running pods on node {next(iter(nodes))}")
-            yield result(web, Status.FAIL, "every web pod runs on the same node", evidence)
+            yield result(web, Status.FAIL, f"every {tier(web)} pod runs on the same node",
+                         evidence)
         elif any(key in SPREAD_KEYS for key in keys):
             yield result(web, Status.PASS, "pods are spread across nodes or zones", evidence)
         else:
-            yield result(web, Status.FAIL, "nothing keeps web replicas off the same node",
-                         evidence)
+            yield result(web, Status.FAIL, f"nothing keeps {tier(web)} replicas off the same "
+                         "node", evidence)
 
 
 def _beat(facts: Facts) -> Iterator[Result]:

@@ -6,8 +6,10 @@ Values are compared in memory and never put into a message or evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
+from auditor.checks.common.secretvalues import secret_kind
 from auditor.checks.kubernetes.appconfig import object_data
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.objects import as_list, as_map
@@ -39,25 +41,40 @@ def _placement(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     managed = [i.kind for i in k.items if i.kind in SECRET_MANAGERS]
     for config_map in k.of("ConfigMap"):
-        keys = [key for key in object_data(config_map) if SECRET_NAME.search(key)]
+        data = object_data(config_map)
+        found = [f"key {key}" for key in data if SECRET_NAME.search(key)]
         # One value per line: a SECRET_KEY literal at the start of any key must still start a line.
-        texts = "\n".join(object_data(config_map).values())
-        literal_key = re.search(r"^\s*SECRET_KEY\s*=\s*['\"]", texts, re.M)
-        if keys or literal_key:
-            found = keys + (["SECRET_KEY literal in superset_config.py"] if literal_key else [])
+        if re.search(r"^\s*SECRET_KEY\s*=\s*['\"]", "\n".join(data.values()), re.M):
+            found.append("key SECRET_KEY literal in superset_config.py")
+        # By value too: a key named "config.json" may hold a private key or a cloud credential.
+        found += [f"{kind} in ConfigMap {config_map.name} key {key} ({len(value)} characters)"
+                  for key, value in data.items() if (kind := secret_kind(value))]
+        if found:
             yield result(config_map, Status.FAIL, "secrets stored in a ConfigMap (readable by "
-                         "anyone who can read ConfigMaps)", [f"key {key}" for key in found])
+                         "anyone who can read ConfigMaps)", found)
     for workload in k.workloads:
-        literal = [f"{c.name}: env {as_map(e).get('name')} has a literal value"
-                   for c in workload.containers for e in as_list(c.spec.get("env"))
-                   if _looks_secret(str(as_map(e).get("name") or ""),
-                                    str(as_map(e).get("value") or ""))]
+        literal = [line for c in workload.containers for e in as_list(c.spec.get("env"))
+                   if (line := _literal_secret(c.name, as_map(e)))]
         if literal:
             yield result(workload, Status.FAIL, "secret values written into the pod spec",
                          literal)
         elif workload.superset:
             note = f" (managed by {managed[0]})" if managed else ""
             yield result(workload, Status.PASS, "secrets come from Secrets" + note)
+
+
+def _literal_secret(container: str, entry: Mapping[str, Any]) -> str | None:
+    """Evidence for an env entry holding a secret literally (never the value), or None."""
+    name, value = str(entry.get("name") or ""), entry.get("value")
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return None
+    text = str(value)
+    kind = secret_kind(text)
+    if kind:
+        return f"{container}: env {name} holds {kind} ({len(text)} characters)"
+    if _looks_secret(name, text):
+        return f"{container}: env {name} has a literal value"
+    return None
 
 
 def _defaults(facts: Facts) -> Iterator[Result]:

@@ -6,19 +6,18 @@ from collections.abc import Iterator
 
 from auditor.checks.kubernetes.availability import effective_min
 from auditor.checks.kubernetes.common import kube, result
-from auditor.checks.kubernetes.objects import as_map
-from auditor.checks.kubernetes.topology import selects
+from auditor.checks.kubernetes.routes import services_of
+from auditor.checks.kubernetes.tiers import serving, tier
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
 def _service(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
-    for web in k.role("web"):
-        services = [s for s in k.in_namespace("Service", web.item.namespace)
-                    if selects(as_map(s.spec.get("selector")) or None, web.pod_labels)]
+    for web in serving(k):
+        services = services_of(k, web)
         replicas = effective_min(k, web) or 1
         if not services:
-            yield result(web, Status.FAIL, "no Service selects the web pods")
+            yield result(web, Status.FAIL, f"no Service selects the {tier(web)} pods")
         elif replicas < 2:
             yield result(web, Status.FAIL, f"Service {services[0].name} has one pod to send "
                          "traffic to", (f"replicas {replicas}",))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from auditor.checks.kubernetes.common import app_workloads, kube, missing, result, skip_all
-from auditor.checks.kubernetes.objects import as_map
+from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.kubernetes.routes import all_routes
 from auditor.checks.kubernetes.topology import workloads_selected
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -18,34 +20,62 @@ def _policies(facts: Facts) -> Iterator[Result]:
     if reason:
         yield skip_all(k, reason)
         return
-    covered = set()
+    covered: dict[str, str] = {}
+    egress_only: dict[str, str] = {}
     for policy in k.of("NetworkPolicy"):
         selector = policy.spec.get("podSelector")
+        restricts = "Ingress" in policy_types(policy.spec)
         for workload in workloads_selected(k, policy, as_map(selector)):
-            covered.add(workload.subject)
+            if restricts:
+                covered.setdefault(workload.subject, policy.name)
+            else:
+                egress_only.setdefault(workload.subject, policy.name)
     for workload in app_workloads(k) + list(k.role("database")) + list(k.role("redis")):
         if workload.subject in covered:
-            yield result(workload, Status.PASS, "a NetworkPolicy selects its pods")
+            yield result(workload, Status.PASS, f"NetworkPolicy {covered[workload.subject]} "
+                         "restricts ingress to its pods")
+        elif workload.subject in egress_only:
+            name = egress_only[workload.subject]
+            yield result(workload, Status.FAIL, f"NetworkPolicy {name} has policyTypes [Egress] "
+                         "only: it does not restrict who can reach the pods",
+                         (f"NetworkPolicy {name} policyTypes: Egress",))
         else:
-            yield result(workload, Status.FAIL, "no NetworkPolicy selects its pods: every pod in "
-                         "the cluster can reach them")
+            yield result(workload, Status.FAIL, "no NetworkPolicy restricts ingress to its pods: "
+                         "every pod in the cluster can reach them")
+
+
+def policy_types(spec: Mapping[str, Any]) -> list[str]:
+    """The directions a policy restricts: policyTypes, or by default Ingress (and Egress
+    when it has egress rules), as the API server fills them in."""
+    given = [str(t) for t in as_list(spec.get("policyTypes"))]
+    if given:
+        return given
+    return ["Ingress", *(["Egress"] if as_list(spec.get("egress")) else [])]
 
 
 def _services(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
+    reached = {backend: r.label for r in all_routes(k) for backend in r.backends}
     for service in k.of("Service"):
         kind = service.spec.get("type", "ClusterIP")
-        if kind in EXPOSED:
+        behind = workloads_selected(k, service, as_map(service.spec.get("selector")) or None)
+        if kind in EXPOSED and behind and all(w.role == "proxy" for w in behind):
+            # The ingress controller's or gateway's own Service: the way in, not around it.
+            yield result(service, Status.PASS, f"Service type {kind} fronts the proxy "
+                         f"{behind[0].item.name}, the way in", (f"spec.type = {kind}",))
+        elif kind in EXPOSED:
             yield result(service, Status.FAIL, f"Service type {kind} exposes it outside the "
                          "cluster, around the Ingress and its TLS", (f"spec.type = {kind}",))
         else:
-            yield result(service, Status.PASS, f"Service type {kind}")
+            route = reached.get((service.namespace, service.name))
+            yield result(service, Status.PASS, f"Service type {kind}"
+                         + (f", reached through {route}" if route else ""))
 
 
 CHECKS = (
     Check(
         id="K8S-NETWORK-001", style=Style.KUBERNETES, row=Row.NETWORK, severity=Severity.MEDIUM,
-        title="NetworkPolicies select the app's pods",
+        title="NetworkPolicies restrict ingress to the app's pods",
         rationale="Without a NetworkPolicy any compromised pod in the cluster can reach "
                   "Superset, its metadata database and Redis (which the chart runs without "
                   "a password).",

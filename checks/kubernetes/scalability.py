@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from auditor.checks.kubernetes.availability import hpa_for
 from auditor.checks.kubernetes.common import kube, missing, result, skip_all
 from auditor.checks.kubernetes.objects import as_map
+from auditor.checks.kubernetes.tiers import serving, tier
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
@@ -16,12 +17,13 @@ def _autoscaled(facts: Facts) -> Iterator[Result]:
     if reason:
         yield skip_all(k, reason)
         return
-    scaled = {as_map(s.spec.get("scaleTargetRef")).get("name") for s in k.of("ScaledObject")}
-    for web in k.role("web"):
+    scaled = {(s.namespace, as_map(s.spec.get("scaleTargetRef")).get("name"))
+              for s in k.of("ScaledObject")}
+    for web in serving(k):
         hpa = hpa_for(k, web)
         if hpa is None:
-            if web.item.name in scaled:
-                yield result(web, Status.PASS, "a KEDA ScaledObject scales the web tier")
+            if (web.item.namespace, web.item.name) in scaled:
+                yield result(web, Status.PASS, f"a KEDA ScaledObject scales the {tier(web)} tier")
             else:
                 yield result(web, Status.FAIL, "no HorizontalPodAutoscaler: capacity is added "
                              "by hand")
@@ -30,7 +32,7 @@ def _autoscaled(facts: Facts) -> Iterator[Result]:
         evidence = [f"minReplicas {low}, maxReplicas {high}"]
         requests = all(as_map(as_map(c.spec.get("resources")).get("requests")).get("cpu")
                        for c in web.main_containers())
-        hpa_items = [h for h in k.of("HorizontalPodAutoscaler")
+        hpa_items = [h for h in k.in_namespace("HorizontalPodAutoscaler", web.item.namespace)
                      if as_map(h.spec.get("scaleTargetRef")).get("name") == web.item.name]
         status = as_map(hpa_items[0].obj.get("status")) if hpa_items else {}
         if not isinstance(high, int) or not isinstance(low, int) or high <= low:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from auditor.checks.kubernetes.common import app_workloads, kube, result
 from auditor.checks.kubernetes.objects import as_map
-from auditor.checks.kubernetes.topology import controller_of
+from auditor.checks.kubernetes.topology import controller_of, superset_role
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 HEALTH_PATHS = ("/health", "/healthcheck", "/ping")
@@ -24,7 +24,7 @@ def _probes(facts: Facts) -> Iterator[Result]:
                     gaps.append(f"{container.name}: no {probe}")
         if workload.role == "web":
             for container in workload.main_containers():
-                if "superset" not in container.image and container.name != "superset":
+                if superset_role(container) is None:
                     continue  # sidecars (exporters, proxies) have their own health
                 path = as_map(as_map(container.spec.get("readinessProbe")).get("httpGet")).get(
                     "path")
