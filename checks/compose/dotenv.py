@@ -1,21 +1,37 @@
-"""The ``.env`` / ``env_file`` format as Compose reads it.
+"""``.env`` files, read with python-dotenv's parser (the reader Flask and the ``superset``
+CLI load ``.env`` with), then given the meaning of whoever reads them.
 
-``KEY=value`` lines, an optional ``export`` prefix, ``#`` comments (whole lines,
-or after whitespace in an unquoted value), single quotes taken literally,
-double quotes with escapes, both quote styles may span lines. Unquoted and
-double-quoted values are interpolated with the variables defined earlier in
-the file and then the lookup mapping given. A bare ``KEY`` line takes the value
-from the lookup mapping, or is left unset.
+python-dotenv splits a file into bindings (``export``, comments, quotes, values spanning
+lines) and keeps each binding's original text and line. The value's meaning differs:
+
+- :func:`parse_dotenv`, Compose's rules (docs.docker.com, "env file syntax"): single-quoted
+  values are literal (only ``\\'`` is an escape), double-quoted ones take ``\\n``, ``\\r``,
+  ``\\t``, ``\\\\`` and ``\\"`` and are interpolated, unquoted ones lose an inline comment
+  preceded by a space and are interpolated, with Compose's full ``${VAR:-default}`` syntax;
+  a bare ``KEY`` takes its value from the lookup mapping.
+- :func:`parse_flask_dotenv`, python-dotenv's own values, as Superset run from pip sees
+  them, interpolated (``${VAR}``, ``${VAR:-default}``) from earlier lines of the same file
+  only: the environment of the process running the audit is never read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import io
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+
+from dotenv.parser import Binding, parse_stream
+from dotenv.variables import parse_variables
 
 from auditor.checks.compose.interpolate import Issue, interpolate
 
-ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "$": "$$"}
+COMPOSE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "$": "$$"}
+"""Double-quoted escapes Compose documents; ``\\$`` stays a literal ``$`` (``$$`` survives
+interpolation as one ``$``)."""
+HEAD = re.compile(r"\s*(?:export[^\S\r\n]+)?(?:'[^']+'|[^=#\s]+)[^\S\r\n]*=[^\S\r\n]*")
+"""What precedes a binding's value: the key (optionally ``export``ed) and ``=``."""
+DOUBLE_QUOTED = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -29,103 +45,65 @@ class EnvFile:
     entries: dict[str, EnvEntry] = field(default_factory=dict)
     issues: list[tuple[int, Issue]] = field(default_factory=list)
     bad_lines: list[int] = field(default_factory=list)
-    """Lines that are not ``KEY=value`` (Compose rejects the file)."""
+    """Lines that are not ``KEY=value`` (Compose rejects the file; python-dotenv skips them
+    with a warning)."""
+
+
+def _bindings(text: str) -> Iterator[tuple[Binding, int]]:
+    """Each binding with the line its key is on (python-dotenv's line is where the blank
+    lines before it start)."""
+    for binding in parse_stream(io.StringIO(text)):
+        original = binding.original.string
+        lead = len(original) - len(original.lstrip())
+        line = binding.original.line + len(re.findall(r"\r\n|\n|\r", original[:lead]))
+        yield binding, line
 
 
 def parse_dotenv(text: str, lookup: Mapping[str, str]) -> EnvFile:
+    """A Compose ``.env`` or ``env_file`` (see the module docstring)."""
     result = EnvFile()
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        number = index + 1
-        raw = lines[index]
-        index += 1
-        line = raw.strip()
-        if not line or line.startswith("#"):
+    for binding, line in _bindings(text):
+        if binding.error:
+            result.bad_lines.append(line)
             continue
-        if line.startswith("export ") or line.startswith("export\t"):
-            line = line[7:].lstrip()
-        if "=" not in line:
-            key = line.split("#", 1)[0].strip()
-            if key and not any(c.isspace() for c in key):
-                if key in lookup:
-                    result.entries[key] = EnvEntry(lookup[key], number)
-            else:
-                result.bad_lines.append(number)
+        key = binding.key
+        if key is None:
+            continue  # a comment or blank lines
+        if binding.value is None:
+            if key in lookup:
+                result.entries[key] = EnvEntry(lookup[key], line)
             continue
-        key, value = line.split("=", 1)
-        key = key.strip()
-        if not key or any(c.isspace() for c in key):
-            result.bad_lines.append(number)
-            continue
-        value = value.lstrip()
         known = {**lookup, **{k: e.value for k, e in result.entries.items()}}
-        if value[:1] in ("'", '"'):
-            quote = value[0]
-            body, consumed = _quoted(value[1:], quote, lines, index)
-            index += consumed
-            if body is None:
-                result.bad_lines.append(number)
-                continue
-            if quote == '"':
-                body = _unescape(body)
-                body, issues = interpolate(body, known)
-                result.issues.extend((number, issue) for issue in issues)
-            result.entries[key] = EnvEntry(body, number)
+        head = HEAD.match(binding.original.string)
+        rest = binding.original.string[head.end():] if head else ""
+        if rest.startswith("'"):
+            result.entries[key] = EnvEntry(binding.value, line)
             continue
-        comment = _comment_start(value)
-        if comment >= 0:
-            value = value[:comment]
-        value = value.rstrip()
+        value = binding.value
+        quoted = DOUBLE_QUOTED.match(rest) if rest.startswith('"') else None
+        if quoted is not None:
+            value = _compose_unescape(quoted.group(1))
         value, issues = interpolate(value, known)
-        result.issues.extend((number, issue) for issue in issues)
-        result.entries[key] = EnvEntry(value, number)
+        result.issues.extend((line, issue) for issue in issues)
+        result.entries[key] = EnvEntry(value, line)
     return result
 
 
-def _quoted(rest: str, quote: str, lines: list[str], index: int) -> tuple[str | None, int]:
-    """The text up to the closing quote (possibly on a later line), and lines consumed."""
-    collected = rest
-    consumed = 0
-    while True:
-        end = _closing_quote(collected, quote)
-        if end >= 0:
-            return collected[:end], consumed
-        if index + consumed >= len(lines):
-            return None, consumed
-        collected += "\n" + lines[index + consumed]
-        consumed += 1
-
-
-def _closing_quote(text: str, quote: str) -> int:
-    i = 0
-    while i < len(text):
-        if quote == '"' and text[i] == "\\":
-            i += 2
+def parse_flask_dotenv(text: str) -> EnvFile:
+    """A ``.env``/``.flaskenv`` as ``flask``/``superset`` load it with python-dotenv."""
+    result = EnvFile()
+    for binding, line in _bindings(text):
+        if binding.error:
+            result.bad_lines.append(line)
             continue
-        if text[i] == quote:
-            return i
-        i += 1
-    return -1
+        if binding.key is None or binding.value is None:
+            continue  # python-dotenv leaves a bare KEY unset in the environment
+        known = {k: e.value for k, e in result.entries.items()}
+        value = "".join(atom.resolve(known) for atom in parse_variables(binding.value))
+        result.entries[binding.key] = EnvEntry(value, line)
+    return result
 
 
-def _unescape(text: str) -> str:
-    out = []
-    i = 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in ESCAPES:
-            out.append(ESCAPES[text[i + 1]])
-            i += 2
-            continue
-        out.append(text[i])
-        i += 1
-    return "".join(out)
-
-
-def _comment_start(value: str) -> int:
-    """Where an inline comment starts in an unquoted value: `` #`` (a ``#`` right after the
-    ``=`` is part of the value, as in Compose)."""
-    for i, char in enumerate(value):
-        if char == "#" and i > 0 and value[i - 1] in " \t":
-            return i
-    return -1
+def _compose_unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: COMPOSE_ESCAPES.get(m.group(1), m.group(0)), text,
+                  flags=re.DOTALL)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.checks.compose.dockerfile import BuiltImage
 from auditor.checks.superset.configmodel import EnvValue
 from auditor.model import Location
 
@@ -90,6 +91,8 @@ class Service:
     literal_env: frozenset[str] = frozenset()
     """``environment`` entries whose value is written literally in a Compose file (not a
     ``${VARIABLE}`` reference, not from an env_file)."""
+    built: BuiltImage | None = None
+    """The Dockerfile stage a ``build:`` service builds, with what it inherits."""
 
     @property
     def image(self) -> str:

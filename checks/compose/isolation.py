@@ -23,12 +23,23 @@ def _user(service: Service) -> tuple[Status, str, str]:
         if is_root_user(text):
             return Status.FAIL, f"runs as root (user: {text})", f"user: {text}"
         return Status.PASS, f"runs as {text}", f"user: {text}"
-    if service.build is not None and service.build_user is not None:
-        if is_root_user(service.build_user):
-            return (Status.FAIL, f"the Dockerfile's last USER is {service.build_user}",
-                    f"USER {service.build_user} in the stage built")
-        return (Status.PASS, f"runs as {service.build_user} (USER in its Dockerfile)",
-                f"USER {service.build_user} in the stage built")
+    built = service.built
+    if built is not None and built.user is not None:
+        who = built.user.value.strip()
+        if not user_name(who) or "$" in who:
+            return (Status.WARN, f"USER {who} in its Dockerfile depends on a build argument "
+                    "that is not known", built.where(built.user))
+        if is_root_user(who):
+            return (Status.FAIL, f"the Dockerfile's last USER is {who}", built.where(built.user))
+        return (Status.PASS, f"runs as {who} (USER in its Dockerfile)", built.where(built.user))
+    if built is not None:
+        known = image_user(built.base or "")
+        if known is None:
+            return (Status.WARN, f"no USER in {built.path} stage {built.stage} or the stages "
+                    f"it is FROM; {built.base_unknown or 'no base image named'}, so who it "
+                    "runs as is not known", f"{built.path}: no USER; FROM {built.base}")
+        return (Status.FAIL if known.root else Status.PASS, known.why,
+                f"{built.path}: no USER; FROM {built.base}")
     image = service.image or next(iter(service.build_from), "")
     known = image_user(image)
     if known is None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from auditor.checks.compose.dockerfile import BuiltImage
+
 DATABASE_IMAGES = ("postgres", "postgis", "timescaledb", "mysql", "mariadb", "cockroach")
 REDIS_IMAGES = ("redis", "valkey", "keydb")
 PROXY_IMAGES = ("nginx", "traefik", "caddy", "haproxy", "envoy")
@@ -53,31 +55,85 @@ def _base(repository: str) -> str:
     return repository.rsplit("/", 1)[-1]
 
 
-def classify(name: str, image: str, command: str, build: bool) -> tuple[str, bool]:
-    """(role, part of Superset) from the service name, image and command."""
-    repo = parse_image(image).repository if image else ""
-    base = _base(repo)
-    words = command.lower()
-    lowered = name.lower()
-    if any(w in words for w in BACKUP_WORDS) or any(w in repo for w in BACKUP_WORDS):
+def classify(name: str, image: str, process: str,
+             built: BuiltImage | None = None) -> tuple[str, bool]:
+    """(role, part of Superset) from what the service runs.
+
+    ``process`` is what the container starts: the Compose entrypoint/command, else the built
+    Dockerfile's ENTRYPOINT/CMD. A service built from Superset's repository is Superset only
+    when that process is (the webpack dev server built from the same Dockerfile is not);
+    Superset's image with no command of its own runs its web server.
+    """
+    repos = [parse_image(i).repository for i in (image, built.base if built else "") if i]
+    words = process.lower()
+    if any(w in words for w in BACKUP_WORDS) or any(w in r for r in repos
+                                                    for w in BACKUP_WORDS):
         return "backup", False
-    if "superset" in repo:
-        return _superset_role(lowered, words), True
-    # Known infrastructure images first: a proxy whose command names the superset
-    # upstream is still the proxy.
-    if any(base.startswith(db) or db in repo for db in DATABASE_IMAGES):
-        return "database", False
-    if any(base.startswith(r) for r in REDIS_IMAGES):
-        return "redis", False
-    if any(p in base for p in PROXY_IMAGES):
-        return "proxy", False
-    if any(m in repo for m in MONITORING_IMAGES):
-        return "monitoring", False
-    if any(u in repo for u in UPDATER_IMAGES):
-        return "updater", False
-    if "superset" in words or "celery" in words or (build and "superset" in lowered):
-        return _superset_role(lowered, words), True
+    superset_image = any("superset" in r for r in repos)
+    if not superset_image:
+        # Known infrastructure images first: a proxy whose command names the superset
+        # upstream is still the proxy.
+        infra = next((k for r in repos if (k := _infrastructure(r))), None)
+        if infra:
+            return infra, False
+    role = superset_process(words)
+    if role is not None:
+        return role, True
+    if superset_image and not any(w in words for w in NOT_SUPERSET):
+        return _superset_role(name.lower(), words), True
     return "other", False
+
+
+NOT_SUPERSET = ("docker-frontend", "npm ", "npx ", "yarn ", "webpack", "node ", "pnpm ",
+                "superset-websocket")
+"""Processes that Superset's images or repository also start and that are not Superset:
+the frontend build and its dev server, the websocket server."""
+INIT_COMMANDS = ("docker-init", "superset init", "db upgrade", "superset fab create-admin",
+                 "superset load_examples", "superset load-examples")
+BOOTSTRAP_ROLES = {"app": "web", "app-gunicorn": "web", "worker": "worker", "beat": "beat"}
+WEB_SCRIPTS = ("run-server.sh", "docker-ci.sh")
+
+
+def superset_process(command: str) -> str | None:
+    """The Superset role a command runs (``web``, ``worker``, ``beat``, ``init``), or None."""
+    if not command or any(w in command for w in NOT_SUPERSET):
+        return None
+    argv = command.split()
+    if any(w in command for w in INIT_COMMANDS):
+        return "init"
+    for index, word in enumerate(argv):
+        if word.endswith("docker-bootstrap.sh") and index + 1 < len(argv):
+            return BOOTSTRAP_ROLES.get(argv[index + 1])
+    if "celery" in command and "superset" in command:
+        if "flower" in argv:
+            return None
+        if "beat" in argv:
+            return "beat"
+        if "worker" in argv:
+            return "worker"
+    if any(w.endswith(WEB_SCRIPTS) for w in argv):
+        return "web"
+    if "gunicorn" in command and ("superset.app:create_app" in command or
+                                  "superset:app" in command):
+        return "web"
+    if "superset run" in command:
+        return "web"
+    return None
+
+
+def _infrastructure(repo: str) -> str | None:
+    base = _base(repo)
+    if any(base.startswith(db) or db in repo for db in DATABASE_IMAGES):
+        return "database"
+    if any(base.startswith(r) for r in REDIS_IMAGES):
+        return "redis"
+    if any(p in base for p in PROXY_IMAGES):
+        return "proxy"
+    if any(m in repo for m in MONITORING_IMAGES):
+        return "monitoring"
+    if any(u in repo for u in UPDATER_IMAGES):
+        return "updater"
+    return None
 
 
 def _superset_role(name: str, command: str) -> str:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.compose.discover import Loaded, join
+from auditor.checks.compose.dockerfile import (
+    MAX_DOCKERFILE_BYTES,
+    BuiltImage,
+    DockerfileError,
+    exec_words,
+    read_image,
+)
 from auditor.checks.compose.dotenv import EnvEntry, EnvFile, parse_dotenv
 from auditor.checks.compose.facts import Mount, Port, Service
 from auditor.checks.compose.roles import classify
@@ -99,18 +105,11 @@ def _service(tree: Tree, loaded: Loaded, name: str, spec: dict[str, Any], env_fi
     mounts = _mounts(spec, directory, host_tree)
     image = str(spec.get("image") or "")
     build = spec.get("build") if isinstance(spec.get("build"), Mapping) else None
-    command = " ".join(
-        " ".join(str(w) for w in v) if isinstance(v, list) else str(v)
-        for v in (spec.get("entrypoint"), spec.get("command")) if v
-    )
-    role, superset = classify(name, image, command, build is not None)
-    build_user: str | None = None
-    build_from: tuple[str, ...] = ()
-    if build is not None:
-        build_user, build_from = dockerfile_user(tree, build, directory, host_tree,
-                                                 loaded.problems, name)
-        if not superset and any("superset" in b for b in build_from):
-            role, superset = classify(name, "apache/superset", command, True)
+    built = built_image(tree, build, directory, loaded.base, host_tree, loaded.problems,
+                        name) if build is not None else None
+    role, superset = classify(name, image, process(spec, built), built)
+    build_user = built.user.value if built is not None and built.user is not None else None
+    build_from = (built.base,) if built is not None and built.base else ()
     environment = spec.get("environment")
     refs = loaded.env_refs.get(name, set())
     literal = frozenset(
@@ -119,7 +118,29 @@ def _service(tree: Tree, loaded: Loaded, name: str, spec: dict[str, Any], env_fi
     )
     return Service(name=name, spec=spec, file=file, line=line, role=role, env=env, ports=ports,
                    mounts=mounts, attrs=attrs, directory=directory, build_user=build_user,
-                   build_from=build_from, superset=superset, literal_env=literal)
+                   build_from=build_from, superset=superset, literal_env=literal, built=built)
+
+
+def _words(value: object) -> str:
+    return " ".join(str(w) for w in value) if isinstance(value, list) else str(value or "")
+
+
+def process(spec: Mapping[str, Any], built: BuiltImage | None) -> str:
+    """What the container starts, as Docker decides it: Compose's ``entrypoint`` replaces the
+    image's ENTRYPOINT and drops its CMD; ``command`` replaces the CMD only."""
+    entrypoint, command = spec.get("entrypoint"), spec.get("command")
+    if entrypoint is None and built is not None and built.entrypoint is not None:
+        entrypoint = built.entrypoint.value
+    if command is None and spec.get("entrypoint") is None and built is not None and \
+            built.cmd is not None:
+        command = built.cmd.value
+    return " ".join(_shell_or_exec(v) for v in (entrypoint, command) if v)
+
+
+def _shell_or_exec(value: object) -> str:
+    if isinstance(value, str) and value.strip().startswith("["):
+        return exec_words(value)
+    return _words(value)
 
 
 def _environment(loaded: Loaded, name: str, spec: Mapping[str, Any], directory: str,
@@ -177,73 +198,47 @@ def _mounts(spec: Mapping[str, Any], directory: str, host_tree: bool) -> tuple[M
     return tuple(found)
 
 
-ARG_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}?")
-
-
-def dockerfile_user(tree: Tree, build: Mapping[str, Any], directory: str, host_tree: bool,
-                    problems: dict[str, str], service: str) -> tuple[str | None, tuple[str, ...]]:
-    """(last USER of the stage built, external base images) from the build's Dockerfile."""
+def built_image(tree: Tree, build: Mapping[str, Any], directory: str, base: str, host_tree: bool,
+                problems: dict[str, str], service: str) -> BuiltImage | None:
+    """The stage a ``build:`` service builds, read from its Dockerfile (never built), or
+    None with a named problem when the Dockerfile cannot be read or used."""
     inline = build.get("dockerfile_inline")
+    target = build.get("target")
+    raw_args = build.get("args")
+    args = {str(k): str(v) for k, v in raw_args.items() if v is not None} \
+        if isinstance(raw_args, Mapping) else {}
     if isinstance(inline, str):
-        text = inline
+        text, label = inline, f"service {service} dockerfile_inline"
     else:
-        context = join(directory, str(build.get("context") or "."), host_tree)
-        if context is None:
-            return None, ()
         name = str(build.get("dockerfile") or "Dockerfile")
-        inner = join(context, name, host_tree)
-        if inner is None or not tree.exists(inner):
-            return None, ()
+        context = join(directory, str(build.get("context") or "."), host_tree)
+        inner = join(context, name, host_tree) if context is not None else None
+        if context is None or inner is None or not _inside(tree, base, inner):
+            problems[f"service {service} build"] = (
+                f"Dockerfile {name} lies outside the project; not read")
+            return None
+        if not tree.exists(inner):
+            problems[f"file {inner}"] = f"not found: the Dockerfile of service {service}"
+            return None
         try:
-            text = tree.read_text(inner)
+            text = tree.read_text(inner, limit=MAX_DOCKERFILE_BYTES)
         except TreeError as exc:
             problems[f"file {inner}"] = str(exc).split(": ", 1)[-1]
-            return None, ()
-    args = {str(k): str(v) for k, v in (build.get("args") or {}).items()} \
-        if isinstance(build.get("args"), Mapping) else {}
-    return _stage_user(text, args, build.get("target"))
+            return None
+        label = inner
+    try:
+        return read_image(text, label, args, str(target) if target else None)
+    except DockerfileError as exc:
+        problems[f"file {label}"] = str(exc)
+        return None
 
 
-def _stage_user(text: str, args: dict[str, str],
-                target: object) -> tuple[str | None, tuple[str, ...]]:
-    stages: list[dict[str, Any]] = []
-    defaults = dict(args)
-    for instruction, rest in _instructions(text):
-        if instruction == "ARG":
-            key, _, value = rest.partition("=")
-            defaults.setdefault(key.strip(), value.strip().strip("\"'"))
-        elif instruction == "FROM":
-            words = [w for w in rest.split() if not w.startswith("--")]
-            if not words:
-                continue
-            image = ARG_REF.sub(lambda m: defaults.get(m.group(1)) or m.group(2) or "", words[0])
-            alias = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
-            parent = next((s for s in stages if s["alias"] == image.lower()), None)
-            stages.append({"alias": alias.lower() if alias else None, "image": image,
-                           "user": parent["user"] if parent else None,
-                           "external": parent["external"] if parent else (image,)})
-        elif instruction == "USER" and stages:
-            stages[-1]["user"] = rest.strip()
-    if not stages:
-        return None, ()
-    chosen = stages[-1]
-    if isinstance(target, str):
-        chosen = next((s for s in stages if s["alias"] == target.lower()), chosen)
-    return chosen["user"], tuple(chosen["external"])
-
-
-def _instructions(text: str) -> list[tuple[str, str]]:
-    found = []
-    current = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not current and (not line or line.startswith("#")):
-            continue
-        if line.endswith("\\"):
-            current += line[:-1] + " "
-            continue
-        current += line
-        word, _, rest = current.strip().partition(" ")
-        found.append((word.upper(), rest.strip()))
-        current = ""
-    return found
+def _inside(tree: Tree, base: str, inner: str) -> bool:
+    """``inner`` lies in the project directory, also once symlinks are resolved."""
+    top = "" if base in ("", ".") else base.strip("/")
+    if top and inner.lstrip("/") != top and not inner.lstrip("/").startswith(top + "/"):
+        return False
+    try:
+        return tree.resolve(inner).is_relative_to(tree.resolve(top or "."))
+    except (TreeError, RecursionError, OSError):
+        return False

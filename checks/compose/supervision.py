@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.checks.common.redact import redact
 from auditor.checks.compose.common import app_services, each_project, none_of, result
+from auditor.checks.compose.dockerfile import BuiltImage
 from auditor.checks.compose.facts import Service
 from auditor.checks.compose.roles import is_superset_image
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
@@ -50,16 +51,45 @@ def _healthcheck(service: Service) -> tuple[Status, str, str]:
         return Status.FAIL, "its health check is disabled", "healthcheck: disable: true"
     if text:
         return Status.PASS, "has a health check", f"healthcheck: {redact(text)[:100]}"
-    superset_image = is_superset_image(service.image) or any(
-        "superset" in b for b in service.build_from)
-    if superset_image and service.role == "web":
+    if service.built is not None:
+        return _built_healthcheck(service, service.built)
+    if is_superset_image(service.image):
+        return _healthcheck_of_superset_image(service)
+    return Status.FAIL, "no health check: a hung process looks healthy", "no healthcheck"
+
+
+def _healthcheck_of_superset_image(service: Service) -> tuple[Status, str, str]:
+    if service.role == "web":
         return (Status.PASS, "inherits the apache/superset image's HEALTHCHECK (curl /health)",
                 "HEALTHCHECK in the image's Dockerfile")
-    if superset_image:
-        return (Status.FAIL, "inherits the image's HEALTHCHECK, which curls the web port a "
-                "celery worker does not serve: Docker will report it unhealthy",
-                "HEALTHCHECK curl http://localhost:8088/health from the image")
-    return Status.FAIL, "no health check: a hung process looks healthy", "no healthcheck"
+    return (Status.FAIL, "inherits the image's HEALTHCHECK, which curls the web port a "
+            "celery worker does not serve: Docker will report it unhealthy",
+            "HEALTHCHECK curl http://localhost:8088/health from the image")
+
+
+WEB_PROBE = ("/health", "curl", "wget", ":8088", "superset_port")
+
+
+def _built_healthcheck(service: Service, built: BuiltImage) -> tuple[Status, str, str]:
+    """The HEALTHCHECK the built stage has, itself or from the stages it is FROM."""
+    check = built.healthcheck
+    if check is not None and built.healthcheck_disabled:
+        return (Status.FAIL, "its Dockerfile disables the health check (HEALTHCHECK NONE)",
+                built.where(check))
+    if check is not None:
+        probe = check.value.lower()
+        if service.role in ("worker", "beat") and any(w in probe for w in WEB_PROBE):
+            return (Status.FAIL, "inherits a HEALTHCHECK that probes the web port, which a "
+                    "celery worker does not serve: Docker will report it unhealthy",
+                    built.where(check))
+        return (Status.PASS, "has a health check from its Dockerfile", built.where(check))
+    if built.base and is_superset_image(built.base):
+        return _healthcheck_of_superset_image(service)
+    stages = ", ".join(built.chain[:-1])
+    return (Status.FAIL, "no health check: a hung process looks healthy",
+            f"no HEALTHCHECK in {built.path} stage{'s' if len(built.chain) > 2 else ''} "
+            f"{stages}; {built.base_unknown or 'no base image named'} (its own HEALTHCHECK, if "
+            "any, is not known)")
 
 
 def _healthy(facts: Facts) -> Iterator[Result]:

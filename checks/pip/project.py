@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.compose.dotenv import parse_flask_dotenv
 from auditor.checks.pip.facts import (
     BackupScript,
     Launch,
@@ -212,15 +213,13 @@ def _dotenv(scan: ProjectScan, path: str) -> None:
     text = scan.read(path)
     if text is None:
         return
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.removeprefix("export ").split("=", 1)
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        scan.env.setdefault(key.strip(), EnvValue(value, f"{_rel(scan, path)}:{number}"))
+    # Read the way Superset reads it: flask/superset load .env with python-dotenv.
+    parsed = parse_flask_dotenv(text)
+    for number in parsed.bad_lines:
+        scan.problems[f"file {_rel(scan, path)}:{number}"] = (
+            "not a KEY=value line (python-dotenv skips it)")
+    for key, entry in parsed.entries.items():
+        scan.env.setdefault(key, EnvValue(entry.value, f"{_rel(scan, path)}:{entry.line}"))
 
 
 def _crontab(scan: ProjectScan, path: str, system: bool) -> list[Scheduled]:
