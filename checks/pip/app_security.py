@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.checks.common import debugger
 from auditor.checks.pip.common import cmd, each_web, location, no_web, web_subject
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -31,18 +32,23 @@ def _debugger(facts: Facts) -> Iterator[Result]:
         if launch is None:
             yield no_web(proj)
             continue
-        if launch.debugger:
-            why = ["--debugger" if launch.flag("debugger") else "",
-                   "--debug" if launch.flag("debug") else "",
-                   "FLASK_DEBUG=" + launch.env.get("FLASK_DEBUG", "")
-                   if launch.env.get("FLASK_DEBUG") else ""]
-            yield Result(web_subject(proj, launch), Status.FAIL,
-                         "the Werkzeug debugger is on: anyone who can reach the port can run "
-                         "code on the host", (cmd(launch), *[w for w in why if w]),
-                         location(launch))
-        else:
+        if not launch.debugger:
             yield Result(web_subject(proj, launch), Status.PASS, "no interactive debugger",
                          (cmd(launch),), location(launch))
+            continue
+        routes = [(f"{proxy.server} {proxy.path}", target) for proxy in proj.proxies
+                  for target in proxy.proxies_to]
+        reach = debugger.reachable(launch.binds, routes)
+        evidence = (cmd(launch), *debugger.reasons(launch), *reach)
+        if reach:
+            yield Result(web_subject(proj, launch), Status.FAIL, "the Werkzeug debugger is on "
+                         f"and reachable from the network: {debugger.RISK}", evidence,
+                         location(launch))
+        else:
+            yield Result(web_subject(proj, launch), Status.WARN, "the Werkzeug debugger is on "
+                         "but listens only on loopback with no proxy in front: any local "
+                         "user, or a request forged through another local service, can run "
+                         "code as the user running it", evidence, location(launch))
 
 
 CHECKS = (
@@ -72,9 +78,10 @@ CHECKS = (
         severity=Severity.CRITICAL,
         title="The Werkzeug debugger is off",
         rationale=(
-            "The interactive debugger (--debugger, --debug or FLASK_DEBUG=1) executes "
-            "Python typed into an error page: remote code execution for anyone who reaches "
-            "the port."
+            "The interactive debugger of 'superset run'/'flask run' (--debugger, --debug or "
+            "FLASK_DEBUG=1) executes Python typed into its console, behind a PIN that can "
+            "be derived from host facts. Bound beyond loopback, or proxied by nginx, that is "
+            "remote code execution."
         ),
         remediation="Remove --debugger/--debug and FLASK_DEBUG; never debug a reachable server.",
         success="no debugger",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.checks.common import debugger
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.common import at, cmd, each_service, no_services, services
+from auditor.checks.systemd.facts import NginxConfig
+from auditor.checks.systemd.nginx import is_loopback
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 DEV_ENV = {"FLASK_DEBUG": ("1", "true", "yes", "on"), "FLASK_ENV": ("development",),
@@ -38,6 +41,41 @@ def _server(facts: Facts) -> Iterator[Result]:
                          at(service.exec_start))
 
 
+def _public_routes(facts: Facts) -> list[tuple[str, str]]:
+    """(nginx server, backend) for every route of a server listening beyond loopback."""
+    config = facts.optional(F.NGINX, NginxConfig)
+    if config is None:
+        return []
+    return [(f"nginx {server.label} ({server.path.lstrip('/')}:{server.line})", backend)
+            for server in config.servers
+            if any(not is_loopback(f"{x.address}:{x.port}") for x in server.listens)
+            for route in server.routes for backend in route.backends]
+
+
+def _debugger(facts: Facts) -> Iterator[Result]:
+    routes = _public_routes(facts)
+    for service in each_service(facts, ("web",)):
+        if service is None:
+            yield no_services(services(facts))
+            return
+        launch = service.launch
+        where = at(service.exec_start)
+        if not launch.debugger:
+            yield Result(service.name, Status.PASS, "no interactive debugger", (cmd(launch),),
+                         where)
+            continue
+        reach = debugger.reachable(launch.binds, routes)
+        evidence = (cmd(launch), *debugger.reasons(launch), *reach)
+        if reach:
+            yield Result(service.name, Status.FAIL, "the Werkzeug debugger is on and reachable "
+                         f"from the network: {debugger.RISK}", evidence, where)
+        else:
+            yield Result(service.name, Status.WARN, "the Werkzeug debugger is on but listens "
+                         "only on loopback with no proxy in front: any local user, or a "
+                         "request forged through another local service, can run code as the "
+                         "service user", evidence, where)
+
+
 CHECKS = (
     Check(
         id="SYSTEMD-APP-SECURITY-001",
@@ -60,5 +98,27 @@ CHECKS = (
         references=("https://superset.apache.org/docs/configuration/configuring-superset/#running-on-a-wsgi-http-server",),
         requires=(F.SERVICES,),
         evaluate=_server,
+    ),
+    Check(
+        id="SYSTEMD-APP-SECURITY-002",
+        style=Style.SYSTEMD,
+        row=Row.APP_SECURITY,
+        severity=Severity.CRITICAL,
+        title="The Werkzeug debugger is off",
+        rationale=(
+            "'superset run'/'flask run' with --debugger, or with FLASK_DEBUG=1, serve "
+            "Werkzeug's interactive debugger: Python typed into its console runs as the "
+            "service user, behind a PIN that can be derived from host facts. Bound beyond "
+            "loopback, or proxied by nginx, that is remote code execution."
+        ),
+        remediation=(
+            "Remove --debugger/--debug and FLASK_DEBUG from the unit (Environment= and "
+            "EnvironmentFile=), and serve with gunicorn."
+        ),
+        success="no debugger",
+        failure="the debugger is on and reachable",
+        references=("https://werkzeug.palletsprojects.com/en/latest/debug/",),
+        requires=(F.SERVICES,),
+        evaluate=_debugger,
     ),
 )

@@ -1,0 +1,81 @@
+"""The Werkzeug debugger on a host: the same verdict in the systemd and pip styles, decided by
+whether the server can be reached (a bind beyond loopback, or a proxy route to it)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from conftest import scan_report
+
+from auditor.checks.common.debugger import reachable
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ANSIBLE_UNIT = """\
+[Unit]
+Description=Superset (from a public Ansible role)
+
+[Service]
+User=superset
+Environment=SUPERSET_CONFIG_PATH=/etc/superset/superset_config.py
+ExecStart=/home/superset/venv/bin/superset run -h 127.0.0.1 -p 8088 --with-threads \\
+    --reload --debugger
+Restart=always
+"""
+
+
+def _findings(report: dict[str, Any], check: str) -> list[dict[str, Any]]:
+    return [f for t in report["targets"] for f in t["findings"] if f["check_id"] == check]
+
+
+def _host(tmp_path: Path, with_nginx: bool) -> Path:
+    root = tmp_path / ("proxied" if with_nginx else "loopback")
+    shutil.copytree(FIXTURES / "systemd" / "fail-dev-server", root)
+    (root / "etc/systemd/system/superset.service").write_text(ANSIBLE_UNIT)
+    if not with_nginx:
+        shutil.rmtree(root / "etc/nginx")
+    return root
+
+
+def test_ansible_role_debugger_behind_public_nginx_is_critical_in_systemd(
+        tmp_path: Path) -> None:
+    """A public Ansible role's unit: `superset run --reload --debugger` on 127.0.0.1:8088 with
+    nginx `listen 80` proxying to it. It was only the high dev-server finding; loopback does
+    not protect it, since nginx passes every request on."""
+    report = scan_report(tmp_path, str(_host(tmp_path, True)), "--style", "systemd")
+    (finding,) = _findings(report, "SYSTEMD-APP-SECURITY-002")
+    assert (finding["status"], finding["severity"]) == ("fail", "critical")
+    assert any("passes requests to 127.0.0.1:8088" in e for e in finding["evidence"])
+    assert "PIN" in finding["message"]
+
+
+def test_debugger_on_loopback_without_proxy_is_a_warning(tmp_path: Path) -> None:
+    """The same unit on a host without nginx: only local users reach it."""
+    report = scan_report(tmp_path, str(_host(tmp_path, False)), "--style", "systemd")
+    (finding,) = _findings(report, "SYSTEMD-APP-SECURITY-002")
+    assert finding["status"] == "warn"
+
+
+def test_pip_and_systemd_agree_on_a_proxied_debugger(tmp_path: Path) -> None:
+    """pip's fail-dev start script bound to loopback behind its nginx.conf: critical fail, the
+    same as the systemd unit; without the nginx.conf a warning (it failed either way before)."""
+    project = tmp_path / "pip"
+    shutil.copytree(FIXTURES / "pip" / "fail-dev", project)
+    script = project / "start.sh"
+    script.write_text(script.read_text().replace("--host 0.0.0.0", "--host 127.0.0.1"))
+    (finding,) = _findings(scan_report(tmp_path, str(project)), "PIP-APP-SECURITY-002")
+    assert (finding["status"], finding["severity"]) == ("fail", "critical")
+    (project / "nginx.conf").unlink()
+    (finding,) = _findings(scan_report(tmp_path, str(project)), "PIP-APP-SECURITY-002")
+    assert finding["status"] == "warn"
+
+
+def test_reachability_reads_binds_and_proxy_targets() -> None:
+    assert reachable(["0.0.0.0:8088"], []) == ["listens on 0.0.0.0:8088, beyond loopback"]
+    assert reachable([":8088"], [])  # gunicorn binds every interface for an empty host
+    assert reachable(["127.0.0.1:8088"], [("nginx", "http://localhost:8088/")])
+    assert reachable(["unix:/run/superset.sock"],
+                     [("nginx", "http://unix:/run/superset.sock:/")])
+    assert not reachable(["127.0.0.1:8088"], [("nginx", "http://127.0.0.1:9000")])
+    assert not reachable(["[::1]:8088"], [])
