@@ -43,7 +43,8 @@ def test_example_evaluates_every_row_and_is_not_ready(tmp_path: Path) -> None:
     assert found[("COMPOSE-CONFIG-SECRETS-001", "script/docker/docker-init.sh")]["status"] == \
         "fail"
     assert found[("SUPERSET-CONFIG-SECRETS-001", "SECRET_KEY")]["status"] == "fail"
-    assert found[("COMPOSE-ROLLBACK-001", "service/superset")]["status"] == "pass"
+    # TAG=4.1.1 names a release; a tag can be re-pushed, so only a digest passes.
+    assert found[("COMPOSE-ROLLBACK-001", "service/superset")]["status"] == "warn"
     assert found[("COMPOSE-SUPERVISION-002", "service/superset-worker")]["status"] == "pass"
     assert found[("COMPOSE-STORAGE-001", "service/db")]["status"] == "pass"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from auditor.checks.common.images import MOVING_TAGS
 from auditor.checks.compose.dockerfile import BuiltImage
 
 DATABASE_IMAGES = ("postgres", "postgis", "timescaledb", "mysql", "mariadb", "cockroach")
@@ -18,8 +19,7 @@ MONITORING_IMAGES = ("prometheus", "statsd-exporter", "statsd_exporter", "grafan
                      "otel", "opentelemetry", "telegraf", "datadog", "netdata", "alloy",
                      "victoriametrics", "vmagent")
 UPDATER_IMAGES = ("watchtower", "diun", "ouroboros")
-DEV_TAGS = frozenset({"latest", "latest-dev", "dev", "master", "main", "nightly", "edge",
-                      "develop", "head", "canary", "unstable"})
+DEV_TAGS = MOVING_TAGS  # one list for Compose and Kubernetes (checks/common/images.py)
 
 
 @dataclass(frozen=True)

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from auditor.checks.common.images import Pinning, describe, pinning
 from auditor.checks.compose.common import each_project, result
 from auditor.checks.compose.facts import Service
-from auditor.checks.compose.roles import DEV_TAGS, parse_image
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
-MAJOR_ONLY = re.compile(r"^v?\d+(-[a-z]+)?$")
+PINNING_STATUS = {
+    Pinning.DIGEST: Status.PASS,
+    Pinning.VERSION: Status.WARN,
+    Pinning.FLOATING: Status.WARN,
+    Pinning.MOVING: Status.FAIL,
+    Pinning.NONE: Status.FAIL,
+}
 
 
 def judge_tag(image: str) -> tuple[Status, str]:
-    ref = parse_image(image)
-    if ref.digest:
-        return Status.PASS, "pinned by digest"
-    tag = ref.tag
-    if tag is None:
-        return Status.FAIL, f"{ref.repository} has no tag: it means latest, whatever that is today"
-    lowered = tag.lower()
-    if lowered in DEV_TAGS or lowered.endswith(("-dev", "latest")) or "nightly" in lowered or \
-            "snapshot" in lowered:
-        return Status.FAIL, f"tag {tag} moves with every push: no version to roll back to"
-    if MAJOR_ONLY.match(lowered):
-        return (Status.WARN, f"tag {tag} floats over every minor release: the version running "
-                "changes on the next pull")
-    return Status.PASS, f"tag {tag} (a digest would also make it immutable)"
+    return PINNING_STATUS[pinning(image)], describe(image)
 
 
 def _judge(service: Service) -> tuple[Status, str, tuple[str, ...], str]:
@@ -70,11 +62,11 @@ CHECKS = (
             "nothing to roll back to after a bad upgrade."
         ),
         remediation=(
-            "Pin every image to a release (apache/superset:4.1.2, postgres:16.6), ideally "
-            "with its digest (image: name:tag@sha256:...), and build production images from "
-            "the lean target, not dev."
+            "Pin every image to a release (apache/superset:4.1.2, postgres:16.6) and its "
+            "digest (image: name:tag@sha256:...), and build production images from the lean "
+            "target, not dev."
         ),
-        success="a version tag or digest",
+        success="a digest (a version tag is a warning: tags can be re-pushed)",
         failure="latest, a moving tag, no tag or a dev build",
         references=("https://docs.docker.com/reference/compose-file/services/#image",
                     "https://docs.docker.com/build/building/best-practices/#pin-base-image-versions"),

@@ -5,20 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from auditor.checks.common.images import Pinning, describe, pinning
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.objects import Item
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
-MOVING_TAGS = ("latest", "latest-dev", "dev", "master", "main", "nightly", "edge", "stable")
 DEPRECATED_CHART = (0, 22, 8)
-
-
-def image_tag(image: str) -> tuple[str | None, bool]:
-    """(tag, pinned by digest) of an image reference."""
-    if "@sha256:" in image:
-        return None, True
-    last = image.rsplit("/", 1)[-1]
-    return (last.split(":", 1)[1] if ":" in last else None), False
 
 
 def _images(facts: Facts) -> Iterator[Result]:
@@ -26,13 +18,14 @@ def _images(facts: Facts) -> Iterator[Result]:
     for workload in k.workloads:
         moving, tagged, digests = [], [], 0
         for container in workload.containers:
-            tag, digest = image_tag(container.image)
-            if digest:
+            found = pinning(container.image) if container.image else Pinning.NONE
+            if found is Pinning.DIGEST:
                 digests += 1
-            elif tag is None or tag in MOVING_TAGS:
-                moving.append(f"{container.name}: {container.image or '(no image)'}")
+            elif found in (Pinning.MOVING, Pinning.NONE):
+                moving.append(f"{container.name}: "
+                              + (describe(container.image) if container.image else "no image"))
             else:
-                tagged.append(container.image)
+                tagged.append(f"{container.name}: {describe(container.image)}")
         if moving:
             yield result(workload, Status.FAIL, "images with no tag or a moving tag: a restart "
                          "can pull a different release", moving)
