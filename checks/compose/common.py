@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from auditor.checks.common.redact import redact
 from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
+from auditor.checks.compose.roles import PROXY_IMAGES, parse_image
 from auditor.checks.superset.configmodel import EnvValue
 from auditor.model import Facts, Location, Result, Status
 
@@ -74,12 +75,33 @@ def proxies_for(project: ComposeProject, service: Service) -> list[Service]:
         upstreams = {u for conf in project.proxy_configs.get(proxy.name, ())
                      for u in conf.upstreams}
         depends = proxy.spec.get("depends_on")
-        image = proxy.image.lower()
+        kind = proxy_kind(proxy)
         if (names & upstreams or (isinstance(depends, dict) and service.name in depends)
-                or (traefik_labels and "traefik" in image)
-                or (caddy_labels and "caddy" in image)):
+                or (traefik_labels and kind == "traefik")
+                or (caddy_labels and kind == "caddy")):
             found.append(proxy)
     return found
+
+
+def proxy_kind(proxy: Service) -> str:
+    """Which proxy a service runs (``nginx``, ``traefik`` ...), from its image or the base
+    image of the Dockerfile it is built from; ``proxy`` when neither names one."""
+    for ref in (proxy.image, proxy.built.base if proxy.built else ""):
+        repository = parse_image(ref).repository if ref else ""
+        kind = next((k for k in PROXY_IMAGES if k in repository.rsplit("/", 1)[-1]), None)
+        if kind:
+            return kind
+    return "proxy"
+
+
+def proxy_label(proxy: Service) -> str:
+    """``nginx (nginx:1.27)`` or ``proxy (nginx, built FROM nginx:1.27-alpine)``."""
+    kind = proxy_kind(proxy)
+    if proxy.image and not proxy.build:
+        return f"{proxy.name} ({proxy.image})"
+    if proxy.built is not None and proxy.built.base:
+        return f"{proxy.name} ({kind}, built FROM {proxy.built.base})"
+    return f"{proxy.name} ({kind}, built locally)"
 
 
 def truthy(value: str) -> bool:

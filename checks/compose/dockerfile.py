@@ -55,6 +55,19 @@ class BuiltImage:
     cmd: Instruction | None = None
     expose: tuple[Instruction, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
+    copies: tuple[Instruction, ...] = ()
+    """COPY/ADD from the build context (not ``--from`` another stage) along the chain."""
+    context: str | None = None
+    """The build context as a project path (None: outside the project, or unknown)."""
+
+    def copied_sources(self) -> list[str]:
+        """Build-context paths COPY/ADD take files from (the destination left out)."""
+        found: list[str] = []
+        for instruction in self.copies:
+            words = exec_words(instruction.value).split()
+            sources = [w for w in words if not w.startswith("--")][:-1]
+            found.extend(w for w in sources if "://" not in w and "$" not in w)
+        return found
 
     def where(self, instruction: Instruction) -> str:
         """Evidence: ``Dockerfile:53 HEALTHCHECK in stage lean, inherited by dev``."""
@@ -123,7 +136,8 @@ def read_image(text: str, path: str, build_args: Mapping[str, str],
         if not stages:
             raise DockerfileError(f"line {line}: {keyword} before the first FROM")
         stage = stages[-1]
-        if keyword in (*INHERITED, "EXPOSE"):
+        copied = keyword in ("COPY", "ADD") and "--from" not in str(item.get("value") or "")
+        if keyword in (*INHERITED, "EXPOSE") or copied:
             stage.own.append(Instruction(keyword, str(item.get("value") or ""), line,
                                          stage.name))
         elif keyword == "ENV" and index < len(contexts):
@@ -152,10 +166,14 @@ def _resolve(path: str, chosen: _Stage, stages: list[_Stage],
     base = chain[-1].source
     found: dict[str, Instruction | None] = dict.fromkeys(INHERITED)
     expose: list[Instruction] = []
+    copies: list[Instruction] = []
     env: dict[str, str] = {}
     for stage in reversed(chain):  # the base first, so later stages win
         env.update(envs.get(stage.name, {}))
         for instruction in stage.own:
+            if instruction.keyword in ("COPY", "ADD"):
+                copies.append(instruction)
+                continue
             if instruction.keyword == "EXPOSE":
                 expose.append(instruction)
                 continue
@@ -168,7 +186,8 @@ def _resolve(path: str, chosen: _Stage, stages: list[_Stage],
     return BuiltImage(
         path=path, stage=chosen.name, chain=(*(s.name for s in chain), base), base=base,
         healthcheck=found["HEALTHCHECK"], user=found["USER"], entrypoint=found["ENTRYPOINT"],
-        cmd=found["CMD"], expose=tuple(expose), env=tuple(sorted(env.items())))
+        cmd=found["CMD"], expose=tuple(expose), env=tuple(sorted(env.items())),
+        copies=tuple(copies))
 
 
 def _stage_name(value: str) -> str | None:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.compose.discover import join
 from auditor.checks.compose.facts import (
     BackupJob,
     DaemonConfig,
@@ -17,6 +18,7 @@ from auditor.checks.compose.facts import (
     Service,
 )
 from auditor.checks.compose.roles import BACKUP_WORDS
+from auditor.checks.compose.services import inside
 
 RENOVATE = ("renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json",
             ".github/renovate.json", ".github/renovate.json5", ".gitlab/renovate.json")
@@ -194,7 +196,29 @@ def proxy_configs(files: ProjectFiles, service: Service,
             parsed = _proxy_config(inner, text)
             if parsed is not None:
                 found.append(parsed)
+    found.extend(_copied_configs(files, service, problems))
     return tuple(found)
+
+
+def _copied_configs(files: ProjectFiles, service: Service,
+                    problems: dict[str, str]) -> list[ProxyConfig]:
+    """Configuration a proxy built here COPYs into its image from the build context."""
+    built = service.built
+    if built is None or built.context is None:
+        return []
+    found = []
+    for source in built.copied_sources():
+        inner = join(built.context, source.lstrip("/"), False)
+        # Docker refuses sources outside the build context; so do we, symlinks included.
+        if inner is None or not inside(files.tree, built.context, inner) or \
+                not files.tree.exists(inner) or files.tree.is_dir(inner) or \
+                inner.endswith((".pem", ".crt", ".key")):
+            continue
+        text = files.read(inner, problems)
+        parsed = _proxy_config(inner, text) if text is not None else None
+        if parsed is not None:
+            found.append(parsed)
+    return found
 
 
 def _proxy_config(inner: str, text: str) -> ProxyConfig | None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.compose.common import each_project, none_of, result
+from auditor.checks.compose.common import (
+    each_project,
+    none_of,
+    proxies_for,
+    proxy_label,
+    result,
+)
 from auditor.checks.compose.facts import ComposeProject, Port, Service
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -36,14 +42,18 @@ def _bound(facts: Facts) -> Iterator[Result]:
                 exposed = [p for p in exposed
                            if not any(p.publishes(n) for n in PUBLIC_PROXY_PORTS)]
             evidence = tuple(f"ports: {p.label}" for p in service.ports)
+            fronts = [p for p in proxies_for(project, service) if p.name != service.name]
             if exposed:
+                around = f" (around proxy {proxy_label(fronts[0])} in front of it)" \
+                    if fronts else ""
                 yield result(project, service, Status.FAIL,
-                             f"publishes {exposed[0].label} on every interface: {UFW_NOTE}",
-                             evidence, "ports")
+                             f"publishes {exposed[0].label} on every interface{around}: "
+                             f"{UFW_NOTE}", evidence, "ports")
             elif service.ports:
                 yield result(project, service, Status.PASS,
-                             "publishes only on loopback" + (" and the proxy's 80/443"
-                                                             if service.role == "proxy" else ""),
+                             "publishes only on loopback" + (
+                                 f" and, as proxy {proxy_label(service)}, 80/443"
+                                 if service.role == "proxy" else ""),
                              evidence, "ports")
             else:
                 yield result(project, service, Status.PASS, "publishes no port")
@@ -100,7 +110,9 @@ def _internal(facts: Facts) -> Iterator[Result]:
                              f"on {', '.join(networks)}, apart from the proxy but not internal: "
                              "it can still open connections out", evidence, "networks")
             else:
-                shared = "the proxy" if set(networks) & proxy_networks else "every service"
+                fronting = [proxy_label(s) for s in project.role("proxy")
+                            if set(_networks_of(s)) & set(networks)]
+                shared = f"proxy {fronting[0]}" if fronting else "every service"
                 yield result(project, service, Status.FAIL,
                              f"on network {', '.join(networks)}, shared with {shared} and with "
                              "a route out", evidence, "networks")

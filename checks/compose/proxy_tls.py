@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.compose.common import each_project, labels, proxies_for, result, web_services
+from auditor.checks.compose.common import (
+    each_project,
+    labels,
+    proxies_for,
+    proxy_kind,
+    proxy_label,
+    result,
+    web_services,
+)
 from auditor.checks.compose.facts import ComposeProject, Service
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -12,17 +20,17 @@ from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 def tls_evidence(project: ComposeProject, proxy: Service) -> list[str]:
     found = [f"{conf.path}: TLS with {', '.join(conf.certificates)}"
              for conf in project.proxy_configs.get(proxy.name, ()) if conf.tls]
+    kind = proxy_kind(proxy)
     command = proxy.command_text.lower()
-    if "certificatesresolvers" in command or ".tls" in command:
+    if kind == "traefik" and ("certificatesresolvers" in command or ".tls" in command):
         found.append("Traefik TLS options on its command line")
     for service in project.services:
         for key, value in labels(service).items():
-            if key.startswith("traefik.http.routers.") and (
+            if kind == "traefik" and key.startswith("traefik.http.routers.") and (
                 (key.endswith(".tls") and value.lower() == "true") or ".tls.certresolver" in key
             ):
                 found.append(f"label {key} on {service.name}")
-            elif key.startswith("caddy") and service.name != proxy.name and "caddy" in \
-                    proxy.image.lower():
+            elif kind == "caddy" and key.startswith("caddy") and service.name != proxy.name:
                 found.append(f"caddy-docker-proxy label on {service.name} (automatic HTTPS)")
     return found
 
@@ -51,18 +59,18 @@ def _fronted(facts: Facts) -> Iterator[Result]:
             proxy = proxies[0]
             port = _https_port(proxy)
             evidence = tls_evidence(project, proxy)
-            listed = (f"proxy service {proxy.name} ({proxy.image})",
-                      f"publishes 443: {port or 'no'}", *evidence)
+            label = proxy_label(proxy)
+            listed = (f"proxy service {label}", f"publishes 443: {port or 'no'}", *evidence)
             if port and evidence:
                 yield result(project, service, Status.PASS,
-                             f"{proxy.name} terminates TLS on 443", listed)
+                             f"{label} terminates TLS on 443", listed)
             elif port:
                 yield result(project, service, Status.WARN,
-                             f"{proxy.name} publishes 443 but no TLS configuration was found in "
+                             f"{label} publishes 443 but no TLS configuration was found in "
                              "the project files", listed)
             else:
                 yield result(project, service, Status.FAIL,
-                             f"{proxy.name} serves plain HTTP (nothing published on 443)",
+                             f"{label} serves plain HTTP (nothing published on 443)",
                              listed)
 
 

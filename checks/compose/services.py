@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -211,9 +212,9 @@ def built_image(tree: Tree, build: Mapping[str, Any], directory: str, base: str,
         text, label = inline, f"service {service} dockerfile_inline"
     else:
         name = str(build.get("dockerfile") or "Dockerfile")
-        context = join(directory, str(build.get("context") or "."), host_tree)
-        inner = join(context, name, host_tree) if context is not None else None
-        if context is None or inner is None or not _inside(tree, base, inner):
+        where = join(directory, str(build.get("context") or "."), host_tree)
+        inner = join(where, name, host_tree) if where is not None else None
+        if where is None or inner is None or not inside(tree, base, inner):
             problems[f"service {service} build"] = (
                 f"Dockerfile {name} lies outside the project; not read")
             return None
@@ -226,14 +227,18 @@ def built_image(tree: Tree, build: Mapping[str, Any], directory: str, base: str,
             problems[f"file {inner}"] = str(exc).split(": ", 1)[-1]
             return None
         label = inner
+    context = join(directory, str(build.get("context") or "."), host_tree)
+    if context is not None and not inside(tree, base, context):
+        context = None
     try:
-        return read_image(text, label, args, str(target) if target else None)
+        image = read_image(text, label, args, str(target) if target else None)
+        return dataclasses.replace(image, context=context)
     except DockerfileError as exc:
         problems[f"file {label}"] = str(exc)
         return None
 
 
-def _inside(tree: Tree, base: str, inner: str) -> bool:
+def inside(tree: Tree, base: str, inner: str) -> bool:
     """``inner`` lies in the project directory, also once symlinks are resolved."""
     top = "" if base in ("", ".") else base.strip("/")
     if top and inner.lstrip("/") != top and not inner.lstrip("/").startswith(top + "/"):
