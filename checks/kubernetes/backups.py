@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from auditor.checks.kubernetes.common import kube, result
+from auditor.checks.kubernetes.facts import KubeFacts
 from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.superset.dbhost import DatabaseHost, outside, unseen_message
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 TOOLS = re.compile(r"\b(pg_dump|pg_dumpall|pg_basebackup|pgbackrest|barman|wal-g|mysqldump|"
                    r"restic|velero)\b")
 OFF_SITE = re.compile(r"\b(s3|gs|az|rclone|aws|gsutil|restic|wal-g|pgbackrest|azcopy)\b")
+
+
+def _in_cluster(k: KubeFacts) -> Callable[[DatabaseHost], bool]:
+    """Whether a host names a Service among the audited objects (not an ExternalName one)."""
+    names: set[str] = set()
+    for service in k.of("Service"):
+        if service.spec.get("type") == "ExternalName":
+            continue
+        namespace = service.namespace
+        names.update({service.name, f"{service.name}.{namespace}",
+                      f"{service.name}.{namespace}.svc",
+                      f"{service.name}.{namespace}.svc.cluster.local"})
+    return lambda db: db.loopback or db.host.lower().rstrip(".") in names
 
 
 def _backups(facts: Facts) -> Iterator[Result]:
@@ -41,7 +56,11 @@ def _backups(facts: Facts) -> Iterator[Result]:
             namespaces = as_list(as_map(schedule.spec.get("template")).get("includedNamespaces"))
             yield result(schedule, Status.PASS, "a Velero Schedule backs up "
                          + (", ".join(map(str, namespaces)) or "the cluster"))
-    if not found:
+    hosts = None if found or k.role("database") else outside(facts, _in_cluster(k))
+    if hosts:
+        yield result(k.role("web")[0], Status.SKIP, unseen_message(hosts),
+                     tuple(sorted({h.source for h in hosts})))
+    elif not found:
         anchor = (k.role("database") or k.role("web"))[0]
         yield result(anchor, Status.FAIL, "no backup CronJob or Velero Schedule: the metadata "
                      "database (every dashboard and user) has no backup",

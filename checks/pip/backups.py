@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.pip.common import project, subject
+from auditor.checks.superset.dbhost import outside, unseen_message
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
 
@@ -31,6 +32,9 @@ def _evaluate(facts: Facts) -> Iterator[Result]:
                      f"{backup.path} backs up the database but nothing schedules it",
                      (f"{backup.path}:{backup.line}: {', '.join(backup.tools)}",
                       "no crontab entry runs it"), Location(backup.path, backup.line))
+    elif (hosts := outside(facts, lambda db: db.loopback)) is not None:
+        yield Result(name, Status.SKIP, unseen_message(hosts),
+                     tuple(sorted({h.source for h in hosts})))
     else:
         yield Result(name, Status.FAIL,
                      "no backup of the metadata database was found (dashboards, charts, users "

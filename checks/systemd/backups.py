@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from auditor.checks.common.redact import redact
+from auditor.checks.superset.dbhost import DatabaseHost, outside, unseen_message
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.common import where
 from auditor.checks.systemd.facts import Job, Jobs, PgClusters, PgLive
@@ -49,6 +50,18 @@ def _archiving(facts: Facts) -> list[Archiving]:
         found.append(Archiving(redact(setting.value), f"{setting.path}:{setting.line}", remote,
                                where(setting.path, setting.line)))
     return found
+
+
+def _elsewhere(facts: Facts) -> str | None:
+    """Why "no backup here" proves nothing: the metadata database is on another machine."""
+    has_local_server = bool(facts.get(F.POSTGRES, PgClusters).clusters)
+
+    def local(db: DatabaseHost) -> bool:
+        # A local PostgreSQL may be reached by this host's own LAN address: then it is ours.
+        return db.loopback or has_local_server
+
+    hosts = outside(facts, local)
+    return unseen_message(hosts) if hosts else None
 
 
 def _job_line(job: Job) -> str:
@@ -99,6 +112,9 @@ def _scheduled(facts: Facts) -> Iterator[Result]:
         yield Result(SUBJECT, Status.FAIL,
                      f"a backup job exists but never runs: {job.why_not}",
                      (_job_line(job),), where(job.source, job.line))
+    elif (elsewhere := _elsewhere(facts)) is not None:
+        yield Result(SUBJECT, Status.SKIP, elsewhere,
+                     (f"looked in {len(jobs.looked_in)} crontab, cron script and timer file(s)",))
     else:
         yield Result(SUBJECT, Status.FAIL,
                      "no backup of the metadata database: no pg_dump, pgbackrest, barman or "
@@ -133,6 +149,9 @@ def _off_host(facts: Facts) -> Iterator[Result]:
                             ", and it would keep the dump on this host"),
                          tuple(_job_line(j) for j in idle[:2]),
                          where(idle[0].source, idle[0].line))
+        elif (elsewhere := _elsewhere(facts)) is not None:
+            yield Result(SUBJECT, Status.SKIP, elsewhere,
+                         ("no scheduled backup or WAL archiving on this host",))
         else:
             yield Result(SUBJECT, Status.FAIL, "no backup leaves the host (there is no backup)",
                          ("no scheduled backup or WAL archiving found",))
