@@ -30,7 +30,10 @@ def _policies(facts: Facts) -> Iterator[Result]:
                 covered.setdefault(workload.subject, policy.name)
             else:
                 egress_only.setdefault(workload.subject, policy.name)
-    for workload in app_workloads(k) + list(k.role("database")) + list(k.role("redis")):
+    # Without Superset workloads app_workloads is every workload, the database included:
+    # one verdict per workload, not one per list it is in.
+    judged = {w.subject: w for w in [*app_workloads(k), *k.role("database"), *k.role("redis")]}
+    for workload in judged.values():
         if workload.subject in covered:
             yield result(workload, Status.PASS, f"NetworkPolicy {covered[workload.subject]} "
                          "restricts ingress to its pods")
