@@ -30,11 +30,27 @@ from auditor.cli import main
 
 HERE = Path(__file__).parent / "fixtures" / "realworld"
 CASES: list[dict[str, Any]] = json.loads((HERE / "cases.json").read_text())["cases"]
-ROWS = frozenset({
-    "scalability", "availability", "supervision", "monitoring", "logging", "rollback",
-    "isolation", "resources", "load-balancing", "proxy-tls", "storage", "backups",
-    "network", "config-secrets", "gitops", "updates", "app-security",
-})
+ROWS = frozenset(
+    {
+        "scalability",
+        "availability",
+        "supervision",
+        "monitoring",
+        "logging",
+        "rollback",
+        "isolation",
+        "resources",
+        "load-balancing",
+        "proxy-tls",
+        "storage",
+        "backups",
+        "network",
+        "config-secrets",
+        "gitops",
+        "updates",
+        "app-security",
+    }
+)
 
 
 def _statuses(spec: dict[str, Any]) -> set[str]:
@@ -56,8 +72,10 @@ def _matches(spec: dict[str, Any], finding: dict[str, Any]) -> bool:
 
 
 def _brief(finding: dict[str, Any]) -> str:
-    return (f"{finding['check_id']} {finding['status']} [{finding['row']}] "
-            f"{finding['subject']}: {finding['message']}")
+    return (
+        f"{finding['check_id']} {finding['status']} [{finding['row']}] "
+        f"{finding['subject']}: {finding['message']}"
+    )
 
 
 def judge(case: dict[str, Any], report: dict[str, Any]) -> list[str]:
@@ -86,13 +104,16 @@ def judge(case: dict[str, Any], report: dict[str, Any]) -> list[str]:
             wrong.append(f"required, not found ({spec['why']}): {spec}")
     evaluated = {f["row"] for f in findings if f["status"] in ("pass", "warn", "fail")}
     if len(evaluated) < expect.get("min_rows_evaluated", 0):
-        wrong.append(f"only {len(evaluated)} rows evaluated, expected at least "
-                     f"{expect['min_rows_evaluated']}")
+        wrong.append(
+            f"only {len(evaluated)} rows evaluated, expected at least "
+            f"{expect['min_rows_evaluated']}"
+        )
     if "ready" in expect:
         for t in targets:
             if t["score"]["ready"] != expect["ready"]:
-                wrong.append(f"{t['target']}: ready is {t['score']['ready']}, "
-                             f"expected {expect['ready']}")
+                wrong.append(
+                    f"{t['target']}: ready is {t['score']['ready']}, expected {expect['ready']}"
+                )
     for t in report["targets"]:
         counts = Counter(f["fingerprint"] for f in t["findings"])
         for fingerprint, n in counts.items():
@@ -110,8 +131,9 @@ def scan(case: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     root = tmp_path / "case"
     args = [a.replace("{case}", str(root)) for a in case.get("args", [])]
     out = tmp_path / "report.json"
-    status = main(["scan", str(root / case["target"]), *args,
-                   "--format", "json", "--output", str(out)])
+    status = main(
+        ["scan", str(root / case["target"]), *args, "--format", "json", "--output", str(out)]
+    )
     assert status == 0, f"auditor scan exited {status}"
     report: dict[str, Any] = json.loads(out.read_text())
     return report
@@ -124,12 +146,19 @@ def test_cases_are_well_formed() -> None:
         assert (HERE / case["target"]).exists(), case["target"]
         assert (HERE / case["target"].split("/", 1)[0] / "SOURCE.md").is_file(), case["name"]
         expect = case["expect"]
-        rows = (expect.get("must_fail_rows", []) + expect.get("must_not_fail_rows", [])
-                + [s["row"] for s in expect.get("forbidden", []) + expect.get("required", [])
-                   if s.get("row")])
+        rows = (
+            expect.get("must_fail_rows", [])
+            + expect.get("must_not_fail_rows", [])
+            + [
+                s["row"]
+                for s in expect.get("forbidden", []) + expect.get("required", [])
+                if s.get("row")
+            ]
+        )
         assert set(rows) <= ROWS, (case["name"], set(rows) - ROWS)
         assert not set(expect.get("must_fail_rows", [])) & set(
-            expect.get("must_not_fail_rows", [])), case["name"]
+            expect.get("must_not_fail_rows", [])
+        ), case["name"]
         for spec in expect.get("forbidden", []) + expect.get("required", []):
             assert spec.get("why"), (case["name"], spec)
             for key in ("subject", "message"):
