@@ -428,3 +428,32 @@ data:
     text = json.dumps(report)
     for secret in ("MIIEowIBAAKCAQEAzq0f3nT4kTzSP0tq1Wzt", AWS, "Xk9pq2Lm"):
         assert secret not in text
+
+
+def test_routes_relate_by_namespace_and_honour_explicit_references(tmp_path: Path) -> None:
+    """Platform teams keep routes in their own namespace: a VirtualService there reaches
+    Superset only through a qualified host (``superset.superset.svc.cluster.local``); a
+    short host names a Service in the route's own namespace, which is not Superset's."""
+    elsewhere = ISTIO.replace("namespace: superset}", "namespace: routes}", 1)
+    report = _scan(tmp_path, ENVOY_WEB.replace(
+        "      - name: envoy\n        image: envoyproxy/envoy:v1.30.1\n"
+        "        ports: [{containerPort: 8443, name: https}]\n", ""), elsewhere)
+    web = _on(report, "K8S-PROXY-TLS-001", WEB)
+    assert web["status"] == "pass" and "VirtualService superset" in web["message"]
+    short = elsewhere.replace("superset.superset.svc.cluster.local", "superset")
+    report = _scan(tmp_path, SUPERSET, short)
+    web = _on(report, "K8S-PROXY-TLS-001", WEB)
+    assert web["status"] == "warn" and "none names a Service" in web["message"]
+
+
+def test_live_listing_without_mesh_routes_warns_instead_of_failing() -> None:
+    """A live cluster is read for Ingress and HTTPRoute only; an Istio or OpenShift route
+    may exist unseen, so "no route" is not proven there."""
+    from auditor.checks.kubernetes import proxy_tls
+    from auditor.checks.kubernetes.collect import build
+    from auditor.checks.kubernetes.loader import load_text
+    from auditor.model import Status
+
+    facts = build(load_text(SUPERSET, "m.yaml"), source="live", problems={})
+    (found,) = list(proxy_tls.CHECKS[0].evaluate(facts))
+    assert found.status == Status.WARN and "live cluster" in found.message

@@ -118,7 +118,10 @@ def _mounted_config(facts: KubeFacts, workload: Workload) -> tuple[str, str] | N
 
 def superset_configs(facts: KubeFacts) -> tuple[ConfigSet, dict[str, str]]:
     """One configuration per web workload (per release), else per Superset workload."""
-    candidates = facts.role("web") or tuple(w for w in facts.workloads if w.superset)
+    # Workers and beat run Superset's own code with the same config; the websocket server
+    # (Node.js) only when nothing else runs Superset, since the collector asks for one.
+    candidates = facts.role("web") or (*facts.role("worker"), *facts.role("beat")) or tuple(
+        w for w in facts.workloads if w.superset)
     problems: dict[str, str] = {}
     if not facts.secrets_read:
         problems["superset.secrets"] = (
