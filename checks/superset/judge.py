@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from auditor.checks.superset.configmodel import Setting, SupersetConfig, each_config, scoped
-from auditor.model import Evaluate, Facts, Location, Result, Status
+from auditor.model import Evaluate, Facts, Location, Result, Status, Style
 
 Verdict = tuple[Status, str, tuple[str, ...]] | None
 """(status, message, evidence), or None when the check does not apply to this config."""
@@ -20,6 +20,16 @@ def per_config(subject: str, judge: Callable[[SupersetConfig], Verdict]) -> Eval
             status, message, evidence = verdict
             yield Result(scoped(scope, subject), status, message, evidence,
                          location_of(config, subject))
+
+    return evaluate
+
+
+def per_config_in_style(subject: str,
+                        judge: Callable[[SupersetConfig, Style], Verdict]) -> Evaluate:
+    """As :func:`per_config`, for judgements that depend on the deployment style (whether
+    Superset's processes share one filesystem)."""
+    def evaluate(facts: Facts) -> Iterator[Result]:
+        return per_config(subject, lambda config: judge(config, facts.style))(facts)
 
     return evaluate
 

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditor.checks.superset.configmodel import SupersetConfig
+from auditor.checks.superset.configmodel import SupersetConfig, Topology
 from auditor.checks.superset.defaults import KNOWN_JWT_SECRETS, MIN_SECRET_BYTES
-from auditor.checks.superset.judge import Verdict, per_config, source, unknown
+from auditor.checks.superset.judge import (
+    Verdict,
+    per_config,
+    per_config_in_style,
+    source,
+    unknown,
+)
 from auditor.model import Check, Row, Severity, Status, Style
 
 PER_PROCESS_CACHES = ("NullCache", "SimpleCache", "null", "simple")
+FILE_CACHES = ("FileSystemCache", "filesystem")
+CACHES = ("CACHE_CONFIG", "DATA_CACHE_CONFIG", "FILTER_STATE_CACHE_CONFIG",
+          "EXPLORE_FORM_DATA_CACHE_CONFIG")
+"""Superset defaults the last two to SupersetMetastoreCache (the metadata database): judged
+only when a deployment sets them."""
+ONE_HOST = (Style.PIP, Style.SYSTEMD)
+"""Styles whose processes all run on one host, so they see one filesystem."""
 CONFIG_DOCS = "https://superset.apache.org/docs/configuration/cache/"
 ASYNC_DOCS = "https://superset.apache.org/docs/configuration/async-queries-celery/"
 
@@ -22,20 +35,57 @@ def _cache_type(value: object) -> str | None:
     return None
 
 
-def _caches(config: SupersetConfig) -> Verdict:
+def _base(kind: str) -> str:
+    return kind.rsplit(".", 1)[-1]
+
+
+def _file_cache(where: str, processes: str, style: Style, topology: Topology | None) -> str | None:
+    """Why a FileSystemCache is not shared, or None when every process that uses it sees the
+    same directory."""
+    if style in ONE_HOST:
+        return None  # every process of this host reads the same directory
+    count = getattr(topology, processes) if topology is not None else None
+    if count is not None and count <= 1:
+        return None
+    many = f"{count} {processes} containers" if count is not None else \
+        f"{processes} containers (not counted)"
+    return f"FileSystemCache in {where}: {many} each keep their own copy unless that " \
+        "directory is a volume every one of them mounts"
+
+
+def _caches(config: SupersetConfig, style: Style) -> Verdict:
     found = []
-    for name in ("CACHE_CONFIG", "DATA_CACHE_CONFIG"):
+    for name in CACHES:
         setting = config.get(name)
+        if name not in ("CACHE_CONFIG", "DATA_CACHE_CONFIG") and setting.from_default:
+            continue
         kind = _cache_type(setting.value)
         if kind is None:
             return unknown(setting)
         found.append((name, kind, setting))
-    evidence = tuple(f"{source(s)}: CACHE_TYPE {kind}" for _, kind, s in found)
-    local = [name for name, kind, _ in found if kind.split(".")[-1] in PER_PROCESS_CACHES]
+    evidence = [f"{source(s)}: CACHE_TYPE {kind}" for _, kind, s in found]
+    local = [name for name, kind, _ in found if _base(kind) in PER_PROCESS_CACHES]
     if local:
-        return Status.FAIL, "no shared cache (" + ", ".join(local) + "): every worker "\
-            "recomputes every chart against the database", evidence
-    return Status.PASS, "metadata and chart data are cached in a shared store", evidence
+        return Status.FAIL, "no shared cache (" + ", ".join(local) + "): every process keeps "\
+            "its own or none, so charts are recomputed against the database and saved filter "\
+            "or explore state is lost between processes", tuple(evidence)
+    split: list[str] = []
+    for name, kind, setting in found:
+        if _base(kind) not in FILE_CACHES:
+            continue
+        value = setting.value if isinstance(setting.value, dict) else {}
+        where = f"{value.get('CACHE_DIR', 'its CACHE_DIR')}"
+        reason = _file_cache(where, "web", style, config.topology)
+        if reason:
+            split.append(f"{name}: {reason}")
+        else:
+            evidence.append(f"{name}: FileSystemCache in {where}, one filesystem for every "
+                            "web process")
+    if split:
+        return Status.WARN, "a FileSystemCache is shared only by processes that mount its " \
+            "directory", tuple(evidence + split)
+    return Status.PASS, "every cache is shared by the web processes that use it", \
+        tuple(evidence)
 
 
 def _uses_celery(config: SupersetConfig) -> bool:
@@ -44,18 +94,25 @@ def _uses_celery(config: SupersetConfig) -> bool:
                                                   "SCHEDULED_QUERIES"))
 
 
-def _results(config: SupersetConfig) -> Verdict:
+def _results(config: SupersetConfig, style: Style) -> Verdict:
     if not _uses_celery(config):
         return None
     setting = config.get("RESULTS_BACKEND")
     if setting.value is None:
         return Status.FAIL, "Celery runs but RESULTS_BACKEND is unset: async SQL Lab queries " \
             "finish on a worker and the browser waits on 'Pending' forever", (source(setting),)
-    if setting.callee and setting.callee.rsplit(".", 1)[-1] in ("NullCache", "SimpleCache"):
+    kind = _base(setting.callee or "")
+    if kind in ("NullCache", "SimpleCache"):
         return Status.FAIL, f"RESULTS_BACKEND is {setting.callee}: results are not shared " \
             "between workers and the web server", (source(setting),)
+    if kind == "FileSystemCache" and style not in ONE_HOST:
+        return Status.WARN, "RESULTS_BACKEND is a FileSystemCache: Celery workers write " \
+            "results into their container's directory, which the web containers read only " \
+            "if it is a volume both mount", (source(setting),)
     shown = f"{setting.callee}(...)" if setting.callee else "set"
-    return Status.PASS, f"query results go to a shared backend ({shown})", (source(setting),)
+    where = " on this host's filesystem" if kind == "FileSystemCache" else ""
+    return Status.PASS, f"query results go to a shared backend ({shown}){where}", (
+        source(setting),)
 
 
 def _metrics(config: SupersetConfig) -> Verdict:
@@ -138,7 +195,7 @@ CHECKS = (
                     "key_prefix='superset_results') or an S3 cache.",
         success="a shared results backend", failure="no results backend with Celery",
         references=(ASYNC_DOCS,), requires=("superset.config",),
-        evaluate=per_config("RESULTS_BACKEND", _results),
+        evaluate=per_config_in_style("RESULTS_BACKEND", _results),
     ),
     Check(
         id="SUPERSET-MONITORING-002", style=Style.ANY, app="superset", row=Row.MONITORING,
@@ -155,12 +212,14 @@ CHECKS = (
         id="SUPERSET-SCALABILITY-001", style=Style.ANY, app="superset", row=Row.SCALABILITY,
         severity=Severity.MEDIUM, title="Caches are shared, not per process",
         rationale="Superset's default cache is NullCache: every dashboard load queries the "
-                  "database again, and a per-process SimpleCache is not shared by workers.",
+                  "database again; a per-process SimpleCache is not shared by workers, and a "
+                  "FileSystemCache only by processes that see its directory (one host, or a "
+                  "volume every container mounts).",
         remediation="Set CACHE_CONFIG and DATA_CACHE_CONFIG to RedisCache (or Memcached) "
                     "with a CACHE_REDIS_URL.",
         success="a shared cache store", failure="NullCache or a per-process cache",
         references=(CONFIG_DOCS,), requires=("superset.config",),
-        evaluate=per_config("CACHE_CONFIG", _caches),
+        evaluate=per_config_in_style("CACHE_CONFIG", _caches),
     ),
     Check(
         id="SUPERSET-STORAGE-002", style=Style.ANY, app="superset", row=Row.STORAGE,
