@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from auditor.checks.kubernetes import appconfig, helm
 from auditor.checks.kubernetes.facts import HelmRelease, KubeFacts, Workload
+from auditor.checks.kubernetes.kinds import audited, not_audited
 from auditor.checks.kubernetes.loader import (
     ManifestError,
     load_file,
@@ -15,7 +17,7 @@ from auditor.checks.kubernetes.loader import (
     manifest_files,
     read_head,
 )
-from auditor.checks.kubernetes.objects import Item
+from auditor.checks.kubernetes.objects import DEFAULT_NAMESPACE, Item
 from auditor.checks.kubernetes.topology import workloads
 from auditor.model import Detection, Facts, Style, Target, TargetKind
 from auditor.text import printable
@@ -54,8 +56,17 @@ def detect(target: Target) -> Detection | None:
                      (f"Kubernetes manifests in {', '.join(names)}",), app)
 
 
+def applied_namespace(options: Mapping[str, object]) -> str:
+    """Where an object without ``metadata.namespace`` lands: ``--namespace``, else
+    ``default`` (kubectl's and Helm's default; a chart is rendered with this same
+    namespace as its release namespace, see ``helm.render``)."""
+    given = options.get("namespace")
+    return given if isinstance(given, str) and given else DEFAULT_NAMESPACE
+
+
 def collect(target: Target, options: Mapping[str, object]) -> Facts:
     problems: dict[str, str] = {}
+    namespace = applied_namespace(options)
     if target.kind == TargetKind.KUBE:
         from auditor.checks.kubernetes import live
 
@@ -63,27 +74,27 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         problems.update(cluster.problems)
         return build(cluster.items, "live", problems, releases=cluster.releases,
                      pods=cluster.pods, kinds_missing=cluster.missing,
-                     secrets_read=cluster.secrets_read)
+                     secrets_read=cluster.secrets_read, namespace=namespace)
     if target.kind == TargetKind.STDIN:
         try:
             items = load_text(target.stdin_text or "", "-")
         except ManifestError as exc:
             problems["manifests"] = str(exc)
             items = []
-        return build(items, "manifests", problems)
+        return build(items, "manifests", problems, namespace=namespace)
     root = Path(target.root or ".")
     chart = helm.chart_file(root)
     if chart is not None:
         rendered = helm.render(chart.parent, options)
         if rendered.error:
             problems["manifests"] = rendered.error
-            return build([], "chart", problems)
+            return build([], "chart", problems, namespace=namespace)
         try:
             items = load_text(rendered.text, f"{root.name or 'chart'} (helm template)")
         except ManifestError as exc:
             problems["manifests"] = str(exc)
             items = []
-        return build(items, "chart", problems)
+        return build(items, "chart", problems, namespace=namespace)
     items = []
     base = root if root.is_dir() else root.parent
     for path in manifest_files(root):
@@ -92,7 +103,62 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
             items.extend(load_file(path, label))
         except ManifestError as exc:
             problems[f"file {label}"] = str(exc)
-    return build(items, "manifests", problems)
+    return build(items, "manifests", problems, namespace=namespace)
+
+
+def place(items: Iterable[Item], namespace: str, problems: dict[str, str]) -> list[Item]:
+    """Each object in the namespace Kubernetes would put it in, under a subject of its own.
+
+    Resolved once here, so every check relates objects through ``Item.namespace`` alone,
+    offline and live alike. One object defined twice (two files, two templates of one
+    name) is one object once applied, the later replacing the earlier: the definitions
+    are named as a problem and each is still audited as written, the later ones under a
+    subject that says which (``@file`` when another file holds it, else ``#2``, ``#3``).
+    """
+    placed = [item if item.applied_namespace == namespace
+              else dataclasses.replace(item, applied_namespace=namespace) for item in items]
+    _note_mixed(placed, namespace, problems)
+    seen: dict[str, list[int]] = {}
+    for index, item in enumerate(placed):
+        seen.setdefault(item.subject, []).append(index)
+    for subject, indexes in seen.items():
+        if len(indexes) < 2:
+            continue
+        paths = [_path(placed[i]) for i in indexes]
+        for ordinal, index in enumerate(indexes[1:], start=2):
+            path = paths[ordinal - 1]
+            alone = path is not None and paths.count(path) == 1
+            placed[index] = dataclasses.replace(
+                placed[index], copy=f"@{path}" if alone else f"#{ordinal}")
+        if not placed[indexes[0]].name or not audited(placed[indexes[0]]):
+            continue  # no object (a Kustomize build file) or named as not audited already
+        where = ", ".join(_where(placed[i]) for i in indexes)
+        problems[f"object {subject}"] = (
+            f"defined {len(indexes)} times ({where}): applied together the last replaces the "
+            "others; each is audited as written")
+    return placed
+
+
+def _note_mixed(items: list[Item], namespace: str, problems: dict[str, str]) -> None:
+    """Say so when objects naming no namespace are related apart from others that name one:
+    a verdict such as "no PodDisruptionBudget" then rests on where they are applied."""
+    others = sorted({i.declared_namespace for i in items if i.namespace
+                     and i.declared_namespace not in ("", namespace)})
+    placed = sum(1 for i in items if i.namespace and not i.declared_namespace)
+    if others and placed:
+        problems["namespaces"] = (
+            f"{placed} object(s) name no namespace and are related in namespace {namespace}, "
+            f"where they land when applied without another; other objects name "
+            f"{', '.join(others[:3])}{' ...' if len(others) > 3 else ''} (give --namespace "
+            "for where they are applied)")
+
+
+def _path(item: Item) -> str | None:
+    return item.location.path if item.location else None
+
+
+def _where(item: Item) -> str:
+    return f"{item.location.path}:{item.location.line}" if item.location else "the cluster"
 
 
 def _runtime_records(
@@ -117,11 +183,11 @@ def _runtime_records(
                     f"a Helm release record with malformed labels ({type(exc).__name__})")
                 continue
             if release:
-                releases.append(release)
+                releases.append(dataclasses.replace(release, namespace=item.namespace))
             continue
         if item.kind == "Pod":
             try:
-                pods.append(summarize_pod(item.obj))
+                pods.append({**summarize_pod(item.obj), "namespace": item.namespace})
             except (TypeError, ValueError, OverflowError) as exc:
                 problems[f"object {item.subject}{where}"] = (
                     f"a pod with a malformed status ({type(exc).__name__}); not counted")
@@ -140,8 +206,11 @@ def build(
     pods: tuple[Mapping[str, object], ...] = (),
     kinds_missing: frozenset[str] = frozenset(),
     secrets_read: bool = True,
+    namespace: str = DEFAULT_NAMESPACE,
 ) -> Facts:
-    listed, file_releases, file_pods = _runtime_records(items, problems)
+    """``namespace``: where objects that name none land (``applied_namespace``)."""
+    listed, file_releases, file_pods = _runtime_records(place(items, namespace, problems),
+                                                       problems)
     releases = releases or file_releases
     pods = pods or file_pods
     by_kind: dict[str, list[Item]] = {}
@@ -185,5 +254,6 @@ def build(
         problems.update(config_problems)
     if not listed and "manifests" not in problems:
         problems["objects"] = "no Kubernetes objects were found"
+    problems.update(not_audited(listed))
     return Facts(Style.KUBERNETES, values=values, problems=problems, app=app,
                  waivers=waivers)

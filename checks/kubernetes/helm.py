@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from auditor.checks.kubernetes.objects import DEFAULT_NAMESPACE
+
 RENDER_TIMEOUT_S = 120
 
 
@@ -67,9 +69,11 @@ def render(chart_dir: Path, options: Mapping[str, object]) -> Rendered:
         ))
     name = chart_dir.resolve().name or "release"
     command = [binary, "template", name, str(chart_dir)]
-    namespace = options.get("namespace")
-    if isinstance(namespace, str) and namespace:
-        command += ["--namespace", namespace]
+    # Always a namespace: without one helm takes the kubeconfig context's (or
+    # $HELM_NAMESPACE), which the collector cannot know; objects the chart leaves without a
+    # namespace are related in this same one (``collect.applied_namespace``).
+    given = options.get("namespace")
+    command += ["--namespace", given if isinstance(given, str) and given else DEFAULT_NAMESPACE]
     for values in _strings(options.get("values")):
         command += ["--values", values]
     for setting in _strings(options.get("set")):

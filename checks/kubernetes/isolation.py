@@ -89,8 +89,9 @@ def _namespace_and_token(facts: Facts) -> Iterator[Result]:
     for workload in k.workloads:
         problems = []
         # Manifests without a namespace are usually applied with -n, and a chart gets its
-        # namespace at install time: only an explicit (or live) default is reported.
-        if workload.item.namespace == "default" and k.source != "chart":
+        # namespace at install time: only an explicit (or live) default is reported, never
+        # the ``default`` an absent namespace is related in (``Item.namespace``).
+        if workload.item.declared_namespace == "default" and k.source != "chart":
             problems.append("in namespace default")
         automount = workload.pod_spec.get("automountServiceAccountToken")
         account = workload.pod_spec.get("serviceAccountName")

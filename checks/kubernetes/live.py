@@ -673,7 +673,9 @@ def read_cluster(target: Target, options: Mapping[str, object],
             pods.extend(listed.pods)
             releases.extend(listed.releases)
     if pacer.unreachable:
-        cluster.problems["cluster"] = "the API server answered no request; nothing was listed"
+        # First: it is the cause of every other problem, and the one an exit line names.
+        cluster.problems = {"cluster": "the API server answered no request; nothing was "
+                            "listed", **cluster.problems}
     cluster.pods = tuple(pods)
     cluster.releases = tuple(sorted(releases, key=lambda r: (r.namespace, r.name, r.revision)))
     cluster.missing = frozenset(missing)

@@ -11,12 +11,45 @@ from auditor.model import Location
 Obj = dict[str, Any]
 
 
+# Kinds the API server keeps outside every namespace: it drops a ``metadata.namespace`` they
+# carry, so they relate to nothing by namespace. Any other kind, a custom one included (the
+# large majority of custom resources are namespaced), lands in a namespace.
+CLUSTER_SCOPED = frozenset({
+    "APIService", "CertificateSigningRequest", "ClusterIssuer", "ClusterRole",
+    "ClusterRoleBinding", "ComponentStatus", "CSIDriver", "CSINode", "CustomResourceDefinition",
+    "FlowSchema", "GatewayClass", "IngressClass", "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding", "MutatingWebhookConfiguration", "Namespace", "Node",
+    "PersistentVolume", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
+    "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration", "VolumeAttachment", "VolumeSnapshotClass",
+    "VolumeSnapshotContent",
+    # Well-known custom resources that are cluster-scoped.
+    "ClusterPolicy", "ClusterPolicyReport", "ClusterCleanupPolicy", "ClusterSecretStore",
+    "ClusterExternalSecret", "ClusterServingRuntime", "ClusterTriggerBinding",
+    "ClusterInterceptor", "ClusterTask", "ClusterRepo", "SecurityContextConstraints",
+    "ClusterVersion", "ClusterOperator", "ClusterResourceSet",
+    "ClusterImagePolicy", "ClusterComplianceReport", "ClusterConfigAuditReport",
+})
+DEFAULT_NAMESPACE = "default"
+
+
+def cluster_scoped(kind: str) -> bool:
+    return kind in CLUSTER_SCOPED
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One object and where it was read (a file and line, or None for live objects)."""
 
     obj: Obj
     location: Location | None = None
+    applied_namespace: str = ""
+    """The namespace the object lands in when it names none, as ``kubectl apply`` and
+    ``helm install`` place it: ``--namespace``, the Helm release namespace, else
+    ``default``. Set once by the collector (``build``); "" where nobody resolved it."""
+    copy: str = ""
+    """Set on the second and later definitions of one object (same kind, namespace and
+    name) in one input, so that each keeps a subject of its own (see ``collect``)."""
 
     @property
     def kind(self) -> str:
@@ -31,8 +64,18 @@ class Item:
         return str(self.meta.get("name") or "")
 
     @property
-    def namespace(self) -> str:
+    def declared_namespace(self) -> str:
+        """``metadata.namespace`` as written ("" when absent): what a check that cares who
+        chose the namespace reads (an explicit ``default`` is a choice, an absent one is not)."""
         return str(self.meta.get("namespace") or "")
+
+    @property
+    def namespace(self) -> str:
+        """The namespace Kubernetes puts the object in: every relation between objects
+        (HPA and PDB targets, Services, policies, mounts) is made in this one."""
+        if cluster_scoped(self.kind):
+            return ""
+        return self.declared_namespace or self.applied_namespace
 
     @property
     def labels(self) -> Mapping[str, str]:
@@ -44,7 +87,13 @@ class Item:
 
     @property
     def subject(self) -> str:
-        return subject_of(self.obj)
+        # The effective namespace, not the written one: that is the name Kubernetes gives
+        # the object, so an audit of the files and an audit of the cluster they were
+        # applied to name it (and fingerprint its findings) alike, and a namespace-less
+        # HPA of a chart is named where it lands. It depends on --namespace only where
+        # the object names none, and then it is a different object in the cluster too.
+        base = subject_of(self.obj, self.namespace)
+        return f"{base}{self.copy}" if self.copy else base
 
     @property
     def spec(self) -> Mapping[str, Any]:
@@ -60,12 +109,15 @@ def as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def subject_of(obj: Mapping[str, Any]) -> str:
-    """``apps/v1/Deployment/ns/name``: stable across files, clusters and checkouts."""
+def subject_of(obj: Mapping[str, Any], namespace: str | None = None) -> str:
+    """``apps/v1/Deployment/ns/name``: stable across files, clusters and checkouts.
+
+    ``namespace`` is the effective one (``Item.namespace``); without it the written one.
+    "-" stands for none (a cluster-scoped object, or one nobody placed)."""
     api = str(obj.get("apiVersion") or "v1")
     meta = as_map(obj.get("metadata"))
-    namespace = str(meta.get("namespace") or "-")
-    return f"{api}/{obj.get('kind') or '?'}/{namespace}/{meta.get('name') or '?'}"
+    where = str(meta.get("namespace") or "") if namespace is None else namespace
+    return f"{api}/{obj.get('kind') or '?'}/{where or '-'}/{meta.get('name') or '?'}"
 
 
 def flatten(documents: Iterable[tuple[object, Location | None]]) -> Iterator[Item]:

@@ -1,0 +1,71 @@
+"""Which kinds the Kubernetes checks read, and naming the ones they do not.
+
+An object of a kind no check reads (the Superset operator's ``Superset`` resource, a
+Crossplane claim, a Kustomize build file) is not judged at all: saying nothing would let
+its silence pass for a clean bill. Each such kind is named once as a target problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from auditor.checks.kubernetes.objects import Item
+
+ANY_GROUP: frozenset[str] = frozenset()
+
+AUDITED: Mapping[str, frozenset[str]] = {
+    # Workloads, their pods and what they mount, run as or are reached through (any API
+    # group: the checks read them by kind, ``extensions/v1beta1`` Deployments included).
+    **dict.fromkeys((
+        "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
+        "Job", "CronJob", "Pod", "Service", "ConfigMap", "Secret", "PersistentVolumeClaim",
+        "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
+        "Ingress",
+    ), ANY_GROUP),
+    # Routes and gateways (proxy-tls): Gateway API, Istio, Traefik, Contour, OpenShift.
+    **dict.fromkeys(("HTTPRoute", "TLSRoute", "Gateway", "VirtualService", "IngressRoute",
+                     "HTTPProxy", "Route"), ANY_GROUP),
+    # Scraping (monitoring), backups, autoscaling, secrets from a store (config-secrets).
+    "ServiceMonitor": frozenset({"monitoring.coreos.com"}),
+    "PodMonitor": frozenset({"monitoring.coreos.com"}),
+    "Schedule": frozenset({"velero.io"}),
+    "ScaledObject": frozenset({"keda.sh"}),
+    **dict.fromkeys(("ExternalSecret", "SealedSecret", "SecretProviderClass",
+                     "VaultStaticSecret"), ANY_GROUP),
+    # What keeps the deployment in sync (gitops) and its certificates (proxy-tls). The
+    # group matters for ``Kustomization``: kustomize's own build file is no object at all.
+    "Application": frozenset({"argoproj.io"}),
+    "ApplicationSet": frozenset({"argoproj.io"}),
+    "HelmRelease": frozenset({"helm.toolkit.fluxcd.io"}),
+    "Kustomization": frozenset({"kustomize.toolkit.fluxcd.io"}),
+    **dict.fromkeys(("Certificate", "Issuer", "ClusterIssuer"), frozenset({"cert-manager.io"})),
+}
+
+
+def group_of(api_version: str) -> str:
+    """``apps/v1`` -> ``apps``; ``v1`` -> "" (the core group)."""
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+def audited(item: Item) -> bool:
+    groups = AUDITED.get(item.kind)
+    if groups is None:
+        return False
+    return not groups or group_of(str(item.obj.get("apiVersion") or "")) in groups
+
+
+def not_audited(items: Iterable[Item]) -> dict[str, str]:
+    """One problem per kind no check reads: ``kind Superset (superset.apache.org/v1alpha1)``
+    -> ``not audited`` (``3 objects, not audited`` when there are several)."""
+    seen: dict[str, tuple[dict[str, None], int]] = {}
+    for item in items:
+        if audited(item):
+            continue
+        versions, count = seen.get(item.kind, ({}, 0))
+        versions.setdefault(str(item.obj.get("apiVersion") or "v1"), None)
+        seen[item.kind] = (versions, count + 1)
+    problems = {}
+    for kind, (versions, count) in sorted(seen.items()):
+        label = f"kind {kind} ({', '.join(sorted(versions))})"
+        problems[label] = "not audited" if count == 1 else f"{count} objects, not audited"
+    return problems
