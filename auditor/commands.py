@@ -15,7 +15,12 @@ from auditor.api import Session, audit_targets, open_session, resolve_config
 from auditor.atomic import stage, staging
 from auditor.compare import Snapshot, compare, snapshot_from_report
 from auditor.config import Config, load_config
-from auditor.gates import GateOptions, gate_reasons, load_baseline
+from auditor.gates import (
+    GateOptions,
+    gate_reasons,
+    load_baseline,
+    nothing_evaluated,
+)
 from auditor.history import (
     DEFAULT_KEEP,
     HistoryRun,
@@ -126,9 +131,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
             max_score_drop=tolerance,
         ),
     )
-    for reason in reasons:
-        print(f"auditor: gate: {reason}", file=sys.stderr)
-    code = EXIT_GATE if reasons else EXIT_OK
+    # Only now, with every report written: a run that judged nothing still leaves its
+    # reports (they say what could not be had), and then exits 2 with one line, never 0,
+    # and never 1 (no gate can pass or trip on no verdict).
+    empty = nothing_evaluated(report)
+    if empty is not None:
+        print(f"auditor: {empty}", file=sys.stderr)
+        code = EXIT_ERROR
+    else:
+        for reason in reasons:
+            print(f"auditor: gate: {reason}", file=sys.stderr)
+        code = EXIT_GATE if reasons else EXIT_OK
     if not _push(args, report, base):
         code = EXIT_ERROR
     if args.log:

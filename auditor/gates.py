@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from auditor.compare import BaselineError, Comparison, Snapshot, load_snapshot
 from auditor.model import Report, Severity, Status
 
-__all__ = ["BaselineError", "GateOptions", "gate_reasons", "load_baseline"]
+__all__ = ["BaselineError", "GateOptions", "gate_reasons", "load_baseline",
+           "nothing_evaluated"]
 
 
 def load_baseline(path: str) -> Snapshot:
@@ -61,3 +62,25 @@ def gate_reasons(report: Report, gates: GateOptions) -> list[str]:
         reasons.extend(regressions(gates.comparison, gates.regression_floor,
                                    gates.max_score_drop))
     return reasons
+
+
+CAUSES_SHOWN = 3
+
+
+def nothing_evaluated(report: Report) -> str | None:
+    """Why no check could judge anything (the overall score is null), in one line naming
+    the cause; None when something was evaluated.
+
+    Not a gate: a run that judged nothing has no verdict to pass, so it exits 2 whatever
+    the gates say (DESIGN, CLI contract), after its reports are written.
+    """
+    if report.score.value is not None:
+        return None
+    parts = []
+    for target in report.targets:
+        causes = list(target.problems) or list(dict.fromkeys(
+            f.message for f in target.findings if f.status in (Status.SKIP, Status.ERROR)))
+        shown = "; ".join(causes[:CAUSES_SHOWN]) or "no check applies to what was found"
+        more = f" (and {len(causes) - CAUSES_SHOWN} more)" if len(causes) > CAUSES_SHOWN else ""
+        parts.append(f"{target.target} ({target.style.value}): {shown}{more}")
+    return "nothing evaluated: " + (" | ".join(parts) or "no target")

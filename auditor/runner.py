@@ -103,7 +103,7 @@ def audit(
             findings: list[Finding] = []
             object_waivers = facts.waivers if options.annotation_waivers else {}
             for check in sorted(checks, key=lambda c: c.id):
-                for result in _run_check(check, facts, options.debug):
+                for result in one_per_subject(_run_check(check, facts, options.debug)):
                     finding = _finding(check, result, detection.style, config, active_waivers,
                                        object_waivers, waiver_hits)
                     findings.append(finding)
@@ -208,6 +208,40 @@ def _run_check(check: Check, facts: Facts, debug: bool) -> list[Result]:
         return [Result(f"check:{check.id}", Status.ERROR,
                        f"check returned {type(bad[0]).__name__}, not Result")]
     return results
+
+
+# Worst first: a merged verdict is never better than any verdict merged into it.
+_SEVERITY_OF_STATUS = {Status.FAIL: 5, Status.ERROR: 4, Status.WARN: 3, Status.SKIP: 2,
+                       Status.WAIVED: 1, Status.PASS: 0}
+
+
+def one_per_subject(results: Sequence[Result]) -> list[Result]:
+    """A check's results with one verdict per subject, so fingerprints are unique.
+
+    A fingerprint is (check, style, subject): two results of one check on one subject
+    would be two findings under one fingerprint, which a baseline cannot tell apart and
+    scoring (a mean over subjects) would count twice. Collectors make subjects precise
+    where two distinct things would share one (``kubernetes.collect.place``); this is the
+    last line for the rest (a check that reaches one workload along two paths). The
+    results are merged, not renamed: the worst verdict stands, so a fail is never hidden
+    behind a pass, and the others' messages stay in its evidence. Renaming (``#2``) would
+    invent a subject that names nothing, and its fingerprint would hang on result order.
+    """
+    merged: dict[str, Result] = {}
+    for result in results:
+        key = printable(result.subject)
+        kept = merged.get(key)
+        if kept is None:
+            merged[key] = result
+            continue
+        worse, other = (result, kept) if (
+            _SEVERITY_OF_STATUS[result.status] > _SEVERITY_OF_STATUS[kept.status]) else (
+            kept, result)
+        extra = [f"also: {other.message}"] if other.message not in ("", worse.message) else []
+        evidence = tuple(dict.fromkeys((*worse.evidence, *extra, *other.evidence)))
+        merged[key] = dataclasses.replace(worse, evidence=evidence,
+                                          location=worse.location or other.location)
+    return list(merged.values())
 
 
 def _finding(
