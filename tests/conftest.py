@@ -28,12 +28,13 @@ def assert_valid_report(data: Any) -> None:
     )
 
 
-def scan_report(tmp_path: Path, *args: str) -> dict[str, Any]:
-    """Run ``auditor scan ARGS`` in-process, expect exit 0, return the validated JSON report."""
+def scan_report(tmp_path: Path, *args: str, code: int = 0) -> dict[str, Any]:
+    """Run ``auditor scan ARGS`` in-process, expect exit ``code`` (2: nothing evaluated,
+    the report written all the same), return the validated JSON report."""
     from auditor.cli import main
 
     out = tmp_path / f"report-{next(_REPORTS)}.json"
-    assert main(["scan", *args, "--format", "json", "--output", str(out)]) == 0
+    assert main(["scan", *args, "--format", "json", "--output", str(out)]) == code
     data: dict[str, Any] = json.loads(out.read_text())
     assert_valid_report(data)
     return data

@@ -152,7 +152,7 @@ def test_slow_server_beyond_the_timeout_is_a_problem(tmp_path: Path) -> None:
     assert [f["status"] for f in balanced] == ["skip"], "no Service listed is not no Service"
 
 
-def test_unreachable_cluster_is_a_completed_audit_with_a_problem(tmp_path: Path) -> None:
+def test_unreachable_cluster_writes_its_report_and_exits_2(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kc"
     kubeconfig.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "gone",
@@ -160,8 +160,10 @@ def test_unreachable_cluster_is_a_completed_audit_with_a_problem(tmp_path: Path)
         "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "gone"}}],
         "users": [{"name": "gone", "user": {"token": "x"}}],
     }))
-    report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
-    assert report["targets"][0]["problems"]
+    # Nothing could be judged: the report says why, and the run exits 2 (DESIGN, CLI).
+    report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1",
+                         code=2)
+    assert report["targets"][0]["problems"][0].startswith("cluster: ")
     assert report["targets"][0]["score"]["value"] is None
 
 
