@@ -8,6 +8,10 @@ experienced Superset and Kubernetes operator says about it, row by row:
 - ``must_not_fail_rows``: rows the deployment gets right; no ``fail`` may appear.
 - ``forbidden``: verdicts that would be false; no finding may match one.
 - ``required``: problems that must be found; some finding must match each.
+- ``problems``: patterns that some problem of the report must match (a kind named as not
+  audited, a file that could not be read), each with its ``why``.
+- ``exit``: the exit code the scan must end with (default 0; 2 where nothing can be
+  evaluated, as for a manifest holding only a custom resource the auditor does not read).
 
 A verdict pattern is ``{row, subject, message, status, severity, why}``: ``subject`` and
 ``message`` are case-insensitive regexes searched in the finding's subject and in its
@@ -114,6 +118,11 @@ def judge(case: dict[str, Any], report: dict[str, Any]) -> list[str]:
                 wrong.append(
                     f"{t['target']}: ready is {t['score']['ready']}, expected {expect['ready']}"
                 )
+    problems = [str(p) for t in report["targets"] for p in t.get("problems") or []]
+    problems += [str(p) for p in report.get("problems") or []]
+    for spec in expect.get("problems", []):
+        if not any(re.search(spec["message"], p, re.I) for p in problems):
+            wrong.append(f"problem not named ({spec['why']}): {spec['message']} in {problems}")
     for t in report["targets"]:
         counts = Counter(f["fingerprint"] for f in t["findings"])
         for fingerprint, n in counts.items():
@@ -134,7 +143,8 @@ def scan(case: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     status = main(
         ["scan", str(root / case["target"]), *args, "--format", "json", "--output", str(out)]
     )
-    assert status == 0, f"auditor scan exited {status}"
+    expected = case["expect"].get("exit", 0)
+    assert status == expected, f"auditor scan exited {status}, expected {expected}"
     report: dict[str, Any] = json.loads(out.read_text())
     return report
 
@@ -159,7 +169,8 @@ def test_cases_are_well_formed() -> None:
         assert not set(expect.get("must_fail_rows", [])) & set(
             expect.get("must_not_fail_rows", [])
         ), case["name"]
-        for spec in expect.get("forbidden", []) + expect.get("required", []):
+        for spec in (expect.get("forbidden", []) + expect.get("required", [])
+                     + expect.get("problems", [])):
             assert spec.get("why"), (case["name"], spec)
             for key in ("subject", "message"):
                 if spec.get(key):
