@@ -16,7 +16,7 @@ from typing import Any
 
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
-from auditor.checks.kubernetes.routes import all_routes, routes_to, sidecar_tls
+from auditor.checks.kubernetes.routes import all_routes, routes_to, sidecar_tls, unresolved
 from auditor.checks.superset.configmodel import (
     ConfigSet,
     EnvValue,
@@ -158,8 +158,7 @@ def _proxy_in_front(facts: KubeFacts, workload: Workload) -> tuple[bool | None, 
     if mine or sidecar:
         return True, ", ".join([r.label for r in mine[:3]] + ([sidecar] if sidecar else []))
     # A route whose Service is not among the objects may still be this one's way in.
-    known = {(s.namespace, s.name) for s in facts.of("Service")}
-    if any(backend not in known for r in routes for backend in r.backends):
+    if unresolved(facts, routes, workload.item.namespace):
         return None, ""
     return False, ""
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.kubernetes.common import kube, result
-from auditor.checks.kubernetes.routes import Route, all_routes, routes_to, sidecar_tls
+from auditor.checks.kubernetes.routes import (
+    Route,
+    all_routes,
+    routes_to,
+    sidecar_tls,
+    unresolved,
+)
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 UNLISTED_LIVE = ("Gateway", "VirtualService", "IngressRoute", "HTTPProxy", "Route")
@@ -32,9 +38,10 @@ def _tls(facts: Facts) -> Iterator[Result]:
         elif mine:
             yield result(web, Status.WARN, "the routes to the web pods terminate TLS in "
                          "configuration that is not among the audited objects", evidence)
-        elif routes:
-            yield result(web, Status.WARN, f"{len(routes)} route(s) found, but none names a "
-                         "Service that selects the web pods", [r.label for r in routes][:8])
+        elif unseen := unresolved(k, routes, web.item.namespace):
+            yield result(web, Status.WARN, f"{len(unseen)} route(s) send traffic to "
+                         "Services that are not among the audited objects; none names a "
+                         "Service that selects the web pods", [r.label for r in unseen][:8])
         elif k.live:
             # A live listing reads Ingress and HTTPRoute only: a mesh or router route may
             # exist that was not fetched, so its absence is not proven.

@@ -87,6 +87,13 @@ def routes_to(facts: KubeFacts, workload: Workload, routes: list[Route]) -> list
     return [r for r in routes if names & set(r.backends)]
 
 
+def unresolved(facts: KubeFacts, routes: list[Route], namespace: str) -> list[Route]:
+    """Routes that might reach ``namespace``'s pods through a Service we cannot see."""
+    known = {(s.namespace, s.name) for s in facts.of("Service")}
+    return [r for r in routes if not r.backends or any(
+        backend not in known and backend[0] in (namespace, "") for backend in r.backends)]
+
+
 def sidecar_tls(workload: Workload) -> str | None:
     """A proxy container in the pod serving TLS ports in front of the app (evidence), or None."""
     for container in workload.main_containers():
