@@ -239,6 +239,46 @@ def test_webpack_dev_server_built_from_the_repo_is_not_superset(tmp_path: Path) 
     assert not any("superset-node" in s for s in judged)
 
 
+@pytest.mark.parametrize(("command", "role"), [
+    ('["/app/docker/docker-bootstrap.sh", "app-gunicorn"]', "web"),
+    ('["/app/docker/docker-bootstrap.sh", "beat"]', "beat"),
+    ('["/app/docker/docker-init.sh"]', "init"),
+    ("bash -c \"superset db upgrade && superset init && gunicorn -w 4 -b 0.0.0.0:8088 "
+     "'superset.app:create_app()'\"", "web"),
+    ("celery --app=superset.tasks.celery_app:app worker --pool=prefork -O fair", "worker"),
+    ('["/app/docker/docker-frontend.sh"]', "other"),
+    ("npm run dev", "other"),
+])
+def test_role_of_a_built_service_is_what_it_runs(tmp_path: Path, command: str,
+                                                  role: str) -> None:
+    """Commands from Superset's compose files and from hand-written ones: an all-in-one
+    command that upgrades, inits and then serves is a web server, not a one-shot init."""
+    write(tmp_path, {
+        "compose.yaml": f"""
+            services:
+              app:
+                build: .
+                command: {command}
+        """,
+        "Dockerfile": "FROM python:3.11.11-slim\n",
+    })
+    app = service(project_of(tmp_path), "app")
+    assert app.role == role and app.superset == (role != "other")
+
+
+def test_official_images_without_a_command(tmp_path: Path) -> None:
+    """Superset's image with no command runs run-server.sh (the web server) whatever the
+    service is called; superset-websocket is no Superset web tier."""
+    write(tmp_path, {"compose.yaml": """
+        services:
+          superset-worker: {image: "apache/superset:4.1.2"}
+          websocket: {image: "apache/superset-websocket:0.0.1"}
+    """})
+    project = project_of(tmp_path)
+    assert service(project, "superset-worker").role == "web"
+    assert service(project, "websocket").role == "other"
+
+
 # --- 2. .env files read as their readers read them ----------------------------------------
 
 

@@ -64,7 +64,9 @@ def classify(name: str, image: str, process: str,
     when that process is (the webpack dev server built from the same Dockerfile is not);
     Superset's image with no command of its own runs its web server.
     """
-    repos = [parse_image(i).repository for i in (image, built.base if built else "") if i]
+    # A built service's image: names the tag it builds; what it is comes from its FROM.
+    source = (built.base or "") if built is not None else image
+    repos = [parse_image(source).repository] if source else []
     words = process.lower()
     if any(w in words for w in BACKUP_WORDS) or any(w in r for r in repos
                                                     for w in BACKUP_WORDS):
@@ -76,10 +78,16 @@ def classify(name: str, image: str, process: str,
         infra = next((k for r in repos if (k := _infrastructure(r))), None)
         if infra:
             return infra, False
+    if superset_image and any("websocket" in r for r in repos):
+        return "other", True  # superset-websocket: a Node server beside Superset
     role = superset_process(words)
     if role is not None:
         return role, True
+    if superset_image and not words.strip():
+        return "web", True  # Superset's image starts its web server (run-server.sh)
     if superset_image and not any(w in words for w in NOT_SUPERSET):
+        # A command of its own that is not recognised (a custom script): the name is the
+        # only hint left about which part of Superset it is.
         return _superset_role(name.lower(), words), True
     return "other", False
 
@@ -98,12 +106,17 @@ def superset_process(command: str) -> str | None:
     """The Superset role a command runs (``web``, ``worker``, ``beat``, ``init``), or None."""
     if not command or any(w in command for w in NOT_SUPERSET):
         return None
-    argv = command.split()
-    if any(w in command for w in INIT_COMMANDS):
-        return "init"
+    # A long-running process wins over the init steps often chained before it
+    # (``superset db upgrade && superset init && gunicorn ...`` is a web server).
+    return _long_running(command) or (
+        "init" if any(w in command for w in INIT_COMMANDS) else None)
+
+
+def _long_running(command: str) -> str | None:
+    argv = command.replace(";", " ").replace("&&", " ").split()
     for index, word in enumerate(argv):
         if word.endswith("docker-bootstrap.sh") and index + 1 < len(argv):
-            return BOOTSTRAP_ROLES.get(argv[index + 1])
+            return BOOTSTRAP_ROLES.get(argv[index + 1].strip("\"'"))
     if "celery" in command and "superset" in command:
         if "flower" in argv:
             return None
@@ -111,7 +124,7 @@ def superset_process(command: str) -> str | None:
             return "beat"
         if "worker" in argv:
             return "worker"
-    if any(w.endswith(WEB_SCRIPTS) for w in argv):
+    if any(w.strip("\"'").endswith(WEB_SCRIPTS) for w in argv):
         return "web"
     if "gunicorn" in command and ("superset.app:create_app" in command or
                                   "superset:app" in command):
