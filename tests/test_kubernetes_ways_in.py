@@ -461,3 +461,48 @@ def test_live_listing_without_mesh_routes_warns_instead_of_failing() -> None:
     facts = build(load_text(SUPERSET, "m.yaml"), source="live", problems={})
     (found,) = list(proxy_tls.CHECKS[0].evaluate(facts))
     assert found.status == Status.WARN and "live cluster" in found.message
+
+
+ANTI_AFFINITY = """
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              topologyKey: kubernetes.io/hostname
+              labelSelector: {matchLabels: {app: site}}
+"""
+
+
+def test_generic_spread_by_anti_affinity_or_nothing(tmp_path: Path) -> None:
+    """kube-score's anti-affinity case: a preferred podAntiAffinity on the hostname spreads
+    replicas; with neither it nor topologySpreadConstraints they may share a node."""
+    spread = NGINX.replace("REPLICAS", "3")
+    start = spread.index("      topologySpreadConstraints:")
+    end = spread.index("      containers:")
+    bare = spread[:start] + spread[end:]
+    report = _scan(tmp_path, bare[:start] + ANTI_AFFINITY.lstrip("\n") + bare[start:])
+    assert _on(report, "K8S-AVAILABILITY-003", SITE)["status"] == "pass"
+    report = _scan(tmp_path, bare)
+    assert _on(report, "K8S-AVAILABILITY-003", SITE)["status"] == "fail"
+
+
+def test_literal_secret_env_in_a_generic_app(tmp_path: Path) -> None:
+    """kube-linter's env-var-secret case: API_TOKEN written into the pod spec of any app."""
+    env = NGINX.replace("REPLICAS", "2").replace(
+        '      - {name: site, image: "nginx:1.27", ports: [{containerPort: 80}]}',
+        '      - name: site\n        image: "nginx:1.27"\n'
+        '        env: [{name: API_TOKEN, value: "t0k3n-9f8e7d6c5b4a"}]')
+    report = _scan(tmp_path, env)
+    found = _on(report, "K8S-CONFIG-SECRETS-001", SITE)
+    assert found["status"] == "fail" and "t0k3n" not in json.dumps(report)
+
+
+def test_traefik_websecure_without_tls_section_is_a_warning(tmp_path: Path) -> None:
+    """Traefik's Helm chart enables TLS on the websecure entry point in its static
+    configuration, which is not among the audited objects: neither pass nor fail."""
+    route = TRAEFIK.replace("ENTRY", "websecure").replace("TLS", "")
+    report = _scan(tmp_path, SUPERSET, route)
+    assert _on(report, "K8S-PROXY-TLS-001",
+               "traefik.io/v1alpha1/IngressRoute/superset/superset")["status"] == "warn"
+    assert _on(report, "K8S-PROXY-TLS-001", WEB)["status"] == "warn"
