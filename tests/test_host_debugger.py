@@ -79,3 +79,22 @@ def test_reachability_reads_binds_and_proxy_targets() -> None:
                      [("nginx", "http://unix:/run/superset.sock:/")])
     assert not reachable(["127.0.0.1:8088"], [("nginx", "http://127.0.0.1:9000")])
     assert not reachable(["[::1]:8088"], [])
+
+
+def test_pip_launch_of_another_app_is_not_a_superset_web_server(tmp_path: Path) -> None:
+    """A supervisord.conf beside Superset's programs with `[program:exporter]` running
+    `gunicorn exporter:app`: it was judged as a second Superset web server (its own dev-server
+    and debugger verdicts) because it stood in the project."""
+    project = tmp_path / "pip"
+    shutil.copytree(FIXTURES / "pip" / "pass-hardened", project)
+    conf = project / "supervisord.conf"
+    conf.write_text(conf.read_text() + "\n[program:exporter]\ncommand=/opt/superset/venv/bin/"
+                    "gunicorn -b 127.0.0.1:9102 exporter:app\ndirectory=/opt/superset\n")
+    (project / "exporter.py").write_text("from prometheus_client import make_wsgi_app\n"
+                                         "app = make_wsgi_app()\n")
+    report = scan_report(tmp_path, str(project))
+    for check in ("PIP-APP-SECURITY-001", "PIP-APP-SECURITY-002"):
+        findings = _findings(report, check)
+        assert len(findings) == 1, findings
+        assert "--bind 127.0.0.1:8088" in findings[0]["evidence"][0]
+        assert "exporter:app" not in str(findings)

@@ -63,11 +63,12 @@ def test_empty_assignment_resets_lists(tmp_path: Path) -> None:
           "ExecStartPre=/bin/true\nCapabilityBoundingSet=CAP_NET_ADMIN\n")
     write(tmp_path, "etc/systemd/system/superset.service.d/override.conf",
           "[Service]\nEnvironment=\nEnvironment=C=3\nExecStart=\n"
-          "ExecStart=/opt/venv/bin/gunicorn -w 3 app\nCapabilityBoundingSet=\n")
+          "ExecStart=/opt/venv/bin/gunicorn -w 3 superset.app:create_app()\n"
+          "CapabilityBoundingSet=\n")
     units, _ = index(tmp_path)
     unit = units.load("superset.service")
     assert [a.value for a in unit.all("Service", "ExecStart")] == [
-        "/opt/venv/bin/gunicorn -w 3 app"]
+        "/opt/venv/bin/gunicorn -w 3 superset.app:create_app()"]
     assert [a.value for a in unit.all("Service", "Environment")] == ["C=3"]
     assert [a.value for a in unit.all("Service", "ExecStartPre")] == ["/bin/true"]
     # An empty CapabilityBoundingSet= is a setting (no capabilities), kept as such.
@@ -245,3 +246,26 @@ def test_systemd_analyze_verify_rejects_a_broken_unit(tmp_path: Path) -> None:
     done = subprocess.run([analyze, "verify", "--man=no", f"--root={root}", "superset.service"],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode != 0
+
+
+def test_a_unit_is_superset_by_what_it_runs_not_by_its_name(tmp_path: Path) -> None:
+    """Host role detection: a `superset-exporter` unit running another gunicorn app and a
+    `superset-celery` unit running another project's Celery were counted as Superset's web and
+    worker because of their names and working directory; a `gunicorn wsgi:application` unit
+    whose wsgi.py builds Superset's app is Superset."""
+    write(tmp_path, "etc/systemd/system/superset-exporter.service",
+          "[Service]\nWorkingDirectory=/opt/superset\n"
+          "ExecStart=/opt/superset/venv/bin/gunicorn -b 127.0.0.1:9102 exporter:app\n")
+    write(tmp_path, "opt/superset/exporter.py", "from prometheus_client import make_wsgi_app\n"
+          "app = make_wsgi_app()\n")
+    write(tmp_path, "etc/systemd/system/superset-celery.service",
+          "[Service]\nWorkingDirectory=/opt/superset\n"
+          "ExecStart=/opt/superset/venv/bin/celery -A reports_mailer worker\n")
+    write(tmp_path, "etc/systemd/system/bi.service",
+          "[Service]\nWorkingDirectory=/srv/bi\n"
+          "ExecStart=/srv/bi/venv/bin/gunicorn -w 4 -b 127.0.0.1:8088 wsgi:application\n")
+    write(tmp_path, "srv/bi/wsgi.py", "from superset.app import create_app\n"
+          "application = create_app()\n")
+    units, _ = index(tmp_path)
+    found = collect_services(units, {})
+    assert [(s.name, s.role) for s in found.services] == [("bi.service", "web")]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.compose.dotenv import parse_flask_dotenv
+from auditor.checks.pip.appspec import application, module_file
 from auditor.checks.pip.facts import (
     BackupScript,
     Launch,
@@ -97,6 +98,7 @@ def scan_project(
             if text and "[program:" in text:
                 looked.append(path)
                 launches.extend(scan_supervisor(text, _rel(scan, path)))
+    launches = [launch for launch in launches if _runs_superset(scan, launch)]
     for key, value in state.env.items():
         scan.env.setdefault(key, EnvValue(value, state.env_sources.get(key, "script")))
 
@@ -136,6 +138,20 @@ def scan_project(
         declarative=declarative,
     )
     return project, scan
+
+
+def _runs_superset(scan: ProjectScan, launch: Launch) -> bool:
+    """A launch is Superset's when its command runs Superset; one that names another
+    application (a Procfile's ``metrics: gunicorn exporter:app``) is not, however the
+    project is named."""
+    app = application(launch)
+    if app is None or "superset" in app.lower():
+        return True  # the command does not say: it stands in a Superset project
+    relative = module_file(app)
+    wrapper = scan.read(scan.inner(relative)) if relative else None
+    if wrapper is not None:
+        return "superset" in wrapper  # wsgi.py: app = create_app() from superset.app
+    return any(key.startswith("SUPERSET_") for key in launch.env)
 
 
 def _rel(scan: ProjectScan, inner: str) -> str:

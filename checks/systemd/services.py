@@ -8,6 +8,7 @@ import fnmatch
 import posixpath
 
 from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.pip.appspec import application, module_file
 from auditor.checks.pip.facts import Launch
 from auditor.checks.pip.shell import (
     ShellState,
@@ -35,7 +36,7 @@ GUNICORN_SETTINGS = {
     "workers": "workers", "timeout": "timeout", "bind": "bind", "accesslog": "access-logfile",
     "errorlog": "error-logfile", "worker_class": "worker-class", "threads": "threads",
     "statsd_host": "statsd-host", "graceful_timeout": "graceful-timeout",
-    "max_requests": "max-requests", "user": "user",
+    "max_requests": "max-requests", "user": "user", "wsgi_app": "wsgi-app",
 }
 
 
@@ -107,7 +108,7 @@ def _service(tree: Tree, unit: Unit, problems: dict[str, str]) -> Service | None
     if launch.kind == "gunicorn":
         launch = _gunicorn_settings(tree, launch, workdir, plain, problems)
     role = ROLES.get(launch.kind, "web" if launch.is_web else "")
-    if not role or not _is_superset(unit, launch, env, workdir):
+    if not role or not _is_superset(tree, unit, launch, env, workdir):
         return None
     notes: list[str] = []
     if launch.kind == "celery-worker" and ("B" in launch.options or "beat" in launch.options):
@@ -153,14 +154,44 @@ def _launch(
     return None, None
 
 
-def _is_superset(unit: Unit, launch: Launch, env: dict[str, EnvValue], workdir: str | None) -> bool:
+def _is_superset(tree: Tree, unit: Unit, launch: Launch, env: dict[str, EnvValue],
+                 workdir: str | None) -> bool:
+    """Whether the unit runs Superset, decided by what its command runs: a unit named
+    ``superset-exporter`` running ``gunicorn exporter:app`` is not Superset's web tier."""
+    configured = any(k.startswith("SUPERSET_") for k in env)
+    app = application(launch) or (
+        launch.option("wsgi-app") if launch.kind == "gunicorn" else None)
+    if app is not None:
+        if "superset" in app.lower():
+            return True
+        wrapper = _wrapper_text(tree, launch, app, workdir)
+        if wrapper is not None:
+            return "superset" in wrapper
+        # An application module the tree does not hold (an installed package): only the
+        # Superset configuration the unit hands it says it is Superset.
+        return configured
+    # The command does not name its application (a uwsgi ini, CELERY_APP set elsewhere):
+    # the unit's own context is the only evidence left.
     text = " ".join(launch.argv).lower()
     return (
         "superset" in text
         or "superset" in unit.name.lower()
-        or any(k.startswith("SUPERSET_") for k in env)
+        or configured
         or "superset" in (workdir or "").lower()
     )
+
+
+def _wrapper_text(tree: Tree, launch: Launch, app: str, workdir: str | None) -> str | None:
+    """The module of ``gunicorn wsgi:app`` (wsgi.py in the working directory), read, never
+    executed; None when the tree does not hold it."""
+    relative = module_file(app)
+    base = launch.option("chdir") or workdir
+    if relative is None or not base:
+        return None
+    try:
+        return tree.read_text(posixpath.join(base, relative), limit=256 * 1024)
+    except TreeError:
+        return None
 
 
 def _gunicorn_settings(
