@@ -29,7 +29,7 @@ def per_config_in_style(subject: str,
     """As :func:`per_config`, for judgements that depend on the deployment style (whether
     Superset's processes share one filesystem)."""
     def evaluate(facts: Facts) -> Iterator[Result]:
-        return per_config(subject, lambda config: judge(config, facts.style))(facts)
+        yield from per_config(subject, lambda config: judge(config, facts.style))(facts)
 
     return evaluate
 
