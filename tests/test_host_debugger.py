@@ -98,3 +98,25 @@ def test_pip_launch_of_another_app_is_not_a_superset_web_server(tmp_path: Path) 
         assert len(findings) == 1, findings
         assert "--bind 127.0.0.1:8088" in findings[0]["evidence"][0]
         assert "exporter:app" not in str(findings)
+
+
+def test_debugger_in_a_web_pod_is_critical_too(tmp_path: Path) -> None:
+    """The chart-style `sh -c 'superset run -h 0.0.0.0 ...'` with FLASK_DEBUG=1: the same
+    critical verdict as on a host (it was only the high "development settings" finding)."""
+    report = scan_report(tmp_path, str(FIXTURES / "kubernetes" / "fail-defaults"),
+                         "--style", "kubernetes")
+    (finding,) = _findings(report, "K8S-APP-SECURITY-002")
+    assert (finding["status"], finding["severity"]) == ("fail", "critical")
+    assert any("listens on 0.0.0.0:8088" in e for e in finding["evidence"])
+
+
+def test_flask_debug_before_run_and_no_debugger_are_read() -> None:
+    from auditor.checks.common.debugger import reasons
+    from auditor.checks.pip.shell import scan_script
+
+    (debug,) = scan_script("flask --debug run -h 0.0.0.0", "run.sh")
+    assert reasons(debug) == ["--debug"]
+    (off,) = scan_script("FLASK_DEBUG=1 flask run --no-debugger", "run.sh")
+    assert reasons(off) == []
+    (server,) = scan_script("FLASK_DEBUG=1 gunicorn 'superset.app:create_app()'", "run.sh")
+    assert reasons(server) == []

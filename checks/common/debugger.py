@@ -19,8 +19,17 @@ RISK = (
 
 
 def reasons(launch: Launch) -> list[str]:
-    """What turns the debugger on for this launch, as evidence."""
-    found = [f"--{name}" for name in ("debugger", "debug") if launch.flag(name)]
+    """What turns the debugger on for this launch, as evidence; empty when it is off.
+
+    Flask's ``run`` serves the debugger with ``--debugger``, or in debug mode (``--debug``,
+    also given before ``run`` as ``flask --debug run``, or FLASK_DEBUG) unless
+    ``--no-debugger``; gunicorn and other servers never add it.
+    """
+    if not launch.dev_server or launch.flag("no-debugger"):
+        return []
+    found = ["--debugger"] if launch.flag("debugger") else []
+    if launch.flag("debug") or "--debug" in launch.argv:
+        found.append("--debug")
     debug_env = launch.env.get("FLASK_DEBUG", "")
     if debug_env.lower() in ("1", "true", "yes", "on"):
         found.append(f"FLASK_DEBUG={debug_env}")

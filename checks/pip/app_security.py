@@ -32,7 +32,7 @@ def _debugger(facts: Facts) -> Iterator[Result]:
         if launch is None:
             yield no_web(proj)
             continue
-        if not launch.debugger:
+        if not debugger.reasons(launch):
             yield Result(web_subject(proj, launch), Status.PASS, "no interactive debugger",
                          (cmd(launch),), location(launch))
             continue

@@ -60,7 +60,7 @@ def _debugger(facts: Facts) -> Iterator[Result]:
             return
         launch = service.launch
         where = at(service.exec_start)
-        if not launch.debugger:
+        if not debugger.reasons(launch):
             yield Result(service.name, Status.PASS, "no interactive debugger", (cmd(launch),),
                          where)
             continue
