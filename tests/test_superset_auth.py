@@ -121,3 +121,14 @@ def test_builtin_default_key_and_published_keys_get_different_messages() -> None
         assert "Superset starts with it" in found.message
         assert "refuses" not in found.message
         assert key not in found.message + " ".join(found.evidence)
+
+
+def test_debug_message_says_what_debug_does_under_any_server() -> None:
+    """DEBUG = True in a gunicorn deployment: Superset reads it for TALISMAN_DEV_CONFIG, its
+    error pages and the default-key start-up check (superset/initialization,
+    views/error_handling); the Werkzeug debugger needs the development server, so the message
+    no longer claims it is exposed."""
+    verdict = security._debug(_config("DEBUG = True\n"))
+    assert verdict is not None and verdict[0] is Status.FAIL
+    assert "TALISMAN_DEV_CONFIG" in verdict[1]
+    assert "debugger" not in verdict[1]

@@ -66,8 +66,12 @@ def _debug(config: SupersetConfig) -> Verdict:
     if not setting.known:
         return unknown(setting)
     if setting.value is True:
-        return Status.FAIL, "DEBUG is on: tracebacks and the debugger are exposed", (
-            source(setting),)
+        # superset/initialization and views/error_handling read DEBUG; the Werkzeug debugger
+        # itself comes only with the development server (SYSTEMD/PIP/K8S-APP-SECURITY-002).
+        return Status.FAIL, "DEBUG is on: Superset applies TALISMAN_DEV_CONFIG (a looser " \
+            "content security policy), answers errors with exception messages instead of its " \
+            "error pages, and starts even with its built-in default SECRET_KEY", (
+                source(setting),)
     return Status.PASS, "DEBUG is off", (source(setting),)
 
 
@@ -237,7 +241,10 @@ CHECKS = (
            "Keep TALISMAN_ENABLED = True and adjust TALISMAN_CONFIG instead of disabling it.",
            "Talisman with CSP", "Talisman off or empty CSP", "TALISMAN_ENABLED", _talisman),
     _check(4, Severity.CRITICAL, "DEBUG is off",
-           "DEBUG = True shows tracebacks with configuration and enables Werkzeug's debugger.",
+           "DEBUG = True (FLASK_DEBUG=1 by default) makes Superset use TALISMAN_DEV_CONFIG, "
+           "show exception messages instead of error pages and start with its built-in "
+           "default SECRET_KEY; under 'superset run' or 'flask run' it also serves Werkzeug's "
+           "debugger, which runs code typed into it.",
            "Set DEBUG = False (the default) and unset FLASK_DEBUG.", "DEBUG off", "DEBUG on",
            "DEBUG", _debug),
     _check(5, Severity.HIGH, "Anonymous visitors get no permissions",
