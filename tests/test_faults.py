@@ -91,13 +91,13 @@ def verdicts(report: dict[str, Any]) -> set[tuple[str, str, str]]:
 
 
 def audit(tmp_path: Path, objects: list[dict[str, Any]], fault: Callable[[FakeKubeAPI], object],
-          *args: str, crds: bool = True) -> Run:
+          *args: str, crds: bool = True, code: int = 0) -> Run:
     with FakeKubeAPI(objects, crds=crds) as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
         fault(api)
         started = time.monotonic()
         report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig),
-                             "--timeout", f"{TIMEOUT:g}", *args)
+                             "--timeout", f"{TIMEOUT:g}", *args, code=code)
         elapsed = time.monotonic() - started
     assert elapsed < hang_guard_s(), f"the run took {elapsed:.1f} s"
     return Run(report, api, elapsed)
@@ -304,7 +304,8 @@ def test_every_kind_failing_at_once_shares_one_budget(
     # the kinds listed after the first wave find it spent.
     monkeypatch.setattr(live, "BUDGET_FLOOR_S", 1.5)
     budget = live.budget_s(TIMEOUT)
-    run = audit(tmp_path, hardened_objects(), lambda api: api.fail("*", 503))
+    # Nothing listed, nothing judged: exit 2 (DESIGN, CLI), the report written all the same.
+    run = audit(tmp_path, hardened_objects(), lambda api: api.fail("*", 503), code=2)
     lists = [p for p in run.problems if p.startswith("list ")]
     assert len(lists) == len(live.KINDS) + 1  # and the Helm release records
     assert any("not retried" in p and "budget" in p for p in lists)
@@ -320,7 +321,7 @@ def test_every_kind_failing_at_once_shares_one_budget(
 
 
 def test_a_server_that_never_answers_is_given_up_on_as_a_whole(tmp_path: Path) -> None:
-    run = audit(tmp_path, hardened_objects(), lambda api: api.delay("*", 30))
+    run = audit(tmp_path, hardened_objects(), lambda api: api.delay("*", 30), code=2)
     assert any(p.startswith("cluster:") and "answered no request" in p for p in run.problems)
     lists = [p for p in run.problems if p.startswith("list ")]
     assert len(lists) == len(live.KINDS) + 1 and all("no answer" in p for p in lists)
