@@ -49,6 +49,7 @@ def test_oauth_registration_into_admin_is_not_called_open_registration() -> None
     ("import flask_appbuilder.const\nAUTH_TYPE = flask_appbuilder.const.AUTH_REMOTE_USER\n",
      "AUTH_REMOTE_USER"),
     ("AUTH_TYPE = 4\n", "AUTH_OAUTH"),
+    ("from flask_appbuilder.const import *\nAUTH_TYPE = AUTH_OAUTH\n", "AUTH_OAUTH"),
 ])
 def test_identity_provider_registration_into_a_minimal_role_passes(text: str,
                                                                     name: str) -> None:

@@ -193,7 +193,9 @@ class _Analyzer:
         elif isinstance(node, ast.ImportFrom) and node.module in FAB_CONSTANT_MODULES:
             # ``AUTH_TYPE = AUTH_OAUTH`` names Flask-AppBuilder's constant; its value is known.
             for alias in node.names:
-                if alias.name in AUTH_TYPES:
+                if alias.name == "*":
+                    self.names.update(AUTH_TYPES)
+                elif alias.name in AUTH_TYPES:
                     self.names[alias.asname or alias.name] = AUTH_TYPES[alias.name]
         elif isinstance(node, ast.ClassDef) and not conditional:
             # ``class CeleryConfig: broker_url = ...`` then ``CELERY_CONFIG = CeleryConfig``.
