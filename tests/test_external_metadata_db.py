@@ -116,3 +116,16 @@ def test_database_hosts() -> None:
         "/cloudsql/proj:eu:meta", "Google Cloud SQL")
     assert host("postgresql://u:p@localhost/s") == ("localhost", None)
     assert host("sqlite:////var/lib/superset/superset.db") is None
+
+
+def test_rds_metadata_db_in_compose_says_where_it_lives(tmp_path: Path) -> None:
+    """A Compose project with Superset only and its metadata DB on RDS: the skip now says the
+    database lives outside the project instead of only "no database service"."""
+    project = tmp_path / "compose"
+    project.mkdir()
+    (project / "compose.yaml").write_text(
+        "services:\n  superset:\n    image: apache/superset:4.1.2\n"
+        "    volumes: ['./superset_config.py:/app/pythonpath/superset_config.py']\n")
+    (project / "superset_config.py").write_text(
+        f'SQLALCHEMY_DATABASE_URI = "postgresql://superset:{SECRET}@{RDS}/superset"\n')
+    _assert_unseen(_finding(scan_report(tmp_path, str(project)), "COMPOSE-BACKUPS-001"))

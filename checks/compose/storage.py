@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.checks.compose.common import each_project, none_of, result
 from auditor.checks.compose.facts import ComposeProject, Mount, Service
+from auditor.checks.superset.dbhost import outside, unseen_message
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 DATA_DIRS = {"postgres": "/var/lib/postgresql/data", "postgis": "/var/lib/postgresql/data",
@@ -77,7 +78,11 @@ def _backed_up(facts: Facts) -> Iterator[Result]:
     for project in each_project(facts):
         databases = project.role("database")
         if not databases:
-            yield none_of(project, "database")
+            # No database service: the metadata database lives elsewhere (RDS, Cloud SQL, a
+            # server of its own), where its backups are kept and cannot be seen from here.
+            hosts = outside(facts, lambda db: db.loopback)
+            yield (Result(project.subject("database"), Status.SKIP, unseen_message(hosts))
+                   if hosts else none_of(project, "database"))
             continue
         jobs = project.backups
         scheduled = [j for j in jobs if j.scheduled]
