@@ -235,6 +235,26 @@ def test_item_namespace_is_effective_and_cluster_scoped_kinds_have_none() -> Non
     assert Item(hpa).namespace == "" and Item(hpa).subject.endswith("/-/h")
 
 
+def test_a_service_monitor_looks_into_its_own_namespace_unless_told(tmp_path: Path) -> None:
+    # kube-prometheus-stack's pattern: monitors in "monitoring" reach the app's namespace
+    # only through namespaceSelector; without one a monitor sees its own namespace alone.
+    objects = chart_like("analytics")
+    objects[1]["metadata"]["labels"] = {"app": "superset"}
+    monitor = {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+               "metadata": {"name": "superset", "namespace": "monitoring"},
+               "spec": {"selector": {"matchLabels": {"app": "superset"}},
+                        "endpoints": [{"port": "http"}]}}
+    alone = write(tmp_path / "a", "all.yaml", [*objects, monitor])
+    assert statuses(scan_report(tmp_path, str(alone)), "K8S-MONITORING-001") == {"fail"}
+    monitor["spec"]["namespaceSelector"] = {"matchNames": ["analytics"]}
+    told = write(tmp_path / "b", "all.yaml", [*objects, monitor])
+    assert statuses(scan_report(tmp_path, str(told)), "K8S-MONITORING-001") == {"pass"}
+    del monitor["metadata"]["namespace"], monitor["spec"]["namespaceSelector"]
+    placed = write(tmp_path / "c", "all.yaml", [*objects, monitor])
+    assert statuses(scan_report(tmp_path, str(placed), "--namespace", "analytics"),
+                    "K8S-MONITORING-001") == {"pass"}
+
+
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Path]:
     # An API server gives every namespaced object its namespace: the chart installed

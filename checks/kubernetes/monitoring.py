@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.kubernetes.common import app_workloads, kube, result
-from auditor.checks.kubernetes.objects import as_map
+from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.kubernetes.topology import selects
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 SHIPPERS = ("fluent-bit", "fluentbit", "fluentd", "vector", "promtail", "filebeat",
             "otel-collector", "opentelemetry-collector")
 EXPORTERS = ("statsd-exporter", "statsd_exporter", "prometheus")
+
+
+def watches(monitor: Item, namespace: str) -> bool:
+    """Whether a ServiceMonitor or PodMonitor looks into ``namespace``: its own namespace
+    unless ``namespaceSelector`` says ``any: true`` or lists ``matchNames``."""
+    chosen = as_map(monitor.spec.get("namespaceSelector"))
+    if chosen.get("any") is True:
+        return True
+    names = [str(n) for n in as_list(chosen.get("matchNames"))]
+    return namespace in names if names else monitor.namespace == namespace
 
 
 def _metrics(facts: Facts) -> Iterator[Result]:
@@ -24,7 +34,7 @@ def _metrics(facts: Facts) -> Iterator[Result]:
             evidence.append("annotation prometheus.io/scrape: true")
         if any(e in c.image for c in workload.containers for e in EXPORTERS):
             evidence.append("exporter sidecar")
-        for monitor in monitors:
+        for monitor in (m for m in monitors if watches(m, workload.item.namespace)):
             selector = as_map(monitor.spec.get("selector"))
             if monitor.kind == "PodMonitor" and selects(selector, workload.pod_labels):
                 evidence.append(f"PodMonitor {monitor.name}")
