@@ -25,7 +25,7 @@ def _server(facts: Facts) -> Iterator[Result]:
                    DEV_ENV.items() if k in service.env and service.env[k].value.lower() in values]
         evidence = (cmd(launch), *dev_env)
         if launch.dev_server:
-            extra = " with the Werkzeug debugger" if launch.debugger else ""
+            extra = " with the Werkzeug debugger" if debugger.reasons(launch) else ""
             yield Result(service.name, Status.FAIL,
                          f"served by the development server ({launch.kind}){extra}: one "
                          "thread per request, no worker recycling, not hardened",
