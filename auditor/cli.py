@@ -1,7 +1,7 @@
 """Command line: parse -> audit -> render -> exit code, nothing else.
 
 Exit codes (contract): 0 audit completed and no gate tripped; 1 a gate
-tripped; 2 usage error, nothing auditable, or internal error.
+tripped; 2 usage error, nothing auditable, nothing evaluated, or internal error.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--app", help="the app deployed (default: detected)")
     scan.add_argument("--root", metavar="DIR", help="audit DIR as a host tree laid out like /")
     scan.add_argument("--context", help="kubeconfig context for live clusters")
-    scan.add_argument("--namespace", help="restrict a live cluster audit to one namespace")
+    scan.add_argument("--namespace", help="restrict a live cluster audit to one namespace; "
+                      "objects in files and charts that name none are placed in it, as "
+                      "kubectl apply -n and helm template --namespace do (default: default)")
     scan.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file")
     scan.add_argument("--probe", metavar="URL",
                       help="probe the running app at URL (/health, TLS, security headers); "
