@@ -76,11 +76,14 @@ def nothing_evaluated(report: Report) -> str | None:
     """
     if report.score.value is not None:
         return None
-    parts = []
+    # A plugin that failed to load is the cause of whatever its style could not collect.
+    parts = list(report.problems[:CAUSES_SHOWN])
     for target in report.targets:
         causes = list(target.problems) or list(dict.fromkeys(
             f.message for f in target.findings if f.status in (Status.SKIP, Status.ERROR)))
         shown = "; ".join(causes[:CAUSES_SHOWN]) or "no check applies to what was found"
         more = f" (and {len(causes) - CAUSES_SHOWN} more)" if len(causes) > CAUSES_SHOWN else ""
         parts.append(f"{target.target} ({target.style.value}): {shown}{more}")
-    return "nothing evaluated: " + (" | ".join(parts) or "no target")
+    line = "nothing evaluated: " + (" | ".join(parts) or "no target")
+    # One line whatever the input named: a file name may hold a newline.
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)

@@ -309,6 +309,23 @@ def test_a_lone_superset_resource_is_named_and_exits_2(
         "kind Superset (superset.apache.org/v1alpha1): not audited"]
 
 
+def test_the_exit_line_names_the_cause_on_one_line() -> None:
+    from auditor.gates import nothing_evaluated
+    from auditor.model import Detection, Report, Score, Style, TargetReport
+
+    none = Score(None, None, False, None)
+    target = TargetReport(target="a\nb.yaml", style=Style.KUBERNETES, app=None,
+                          detection=Detection(Style.KUBERNETES, 1.0, ()), score=none,
+                          findings=(), problems=("file a\nb.yaml: not UTF-8",))
+    report = Report(tool_version="0", started_at="", duration_s=0.0, score=none,
+                    targets=(target,), problems=("plugin p: failed to import",))
+    line = nothing_evaluated(report)
+    assert line == ("nothing evaluated: plugin p: failed to import | a\\nb.yaml (kubernetes): "
+                    "file a\\nb.yaml: not UTF-8")
+    assert nothing_evaluated(Report(tool_version="0", started_at="", duration_s=0.0,
+                                    score=Score(50.0, "F", False, 1.0), targets=())) is None
+
+
 def test_kinds_not_audited_are_counted_and_audited_kinds_never_named(tmp_path: Path) -> None:
     other = {**SUPERSET_CR, "metadata": {"name": "superset-prod"}}
     audited = [
