@@ -3,6 +3,7 @@
 An object of a kind no check reads (the Superset operator's ``Superset`` resource, a
 Crossplane claim, a Kustomize build file) is not judged at all: saying nothing would let
 its silence pass for a clean bill. Each such kind is named once as a target problem.
+A check that starts reading a kind (the operator's resource, say) adds it to ``AUDITED``.
 """
 
 from __future__ import annotations
