@@ -104,3 +104,21 @@ def test_every_known_key_is_caught_and_never_printed(
     for text in (out.read_text(), term.read_text(), stdout):
         assert key not in text
         assert json.dumps(key)[1:-1] not in text
+
+
+def test_settings_from_unaudited_sources_are_unknown_not_defaults() -> None:
+    """Kustomize's secretGenerator/configMapGenerator (NeatPlus): the pod reads
+    SUPERSET_SECRET_KEY through envFrom and superset_config.py from a generated ConfigMap,
+    neither among the manifests. The checks judged Superset's defaults (the built-in key,
+    sqlite) as if the deployment used them."""
+    from auditor.checks.superset.configmodel import SupersetConfig
+
+    config = analyze("SECRET_KEY = os.environ.get('SUPERSET_SECRET_KEY', 'x')\n",
+                     "superset_config.py", {}, unseen_env="Secret superset-secret")
+    assert not config.get("SECRET_KEY").known
+    assert "Secret superset-secret" in str(config.get("SECRET_KEY").value)
+    assert not analyze(None, None, {}, unseen_env="Secret s").get("SECRET_KEY").known
+    assert not SupersetConfig(unseen="ConfigMap superset-config-map").get(
+        "SQLALCHEMY_DATABASE_URI").known
+    # Without such a source, an unset variable still means the default.
+    assert analyze(None, None, {}).get("SECRET_KEY").known

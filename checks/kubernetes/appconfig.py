@@ -138,16 +138,53 @@ def _config_of(facts: KubeFacts, workload: Workload) -> SupersetConfig:
     behind_proxy, evidence = _proxy_in_front(facts, workload)
     topology = _topology(facts, workload, env)
     urls = _ingress_urls(facts, workload)
+    unseen_env, unseen_config = _unseen_sources(facts, workload)
     if mounted is None:
-        return dataclasses.replace(analyze(None, None, env), behind_proxy=behind_proxy,
-                                   proxy_evidence=evidence, topology=topology, urls=urls)
+        return dataclasses.replace(analyze(None, None, env, unseen_env),
+                                   behind_proxy=behind_proxy, proxy_evidence=evidence,
+                                   topology=topology, urls=urls, unseen=unseen_config)
     text, where = mounted
-    config = analyze(text, where, env)
+    config = analyze(text, where, env, unseen_env)
     # The file lives inside an object, not on disk: keep the object and line in each
     # setting's source, but give no file location.
     settings = {name: dataclasses.replace(s, path=None) for name, s in config.settings.items()}
     return dataclasses.replace(config, settings=settings, behind_proxy=behind_proxy,
                                proxy_evidence=evidence, topology=topology, urls=urls)
+
+
+def _unseen_sources(facts: KubeFacts, workload: Workload) -> tuple[str | None, str | None]:
+    """(envFrom source, superset_config.py volume) the pods get from objects that are not
+    among the audited ones (Kustomize generators, External Secrets): what they hold is
+    unknown, not absent."""
+    namespace = workload.item.namespace
+    env_from: list[str] = []
+    mount_dirs: set[str] = set()
+    for container in workload.main_containers():
+        for source in as_list(container.spec.get("envFrom")):
+            for key, kind in (("secretRef", "Secret"), ("configMapRef", "ConfigMap")):
+                name = str(as_map(as_map(source).get(key)).get("name") or "")
+                if name and (_find(facts, kind, namespace, name) is None or (
+                        kind == "Secret" and not facts.secrets_read)):
+                    env_from.append(f"{kind} {name}")
+        for mount in as_list(container.spec.get("volumeMounts")):
+            mount = as_map(mount)
+            path, sub = str(mount.get("mountPath") or ""), str(mount.get("subPath") or "")
+            # Where Superset imports superset_config from: its image's /app/pythonpath,
+            # a directory of Superset's (/etc/superset), or a file mounted by that name.
+            if ("pythonpath" in path or "superset" in path.lower()
+                    or path.endswith(CONFIG_KEY) or sub == CONFIG_KEY):
+                mount_dirs.add(str(mount.get("name") or ""))
+    config_from = None
+    for volume in as_list(workload.pod_spec.get("volumes")):
+        volume = as_map(volume)
+        if str(volume.get("name") or "") not in mount_dirs:
+            continue
+        for key, kind, name_key in (("secret", "Secret", "secretName"),
+                                    ("configMap", "ConfigMap", "name")):
+            name = str(as_map(volume.get(key)).get(name_key) or "")
+            if name and _find(facts, kind, namespace, name) is None:
+                config_from = f"{kind} {name}"
+    return (", ".join(env_from) or None), config_from
 
 
 def _proxy_in_front(facts: KubeFacts, workload: Workload) -> tuple[bool | None, str]:

@@ -116,10 +116,16 @@ class SupersetConfig:
     """Superset's web, worker and beat processes, when the style can count them."""
     urls: tuple[str, ...] = ()
     """Where the deployment serves Superset, best first (for ``--probe auto``)."""
+    unseen: str | None = None
+    """A superset_config.py the deployment mounts from a source that was not audited (a
+    ConfigMap from a generator): any setting may be set there, so none is a known default."""
 
     def get(self, name: str) -> Setting:
         if name in self.settings:
             return self.settings[name]
+        if self.unseen:
+            return Setting(name, Unknown(f"superset_config.py comes from {self.unseen}, which "
+                                         "is not among the audited objects"), self.unseen)
         default = DEFAULTS.get(name)
         if isinstance(default, str) and "{SUPERSET_HOME}" in default:
             default = default.replace("{SUPERSET_HOME}", str(self.get("SUPERSET_HOME").value))
@@ -160,9 +166,11 @@ _ENV_FUNCS = {"getenv", "get", "env", "environ_get"}
 
 
 class _Analyzer:
-    def __init__(self, path: str, env: Mapping[str, EnvValue]) -> None:
+    def __init__(self, path: str, env: Mapping[str, EnvValue],
+                 unseen_env: str | None = None) -> None:
         self.path = path
         self.env = env
+        self.unseen_env = unseen_env
         self.settings: dict[str, Setting] = {}
         self.names: dict[str, object] = {}
 
@@ -363,6 +371,8 @@ class _Analyzer:
             return Unknown("computed by a function call")
         if key in self.env:
             return self.env[key].resolved
+        if self.unseen_env:
+            return _unseen(key, self.unseen_env)
         if len(call.args) > 1:
             return self._value(call.args[1])
         for keyword in call.keywords:
@@ -381,8 +391,15 @@ class _Analyzer:
             key = node.slice.value
             if key in self.env:
                 return self.env[key].resolved
+            if self.unseen_env:
+                return _unseen(key, self.unseen_env)
             return Unknown(f"environment variable {key} is not set where the auditor can see")
         return Unknown("computed by a subscript")
+
+
+def _unseen(key: str, source: str) -> Unknown:
+    return Unknown(f"environment variable {key} may come from {source}, which is not among "
+                   "the audited objects")
 
 
 MAX_INT_BITS = 14_000
@@ -414,8 +431,14 @@ def analyze(
     text: str | None,
     path: str | None,
     env: Mapping[str, EnvValue],
+    unseen_env: str | None = None,
 ) -> SupersetConfig:
-    """Build the configuration model from a config file's text and the process environment."""
+    """Build the configuration model from a config file's text and the process environment.
+
+    ``unseen_env`` names a source of environment variables the deployment gives the process
+    that was not audited (an ``envFrom`` Secret made by a generator): a variable not found in
+    ``env`` may then be set there, so its lookups are unknown rather than unset.
+    """
     settings: dict[str, Setting] = {}
     problems: list[str] = []
     for var, setting in ENV_SETTINGS.items():
@@ -425,14 +448,22 @@ def analyze(
             if setting in ("TALISMAN_ENABLED", "DEBUG") and isinstance(value, str):
                 value = value.strip().lower() in ("1", "true", "yes", "on")
             settings[setting] = Setting(setting, value, f"env {var} ({env[var].source})")
+        elif unseen_env:
+            settings[setting] = Setting(setting, _unseen(var, unseen_env),
+                                        f"env {var} (maybe from {unseen_env})")
     superset_env = env.get("SUPERSET_ENV")
-    settings["RATELIMIT_ENABLED"] = Setting(
-        "RATELIMIT_ENABLED",
-        superset_env is not None and superset_env.value == "production",
-        f"Superset default: SUPERSET_ENV == 'production' ({superset_env.source})"
-        if superset_env else "Superset default: SUPERSET_ENV is not 'production'",
-        from_default=True,
-    )
+    if superset_env is None and unseen_env:
+        settings["RATELIMIT_ENABLED"] = Setting(
+            "RATELIMIT_ENABLED", _unseen("SUPERSET_ENV", unseen_env),
+            f"Superset default: SUPERSET_ENV == 'production' (maybe from {unseen_env})")
+    else:
+        settings["RATELIMIT_ENABLED"] = Setting(
+            "RATELIMIT_ENABLED",
+            superset_env is not None and superset_env.value == "production",
+            f"Superset default: SUPERSET_ENV == 'production' ({superset_env.source})"
+            if superset_env else "Superset default: SUPERSET_ENV is not 'production'",
+            from_default=True,
+        )
     home = env.get("SUPERSET_HOME")
     home_value = home.value if home else DEFAULT_SUPERSET_HOME
     settings["SUPERSET_HOME"] = Setting(
@@ -454,7 +485,7 @@ def analyze(
             line = getattr(exc, "lineno", None)
             problems.append(f"{path}:{line or 1}: not valid Python ({exc.__class__.__name__})")
         else:
-            analyzer = _Analyzer(path, env)
+            analyzer = _Analyzer(path, env, unseen_env)
             analyzer.run(tree)
             for key, found in analyzer.settings.items():
                 if key == "SECRET_KEY" and found.value is None and "SECRET_KEY" in settings:
