@@ -142,6 +142,14 @@ KINDS: tuple[Kind, ...] = (
     Kind("keda.sh/v1alpha1", "scaledobjects", "ScaledObject", crd=True),
     Kind("argoproj.io/v1alpha1", "applications", "Application", crd=True),
     Kind("gateway.networking.k8s.io/v1", "httproutes", "HTTPRoute", crd=True),
+    # Other ways in (proxy-tls): Gateway listeners, Istio, Traefik, Contour, OpenShift.
+    Kind("gateway.networking.k8s.io/v1", "gateways", "Gateway", crd=True),
+    Kind("networking.istio.io/v1beta1", "gateways", "Gateway", crd=True),
+    Kind("networking.istio.io/v1beta1", "virtualservices", "VirtualService", crd=True),
+    Kind("traefik.io/v1alpha1", "ingressroutes", "IngressRoute", crd=True),
+    Kind("traefik.containo.us/v1alpha1", "ingressroutes", "IngressRoute", crd=True),
+    Kind("projectcontour.io/v1", "httpproxies", "HTTPProxy", crd=True),
+    Kind("route.openshift.io/v1", "routes", "Route", crd=True),
 )
 HELM_RELEASES = Kind("v1", "secrets", "Secret", metadata_only=True, label_selector="owner=helm")
 SECRETS = Kind("v1", "secrets", "Secret", field_selector="type!=helm.sh/release.v1")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.routes import (
+    ROUTE_KINDS,
     Route,
     all_routes,
     routes_to,
@@ -13,8 +14,6 @@ from auditor.checks.kubernetes.routes import (
     unresolved,
 )
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
-
-UNLISTED_LIVE = ("Gateway", "VirtualService", "IngressRoute", "HTTPProxy", "Route")
 
 
 def _tls(facts: Facts) -> Iterator[Result]:
@@ -42,13 +41,11 @@ def _tls(facts: Facts) -> Iterator[Result]:
             yield result(web, Status.WARN, f"{len(unseen)} route(s) send traffic to "
                          "Services that are not among the audited objects; none names a "
                          "Service that selects the web pods", [r.label for r in unseen][:8])
-        elif k.live:
-            # A live listing reads Ingress and HTTPRoute only: a mesh or router route may
-            # exist that was not fetched, so its absence is not proven.
-            yield result(web, Status.WARN, "no Ingress or HTTPRoute reaches the web pods and "
-                         "no TLS sidecar serves them; Istio, Traefik, Contour and OpenShift "
-                         "routes are not read from a live cluster",
-                         [f"{kind}: not listed" for kind in UNLISTED_LIVE])
+        elif unlisted := sorted(set(ROUTE_KINDS) & k.kinds_missing):
+            # A kind that could not be listed (403, timeout) may hold the way in.
+            yield result(web, Status.WARN, "no route reaches the web pods among the objects "
+                         "listed, but some route kinds could not be listed",
+                         [f"{kind}: could not be listed" for kind in unlisted])
         else:
             yield result(web, Status.FAIL, "no Ingress, Gateway, VirtualService, IngressRoute, "
                          "HTTPProxy or Route reaches the web pods and no TLS sidecar serves "

@@ -18,7 +18,7 @@ from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.kubernetes.topology import selects
 
 ROUTE_KINDS = ("Ingress", "HTTPRoute", "TLSRoute", "VirtualService", "IngressRoute",
-               "HTTPProxy", "Route")
+               "HTTPProxy", "Route", "Gateway")
 GATEWAY_API = "gateway.networking.k8s.io/"
 ISTIO = "networking.istio.io/"
 TRAEFIK = ("traefik.io/", "traefik.containo.us/")
@@ -56,7 +56,7 @@ def _names(values: object) -> list[str]:
 
 def all_routes(facts: KubeFacts) -> list[Route]:
     found: list[Route] = []
-    for item in facts.of(*ROUTE_KINDS):
+    for item in facts.of(*ROUTE_KINDS[:-1]):  # Gateways are read through their routes
         api = _api(item)
         route: Route | None = None
         if item.kind == "Ingress" and api.startswith(("networking.k8s.io/", "extensions/")):
