@@ -32,6 +32,10 @@ interpolation as one ``$``)."""
 HEAD = re.compile(r"\s*(?:export[^\S\r\n]+)?(?:'[^']+'|[^=#\s]+)[^\S\r\n]*=[^\S\r\n]*")
 """What precedes a binding's value: the key (optionally ``export``ed) and ``=``."""
 DOUBLE_QUOTED = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
+YAML_STYLE = re.compile(r"([^\S\r\n]*(?:export[^\S\r\n]+)?[A-Za-z0-9_.\-\[\]]+)[^\S\r\n]*:(.*)",
+                        re.DOTALL)
+"""``KEY: value``: Compose's parser (compose-go's dotenv) takes ``:`` for ``=``, as the
+YAML-style declaration its godotenv ancestry supports; python-dotenv rejects the line."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def _bindings(text: str) -> Iterator[tuple[Binding, int]]:
 def parse_dotenv(text: str, lookup: Mapping[str, str]) -> EnvFile:
     """A Compose ``.env`` or ``env_file`` (see the module docstring)."""
     result = EnvFile()
-    for binding, line in _bindings(text):
+    for binding, line in _compose_bindings(text):
         if binding.error:
             result.bad_lines.append(line)
             continue
@@ -87,6 +91,22 @@ def parse_dotenv(text: str, lookup: Mapping[str, str]) -> EnvFile:
         result.issues.extend((line, issue) for issue in issues)
         result.entries[key] = EnvEntry(value, line)
     return result
+
+
+def _compose_bindings(text: str) -> Iterator[tuple[Binding, int]]:
+    """python-dotenv's bindings, with a rejected ``KEY: value`` line read as Compose reads
+    it (as ``KEY=value``, then parsed again), so a file Compose accepts is not called bad."""
+    for binding, line in _bindings(text):
+        yaml_style = YAML_STYLE.fullmatch(binding.original.string) if binding.error else None
+        if yaml_style is None:
+            yield binding, line
+            continue
+        rewritten = f"{yaml_style.group(1)}={yaml_style.group(2)}"
+        again = [b for b, _ in _bindings(rewritten)]
+        if len(again) == 1 and not again[0].error:
+            yield again[0], line
+        else:
+            yield binding, line
 
 
 def parse_flask_dotenv(text: str) -> EnvFile:
