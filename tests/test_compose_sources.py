@@ -195,8 +195,8 @@ def test_dockerfile_problems_are_named_and_never_followed_out(tmp_path: Path) ->
     (project / "Linked.Dockerfile").symlink_to("../outside/Dockerfile")
     facts = facts_of(project)
     problems = facts.problems
-    assert "outside the project" in problems["service up build"]
-    assert "outside the project" in problems["service linked build"]
+    assert "outside the audited tree" in problems["service up build"]
+    assert "outside the audited tree" in problems["service linked build"]
     assert "not found" in problems["file Nope.Dockerfile"]
     assert "build target prod" in problems["file Dockerfile"]
     built = service(facts.get("compose", ComposeFacts).projects[0], "inline")

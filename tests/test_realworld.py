@@ -24,11 +24,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fixturelib import GIT_MARKER
 
 from auditor.cli import main
 
@@ -132,11 +134,25 @@ def judge(case: dict[str, Any], report: dict[str, Any]) -> list[str]:
     return wrong
 
 
+def make_repositories(copy: Path, home: Path) -> None:
+    """A folder holding the ``.auditor-fixture-git`` marker becomes a real git repository
+    (git cannot store a nested ``.git``): the case's repository root, which bounds what the
+    auditor reads above a compose file kept in a sub-folder."""
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+           "PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(home)}
+    for marker in sorted(copy.rglob(GIT_MARKER)):
+        marker.unlink()
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "fixture"]):
+            subprocess.run(["git", *args], cwd=marker.parent, env=env, check=True)
+
+
 def scan(case: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     """Copy the case to tmp_path, scan it in-process, return the JSON report."""
     source = HERE / case["target"].split("/", 1)[0]
     copy = tmp_path / "case" / source.name
     shutil.copytree(source, copy, symlinks=True)
+    make_repositories(copy, tmp_path)
     root = tmp_path / "case"
     args = [a.replace("{case}", str(root)) for a in case.get("args", [])]
     out = tmp_path / "report.json"

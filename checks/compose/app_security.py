@@ -10,13 +10,11 @@ from auditor.checks.compose.common import (
     env_location,
     none_of,
     result,
-    safe_command,
     truthy,
 )
 from auditor.checks.compose.facts import Service
+from auditor.checks.compose.webserver import served
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
-
-DEV_SERVER = ("flask run", "superset run", "--reload", "--debugger")
 
 
 def _setting(service: Service, name: str) -> str | None:
@@ -61,20 +59,24 @@ def _server(facts: Facts) -> Iterator[Result]:
             yield none_of(project, "Superset web")
             continue
         for service in web:
-            command = service.command_text
-            argv = command.split()
-            dev = any(w in command for w in DEV_SERVER) or (
-                bool(argv) and "docker-bootstrap" in command and argv[-1] == "app")
-            shown = (f"command: {safe_command(command)}" if command else
-                     "the image's default command (run-server.sh: gunicorn)",)
-            if dev:
+            found = served(service)
+            if found.server == "dev":
                 yield result(project, service, Status.FAIL,
-                             "served by Flask's development server (with reload and the "
-                             "interactive debugger in Superset's bootstrap script)", shown,
-                             "command")
+                             f"served by {found.what}, Flask's development server (one process, "
+                             "no hardening; with --debugger anyone who can trigger an error "
+                             "runs Python)", found.evidence, found.attr)
+            elif found.server == "mixed":
+                yield result(project, service, Status.WARN,
+                             f"the script it starts runs {found.what} depending on its "
+                             "environment: the development server may serve production",
+                             found.evidence, found.attr)
+            elif found.server == "production":
+                yield result(project, service, Status.PASS, f"served by {found.what}",
+                             found.evidence, found.attr)
             else:
-                yield result(project, service, Status.PASS, "served by gunicorn", shown,
-                             "command" if command else None)
+                yield result(project, service, Status.SKIP,
+                             f"which server runs cannot be seen: {found.why}", found.evidence,
+                             found.attr)
 
 
 def _examples(facts: Facts) -> Iterator[Result]:

@@ -13,18 +13,17 @@ import posixpath
 from collections.abc import Mapping
 from pathlib import Path
 
-from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.common.tree import Tree
+from auditor.checks.compose import configsource
+from auditor.checks.compose.bounds import ProjectTree, levels_up, tree_top
 from auditor.checks.compose.common import proxies_for
 from auditor.checks.compose.discover import DEFAULT_FILES
 from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
-from auditor.checks.compose.project import ProjectRead, config_file_inner, read_project
-from auditor.checks.compose.services import as_list
+from auditor.checks.compose.project import ProjectRead, read_project
 from auditor.checks.superset.configmodel import (
     ConfigSet,
-    EnvValue,
     SupersetConfig,
     Topology,
-    analyze,
     gunicorn_timeout,
 )
 from auditor.model import Detection, Facts, Style, Target, TargetKind
@@ -32,8 +31,6 @@ from auditor.model import Detection, Facts, Style, Target, TargetKind
 HOST_DIRS = ("opt", "srv", "home", "root")
 HOST_SKIP = frozenset({".git", "node_modules", "site-packages", "proc", "sys", "dev", ".cache",
                        "venv", ".venv", "__pycache__", ".local", "superset-frontend"})
-SUPERSET_PYTHONPATH = "/app/pythonpath"
-"""PYTHONPATH of the apache/superset image (ENV in its Dockerfile)."""
 
 
 def _layout(target: Target) -> tuple[Tree, list[tuple[str, list[str] | None]]] | None:
@@ -44,12 +41,13 @@ def _layout(target: Target) -> tuple[Tree, list[tuple[str, list[str] | None]]] |
     if root.is_file():
         if not root.name.endswith((".yml", ".yaml")):
             return None
-        return Tree.at(root.parent), [(".", [root.name])]
+        return ProjectTree.for_project(root.parent), [(".", [root.name])]
     if not root.is_dir():
         return None
-    tree = Tree.at(root)
     if not target.host_tree:
-        return tree, [(".", None)]
+        # Relative paths may climb to the enclosing repository's root, no further (bounds).
+        return ProjectTree.for_project(root), [(".", None)]
+    tree = Tree.at(root)
     return tree, [(base, None) for base in host_projects(tree)]
 
 
@@ -76,13 +74,14 @@ def detect(target: Target) -> Detection | None:
     best: Detection | None = None
     for base, files in bases:
         read = read_project(tree, base, _label(target, base), target.host_tree, files, light=True)
-        detection = _detection(target, read, explicit=files is not None)
+        detection = _detection(target, read, explicit=files is not None, tree=tree)
         if detection and (best is None or detection.confidence > best.confidence):
             best = detection
     return best
 
 
-def _detection(target: Target, read: ProjectRead, explicit: bool) -> Detection | None:
+def _detection(target: Target, read: ProjectRead, explicit: bool,
+               tree: Tree) -> Detection | None:
     loaded = read.loaded
     where = "" if not target.host_tree else f"/{loaded.base}/"
     names = ", ".join(where + f.rsplit("/", 1)[-1] if where else f for f in loaded.files)
@@ -102,6 +101,13 @@ def _detection(target: Target, read: ProjectRead, explicit: bool) -> Detection |
     if superset:
         evidence.append("Superset services: " + ", ".join(f"{s.name} ({s.role})"
                                                           for s in superset[:6]))
+    if read.project.assumed_profiles:
+        evidence.append("services of every Compose profile audited ("
+                        + ", ".join(read.project.assumed_profiles)
+                        + "): the files do not say which ones are enabled")
+    if levels_up(tree):
+        evidence.append(f"relative paths read up to the enclosing git repository's root "
+                        f"({tree_top(tree)}), as Compose resolves them from the project folder")
     # A file without services is a Compose file Compose itself refuses to run: a weak hint.
     confidence = 0.95 if services else 0.4
     if loaded.fallback:
@@ -185,54 +191,22 @@ def superset_config(tree: Tree, read: ProjectRead, host_tree: bool, problems: di
     service = _superset_service(project)
     if service is None:
         return None
-    env: dict[str, EnvValue] = dict(service.env)
-    configured = env.get("SUPERSET_CONFIG_PATH")
-    if configured and not configured.unknown and configured.value:
-        candidates = [configured.value]
-    else:
-        pythonpath = env.get("PYTHONPATH")
-        paths = pythonpath.value if pythonpath and not pythonpath.unknown else ""
-        dirs = [p for p in paths.split(":") if p] or [SUPERSET_PYTHONPATH]
-        candidates = [posixpath.join(d, "superset_config.py") for d in dirs]
-    for container_path in candidates:
-        inner = _host_path(read, service, container_path, host_tree)
-        if inner is None or not tree.exists(inner):
-            continue
-        try:
-            text = tree.read_text(inner)
-        except TreeError as exc:
-            problems[f"{prefix}file {inner}"] = str(exc).split(": ", 1)[-1]
-            continue
-        return analyze(text, inner, env)
-    problems[f"{prefix}superset_config.py"] = (
-        f"not found among the files mounted into service {service.name} (looked for "
-        f"{', '.join(candidates)}); settings judged from its environment and Superset's "
-        "defaults")
-    return analyze(None, None, env)
-
-
-def _host_path(read: ProjectRead, service: Service, container_path: str,
-               host_tree: bool) -> str | None:
-    """The inner path of the project file a container path is mounted from, if any."""
-    for item in as_list(service.spec.get("configs")):
-        if isinstance(item, Mapping) and item.get("target") == container_path:
-            return config_file_inner(read.loaded, service.directory, str(item.get("source")),
-                                     host_tree)
-    mounts = sorted((m for m in service.mounts if m.kind == "bind" and m.inner is not None),
-                    key=lambda m: -len(m.target))
-    for mount in mounts:
-        target = mount.target.rstrip("/")
-        if container_path == target:
-            return mount.inner
-        if container_path.startswith(target + "/") and mount.inner is not None:
-            rest = container_path[len(target) + 1:]
-            return rest if mount.inner in ("", ".") else f"{mount.inner}/{rest}"
-    return None
+    return configsource.find(tree, read, service, host_tree, problems, prefix)
 
 
 def _topology(project: ComposeProject) -> Topology:
     def count(role: str) -> int:
-        return sum(s.replicas for s in project.role(role))
+        # Services under different profiles may be alternatives (a dev and a prod web, two
+        # beats), and when every profile is audited (profiles.py) adding them up would count
+        # processes that never run together: per role, services of no profile are added to
+        # those of the largest single profile.
+        services = project.role(role)
+        always = sum(s.replicas for s in services if not s.profiles)
+        per_profile: dict[str, int] = {}
+        for service in services:
+            for profile in service.profiles:
+                per_profile[profile] = per_profile.get(profile, 0) + service.replicas
+        return always + max(per_profile.values(), default=0)
 
     web = project.role("web")
     timeout = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.compose.bounds import levels_up
 from auditor.checks.compose.dotenv import EnvFile, parse_dotenv
 from auditor.checks.compose.merge import (
     merge_service,
@@ -30,15 +31,19 @@ RESOURCES = ("networks", "volumes", "secrets", "configs")
 MAX_INCLUDE_DEPTH = 5
 
 
-def join(base: str, path: str, host_tree: bool) -> str | None:
+def join(base: str, path: str, host_tree: bool, up: int = 0) -> str | None:
     """``path`` (relative to the inner directory ``base``) as an inner path, or None when it
-    lies outside the audited tree (an absolute host path of a project given as a path)."""
+    lies outside the audited tree (an absolute host path of a project given as a path, or
+    more ``..`` than the ``up`` levels the tree has above the project folder: see
+    :mod:`bounds`). Symlinks are the tree's business: it never follows one out."""
     if path.startswith("~"):
         return None
     if path.startswith("/"):
         return posixpath.normpath(path.lstrip("/")) if host_tree else None
     joined = posixpath.normpath(posixpath.join("" if base in ("", ".") else base, path))
-    if joined == ".." or joined.startswith("../"):
+    parts = joined.split("/")
+    climbs = next((i for i, part in enumerate(parts) if part != ".."), len(parts))
+    if climbs > up:
         return None
     return joined
 
@@ -68,6 +73,8 @@ class Loaded:
     """Why the project cannot be loaded at all (its first file is broken)."""
     fallback: bool = False
     """The file is not one Compose loads by default (``docker-compose-prod.yml``)."""
+    up: int = 0
+    """How many ``..`` relative paths may climb from the project folder (see bounds)."""
 
 
 def project_env(tree: Tree, base: str, problems: dict[str, str]) -> EnvFile:
@@ -94,7 +101,8 @@ def compose_files(tree: Tree, base: str, env: Mapping[str, str],
     listed = env.get("COMPOSE_FILE")
     if listed:
         separator = env.get("COMPOSE_PATH_SEPARATOR") or ":"
-        files = [join(base, name.strip(), host_tree) for name in listed.split(separator)
+        files = [join(base, name.strip(), host_tree, levels_up(tree))
+                 for name in listed.split(separator)
                  if name.strip()]
         return [f for f in files if f], False
     prefix = "" if base in ("", ".") else base + "/"
@@ -121,7 +129,7 @@ def load(tree: Tree, base: str, host_tree: bool, files: list[str] | None = None)
         files, fallback = compose_files(tree, base, env, host_tree)
     loaded = Loaded(base=base, files=list(files), env=env,
                     env_lines={k: e.line for k, e in env_file.entries.items()},
-                    problems=problems, fallback=fallback)
+                    problems=problems, fallback=fallback, up=levels_up(tree))
     if not files:
         # COMPOSE_FILE naming only files outside the tree (or nothing) is still a project.
         loaded.fatal = ("COMPOSE_FILE in .env names no Compose file inside the audited tree"
@@ -176,7 +184,7 @@ def _merge_file(tree: Tree, loaded: Loaded, inner: str, host_tree: bool, depth: 
         loaded.problems[f"file {inner}"] = "services is not a mapping"
         services = {}
     directory = loaded.base if depth == 0 else dirname(inner)
-    for include in _includes(data.get("include"), inner, host_tree):
+    for include in _includes(data.get("include"), inner, host_tree, loaded.up):
         if depth >= MAX_INCLUDE_DEPTH:
             loaded.problems[f"include {include}"] = "includes nested too deep"
             continue
@@ -212,14 +220,14 @@ def _merge_file(tree: Tree, loaded: Loaded, inner: str, host_tree: bool, depth: 
     return True
 
 
-def _includes(value: Any, inner: str, host_tree: bool) -> list[str]:
+def _includes(value: Any, inner: str, host_tree: bool, up: int) -> list[str]:
     items = value if isinstance(value, list) else ([value] if value else [])
     found = []
     for item in items:
         paths = item.get("path") if isinstance(item, Mapping) else item
         for path in paths if isinstance(paths, list) else [paths]:
             if isinstance(path, str):
-                joined = join(dirname(inner), path, host_tree)
+                joined = join(dirname(inner), path, host_tree, up)
                 if joined:
                     found.append(joined)
     return found
@@ -254,7 +262,7 @@ def _extended(tree: Tree, inner: str, name: str, cache: dict[str, Mapping[str, A
         return own
     target_file = inner
     if extends.get("file"):
-        joined = join(dirname(inner), str(extends["file"]), host_tree)
+        joined = join(dirname(inner), str(extends["file"]), host_tree, loaded.up)
         if joined is None:
             loaded.problems[f"service {name}"] = f"extends a file outside the project: " \
                                                   f"{extends['file']}"

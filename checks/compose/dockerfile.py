@@ -24,6 +24,10 @@ MAX_DOCKERFILE_BYTES = 256 * 1024
 """Larger Dockerfiles are not read (a named problem): real ones are a few KiB."""
 MAX_STAGES = 64
 INHERITED = ("HEALTHCHECK", "USER", "ENTRYPOINT", "CMD")
+ARG_TRAILER = re.compile(r"(?im)^(\s*ARG\s+[A-Za-z_][A-Za-z0-9_]*(?:=\S*)?)\s+#.*$")
+"""``ARG UID=1000  # default value 1000`` (EpiGraphHub): Docker reads comments only at the
+start of a line and ignores the extra words here, dockerfile-parse refuses them; the words
+after the declared name are cut before parsing (line numbers are kept)."""
 VARIABLE = re.compile(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
@@ -69,6 +73,19 @@ class BuiltImage:
             found.extend(w for w in sources if "://" not in w and "$" not in w)
         return found
 
+    def copy_targets(self) -> list[tuple[tuple[str, ...], str, Instruction]]:
+        """Each COPY/ADD from the build context as (sources, destination, instruction), in
+        Dockerfile order: a later one hides what an earlier one put at the same path."""
+        found: list[tuple[tuple[str, ...], str, Instruction]] = []
+        for instruction in self.copies:
+            words = [w for w in exec_words(instruction.value).split() if not w.startswith("--")]
+            if len(words) < 2 or any(w.startswith("<<") for w in words):
+                continue  # a heredoc writes its own text, not a file of the context
+            sources = tuple(w for w in words[:-1] if "://" not in w and "$" not in w)
+            if sources and "$" not in words[-1]:
+                found.append((sources, words[-1], instruction))
+        return found
+
     def where(self, instruction: Instruction) -> str:
         """Evidence: ``Dockerfile:53 HEALTHCHECK in stage lean, inherited by dev``."""
         text = f"{self.path}:{instruction.line} {instruction.keyword} in stage " \
@@ -108,6 +125,7 @@ def read_image(text: str, path: str, build_args: Mapping[str, str],
     """The built stage of ``text`` (raises :class:`DockerfileError`)."""
     if len(text.encode("utf-8", "replace")) > MAX_DOCKERFILE_BYTES:
         raise DockerfileError(f"larger than {MAX_DOCKERFILE_BYTES // 1024} KiB, not read")
+    text = ARG_TRAILER.sub(r"\1", text)
     try:
         parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8", "replace")),
                                   build_args=dict(build_args), env_replace=True)

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.compose.bounds import inside, levels_up, tree_top
 from auditor.checks.compose.discover import join
 from auditor.checks.compose.facts import (
     BackupJob,
@@ -18,7 +19,6 @@ from auditor.checks.compose.facts import (
     Service,
 )
 from auditor.checks.compose.roles import BACKUP_WORDS
-from auditor.checks.compose.services import inside
 
 RENOVATE = ("renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json",
             ".github/renovate.json", ".github/renovate.json5", ".gitlab/renovate.json")
@@ -61,25 +61,32 @@ class ProjectFiles:
 
 
 def versioned(tree: Tree, base: str) -> str | None:
-    """``.git`` in the project directory or a parent inside the tree."""
+    """``.git`` in the project directory or a parent inside the tree, up to the repository
+    root the tree reaches (see :mod:`bounds`)."""
     current = "" if base in ("", ".") else base
     while True:
         candidate = f"{current}/.git" if current else ".git"
         if tree.exists(candidate):
             return candidate
         if not current:
-            return None
+            break
         current = current.rsplit("/", 1)[0] if "/" in current else ""
+    top = tree_top(tree)
+    return f"{top}/.git" if top != "." and tree.exists(f"{top}/.git") else None
 
 
 def update_tooling(files: ProjectFiles, services: Iterable[Service],
                    problems: dict[str, str]) -> tuple[str, ...]:
     found = []
+    # Renovate and Dependabot are configured at the repository's root, which may lie above
+    # a project kept in a sub-folder.
+    top = tree_top(files.tree)
+    roots = [files.rel(""), *([f"{top}/"] if top != "." else [])]
     for name in RENOVATE:
-        if files.tree.exists(files.rel(name)):
-            found.append(f"Renovate configuration {files.rel(name)}")
-    for name in DEPENDABOT:
-        inner = files.rel(name)
+        inner = next((f"{r}{name}" for r in roots if files.tree.exists(f"{r}{name}")), None)
+        if inner is not None:
+            found.append(f"Renovate configuration {inner}")
+    for inner in (f"{r}{name}" for name in DEPENDABOT for r in roots):
         if files.tree.exists(inner):
             text = files.read(inner, problems) or ""
             if re.search(r"package-ecosystem:\s*[\"']?(docker|docker-compose)", text):
@@ -208,7 +215,7 @@ def _copied_configs(files: ProjectFiles, service: Service,
         return []
     found = []
     for source in built.copied_sources():
-        inner = join(built.context, source.lstrip("/"), False)
+        inner = join(built.context, source.lstrip("/"), False, levels_up(files.tree))
         # Docker refuses sources outside the build context; so do we, symlinks included.
         if inner is None or not inside(files.tree, built.context, inner) or \
                 not files.tree.exists(inner) or files.tree.is_dir(inner) or \

@@ -67,6 +67,19 @@ class Mount:
 
 
 @dataclass(frozen=True)
+class ScriptLaunch:
+    """A server or Celery process a script the container starts runs (found by reading the
+    script as data, never by running it)."""
+
+    kind: str
+    """``superset-run``, ``flask-run``, ``gunicorn``, ``uwsgi``, ``waitress``,
+    ``celery-worker``, ``celery-beat`` (the pip style's launch kinds)."""
+    command: str
+    where: str
+    """``docker/superset/superset.sh:31``: the project file and line."""
+
+
+@dataclass(frozen=True)
 class Service:
     name: str
     spec: Mapping[str, Any]
@@ -93,6 +106,16 @@ class Service:
     ``${VARIABLE}`` reference, not from an env_file)."""
     built: BuiltImage | None = None
     """The Dockerfile stage a ``build:`` service builds, with what it inherits."""
+    profiles: tuple[str, ...] = ()
+    """The Compose profiles the service belongs to (empty: always enabled)."""
+    process: str = ""
+    """What the container starts: Compose's entrypoint/command, else the built image's
+    ENTRYPOINT/CMD (empty when only an image's own default, not visible offline)."""
+    launches: tuple[ScriptLaunch, ...] = ()
+    """What the scripts in ``process`` run, read from the project (mounts, COPY sources)."""
+    unread_scripts: tuple[str, ...] = ()
+    """Scripts in ``process`` the project places in the container but that could not be
+    read, each with the reason."""
 
     @property
     def image(self) -> str:
@@ -194,6 +217,9 @@ class ComposeProject:
     services: tuple[Service, ...] = ()
     inactive: tuple[str, ...] = ()
     """Services left out because their profile is not enabled."""
+    assumed_profiles: tuple[str, ...] = ()
+    """Profiles whose services are audited although nothing in the project enables them
+    (no COMPOSE_PROFILES in its .env): the operator's ``--profile`` cannot be seen."""
     networks: Mapping[str, Any] = field(default_factory=dict)
     volumes: Mapping[str, Any] = field(default_factory=dict)
     versioned: str | None = None

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from auditor.checks.common.tree import Tree
 from auditor.checks.compose import extras
 from auditor.checks.compose.discover import Loaded, join, load
-from auditor.checks.compose.facts import ComposeProject
+from auditor.checks.compose.facts import ComposeProject, Service
+from auditor.checks.compose.profiles import assumed_note, choose, inactive_note
 from auditor.checks.compose.services import build_services
 
 
@@ -24,13 +25,17 @@ def read_project(tree: Tree, base: str, label: str, host_tree: bool,
     loaded = load(tree, base, host_tree, files)
     if loaded.fatal is not None:
         return ProjectRead(None, loaded)
-    profiles = {p.strip() for p in loaded.env.get("COMPOSE_PROFILES", "").split(",")
-                if p.strip()}
-    services, inactive = build_services(tree, loaded, host_tree, profiles)
+    choice = choose(loaded.env)
+    services, inactive = build_services(tree, loaded, host_tree, choice)
+    assumed = _assumed(services) if choice.enabled is None else {}
+    if assumed:
+        loaded.problems["profiles"] = assumed_note(assumed)
+    elif inactive:
+        loaded.problems["profiles"] = inactive_note(choice, inactive)
     project = ComposeProject(
         label=label, base=base, files=tuple(loaded.files), services=tuple(services),
         inactive=tuple(inactive), networks=loaded.top.get("networks", {}),
-        volumes=loaded.top.get("volumes", {}),
+        volumes=loaded.top.get("volumes", {}), assumed_profiles=tuple(sorted(assumed)),
     )
     if light:
         return ProjectRead(project, loaded)
@@ -41,7 +46,7 @@ def read_project(tree: Tree, base: str, label: str, host_tree: bool,
     project = ComposeProject(
         label=label, base=base, files=tuple(loaded.files), services=tuple(services),
         inactive=tuple(inactive), networks=loaded.top.get("networks", {}),
-        volumes=loaded.top.get("volumes", {}),
+        volumes=loaded.top.get("volumes", {}), assumed_profiles=tuple(sorted(assumed)),
         versioned=extras.versioned(tree, base),
         update_tooling=extras.update_tooling(listing, services, problems),
         backups=extras.backups(listing, services, host_tree, problems),
@@ -52,9 +57,18 @@ def read_project(tree: Tree, base: str, label: str, host_tree: bool,
     return ProjectRead(project, loaded, listing)
 
 
+def _assumed(services: list[Service]) -> dict[str, list[str]]:
+    """Profile -> the services under it, audited without knowing the profile is enabled."""
+    found: dict[str, list[str]] = {}
+    for service in services:
+        for profile in service.profiles:
+            found.setdefault(profile, []).append(service.name)
+    return found
+
+
 def config_file_inner(loaded: Loaded, base: str, source: str, host_tree: bool) -> str | None:
     """The file behind a top-level ``configs:`` entry, as an inner path."""
     entry = loaded.top.get("configs", {}).get(source)
     if isinstance(entry, dict) and entry.get("file"):
-        return join(base, str(entry["file"]), host_tree)
+        return join(base, str(entry["file"]), host_tree, loaded.up)
     return None

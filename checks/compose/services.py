@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.compose.bounds import describe, inside, levels_up, tree_top
 from auditor.checks.compose.discover import Loaded, join
 from auditor.checks.compose.dockerfile import (
     MAX_DOCKERFILE_BYTES,
@@ -17,7 +18,9 @@ from auditor.checks.compose.dockerfile import (
 )
 from auditor.checks.compose.dotenv import EnvEntry, EnvFile, parse_dotenv
 from auditor.checks.compose.facts import Mount, Port, Service
-from auditor.checks.compose.roles import classify
+from auditor.checks.compose.profiles import ProfileChoice, service_profiles
+from auditor.checks.compose.roles import classify, superset_process
+from auditor.checks.compose.scripts import ScriptsRead, read_started
 from auditor.checks.superset.configmodel import EnvValue
 
 SHELL_UNKNOWN = "taken from the shell of whoever runs docker compose (not audited)"
@@ -64,15 +67,13 @@ def _raw_env(text: str) -> EnvFile:
 
 
 def build_services(tree: Tree, loaded: Loaded, host_tree: bool,
-                   enabled_profiles: set[str]) -> tuple[list[Service], list[str]]:
+                   choice: ProfileChoice) -> tuple[list[Service], list[str]]:
+    """The services that run under ``choice`` (see :mod:`profiles`), and those left out."""
     env_files = EnvFiles(tree, loaded.env, loaded.problems)
     services: list[Service] = []
     inactive: list[str] = []
     for name, spec in loaded.services.items():
-        profiles = spec.get("profiles")
-        if isinstance(profiles, list) and profiles and not (
-            enabled_profiles & {str(p) for p in profiles}
-        ):
+        if not choice.active(service_profiles(spec)):
             inactive.append(name)
             continue
         services.append(_service(tree, loaded, name, spec, env_files, host_tree))
@@ -103,12 +104,22 @@ def _service(tree: Tree, loaded: Loaded, name: str, spec: dict[str, Any], env_fi
              str(p.get("protocol", "tcp")), str(p.get("raw", "")))
         for p in as_list(spec.get("ports")) if isinstance(p, Mapping)
     )
-    mounts = _mounts(spec, directory, host_tree)
+    mounts = _mounts(spec, directory, host_tree, loaded.up)
     image = str(spec.get("image") or "")
     build = spec.get("build") if isinstance(spec.get("build"), Mapping) else None
-    built = built_image(tree, build, directory, loaded.base, host_tree, loaded.problems,
+    built = built_image(tree, build, directory, host_tree, loaded.problems,
                         name) if build is not None else None
-    role, superset = classify(name, image, process(spec, built), built)
+    started = process(spec, built)
+    role, superset = classify(name, image, started, built)
+    scripts = ScriptsRead()
+    if superset_process(started.lower()) in (None, "init"):
+        # Superset's own conventions (docker-bootstrap.sh app, run-server.sh, celery ...)
+        # decide first; otherwise what the started scripts launch does, when they agree on
+        # one kind of process (a script choosing between servers at run time does not).
+        scripts = read_started(tree, mounts, built, started)
+        if len({launch.kind for launch in scripts.launches}) == 1:
+            ran = " ".join(launch.command for launch in scripts.launches)
+            role, superset = classify(name, image, f"{started} {ran}", built)
     build_user = built.user.value if built is not None and built.user is not None else None
     build_from = (built.base,) if built is not None and built.base else ()
     environment = spec.get("environment")
@@ -119,7 +130,9 @@ def _service(tree: Tree, loaded: Loaded, name: str, spec: dict[str, Any], env_fi
     )
     return Service(name=name, spec=spec, file=file, line=line, role=role, env=env, ports=ports,
                    mounts=mounts, attrs=attrs, directory=directory, build_user=build_user,
-                   build_from=build_from, superset=superset, literal_env=literal, built=built)
+                   build_from=build_from, superset=superset, literal_env=literal, built=built,
+                   profiles=service_profiles(spec), process=started,
+                   launches=scripts.launches, unread_scripts=scripts.unread)
 
 
 def _words(value: object) -> str:
@@ -152,9 +165,10 @@ def _environment(loaded: Loaded, name: str, spec: Mapping[str, Any], directory: 
         if not isinstance(entry, Mapping):
             continue
         path = str(entry.get("path") or "")
-        inner = join(directory, path, host_tree)
+        inner = join(directory, path, host_tree, loaded.up)
         if inner is None:
-            loaded.problems[f"env_file {path}"] = "outside the audited tree, not read"
+            loaded.problems[f"env_file {path}"] = (
+                f"outside the audited tree ({describe(env_files.tree, host_tree)}), not read")
             continue
         if not env_files.tree.exists(inner):
             if entry.get("required", True):
@@ -183,14 +197,15 @@ def _environment(loaded: Loaded, name: str, spec: Mapping[str, Any], directory: 
     return env
 
 
-def _mounts(spec: Mapping[str, Any], directory: str, host_tree: bool) -> tuple[Mount, ...]:
+def _mounts(spec: Mapping[str, Any], directory: str, host_tree: bool,
+            up: int) -> tuple[Mount, ...]:
     found = []
     for item in as_list(spec.get("volumes")):
         if not isinstance(item, Mapping):
             continue
         kind = str(item.get("type") or "volume")
         source = str(item.get("source") or "")
-        inner = join(directory, source, host_tree) if kind == "bind" and source else None
+        inner = join(directory, source, host_tree, up) if kind == "bind" and source else None
         found.append(Mount(kind, source, str(item.get("target") or ""),
                            bool(item.get("read_only")), str(item.get("raw") or ""), inner))
     tmpfs = spec.get("tmpfs")
@@ -199,7 +214,7 @@ def _mounts(spec: Mapping[str, Any], directory: str, host_tree: bool) -> tuple[M
     return tuple(found)
 
 
-def built_image(tree: Tree, build: Mapping[str, Any], directory: str, base: str, host_tree: bool,
+def built_image(tree: Tree, build: Mapping[str, Any], directory: str, host_tree: bool,
                 problems: dict[str, str], service: str) -> BuiltImage | None:
     """The stage a ``build:`` service builds, read from its Dockerfile (never built), or
     None with a named problem when the Dockerfile cannot be read or used."""
@@ -212,11 +227,13 @@ def built_image(tree: Tree, build: Mapping[str, Any], directory: str, base: str,
         text, label = inline, f"service {service} dockerfile_inline"
     else:
         name = str(build.get("dockerfile") or "Dockerfile")
-        where = join(directory, str(build.get("context") or "."), host_tree)
-        inner = join(where, name, host_tree) if where is not None else None
-        if where is None or inner is None or not inside(tree, base, inner):
+        up = levels_up(tree)
+        where = join(directory, str(build.get("context") or "."), host_tree, up)
+        inner = join(where, name, host_tree, up) if where is not None else None
+        if where is None or inner is None or not inside(tree, tree_top(tree), inner):
             problems[f"service {service} build"] = (
-                f"Dockerfile {name} lies outside the project; not read")
+                f"Dockerfile {name} (context {str(build.get('context') or '.')[:80]}) lies "
+                f"outside the audited tree ({describe(tree, host_tree)}); not read")
             return None
         if not tree.exists(inner):
             problems[f"file {inner}"] = f"not found: the Dockerfile of service {service}"
@@ -227,8 +244,8 @@ def built_image(tree: Tree, build: Mapping[str, Any], directory: str, base: str,
             problems[f"file {inner}"] = str(exc).split(": ", 1)[-1]
             return None
         label = inner
-    context = join(directory, str(build.get("context") or "."), host_tree)
-    if context is not None and not inside(tree, base, context):
+    context = join(directory, str(build.get("context") or "."), host_tree, levels_up(tree))
+    if context is not None and not inside(tree, tree_top(tree), context):
         context = None
     try:
         image = read_image(text, label, args, str(target) if target else None)
@@ -236,14 +253,3 @@ def built_image(tree: Tree, build: Mapping[str, Any], directory: str, base: str,
     except DockerfileError as exc:
         problems[f"file {label}"] = str(exc)
         return None
-
-
-def inside(tree: Tree, base: str, inner: str) -> bool:
-    """``inner`` lies in the project directory, also once symlinks are resolved."""
-    top = "" if base in ("", ".") else base.strip("/")
-    if top and inner.lstrip("/") != top and not inner.lstrip("/").startswith(top + "/"):
-        return False
-    try:
-        return tree.resolve(inner).is_relative_to(tree.resolve(top or "."))
-    except (TreeError, RecursionError, OSError):
-        return False

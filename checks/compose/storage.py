@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.compose.common import each_project, none_of, result
-from auditor.checks.compose.facts import ComposeProject, Mount, Service
+from auditor.checks.compose.common import each_project, none_of, projects, result
+from auditor.checks.compose.facts import BackupJob, ComposeProject, Mount, Service
+from auditor.checks.superset.configmodel import ConfigSet, SupersetConfig
 from auditor.checks.superset.dbhost import outside, unseen_message
-from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
 DATA_DIRS = {"postgres": "/var/lib/postgresql/data", "postgis": "/var/lib/postgresql/data",
              "timescale": "/var/lib/postgresql/data", "mysql": "/var/lib/mysql",
@@ -74,23 +75,69 @@ def _persistent(facts: Facts) -> Iterator[Result]:
             yield result(project, service, status, message, evidence, "volumes")
 
 
+def _project_config(facts: Facts, project: ComposeProject) -> SupersetConfig | None:
+    """The Superset configuration of ``project`` (None when it has none, or when several
+    projects share one unscoped configuration and which one it belongs to is not said)."""
+    many = facts.optional("superset.configs", ConfigSet)
+    scope = "" if project.label == "." else project.label
+    if many is not None:
+        return next((conf for name, conf in many.items if name == scope), None)
+    if len(projects(facts)) != 1:
+        return None
+    return facts.optional("superset.config", SupersetConfig)
+
+
+def _sqlite_file(facts: Facts, project: ComposeProject) -> Result | None:
+    """The verdict on a metadata database kept as a sqlite file in Superset's container (no
+    database service to back up, as in EpiGraphHub's compose-base.yaml), or None."""
+    conf = _project_config(facts, project)
+    setting = conf.get("SQLALCHEMY_DATABASE_URI") if conf is not None else None
+    if setting is None or not isinstance(setting.value, str) or \
+            not setting.value.lower().startswith("sqlite"):
+        return None
+    path = setting.value.split(":///", 1)[-1] or "(in memory)"
+    where = Location(setting.path, setting.line) if setting.path else None
+    evidence = (f"SQLALCHEMY_DATABASE_URI from {setting.source}: sqlite file {path}",
+                *_job_lines(project.backups))
+    subject = project.subject("database")
+    if project.backups:
+        return Result(subject, Status.WARN,
+                      f"the metadata database is the sqlite file {path}; "
+                      f"{project.backups[0].where} backs up something, but nothing is seen "
+                      "copying that file", evidence, where)
+    return Result(subject, Status.FAIL,
+                  f"the metadata database is the sqlite file {path} in Superset's container "
+                  "and nothing backs it up: dashboards, charts, users and saved queries are "
+                  "lost with that disk or volume",
+                  (*evidence, "looked for a backup service and scheduled scripts"), where)
+
+
+def _job_lines(jobs: tuple[BackupJob, ...]) -> tuple[str, ...]:
+    return tuple(
+        f"{j.where}{':' + str(j.line) if j.line and '/' in j.where else ''}: "
+        f"{', '.join(j.tools)}; scheduled: {j.scheduled or 'no'}; off host: "
+        f"{'yes' if j.off_host else 'no'}" for j in jobs)
+
+
 def _backed_up(facts: Facts) -> Iterator[Result]:
     for project in each_project(facts):
         databases = project.role("database")
         if not databases:
-            # No database service: the metadata database lives elsewhere (RDS, Cloud SQL, a
-            # server of its own), where its backups are kept and cannot be seen from here.
+            # No database service: the metadata database is a sqlite file in Superset's own
+            # container, or lives elsewhere (RDS, Cloud SQL, a server of its own), where its
+            # backups are kept and cannot be seen from here.
+            sqlite = _sqlite_file(facts, project)
             hosts = outside(facts, lambda db: db.loopback)
-            yield (Result(project.subject("database"), Status.SKIP, unseen_message(hosts))
-                   if hosts else none_of(project, "database"))
+            if sqlite is not None:
+                yield sqlite
+            else:
+                yield (Result(project.subject("database"), Status.SKIP, unseen_message(hosts))
+                       if hosts else none_of(project, "database"))
             continue
         jobs = project.backups
         scheduled = [j for j in jobs if j.scheduled]
         for service in databases:
-            evidence = tuple(
-                f"{j.where}{':' + str(j.line) if j.line and '/' in j.where else ''}: "
-                f"{', '.join(j.tools)}; scheduled: {j.scheduled or 'no'}; off host: "
-                f"{'yes' if j.off_host else 'no'}" for j in jobs)
+            evidence = _job_lines(jobs)
             if any(j.off_host for j in scheduled):
                 job = next(j for j in scheduled if j.off_host)
                 yield result(project, service, Status.PASS,

@@ -1,0 +1,114 @@
+"""How far above a Compose project the auditor may read.
+
+Docker Compose resolves relative paths (``build: context: ..``, ``env_file: ../.env``, a
+``..`` bind mount) against the project directory, and real projects keep their compose
+file in a sub-folder of their repository (EpiGraphHub's ``docker/compose-base.yaml``
+builds with ``context: ..``). Reading above the target is a security question too: in CI
+on a pull request the compose file is written by whoever opened it, and
+``context: ../../../../etc`` must never reach the runner's files.
+
+The rule: the audited tree is the nearest enclosing repository root (an ancestor folder
+holding ``.git``, the one that holds the compose file included), else the compose file's
+folder. The walk up stops at the home directory and at ``/``, which are never taken as a
+repository (a dotfiles repository in the home directory must not open it to the audit),
+the same stop as the configuration lookup. A nearer ``.git`` can only shrink the tree:
+git refuses to store a ``.git`` inside a repository, so a pull request cannot widen it.
+Paths inside the tree stay relative to the project folder (``../.env``), which keeps
+report locations relative to the target given. Host trees are not widened: the host's
+root already is their world.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.checks.common.tree import Tree, TreeError
+
+MAX_LEVELS = 32
+"""Folders climbed at most while looking for a repository root."""
+
+
+def repository_root(folder: Path) -> Path | None:
+    """The nearest folder at or above ``folder`` holding ``.git`` (a directory, or the file
+    a worktree or submodule has), below the home directory and ``/``; None when there is
+    none."""
+    stops = {Path("/")}
+    home = os.environ.get("HOME")
+    if home:
+        stops.add(Path(home).resolve())
+    current = folder
+    for _ in range(MAX_LEVELS):
+        if current in stops or current.parent == current:
+            return None
+        if os.path.lexists(current / ".git"):
+            return current
+        current = current.parent
+    return None
+
+
+@dataclass(frozen=True)
+class ProjectTree(Tree):
+    """A project folder read as a tree whose world extends up to its repository root:
+    ``..`` may climb from the folder as far as ``outer`` and never further, symlinks
+    included (the outer tree resolves every path)."""
+
+    outer: Tree | None = None
+    prefix: str = ""
+    """The project folder relative to ``outer`` (``docker``)."""
+
+    @classmethod
+    def for_project(cls, folder: str | os.PathLike[str]) -> Tree:
+        """The tree a path target is read through (a plain :class:`Tree` when the folder is
+        its own repository root or no repository encloses it)."""
+        root = Path(folder).resolve()
+        top = repository_root(root)
+        if top is None or top == root:
+            return Tree(root)
+        return cls(root, Tree(top), root.relative_to(top).as_posix())
+
+    @property
+    def up(self) -> int:
+        """How many ``..`` may lead from the project folder and stay inside the tree."""
+        return len(self.prefix.split("/")) if self.outer is not None and self.prefix else 0
+
+    def resolve(self, inner: str) -> Path:
+        if self.outer is None or inner.replace("\\", "/").startswith("/"):
+            return super().resolve(inner)
+        try:
+            return self.outer.resolve(f"{self.prefix}/{inner}")
+        except TreeError as exc:
+            reason = str(exc).split(": ", 1)[-1]
+            raise TreeError(f"{inner}: {reason}") from None
+
+
+def levels_up(tree: Tree) -> int:
+    """How far above the project folder relative paths may lead (0: not at all)."""
+    return tree.up if isinstance(tree, ProjectTree) else 0
+
+
+def tree_top(tree: Tree) -> str:
+    """The inner path of the audited tree's top (``..`` for a project one level down)."""
+    return "/".join([".."] * levels_up(tree)) or "."
+
+
+def describe(tree: Tree, host_tree: bool = False) -> str:
+    """What the audited tree is, for messages (never an absolute path of this machine)."""
+    if host_tree:
+        return "the host tree"
+    if levels_up(tree):
+        return f"the git repository around the project, up to {tree_top(tree)}"
+    return "the project folder: no git repository above it"
+
+
+def inside(tree: Tree, top: str, inner: str) -> bool:
+    """``inner`` lies under the inner directory ``top`` (a build context, the audited tree's
+    top), also once symlinks are resolved."""
+    top = "" if top in ("", ".") else top.strip("/")
+    if top and inner.lstrip("/") != top and not inner.lstrip("/").startswith(top + "/"):
+        return False
+    try:
+        return tree.resolve(inner).is_relative_to(tree.resolve(top or "."))
+    except (TreeError, RecursionError, OSError):
+        return False
