@@ -3,7 +3,9 @@
 ``superset_config.py`` is parsed with :mod:`ast`: simple assignments of
 literals, ``os.environ.get``/``os.getenv``/``os.environ[...]``/``env()``
 lookups (resolved against the environment the deployment gives the process),
-dict literals and ``FEATURE_FLAGS``. Anything else is *unknown*, with the
+the config's own env-getter functions (``get_env_variable("X", default)``, the idiom of
+Superset's docker config), ``"%s://%s" % (...)`` and f-strings of known parts, dict literals
+and ``FEATURE_FLAGS``. Anything else is *unknown*, with the
 reason, never guessed. Every value remembers where it came from.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -173,6 +176,7 @@ class _Analyzer:
         self.unseen_env = unseen_env
         self.settings: dict[str, Setting] = {}
         self.names: dict[str, object] = {}
+        self.getters: dict[str, EnvGetter] = {}
 
     def run(self, tree: ast.Module) -> None:
         for node in tree.body:
@@ -205,6 +209,10 @@ class _Analyzer:
                     self.names.update(AUTH_TYPES)
                 elif alias.name in AUTH_TYPES:
                     self.names[alias.asname or alias.name] = AUTH_TYPES[alias.name]
+        elif isinstance(node, ast.FunctionDef) and not conditional:
+            getter = env_getter(node)
+            if getter is not None:
+                self.getters[node.name] = getter
         elif isinstance(node, ast.ClassDef) and not conditional:
             # ``class CeleryConfig: broker_url = ...`` then ``CELERY_CONFIG = CeleryConfig``.
             attributes: dict[object, object] = {}
@@ -332,7 +340,27 @@ class _Analyzer:
             return value
         if isinstance(node, ast.JoinedStr):
             return self._fstring(node)
+        if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod)
+                and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str)):
+            return self._percent(node.left.value, node.right)
         return Unknown(f"computed by an expression ({type(node).__name__})")
+
+    def _percent(self, template: str, right: ast.expr) -> object:
+        """``"%s://%s:%s@%s/%s" % (...)`` with every part known (Superset's docker config and
+        many guides build the metadata URI this way)."""
+        nodes = right.elts if isinstance(right, ast.Tuple) else [right]
+        values: list[object] = []
+        for part in nodes:
+            value = self._value(part)
+            if isinstance(value, Unknown):
+                return Unknown(f"built with % formatting from an unknown value ({value.reason})")
+            if value is None or not isinstance(value, str | int | float | bool):
+                return Unknown("built with % formatting from an unset or non-scalar value")
+            values.append(value)
+        try:
+            return template % tuple(values)
+        except (TypeError, ValueError, KeyError, OverflowError):
+            return Unknown("built with % formatting that does not fit its values")
 
     def _fstring(self, node: ast.JoinedStr) -> object:
         """An f-string whose every part is known (the Helm chart builds its URIs this way)."""
@@ -353,6 +381,12 @@ class _Analyzer:
 
     def _env_name(self, call: ast.Call) -> str | None:
         func = call.func
+        if isinstance(func, ast.Name) and func.id in self.getters:
+            index = self.getters[func.id].key_index
+            key_node = call.args[index] if len(call.args) > index else None
+            if isinstance(key_node, ast.Constant) and isinstance(key_node.value, str):
+                return key_node.value
+            return None
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         if name not in _ENV_FUNCS:
             return None
@@ -373,12 +407,30 @@ class _Analyzer:
             return self.env[key].resolved
         if self.unseen_env:
             return _unseen(key, self.unseen_env)
+        getter = self.getters.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if getter is not None:
+            return self._getter_default(getter, call, key)
         if len(call.args) > 1:
             return self._value(call.args[1])
         for keyword in call.keywords:
             if keyword.arg == "default":
                 return self._value(keyword.value)
         return None
+
+    def _getter_default(self, getter: EnvGetter, call: ast.Call, key: str) -> object:
+        """What the config's own env getter returns for an unset variable."""
+        given: ast.expr | None = None
+        if getter.default_index is not None and len(call.args) > getter.default_index:
+            given = call.args[getter.default_index]
+        for keyword in call.keywords:
+            if keyword.arg == getter.default_name:
+                given = keyword.value
+        value = self._value(given) if given is not None else getter.default
+        if value is None and getter.raises:
+            # Superset would not start: the config raises on the missing variable.
+            return Unknown(f"environment variable {key} is not set where the auditor can see, "
+                           "and the config refuses to load without it")
+        return value
 
     def _env_subscript(self, node: ast.Subscript) -> object:
         owner = node.value
@@ -395,6 +447,66 @@ class _Analyzer:
                 return _unseen(key, self.unseen_env)
             return Unknown(f"environment variable {key} is not set where the auditor can see")
         return Unknown("computed by a subscript")
+
+
+@dataclass(frozen=True)
+class EnvGetter:
+    """A function of the config file that returns an environment variable or a default."""
+
+    key_index: int
+    default_index: int | None
+    default_name: str | None
+    default: object
+    raises: bool
+    """Whether it raises when the variable is unset and no default is given."""
+
+
+def env_getter(node: ast.FunctionDef) -> EnvGetter | None:
+    """``def get_env_variable(var_name, default=None)`` that reads ``os.environ[var_name]``
+    (or ``os.getenv``/``os.environ.get``) and falls back to ``default``: recognised by what
+    it does, never run."""
+    params = [a.arg for a in node.args.args]
+    if not params:
+        return None
+    key = params[0]
+    reads = False
+    raises = False
+    for child in ast.walk(node):
+        if _reads_env(child, key):
+            reads = True
+        elif isinstance(child, ast.Raise):
+            raises = True
+        elif isinstance(child, ast.Call | ast.Attribute) and _dotted(
+                child.func if isinstance(child, ast.Call) else child) in ("exec", "eval"):
+            return None
+    if not reads:
+        return None
+    default_name = params[1] if len(params) > 1 else None
+    defaults = node.args.defaults
+    default: object = None
+    if default_name is not None and len(defaults) >= len(params) - 1:
+        literal = defaults[len(defaults) - (len(params) - 1)]
+        try:
+            default = ast.literal_eval(literal)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
+    returns_default = default_name is not None and any(
+        isinstance(child, ast.Return) and isinstance(child.value, ast.Name)
+        and child.value.id == default_name for child in ast.walk(node))
+    if default_name is not None and not returns_default:
+        return None
+    return EnvGetter(0, 1 if default_name else None, default_name, default, raises)
+
+
+def _reads_env(node: ast.AST, key: str) -> bool:
+    """Whether ``node`` is ``os.environ[key]``, ``os.environ.get(key...)`` or ``os.getenv``."""
+    if isinstance(node, ast.Subscript):
+        return (_dotted(node.value) in ("os.environ", "environ")
+                and isinstance(node.slice, ast.Name) and node.slice.id == key)
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+        return (_dotted(node.func) in ("os.environ.get", "os.getenv", "environ.get", "getenv")
+                and node.args[0].id == key)
+    return False
 
 
 def _unseen(key: str, source: str) -> Unknown:
@@ -479,7 +591,10 @@ def analyze(
     if text is not None and path is not None:
         try:
             # Python reads a source file's UTF-8 BOM as an encoding mark, not as code.
-            tree = ast.parse(text.removeprefix("\ufeff"), filename=path)
+            with warnings.catch_warnings():
+                # ``"\e"`` in an audited file is its author's concern, not a warning of ours.
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text.removeprefix("\ufeff"), filename=path)
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             # MemoryError and RecursionError: expressions nested beyond the parser's stack.
             line = getattr(exc, "lineno", None)
