@@ -342,8 +342,14 @@ def test_kinds_not_audited_are_counted_and_audited_kinds_never_named(tmp_path: P
     ]
     build_file = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
                   "resources": ["superset.yaml"]}
+    # Kubernetes' own plumbing that no row hinges on (RBAC, quotas) is not a custom kind.
+    plumbing = [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": {"name": "reader"}, "rules": []},
+        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"}},
+    ]
     target = write(tmp_path / "m", "all.yaml",
-                   [*chart_like(None), SUPERSET_CR, other, *audited, build_file])
+                   [*chart_like(None), SUPERSET_CR, other, *audited, build_file, *plumbing])
     report = scan_report(tmp_path, str(target), "--style", "kubernetes")
     named = [p for p in report["targets"][0]["problems"] if p.startswith("kind ")]
     assert named == [

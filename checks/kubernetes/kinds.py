@@ -1,6 +1,6 @@
 """Which kinds the Kubernetes checks read, and naming the ones they do not.
 
-An object of a kind no check reads (the Superset operator's ``Superset`` resource, a
+An object of a custom or unknown kind (the Superset operator's ``Superset`` resource, a
 Crossplane claim, a Kustomize build file) is not judged at all: saying nothing would let
 its silence pass for a clean bill. Each such kind is named once as a target problem.
 A check that starts reading a kind (the operator's resource, say) adds it to ``AUDITED``.
@@ -43,6 +43,20 @@ AUDITED: Mapping[str, frozenset[str]] = {
 }
 
 
+BUILT_IN_GROUPS = frozenset({
+    "", "apps", "batch", "autoscaling", "policy", "extensions", "networking.k8s.io",
+    "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "coordination.k8s.io",
+    "node.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io",
+    "apiregistration.k8s.io", "certificates.k8s.io", "discovery.k8s.io", "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io", "resource.k8s.io", "authentication.k8s.io",
+    "authorization.k8s.io", "internal.apiserver.k8s.io", "storagemigration.k8s.io",
+})
+"""Kubernetes' own API groups. Their kinds that no check reads (RBAC, quotas, limit ranges,
+storage classes) are the cluster's plumbing, whose meaning Kubernetes defines and no row
+hinges on; naming each as "not audited" would bury the custom resources that carry a
+deployment of their own (the operator's ``Superset``), which is what the list is for."""
+
+
 def group_of(api_version: str) -> str:
     """``apps/v1`` -> ``apps``; ``v1`` -> "" (the core group)."""
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
@@ -60,7 +74,7 @@ def not_audited(items: Iterable[Item]) -> dict[str, str]:
     -> ``not audited`` (``3 objects, not audited`` when there are several)."""
     seen: dict[str, tuple[dict[str, None], int]] = {}
     for item in items:
-        if audited(item):
+        if audited(item) or group_of(str(item.obj.get("apiVersion") or "")) in BUILT_IN_GROUPS:
             continue
         versions, count = seen.get(item.kind, ({}, 0))
         versions.setdefault(str(item.obj.get("apiVersion") or "v1"), None)
