@@ -90,3 +90,34 @@ def test_supervisor_and_crontab_parsing() -> None:
     assert launch.supervisor == "supervisord" and not launch.autorestart and launch.workers == 3
     entries = scan_crontab("SHELL=/bin/sh\n0 3 * * * root /usr/local/bin/backup\n", "c", True)
     assert [(e.schedule, e.command) for e in entries] == [("0 3 * * *", "/usr/local/bin/backup")]
+
+
+def test_a_script_and_a_supervisor_program_are_two_web_subjects(tmp_path: Path) -> None:
+    """A project started both by run.sh and by supervisord (the security fixture's layout):
+    each launch is its own subject, so their verdicts are neither merged nor share a
+    fingerprint; a project with one launch keeps the short subject ``web/gunicorn``."""
+    import json
+
+    project = tmp_path / "proj"
+    (project / "venv" / "bin").mkdir(parents=True)
+    (project / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (project / "requirements.txt").write_text("apache-superset==4.1.1\n")
+    (project / "run.sh").write_text(
+        '#!/bin/sh\nexec ./venv/bin/gunicorn -w 4 -b 0.0.0.0:8088 "superset.app:create_app()"\n')
+    out = tmp_path / "one.json"
+    assert main(["scan", str(project), "--style", "pip", "--format", "json",
+                 "--output", str(out)]) == 0
+    subjects = {f["subject"] for t in json.loads(out.read_text())["targets"]
+                for f in t["findings"] if f["subject"].startswith("web/")}
+    assert subjects == {"web/gunicorn"}
+    (project / "supervisord.conf").write_text(
+        "[program:superset]\ncommand=/srv/superset/venv/bin/gunicorn -w 4 -b 127.0.0.1:8088 "
+        '"superset.app:create_app()"\n')
+    out = tmp_path / "two.json"
+    assert main(["scan", str(project), "--style", "pip", "--format", "json",
+                 "--output", str(out)]) == 0
+    findings = [f for t in json.loads(out.read_text())["targets"] for f in t["findings"]]
+    subjects = {f["subject"] for f in findings if f["subject"].startswith("web/")}
+    assert subjects == {"web/gunicorn@run.sh", "web/gunicorn@supervisord.conf"}
+    bound = {f["subject"]: f["status"] for f in findings if f["check_id"] == "PIP-NETWORK-001"}
+    assert bound.get("web/gunicorn@run.sh") != bound.get("web/gunicorn@supervisord.conf")

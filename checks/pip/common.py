@@ -33,7 +33,16 @@ def location(launch: Launch) -> Location | None:
 
 
 def web_subject(proj: PipProject, launch: Launch) -> str:
-    return subject(proj, f"web/{launch.kind}" + (f"@{launch.pid}" if launch.live else ""))
+    if launch.live:
+        return subject(proj, f"web/{launch.kind}@{launch.pid}")
+    # Two launches of one server (a script and a supervisor program) are two subjects, named
+    # by where each is written; a lone launch keeps its short subject (stable fingerprints).
+    twins = [w for w in proj.web if w.kind == launch.kind and not w.live]
+    if len(twins) < 2:
+        return subject(proj, f"web/{launch.kind}")
+    same_file = sum(1 for w in twins if w.source == launch.source) > 1
+    where = f"{launch.source}:{launch.line}" if same_file and launch.line else launch.source
+    return subject(proj, f"web/{launch.kind}@{where}")
 
 
 def no_web(proj: PipProject) -> Result:
