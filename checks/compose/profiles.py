@@ -9,9 +9,9 @@ its own. The command line and the shell are not in the files, so:
   runs: it is honoured, and the services it leaves out are named as not audited.
 - Without it the auditor audits the services of every profile and says so. Leaving them out
   would hide the whole deployment when, as in mitodl/ol-infrastructure's Traefik compose
-  file, every Superset service sits under a profile (``web``, ``worker``) that the systemd
-  unit enables with ``--profile``; auditing them can only over-report a service the operator
-  does not start, and the report names the assumption.
+  file, every Superset service sits under a profile (``web``, ``worker``) enabled wherever
+  the host starts docker compose, not in the project; auditing them can only over-report a
+  service the operator does not start, and the report names the assumption.
 """
 
 from __future__ import annotations

@@ -114,10 +114,12 @@ def _service(tree: Tree, loaded: Loaded, name: str, spec: dict[str, Any], env_fi
     scripts = ScriptsRead()
     if superset_process(started.lower()) in (None, "init"):
         # Superset's own conventions (docker-bootstrap.sh app, run-server.sh, celery ...)
-        # decide first; otherwise what the started scripts launch does, when they agree on
-        # one kind of process (a script choosing between servers at run time does not).
+        # decide first; otherwise what the started scripts launch does, when it is one part
+        # of Superset (a dev server or gunicorn chosen at run time are both its web; a
+        # dispatcher starting web, worker or beat by its argument is none of them).
         scripts = read_started(tree, mounts, built, started)
-        if len({launch.kind for launch in scripts.launches}) == 1:
+        parts = {superset_process(launch.command.lower()) for launch in scripts.launches}
+        if len(parts - {None}) == 1:
             ran = " ".join(launch.command for launch in scripts.launches)
             role, superset = classify(name, image, f"{started} {ran}", built)
     build_user = built.user.value if built is not None and built.user is not None else None

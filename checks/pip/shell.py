@@ -17,6 +17,8 @@ ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 SEPARATORS = {"&&", "||", ";", "|"}
 WRAPPERS = {"nohup", "exec", "sudo", "env", "setsid", "nice", "ionice", "time", "stdbuf",
             "chpst", "runuser", "su"}
+KEYWORDS = {"then", "else", "do", "{", "!"}
+"""Shell words that open the command after them (``if ...; then superset run``)."""
 REDIRECT = re.compile(r"^(\d?>>?|&>>?)(.*)$")
 
 # Options that take a value, per server; everything else is a flag.
@@ -247,7 +249,9 @@ def scan_script(text: str, source: str, state: ShellState | None = None) -> list
         if not words:
             continue
         for segment, background in _segments(words):
-            if _setup(segment, state, f"{source}:{number}"):
+            while segment and segment[0] in KEYWORDS:  # ``then gunicorn ...`` runs gunicorn
+                segment = segment[1:]
+            if not segment or _setup(segment, state, f"{source}:{number}"):
                 continue
             launch = launch_from_words(segment, background, source, number, state)
             if launch is not None:
