@@ -93,7 +93,7 @@ def find(tree: Tree, read: ProjectRead, service: Service, host_tree: bool,
     if unseen is not None:
         problems[f"{prefix}{CONFIG_NAME}"] = (
             f"not found among the files the project gives service {service.name} (looked for "
-            f"{looked}); {unseen}, so the settings it could make are unknown: only the "
+            f"{looked}); {unseen}: the settings it could make are unknown, only the "
             "environment is judged")
         return unknowable(analyze(None, None, env), unseen)
     problems[f"{prefix}{CONFIG_NAME}"] = (
@@ -119,15 +119,16 @@ def image_may_carry(service: Service) -> str | None:
         built = service.built
         if built is None:
             return f"the Dockerfile of service {service.name} could not be read, so its " \
-                   "image may carry one"
+                   f"image may carry its own {CONFIG_NAME}"
         base = built.base or ""
         if base and "superset" in parse_image(base).repository and known_image(base) is None:
-            return f"the base image {base} may carry one, which cannot be seen offline"
+            return f"the base image {base} may carry its own {CONFIG_NAME}, which cannot " \
+                   "be seen offline"
         return None
     if known_image(service.image) is not None:
         return None
     image = service.image or "(none named)"
-    return f"image {image} may carry one, which cannot be seen offline"
+    return f"image {image} may carry its own {CONFIG_NAME}, which cannot be seen offline"
 
 
 def unknowable(conf: SupersetConfig, reason: str) -> SupersetConfig:
