@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
+from auditor.checks.kubernetes.kustomize import data_unknown
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.kubernetes.routes import all_routes, routes_to, sidecar_tls, unresolved
 from auditor.checks.superset.configmodel import (
@@ -91,7 +92,8 @@ def pod_env(facts: KubeFacts, workload: Workload) -> dict[str, EnvValue]:
                 where = f"{kind} {ref_name} key {wanted}"
                 if wanted in data:
                     env[name] = EnvValue(data[wanted], where)
-                elif item is None or (kind == "Secret" and not facts.secrets_read):
+                elif item is None or data_unknown(item) or (
+                        kind == "Secret" and not facts.secrets_read):
                     # Provided at run time (an ExternalSecret, a Secret we may not read).
                     env[name] = EnvValue("", where, unknown=f"{where} is not among the "
                                          "audited objects")
@@ -163,8 +165,11 @@ def _unseen_sources(facts: KubeFacts, workload: Workload) -> tuple[str | None, s
         for source in as_list(container.spec.get("envFrom")):
             for key, kind in (("secretRef", "Secret"), ("configMapRef", "ConfigMap")):
                 name = str(as_map(as_map(source).get(key)).get("name") or "")
-                if name and (_find(facts, kind, namespace, name) is None or (
-                        kind == "Secret" and not facts.secrets_read)):
+                found = _find(facts, kind, namespace, name) if name else None
+                if found is not None and data_unknown(found):
+                    # Generated from a file the audit lacks: any variable may be there.
+                    env_from.append(data_unknown(found))
+                elif name and (found is None or (kind == "Secret" and not facts.secrets_read)):
                     env_from.append(f"{kind} {name}")
         for mount in as_list(container.spec.get("volumeMounts")):
             mount = as_map(mount)
@@ -182,8 +187,12 @@ def _unseen_sources(facts: KubeFacts, workload: Workload) -> tuple[str | None, s
         for key, kind, name_key in (("secret", "Secret", "secretName"),
                                     ("configMap", "ConfigMap", "name")):
             name = str(as_map(volume.get(key)).get(name_key) or "")
-            if name and _find(facts, kind, namespace, name) is None:
+            found = _find(facts, kind, namespace, name) if name else None
+            if name and found is None:
                 config_from = f"{kind} {name}"
+            elif found is not None and data_unknown(found) and CONFIG_KEY not in object_data(
+                    found):
+                config_from = data_unknown(found)
     return (", ".join(env_from) or None), config_from
 
 

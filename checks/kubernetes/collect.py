@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from auditor.checks.kubernetes import appconfig, helm
+from auditor.checks.kubernetes import appconfig, helm, kustomize
 from auditor.checks.kubernetes.facts import HelmRelease, KubeFacts, Workload
 from auditor.checks.kubernetes.kinds import audited, not_audited
 from auditor.checks.kubernetes.loader import (
@@ -45,15 +45,17 @@ def detect(target: Target) -> Detection | None:
         return Detection(Style.KUBERNETES, 0.9, (f"Helm chart {name} {version} (Chart.yaml)",),
                          app)
     hits, names = looks_like_manifests(root)
-    if not hits:
+    kustomized = kustomize.describe(root)
+    if not hits and kustomized is None:
         return None
     app = None
     for path in manifest_files(root)[:20]:
         if "superset" in read_head(path, 200000).lower():
             app = "superset"
             break
+    evidence = (f"Kubernetes manifests in {', '.join(names)}",) if names else ()
     return Detection(Style.KUBERNETES, 0.85 if hits > 0 else 0.5,
-                     (f"Kubernetes manifests in {', '.join(names)}",), app)
+                     (*evidence, *((kustomized,) if kustomized else ())), app)
 
 
 def applied_namespace(options: Mapping[str, object]) -> str:
@@ -97,12 +99,20 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         return build(items, "chart", problems, namespace=namespace)
     items = []
     base = root if root.is_dir() else root.parent
+    # A kustomization's directory holds its build, not objects: what it lists, generates
+    # and patches is what ``kubectl apply -k`` applies (see ``kustomize``).
+    built = kustomize.build(root, base)
     for path in manifest_files(root):
+        if built is not None and built.covers(path):
+            continue
         label = path.relative_to(base).as_posix() if path != root else path.name
         try:
             items.extend(load_file(path, label))
         except ManifestError as exc:
             problems[f"file {label}"] = str(exc)
+    if built is not None:
+        items.extend(built.items)
+        problems.update(built.problems)
     return build(items, "manifests", problems, namespace=namespace)
 
 

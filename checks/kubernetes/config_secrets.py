@@ -12,6 +12,7 @@ from typing import Any
 from auditor.checks.common.secretvalues import secret_kind
 from auditor.checks.kubernetes.appconfig import object_data
 from auditor.checks.kubernetes.common import kube, result
+from auditor.checks.kubernetes.kustomize import data_unknown
 from auditor.checks.kubernetes.objects import as_list, as_map
 from auditor.checks.superset.defaults import KNOWN_SECRET_KEYS
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
@@ -98,6 +99,10 @@ def _defaults(facts: Facts) -> Iterator[Result]:
                     hits.append(f"key {key}: creates the admin user with password 'admin'")
         if hits:
             yield result(item, Status.FAIL, "publicly known default secrets are in use", hits)
+        elif data_unknown(item):
+            # Generated from a file the audit lacks: what it holds may be a default.
+            yield result(item, Status.SKIP, f"{data_unknown(item)}, which the audited files "
+                         "lack: its values cannot be compared")
         elif item.kind == "Secret":
             yield result(item, Status.PASS, "no known default value")
     for workload in k.workloads:
