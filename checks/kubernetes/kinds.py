@@ -1,8 +1,10 @@
 """Which kinds the Kubernetes checks read, and naming the ones they do not.
 
 An object of a custom or unknown kind (the Superset operator's ``Superset`` resource, a
-Crossplane claim, a Kustomize build file) is not judged at all: saying nothing would let
-its silence pass for a clean bill. Each such kind is named once as a target problem.
+Crossplane claim, a Kustomize build file found inside a manifest stream) is not judged at
+all: saying nothing would let its silence pass for a clean bill. Each such kind is named
+once as a target problem. A kustomization file of a directory is no object: it is built
+(``kustomize``), and only the objects it makes reach this list.
 A check that starts reading a kind (the operator's resource, say) adds it to ``AUDITED``.
 """
 
