@@ -33,6 +33,7 @@ from auditor.checks.kubernetes.kustread import (
     Notes,
     Refused,
     Tree,
+    shown,
     under,
 )
 from auditor.model import Location
@@ -106,7 +107,7 @@ def _one(kust: Kustomization, tree: Tree, kind: str, entry: dict[str, Any],
          global_options: Mapping[str, Any], resources: list[Res], notes: Notes,
          at: tuple[str, Location]) -> None:
     where, location = at
-    name = str(entry["name"])
+    name = shown(str(entry["name"]))
     label = f"{'configMapGenerator' if kind == 'ConfigMap' else 'secretGenerator'} {name}"
     source = _Source({}, {}, [])
     _files(kust, tree, entry.get("files"), source, notes, (where, label))
@@ -137,7 +138,8 @@ def _one(kust: Kustomization, tree: Tree, kind: str, entry: dict[str, Any],
         _absorb(existing[0], res, behavior == "merge")
         return
     if behavior != "create":
-        notes.add(where, f"{label}: unknown behavior {behavior!r}; generated as new")
+        notes.add(where, f"{label}: unknown behavior {shown(str(behavior), 40)!r}; generated "
+                  "as new")
     if existing:
         notes.add(where, f"{label}: a {kind} {name} already comes from the resources "
                   "(kustomize refuses a second one without behavior merge or replace)")
@@ -154,10 +156,10 @@ def _files(kust: Kustomization, tree: Tree, files: object, source: _Source, note
         key = key or Path(path_text).name
         data = _source(kust, tree, path_text, notes, at)
         if data is None:
-            source.unknown.append(path_text)
+            source.unknown.append(shown(path_text))
             continue
         if not DATA_KEY.match(key):
-            notes.add(where, f"{label}: key {key!r} is not a valid ConfigMap/Secret key "
+            notes.add(where, f"{label}: key {shown(key)!r} is not a valid ConfigMap/Secret key "
                       "(kustomize refuses it)")
         _put(source, key, data, notes, at)
 
@@ -169,14 +171,14 @@ def _env_file(kust: Kustomization, tree: Tree, env: object, source: _Source, not
         return
     data = _source(kust, tree, env, notes, at)
     if data is None:
-        source.unknown.append(env)
+        source.unknown.append(shown(env))
         return
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        notes.add(where, f"{label}: {env} is not UTF-8 (kustomize refuses it); its keys are "
-                  "unknown")
-        source.unknown.append(env)
+        notes.add(where, f"{label}: {shown(env)} is not UTF-8 (kustomize refuses it); its "
+                  "keys are unknown")
+        source.unknown.append(shown(env))
         return
     for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
         line = line.lstrip()
@@ -184,12 +186,13 @@ def _env_file(kust: Kustomization, tree: Tree, env: object, source: _Source, not
             continue
         key, equals, value = line.partition("=")
         if not ENV_NAME.match(key):
-            notes.add(where, f"{label}: {env} line {number} has no valid key (kustomize refuses "
-                      "it)")
+            notes.add(where, f"{label}: {shown(env)} line {number} has no valid key "
+                      "(kustomize refuses it)")
             continue
         if not equals:
             # A bare name takes its value from the environment kustomize runs in.
-            source.unknown.append(f"{env} ({key} from the environment of the build)")
+            source.unknown.append(f"{shown(env)} ({shown(key)} from the environment of the "
+                                  "build)")
             continue
         _put(source, key, value.encode("utf-8"), notes, at)
 
@@ -215,11 +218,11 @@ def _source(kust: Kustomization, tree: Tree, entry: str, notes: Notes,
     try:
         path = tree.resolve(kust.directory, entry)
         if not under(kust.directory, entry):
-            raise Refused(f"{entry} lies outside the kustomization's directory: kustomize "
+            raise Refused(f"{shown(entry)} lies outside the kustomization's directory: kustomize "
                           "refuses to load it (its default load restrictor); not read")
         return tree.read(path, MAX_SOURCE_BYTES)
     except Missing:
-        notes.add(where, f"{label}: {entry} is not among the audited files (kustomize needs "
+        notes.add(where, f"{label}: {shown(entry)} is not among the audited files (kustomize needs "
                   "it to build; it is kept out of version control?): what it holds is "
                   "unknown, and settings read from it are not judged")
     except Refused as exc:
@@ -230,8 +233,8 @@ def _source(kust: Kustomization, tree: Tree, entry: str, notes: Notes,
 def _put(source: _Source, key: str, data: bytes, notes: Notes, at: tuple[str, str]) -> None:
     where, label = at
     if key in source.text or key in source.binary:
-        notes.add(where, f"{label}: key {key} given twice (kustomize refuses it); the last is "
-                  "kept")
+        notes.add(where, f"{label}: key {shown(key)} given twice (kustomize refuses it); the "
+                  "last is kept")
         source.text.pop(key, None)
         source.binary.pop(key, None)
     try:

@@ -42,6 +42,7 @@ from auditor.checks.kubernetes.kustread import (
     clone,
     kustomization_file,
     parse,
+    shown,
     under,
 )
 from auditor.checks.kubernetes.loader import SKIP_DIRS, ManifestError, documents, read_head
@@ -341,15 +342,15 @@ class _Builder:
         path = self.tree.resolve(kust.directory, entry)
         real = os.path.realpath(path)
         if real in stack:
-            self.notes.add(where, f"{entry} includes itself (a cycle kustomize refuses); not "
-                           "read again")
+            self.notes.add(where, f"{shown(entry)} includes itself (a cycle kustomize "
+                           "refuses); not read again")
             return None
         if len(stack) >= MAX_DEPTH:
-            self.notes.add(where, f"{entry}: kustomizations nested more than {MAX_DEPTH} deep; "
-                           "not read")
+            self.notes.add(where, f"{shown(entry)}: kustomizations nested more than "
+                           f"{MAX_DEPTH} deep; not read")
             return None
         if kustomization_file(path)[0] is None:
-            self.notes.add(where, f"{entry} is a directory without a kustomization file "
+            self.notes.add(where, f"{shown(entry)} is a directory without a kustomization file "
                            "(kustomize refuses it); not read")
             return None
         return self.kustomization(path)
@@ -364,14 +365,14 @@ class _Builder:
                     if child is None:
                         continue
                     if child.component:
-                        self.notes.add(where, f"{entry} is a Component listed as a resource "
+                        self.notes.add(where, f"{shown(entry)} is a Component listed as a resource "
                                        "(kustomize refuses it: list it under components); "
                                        "not read")
                         continue
                     acc.extend(self._run(child, [], (*stack, os.path.realpath(path))))
                     continue
                 if not under(kust.directory, entry):
-                    raise Refused(f"{entry} lies outside the kustomization's directory: "
+                    raise Refused(f"{shown(entry)} lies outside the kustomization's directory: "
                                   "kustomize refuses to load it (its default load "
                                   "restrictor); not read")
                 acc.extend(self._load(path, where))
@@ -389,8 +390,8 @@ class _Builder:
             if component is None:
                 continue
             if not component.component:
-                self.notes.add(where, f"{entry} is not a Component (kind Component); applied "
-                               "as one")
+                self.notes.add(where, f"{shown(entry)} is not a Component (kind Component); "
+                               "applied as one")
             # A component adds its resources and applies its generators and patches to
             # everything accumulated so far, in place.
             self._run(component, acc, (*stack, os.path.realpath(component.directory)))
@@ -444,7 +445,7 @@ class _Builder:
         elif isinstance(path_entry, str) and path_entry:
             path = self.tree.resolve(kust.directory, path_entry)
             if not under(kust.directory, path_entry):
-                raise Refused(f"{path_entry} lies outside the kustomization's directory: "
+                raise Refused(f"{shown(path_entry)} lies outside the kustomization's directory: "
                               "kustomize refuses to load it (its default load restrictor); "
                               "not read")
             text, label = self.tree.read_text(path), self.tree.label(path)
@@ -470,6 +471,8 @@ class _Builder:
 
     def _patches(self, kust: Kustomization, acc: list[Res]) -> None:
         entries = kust.data.get("patches")
+        if entries is not None and not isinstance(entries, list):
+            self.notes.add(kust.where("patches"), "patches is not a list; not applied")
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             where = kust.where("patches", index)
             if not isinstance(entry, dict):
@@ -494,6 +497,9 @@ class _Builder:
 
     def _json6902(self, kust: Kustomization, acc: list[Res]) -> None:
         entries = kust.data.get("patchesJson6902")
+        if entries is not None and not isinstance(entries, list):
+            self.notes.add(kust.where("patchesJson6902"), "patchesJson6902 is not a list; not "
+                           "applied")
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             where = kust.where("patchesJson6902", index)
             if not isinstance(entry, dict):

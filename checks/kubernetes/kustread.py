@@ -39,6 +39,11 @@ REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|(?:github\.com|gitlab\.com|b
 """kustomize fetches a resource that is a URL or a git repository reference."""
 
 
+def shown(text: str, limit: int = 120) -> str:
+    """An entry as a problem names it: a hostile kustomization's entry may be any length."""
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
 class Refused(Exception):
     """An entry that is not read: outside the tree, missing, remote or unreadable."""
 
@@ -94,20 +99,21 @@ class Tree:
 
     def resolve(self, directory: Path, entry: str) -> Path:
         """The path an entry of the kustomization in ``directory`` names, or ``Refused``."""
+        name = shown(entry)
         if REMOTE.search(entry):
-            raise Refused(f"{entry} is remote (a URL or git repository): not fetched, the "
+            raise Refused(f"{name} is remote (a URL or git repository): not fetched, the "
                           "objects it holds are not audited")
         if os.path.isabs(entry):
-            raise Refused(f"{entry} is an absolute path: not read (only paths inside the "
+            raise Refused(f"{name} is an absolute path: not read (only paths inside the "
                           "audited directory are)")
         path = Path(os.path.normpath(directory / entry))
         if not _within(str(path), os.path.normpath(self.root)):
-            raise Refused(f"{entry} lies outside the audited directory: not read")
+            raise Refused(f"{name} lies outside the audited directory: not read")
         if not _within(os.path.realpath(path), str(self.real)):
-            raise Refused(f"{entry} is reached through a symbolic link that leaves the audited "
+            raise Refused(f"{name} is reached through a symbolic link that leaves the audited "
                           "directory: not read")
         if not os.path.lexists(path):
-            raise Missing(f"{entry} does not exist in the audited directory")
+            raise Missing(f"{name} does not exist in the audited directory")
         return path
 
     def read(self, path: Path, limit: int) -> bytes:
