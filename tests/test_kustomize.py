@@ -546,3 +546,19 @@ def test_not_applied_fields_are_named(tmp_path: Path) -> None:
     assert any("namePrefix is not applied" in p for p in named)
     assert any("helmCharts is not applied" in p for p in named)
     assert "apps/v1/Deployment/default/superset" in subjects(report)
+
+
+def test_a_flux_kustomization_object_in_a_file_of_that_name_is_an_object(tmp_path: Path) -> None:
+    """Flux repositories keep ``Kustomization`` objects (kustomize.toolkit.fluxcd.io); one
+    stored as ``kustomization.yaml`` is no build file: its directory is read as manifests."""
+    flux = tmp_path / "clusters" / "prod"
+    put(flux, "kustomization.yaml", {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "superset", "namespace": "flux-system"},
+        "spec": {"path": "./apps/superset", "interval": "10m", "prune": True,
+                 "sourceRef": {"kind": "GitRepository", "name": "flux-system"}}})
+    put(flux, "web.yaml", web())
+    assert build(tmp_path, tmp_path) is None
+    report = scan(tmp_path, tmp_path)
+    assert "apps/v1/Deployment/default/superset" in subjects(report)
+    assert not any("kind Kustomization" in p for p in problems(report))

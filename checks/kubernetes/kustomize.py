@@ -134,12 +134,12 @@ def describe(root: Path) -> str | None:
     tree_root = _tree_root(root)
     if tree_root is None:
         return None
-    found = find(tree_root)
-    if not found:
-        return None
     tree = Tree(tree_root, tree_root)
     builder = _Builder(tree, Notes())
+    found = [d for d in find(tree_root) if builder.is_build(d)]
     roots = builder.roots(tree_root, found)
+    if not roots:
+        return None
     names = [tree.label(r) for r in roots[:3]]
     more = " ..." if len(roots) > 3 else ""
     return f"Kustomize builds {', '.join(names)}{more} (as kubectl apply -k would apply them)"
@@ -151,11 +151,11 @@ def build(root: Path, base: Path) -> Built | None:
     if tree_root is None:
         return None
     notes = Notes()
-    found = find(tree_root, notes)
-    if not found:
-        return None
     tree = Tree(tree_root, base)
     builder = _Builder(tree, notes)
+    found = [d for d in find(tree_root, notes) if builder.is_build(d)]
+    if not found:
+        return None
     roots = builder.roots(tree_root, found)
     items: list[Item] = []
     made: dict[str, list[tuple[str, str, str]]] = {}
@@ -270,6 +270,14 @@ class _Builder:
                         return True
         return False
 
+    def is_build(self, directory: Path) -> bool:
+        """Whether the directory's kustomization file is kustomize's (a Flux
+        ``Kustomization`` object kept in a file of that name is an object, read as one);
+        one that cannot be read still makes its directory a build, named."""
+        kust = self.kustomization(directory)
+        api = kust.data.get("apiVersion") if kust is not None else None
+        return not isinstance(api, str) or not api or api.startswith(BUILD_APIS)
+
     def kustomization(self, directory: Path) -> Kustomization | None:
         key = str(directory)
         if key in self.cache:
@@ -349,7 +357,7 @@ class _Builder:
             self.notes.add(where, f"{shown(entry)}: kustomizations nested more than "
                            f"{MAX_DEPTH} deep; not read")
             return None
-        if kustomization_file(path)[0] is None:
+        if kustomization_file(path)[0] is None or not self.is_build(path):
             self.notes.add(where, f"{shown(entry)} is a directory without a kustomization file "
                            "(kustomize refuses it); not read")
             return None
