@@ -140,7 +140,8 @@ def describe(root: Path) -> str | None:
     roots = builder.roots(tree_root, found)
     if not roots:
         return None
-    names = [tree.label(r) for r in roots[:3]]
+    names = [kust.label if (kust := builder.kustomization(r)) else tree.label(r)
+             for r in roots[:3]]
     more = " ..." if len(roots) > 3 else ""
     return f"Kustomize builds {', '.join(names)}{more} (as kubectl apply -k would apply them)"
 
