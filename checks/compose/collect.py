@@ -13,9 +13,9 @@ import posixpath
 from collections.abc import Mapping
 from pathlib import Path
 
+from auditor.checks.common.bounds import ProjectTree, levels_up, tree_top
 from auditor.checks.common.tree import Tree
 from auditor.checks.compose import configsource
-from auditor.checks.compose.bounds import ProjectTree, levels_up, tree_top
 from auditor.checks.compose.common import proxies_for
 from auditor.checks.compose.discover import DEFAULT_FILES
 from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service

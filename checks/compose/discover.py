@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.checks.common.bounds import levels_up
 from auditor.checks.common.tree import Tree, TreeError
-from auditor.checks.compose.bounds import levels_up
 from auditor.checks.compose.dotenv import EnvFile, parse_dotenv
 from auditor.checks.compose.merge import (
     merge_service,

@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from auditor.checks.common.bounds import inside, levels_up, tree_top
 from auditor.checks.common.tree import Tree, TreeError
-from auditor.checks.compose.bounds import inside, levels_up, tree_top
 from auditor.checks.compose.discover import join
 from auditor.checks.compose.facts import (
     BackupJob,

@@ -19,8 +19,8 @@ import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from auditor.checks.common.bounds import inside, levels_up
 from auditor.checks.common.tree import Tree
-from auditor.checks.compose.bounds import inside, levels_up
 from auditor.checks.compose.discover import join
 from auditor.checks.compose.dockerfile import BuiltImage
 from auditor.checks.compose.facts import Mount

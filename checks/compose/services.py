@@ -6,8 +6,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.checks.common.bounds import describe, inside, levels_up, tree_top
 from auditor.checks.common.tree import Tree, TreeError
-from auditor.checks.compose.bounds import describe, inside, levels_up, tree_top
 from auditor.checks.compose.discover import Loaded, join
 from auditor.checks.compose.dockerfile import (
     MAX_DOCKERFILE_BYTES,

@@ -1,21 +1,25 @@
-"""How far above a Compose project the auditor may read.
+"""How far above a path target the auditor may read: one rule for every style that follows
+relative paths out of the folder it was given.
 
 Docker Compose resolves relative paths (``build: context: ..``, ``env_file: ../.env``, a
 ``..`` bind mount) against the project directory, and real projects keep their compose
 file in a sub-folder of their repository (EpiGraphHub's ``docker/compose-base.yaml``
-builds with ``context: ..``). Reading above the target is a security question too: in CI
-on a pull request the compose file is written by whoever opened it, and
-``context: ../../../../etc`` must never reach the runner's files.
+builds with ``context: ..``). kustomize resolves ``resources: [../../base]`` against the
+kustomization's directory, and the layout of its own docs (``base/`` beside
+``overlays/prod``) is audited by pointing at the overlay. Reading above the target is a
+security question too: in CI on a pull request these files are written by whoever opened
+it, and ``context: ../../../../etc`` or ``resources: [../../../..]`` must never reach the
+runner's files.
 
 The rule: the audited tree is the nearest enclosing repository root (an ancestor folder
-holding ``.git``, the one that holds the compose file included), else the compose file's
-folder. The walk up stops at the home directory and at ``/``, which are never taken as a
-repository (a dotfiles repository in the home directory must not open it to the audit),
-the same stop as the configuration lookup. A nearer ``.git`` can only shrink the tree:
-git refuses to store a ``.git`` inside a repository, so a pull request cannot widen it.
-Paths inside the tree stay relative to the project folder (``../.env``), which keeps
-report locations relative to the target given. Host trees are not widened: the host's
-root already is their world.
+holding ``.git``, the target's own folder included), else the target's folder. The walk up
+stops at the home directory and at ``/``, which are never taken as a repository (a dotfiles
+repository in the home directory must not open it to the audit), the same stop as the
+configuration lookup. A nearer ``.git`` can only shrink the tree: git refuses to store a
+``.git`` inside a repository, so a pull request cannot widen it. Paths inside the tree stay
+relative to the target's folder (``../.env``, ``../../base/deployment.yaml``), which keeps
+report locations relative to the target given. Host trees are not widened: the host's root
+already is their world.
 """
 
 from __future__ import annotations
@@ -31,9 +35,9 @@ MAX_LEVELS = 32
 
 
 def repository_root(folder: Path) -> Path | None:
-    """The nearest folder at or above ``folder`` holding ``.git`` (a directory, or the file
-    a worktree or submodule has), below the home directory and ``/``; None when there is
-    none."""
+    """The nearest folder at or above ``folder`` (a resolved path) holding ``.git`` (a
+    directory, or the file a worktree or submodule has), below the home directory and
+    ``/``; None when there is none."""
     stops = {Path("/")}
     home = os.environ.get("HOME")
     if home:
@@ -46,6 +50,11 @@ def repository_root(folder: Path) -> Path | None:
             return current
         current = current.parent
     return None
+
+
+def climb(levels: int) -> str:
+    """The relative path ``levels`` folders up (``../..``), ``.`` for none."""
+    return "/".join([".."] * levels) or "."
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ def levels_up(tree: Tree) -> int:
 
 def tree_top(tree: Tree) -> str:
     """The inner path of the audited tree's top (``..`` for a project one level down)."""
-    return "/".join([".."] * levels_up(tree)) or "."
+    return climb(levels_up(tree))
 
 
 def describe(tree: Tree, host_tree: bool = False) -> str:
