@@ -13,12 +13,17 @@ The fixtures are small, written here, and each stands for a real pattern:
   with a namespace, ``replicas``, ``images`` and a strategic-merge patch file holding a
   partial Deployment), which read as plain files audited the partial Deployment as a whole
   object.
+- The same layout audited from the overlay, as GitOps repositories are built one overlay at
+  a time (Andrey-Omelyanuk/dev-cluster keeps ``apps/<app>/base`` beside
+  ``apps/<app>/overlays/<env>``, Apache Superset among its apps): inside the git repository
+  ``../../base`` is read, beyond it or without one nothing is.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,7 @@ from conftest import scan_report
 from auditor.checks.kubernetes.kustgen import Res
 from auditor.checks.kubernetes.kustomize import build, data_unknown
 from auditor.checks.kubernetes.kustpatch import PatchError, Selector, json6902, strategic_merge
+from auditor.checks.kubernetes.kustread import Tree
 from auditor.checks.kubernetes.kustxform import _retag
 from auditor.model import Location
 
@@ -562,3 +568,149 @@ def test_a_flux_kustomization_object_in_a_file_of_that_name_is_an_object(tmp_pat
     report = scan(tmp_path, tmp_path)
     assert "apps/v1/Deployment/default/superset" in subjects(report)
     assert not any("kind Kustomization" in p for p in problems(report))
+
+
+# --- 6. the enclosing repository: an overlay reads its base ------------------------------
+
+PLANTED = "PLANTED-4b7e1d-OUTSIDE"
+
+
+def git_repository(root: Path) -> Path:
+    """``root`` made a real git repository (``git init``, as tests/fixturelib.py does for
+    its ``.auditor-fixture-git`` fixtures): the audited tree of a directory inside it."""
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True,
+                   env={"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(root.parent)})
+    return root
+
+
+def base_and_overlay(top: Path) -> Path:
+    """kustomize's docs layout under ``top``: ``base`` holds the web Deployment and its
+    Service; ``overlays/prod`` lists ``../../base`` with namespace prod, 3 replicas and a
+    strategic-merge patch file adding a securityContext and resources. Returns the overlay."""
+    base = top / "base"
+    put(base, "deployment.yaml", web())
+    put(base, "service.yaml", SERVICE)
+    kustomization(base, resources=["deployment.yaml", "service.yaml"])
+    prod = top / "overlays" / "prod"
+    put(prod, "harden.yaml", {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "superset"},
+        "spec": {"template": {"spec": {
+            "securityContext": {"runAsNonRoot": True, "runAsUser": 1000},
+            "containers": [{"name": "superset",
+                            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"},
+                                          "limits": {"memory": "2Gi"}}}]}}}})
+    kustomization(prod, namespace="prod", resources=["../../base"],
+                  replicas=[{"name": "superset", "count": 3}], patches=[{"path": "harden.yaml"}])
+    return prod
+
+
+def plant(outside: Path) -> Path:
+    """Files beyond the repository that a hostile kustomization may name: a Deployment, a
+    kustomization listing it, an env file and a superset_config.py, each carrying PLANTED."""
+    put(outside, "planted.yaml", web(PLANTED.lower()))
+    put(outside, "kustomization.yaml", "resources: [planted.yaml]\n")
+    put(outside, "leak.env", f"SECRET_KEY={PLANTED}\n")
+    put(outside, "superset_config.py", f"SECRET_KEY = '{PLANTED}'\n")
+    return outside
+
+
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every file the kustomize reader opens, recorded (its only way to read a file)."""
+    opened: list[Path] = []
+    read = Tree.read
+
+    def recording(tree: Tree, path: Path, limit: int) -> bytes:
+        opened.append(Path(os.path.realpath(path)))
+        return read(tree, path, limit)
+
+    monkeypatch.setattr(Tree, "read", recording)
+    return opened
+
+
+def test_an_overlay_reads_its_base_inside_the_git_repository(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``auditor scan overlays/prod`` in a git repository: ``../../base`` is read, and the
+    base's Deployment is judged as the overlay makes it (namespace, replicas, the patch),
+    located relative to the target as Compose locates ``../.env``."""
+    prod = base_and_overlay(git_repository(tmp_path / "repo"))
+    report = scan(tmp_path, prod)
+    assert {s for s in subjects(report) if "/Deployment/" in s} == {
+        "apps/v1/Deployment/prod/superset"}
+    assert status(report, "K8S-AVAILABILITY-001") == "pass"  # the overlay's 3 replicas
+    assert status(report, "K8S-RESOURCES-001") == "pass"  # the overlay's patch
+    assert status(report, "K8S-ISOLATION-001") == "pass"
+    assert not any("outside" in p for p in problems(report)), problems(report)
+    built = build(prod, prod)
+    assert built is not None
+    (deployment,) = [i for i in built.items if i.kind == "Deployment"]
+    assert deployment.location is not None
+    assert deployment.location.path == "../../base/deployment.yaml"
+    # A relative target (``auditor scan .`` from the overlay) climbs the same way.
+    monkeypatch.chdir(prod)
+    here = scan(tmp_path, Path("."))
+    assert status(here, "K8S-AVAILABILITY-001") == "pass"
+    assert not any("outside" in p for p in problems(here)), problems(here)
+
+
+def test_without_a_repository_the_overlay_is_the_boundary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same layout without ``.git``: the overlay is all that is audited, ``../../base``
+    is named as outside it, and nothing of the base is opened."""
+    prod = base_and_overlay(tmp_path / "repo")
+    opened = reads(monkeypatch)
+    built = build(prod, prod)
+    assert built is not None and built.items == ()
+    assert any("../../base lies outside the audited directory (no git repository encloses "
+               "it)" in p for p in built.problems.values()), built.problems
+    base = Path(os.path.realpath(tmp_path / "repo" / "base"))
+    assert opened and not any(path.is_relative_to(base) for path in opened), opened
+
+
+def test_references_beyond_the_repository_are_named_and_never_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In CI on a pull request the overlay is the author's: ``../../../outside`` leaves the
+    checkout (a resource directory, a file in it, a generator's env file), is named, and
+    nothing planted there reaches the report; the base inside the repository still does."""
+    outside = plant(tmp_path / "runner" / "outside")
+    repo = git_repository(tmp_path / "runner" / "repo")
+    prod = base_and_overlay(repo)
+    kustomization(prod, namespace="prod",
+                  resources=["../../base", "../../../outside", "../../../outside/planted.yaml"],
+                  secretGenerator=[{"name": "leak", "envs": ["../../../outside/leak.env"]}])
+    opened = reads(monkeypatch)
+    report = scan(tmp_path, prod)
+    assert PLANTED not in json.dumps(report) and PLANTED.lower() not in json.dumps(report)
+    named = problems(report)
+    for entry in ("../../../outside", "../../../outside/planted.yaml",
+                  "../../../outside/leak.env"):
+        assert any(f"{entry} lies outside the git repository around the audited directory "
+                   "(up to ../..)" in p for p in named), entry
+    assert "apps/v1/Deployment/prod/superset" in subjects(report)
+    assert not any(path.is_relative_to(outside.resolve()) for path in opened), opened
+
+
+def test_a_symlink_in_the_base_leading_out_of_the_repository_is_not_followed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base (read from the overlay) holds links out of the checkout: a manifest, a
+    kustomization directory and a generator's superset_config.py. Each is named as a link
+    leaving the repository and none is opened."""
+    outside = plant(tmp_path / "runner" / "outside")
+    repo = git_repository(tmp_path / "runner" / "repo")
+    prod = base_and_overlay(repo)
+    base = repo / "base"
+    os.symlink(outside / "planted.yaml", base / "linked.yaml")
+    os.symlink(outside, base / "linked-dir")
+    os.symlink(outside / "superset_config.py", base / "superset_config.py")
+    kustomization(base, resources=["deployment.yaml", "service.yaml", "linked.yaml",
+                                   "linked-dir"],
+                  configMapGenerator=[{"name": "config", "files": ["superset_config.py"]}])
+    opened = reads(monkeypatch)
+    report = scan(tmp_path, prod)
+    assert PLANTED not in json.dumps(report) and PLANTED.lower() not in json.dumps(report)
+    named = problems(report)
+    for entry in ("linked.yaml", "linked-dir", "superset_config.py"):
+        assert any(f"{entry} is reached through a symbolic link that leaves the git "
+                   "repository" in p for p in named), entry
+    assert status(report, "K8S-AVAILABILITY-001") == "pass"
+    assert not any(path.is_relative_to(outside.resolve()) for path in opened), opened

@@ -1,11 +1,13 @@
-"""What a kustomization names, read bounded and never from outside the audited directory.
+"""What a kustomization names, read bounded and never from outside the audited tree.
 
 kustomize resolves every entry relative to the kustomization's own directory. Files
 (resources, patches, generator sources) must lie in or below that directory: its default
 load restrictor (``LoadRestrictionsRootOnly``) refuses others. Directory resources (other
-kustomizations) may lie anywhere. The auditor adds its own bound on top: nothing outside
-the audited directory is read, through ``..`` or through a symbolic link, and every read
-counts against one budget per audit.
+kustomizations) may lie anywhere. The auditor adds its own bound on top, the rule Compose
+follows (:mod:`auditor.checks.common.bounds`): nothing outside the git repository that
+encloses the audited directory is read (``overlays/prod`` may list ``../../base``), nor,
+without a repository, outside the audited directory itself; through ``..`` or through a
+symbolic link alike. Every read counts against one budget per audit.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from auditor.checks.common.bounds import climb, repository_root
 from auditor.checks.kubernetes.loader import MAX_BYTES, ManifestError, SafeLoader, documents
 from auditor.model import Location
 
@@ -49,7 +53,7 @@ class Refused(Exception):
 
 
 class Missing(Refused):
-    """The entry names a path that does not exist in the audited directory."""
+    """The entry names a path that does not exist in the audited tree."""
 
 
 class TooDeep(Exception):
@@ -71,10 +75,15 @@ class Notes:
 
 @dataclass
 class Tree:
-    """The audited directory: the bound of every read, and the base of every label."""
+    """The audited tree: the bound of every read (``root``), and the base of every label
+    (``base``, the audited directory)."""
 
     root: Path
     base: Path
+    up: int = 0
+    """How many folders ``root`` lies above ``base`` (0: the audited directory is the bound)."""
+    repository: bool = False
+    """Whether ``root`` is a git repository's root (else no repository encloses ``base``)."""
     real: Path = field(init=False)
     files_read: int = 0
     bytes_read: int = 0
@@ -84,18 +93,47 @@ class Tree:
     def __post_init__(self) -> None:
         self.real = Path(os.path.realpath(self.root))
 
+    @classmethod
+    def for_target(cls, directory: Path, base: Path | None = None) -> Tree:
+        """The tree an audited directory is read through: up to the root of the git
+        repository that encloses it, else the directory alone (see bounds). Labels are
+        relative to ``base`` (the directory itself unless given)."""
+        base = directory if base is None else base
+        real = Path(os.path.realpath(directory))
+        top = repository_root(real)
+        if top is None:
+            return cls(directory, base)
+        up = len(real.relative_to(top).parts)
+        root = Path(os.path.normpath(directory.joinpath(*[os.pardir] * up)))
+        if up and Path(os.path.realpath(root)) != top:
+            # The directory is reached through a symbolic link below the repository's root,
+            # so ``..`` from its name is not ``..`` from where it lies: only it is read.
+            return cls(directory, base)
+        return cls(root, base, up, repository=True)
+
+    @property
+    def scope(self) -> str:
+        """What the bound is, for problems (never an absolute path of this machine)."""
+        if self.up:
+            return f"the git repository around the audited directory (up to {climb(self.up)})"
+        if self.repository:
+            return "the audited directory (the root of its git repository)"
+        return "the audited directory (no git repository encloses it)"
+
     def label(self, path: Path) -> str:
-        try:
-            return Path(os.path.normpath(path)).relative_to(self.base).as_posix() or "."
-        except ValueError:
+        """``path`` relative to the audited directory (``../../base/web.yaml`` above it, as
+        Compose names ``../.env``); only its name when it lies outside the tree."""
+        text = os.path.normpath(path)
+        if not within(text, self.root):
             return path.name
+        return Path(os.path.relpath(text, os.path.normpath(self.base))).as_posix()
 
     def inside(self, path: Path) -> bool:
         """Whether ``path`` stays in the tree, as written (``..``) and once links resolve."""
         lexical = os.path.normpath(path)
-        if not _within(lexical, os.path.normpath(self.root)):
+        if not within(lexical, self.root):
             return False
-        return _within(os.path.realpath(lexical), str(self.real))
+        return within(os.path.realpath(lexical), self.real)
 
     def resolve(self, directory: Path, entry: str) -> Path:
         """The path an entry of the kustomization in ``directory`` names, or ``Refused``."""
@@ -104,16 +142,16 @@ class Tree:
             raise Refused(f"{name} is remote (a URL or git repository): not fetched, the "
                           "objects it holds are not audited")
         if os.path.isabs(entry):
-            raise Refused(f"{name} is an absolute path: not read (only paths inside the "
-                          "audited directory are)")
+            raise Refused(f"{name} is an absolute path: not read (only relative paths inside "
+                          f"{self.scope} are)")
         path = Path(os.path.normpath(directory / entry))
-        if not _within(str(path), os.path.normpath(self.root)):
-            raise Refused(f"{name} lies outside the audited directory: not read")
-        if not _within(os.path.realpath(path), str(self.real)):
-            raise Refused(f"{name} is reached through a symbolic link that leaves the audited "
-                          "directory: not read")
+        if not within(path, self.root):
+            raise Refused(f"{name} lies outside {self.scope}: not read")
+        if not within(os.path.realpath(path), self.real):
+            raise Refused(f"{name} is reached through a symbolic link that leaves {self.scope}: "
+                          "not read")
         if not os.path.lexists(path):
-            raise Missing(f"{name} does not exist in the audited directory")
+            raise Missing(f"{name} does not exist in {self.scope}")
         return path
 
     def read(self, path: Path, limit: int) -> bytes:
@@ -152,7 +190,11 @@ class Tree:
             raise Refused(f"{self.label(path)}: not UTF-8 (byte {exc.start})") from None
 
 
-def _within(path: str, directory: str) -> bool:
+def within(path: str | os.PathLike[str], directory: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is ``directory`` or below it, as written (``..`` and ``.`` taken
+    lexically, a relative path from the working directory: ``auditor scan .`` and a root
+    ``../..`` above it compare right)."""
+    path, directory = os.path.abspath(path), os.path.abspath(directory)
     return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
@@ -163,7 +205,7 @@ def _size(limit: int) -> str:
 def under(directory: Path, entry: str) -> bool:
     """Whether kustomize's load restrictor lets the kustomization in ``directory`` load the
     file ``entry`` names (in or below its directory)."""
-    return _within(os.path.normpath(directory / entry), os.path.normpath(directory))
+    return within(directory / entry, directory)
 
 
 @dataclass(frozen=True)
@@ -189,6 +231,24 @@ class Kustomization:
         return Location(self.label, line)
 
 
+def entries(kust: Kustomization, notes: Notes, *fields: str) -> Iterator[tuple[str, str, int]]:
+    """The path entries of list fields (``resources``, ``components``...), each with its
+    field and index; a field that is not a list, or an entry that is not a path, is named."""
+    for name in fields:
+        given = kust.data.get(name)
+        if given is None:
+            continue
+        if not isinstance(given, list):
+            notes.add(kust.where(name), f"{name} is not a list; not read")
+            continue
+        for index, entry in enumerate(given):
+            if isinstance(entry, str) and entry:
+                yield entry, name, index
+            else:
+                notes.add(kust.where(name, index), f"a {name} entry that is not a path; not "
+                          "read")
+
+
 def kustomization_file(directory: Path) -> tuple[Path | None, list[str]]:
     """The kustomization file of a directory (None without one), and the names of the others
     when there are several (kustomize refuses such a directory)."""
@@ -206,7 +266,7 @@ def parse(tree: Tree, path: Path) -> Kustomization:
     """The kustomization in ``path``, or ``Refused``."""
     label = tree.label(path)
     if not tree.inside(path):
-        raise Refused(f"{label} is a symbolic link that leaves the audited directory: not read")
+        raise Refused(f"{label} is a symbolic link that leaves {tree.scope}: not read")
     text = tree.read_text(path, MAX_KUSTOMIZATION_BYTES)
     try:
         docs = [doc for doc, _ in documents(text, label)]
