@@ -47,6 +47,10 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def manifest(name: str, note: str, reason: str, container: str, tag: str) -> str:
+    # "/", ":" and "@" change what an image reference means (a registry path, a digest), not
+    # only how it is shown: the image would no longer be Superset's, and the findings would
+    # differ for a reason that has nothing to do with escaping.
+    tag = re.sub(r"[/:@]", "_", tag)
     deployment: dict[str, Any] = {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": f"x{name}", "namespace": f"n{name}", "labels": {"app": "superset"},
