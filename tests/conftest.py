@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +42,12 @@ def scan_report(tmp_path: Path, *args: str, code: int = 0) -> dict[str, Any]:
 
 
 _REPORTS = itertools.count()
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Files (dedented, leading newline dropped) under ``root``, folders made as needed."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import scan_report
+from conftest import write_tree as write
 
 from auditor.checks.compose import collect
 from auditor.checks.compose.dotenv import parse_dotenv
@@ -17,14 +18,6 @@ from auditor.checks.compose.interpolate import interpolate
 from auditor.checks.superset.configmodel import SupersetConfig
 from auditor.cli import main
 from auditor.model import Facts, Target, TargetKind
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
 
 
 def target(root: Path, host_tree: bool = False) -> Target:

@@ -12,25 +12,17 @@ shows one rule.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import scan_report
+from conftest import write_tree as write
 
 from auditor.checks.compose import collect
 from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
 from auditor.checks.superset.configmodel import SupersetConfig, Unknown
 from auditor.model import Detection, Facts, Target, TargetKind
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
 
 
 def target(path: Path) -> Target:

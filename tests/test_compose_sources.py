@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import scan_report
+from conftest import write_tree as write
 
 from auditor.checks.compose import collect
 from auditor.checks.compose.dockerfile import DockerfileError, read_image
@@ -62,14 +63,6 @@ NON_DEV_COMPOSE = """
         healthcheck:
           test: ["CMD-SHELL", "celery -A superset.tasks.celery_app:app inspect ping"]
 """
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
 
 
 def facts_of(root: Path) -> Facts:
