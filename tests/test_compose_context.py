@@ -404,3 +404,20 @@ def test_an_image_that_may_carry_its_own_config_leaves_settings_unknown(tmp_path
     status = {f["check_id"]: f["status"] for t in report["targets"] for f in t["findings"]}
     assert status["SUPERSET-STORAGE-001"] == "skip"
     assert status["SUPERSET-CONFIG-SECRETS-001"] == "skip"
+
+
+def test_bootstrap_app_role_is_named_once_as_the_development_server(tmp_path: Path) -> None:
+    """Superset's docker-compose.yml: ``docker-bootstrap.sh app`` starts ``flask run`` in
+    the development image; the message names the development server once (it said
+    "served by Flask's development server, Flask's development server")."""
+    write(tmp_path, {"compose.yaml": """
+        services:
+          superset:
+            image: apache/superset:4.1.1-dev
+            command: ["/app/docker/docker-bootstrap.sh", "app"]
+            restart: unless-stopped
+    """})
+    report = scan_report(tmp_path, str(tmp_path / "compose.yaml"), "--style", "compose")
+    (server,) = findings(report, "COMPOSE-APP-SECURITY-002")
+    assert server["status"] == "fail"
+    assert server["message"].count("development server") == 1, server["message"]

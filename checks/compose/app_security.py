@@ -61,10 +61,12 @@ def _server(facts: Facts) -> Iterator[Result]:
         for service in web:
             found = served(service)
             if found.server == "dev":
+                what = found.what if "development server" in found.what else (
+                    f"{found.what}, Flask's development server")
                 yield result(project, service, Status.FAIL,
-                             f"served by {found.what}, Flask's development server (one process, "
-                             "no hardening; with --debugger anyone who can trigger an error "
-                             "runs Python)", found.evidence, found.attr)
+                             f"served by {what} (one process, no hardening; with --debugger "
+                             "anyone who can trigger an error runs Python)", found.evidence,
+                             found.attr)
             elif found.server == "mixed":
                 yield result(project, service, Status.WARN,
                              f"the script it starts runs {found.what} depending on its "
