@@ -221,7 +221,29 @@ def _topology(project: ComposeProject) -> Topology:
     return Topology(web=count("web"), workers=count("worker"), beats=count("beat"),
                     gunicorn_timeout=timeout,
                     evidence=tuple(f"service {s.name}: {s.role} x{s.replicas}"
-                                   for s in project.role("web", "worker", "beat")))
+                                   for s in project.role("web", "worker", "beat")),
+                    shared_dirs=_shared_dirs(project))
+
+
+def _shared_dirs(project: ComposeProject) -> tuple[tuple[str, str], ...]:
+    """Container directories that every Superset service mounts from one named volume or
+    one host path (Superset's compose files share ``superset_home`` this way), so a
+    FileSystemCache there is one store for web and workers alike."""
+    services = project.role("web", "worker", "beat")
+    if not services:
+        return ()
+    backing: list[dict[str, str]] = []
+    for service in services:
+        mounts: dict[str, str] = {}
+        for mount in service.mounts:
+            if mount.kind == "volume" and mount.source:
+                mounts[mount.target] = f"volume {mount.source}"
+            elif mount.kind == "bind" and mount.inner is not None:
+                mounts[mount.target] = f"bind mount {mount.inner}"
+        backing.append(mounts)
+    first, *rest = backing
+    return tuple(sorted((target, source) for target, source in first.items()
+                        if all(other.get(target) == source for other in rest)))
 
 
 def _urls(project: ComposeProject) -> tuple[str, ...]:

@@ -75,6 +75,8 @@ class Setting:
     """For values computed by a call: the dotted name called (``StatsdStatsLogger``)."""
     env_var: str | None = None
     """The environment variable the value is read from, when the file reads one."""
+    directory: str | None = None
+    """For ``FileSystemCache("/dir", ...)`` (or ``cache_dir=``): the directory, if literal."""
 
     @property
     def known(self) -> bool:
@@ -91,6 +93,19 @@ class Topology:
     gunicorn_timeout: float | None = None
     """The web server's worker timeout in seconds, when it can be read."""
     evidence: tuple[str, ...] = ()
+    shared_dirs: tuple[tuple[str, str], ...] = ()
+    """(directory inside the containers, what backs it) for each directory every Superset
+    container mounts from one store (a named volume, one host path): files written there by
+    one process are read by all. Empty where the collector cannot tell."""
+
+    def shared_by_all(self, directory: str) -> str | None:
+        """What backs ``directory`` for every Superset process, if a shared mount holds it."""
+        path = directory.rstrip("/") or "/"
+        for mount, backing in self.shared_dirs:
+            root = mount.rstrip("/") or "/"
+            if path == root or path.startswith(root.rstrip("/") + "/"):
+                return backing
+        return None
 
 
 GUNICORN_DEFAULT_TIMEOUT = 30.0
@@ -265,6 +280,18 @@ class _Analyzer:
         callee = _dotted(value.func) if isinstance(value, ast.Call) else None
         env_var = self._env_var(value)
         self._set(name, evaluated, line, callee, env_var)
+        if isinstance(value, ast.Call):
+            directory = self._directory(value)
+            if directory is not None:
+                self.settings[name] = dataclasses.replace(self.settings[name],
+                                                          directory=directory)
+
+    def _directory(self, call: ast.Call) -> str | None:
+        """The first argument (or ``cache_dir=``) of a cache constructor, when a string."""
+        given = next((k.value for k in call.keywords if k.arg == "cache_dir"),
+                     call.args[0] if call.args else None)
+        value = self._value(given) if given is not None else None
+        return value if isinstance(value, str) else None
 
     def _set(
         self, name: str, value: object, line: int, callee: str | None = None,

@@ -44,6 +44,8 @@ def _file_cache(where: str, processes: str, style: Style, topology: Topology | N
     same directory."""
     if style in ONE_HOST:
         return None  # every process of this host reads the same directory
+    if topology is not None and topology.shared_by_all(where):
+        return None
     count = getattr(topology, processes) if topology is not None else None
     if count is not None and count <= 1:
         return None
@@ -79,13 +81,20 @@ def _caches(config: SupersetConfig, style: Style) -> Verdict:
         if reason:
             split.append(f"{name}: {reason}")
         else:
-            evidence.append(f"{name}: FileSystemCache in {where}, one filesystem for every "
-                            "web process")
+            evidence.append(f"{name}: FileSystemCache in {where}, "
+                            + _one_store(where, config.topology, "web"))
     if split:
         return Status.WARN, "a FileSystemCache is shared only by processes that mount its " \
             "directory", tuple(evidence + split)
     return Status.PASS, "every cache is shared by the web processes that use it", \
         tuple(evidence)
+
+
+def _one_store(where: str, topology: Topology | None, processes: str) -> str:
+    shared = topology.shared_by_all(where) if topology is not None else None
+    if shared:
+        return f"on {shared} that every Superset container mounts"
+    return f"one filesystem for every {processes} process"
 
 
 def _uses_celery(config: SupersetConfig) -> bool:
@@ -105,12 +114,17 @@ def _results(config: SupersetConfig, style: Style) -> Verdict:
     if kind in ("NullCache", "SimpleCache"):
         return Status.FAIL, f"RESULTS_BACKEND is {setting.callee}: results are not shared " \
             "between workers and the web server", (source(setting),)
-    if kind == "FileSystemCache" and style not in ONE_HOST:
+    directory = setting.directory
+    shared = config.topology.shared_by_all(directory) if (
+        config.topology is not None and directory) else None
+    if kind == "FileSystemCache" and style not in ONE_HOST and not shared:
         return Status.WARN, "RESULTS_BACKEND is a FileSystemCache: Celery workers write " \
             "results into their container's directory, which the web containers read only " \
             "if it is a volume both mount", (source(setting),)
     shown = f"{setting.callee}(...)" if setting.callee else "set"
     where = " on this host's filesystem" if kind == "FileSystemCache" else ""
+    if kind == "FileSystemCache" and shared:
+        where = f" in {directory}, on {shared} that every Superset container mounts"
     return Status.PASS, f"query results go to a shared backend ({shown}){where}", (
         source(setting),)
 
