@@ -73,6 +73,42 @@ def test_rds_metadata_db_in_kubernetes_is_not_called_unbacked(tmp_path: Path) ->
     _assert_unseen(_finding(report, "K8S-BACKUPS-001"))
 
 
+def test_unreadable_uri_and_no_database_in_the_cluster_is_not_called_unbacked(
+        tmp_path: Path) -> None:
+    """Apache Superset's chart with the operator's production values: the database is a
+    managed service whose address comes from a Secret made out of band (External Secrets),
+    so neither a database workload nor the URI is among the objects. "No backup" was a
+    verdict on a database the files do not show; with PostgreSQL in the cluster and no
+    backup job it is still a fail."""
+    unread = MANIFEST.replace(
+        f"@{RDS}:5432", "@{os.environ['DB_HOST']}:5432").replace(
+        "              valueFrom: {secretKeyRef: {name: db, key: DB_PASS}}",
+        "              valueFrom: {secretKeyRef: {name: db, key: DB_PASS}}\n"
+        "          envFrom: [{secretRef: {name: superset-env}}]")
+    assert "superset-env" in unread
+    (tmp_path / "superset.yaml").write_text(unread)
+    report = scan_report(tmp_path, str(tmp_path / "superset.yaml"), "--style", "kubernetes")
+    found = _finding(report, "K8S-BACKUPS-001")
+    assert found["status"] == "skip", found
+    assert "cannot be seen from here" in found["message"]
+    assert any("DB_HOST" in e and "superset-env" in e for e in found["evidence"])
+    postgres = unread + """\
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: postgres, namespace: bi}
+spec:
+  selector: {matchLabels: {app: pg}}
+  template:
+    metadata: {labels: {app: pg}}
+    spec:
+      containers: [{name: postgres, image: "postgres:16.4"}]
+"""
+    (tmp_path / "superset.yaml").write_text(postgres)
+    report = scan_report(tmp_path, str(tmp_path / "superset.yaml"), "--style", "kubernetes")
+    assert _finding(report, "K8S-BACKUPS-001")["status"] == "fail"
+
+
 def test_rds_metadata_db_on_a_systemd_host(tmp_path: Path) -> None:
     """A VM built by an Ansible role with its metadata DB on RDS and no local PostgreSQL: both
     SYSTEMD-BACKUPS checks failed as if the database had no backup."""

@@ -8,7 +8,12 @@ from collections.abc import Callable, Iterator
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.facts import KubeFacts
 from auditor.checks.kubernetes.objects import as_list, as_map
-from auditor.checks.superset.dbhost import DatabaseHost, outside, unseen_message
+from auditor.checks.superset.dbhost import (
+    DatabaseHost,
+    outside,
+    unread_uri,
+    unseen_message,
+)
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 TOOLS = re.compile(r"\b(pg_dump|pg_dumpall|pg_basebackup|pgbackrest|barman|wal-g|mysqldump|"
@@ -57,9 +62,16 @@ def _backups(facts: Facts) -> Iterator[Result]:
             yield result(schedule, Status.PASS, "a Velero Schedule backs up "
                          + (", ".join(map(str, namespaces)) or "the cluster"))
     hosts = None if found or k.role("database") else outside(facts, _in_cluster(k))
+    # No database among the objects and an address that cannot be read: the database lives
+    # somewhere these files do not show, so its backups cannot be judged from them.
+    unread = None if found or k.role("database") or hosts else unread_uri(facts)
     if hosts:
         yield result(k.role("web")[0], Status.SKIP, unseen_message(hosts),
                      tuple(sorted({h.source for h in hosts})))
+    elif unread:
+        yield result(k.role("web")[0], Status.SKIP, "no database runs among the audited "
+                     "objects and the metadata database's address cannot be read: its backups "
+                     "cannot be seen from here; check them where it lives", (unread,))
     elif not found:
         anchor = (k.role("database") or k.role("web"))[0]
         yield result(anchor, Status.FAIL, "no backup CronJob or Velero Schedule: the metadata "

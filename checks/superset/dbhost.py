@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from auditor.checks.superset.configmodel import SupersetConfig, each_config
+from auditor.checks.superset.configmodel import SupersetConfig, Unknown, each_config
 from auditor.model import Facts
 
 MANAGED_SUFFIXES = {
@@ -80,6 +80,18 @@ def outside(facts: Facts, local: Callable[[DatabaseHost], bool]) -> list[Databas
             return None
         found.append(db)
     return found or None
+
+
+def unread_uri(facts: Facts) -> str | None:
+    """Why the metadata database's address cannot be read (a URI built from a Secret that is
+    not among the audited objects), when that is so for some configuration; else None."""
+    if facts.optional("superset.config", SupersetConfig) is None:
+        return None
+    for _, config in each_config(facts):
+        setting = config.get("SQLALCHEMY_DATABASE_URI")
+        if isinstance(setting.value, Unknown):
+            return f"SQLALCHEMY_DATABASE_URI could not be read ({setting.value.reason})"
+    return None
 
 
 def unseen_message(hosts: list[DatabaseHost]) -> str:
