@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Mutation testing with mutmut 3 over a chosen set of modules (issue 13, item 3).
+
+Usage (from the repository, venv active, ``pip install -e '.[mutation]'``)::
+
+    python bench/mutation.py core                 # scoring.py, gates.py, common/redact.py
+    python bench/mutation.py checks-common        # one checks/ package; see --list
+    python bench/mutation.py core --summary-only  # reprint the numbers of the last run
+    python bench/mutation.py core --show SURVIVOR # the diff of one mutant
+
+Why a script in bench/: like the benchmarks it is slow, run by hand and its results are
+recorded in a Markdown file (docs/mutation.md); it is deliberately not part of .ci/run.
+
+The setup, and why. mutmut 3 copies the code to mutate into ``mutants/`` next to the
+current directory, rewrites the copy, puts ``mutants/`` first on ``sys.path`` and runs
+pytest from inside it. Two things in this project get in its way:
+
+* setuptools' package-dir mapping (``checks/`` -> ``auditor.checks``, ``reports/`` ->
+  ``auditor.reports``). With the repository as the project, ``mutants/auditor`` would
+  have no ``checks`` subpackage, and the editable install's finder would then serve
+  ``auditor.checks`` from the *unmutated* ``checks/``: every mutant there would survive.
+  So the script stages the installed layout, as ``.ci/typecheck`` does for mypy, but
+  as real copies (mutmut walks and copies the tree and does not follow symlinks):
+  ``STAGE/auditor`` = ``auditor/`` + ``checks/`` as ``auditor/checks`` + ``reports/`` as
+  ``auditor/reports``. mutmut's source path is ``auditor``, so the mutant names are the
+  import names (``auditor.checks.common.redact.x_redact_words__mutmut_3``) and the
+  editable finder is never consulted (``mutants/auditor`` shadows it on ``sys.path``).
+* Other engineers run tests in the working tree. mutmut writes ``mutants/`` into its
+  current directory, so it runs only in the stage (default
+  ``/tmp/deploy-auditor-mutation/<target>``), never in the repository: nothing in the
+  working tree is rewritten. The stage's pyproject.toml is the repository's with a
+  ``[tool.mutmut]`` table appended; everything else the tests read relative to the
+  repository root (examples/, charts/, ...) is copied with ``also_copy``.
+
+The stage is a copy of the files of a commit (``--rev``, default HEAD), so a run measures
+committed code against committed tests whatever others are editing; ``--worktree`` stages
+the working tree instead (tracked files plus untracked ones git would add), to try a test
+before committing it.
+Re-running a target reuses its stage's results for unchanged code (mutmut's cache);
+``--fresh`` starts over.
+
+Per-mutant runs: mutmut first runs the selected test modules once recording which tests
+reach which function, then runs, for each mutant, only the tests that reach the mutated
+function. Keep each target's test list to the few fast modules that cover it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+STAGE_ROOT = Path("/tmp/deploy-auditor-mutation")
+
+# name -> (files to mutate, as staged paths; test modules that cover them)
+TARGETS: dict[str, tuple[list[str], list[str]]] = {
+    "core": (
+        ["auditor/scoring.py", "auditor/gates.py", "auditor/checks/common/redact.py"],
+        ["tests/test_scoring.py", "tests/test_regression.py",
+         "tests/test_security_secrets.py", "tests/test_mutation_kills.py"],
+    ),
+    "checks-common": (
+        ["auditor/checks/common/*.py"],
+        ["tests/test_security_secrets.py", "tests/test_security_tree.py",
+         "tests/test_image_pinning.py", "tests/test_host_debugger.py",
+         "tests/test_memory_bounded.py", "tests/test_superset_styles.py",
+         "tests/test_mutation_kills.py"],
+    ),
+    "checks-pip": (
+        ["auditor/checks/pip/*.py"],
+        ["tests/test_pip_detection.py", "tests/test_mutation_kills.py"],
+    ),
+    "checks-systemd": (
+        ["auditor/checks/systemd/*.py"],
+        ["tests/test_systemd_units.py", "tests/test_systemd_nginx.py",
+         "tests/test_systemd_postgres.py", "tests/test_systemd_hostconf.py",
+         "tests/test_systemd_detection.py", "tests/test_mutation_kills.py"],
+    ),
+    "checks-superset": (
+        ["auditor/checks/superset/*.py"],
+        ["tests/test_superset_checks.py", "tests/test_superset_config.py",
+         "tests/test_superset_config_idioms.py", "tests/test_superset_auth.py",
+         "tests/test_superset_caches.py", "tests/test_mutation_kills.py"],
+    ),
+    "checks-compose": (
+        ["auditor/checks/compose/*.py"],
+        ["tests/test_compose.py", "tests/test_compose_context.py",
+         "tests/test_compose_dotenv.py", "tests/test_compose_sources.py",
+         "tests/test_dockerfile.py", "tests/test_mutation_kills.py"],
+    ),
+    "checks-kubernetes": (
+        ["auditor/checks/kubernetes/*.py"],
+        ["tests/test_kubernetes_files.py", "tests/test_kubernetes_ways_in.py",
+         "tests/test_kubernetes_namespaces.py", "tests/test_kustomize.py",
+         "tests/test_external_metadata_db.py", "tests/test_mutation_kills.py"],
+    ),
+}
+
+# mutmut.stats.status_by_exit_code, reduced to the columns of docs/mutation.md
+STATUS = {1: "killed", 3: "killed", 0: "survived", 36: "timeout", 24: "timeout",
+          -24: "timeout", 152: "timeout", 255: "timeout", 5: "no tests", 33: "no tests",
+          None: "not checked", 37: "killed"}
+
+
+def staged_files(rev: str | None) -> dict[Path, bytes]:
+    """The repository's files at ``rev`` (a commit), or in the working tree when None."""
+    if rev is not None:
+        archive = subprocess.run(["git", "archive", "--format=tar", rev], cwd=REPO,
+                                 check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            return {Path(m.name): tar.extractfile(m).read()  # type: ignore[union-attr]
+                    for m in tar.getmembers() if m.isfile()}
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO, check=True, capture_output=True).stdout.decode()
+    return {Path(p): (REPO / p).read_bytes() for p in out.split("\0")
+            if p and (REPO / p).is_file()}
+
+
+def stage(target: str, stage_dir: Path, fresh: bool, rev: str | None) -> None:
+    """Lay the repository out as installed (checks/ -> auditor/checks) in stage_dir."""
+    mutate, tests = TARGETS[target]
+    if fresh and stage_dir.exists():
+        shutil.rmtree(stage_dir)
+    # Everything but mutants/ (mutmut's results, kept so unchanged mutants are not rerun).
+    if stage_dir.exists():
+        for entry in stage_dir.iterdir():
+            if entry.name != "mutants":
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() \
+                    else entry.unlink()
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    mapping = {"checks": "auditor/checks", "reports": "auditor/reports"}
+    top: set[str] = set()
+    for rel, content in staged_files(rev).items():
+        if rel.parts[0] in ("mutants", ".venv"):
+            continue
+        head = rel.parts[0]
+        dest_rel = Path(mapping.get(head, head), *rel.parts[1:])
+        dest = stage_dir / dest_rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(content)
+        top.add(dest_rel.parts[0])
+    # A test module not in this revision yet (e.g. tests/test_mutation_kills.py) is left out.
+    tests = [t for t in tests if (stage_dir / t).is_file()]
+    also_copy = sorted(t for t in top if t not in ("auditor", "tests", "pyproject.toml"))
+    config = [
+        "",
+        "# Appended by bench/mutation.py in the staged copy only.",
+        "[tool.mutmut]",
+        'source_paths = ["auditor"]',
+        f"only_mutate = {json.dumps(mutate)}",
+        f"also_copy = {json.dumps(also_copy)}",
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        # -p no:cacheprovider: no .pytest_cache written by 2 workers at once;
+        # -x: one failing test is a kill, the rest need not run.
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]',
+        # The git-diff based cache invalidation would look at the stage, not a repo.
+        "use_git_change_detection = false",
+        "",
+    ]
+    with (stage_dir / "pyproject.toml").open("a") as f:
+        f.write("\n".join(config))
+
+
+def summarize(stage_dir: Path) -> dict[str, Counter[str]]:
+    """Per mutated file: mutants generated and how many ended in each status."""
+    per_file: dict[str, Counter[str]] = {}
+    for meta in sorted((stage_dir / "mutants").rglob("*.py.meta")):
+        data = json.loads(meta.read_text())
+        codes = data.get("exit_code_by_key", {})
+        if not codes:
+            continue
+        name = str(meta.relative_to(stage_dir / "mutants"))[: -len(".meta")]
+        name = name.replace("auditor/checks/", "checks/").replace("auditor/reports/", "reports/")
+        counts: Counter[str] = Counter(STATUS.get(c, "suspicious") for c in codes.values())
+        counts["generated"] = len(codes)
+        per_file[name] = counts
+    return per_file
+
+
+def print_summary(stage_dir: Path) -> None:
+    sys.stdout.flush()
+    per_file = summarize(stage_dir)
+    cols = ["generated", "killed", "survived", "timeout", "no tests", "not checked",
+            "suspicious"]
+    print("| module | " + " | ".join(cols) + " | score |")
+    print("|---" * (len(cols) + 2) + "|")
+    total: Counter[str] = Counter()
+    for name, counts in per_file.items():
+        total.update(counts)
+        print(f"| {name} | " + " | ".join(str(counts[c]) for c in cols) + f" | {score(counts)} |")
+    print("| **total** | " + " | ".join(str(total[c]) for c in cols) + f" | {score(total)} |")
+    survivors = subprocess.run(["mutmut", "results"], cwd=stage_dir, capture_output=True,
+                               text=True)
+    print("\nmutmut results (survived, timeout, no tests):")
+    print(survivors.stdout)
+
+
+def score(counts: Counter[str]) -> str:
+    """Killed (timeouts count as killed, as mutmut does) over the mutants run."""
+    run = counts["generated"] - counts["not checked"]
+    if not run:
+        return "-"
+    return f"{100 * (counts['killed'] + counts['timeout']) / run:.1f} %"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("target", nargs="?", choices=sorted(TARGETS))
+    parser.add_argument("--list", action="store_true", help="the targets and their tests")
+    parser.add_argument("--stage", type=Path, help=f"default {STAGE_ROOT}/<target>")
+    parser.add_argument("--max-children", type=int, default=2,
+                        help="parallel mutant runs (default 2; the machine is shared)")
+    parser.add_argument("--minutes", type=float, default=40,
+                        help="stop mutmut after this long (default 40); results so far are kept")
+    parser.add_argument("--fresh", action="store_true", help="discard earlier results")
+    parser.add_argument("--rev", default="HEAD",
+                        help="the commit to stage (default HEAD: committed code and tests only)")
+    parser.add_argument("--worktree", action="store_true",
+                        help="stage the working tree instead (uncommitted edits, new files)")
+    parser.add_argument("--summary-only", action="store_true")
+    parser.add_argument("--show", metavar="MUTANT", help="print one mutant's diff")
+    args = parser.parse_args()
+    if args.list or not args.target:
+        for name, (mutate, tests) in TARGETS.items():
+            print(f"{name}:\n  mutate: {' '.join(mutate)}\n  tests:  {' '.join(tests)}")
+        return 0
+    stage_dir = args.stage or STAGE_ROOT / args.target
+    if args.show:
+        return subprocess.run(["mutmut", "show", args.show], cwd=stage_dir).returncode
+    if not args.summary_only:
+        stage(args.target, stage_dir, args.fresh, None if args.worktree else args.rev)
+        started = time.monotonic()
+        # Own process group, so a time-out stops mutmut and every worker it forked.
+        sys.stdout.flush()
+        proc = subprocess.Popen(["mutmut", "run", "--max-children", str(args.max_children)],
+                                cwd=stage_dir, start_new_session=True)
+        try:
+            proc.wait(timeout=args.minutes * 60)
+        except subprocess.TimeoutExpired:
+            print(f"\nstopping mutmut after {args.minutes:g} minutes", file=sys.stderr)
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        print(f"\nmutmut ran {time.monotonic() - started:.0f} s in {stage_dir}")
+    print_summary(stage_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""Tests that kill mutants which survived ``python bench/mutation.py core`` (docs/mutation.md).
+
+Each test names the mutants it was written for. Expected values are literals (messages,
+grades, rounded numbers), never taken from the code under test, so a mutant that changes a
+constant cannot change the expectation with it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.checks.common.redact import redact, redact_words
+from auditor.compare import BaselineError, Comparison, FindingRef, Snapshot
+from auditor.gates import GateOptions, gate_reasons, load_baseline, nothing_evaluated
+from auditor.model import (
+    Detection,
+    Finding,
+    Report,
+    Row,
+    Score,
+    Severity,
+    Status,
+    Style,
+    TargetReport,
+)
+from auditor.scoring import coverage, grade, outcomes
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def finding(check_id: str, severity: Severity, status: Status, subject: str = "web",
+            message: str = "m") -> Finding:
+    return Finding(check_id=check_id, row=Row.AVAILABILITY, style=Style.PIP, severity=severity,
+                   status=status, title="t", message=message, subject=subject,
+                   remediation="r")
+
+
+def target(name: str, findings: tuple[Finding, ...] = (), problems: tuple[str, ...] = (),
+           value: float | None = None) -> TargetReport:
+    score = Score(value=value, grade=None, ready=False, coverage=None)
+    return TargetReport(target=name, style=Style.COMPOSE, app="superset",
+                        detection=Detection(Style.COMPOSE, 1.0), score=score,
+                        findings=findings, problems=problems)
+
+
+def report(*targets: TargetReport, value: float | None = None,
+           problems: tuple[str, ...] = ()) -> Report:
+    return Report(tool_version="0.1.0", started_at="2026-12-06T00:00:00Z", duration_s=0.1,
+                  score=Score(value=value, grade=None, ready=False, coverage=None),
+                  targets=targets, problems=problems)
+
+
+def ref(check_id: str, severity: str, subject: str = "web") -> FindingRef:
+    return FindingRef(check_id=check_id, subject=subject, severity=severity,
+                      fingerprint=f"fp-{check_id}-{subject}")
+
+
+def comparison(new_failures: tuple[FindingRef, ...], old_score: float | None,
+               new_score: float | None) -> Comparison:
+    return Comparison(old=Snapshot(path="base.json", score=old_score),
+                      new=Snapshot(path="this run", score=new_score),
+                      new_failures=new_failures, fixed=(), unchanged=())
+
+
+# --- auditor/scoring.py ----------------------------------------------------------------------
+
+
+def test_outcome_keeps_the_check_id() -> None:
+    """x_outcomes__mutmut_11 (check_id=None)."""
+    [outcome] = outcomes([finding("pip.replicas", Severity.HIGH, Status.PASS)])
+    assert outcome.check_id == "pip.replicas"
+
+
+def test_coverage_is_rounded_to_four_places() -> None:
+    """x_coverage__mutmut_13 (round to 5 places): low evaluated, high not: 1 / 6."""
+    checks = outcomes([finding("a", Severity.LOW, Status.PASS),
+                       finding("b", Severity.HIGH, Status.SKIP)])
+    assert coverage(checks) == 0.1667
+
+
+@pytest.mark.parametrize(("score", "expected"), [
+    (95.0, "D"), (90.0, "D"), (85.0, "D"), (80.0, "D"), (75.0, "D"), (70.0, "D"),
+    (65.0, "D"), (60.0, "D"), (59.99, "F"),
+])
+def test_critical_fail_caps_a_b_and_c_at_d(score: float, expected: str) -> None:
+    """x_grade__mutmut_24..27 ("B" and "C" misspelled in the capped letters)."""
+    assert grade(score, True) == expected
+
+
+# --- auditor/gates.py ------------------------------------------------------------------------
+
+
+def test_load_baseline_names_the_file_as_the_baseline(tmp_path: Path) -> None:
+    """x_load_baseline__mutmut_2..6 (the role in the error message)."""
+    with pytest.raises(BaselineError, match=r"missing\.json: cannot read baseline: "):
+        load_baseline(str(tmp_path / "missing.json"))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"hello": 1}))
+    with pytest.raises(BaselineError,
+                       match=r"bad\.json: baseline is not a deploy-auditor report"):
+        load_baseline(str(bad))
+
+
+def test_fail_under_names_the_score_and_the_floor() -> None:
+    gates = GateOptions(fail_under=80)
+    assert gate_reasons(report(value=79.96), gates) == [
+        "score 80.0 is under --fail-under 80"]
+    assert gate_reasons(report(value=72.25), GateOptions(fail_under=80.5)) == [
+        "score 72.2 is under --fail-under 80.5"]
+    assert gate_reasons(report(value=None), gates) == [
+        "no score (nothing evaluated) is under --fail-under 80"]
+
+
+def test_fail_under_is_met_at_the_floor() -> None:
+    assert gate_reasons(report(value=80.0), GateOptions(fail_under=80)) == []
+    assert gate_reasons(report(value=100.0), GateOptions(fail_under=80)) == []
+    assert gate_reasons(report(value=None), GateOptions()) == []
+
+
+def test_fail_on_counts_failures_at_or_above_the_severity() -> None:
+    findings = (
+        finding("c.warned", Severity.CRITICAL, Status.WARN, "a"),
+        finding("m.failed", Severity.MEDIUM, Status.FAIL, "b"),
+        finding("h.failed", Severity.HIGH, Status.FAIL, "c"),
+        finding("c.failed", Severity.CRITICAL, Status.FAIL, "d"),
+        finding("h.skipped", Severity.HIGH, Status.SKIP, "e"),
+    )
+    rep = report(target("one", findings[:3]), target("two", findings[3:]), value=90.0)
+    assert gate_reasons(rep, GateOptions(fail_on=Severity.HIGH)) == [
+        "2 failing finding(s) at or above high (first: h.failed c)"]
+    assert gate_reasons(rep, GateOptions(fail_on=Severity.CRITICAL)) == [
+        "1 failing finding(s) at or above critical (first: c.failed d)"]
+    assert gate_reasons(rep, GateOptions(fail_on=Severity.MEDIUM)) == [
+        "3 failing finding(s) at or above medium (first: m.failed b)"]
+    clean = report(target("one", findings[:1]), value=90.0)
+    assert gate_reasons(clean, GateOptions(fail_on=Severity.INFO)) == []
+
+
+def test_every_tripped_gate_is_reported_in_order() -> None:
+    rep = report(target("one", (finding("h.failed", Severity.HIGH, Status.FAIL),)), value=50.0)
+    comp = comparison((ref("h.failed", "high"),), 60.0, 50.0)
+    assert gate_reasons(rep, GateOptions(fail_under=80, fail_on=Severity.LOW,
+                                         comparison=comp)) == [
+        "score 50.0 is under --fail-under 80",
+        "1 failing finding(s) at or above low (first: h.failed web)",
+        "1 new failing finding(s) since base.json (first: h.failed web)",
+        "score dropped from 60.0 to 50.0 since the baseline (tolerance 0)",
+    ]
+
+
+def test_new_failures_below_the_regression_floor_do_not_regress() -> None:
+    comp = comparison((ref("h.one", "high", "x"), ref("l.two", "low", "y"),
+                       ref("m.three", "medium", "z")), 80.0, 80.0)
+    rep = report(value=80.0)
+    assert gate_reasons(rep, GateOptions(comparison=comp)) == [
+        "3 new failing finding(s) since base.json (first: h.one x)"]
+    assert gate_reasons(rep, GateOptions(comparison=comp,
+                                         regression_floor=Severity.MEDIUM)) == [
+        "2 new failing finding(s) at or above medium since base.json (first: h.one x)"]
+    assert gate_reasons(rep, GateOptions(comparison=comp,
+                                         regression_floor=Severity.HIGH)) == [
+        "1 new failing finding(s) at or above high since base.json (first: h.one x)"]
+    assert gate_reasons(rep, GateOptions(comparison=comp,
+                                         regression_floor=Severity.CRITICAL)) == []
+
+
+def test_score_drop_within_the_tolerance_does_not_regress() -> None:
+    rep = report(value=85.0)
+    at_tolerance = comparison((), 90.0, 85.0)
+    assert gate_reasons(rep, GateOptions(comparison=at_tolerance, max_score_drop=5)) == []
+    assert gate_reasons(rep, GateOptions(comparison=at_tolerance, max_score_drop=4.5)) == [
+        "score dropped from 90.0 to 85.0 since the baseline (tolerance 4.5)"]
+    assert gate_reasons(rep, GateOptions(comparison=comparison((), 85.0, 90.0))) == []
+    assert gate_reasons(rep, GateOptions(comparison=comparison((), None, 85.0))) == []
+    assert gate_reasons(rep, GateOptions(comparison=comparison((), 90.0, None))) == []
+
+
+def test_nothing_evaluated_is_none_when_there_is_a_score() -> None:
+    assert nothing_evaluated(report(target("one"), value=0.0)) is None
+    assert nothing_evaluated(report(target("one"), value=55.5)) is None
+
+
+def test_nothing_evaluated_without_targets_or_problems() -> None:
+    assert nothing_evaluated(report()) == "nothing evaluated: no target"
+
+
+def test_nothing_evaluated_names_run_problems_then_each_target() -> None:
+    skips = (
+        finding("a", Severity.HIGH, Status.SKIP, message="no compose file"),
+        finding("b", Severity.HIGH, Status.ERROR, message="unreadable .env"),
+        finding("c", Severity.HIGH, Status.SKIP, message="no compose file"),
+        finding("d", Severity.HIGH, Status.WAIVED, message="waived here"),
+        finding("e", Severity.HIGH, Status.PASS, message="passed here"),
+    )
+    rep = report(
+        target("first", skips),
+        target("second", skips, problems=("cannot read it",)),
+        target("third"),
+        problems=("plugin x failed to load", "p2", "p3", "p4"),
+    )
+    assert nothing_evaluated(rep) == (
+        "nothing evaluated: plugin x failed to load | p2 | p3"
+        " | first (compose): no compose file; unreadable .env"
+        " | second (compose): cannot read it"
+        " | third (compose): no check applies to what was found")
+
+
+def test_nothing_evaluated_shows_three_causes_and_counts_the_rest() -> None:
+    three = target("three", problems=("one", "two", "three"))
+    five = target("five", problems=("one", "two", "three", "four", "five"))
+    four = target("four", tuple(finding(str(i), Severity.LOW, Status.SKIP, message=f"s{i}")
+                                for i in range(4)))
+    assert nothing_evaluated(report(three, five, four)) == (
+        "nothing evaluated: three (compose): one; two; three"
+        " | five (compose): one; two; three (and 2 more)"
+        " | four (compose): s0; s1; s2 (and 1 more)")
+
+
+def test_nothing_evaluated_is_one_printable_line() -> None:
+    rep = report(target("a\nb\tc", problems=("bad\x1bname",)))
+    assert nothing_evaluated(rep) == "nothing evaluated: a\\nb\\tc (compose): bad\\x1bname"
+
+
+# --- checks/common/redact.py -----------------------------------------------------------------
+
+
+def test_a_secret_option_value_containing_equals_is_masked_whole() -> None:
+    """x_redact_words__mutmut_10 (rpartition: ``--password=se=cret`` -> ``--password=se=***``)."""
+    assert redact("--password=se=cret") == "--password=***"
+    assert redact_words(["DB_PASSWORD=a=b=c", "--user=bob"]) == ["DB_PASSWORD=***", "--user=bob"]
+
+
+def test_a_path_naming_a_secret_does_not_hide_the_next_word() -> None:
+    """x_redact_words__mutmut_20 ("/" -> "XX/XX"): a path such as a secrets file is not an
+    option, so the word after it is shown."""
+    assert redact("cat /run/secrets/db_password now") == "cat /run/secrets/db_password now"
+    assert redact("--password-file /run/secrets/token -v") == \
+        "--password-file *** -v"
