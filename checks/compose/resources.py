@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from auditor.checks.compose.common import each_project, result
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+_ZERO = re.compile(r"(?i)\s*0*(\.0*)?\s*([kmgt]i?)?b?\s*")
+
+
+def _set(value: object) -> object:
+    """The limit, or None when unset: Docker reads 0 (in any unit, as text too) as none."""
+    return None if value is None or _ZERO.fullmatch(str(value)) else value
 
 
 def _limits(facts: Facts) -> Iterator[Result]:
@@ -14,9 +22,9 @@ def _limits(facts: Facts) -> Iterator[Result]:
             limits = service.mapping("deploy").get("resources")
             limits = limits.get("limits") if isinstance(limits, dict) else None
             limits = limits if isinstance(limits, dict) else {}
-            memory = limits.get("memory") or service.spec.get("mem_limit")
-            cpus = limits.get("cpus") or service.spec.get("cpus") or \
-                service.spec.get("cpu_quota")
+            memory = _set(limits.get("memory")) or _set(service.spec.get("mem_limit"))
+            cpus = _set(limits.get("cpus")) or _set(service.spec.get("cpus")) or \
+                _set(service.spec.get("cpu_quota"))
             evidence = (f"memory limit: {memory or 'none'}", f"cpu limit: {cpus or 'none'}")
             attr = "deploy" if limits else ("mem_limit" if memory else None)
             if memory and cpus:
