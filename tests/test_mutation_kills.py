@@ -224,6 +224,13 @@ def test_nothing_evaluated_is_one_printable_line() -> None:
     assert nothing_evaluated(rep) == "nothing evaluated: a\\nb\\tc (compose): bad\\x1bname"
 
 
+def test_nothing_evaluated_shows_printable_characters_as_they_are() -> None:
+    """x_nothing_evaluated__mutmut_34 (every character through repr): a backslash, printable,
+    stays one backslash."""
+    rep = report(target("C:\\audit 'x' \"y\"", problems=("no file",)))
+    assert nothing_evaluated(rep) == "nothing evaluated: C:\\audit 'x' \"y\" (compose): no file"
+
+
 # --- checks/common/redact.py -----------------------------------------------------------------
 
 
