@@ -34,17 +34,17 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 NO_BROWSER = "AUDITOR_TESTS_NO_BROWSER"
-"""Set to 1 to skip the browser tests where Chromium cannot be had; CI installs it."""
+"""Set to 1 to skip the browser tests (a developer's opt-out; never set in CI)."""
 
 
 def unavailable() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
-    if not Path(CHROMIUM).exists():
-        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        return f"chromium not installed ({CHROMIUM}): apt-get install chromium (or run .ci/run)"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "playwright is not installed (pip install -e '.[test]')"
+        return "playwright not installed: pip install -e '.[test]'"
     return None
 
 

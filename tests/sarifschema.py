@@ -69,7 +69,7 @@ def fetch() -> Path:
 def _from_npm() -> bytes:
     npm = shutil.which("npm")
     if npm is None:
-        raise SchemaUnavailable(f"npm is not on PATH: cannot fetch {PACKAGE} "
+        raise SchemaUnavailable(f"npm not installed: cannot fetch {PACKAGE} "
                                 f"(or put the schema at {cache_path()})")
     with tempfile.TemporaryDirectory(prefix="sarif-schema-") as work:
         try:
@@ -115,12 +115,14 @@ def _load() -> dict[str, Any] | str:
 
 
 def sarif_schema() -> dict[str, Any]:
-    """The schema as a dict; fails the calling test (one line) when it cannot be had."""
+    """The schema as a dict; skips the calling test (fails it under
+    AUDITOR_TESTS_REQUIRE_ALL=1, see tests/needs.py) when it cannot be had."""
     schema = _load()
     if isinstance(schema, str):
-        import pytest
+        from needs import unavailable
 
-        pytest.fail(f"SARIF schema unavailable: {schema}", pytrace=False)
+        unavailable(f"SARIF 2.1.0 schema unavailable: {schema}; apt-get install npm "
+                    "and run python tests/sarifschema.py (or run .ci/run)")
     return schema
 
 

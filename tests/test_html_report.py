@@ -4,7 +4,6 @@ by loading it in Debian's Chromium (tests/browser.py)."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
+import needs
 import pytest
 from browser import NO_BROWSER, Browser, history, unavailable
 from reportdata import (
@@ -416,11 +416,10 @@ def test_since_baseline_lists_new_and_fixed() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    needs.opted_out(NO_BROWSER, "browser tests")
     reason = unavailable()
     if reason:
-        if os.environ.get(NO_BROWSER) == "1":
-            pytest.skip(reason)
-        pytest.fail(f"{reason}; set {NO_BROWSER}=1 to skip the browser tests")
+        needs.unavailable(reason)
     with Browser() as launched:
         yield launched
 

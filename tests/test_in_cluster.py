@@ -27,6 +27,7 @@ import yaml
 from conftest import assert_valid_report
 from helmbin import require_helm
 from kubeapi import BUILTIN, CRDS, FakeKubeAPI, Request
+from needs import require_tool
 
 from auditor.checks.kubernetes import live
 from auditor.cli import main
@@ -56,8 +57,7 @@ def _openssl(*args: str, cwd: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command-line tool is not installed (.ci/run installs it)")
+    require_tool("openssl", "apt-get install openssl")
     folder = tmp_path_factory.mktemp("pki")
     curve = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
     _openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",

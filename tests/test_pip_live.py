@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from needs import require_module
 
 from auditor.cli import main
 
@@ -41,7 +42,7 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def gunicorn(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[int, int]]:
     """A real gunicorn master with two workers; the parameter is the bind host."""
-    pytest.importorskip("gunicorn")
+    require_module("gunicorn")
     host = getattr(request, "param", "127.0.0.1")
     (tmp_path / "superset_wsgi.py").write_text(APP)
     port = _free_port()

@@ -1,14 +1,13 @@
 """Pushing to the real Prometheus Pushgateway (Debian's prometheus-pushgateway), reading
 back what it exposes with prometheus_client's parser; failures against a tiny HTTP server.
 
-Without the binary these tests fail; AUDITOR_TESTS_NO_PUSHGATEWAY=1 turns that into a skip.
+Without the binary these tests skip (fail under AUDITOR_TESTS_REQUIRE_ALL=1, see tests/needs.py);
+AUDITOR_TESTS_NO_PUSHGATEWAY=1 skips them even where it is installed.
 """
 
 from __future__ import annotations
 
 import http.server
-import os
-import shutil
 import socket
 import subprocess
 import threading
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import needs
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -50,12 +50,9 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Pushgateway on a free loopback port, without persistence, killed at teardown."""
-    binary = shutil.which(BINARY) or shutil.which(BINARY, path="/usr/bin:/usr/local/bin")
-    if binary is None:
-        if os.environ.get("AUDITOR_TESTS_NO_PUSHGATEWAY") == "1":
-            pytest.skip(f"{BINARY} not installed (AUDITOR_TESTS_NO_PUSHGATEWAY=1)")
-        pytest.fail(f"{BINARY} not found: apt-get install prometheus-pushgateway, "
-                    "or set AUDITOR_TESTS_NO_PUSHGATEWAY=1 to skip these tests")
+    needs.opted_out("AUDITOR_TESTS_NO_PUSHGATEWAY", "Pushgateway tests")
+    binary = needs.require_tool(BINARY, "apt-get install prometheus-pushgateway",
+                                also=(f"/usr/bin/{BINARY}", f"/usr/local/bin/{BINARY}"))
     workdir = tmp_path_factory.mktemp("pushgateway")
     for _ in range(3):  # another process may take the port between probe and bind
         port = free_port()

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import scan_report
+from needs import require_tool
 
 PIP = Path(__file__).parent / "fixtures" / "pip" / "pass-hardened"
 HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'self'",
@@ -53,8 +54,7 @@ def openssl(*args: str, cwd: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+    require_tool("openssl", "apt-get install openssl")
     d = tmp_path_factory.mktemp("pki")
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
             "ca.pem", "-days", "30", "-subj", "/CN=auditor test CA", cwd=d)

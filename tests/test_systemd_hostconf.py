@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from needs import require_tool, unavailable
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.systemd.hostconf import load_apt, load_logs, load_redis
@@ -131,10 +132,10 @@ def test_ufw_files_written_by_the_real_ufw_and_its_status(tmp_path: Path) -> Non
     ufw runs inside ``unshare --mount --net`` with /etc/ufw bind-mounted from a
     copy, so neither this machine's firewall nor its /etc/ufw is touched.
     """
-    ufw = shutil.which("ufw") or ("/usr/sbin/ufw" if Path("/usr/sbin/ufw").exists() else None)
-    unshare = shutil.which("unshare")
-    if ufw is None or unshare is None or not Path("/etc/ufw").is_dir():
-        pytest.skip("ufw (apt-get install ufw) and unshare are needed for the live UFW test")
+    ufw = require_tool("ufw", "apt-get install ufw", also=("/usr/sbin/ufw",))
+    unshare = require_tool("unshare", "apt-get install util-linux")
+    if not Path("/etc/ufw").is_dir():
+        unavailable("ufw's /etc/ufw not installed: apt-get install ufw (or run .ci/run)")
     copy = tmp_path / "etc/ufw"
     shutil.copytree("/etc/ufw", copy)
     (tmp_path / "run").mkdir()
@@ -146,7 +147,8 @@ def test_ufw_files_written_by_the_real_ufw_and_its_status(tmp_path: Path) -> Non
     done = subprocess.run([unshare, "--mount", "--net", "sh", "-c", script],
                           capture_output=True, text=True, timeout=120, check=False)
     if done.returncode != 0:
-        pytest.skip(f"ufw could not run in a private namespace: {done.stderr.strip()[:200]}")
+        unavailable("ufw could not run in a private namespace (unshare --mount --net needs "
+                    f"root or CAP_SYS_ADMIN): {done.stderr.strip()[:200]}")
     (tmp_path / "etc/default").mkdir(parents=True, exist_ok=True)
     shutil.copy("/etc/default/ufw", tmp_path / "etc/default/ufw")
     files = load_ufw(Tree.at(tmp_path), {})

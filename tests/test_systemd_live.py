@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from needs import require_module
 
 from auditor.checks.pip.facts import HostLive
 from auditor.checks.systemd import collect
@@ -84,7 +85,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def gunicorn(tmp_path: Path) -> Iterator[tuple[int, int]]:
-    pytest.importorskip("gunicorn")
+    require_module("gunicorn")
     (tmp_path / "superset_app.py").write_text(
         "def app(environ, start_response):\n    start_response('200 OK', [])\n"
         "    return [b'OK']\n")

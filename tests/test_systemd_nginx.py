@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from needs import require_tool
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.systemd.nginx import load_nginx
@@ -34,18 +35,13 @@ def load(root: Path) -> tuple[object, dict[str, str]]:
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
-                                      else None)
-    if found is None:
-        pytest.skip("nginx is not installed (apt-get install nginx; .ci/run does)")
-    return found
+    return require_tool("nginx", "apt-get install nginx", also=("/usr/sbin/nginx",))
 
 
 def nginx_test(tree: Path, work: Path) -> subprocess.CompletedProcess[str]:
     """``nginx -t`` on a copy whose absolute paths point into the copy, with real certificates."""
     binary = nginx_binary()
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make test certificates (apt-get install openssl)")
+    require_tool("openssl", "apt-get install openssl")  # makes the test certificates
     root = work / "root"
     shutil.copytree(tree, root, symlinks=True)
     for path in [*root.glob("etc/nginx/**/*"), *root.glob("etc/letsencrypt/**/*")]:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from conftest import scan_report
 from e2e.services import pg_binary
+from needs import require_module, require_root, require_tool
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.systemd.postgres import load_postgres
@@ -107,12 +108,10 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    pytest.importorskip("psycopg", reason="psycopg is needed for the live PostgreSQL read")
-    initdb, pg_ctl = pg_binary("initdb"), pg_binary("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
-    if os.geteuid() != 0:
-        pytest.skip("starting a throwaway server as the postgres user needs root")
+    require_module("psycopg", "pip install -e . (psycopg[binary] is a dependency)")
+    initdb = pg_binary("initdb") or require_tool("initdb", "apt-get install postgresql")
+    pg_ctl = pg_binary("pg_ctl") or require_tool("pg_ctl", "apt-get install postgresql")
+    require_root("starting a throwaway PostgreSQL as the postgres user")
     try:
         account = pwd.getpwnam("postgres")
     except KeyError:

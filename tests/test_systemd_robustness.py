@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from conftest import assert_valid_report, scan_report
+from needs import require_root, unavailable
 
 ROOT = Path(__file__).parents[1]
 HARDENED = ROOT / "tests" / "fixtures" / "systemd" / "pass-hardened"
@@ -110,12 +111,11 @@ def test_nginx_syntax_error_is_a_named_problem(tmp_path: Path) -> None:
 
 
 def _nobody() -> pwd.struct_passwd:
-    if os.geteuid() != 0:
-        pytest.skip("dropping to nobody needs root (the suite runs as root in CI)")
+    require_root("dropping to nobody")
     try:
         return pwd.getpwnam("nobody")
     except KeyError:
-        pytest.skip("no 'nobody' account on this machine")
+        unavailable("no 'nobody' account on this machine: useradd --system nobody")
 
 
 def _drop(account: pwd.struct_passwd) -> None:
@@ -153,8 +153,8 @@ def as_nobody() -> Iterator[tuple[str, pwd.struct_passwd]]:
         if probe.returncode == 0:
             yield candidate, account
             return
-    pytest.skip(f"no {version} interpreter that nobody may run (the venv's lives under a "
-                "private home directory)")
+    unavailable(f"no {version} interpreter that nobody may run (the venv's lives under a "
+                f"private home directory): apt-get install {version}")
 
 
 def _scan_as(runner: tuple[str, pwd.struct_passwd], args: list[str]

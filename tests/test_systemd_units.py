@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from needs import require_tool, unavailable
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.systemd.security import exposure
@@ -170,12 +171,17 @@ def test_unit_file_syntax() -> None:
     assert env_file("A=1\n#B=2\nC = 'x y'\nBAD LINE\n", "/f")["C"].value == "x y"
 
 
+def require_systemd_targets() -> None:
+    if not Path("/usr/lib/systemd/system/multi-user.target").exists():
+        unavailable("systemd's targets not installed (/usr/lib/systemd/system/"
+                    "multi-user.target), needed to verify units: apt-get install systemd "
+                    "(or run .ci/run)")
+
+
 @pytest.mark.parametrize("tree", UNIT_TREES, ids=lambda p: p.name)
 def test_exposure_matches_systemd_analyze_security(tree: Path, tmp_path: Path) -> None:
     """Our exposure score is systemd's own, for every Superset unit of every fixture."""
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed (apt-get install systemd)")
+    analyze = require_tool("systemd-analyze", "apt-get install systemd")
     units, _ = index(tree)
     found = collect_services(units, {})
     assert found.services, f"{tree.name} has Superset units"
@@ -215,11 +221,8 @@ def _verify_root(tree: Path, tmp_path: Path, found_programs: list[str]) -> Path:
 
 @pytest.mark.parametrize("tree", UNIT_TREES, ids=lambda p: p.name)
 def test_systemd_analyze_verify_accepts_fixture_units(tree: Path, tmp_path: Path) -> None:
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed (apt-get install systemd)")
-    if not Path("/usr/lib/systemd/system/multi-user.target").exists():
-        pytest.skip("no systemd targets on this machine to verify units against")
+    analyze = require_tool("systemd-analyze", "apt-get install systemd")
+    require_systemd_targets()
     units, _ = index(tree)
     names = [n for n in units.names(".service") + units.names(".timer")
              if units.fragment(n) and units.fragment(n).startswith("etc/")]  # type: ignore[union-attr]
@@ -236,9 +239,8 @@ def test_systemd_analyze_verify_accepts_fixture_units(tree: Path, tmp_path: Path
 
 def test_systemd_analyze_verify_rejects_a_broken_unit(tmp_path: Path) -> None:
     """The verify test above can fail: systemd does reject a bad unit."""
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None or not Path("/usr/lib/systemd/system/multi-user.target").exists():
-        pytest.skip("systemd-analyze or the systemd targets are not installed")
+    analyze = require_tool("systemd-analyze", "apt-get install systemd")
+    require_systemd_targets()
     tree = tmp_path / "tree"
     write(tree, "etc/systemd/system/superset.service",
           "[Service]\nExecStart=relative/gunicorn app\n")
