@@ -68,9 +68,15 @@ def _caches(config: SupersetConfig, style: Style) -> Verdict:
     evidence = [f"{source(s)}: CACHE_TYPE {kind}" for _, kind, s in found]
     local = [name for name, kind, _ in found if _base(kind) in PER_PROCESS_CACHES]
     if local:
+        # Say only what the caches named lose: state kept in the metadata database (the
+        # default for filter and explore state) is shared.
+        lost = []
+        if {"CACHE_CONFIG", "DATA_CACHE_CONFIG"} & set(local):
+            lost.append("charts are recomputed against the database")
+        if {"FILTER_STATE_CACHE_CONFIG", "EXPLORE_FORM_DATA_CACHE_CONFIG"} & set(local):
+            lost.append("saved filter or explore state is lost between processes")
         return Status.FAIL, "no shared cache (" + ", ".join(local) + "): every process keeps "\
-            "its own or none, so charts are recomputed against the database and saved filter "\
-            "or explore state is lost between processes", tuple(evidence)
+            "its own or none, so " + " and ".join(lost), tuple(evidence)
     split: list[str] = []
     for name, kind, setting in found:
         if _base(kind) not in FILE_CACHES:

@@ -13,6 +13,7 @@ from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 EPHEMERAL = ("/tmp/", "/run/", "/dev/shm/", "/var/tmp/")
 OFF = frozenset({"off", "false", "no", "0"})
 LOW_DISK = 0.10
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 def _durable(facts: Facts) -> Iterator[Result]:
@@ -29,9 +30,16 @@ def _durable(facts: Facts) -> Iterator[Result]:
         targets = [(f"postgresql {live.label}", values, None)]
     if not targets:
         where_db = info.db_uri_host if info else None
-        yield Result("metadata-database", Status.SKIP,
-                     f"no PostgreSQL on this host (the metadata database is on {where_db})"
-                     if where_db else "no PostgreSQL cluster under /etc/postgresql")
+        if where_db in LOOPBACK:
+            # Loopback is this host (or a tunnel or proxy on it): not "no PostgreSQL here".
+            message = (f"the metadata database is on {where_db} but no PostgreSQL cluster is "
+                       "under /etc/postgresql (nor a live DSN): its durability settings "
+                       "cannot be read")
+        elif where_db:
+            message = f"no PostgreSQL on this host (the metadata database is on {where_db})"
+        else:
+            message = "no PostgreSQL cluster under /etc/postgresql"
+        yield Result("metadata-database", Status.SKIP, message)
         return
     for subject, values, conf in targets:
         problems = []
