@@ -121,3 +121,27 @@ def test_a_script_and_a_supervisor_program_are_two_web_subjects(tmp_path: Path) 
     assert subjects == {"web/gunicorn@run.sh", "web/gunicorn@supervisord.conf"}
     bound = {f["subject"]: f["status"] for f in findings if f["check_id"] == "PIP-NETWORK-001"}
     assert bound.get("web/gunicorn@run.sh") != bound.get("web/gunicorn@supervisord.conf")
+
+
+def test_a_setproctitle_renamed_gunicorn_is_still_a_gunicorn_launch() -> None:
+    """With setproctitle installed (celery and many hosts bring it), gunicorn renames its
+    processes "gunicorn: master [APP]" and psutil reads that title followed by empty
+    strings: the live collector found no gunicorn at all, and the worker count (from the
+    lost -w option) fell back to 1. The title still names the app; the running master's
+    children are its workers."""
+    import dataclasses
+
+    from auditor.checks.pip.collect import argv_of
+    from auditor.checks.pip.shell import ShellState, launch_from_words
+
+    title = ("gunicorn: master [superset.app:create_app()]", "", "", "")
+    assert argv_of(title) == ["gunicorn", "superset.app:create_app()"]
+    assert argv_of(("gunicorn: worker [superset.app:create_app()]", "")) == [
+        "gunicorn", "superset.app:create_app()"]
+    plain = ("/srv/venv/bin/gunicorn", "-w", "4", "superset.app:create_app()")
+    assert argv_of(plain) == list(plain)
+    launch = launch_from_words(argv_of(title), False, "process 10", None, ShellState())
+    assert launch is not None and launch.kind == "gunicorn"
+    live = dataclasses.replace(launch, live=True, pid=10, family=(10, 11, 12, 13))
+    assert live.workers == 3
+    assert dataclasses.replace(launch, live=True, pid=10, family=(10,)).workers == 1

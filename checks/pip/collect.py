@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.pip.facts import Launch, PipProject
@@ -187,6 +188,23 @@ def _label(target: Target, base: str) -> str:
     return "." if base in (".", "") else "/" + base
 
 
+RETITLED_GUNICORN = re.compile(r"^gunicorn: (?:master|worker) \[(?P<app>.+)\]\s*$")
+"""gunicorn renames its processes ``gunicorn: master [APP]`` when setproctitle is installed
+(its ``proc_name`` defaults to the app): the options are gone from the command line, the
+app and the sockets (from psutil) are not."""
+
+
+def argv_of(cmdline: Sequence[str]) -> list[str]:
+    """A live process's words, with a setproctitle-renamed gunicorn read back as
+    ``gunicorn APP`` (what the title still tells)."""
+    # setproctitle writes over argv's memory: the title, then empty strings where the
+    # other arguments stood.
+    words = [w for w in cmdline if w]
+    if len(words) == 1 and (match := RETITLED_GUNICORN.match(words[0])):
+        return ["gunicorn", match.group("app")]
+    return list(cmdline)
+
+
 def _live_launches(problems: list[str]) -> list[Launch]:
     from auditor.checks.common.live import processes
 
@@ -197,7 +215,7 @@ def _live_launches(problems: list[str]) -> list[Launch]:
         if proc.ppid in matched:
             continue  # a gunicorn or celery worker: its master is audited instead
         state = ShellState(env=dict(proc.environ or {}))
-        launch = launch_from_words(list(proc.cmdline), False, f"process {proc.pid} in "
+        launch = launch_from_words(argv_of(proc.cmdline), False, f"process {proc.pid} in "
                                    f"{proc.cwd or '?'}", None, state)
         if launch is None:
             continue

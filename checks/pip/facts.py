@@ -61,6 +61,10 @@ class Launch:
     def workers(self) -> int | None:
         """Worker processes: gunicorn ``--workers`` (default 1), uwsgi ``--processes``."""
         if self.kind == "gunicorn":
+            if self.live and len(self.family) > 1:
+                # The running master's children are the workers, whatever set their number
+                # (a config file, or options a setproctitle-renamed command line no longer shows).
+                return len(self.family) - 1
             value = self.option("workers") or self.env.get("WEB_CONCURRENCY")
             return _int(value) if value is not None else 1
         if self.kind == "uwsgi":
