@@ -161,15 +161,23 @@ def _cors(config: SupersetConfig) -> Verdict:
     enabled, options = config.get("ENABLE_CORS"), config.get("CORS_OPTIONS")
     if not enabled.known:
         return unknown(enabled)
-    if enabled.value is not True:
+    # Superset 6 ships ENABLE_CORS = True (origins: its two map tile servers); earlier
+    # releases ship it off. With ENABLE_CORS unset, CORS_OPTIONS set in the file take effect
+    # on 6.x, so they are judged; with both unset, neither release lets other sites in.
+    if enabled.value is not True and not (enabled.from_default and not options.from_default):
+        if enabled.from_default:
+            return Status.PASS, "CORS is off, or limited to Superset's map tile servers " \
+                "(ENABLE_CORS unset: Superset 6 allows tile.openstreetmap.org and tile.osm.ch, " \
+                "earlier releases nothing)", (source(enabled),)
         return Status.PASS, "CORS is off", (source(enabled),)
     if not isinstance(options.value, dict):
         return unknown(options)
     origins = options.value.get("origins", "*")
     origin_list = origins if isinstance(origins, list | tuple) else [origins]
     credentials = options.value.get("supports_credentials") is True
-    evidence = (source(enabled), f"{source(options)}: origins {origin_list}, "
-                f"supports_credentials {credentials}")
+    evidence = (source(enabled) + (" (Superset 6 enables CORS by default)"
+                                   if enabled.from_default else ""),
+                f"{source(options)}: origins {origin_list}, supports_credentials {credentials}")
     if "*" in origin_list and credentials:
         return Status.FAIL, "CORS allows any origin with credentials: any site can act as " \
             "the logged-in user", evidence
