@@ -10,11 +10,15 @@ import re
 from collections.abc import Iterable
 
 SECRET_WORD = re.compile(
-    r"(?i)(password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|credential)"
+    r"(?i)(password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|credential"
+    r"|(?:pass|auth)(?![\w-]))"
 )
-"""A name or option whose value is a secret (``--password``, ``SMTP_PASSWORD``, ``--api-key``)."""
-URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/?#@\s\"']*):[^@\s\"']+@")
-"""The password in a URL's user information (``https://user:PASSWORD@host``)."""
+"""A name or option whose value is a secret (``--password``, ``SMTP_PASSWORD``, ``--api-key``;
+ending in pass or auth: ``DB_PASS``, ``REDIS_AUTH``, ``--requirepass``, ``--masterauth``)."""
+URL_PASSWORD = re.compile(
+    r"(?i)\b([a-z][a-z0-9+.-]*://[^:/?#@\s\"']*):(?:[^@\s\"]|@(?=[^\s\"/?#]*@))+@")
+"""The password in a URL's user information (``https://user:PASSWORD@host``): up to the last
+``@`` of the authority, as URL parsers split it (``user:p@ss@host``), quotes included."""
 MASK = "***"
 
 
@@ -33,11 +37,13 @@ def redact_words(words: Iterable[str]) -> list[str]:
             shown.append(MASK)
             hide_next = False
             continue
-        name, sep, _ = word.partition("=")
-        if sep and SECRET_WORD.search(name):
-            shown.append(f"{name}={MASK}")
+        parts = word.split("=")
+        # NAME=X, and the NAME=X inside --env=NAME=X: all after the first secret name goes.
+        at = next((i for i, name in enumerate(parts[:-1], 1) if SECRET_WORD.search(name)), 0)
+        if at:
+            shown.append(redact_url("=".join(parts[:at])) + f"={MASK}")
             continue
-        hide_next = not sep and "/" not in word and bool(SECRET_WORD.search(word))
+        hide_next = len(parts) == 1 and "/" not in word and bool(SECRET_WORD.search(word))
         shown.append(redact_url(word))
     return shown
 
