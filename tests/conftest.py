@@ -51,3 +51,36 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"))
     return root
+
+
+# -- hypothesis: one seed per CI run, printed, replayable ---------------------------------
+#
+# Profiles: ``dev`` (the default) derandomizes, so a plain ``pytest`` sees the same inputs
+# every time; ``ci`` draws fresh inputs from a seed. ``.ci/run`` picks a seed, prints
+# "hypothesis seed: N (rerun with AUDITOR_FUZZ_SEED=N)" and exports it: with
+# AUDITOR_FUZZ_SEED set the ``ci`` profile is loaded and that seed forced, so the same
+# command with the same variable replays the run. HYPOTHESIS_PROFILE (or pytest's
+# ``--hypothesis-profile``, ``--hypothesis-seed``) overrides; the seed flag alone changes
+# nothing under ``dev``, which derandomizes. Settings objects copy the profile when they
+# are built, so this runs at conftest import, before any test module.
+
+FUZZ_SEED_ENV = "AUDITOR_FUZZ_SEED"
+PROFILE_ENV = "HYPOTHESIS_PROFILE"
+
+
+def _load_hypothesis_profile() -> None:
+    import os
+
+    from hypothesis import core, settings
+
+    common: dict[str, Any] = {"deadline": None, "database": None, "print_blob": True}
+    settings.register_profile("dev", derandomize=True, **common)
+    settings.register_profile("ci", derandomize=False, **common)
+    seed = os.environ.get(FUZZ_SEED_ENV, "").strip()
+    settings.load_profile(os.environ.get(PROFILE_ENV, "").strip() or ("ci" if seed else "dev"))
+    if seed:
+        # What pytest's ``--hypothesis-seed`` does (the flag, when given, wins).
+        core.global_force_seed = int(seed) if seed.isdigit() else seed
+
+
+_load_hypothesis_profile()

@@ -15,9 +15,11 @@ status is from the contract, no check raised (an ``error`` finding), no collecto
 detector raised (a plugin error in ``problems``), and the files known to be broken are
 named.
 
-Settings: :func:`fuzz_settings` (about 30-60 examples a test, derandomized so CI is
-reproducible). ``AUDITOR_FUZZ_EXAMPLES=1000`` raises the count and lets hypothesis
-pick fresh random inputs (``AUDITOR_FUZZ_DERANDOMIZE=1`` keeps them fixed).
+Settings: :func:`fuzz_settings` (about 30-60 examples a test; random or not as the
+hypothesis profile in conftest.py says: derandomized by default, a fresh printed seed in
+CI, replayed with ``AUDITOR_FUZZ_SEED=N``). ``AUDITOR_FUZZ_EXAMPLES=1000`` raises the
+count and lets hypothesis pick fresh random inputs (``AUDITOR_FUZZ_DERANDOMIZE=1`` keeps
+them fixed).
 """
 
 from __future__ import annotations
@@ -67,17 +69,20 @@ def fuzz_settings(examples: int = 40) -> settings:
     """Settings for one fuzz test: ``examples`` by default, the environment's count if set."""
     raised = os.environ.get(EXAMPLES_ENV, "").strip()
     count = int(raised) if raised.isdigit() and int(raised) > 0 else examples
-    derandomize = not raised or os.environ.get(DERANDOMIZE_ENV, "") == "1"
-    return settings(
+    chosen = settings(
         max_examples=count,
         deadline=None,
-        derandomize=derandomize,
         database=None,  # nothing written into the checkout; failures print a reproducer
         print_blob=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                HealthCheck.filter_too_much,
                                HealthCheck.function_scoped_fixture],
     )
+    # Randomness comes from the hypothesis profile (conftest.py): derandomized by default,
+    # a fresh printed seed in CI. A raised count picks fresh inputs unless told not to.
+    if raised:
+        return settings(chosen, derandomize=os.environ.get(DERANDOMIZE_ENV, "") == "1")
+    return chosen
 
 
 # -- strategies: values -------------------------------------------------------------------
