@@ -36,8 +36,19 @@ The stage is a copy of the files of a commit (``--rev``, default HEAD), so a run
 committed code against committed tests whatever others are editing; ``--worktree`` stages
 the working tree instead (tracked files plus untracked ones git would add), to try a test
 before committing it.
-Re-running a target reuses its stage's results for unchanged code (mutmut's cache);
-``--fresh`` starts over.
+Each run starts from an empty stage; ``--keep`` reuses the stage's earlier results
+(mutmut's cache), which is quick but does not retest a survivor whose killing test was
+added since.
+
+Tests that run the auditor in a subprocess (``python -m auditor``): the subprocess imports
+``auditor`` through the editable install, i.e. from the working tree, unmutated, so such a
+test can never kill a mutant (and mutmut, which sees only in-process calls, never picks it
+for one). Putting ``STAGE/mutants`` on ``PYTHONPATH`` would fix the subprocess but, tried
+with mutmut 3.8.1, stops mutmut from recording any test for any mutant. The targets below
+therefore leave such tests out (test_security_tree.py, test_cli.py): they would only slow
+the clean run, and test_security_tree.py fails there since the subprocess reads files
+outside the stage. The numbers are conservative: a mutant caught only end to end counts
+as survived.
 
 Per-mutant runs: mutmut first runs the selected test modules once recording which tests
 reach which function, then runs, for each mutant, only the tests that reach the mutated
@@ -71,14 +82,25 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "checks-common": (
         ["auditor/checks/common/*.py"],
-        ["tests/test_security_secrets.py", "tests/test_security_tree.py",
+        ["tests/test_security_secrets.py",
          "tests/test_image_pinning.py", "tests/test_host_debugger.py",
          "tests/test_memory_bounded.py", "tests/test_superset_styles.py",
          "tests/test_mutation_kills.py"],
     ),
+    # checks/common is reached mostly through the checks of each style: the same modules
+    # with the style suites that call them in-process.
+    "checks-common-wide": (
+        ["auditor/checks/common/*.py"],
+        ["tests/test_security_secrets.py", "tests/test_image_pinning.py",
+         "tests/test_host_debugger.py", "tests/test_memory_bounded.py",
+         "tests/test_superset_styles.py", "tests/test_systemd_units.py",
+         "tests/test_systemd_hostconf.py", "tests/test_compose.py",
+         "tests/test_kubernetes_files.py", "tests/test_mutation_kills.py"],
+    ),
     "checks-pip": (
         ["auditor/checks/pip/*.py"],
-        ["tests/test_pip_detection.py", "tests/test_mutation_kills.py"],
+        ["tests/test_pip_detection.py", "tests/test_host_debugger.py",
+         "tests/test_mutation_kills.py"],
     ),
     "checks-systemd": (
         ["auditor/checks/systemd/*.py"],
@@ -217,13 +239,19 @@ def score(counts: Counter[str]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("target", nargs="?", choices=sorted(TARGETS))
+    parser.add_argument("mutants", nargs="*",
+                        help="only these mutants (names or globs, e.g. "
+                             "'auditor.checks.common.secretvalues.*')")
     parser.add_argument("--list", action="store_true", help="the targets and their tests")
     parser.add_argument("--stage", type=Path, help=f"default {STAGE_ROOT}/<target>")
     parser.add_argument("--max-children", type=int, default=2,
                         help="parallel mutant runs (default 2; the machine is shared)")
     parser.add_argument("--minutes", type=float, default=40,
                         help="stop mutmut after this long (default 40); results so far are kept")
-    parser.add_argument("--fresh", action="store_true", help="discard earlier results")
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse the stage's earlier results (mutmut 3.8.1 then does not "
+                             "rerun a survivor after its killing test was added: measure "
+                             "without --keep)")
     parser.add_argument("--rev", default="HEAD",
                         help="the commit to stage (default HEAD: committed code and tests only)")
     parser.add_argument("--worktree", action="store_true",
@@ -239,11 +267,12 @@ def main() -> int:
     if args.show:
         return subprocess.run(["mutmut", "show", args.show], cwd=stage_dir).returncode
     if not args.summary_only:
-        stage(args.target, stage_dir, args.fresh, None if args.worktree else args.rev)
+        stage(args.target, stage_dir, not args.keep, None if args.worktree else args.rev)
         started = time.monotonic()
         # Own process group, so a time-out stops mutmut and every worker it forked.
         sys.stdout.flush()
-        proc = subprocess.Popen(["mutmut", "run", "--max-children", str(args.max_children)],
+        proc = subprocess.Popen(["mutmut", "run", "--max-children", str(args.max_children),
+                                 *args.mutants],
                                 cwd=stage_dir, start_new_session=True)
         try:
             proc.wait(timeout=args.minutes * 60)

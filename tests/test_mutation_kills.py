@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from auditor.checks.common.redact import redact, redact_words
+from auditor.checks.common.secretvalues import secret_kind
 from auditor.compare import BaselineError, Comparison, FindingRef, Snapshot
 from auditor.gates import GateOptions, gate_reasons, load_baseline, nothing_evaluated
 from auditor.model import (
@@ -246,3 +247,33 @@ def test_a_path_naming_a_secret_does_not_hide_the_next_word() -> None:
     assert redact("cat /run/secrets/db_password now") == "cat /run/secrets/db_password now"
     assert redact("--password-file /run/secrets/token -v") == \
         "--password-file *** -v"
+
+
+# --- checks/common/secretvalues.py (checks-common target: 9 of 9 survived) -------------------
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+     "a PEM private key"),
+    ('{"type": "service_account", "project_id": "p", "private_key": "k"}',
+     "a GCP service account key"),
+    ("AKIAABCDEFGHIJKLMNOP", "an AWS access key id"),
+    ("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=" + "Ab1+" * 8 + "==",
+     "an Azure storage account key"),
+    ("postgresql://superset:hunter2@db:5432/superset", "a connection string with a password"),
+    ("redis://:${REDIS_PASSWORD}@cache/0 postgresql://superset:hunter2@db/superset",
+     "a connection string with a password"),
+])
+def test_secret_kind_names_each_kind(value: str, kind: str) -> None:
+    assert secret_kind(value) == kind
+
+
+@pytest.mark.parametrize("value", [
+    "postgresql://superset:${DB_PASSWORD}@db/superset",
+    "redis://:***@cache/0",
+    "postgresql://superset@db/superset",
+    "just some configuration",
+    "",
+])
+def test_secret_kind_is_none_without_a_secret(value: str) -> None:
+    assert secret_kind(value) is None
