@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.checks.common.images import Pinning, describe, is_moving, pinning, split
 from auditor.checks.common.redact import redact, redact_words
 from auditor.checks.common.secretvalues import secret_kind
 from auditor.compare import BaselineError, Comparison, FindingRef, Snapshot
@@ -277,3 +278,45 @@ def test_secret_kind_names_each_kind(value: str, kind: str) -> None:
 ])
 def test_secret_kind_is_none_without_a_secret(value: str) -> None:
     assert secret_kind(value) is None
+
+
+# --- checks/common/images.py (checks-common target: 19 of 59 survived) -----------------------
+
+
+def test_split_keeps_every_colon_after_the_first_in_the_tag() -> None:
+    """x_split__mutmut_11 (rpartition) and _16 (an empty tag instead of None)."""
+    assert split("registry:5000/apache/superset:4.1.1@sha256:abc") == (
+        "registry:5000/apache/superset", "4.1.1", "sha256:abc")
+    assert split("img:a:b") == ("img", "a:b", None)
+    assert split("apache/superset") == ("apache/superset", None, None)
+
+
+@pytest.mark.parametrize(("tag", "moving"), [
+    ("build-nightly", True), ("4.1-snapshot", True), ("NIGHTLY-2", True), ("x.SnapShot", True),
+    ("latest-dev", True), ("master", True), ("4.1.1", False), ("4.1.1-py311", False),
+])
+def test_is_moving_tags(tag: str, moving: bool) -> None:
+    """x_is_moving__mutmut_14, _19, _20, _22, _23 (nightly/snapshot anywhere in the tag)."""
+    assert is_moving(tag) is moving
+
+
+def test_a_major_line_in_capitals_still_floats() -> None:
+    """x_pinning__mutmut_6 (tag.upper() against a lowercase pattern)."""
+    assert pinning("postgres:16-Alpine") is Pinning.FLOATING
+    assert pinning("postgres:V16") is Pinning.FLOATING
+    assert pinning("postgres:16.4") is Pinning.VERSION
+
+
+@pytest.mark.parametrize(("image", "sentence"), [
+    ("apache/superset@sha256:0123", "pinned by digest"),
+    ("apache/superset", "apache/superset has no tag: it means latest, whatever that is today"),
+    ("apache/superset:latest-dev",
+     "tag latest-dev moves with every push or release: no version to roll back to"),
+    ("postgres:16", "tag 16 floats over every release of that line: the version running "
+                    "changes on the next pull"),
+    ("apache/superset:4.1.1",
+     "tag 4.1.1 names one release, but a tag can be re-pushed: a digest pins it"),
+])
+def test_describe_each_pinning(image: str, sentence: str) -> None:
+    """x_describe__mutmut_3..12."""
+    assert describe(image) == sentence
