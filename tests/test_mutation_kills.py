@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from auditor.checks.common.debugger import _address, _port, is_loopback, reachable, reasons
 from auditor.checks.common.images import Pinning, describe, is_moving, pinning, split
 from auditor.checks.common.redact import redact, redact_words
 from auditor.checks.common.secretvalues import secret_kind
+from auditor.checks.pip.facts import Launch
 from auditor.compare import BaselineError, Comparison, FindingRef, Snapshot
 from auditor.gates import GateOptions, gate_reasons, load_baseline, nothing_evaluated
 from auditor.model import (
@@ -320,3 +322,89 @@ def test_a_major_line_in_capitals_still_floats() -> None:
 def test_describe_each_pinning(image: str, sentence: str) -> None:
     """x_describe__mutmut_3..12."""
     assert describe(image) == sentence
+
+
+# --- checks/common/debugger.py (checks-common target: 62 of 150 survived) --------------------
+
+
+def launch(kind: str = "flask-run", argv: tuple[str, ...] = ("flask", "run"),
+           options: dict[str, tuple[str, ...]] | None = None,
+           env: dict[str, str] | None = None) -> Launch:
+    return Launch(kind=kind, argv=argv, source="start.sh", options=options or {},
+                  env=env or {})
+
+
+@pytest.mark.parametrize(("kwargs", "found"), [
+    ({}, []),
+    ({"options": {"debugger": ()}}, ["--debugger"]),
+    ({"options": {"debug": ()}}, ["--debug"]),
+    ({"argv": ("flask", "--debug", "run")}, ["--debug"]),
+    ({"env": {"FLASK_DEBUG": "1"}}, ["FLASK_DEBUG=1"]),
+    ({"env": {"FLASK_DEBUG": "True"}}, ["FLASK_DEBUG=True"]),
+    ({"env": {"FLASK_DEBUG": "yes"}}, ["FLASK_DEBUG=yes"]),
+    ({"env": {"FLASK_DEBUG": "ON"}}, ["FLASK_DEBUG=ON"]),
+    ({"env": {"FLASK_DEBUG": "0"}}, []),
+    ({"env": {"FLASK_DEBUG": "false"}}, []),
+    ({"options": {"debugger": (), "debug": ()}, "env": {"FLASK_DEBUG": "true"}},
+     ["--debugger", "--debug", "FLASK_DEBUG=true"]),
+    ({"options": {"debug": (), "no-debugger": ()}, "env": {"FLASK_DEBUG": "1"}}, []),
+])
+def test_debugger_reasons(kwargs: dict[str, object], found: list[str]) -> None:
+    """x_reasons__mutmut_* (the flags, the FLASK_DEBUG values, their order)."""
+    assert reasons(launch(**kwargs)) == found  # type: ignore[arg-type]
+
+
+def test_no_debugger_outside_the_development_server() -> None:
+    assert reasons(launch(kind="gunicorn", argv=("gunicorn", "--debug"),
+                          options={"debug": ()}, env={"FLASK_DEBUG": "1"})) == []
+
+
+@pytest.mark.parametrize(("backend", "address"), [
+    ("0.0.0.0:8088", "0.0.0.0:8088"),
+    ("http://127.0.0.1:8088/superset/", "127.0.0.1:8088"),
+    ("http://localhost/", "localhost:80"),
+    ("https://example.org/path/x", "example.org:443"),
+    ("HTTP://example.org", "example.org:80"),
+    ("http://unix:/run/superset.sock:/", "unix:/run/superset.sock"),
+    ("unix:/run/gunicorn.sock", "unix:/run/gunicorn.sock"),
+    ("unix:/run/a:b:c", "unix:/run/a"),
+    ("http://[::1]/", "[::1]:80"),
+    ("http://[::1]:8088/x", "[::1]:8088"),
+    ("[::1]:8088", "[::1]:8088"),
+    ("h:1/a/b", "h:1"),
+])
+def test_backend_addresses(backend: str, address: str) -> None:
+    """x__address__mutmut_* (scheme, unix sockets, default ports, IPv6 brackets)."""
+    assert _address(backend) == address
+
+
+@pytest.mark.parametrize(("address", "port"), [
+    ("unix:/run/s.sock", "unix:/run/s.sock"), ("[::1]:8088", "8088"),
+    ("127.0.0.1:80", "80"), ("a:b:c", "c"),
+])
+def test_ports(address: str, port: str) -> None:
+    """x__port__mutmut_*."""
+    assert _port(address) == port
+
+
+@pytest.mark.parametrize(("address", "loopback"), [
+    ("unix:/run/s.sock", True), ("127.0.0.1:8088", True), ("127.0.0.1", True),
+    ("localhost:80", True), ("[::1]:8088", True), ("[::1]", True),
+    ("0.0.0.0:8088", False), ("10.0.0.127:80", False), ("192.168.1.5", False),
+    ("example.org:127", False), ("[2001:db8::1]:80", False),
+])
+def test_is_loopback(address: str, loopback: bool) -> None:
+    """x_is_loopback__mutmut_*."""
+    assert is_loopback(address) is loopback
+
+
+def test_reachable_directly_or_through_a_proxy() -> None:
+    assert reachable(["0.0.0.0:8088", "127.0.0.1:8000"],
+                     [("nginx", "http://127.0.0.1:8000/"), ("nginx", "http://127.0.0.1:9/"),
+                      ("caddy", "http://10.0.0.2:8000/")]) == [
+        "listens on 0.0.0.0:8088, beyond loopback",
+        "nginx passes requests to 127.0.0.1:8000",
+    ]
+    assert reachable(["unix:/run/s.sock"], [("nginx", "http://unix:/run/s.sock:/")]) == [
+        "nginx passes requests to unix:/run/s.sock"]
+    assert reachable(["127.0.0.1:8000"], []) == []
