@@ -372,6 +372,8 @@ def test_no_debugger_outside_the_development_server() -> None:
     ("http://[::1]:8088/x", "[::1]:8088"),
     ("[::1]:8088", "[::1]:8088"),
     ("h:1/a/b", "h:1"),
+    ("http://h:1/next?u=ftp://x", "h:1"),
+    ("0.0.0.0", "0.0.0.0"),
 ])
 def test_backend_addresses(backend: str, address: str) -> None:
     """x__address__mutmut_* (scheme, unix sockets, default ports, IPv6 brackets)."""
@@ -380,7 +382,7 @@ def test_backend_addresses(backend: str, address: str) -> None:
 
 @pytest.mark.parametrize(("address", "port"), [
     ("unix:/run/s.sock", "unix:/run/s.sock"), ("[::1]:8088", "8088"),
-    ("127.0.0.1:80", "80"), ("a:b:c", "c"),
+    ("127.0.0.1:80", "80"), ("a:b:c", "c"), ("localhost", "localhost"),
 ])
 def test_ports(address: str, port: str) -> None:
     """x__port__mutmut_*."""
