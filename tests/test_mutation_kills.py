@@ -244,6 +244,12 @@ def test_a_secret_option_value_containing_equals_is_masked_whole() -> None:
     assert redact_words(["DB_PASSWORD=a=b=c", "--user=bob"]) == ["DB_PASSWORD=***", "--user=bob"]
 
 
+def test_the_names_before_a_secret_value_are_kept_with_their_equals_signs() -> None:
+    """x_redact_words__mutmut_29 (the kept names joined by "XX=XX")."""
+    assert redact("docker run --env=DB_PASSWORD=hunter2 img") == \
+        "docker run --env=DB_PASSWORD=*** img"
+
+
 def test_a_path_naming_a_secret_does_not_hide_the_next_word() -> None:
     """x_redact_words__mutmut_20 ("/" -> "XX/XX"): a path such as a secrets file is not an
     option, so the word after it is shown."""
