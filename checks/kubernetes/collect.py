@@ -16,6 +16,7 @@ from auditor.checks.kubernetes.loader import (
     looks_like_manifests,
     manifest_files,
     read_head,
+    walk_manifests,
 )
 from auditor.checks.kubernetes.objects import DEFAULT_NAMESPACE, Item
 from auditor.checks.kubernetes.topology import workloads
@@ -102,7 +103,12 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
     # A kustomization's directory holds its build, not objects: what it lists, generates
     # and patches is what ``kubectl apply -k`` applies (see ``kustomize``).
     built = kustomize.build(root, base)
-    for path in manifest_files(root):
+    files, leaving = walk_manifests(root)
+    for path in leaving:
+        label = path.relative_to(base).as_posix()
+        problems[f"file {label}"] = ("a symbolic link that leads out of the audited directory; "
+                                     "not read")
+    for path in files:
         if built is not None and built.covers(path):
             continue
         label = path.relative_to(base).as_posix() if path != root else path.name

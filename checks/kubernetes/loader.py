@@ -99,15 +99,39 @@ def _check_aliases(root: Node, label: str) -> None:
 
 
 def manifest_files(root: Path) -> list[Path]:
+    """Manifest files under ``root``, never one whose symbolic link leads out of it."""
+    return walk_manifests(root)[0]
+
+
+def walk_manifests(root: Path) -> tuple[list[Path], list[Path]]:
+    """(manifest files under ``root``, manifest-named symbolic links that lead out of it).
+    The links are named, never read: one to ``/proc/kmsg`` or ``/etc/shadow`` in a pull
+    request must not be opened."""
     if root.is_file():
-        return [root]
-    found = []
+        return [root], []  # given by name: the user chose it
+    inside = root.resolve()
+    found: list[Path] = []
+    leaving: list[Path] = []
+    # os.walk does not descend into linked directories (followlinks=False); linked files
+    # are checked by where they resolve.
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
             if name.endswith(MANIFEST_SUFFIXES) and not name.startswith("."):
-                found.append(Path(directory) / name)
-    return found
+                path = Path(directory) / name
+                if path.is_symlink() and not _within(path, inside):
+                    leaving.append(path)
+                else:
+                    found.append(path)
+    return found, leaving
+
+
+def _within(path: Path, root: Path) -> bool:
+    try:
+        path.resolve(strict=False).relative_to(root)
+    except (ValueError, OSError, RuntimeError):  # outside, unreadable, or a link loop
+        return False
+    return True
 
 
 def read_head(path: Path, size: int) -> str:
