@@ -21,6 +21,7 @@ from auditor.checks.kubernetes.kustread import (
     TooDeep,
     Tree,
     entries,
+    map_entries,
     shown,
     under,
 )
@@ -43,14 +44,8 @@ def strategic(kust: Kustomization, acc: list[Res], tree: Tree, notes: Notes) -> 
 
 def patches(kust: Kustomization, acc: list[Res], tree: Tree, notes: Notes) -> None:
     """``patches``: a JSON 6902 list of operations or strategic merge documents."""
-    given = kust.data.get("patches")
-    if given is not None and not isinstance(given, list):
-        notes.add(kust.where("patches"), "patches is not a list; not applied")
-    for index, entry in enumerate(given if isinstance(given, list) else []):
+    for entry, index in map_entries(kust, notes, "patches"):
         where = kust.where("patches", index)
-        if not isinstance(entry, dict):
-            notes.add(where, "a patches entry that is not a map; not applied")
-            continue
         options = entry.get("options")
         if isinstance(options, dict) and any(options.get(k) for k in (
                 "allowNameChange", "allowKindChange")):
@@ -71,15 +66,8 @@ def patches(kust: Kustomization, acc: list[Res], tree: Tree, notes: Notes) -> No
 
 def json_patches(kust: Kustomization, acc: list[Res], tree: Tree, notes: Notes) -> None:
     """``patchesJson6902``: a target and a list of operations."""
-    given = kust.data.get("patchesJson6902")
-    if given is not None and not isinstance(given, list):
-        notes.add(kust.where("patchesJson6902"), "patchesJson6902 is not a list; not "
-                  "applied")
-    for index, entry in enumerate(given if isinstance(given, list) else []):
+    for entry, index in map_entries(kust, notes, "patchesJson6902"):
         where = kust.where("patchesJson6902", index)
-        if not isinstance(entry, dict):
-            notes.add(where, "a patchesJson6902 entry that is not a map; not applied")
-            continue
         try:
             docs = _content(kust, entry, where, tree)
         except Refused as exc:

@@ -33,6 +33,7 @@ from auditor.checks.kubernetes.kustread import (
     Notes,
     Refused,
     Tree,
+    map_entries,
     shown,
     under,
 )
@@ -87,16 +88,9 @@ def generate(kust: Kustomization, tree: Tree, resources: list[Res], notes: Notes
     options = kust.data.get("generatorOptions")
     global_options = options if isinstance(options, dict) else {}
     for field, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
-        entries = kust.data.get(field)
-        if entries is None:
-            continue
-        if not isinstance(entries, list):
-            notes.add(kust.where(field), f"{field} is not a list; not applied")
-            continue
-        for index, entry in enumerate(entries):
+        for entry, index in map_entries(kust, notes, field):
             where = kust.where(field, index)
-            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not (
-                    entry.get("name")):
+            if not isinstance(entry.get("name"), str) or not entry.get("name"):
                 notes.add(where, f"{field} entry without a name; not applied")
                 continue
             _one(kust, tree, kind, entry, global_options, resources, notes,

@@ -231,6 +231,24 @@ class Kustomization:
         return Location(self.label, line)
 
 
+def map_entries(kust: Kustomization, notes: Notes, field: str,
+                ) -> Iterator[tuple[dict[str, Any], int]]:
+    """The map entries of a list field (``patches``, ``configMapGenerator``...), each with
+    its index; a field that is not a list, or an entry that is not a map, is named."""
+    given = kust.data.get(field)
+    if given is None:
+        return
+    if not isinstance(given, list):
+        notes.add(kust.where(field), f"{field} is not a list; not applied")
+        return
+    for index, entry in enumerate(given):
+        if isinstance(entry, dict):
+            yield entry, index
+        else:
+            notes.add(kust.where(field, index), f"a {field} entry that is not a map; not "
+                      "applied")
+
+
 def entries(kust: Kustomization, notes: Notes, *fields: str) -> Iterator[tuple[str, str, int]]:
     """The path entries of list fields (``resources``, ``components``...), each with its
     field and index; a field that is not a list, or an entry that is not a path, is named."""
