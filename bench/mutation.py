@@ -60,7 +60,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -68,6 +70,7 @@ import sys
 import tarfile
 import time
 from collections import Counter
+from fnmatch import fnmatch
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,7 +88,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_security_secrets.py",
          "tests/test_image_pinning.py", "tests/test_host_debugger.py",
          "tests/test_memory_bounded.py", "tests/test_superset_styles.py",
-         "tests/test_mutation_kills.py"],
+         "tests/test_mutation_kills.py", "tests/test_conditions.py"],
     ),
     # checks/common is reached mostly through the checks of each style: the same modules
     # with the style suites that call them in-process.
@@ -95,36 +98,41 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_host_debugger.py", "tests/test_memory_bounded.py",
          "tests/test_superset_styles.py", "tests/test_systemd_units.py",
          "tests/test_systemd_hostconf.py", "tests/test_compose.py",
-         "tests/test_kubernetes_files.py", "tests/test_mutation_kills.py"],
+         "tests/test_kubernetes_files.py", "tests/test_mutation_kills.py",
+         "tests/test_conditions.py"],
     ),
     "checks-pip": (
         ["auditor/checks/pip/*.py"],
         ["tests/test_pip_detection.py", "tests/test_host_debugger.py",
-         "tests/test_mutation_kills.py"],
+         "tests/test_mutation_kills.py", "tests/test_conditions.py"],
     ),
     "checks-systemd": (
         ["auditor/checks/systemd/*.py"],
         ["tests/test_systemd_units.py", "tests/test_systemd_nginx.py",
          "tests/test_systemd_postgres.py", "tests/test_systemd_hostconf.py",
-         "tests/test_systemd_detection.py", "tests/test_mutation_kills.py"],
+         "tests/test_systemd_detection.py", "tests/test_mutation_kills.py",
+         "tests/test_boundaries_hosts.py", "tests/test_conditions.py"],
     ),
     "checks-superset": (
         ["auditor/checks/superset/*.py"],
         ["tests/test_superset_checks.py", "tests/test_superset_config.py",
          "tests/test_superset_config_idioms.py", "tests/test_superset_auth.py",
-         "tests/test_superset_caches.py", "tests/test_mutation_kills.py"],
+         "tests/test_superset_caches.py", "tests/test_mutation_kills.py",
+         "tests/test_conditions.py"],
     ),
     "checks-compose": (
         ["auditor/checks/compose/*.py"],
         ["tests/test_compose.py", "tests/test_compose_context.py",
          "tests/test_compose_dotenv.py", "tests/test_compose_sources.py",
-         "tests/test_dockerfile.py", "tests/test_mutation_kills.py"],
+         "tests/test_dockerfile.py", "tests/test_mutation_kills.py",
+         "tests/test_boundaries_compose.py", "tests/test_conditions.py"],
     ),
     "checks-kubernetes": (
         ["auditor/checks/kubernetes/*.py"],
         ["tests/test_kubernetes_files.py", "tests/test_kubernetes_ways_in.py",
          "tests/test_kubernetes_namespaces.py", "tests/test_kustomize.py",
-         "tests/test_external_metadata_db.py", "tests/test_mutation_kills.py"],
+         "tests/test_external_metadata_db.py", "tests/test_mutation_kills.py",
+         "tests/test_boundaries_kubernetes.py", "tests/test_conditions.py"],
     ),
 }
 
@@ -222,6 +230,16 @@ def print_summary(stage_dir: Path) -> None:
         total.update(counts)
         print(f"| {name} | " + " | ".join(str(counts[c]) for c in cols) + f" | {score(counts)} |")
     print("| **total** | " + " | ".join(str(total[c]) for c in cols) + f" | {score(total)} |")
+    sampled = stage_dir / "sample.json"
+    if sampled.is_file():
+        drawn = json.loads(sampled.read_text())
+        ran = total["generated"] - total["not checked"]
+        killed = total["killed"] + total["timeout"]
+        low, high = wilson(killed, ran)
+        print(f"\nsample (seed {drawn['seed']}): {len(drawn['names'])} of {drawn['of']} "
+              f"mutants drawn, {ran} run, {killed} killed: {score(total)}, 95 % interval "
+              f"{100 * low:.1f} % to {100 * high:.1f} % (\"not checked\" = not drawn or "
+              "not reached before --minutes)")
     survivors = subprocess.run(["mutmut", "results"], cwd=stage_dir, capture_output=True,
                                text=True)
     print("\nmutmut results (survived, timeout, no tests):")
@@ -234,6 +252,50 @@ def score(counts: Counter[str]) -> str:
     if not run:
         return "-"
     return f"{100 * (counts['killed'] + counts['timeout']) / run:.1f} %"
+
+
+def run_mutmut(stage_dir: Path, children: int, names: list[str], minutes: float) -> None:
+    started = time.monotonic()
+    sys.stdout.flush()
+    # Own process group, so a time-out stops mutmut and every worker it forked.
+    proc = subprocess.Popen(["mutmut", "run", "--max-children", str(children), *names],
+                            cwd=stage_dir, start_new_session=True)
+    try:
+        proc.wait(timeout=minutes * 60)
+    except subprocess.TimeoutExpired:
+        print(f"\nstopping mutmut after {minutes:g} minutes", file=sys.stderr)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    print(f"\nmutmut ran {time.monotonic() - started:.0f} s in {stage_dir}")
+
+
+def mutant_names(stage_dir: Path) -> list[str]:
+    """Every mutant mutmut generated in the stage, by import name."""
+    names: list[str] = []
+    for meta in sorted((stage_dir / "mutants").rglob("*.py.meta")):
+        names.extend(json.loads(meta.read_text()).get("exit_code_by_key", {}))
+    return sorted(names)
+
+
+def sample(names: list[str], size: int, seed: int) -> list[str]:
+    """A uniform random sample: every mutant equally likely, so the killed fraction of the
+    sample estimates the package's score (see wilson())."""
+    return sorted(random.Random(seed).sample(names, min(size, len(names))))
+
+
+def wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion: honest near 0 and 1 and for small n,
+    where the normal approximation is not."""
+    if not n:
+        return (0.0, 1.0)
+    p = killed / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def main() -> int:
@@ -256,6 +318,12 @@ def main() -> int:
                         help="the commit to stage (default HEAD: committed code and tests only)")
     parser.add_argument("--worktree", action="store_true",
                         help="stage the working tree instead (uncommitted edits, new files)")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="run a uniform random sample of N mutants of the target, or of those "
+                             "matching the MUTANTS globs given (all of "
+                             "checks/ is some 37,000 mutants: hours); the summary then "
+                             "estimates the score with a 95 %% interval")
+    parser.add_argument("--seed", type=int, default=13, help="the sample's seed (default 13)")
     parser.add_argument("--summary-only", action="store_true")
     parser.add_argument("--show", metavar="MUTANT", help="print one mutant's diff")
     args = parser.parse_args()
@@ -268,23 +336,18 @@ def main() -> int:
         return subprocess.run(["mutmut", "show", args.show], cwd=stage_dir).returncode
     if not args.summary_only:
         stage(args.target, stage_dir, not args.keep, None if args.worktree else args.rev)
-        started = time.monotonic()
-        # Own process group, so a time-out stops mutmut and every worker it forked.
-        sys.stdout.flush()
-        proc = subprocess.Popen(["mutmut", "run", "--max-children", str(args.max_children),
-                                 *args.mutants],
-                                cwd=stage_dir, start_new_session=True)
-        try:
-            proc.wait(timeout=args.minutes * 60)
-        except subprocess.TimeoutExpired:
-            print(f"\nstopping mutmut after {args.minutes:g} minutes", file=sys.stderr)
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        print(f"\nmutmut ran {time.monotonic() - started:.0f} s in {stage_dir}")
+        chosen = list(args.mutants)
+        if args.sample:
+            # Generation and mutmut's one clean test run, no mutant run: a name that
+            # matches nothing.
+            run_mutmut(stage_dir, args.max_children, ["no.such.mutant"], args.minutes)
+            everything = [n for n in mutant_names(stage_dir)
+                          if not args.mutants or any(fnmatch(n, p) for p in args.mutants)]
+            chosen = sample(everything, args.sample, args.seed)
+            (stage_dir / "sample.json").write_text(json.dumps(
+                {"seed": args.seed, "of": len(everything), "names": chosen}))
+            print(f"sample: {len(chosen)} of {len(everything)} mutants, seed {args.seed}")
+        run_mutmut(stage_dir, args.max_children, chosen, args.minutes)
     print_summary(stage_dir)
     return 0
 
