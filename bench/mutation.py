@@ -88,7 +88,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_security_secrets.py",
          "tests/test_image_pinning.py", "tests/test_host_debugger.py",
          "tests/test_memory_bounded.py", "tests/test_superset_styles.py",
-         "tests/test_mutation_kills.py", "tests/test_conditions.py"],
+         "tests/test_mutation_kills.py", "tests/test_conditions.py",
+         "tests/test_mutation_kills_common.py"],
     ),
     # checks/common is reached mostly through the checks of each style: the same modules
     # with the style suites that call them in-process.
@@ -99,40 +100,46 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_superset_styles.py", "tests/test_systemd_units.py",
          "tests/test_systemd_hostconf.py", "tests/test_compose.py",
          "tests/test_kubernetes_files.py", "tests/test_mutation_kills.py",
-         "tests/test_conditions.py"],
+         "tests/test_conditions.py",
+         "tests/test_mutation_kills_common.py"],
     ),
     "checks-pip": (
         ["auditor/checks/pip/*.py"],
         ["tests/test_pip_detection.py", "tests/test_host_debugger.py",
-         "tests/test_mutation_kills.py", "tests/test_conditions.py"],
+         "tests/test_mutation_kills.py", "tests/test_conditions.py",
+         "tests/test_mutation_kills_pip.py"],
     ),
     "checks-systemd": (
         ["auditor/checks/systemd/*.py"],
         ["tests/test_systemd_units.py", "tests/test_systemd_nginx.py",
          "tests/test_systemd_postgres.py", "tests/test_systemd_hostconf.py",
          "tests/test_systemd_detection.py", "tests/test_mutation_kills.py",
-         "tests/test_boundaries_hosts.py", "tests/test_conditions.py"],
+         "tests/test_boundaries_hosts.py", "tests/test_conditions.py",
+         "tests/test_mutation_kills_systemd_web.py", "tests/test_mutation_kills_systemd_host.py"],
     ),
     "checks-superset": (
         ["auditor/checks/superset/*.py"],
         ["tests/test_superset_checks.py", "tests/test_superset_config.py",
          "tests/test_superset_config_idioms.py", "tests/test_superset_auth.py",
          "tests/test_superset_caches.py", "tests/test_mutation_kills.py",
-         "tests/test_conditions.py"],
+         "tests/test_conditions.py",
+         "tests/test_mutation_kills_superset.py"],
     ),
     "checks-compose": (
         ["auditor/checks/compose/*.py"],
         ["tests/test_compose.py", "tests/test_compose_context.py",
          "tests/test_compose_dotenv.py", "tests/test_compose_sources.py",
          "tests/test_dockerfile.py", "tests/test_mutation_kills.py",
-         "tests/test_boundaries_compose.py", "tests/test_conditions.py"],
+         "tests/test_boundaries_compose.py", "tests/test_conditions.py",
+         "tests/test_mutation_kills_compose.py"],
     ),
     "checks-kubernetes": (
         ["auditor/checks/kubernetes/*.py"],
         ["tests/test_kubernetes_files.py", "tests/test_kubernetes_ways_in.py",
          "tests/test_kubernetes_namespaces.py", "tests/test_kustomize.py",
          "tests/test_external_metadata_db.py", "tests/test_mutation_kills.py",
-         "tests/test_boundaries_kubernetes.py", "tests/test_conditions.py"],
+         "tests/test_boundaries_kubernetes.py", "tests/test_conditions.py",
+         "tests/test_mutation_kills_k8s_workloads.py", "tests/test_mutation_kills_k8s_security.py"],
     ),
 }
 
@@ -157,9 +164,11 @@ def staged_files(rev: str | None) -> dict[Path, bytes]:
             if p and (REPO / p).is_file()}
 
 
-def stage(target: str, stage_dir: Path, fresh: bool, rev: str | None) -> None:
+def stage(target: str, stage_dir: Path, fresh: bool, rev: str | None,
+          extra_tests: list[str]) -> None:
     """Lay the repository out as installed (checks/ -> auditor/checks) in stage_dir."""
     mutate, tests = TARGETS[target]
+    tests = tests + extra_tests
     if fresh and stage_dir.exists():
         shutil.rmtree(stage_dir)
     # Everything but mutants/ (mutmut's results, kept so unchanged mutants are not rerun).
@@ -323,6 +332,9 @@ def main() -> int:
                              "matching the MUTANTS globs given (all of "
                              "checks/ is some 37,000 mutants: hours); the summary then "
                              "estimates the score with a 95 %% interval")
+    parser.add_argument("--tests", nargs="+", default=[], metavar="MODULE",
+                        help="more test modules for this run (tests/test_x.py), e.g. an "
+                             "in-process live suite that reaches a module the target's do not")
     parser.add_argument("--seed", type=int, default=13, help="the sample's seed (default 13)")
     parser.add_argument("--summary-only", action="store_true")
     parser.add_argument("--show", metavar="MUTANT", help="print one mutant's diff")
@@ -335,7 +347,8 @@ def main() -> int:
     if args.show:
         return subprocess.run(["mutmut", "show", args.show], cwd=stage_dir).returncode
     if not args.summary_only:
-        stage(args.target, stage_dir, not args.keep, None if args.worktree else args.rev)
+        stage(args.target, stage_dir, not args.keep, None if args.worktree else args.rev,
+              args.tests)
         chosen = list(args.mutants)
         if args.sample:
             # Generation and mutmut's one clean test run, no mutant run: a name that

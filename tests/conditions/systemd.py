@@ -1,7 +1,0 @@
-"""Per-condition cases for the systemd checks (see tests/conditions/__init__.py)."""
-
-from __future__ import annotations
-
-from conditions import Case
-
-CASES: list[Case] = []
