@@ -88,7 +88,9 @@ class ProjectTree(Tree):
         try:
             return self.outer.resolve(f"{self.prefix}/{inner}")
         except TreeError as exc:
-            reason = str(exc).split(": ", 1)[-1]
+            # The outer tree names the path it was given; the reason follows that name (a
+            # path may itself hold ": ", so the name is cut off whole, not split at ": ").
+            reason = str(exc).removeprefix(f"{self.prefix}/{inner}: ")
             raise TreeError(f"{inner}: {reason}") from None
 
 

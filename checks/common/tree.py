@@ -153,10 +153,14 @@ class Tree:
             for name in self.listdir(current):
                 child = name if current == "." else f"{current}/{name}"
                 yield child
-                if depth + 1 < max_depth and name not in skip:
-                    try:
-                        real = self.root / child.lstrip("/")
-                        if real.is_dir() and not real.is_symlink():
-                            stack.append((child, depth + 1))
-                    except OSError:
-                        continue
+                if depth + 1 < max_depth and name not in skip and self._is_folder(current, name):
+                    stack.append((child, depth + 1))
+
+    def _is_folder(self, folder: str, name: str) -> bool:
+        """``name`` in the inner folder ``folder`` is a directory itself, not a symlink to one.
+        The folder is resolved inside the tree first: through a link on the way (``srv`` ->
+        ``/data``) the machine's ``/data`` would be asked, and a folder of the tree missed."""
+        try:
+            return stat.S_ISDIR(os.lstat(self.resolve(folder) / name).st_mode)
+        except (TreeError, RecursionError, OSError, ValueError):
+            return False
