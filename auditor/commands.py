@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from auditor.api import Session, audit_targets, open_session, resolve_config
-from auditor.atomic import stage, staging
+from auditor.atomic import stage, staging, sweep
 from auditor.compare import Snapshot, compare, snapshot_from_report
 from auditor.config import Config, load_config
 from auditor.gates import (
@@ -31,6 +31,7 @@ from auditor.history import (
 )
 from auditor.history import load as load_history
 from auditor.model import Report, Severity
+from auditor.outpaths import reserved
 from auditor.reports.base import Renderer, RenderOptions
 from auditor.runlock import LockError, run_lock
 from auditor.runlog import error_fields, run_fields, write_line
@@ -80,8 +81,19 @@ def cmd_scan(args: argparse.Namespace) -> int:
     session = open_session()
     outputs = _outputs(args, session)
     _check_history_options(args)
+    # Before the audit: a path that cannot take a report fails now, not after minutes.
+    with reserved([path for _, path in outputs]):
+        return _scan(args, session, outputs)
+
+
+def _scan(args: argparse.Namespace, session: Session,
+          outputs: list[tuple[Renderer, str]]) -> int:
     history_dir = ensure_directory(args.history_dir) if args.history_dir else None
-    past = load_history(history_dir)[0] if history_dir else []
+    past: list[HistoryRun] = []
+    if history_dir:
+        past, unreadable = load_history(history_dir)
+        for problem in unreadable:
+            print(f"auditor: warning: {problem}", file=sys.stderr)
     stdin_text = sys.stdin.read() if "-" in args.targets else None
     targets = parse_targets(args.targets, root=args.root, stdin_text=stdin_text)
     config = resolve_config(args.config, targets)
@@ -257,6 +269,9 @@ def _write_outputs(report: Report, outputs: list[tuple[Renderer, str]], base: Re
     # Every file is written in full under a temporary name first, and only then are they
     # all renamed: a failing renderer leaves no half-written set of reports.
     to_stdout: str | None = None
+    files = [path for _, path in outputs if path != "-"] + [path for path, _ in extra]
+    for line in sweep(files):
+        print(f"auditor: note: {line}", file=sys.stderr)
     with staging() as staged:
         for renderer, path in outputs:
             to_tty = path == "-" and sys.stdout.isatty()
@@ -349,7 +364,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def _emit(path: str, text: str) -> None:
     if path == "-":
         sys.stdout.write(text)
-    else:
+        return
+    with reserved([path]):
+        for line in sweep([path]):
+            print(f"auditor: note: {line}", file=sys.stderr)
         stage(path, lambda handle: handle.write(text)).commit()
 
 

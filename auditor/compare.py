@@ -8,12 +8,11 @@ does not count as a regression.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from auditor.jsonfile import JsonFileError, NotJson, read_json_file
 from auditor.model import Report, Severity, Status
 
 
@@ -105,13 +104,12 @@ def snapshot_from_data(data: Any, path: str, role: str = "report") -> Snapshot:
 def read_json(path: str, role: str = "report") -> Any:
     """The parsed JSON of a stored report; a one-line :class:`BaselineError` otherwise."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read {role}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        where = f"{path}:{line}" if line else path
+        return read_json_file(path)
+    except NotJson as exc:
+        where = f"{path}:{exc.line}" if exc.line else path
         raise BaselineError(f"{where}: {role} is not a JSON report: {exc}") from exc
+    except JsonFileError as exc:
+        raise BaselineError(f"{path}: cannot read {role}: {exc}") from exc
 
 
 def load_snapshot(path: str, role: str = "report") -> Snapshot:

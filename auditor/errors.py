@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditor.atomic import OutputError
 from auditor.compare import BaselineError
 from auditor.config import ConfigError
 from auditor.history import HistoryError
@@ -9,7 +10,7 @@ from auditor.runner import NothingAuditable
 from auditor.targets import TargetError
 
 EXPECTED: tuple[type[Exception], ...] = (
-    ConfigError, BaselineError, HistoryError, NothingAuditable, TargetError)
+    ConfigError, BaselineError, HistoryError, NothingAuditable, TargetError, OutputError)
 
 
 def one_line(exc: BaseException) -> str:

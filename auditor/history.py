@@ -9,7 +9,6 @@ keep their order: ``20261128T160000.123456Z-<8 hex>.json``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,6 +16,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from auditor.jsonfile import JsonFileError, read_json_file
 
 if TYPE_CHECKING:
     from auditor.model import Report
@@ -133,9 +134,11 @@ def load(directory: str | Path) -> tuple[list[HistoryRun], list[str]]:
     runs, problems = [], []
     for entry in entries(directory):
         try:
-            data = json.loads(entry.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems.append(f"{entry}: unreadable history entry: {exc}")
+            data = read_json_file(entry)
+        except JsonFileError as exc:
+            # Skipped and named: one bad entry (a FIFO, a hostile file) must not break
+            # or hang every later run.
+            problems.append(f"{entry}: unreadable history entry, skipped: {exc}")
             continue
         if not isinstance(data, Mapping) or data.get("schema_version") != 1:
             problems.append(f"{entry}: not a deploy-auditor report (schema_version 1)")
