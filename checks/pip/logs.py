@@ -5,7 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.pip.common import cmd, config, each_web, location, no_web, web_subject
+from auditor.checks.pip.facts import Launch
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
+
+DISCARDED = ("/dev/null", "NONE")
+"""Where output is thrown away: a redirect to /dev/null, or supervisord's
+``stdout_logfile=NONE`` (whose rotation settings then rotate nothing)."""
+
+
+def _log_file(launch: Launch) -> str | None:
+    """The file the server's output or log goes to; gunicorn's ``-`` names standard output
+    or error, i.e. the terminal, not a file."""
+    if launch.stdout:
+        return launch.stdout
+    for name in ("error-logfile", "access-logfile"):
+        value = launch.option(name)
+        if value and value != "-":
+            return value
+    return None
 
 
 def _evaluate(facts: Facts) -> Iterator[Result]:
@@ -16,9 +33,13 @@ def _evaluate(facts: Facts) -> Iterator[Result]:
             continue
         subject = web_subject(proj, launch)
         evidence = [cmd(launch)]
+        target = _log_file(launch)
         if rotate.value is True:
             evidence.append(f"ENABLE_TIME_ROTATE = True at {rotate.source}")
             yield Result(subject, Status.PASS, "Superset rotates its log file by time",
+                         tuple(evidence), location(launch))
+        elif target in DISCARDED:
+            yield Result(subject, Status.FAIL, f"output is thrown away ({target})",
                          tuple(evidence), location(launch))
         elif launch.supervisor and launch.log_bounded:
             yield Result(subject, Status.PASS,
@@ -27,19 +48,14 @@ def _evaluate(facts: Facts) -> Iterator[Result]:
         elif launch.option("log-config"):
             yield Result(subject, Status.PASS, "gunicorn logs through a logging config",
                          tuple(evidence), location(launch))
-        elif launch.stdout in ("/dev/null",):
-            yield Result(subject, Status.FAIL, "output is thrown away (/dev/null)",
+        elif target and proj.logrotate:
+            evidence.append("logrotate: " + ", ".join(proj.logrotate))
+            yield Result(subject, Status.PASS, f"written to {target} and rotated",
                          tuple(evidence), location(launch))
-        elif launch.stdout or launch.option("error-logfile") or launch.option("access-logfile"):
-            target = launch.stdout or launch.option("error-logfile")
-            if proj.logrotate:
-                evidence.append("logrotate: " + ", ".join(proj.logrotate))
-                yield Result(subject, Status.PASS, f"written to {target} and rotated",
-                             tuple(evidence), location(launch))
-            else:
-                yield Result(subject, Status.WARN,
-                             f"written to {target}, which grows without bound (no rotation)",
-                             tuple(evidence), location(launch))
+        elif target:
+            yield Result(subject, Status.WARN,
+                         f"written to {target}, which grows without bound (no rotation)",
+                         tuple(evidence), location(launch))
         else:
             yield Result(subject, Status.FAIL,
                          "output goes to the terminal that started it and is lost",
