@@ -10,6 +10,20 @@ from auditor.model import Check, Facts, Location, Result, Row, Severity, Status,
 EPHEMERAL = ("/tmp/", "/var/tmp/", "/dev/shm/", "/run/")
 
 
+def _ephemeral(path: str) -> bool:
+    """In one of the temporary folders, or the folder itself (``/var/tmp``, ``/run/``)."""
+    return path.startswith(EPHEMERAL) or path.rstrip("/") + "/" in EPHEMERAL
+
+
+def _in_memory(value: str) -> bool:
+    """``sqlite://`` and ``sqlite:///:memory:`` name no file: the database lives in the
+    process and is gone when it exits (SQLAlchemy's URL syntax)."""
+    if not value.startswith("sqlite"):
+        return False
+    rest = value.split("://", 1)[-1].split("?", 1)[0]
+    return rest in ("", "/", "/:memory:")
+
+
 def _evaluate(facts: Facts) -> Iterator[Result]:
     proj = project(facts)
     conf = config(facts)
@@ -22,11 +36,15 @@ def _evaluate(facts: Facts) -> Iterator[Result]:
             continue
         value = str(setting.value or "")
         path = value.split("sqlite:///", 1)[-1] if value.startswith("sqlite") else value
-        if "://" in path:
+        if _in_memory(value):
+            yield Result(subject(proj, name), Status.FAIL,
+                         f"{name} is an in-memory sqlite database, lost at every restart",
+                         (f"from {setting.source}",), where)
+        elif "://" in path:
             yield Result(subject(proj, name), Status.PASS,
                          f"{name} points to a network service", (f"from {setting.source}",),
                          where)
-        elif path.startswith(EPHEMERAL) or path.rstrip("/") in ("/tmp", "/dev/shm"):
+        elif _ephemeral(path):
             yield Result(subject(proj, name), Status.FAIL,
                          f"{name} is on temporary storage ({path.split('/')[1]}), wiped on "
                          "reboot", (f"from {setting.source}",), where)
