@@ -5,37 +5,47 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.pip.common import project, subject
+from auditor.checks.pip.facts import PipProject, Requirement
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
+
+
+def _installed(proj: PipProject) -> tuple[Requirement, ...]:
+    """The requirements pip installs from: a pip-compile input (``requirements.in``) beside
+    the file compiled from it (``requirements.txt``) only records intent, loose by design."""
+    compiled = {path[: -len(".txt")] for path in proj.requirement_files if path.endswith(".txt")}
+    return tuple(r for r in proj.requirements
+                 if not (r.source.endswith(".in") and r.source[: -len(".in")] in compiled))
 
 
 def _evaluate(facts: Facts) -> Iterator[Result]:
     proj = project(facts)
+    requirements = _installed(proj)
     if proj.lock_files:
         yield Result(subject(proj, "dependencies"), Status.PASS,
                      "a lock file records exact versions",
                      tuple(f"lock file {path}" for path in proj.lock_files))
         return
-    if not proj.requirements:
+    if not requirements:
         yield Result(subject(proj, "dependencies"), Status.FAIL,
                      "no requirements or lock file: nothing records which versions run, so "
                      "the previous release cannot be restored",
                      ("looked for requirements*.txt, constraints*.txt and lock files",))
         return
-    loose = [r for r in proj.requirements if not r.pinned]
+    loose = [r for r in requirements if not r.pinned]
     if loose:
         first = loose[0]
         yield Result(
             subject(proj, "dependencies"),
             Status.FAIL,
-            f"{len(loose)} of {len(proj.requirements)} requirements are not pinned with ==",
+            f"{len(loose)} of {len(requirements)} requirements are not pinned with ==",
             tuple(f"{r.source}:{r.line}: {r.spec}" for r in loose[:8]),
             Location(first.source, first.line),
         )
         return
-    first = proj.requirements[0]
+    first = requirements[0]
     yield Result(subject(proj, "dependencies"), Status.PASS,
-                 f"all {len(proj.requirements)} requirements pinned to exact versions",
-                 tuple(sorted({r.source for r in proj.requirements})),
+                 f"all {len(requirements)} requirements pinned to exact versions",
+                 tuple(sorted({r.source for r in requirements})),
                  Location(first.source, None))
 
 
