@@ -5,9 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.pip.common import cmd, each_web, location, no_web, project, web_subject
+from auditor.checks.pip.facts import Venv
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 SYSTEM_PYTHON = ("/usr/bin/", "/bin/", "/usr/local/bin/")
+
+
+def _same_venv(venvs: dict[str, Venv], used: str) -> Venv | None:
+    """The project's virtualenv the command runs from. The command may name it by the path
+    the project is deployed at (``/opt/superset/venv`` for the project's ``venv``), or
+    relative to a folder below the project."""
+    if used in venvs:
+        return venvs[used]
+    name = used.strip("/")
+    for path, venv in venvs.items():
+        if path.endswith("/" + name) or name.endswith("/" + path):
+            return venv
+    return None
 
 
 def _venv(facts: Facts) -> Iterator[Result]:
@@ -21,9 +35,7 @@ def _venv(facts: Facts) -> Iterator[Result]:
         evidence = [cmd(launch)]
         program = launch.program or ""
         if launch.venv is not None:
-            venv = venvs.get(launch.venv) or next(
-                (v for p, v in venvs.items() if p.endswith(launch.venv.strip("/"))), None
-            )
+            venv = _same_venv(venvs, launch.venv)
             evidence.append(f"virtualenv {launch.venv}")
             if venv is not None and venv.system_site_packages:
                 evidence.append("pyvenv.cfg: include-system-site-packages = true")
