@@ -26,10 +26,11 @@ def _bounded(facts: Facts) -> Iterator[Result]:
             yield no_web(proj)
             continue
         subject_ = web_subject(proj, launch)
+        # 0, these options' default, turns recycling off (gunicorn and uwsgi alike).
         bounds = [
             f"--{name} {launch.option(name)}"
             for name in ("max-requests", "limit-as", "reload-on-rss")
-            if launch.option(name)
+            if launch.option(name) not in (None, "", "0")
         ]
         if bounds:
             yield Result(subject_, Status.PASS, "worker memory is bounded by recycling",
