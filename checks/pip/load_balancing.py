@@ -8,13 +8,22 @@ from auditor.checks.pip.common import cmd, each_web, location, no_web, project, 
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
+def _address(upstream: str) -> str:
+    """Where a proxy sends requests, without scheme and path: two locations passing to
+    ``http://127.0.0.1:8088`` and ``http://127.0.0.1:8088/static/`` reach one server."""
+    rest = upstream.split("://", 1)[-1]
+    if rest.startswith("unix:"):
+        return "unix:" + rest[len("unix:"):].split(":", 1)[0]  # nginx: unix:PATH:URI
+    return rest.split("/", 1)[0]
+
+
 def _evaluate(facts: Facts) -> Iterator[Result]:
     proxies = project(facts).proxies
     for proj, launch in each_web(facts):
         if launch is None:
             yield no_web(proj)
             continue
-        upstreams = sorted({u for p in proxies for u in p.proxies_to})
+        upstreams = sorted({_address(u) for p in proxies for u in p.proxies_to})
         workers = launch.workers or 1
         evidence = [cmd(launch), f"worker processes: {workers}"]
         if len(upstreams) > 1:
