@@ -66,6 +66,10 @@ def each_web(facts: Facts) -> Iterator[tuple[PipProject, Launch | None]]:
 
 
 def is_loopback(address: str) -> bool:
+    """Reachable from this host only: a loopback address, or a unix socket (``unix:PATH``,
+    or a bare path as uwsgi's --socket takes it)."""
+    if address.startswith("/"):
+        return True
     host = address.rsplit(":", 1)[0] if not address.startswith("unix:") else address
     return host.startswith(LOOPBACK_PREFIXES)
 
