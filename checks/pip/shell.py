@@ -161,8 +161,8 @@ def classify(words: Sequence[str]) -> tuple[str, int] | None:
             continue
         if name == "superset" and following[:1] == ["run"]:
             return "superset-run", i + 2
-        if name == "flask" and "run" in following:
-            return "flask-run", i + 1 + following.index("run") + 1
+        if name == "flask" and (run := _flask_run(names, i + 1)) is not None:
+            return "flask-run", run + 1
         if name == "gunicorn":
             return "gunicorn", i + 1
         if name in ("uwsgi", "uwsgi-core"):
@@ -181,6 +181,24 @@ def classify(words: Sequence[str]) -> tuple[str, int] | None:
             words[i]
         ):
             return None
+    return None
+
+
+FLASK_GLOBAL_VALUES = frozenset({"--app", "-A", "--env-file", "-e"})
+"""flask's own options that take a value, given before the sub-command."""
+
+
+def _flask_run(names: Sequence[str], start: int) -> int | None:
+    """The index of ``run`` when it is flask's sub-command: ``flask run``, and after
+    flask's global options (``flask --app superset.app:create_app --debug run``)."""
+    i = start
+    while i < len(names):
+        word = names[i]
+        if word == "run":
+            return i
+        if not word.startswith("-"):
+            return None  # another sub-command (flask db upgrade)
+        i += 2 if word in FLASK_GLOBAL_VALUES else 1
     return None
 
 
