@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ BACKUP_TOOLS = ("pg_dump", "pg_dumpall", "pg_basebackup", "pgbackrest", "barman"
 OFF_HOST = ("rclone", "aws s3", "gsutil", "azcopy", "scp ", "rsync", "s3cmd", "restic",
             "borg", "wal-g", "pgbackrest", "barman", "gcloud storage")
 SQLITE_COPY = re.compile(r"\b(cp|rsync|tar)\b.*\.db\b")
+SQLITE_COPY_TOOL = "copy of the sqlite file"
 UPDATE_WORDS = ("pip-audit", "safety check", "safety scan", "pip list --outdated",
                 "dependabot", "renovate", "osv-scanner")
 CONFIG_LOCATIONS = ("superset_config.py", "pythonpath/superset_config.py",
@@ -98,7 +100,9 @@ def scan_project(
             if text and "[program:" in text:
                 looked.append(path)
                 launches.extend(scan_supervisor(text, _rel(scan, path)))
-    launches = [launch for launch in launches if _runs_superset(scan, launch)]
+    dotenv = {key: value.value for key, value in scan.env.items()}
+    launches = [_with_dotenv(launch, dotenv) for launch in launches
+                if _runs_superset(scan, launch)]
     for key, value in state.env.items():
         scan.env.setdefault(key, EnvValue(value, state.env_sources.get(key, "script")))
 
@@ -138,6 +142,15 @@ def scan_project(
         declarative=declarative,
     )
     return project, scan
+
+
+def _with_dotenv(launch: Launch, dotenv: dict[str, str]) -> Launch:
+    """``superset run`` and ``flask run`` load the project's .env and .flaskenv themselves
+    (python-dotenv), whoever starts them: a supervisor program sees FLASK_DEBUG or
+    FLASK_RUN_HOST written there too. Its own environment= wins, as in Flask."""
+    if not launch.dev_server:
+        return launch
+    return dataclasses.replace(launch, env={**dotenv, **launch.env})
 
 
 def _runs_superset(scan: ProjectScan, launch: Launch) -> bool:
@@ -266,7 +279,7 @@ def _backup_tools(text: str) -> tuple[str, ...]:
     if "sqlite3" in tools and ".backup" not in text and ".dump" not in text:
         tools.remove("sqlite3")
     if SQLITE_COPY.search(text):
-        tools.append("copy of the sqlite file")
+        tools.append(SQLITE_COPY_TOOL)
     return tuple(tools)
 
 
@@ -286,9 +299,11 @@ def _backup_scripts(
                                entry.line)
 
 
-def _first_line(text: str, needle: str) -> int:
+def _first_line(text: str, tool: str) -> int:
+    """The line the tool is first used on (for a copy of the sqlite file: the copy, not
+    the first line that merely says "copy", such as ``rclone copy``)."""
     for number, line in enumerate(text.splitlines(), 1):
-        if needle.split()[0] in line:
+        if SQLITE_COPY.search(line) if tool == SQLITE_COPY_TOOL else tool in line:
             return number
     return 1
 
