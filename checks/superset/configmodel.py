@@ -541,6 +541,16 @@ def _unseen(key: str, source: str) -> Unknown:
                    "the audited objects")
 
 
+def parse_boolean_string(text: str) -> bool:
+    """superset.utils.core.parse_boolean_string: FLASK_DEBUG and SUPERSET_FEATURE_*."""
+    return text.lower() in ("y", "yes", "true", "t", "on", "1")
+
+
+def cast_to_boolean(text: str) -> bool:
+    """superset.utils.core.cast_to_boolean on a string: TALISMAN_ENABLED ("1" is off)."""
+    return text.strip().lower() == "true"
+
+
 MAX_INT_BITS = 14_000
 """About 4,200 decimal digits: Python refuses to turn longer ints into text (``str()`` raises
 ValueError), and every check that shows a value would then fail."""
@@ -583,9 +593,11 @@ def analyze(
     for var, setting in ENV_SETTINGS.items():
         if var in env:
             value = env[var].resolved
-            # Superset's config.py turns these variables into booleans.
-            if setting in ("TALISMAN_ENABLED", "DEBUG") and isinstance(value, str):
-                value = value.strip().lower() in ("1", "true", "yes", "on")
+            # Superset's config.py turns these variables into booleans, each its own way.
+            if setting == "DEBUG" and isinstance(value, str):
+                value = parse_boolean_string(value)
+            elif setting == "TALISMAN_ENABLED" and isinstance(value, str):
+                value = cast_to_boolean(value)
             settings[setting] = Setting(setting, value, f"env {var} ({env[var].source})")
         elif unseen_env:
             settings[setting] = Setting(setting, _unseen(var, unseen_env),
@@ -611,7 +623,7 @@ def analyze(
         from_default=home is None,
     )
     flags = {
-        var.removeprefix("SUPERSET_FEATURE_"): value.value.lower() in ("1", "true", "yes", "on")
+        var.removeprefix("SUPERSET_FEATURE_"): parse_boolean_string(value.value)
         for var, value in env.items()
         if var.startswith("SUPERSET_FEATURE_") and not value.unknown
     }
@@ -635,8 +647,11 @@ def analyze(
                 settings[key] = found
     if flags:
         current = settings.get("FEATURE_FLAGS")
-        merged = dict(current.value) if current and isinstance(current.value, dict) else {}
-        merged.update(flags)
+        # Superset puts SUPERSET_FEATURE_* into DEFAULT_FEATURE_FLAGS and its feature flag
+        # manager updates those with FEATURE_FLAGS: the file's flags win over the env's.
+        merged = dict(flags)
+        if current and isinstance(current.value, dict):
+            merged.update(current.value)
         settings["FEATURE_FLAGS"] = Setting(
             "FEATURE_FLAGS", merged, current.source if current else "env SUPERSET_FEATURE_*"
         )
