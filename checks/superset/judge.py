@@ -45,6 +45,13 @@ def source(setting: Setting) -> str:
     return f"{setting.name} from {setting.source}"
 
 
+def on(setting: Setting) -> bool:
+    """Whether a known setting is on as Flask, Flask-WTF, Flask-AppBuilder and Superset read
+    it: by truth value (``if app.config[...]``), so ``1`` or ``"true"`` count as on and
+    ``0`` or ``""`` as off; a setting that is not exactly ``True`` is not therefore off."""
+    return bool(setting.value)
+
+
 def unknown(setting: Setting) -> Verdict:
     reason = getattr(setting.value, "reason", "unknown")
     return Status.SKIP, f"{setting.name} could not be determined: {reason}", (source(setting),)

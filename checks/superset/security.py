@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from auditor.checks.superset.configmodel import SupersetConfig
 from auditor.checks.superset.defaults import AUTH_DB, AUTH_NAMES
-from auditor.checks.superset.judge import Verdict, per_config, source, unknown
+from auditor.checks.superset.judge import Verdict, on, per_config, source, unknown
 from auditor.model import Check, Row, Severity, Status, Style
 
 DOCS = "https://superset.apache.org/docs/security/"
@@ -33,7 +33,7 @@ def _cookies(config: SupersetConfig) -> Verdict:
             return unknown(setting)
     evidence = (f"{source(secure)}: {secure.value}", f"{source(httponly)}: {httponly.value}")
     problems = [name for name, setting in (("Secure", secure), ("HttpOnly", httponly))
-                if setting.value is not True]
+                if not on(setting)]
     if problems:
         return Status.FAIL, "the session cookie is not " + " or ".join(problems), evidence
     return Status.PASS, "session cookie is Secure and HttpOnly", evidence
@@ -43,7 +43,7 @@ def _csrf(config: SupersetConfig) -> Verdict:
     setting = config.get("WTF_CSRF_ENABLED")
     if not setting.known:
         return unknown(setting)
-    if setting.value is False:
+    if not on(setting):
         return Status.FAIL, "CSRF protection is off", (source(setting),)
     return Status.PASS, "CSRF protection is on", (source(setting),)
 
@@ -52,10 +52,13 @@ def _talisman(config: SupersetConfig) -> Verdict:
     enabled, policy = config.get("TALISMAN_ENABLED"), config.get("TALISMAN_CONFIG")
     if not enabled.known:
         return unknown(enabled)
-    if enabled.value is not True:
+    if not on(enabled):
         return Status.FAIL, "Talisman is off: no CSP, no HSTS or frame protection from " \
             "Superset", (source(enabled),)
-    if isinstance(policy.value, dict) and not policy.value.get("content_security_policy"):
+    # Flask-Talisman's init_app defaults content_security_policy to its own policy
+    # (default-src 'self'): only a key given as None, {} or "" leaves the CSP out.
+    if isinstance(policy.value, dict) and "content_security_policy" in policy.value \
+            and not policy.value["content_security_policy"]:
         return Status.WARN, "Talisman is on but its content security policy is empty", (
             source(enabled), source(policy))
     return Status.PASS, "Talisman sets a content security policy", (source(enabled),)
@@ -65,7 +68,7 @@ def _debug(config: SupersetConfig) -> Verdict:
     setting = config.get("DEBUG")
     if not setting.known:
         return unknown(setting)
-    if setting.value is True:
+    if on(setting):
         # superset/initialization and views/error_handling read DEBUG; the Werkzeug debugger
         # itself comes only with the development server (SYSTEMD/PIP/K8S-APP-SECURITY-002).
         return Status.FAIL, "DEBUG is on: Superset applies TALISMAN_DEV_CONFIG (a looser " \
@@ -107,7 +110,7 @@ def _registration(config: SupersetConfig) -> Verdict:
     auth = config.get("AUTH_TYPE")
     if number is not None and number != AUTH_DB:
         return None  # SUPERSET-APP-SECURITY-011 judges sign-up through an identity provider
-    if enabled.value is not True:
+    if not on(enabled):
         return Status.PASS, "self-registration is off", (source(enabled),)
     if number is None:
         return Status.SKIP, f"self-registration is on but AUTH_TYPE could not be determined " \
@@ -133,7 +136,7 @@ def _provider_registration(config: SupersetConfig) -> Verdict:
     if not enabled.known:
         return unknown(enabled)
     auth = config.get("AUTH_TYPE")
-    if enabled.value is not True:
+    if not on(enabled):
         return Status.PASS, f"with {name}, accounts are not created on first login (an " \
             "administrator adds each user)", (f"{source(auth)}: {name}", source(enabled))
     computed = config.get("AUTH_USER_REGISTRATION_ROLE_JMESPATH")
@@ -164,7 +167,7 @@ def _cors(config: SupersetConfig) -> Verdict:
     # Superset 6 ships ENABLE_CORS = True (origins: its two map tile servers); earlier
     # releases ship it off. With ENABLE_CORS unset, CORS_OPTIONS set in the file take effect
     # on 6.x, so they are judged; with both unset, neither release lets other sites in.
-    if enabled.value is not True and not (enabled.from_default and not options.from_default):
+    if not on(enabled) and not (enabled.from_default and not options.from_default):
         if enabled.from_default:
             return Status.PASS, "CORS is off, or limited to Superset's map tile servers " \
                 "(ENABLE_CORS unset: Superset 6 allows tile.openstreetmap.org and tile.osm.ch, " \
@@ -174,7 +177,7 @@ def _cors(config: SupersetConfig) -> Verdict:
         return unknown(options)
     origins = options.value.get("origins", "*")
     origin_list = origins if isinstance(origins, list | tuple) else [origins]
-    credentials = options.value.get("supports_credentials") is True
+    credentials = bool(options.value.get("supports_credentials"))
     evidence = (source(enabled) + (" (Superset 6 enables CORS by default)"
                                    if enabled.from_default else ""),
                 f"{source(options)}: origins {origin_list}, supports_credentials {credentials}")
@@ -195,11 +198,11 @@ def _rate_limits(config: SupersetConfig) -> Verdict:
         if not setting.known:
             return unknown(setting)
     evidence = (f"{source(app)}: {app.value}", f"{source(auth)}: {auth.value}")
-    if app.value is not True:
+    if not on(app):
         return Status.FAIL, "RATELIMIT_ENABLED is off, which turns Flask-Limiter off: " \
             "neither logins (AUTH_RATE_LIMITED) nor RATELIMIT_APPLICATION are limited, so " \
             "passwords can be guessed at full speed", evidence
-    if auth.value is not True:
+    if not on(auth):
         return Status.FAIL, "login attempts are not rate limited (AUTH_RATE_LIMITED is off): " \
             "only RATELIMIT_APPLICATION's per-client limit applies", evidence
     return Status.PASS, "Flask-Limiter is on: logins and every request are rate limited", \

@@ -9,6 +9,7 @@ from auditor.checks.superset.configmodel import SupersetConfig, Topology
 from auditor.checks.superset.defaults import KNOWN_JWT_SECRETS, MIN_SECRET_BYTES
 from auditor.checks.superset.judge import (
     Verdict,
+    on,
     per_config,
     per_config_in_style,
     source,
@@ -192,14 +193,14 @@ def _proxy_fix(config: SupersetConfig) -> Verdict:
         return unknown(proxied)
     if config.behind_proxy is None:
         return None
-    if config.behind_proxy and proxied.value is not True:
+    if config.behind_proxy and not on(proxied):
         return Status.FAIL, "a reverse proxy fronts Superset but ENABLE_PROXY_FIX is off: " \
             "redirects and CSRF checks see http and the proxy's address", (
                 source(proxied), f"proxy: {config.proxy_evidence}")
     if config.behind_proxy:
         return Status.PASS, "ENABLE_PROXY_FIX trusts the proxy's X-Forwarded headers", (
             source(proxied), f"proxy: {config.proxy_evidence}")
-    if proxied.value is True:
+    if on(proxied):
         return Status.WARN, "ENABLE_PROXY_FIX is on with no proxy in front: clients can " \
             "spoof X-Forwarded-For", (source(proxied),)
     return None
