@@ -34,7 +34,10 @@ def _judge(subject: str, conf: SupersetConfig) -> Result:
     else:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
         known = KNOWN_SECRET_KEYS.get(text)
-        size = len(text.encode("utf-8", "surrogatepass"))  # '\ud800' from an escape
+        # A bytes key is as long as its bytes (b"\xff" is one byte, not the two of its
+        # latin-1 text encoded as UTF-8); a str key is signed as its UTF-8 bytes.
+        size = len(value) if isinstance(value, bytes) else len(
+            text.encode("utf-8", "surrogatepass"))  # '\ud800' from an escape
         if text == DEFAULT_SECRET_KEY:
             # superset/initialization: check_secret_key() logs "Refusing to start due to
             # insecure SECRET_KEY" and exits unless app.debug, TESTING or SUPERSET_TESTENV.
