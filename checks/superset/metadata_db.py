@@ -26,6 +26,11 @@ def _judge(subject: str, conf: SupersetConfig) -> Result:
         return Result(subject, Status.SKIP,
                      f"metadata database could not be determined: {reason}", evidence, where)
     scheme = _scheme(setting.value)
+    if scheme == "unknown":
+        # "" (an unset variable's default) or a bare path: SQLAlchemy cannot start on it,
+        # and nothing says which database is meant.
+        return Result(subject, Status.SKIP, "SQLALCHEMY_DATABASE_URI is not a database URI "
+                      "(no scheme://)", evidence, where)
     if scheme == "sqlite":
         return Result(subject, Status.FAIL,
                      "the metadata database is sqlite: 'database is locked' under concurrent "
