@@ -35,6 +35,11 @@ def _timeout(config: SupersetConfig) -> Verdict:
         return unknown(setting)
     evidence = (f"{source(setting)}: {setting.value}s",
                 f"gunicorn timeout: {topology.gunicorn_timeout:g}s")
+    if topology.gunicorn_timeout == 0:
+        # gunicorn: "Setting it to 0 has the effect of infinite timeouts by disabling
+        # timeouts for all workers entirely."
+        return Status.PASS, "gunicorn's timeout is 0 (off): it never kills a slow request", \
+            evidence
     if topology.gunicorn_timeout < setting.value:
         return Status.FAIL, f"gunicorn kills a request after {topology.gunicorn_timeout:g}s, " \
             f"before Superset's own {setting.value}s limit: long dashboards end in " \
