@@ -31,7 +31,10 @@ MAIN = "/etc/nginx/nginx.conf"
 MAX_DEPTH = 16
 DEFAULT_READ_TIMEOUT = 60.0
 REDIRECT_CODES = frozenset({"301", "302", "303", "307", "308"})
-UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# nginx's time units (ngx_parse_time): a value may combine them, "1m30s" or "1h 30m".
+UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800,
+         "M": 2592000, "y": 31536000}
+TIME_PART = r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|M|y)?"
 
 
 class _Loader:
@@ -159,10 +162,11 @@ def _upstream(block: Directive) -> Upstream:
 
 
 def seconds(value: str) -> float | None:
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)?", value.strip())
-    if not match:
+    text = value.replace(" ", "")
+    if not re.fullmatch(f"(?:{TIME_PART})+", text):
         return None
-    return float(match.group(1)) * UNITS[match.group(2) or "s"]
+    return sum(float(number) * UNITS[unit or "s"]
+               for number, unit in re.findall(TIME_PART, text))
 
 
 class _Scope:
@@ -233,7 +237,7 @@ def _server(block: Directive, http: Sequence[Directive],
         tokens=scope.tokens[0],
         tokens_at=scope.tokens[1],
         headers=scope.headers,
-        redirect=_redirect(body),
+        redirect=_redirect(body, routes),
         routes=routes,
     )
 
@@ -252,8 +256,12 @@ def _listen(d: Directive) -> Listen:
                   default="default_server" in params or "default" in params)
 
 
-def _redirect(body: Sequence[Directive]) -> str | None:
-    """Where the whole server sends requests: a server-level return/rewrite, ``if``, or ``/``."""
+def _redirect(body: Sequence[Directive], routes: Sequence[ProxyRoute]) -> str | None:
+    """Where the whole server sends requests: a server-level return/rewrite, ``if``, or ``/``.
+
+    A redirect in ``location /`` (or ``= /``) covers the whole server only when no other
+    location proxies: with ``location /api/ { proxy_pass ...; }`` beside it, /api/ is
+    still served over plain HTTP (``location = /`` redirects the bare path alone)."""
     for d in body:
         target = _redirect_of(d)
         if target:
@@ -263,7 +271,8 @@ def _redirect(body: Sequence[Directive]) -> str | None:
                 target = _redirect_of(inner)
                 if target:
                     return target
-        if d.name == "location" and d.args in (("/",), ("=", "/")) and d.block:
+        if (d.name == "location" and d.args in (("/",), ("=", "/")) and d.block
+                and all(r.match == " ".join(d.args) for r in routes)):
             for inner in d.block:
                 target = _redirect_of(inner)
                 if target:
