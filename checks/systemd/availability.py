@@ -22,6 +22,24 @@ from auditor.checks.systemd.postgres import address_is_local
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
+def no_web_tier(facts: Facts) -> Result | None:
+    """A skip for a host without Superset's web tier (no_app's, or a celery-only host).
+
+    A worker host behind a separate web host needs no TLS proxy, balancer or web
+    redundancy of its own: judging them here would fail a host for a job it does not do.
+    """
+    absent = no_app(facts)
+    if absent:
+        return absent
+    found = services(facts)
+    config = facts.optional(F.NGINX, NginxConfig)
+    if found.web or (config is not None and any(s.routes for s in config.servers)):
+        return None
+    shown = ", ".join(f"{s.name} ({s.role})" for s in found.services[:3])
+    return Result("superset", Status.SKIP,
+                  f"no Superset web server on this host, only {shown}")
+
+
 def web_hosts(facts: Facts) -> tuple[list[str], list[str]]:
     """(hosts the app's traffic reaches, evidence); loopback counts as this host."""
     config = facts.get(F.NGINX, NginxConfig)
@@ -37,7 +55,7 @@ def web_hosts(facts: Facts) -> tuple[list[str], list[str]]:
 
 
 def _web(facts: Facts) -> Iterator[Result]:
-    absent = no_app(facts)
+    absent = no_web_tier(facts)
     if absent:
         yield absent
         return
@@ -113,7 +131,8 @@ def _database(facts: Facts) -> Iterator[Result]:
 def _workers(facts: Facts) -> Iterator[Result]:
     for service in each_service(facts, ("web",)):
         if service is None:
-            yield no_services(services(facts))
+            # A celery-only host does run Superset: say so rather than "no unit runs it".
+            yield no_web_tier(facts) or no_services(services(facts))
             return
         workers = service.launch.workers
         evidence = (cmd(service.launch), f"worker processes: {workers or 'unknown'}")

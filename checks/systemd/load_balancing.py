@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.systemd import facts as F
-from auditor.checks.systemd.common import app_routes, no_app, server_subject, services, where
+from auditor.checks.systemd.availability import no_web_tier
+from auditor.checks.systemd.common import app_routes, server_subject, services, where
 from auditor.checks.systemd.facts import NginxConfig
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
 def _balanced(facts: Facts) -> Iterator[Result]:
-    absent = no_app(facts)
+    absent = no_web_tier(facts)
     if absent:
         yield absent
         return
@@ -33,7 +34,8 @@ def _balanced(facts: Facts) -> Iterator[Result]:
         evidence = [f"{route.path}:{route.line}: proxy_pass {route.target}"]
         if up:
             evidence.append(f"{up.path}:{up.line}: upstream {up.name}: " + ", ".join(
-                s.address + (" backup" if s.backup else "") for s in up.servers))
+                s.address + (" backup" if s.backup else "") + (" down" if s.down else "")
+                for s in up.servers))
         if len(active) >= 2:
             yield Result(subject, Status.PASS, f"upstream {up.name if up else ''} balances "
                          f"over {len(active)} servers", tuple(evidence),

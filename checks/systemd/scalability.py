@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.systemd import facts as F
-from auditor.checks.systemd.availability import web_hosts
-from auditor.checks.systemd.common import SINGLE_HOST, app_routes, no_app, services, where
+from auditor.checks.systemd.availability import no_web_tier, web_hosts
+from auditor.checks.systemd.common import SINGLE_HOST, app_routes, services, where
 from auditor.checks.systemd.facts import NginxConfig
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
 def _scale_out(facts: Facts) -> Iterator[Result]:
-    absent = no_app(facts)
+    absent = no_web_tier(facts)
     if absent:
         yield absent
         return
@@ -30,8 +30,8 @@ def _scale_out(facts: Facts) -> Iterator[Result]:
         name = sorted(upstreams)[0]
         up = config.upstreams[name]
         yield Result("web-tier", Status.WARN,
-                     f"upstream {name} only lists this host: capacity grows by adding local "
-                     f"instances until the machine is full ({SINGLE_HOST})", tuple(evidence),
+                     f"upstream {name} only reaches {hosts[0]}: capacity grows by adding "
+                     f"instances until that machine is full ({SINGLE_HOST})", tuple(evidence),
                      where(up.path, up.line))
     else:
         yield Result("web-tier", Status.FAIL,
