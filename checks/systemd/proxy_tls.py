@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterator
 
 from auditor.checks.systemd import facts as F
+from auditor.checks.systemd.availability import no_web_tier
 from auditor.checks.systemd.common import (
     app_binds,
     app_routes,
     app_servers,
-    no_app,
     server_subject,
     services,
     where,
@@ -28,7 +28,7 @@ def _config(facts: Facts) -> NginxConfig:
 
 
 def _missing(facts: Facts) -> Result | None:
-    absent = no_app(facts)
+    absent = no_web_tier(facts)
     if absent:
         return absent
     config = _config(facts)
@@ -104,7 +104,8 @@ def _protocols(facts: Facts) -> Iterator[Result]:
 
 
 def _max_age(value: str) -> int | None:
-    match = re.search(r"max-age\s*=\s*\"?(\d+)", value)
+    # Directive names are case-insensitive (RFC 6797 6.1): Max-Age=31536000 counts.
+    match = re.search(r"max-age\s*=\s*\"?(\d+)", value, re.I)
     return int(match.group(1)) if match else None
 
 
@@ -128,9 +129,17 @@ def _hsts(facts: Facts) -> Iterator[Result]:
                          tuple(f"{r.path}:{r.line}: location {r.match}" for r in lacking[:3]),
                          where(lacking[0].path, lacking[0].line))
             continue
-        ages = [_max_age(v or "") for _, v in values]
-        shortest = min((a for a in ages if a is not None), default=0)
         evidence = tuple(f"Strict-Transport-Security: {v}" for _, v in values[:2])
+        # max-age is required (RFC 6797 6.1.1): browsers ignore a header without it.
+        invalid = [(r, v) for r, v in values if _max_age(v or "") is None]
+        if invalid:
+            route, value = invalid[0]
+            yield Result(subject, Status.FAIL,
+                         f"Strict-Transport-Security on {route.match} has no max-age: "
+                         "browsers ignore it", (f"Strict-Transport-Security: {value}",),
+                         where(route.path, route.line))
+            continue
+        shortest = min(_max_age(v or "") or 0 for _, v in values)
         if shortest < HSTS_MIN:
             yield Result(subject, Status.WARN,
                          f"HSTS max-age is {shortest}s, less than 180 days", evidence,
@@ -158,7 +167,7 @@ def _redirect(facts: Facts) -> Iterator[Result]:
         judged = True
         if server.redirect and server.redirect.startswith("https://"):
             yield Result(subject, Status.PASS, f"redirects to {server.redirect}",
-                         (f"{server.path}:{server.line}: return {server.redirect}",),
+                         (f"{server.path}:{server.line}: redirect to {server.redirect}",),
                          where(server.path, server.line))
         elif proxies:
             plain = ", ".join(str(x.port) for x in server.listens if not x.ssl)
