@@ -106,3 +106,10 @@ def proxy_label(proxy: Service) -> str:
 
 def truthy(value: str) -> bool:
     return value.strip().strip("\"'").lower() in ("1", "true", "yes", "on", "y")
+
+
+def flag(value: object) -> bool:
+    """A Compose boolean attribute as Docker Compose reads it: ``true``, or a string it casts
+    to true (``privileged: "true"``, ``${PRIVILEGED}`` interpolated, YAML 1.1 ``yes``), which
+    the YAML loader keeps as text."""
+    return value is True or (isinstance(value, str) and truthy(value))

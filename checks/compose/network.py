@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.checks.compose.common import (
     each_project,
+    flag,
     none_of,
     proxies_for,
     proxy_label,
@@ -68,7 +69,13 @@ def _private(facts: Facts) -> Iterator[Result]:
         for service in backends:
             exposed = _exposed(project, service)
             evidence = tuple(f"ports: {p.label}" for p in service.ports)
-            if exposed:
+            if service.spec.get("network_mode") == "host":
+                # No ports: needed: it listens on the host's own interfaces.
+                yield result(project, service, Status.FAIL,
+                             f"{service.role} uses network_mode: host: it listens on every "
+                             "interface of the host, reachable from the network",
+                             ("network_mode: host",), "network_mode")
+            elif exposed:
                 yield result(project, service, Status.FAIL,
                              f"{service.role} published on {exposed[0].label}: reachable from "
                              f"the network ({UFW_NOTE})", evidence, "ports")
@@ -97,8 +104,13 @@ def _internal(facts: Facts) -> Iterator[Result]:
         proxy_networks = {n for s in project.role("proxy") for n in _networks_of(s)}
         for service in backends:
             networks = _networks_of(service)
+            if networks == ["none"]:
+                yield result(project, service, Status.PASS,
+                             "network_mode: none: no network, no route in or out",
+                             ("network_mode: none",), "network_mode")
+                continue
             internal = [n for n in networks if isinstance(project.networks.get(n), dict)
-                        and project.networks[n].get("internal") is True]
+                        and flag(project.networks[n].get("internal"))]
             evidence = tuple(f"network {n}: {'internal' if n in internal else 'not internal'}"
                              for n in networks)
             if networks and len(internal) == len(networks):
