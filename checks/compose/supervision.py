@@ -5,26 +5,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.common.redact import redact
-from auditor.checks.compose.common import app_services, each_project, none_of, result
+from auditor.checks.compose.common import app_services, each_project, flag, none_of, result
 from auditor.checks.compose.dockerfile import BuiltImage
 from auditor.checks.compose.facts import Service
 from auditor.checks.compose.roles import is_superset_image
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 RESTARTING = ("always", "unless-stopped", "on-failure")
+CONDITIONS = ("any", "on-failure", "always", "unless-stopped")
+"""deploy.restart_policy conditions that restart: the spec's any and on-failure, and the
+engine's names Docker Compose passes through."""
 
 
 def _policy(service: Service) -> tuple[str | None, str | None]:
     """(policy that restarts, attribute it comes from) or (what is set, None)."""
     restart = service.spec.get("restart")
     condition = service.mapping("deploy").get("restart_policy")
-    if isinstance(condition, dict) and condition.get("condition") in ("any", "on-failure"):
-        return f"deploy.restart_policy {condition['condition']}", "deploy"
+    # Docker Compose applies deploy.restart_policy over restart: when it names a condition,
+    # that condition decides (restart: always with condition none never restarts).
+    if isinstance(condition, dict) and condition.get("condition"):
+        policy = f"deploy.restart_policy {condition['condition']}"
+        return policy, ("deploy" if condition["condition"] in CONDITIONS else None)
     if isinstance(restart, str) and restart.split(":", 1)[0] in RESTARTING:
         return f"restart: {restart}", "restart"
-    if isinstance(condition, dict) and condition.get("condition"):
-        return f"deploy.restart_policy {condition['condition']}", None
     return (f"restart: {restart}" if restart is not None else None), None
+
+
+def _attribute(policy: str | None) -> str | None:
+    """The attribute a policy that does not restart is written in, for the location."""
+    if policy is None:
+        return None
+    return "deploy" if policy.startswith("deploy") else "restart"
 
 
 def _restarts(facts: Facts) -> Iterator[Result]:
@@ -40,15 +51,17 @@ def _restarts(facts: Facts) -> Iterator[Result]:
                 yield result(project, service, Status.FAIL,
                              "not restarted when it crashes or the host reboots",
                              (policy or "no restart policy (Docker's default is no)",),
-                             "restart" if policy else None)
+                             _attribute(policy))
 
 
 def _healthcheck(service: Service) -> tuple[Status, str, str]:
     check = service.mapping("healthcheck")
     test = check.get("test")
     text = " ".join(str(t) for t in test) if isinstance(test, list) else str(test or "")
-    if check.get("disable") is True or text.strip().upper() == "NONE":
+    if flag(check.get("disable")):
         return Status.FAIL, "its health check is disabled", "healthcheck: disable: true"
+    if text.strip().upper() == "NONE":
+        return Status.FAIL, "its health check is disabled", f"healthcheck: test: {text.strip()}"
     if text:
         return Status.PASS, "has a health check", f"healthcheck: {redact(text)[:100]}"
     if service.built is not None:
