@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.compose.common import each_project, result
+from auditor.checks.compose.common import each_project, flag, result
 from auditor.checks.compose.facts import Service
 from auditor.checks.compose.roles import image_user, is_root_user, user_name
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
@@ -60,8 +60,8 @@ def _not_root(facts: Facts) -> Iterator[Result]:
 def _escapes(service: Service) -> list[str]:
     spec = service.spec
     found = []
-    if spec.get("privileged") is True:
-        found.append("privileged: true")
+    if flag(spec.get("privileged")):
+        found.append(f"privileged: {str(spec['privileged']).lower()}")
     for key in ("network_mode", "pid", "ipc", "userns_mode", "uts"):
         if str(spec.get(key) or "") == "host":
             found.append(f"{key}: host")
