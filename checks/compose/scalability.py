@@ -48,8 +48,10 @@ def _single_beat(facts: Facts) -> Iterator[Result]:
                              "alert is sent several times",
                              (f"replicas: {service.replicas}",), "deploy")
             else:
-                yield result(project, service, Status.PASS, "exactly one beat instance",
-                             ("replicas: 1",))
+                what = "exactly one beat instance" if service.replicas == 1 else \
+                    "no beat instance runs (scaled to 0)"
+                yield result(project, service, Status.PASS, what,
+                             (f"replicas: {service.replicas}",))
 
 
 CHECKS = (
