@@ -36,7 +36,7 @@ def _mode(facts: Facts) -> Iterator[Result]:
             for name in ("SUPERSET_ENV", "FLASK_ENV"):
                 value = _setting(service, name)
                 if value is not None and value.lower() == "development":
-                    bad.append(f"{name}=development ({service.env[name].source})")
+                    bad.append(f"{name}={value} ({service.env[name].source})")
                     where = where or env_location(service.env[name])
             debug = _setting(service, "FLASK_DEBUG")
             if debug is not None and truthy(debug):
@@ -72,6 +72,10 @@ def _server(facts: Facts) -> Iterator[Result]:
                              f"the script it starts runs {found.what} depending on its "
                              "environment: the development server may serve production",
                              found.evidence, found.attr)
+            elif found.server == "reload":
+                yield result(project, service, Status.WARN,
+                             f"served by {found.what}: workers restart whenever a source file "
+                             "changes, a development setting", found.evidence, found.attr)
             elif found.server == "production":
                 yield result(project, service, Status.PASS, f"served by {found.what}",
                              found.evidence, found.attr)
@@ -90,7 +94,13 @@ def _examples(facts: Facts) -> Iterator[Result]:
             continue
         for service in services:
             value = _setting(service, "SUPERSET_LOAD_EXAMPLES")
-            if value is not None and truthy(value):
+            passed = service.env.get("SUPERSET_LOAD_EXAMPLES")
+            if passed is not None and passed.unknown:
+                # Passed through from the shell of whoever runs Compose: yes or no unseen.
+                yield result(project, service, Status.SKIP,
+                             "SUPERSET_LOAD_EXAMPLES is set where the audit cannot see it",
+                             (f"SUPERSET_LOAD_EXAMPLES ({passed.source}): {passed.unknown}",))
+            elif value is not None and truthy(value):
                 env = service.env["SUPERSET_LOAD_EXAMPLES"]
                 found = result(project, service, Status.FAIL,
                                "loads Superset's example dashboards and databases",
@@ -98,7 +108,7 @@ def _examples(facts: Facts) -> Iterator[Result]:
                 yield dataclasses.replace(found, location=env_location(env) or found.location)
             else:
                 yield result(project, service, Status.PASS, "example data is not loaded",
-                             (f"SUPERSET_LOAD_EXAMPLES={value or 'unset'}",))
+                             (f"SUPERSET_LOAD_EXAMPLES={'unset' if value is None else value}",))
 
 
 CHECKS = (

@@ -18,7 +18,7 @@ from auditor.checks.compose.common import safe_command
 from auditor.checks.compose.facts import Service
 from auditor.checks.compose.knownimages import image_of, known_image
 
-DEV_SERVER = ("flask run", "superset run", "--reload", "--debugger")
+FLASK_SERVER = ("flask run", "superset run", "--debugger")
 DEV_KINDS = frozenset({"superset-run", "flask-run"})
 PRODUCTION_KINDS = frozenset({"gunicorn", "uwsgi", "waitress"})
 GUNICORN_SCRIPTS = ("run-server.sh", "docker-ci.sh")
@@ -28,7 +28,8 @@ GUNICORN_SCRIPTS = ("run-server.sh", "docker-ci.sh")
 class Served:
     server: str
     """``dev`` (Flask's development server), ``production`` (gunicorn, uwsgi, waitress),
-    ``mixed`` (a script starts one or the other at run time) or ``unknown``."""
+    ``reload`` (one of those with ``--reload``, a development setting), ``mixed`` (a script
+    starts one or the other at run time) or ``unknown``."""
     what: str
     """``gunicorn``, ``superset run`` ...: for the message."""
     evidence: tuple[str, ...]
@@ -49,18 +50,23 @@ def served(service: Service) -> Served:
     shown = tuple(evidence)
     argv = process.split()
     words = [w.strip("\"'").rsplit("/", 1)[-1] for w in argv]
-    if any(w in process for w in DEV_SERVER) or (
+    if any(w in process for w in FLASK_SERVER) or (
             "docker-bootstrap.sh" in words and words[-1] == "app"):
         return Served("dev", "Flask's development server", shown, attr)
-    dev = [launch for launch in service.launches
-           if launch.kind in DEV_KINDS or "--reload" in launch.command.split()]
+    # gunicorn --reload is gunicorn with a development setting, not Flask's server.
+    if "--reload" in words:
+        return Served("reload" if "gunicorn" in words else "dev",
+                      "gunicorn --reload" if "gunicorn" in words else
+                      "Flask's development server", shown, attr)
+    dev = [launch for launch in service.launches if launch.kind in DEV_KINDS]
     production = [launch for launch in service.launches if launch.kind in PRODUCTION_KINDS]
+    reloading = [launch for launch in production if "--reload" in launch.command.split()]
     if dev and production:
         return Served("mixed", f"{_name(dev[0].kind)} or {production[0].kind}", shown, attr)
     if dev:
-        name = _name(dev[0].kind)
-        return Served("dev", name if dev[0].kind in DEV_KINDS else f"{name} --reload", shown,
-                      attr)
+        return Served("dev", _name(dev[0].kind), shown, attr)
+    if reloading:
+        return Served("reload", f"{reloading[0].kind} --reload", shown, attr)
     if production:
         return Served("production", production[0].kind, shown, attr)
     if "gunicorn" in words or any(w in GUNICORN_SCRIPTS for w in words) or (
