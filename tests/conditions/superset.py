@@ -13,7 +13,7 @@ Known default keys and passwords are written out here, never imported from the a
 
 from __future__ import annotations
 
-from conditions import Case, changed, replaced
+from conditions import Case, changed, dedent, replaced
 
 REQ = "apache-superset==6.0.0\n"
 CONFIG = "superset_config.py"
@@ -31,6 +31,11 @@ def pip(config: str, **files: str) -> dict[str, str]:
 
 def at(line: int) -> tuple[str, int]:
     return (CONFIG, line)
+
+
+def dedent_join(text: str, line: str) -> str:
+    """``text`` (as written to disk) with ``line`` appended."""
+    return dedent(text) + line + "\n"
 
 
 def compose(environment: str, config: str | None = None, extra: str = "") -> dict[str, str]:
@@ -752,4 +757,428 @@ CASES += [
     Case("SUPERSET-APP-SECURITY-009", "compose environment: dynamic plugins",
          compose('SUPERSET_FEATURE_DYNAMIC_PLUGINS: "true"'), "fail", subject="FEATURE_FLAGS",
          evidence=("DYNAMIC_PLUGINS: loads chart plugins from URLs at run time",)),
+]
+
+# --- SUPERSET-SCALABILITY-001 ----------------------------------------------------------
+"""Caches: fail when CACHE_CONFIG or DATA_CACHE_CONFIG (default NullCache) is a per-process
+cache (NullCache, SimpleCache, "null", "simple", dotted or not, a dict without CACHE_TYPE),
+and when FILTER_STATE_CACHE_CONFIG or EXPLORE_FORM_DATA_CACHE_CONFIG is set to one; warn
+for a FileSystemCache that several web containers do not share (Compose, Kubernetes); pass
+for a shared store, or a FileSystemCache on one host or on a volume every container
+mounts; skip when a cache setting is unknown."""
+CACHES = pip('CACHE_CONFIG = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": '
+             '"redis://redis:6379/1"}\nDATA_CACHE_CONFIG = {"CACHE_TYPE": "RedisCache", '
+             '"CACHE_REDIS_URL": "redis://redis:6379/2"}\n')
+REDIS_DATA = ('DATA_CACHE_CONFIG = {"CACHE_TYPE": "RedisCache", '
+              '"CACHE_REDIS_URL": "redis://redis:6379/2"}')
+
+
+def _data_cache(literal: str) -> dict[str, str]:
+    return replaced(CACHES, CONFIG, REDIS_DATA, f"DATA_CACHE_CONFIG = {literal}")
+
+
+FS_CACHE = ('CACHE_CONFIG = {"CACHE_TYPE": "FileSystemCache", '
+            '"CACHE_DIR": "/app/superset_home/cache"}\n' + REDIS_DATA + "\n")
+
+
+def _cache_compose(replicas: int, volume: bool) -> dict[str, str]:
+    """CACHE_CONFIG a FileSystemCache under /app/superset_home, in a Compose project with
+    ``replicas`` web containers that mount a named volume there or not."""
+    mount = ', "superset_home:/app/superset_home"' if volume else ""
+    return {CONFIG: FS_CACHE, "compose.yaml": f"""
+services:
+  superset:
+    image: apache/superset:6.0.0
+    volumes: ["./superset_config.py:/app/pythonpath/superset_config.py"{mount}]
+    deploy: {{replicas: {replicas}}}
+volumes:
+  superset_home:
+"""}
+
+
+CASES += [
+    Case("SUPERSET-SCALABILITY-001", "Redis for both", CACHES, "pass", subject="CACHE_CONFIG",
+         evidence=("CACHE_CONFIG from superset_config.py:1: CACHE_TYPE RedisCache",
+                   "DATA_CACHE_CONFIG from superset_config.py:2: CACHE_TYPE RedisCache"),
+         message="every cache is shared by the web processes that use it", location=at(1)),
+    Case("SUPERSET-SCALABILITY-001", "neither set: NullCache", pip("ROW_LIMIT = 5000\n"), "fail",
+         subject="CACHE_CONFIG",
+         evidence=("CACHE_CONFIG from Superset default: CACHE_TYPE NullCache",
+                   "DATA_CACHE_CONFIG from Superset default: CACHE_TYPE NullCache"),
+         message="no shared cache (CACHE_CONFIG, DATA_CACHE_CONFIG): every process keeps its "
+                 "own or none, so charts are recomputed against the database"),
+    Case("SUPERSET-SCALABILITY-001", "data cache unset", replaced(CACHES, CONFIG, REDIS_DATA, ""),
+         "fail", subject="CACHE_CONFIG",
+         evidence=("DATA_CACHE_CONFIG from Superset default: CACHE_TYPE NullCache",),
+         message="no shared cache (DATA_CACHE_CONFIG)", location=at(1)),
+    *[Case("SUPERSET-SCALABILITY-001", f"data cache {kind}",
+           _data_cache(f'{{"CACHE_TYPE": "{kind}"}}'), "fail", subject="CACHE_CONFIG",
+           evidence=(f"DATA_CACHE_CONFIG from superset_config.py:2: CACHE_TYPE {kind}",),
+           message="no shared cache (DATA_CACHE_CONFIG)")
+      for kind in ("SimpleCache", "NullCache", "simple", "null",
+                   "flask_caching.backends.SimpleCache")],
+    Case("SUPERSET-SCALABILITY-001", "data cache without CACHE_TYPE",
+         _data_cache('{"CACHE_DEFAULT_TIMEOUT": 300}'), "fail", subject="CACHE_CONFIG",
+         evidence=("DATA_CACHE_CONFIG from superset_config.py:2: CACHE_TYPE NullCache",),
+         message="no shared cache (DATA_CACHE_CONFIG)"),
+    Case("SUPERSET-SCALABILITY-001", "data cache Redis by dotted name",
+         _data_cache('{"CACHE_TYPE": "flask_caching.backends.rediscache.RedisCache"}'), "pass",
+         subject="CACHE_CONFIG", message="every cache is shared"),
+    Case("SUPERSET-SCALABILITY-001", "filter state in a SimpleCache",
+         changed(CACHES, {CONFIG: dedent_join(CACHES[CONFIG],
+                                              'FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": '
+                                              '"SimpleCache"}')}),
+         "fail", subject="CACHE_CONFIG",
+         evidence=("FILTER_STATE_CACHE_CONFIG from superset_config.py:3: CACHE_TYPE SimpleCache",),
+         message="no shared cache (FILTER_STATE_CACHE_CONFIG): every process keeps its own or "
+                 "none, so saved filter or explore state is lost between processes"),
+    Case("SUPERSET-SCALABILITY-001", "explore state in a NullCache",
+         changed(CACHES, {CONFIG: dedent_join(CACHES[CONFIG],
+                                              'EXPLORE_FORM_DATA_CACHE_CONFIG = {"CACHE_TYPE": '
+                                              '"null"}')}),
+         "fail", subject="CACHE_CONFIG",
+         message="no shared cache (EXPLORE_FORM_DATA_CACHE_CONFIG)"),
+    Case("SUPERSET-SCALABILITY-001", "both lost", changed(CACHES, {CONFIG: (
+        'CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache"}\n' + REDIS_DATA + "\n"
+        'FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache"}\n')}), "fail",
+        subject="CACHE_CONFIG",
+        message="so charts are recomputed against the database and saved filter or explore "
+                "state is lost between processes"),
+    Case("SUPERSET-SCALABILITY-001", "FileSystemCache on one host",
+         changed(CACHES, {CONFIG: FS_CACHE}), "pass", subject="CACHE_CONFIG",
+         evidence=("CACHE_CONFIG: FileSystemCache in /app/superset_home/cache, one filesystem "
+                   "for every web process",)),
+    Case("SUPERSET-SCALABILITY-001", "filesystem spelling on one host",
+         changed(CACHES, {CONFIG: FS_CACHE.replace('"FileSystemCache"', '"filesystem"')}),
+         "pass", subject="CACHE_CONFIG",
+         evidence=("CACHE_CONFIG: FileSystemCache in /app/superset_home/cache",)),
+    Case("SUPERSET-SCALABILITY-001", "cache unknown",
+         replaced(CACHES, CONFIG, REDIS_DATA, "DATA_CACHE_CONFIG = cache_config()"), "skip",
+         subject="CACHE_CONFIG", evidence=("DATA_CACHE_CONFIG from superset_config.py:2",),
+         message="DATA_CACHE_CONFIG could not be determined: computed by a function call"),
+    Case("SUPERSET-SCALABILITY-001", "compose: FileSystemCache in 2 web containers",
+         _cache_compose(2, volume=False), "warn", subject="CACHE_CONFIG",
+         evidence=("CACHE_CONFIG: FileSystemCache in /app/superset_home/cache: 2 web "
+                   "containers each keep their own copy unless that directory is a volume "
+                   "every one of them mounts",),
+         message="a FileSystemCache is shared only by processes that mount its directory"),
+    Case("SUPERSET-SCALABILITY-001", "compose: FileSystemCache in 1 web container",
+         _cache_compose(1, volume=False), "pass", subject="CACHE_CONFIG",
+         evidence=("CACHE_CONFIG: FileSystemCache in /app/superset_home/cache, one filesystem "
+                   "for every web process",), tags=("boundary",)),
+    Case("SUPERSET-SCALABILITY-001", "compose: FileSystemCache on a shared volume",
+         _cache_compose(2, volume=True), "pass", subject="CACHE_CONFIG",
+         evidence=("CACHE_CONFIG: FileSystemCache in /app/superset_home/cache, on volume "
+                   "superset_home that every Superset container mounts",)),
+]
+
+# --- SUPERSET-SCALABILITY-002 ----------------------------------------------------------
+"""Results backend, judged when Celery is used (CELERY_CONFIG set, or ALERT_REPORTS,
+GLOBAL_ASYNC_QUERIES or SCHEDULED_QUERIES on): fail when RESULTS_BACKEND is unset or a
+NullCache/SimpleCache; warn for a FileSystemCache in containers that do not share it; pass
+for a shared backend, a FileSystemCache on one host or on a volume every container
+mounts."""
+CELERY_HEAD = ('from flask_caching.backends.rediscache import RedisCache\n'
+               'class CeleryConfig:\n    broker_url = "redis://:s3cret@redis:6379/0"\n'
+               'CELERY_CONFIG = CeleryConfig\n')
+REDIS_RESULTS = 'RESULTS_BACKEND = RedisCache(host="redis", port=6379, key_prefix="results")'
+RESULTS = pip(CELERY_HEAD + REDIS_RESULTS + "\n")
+
+
+def _results(line: str) -> dict[str, str]:
+    return replaced(RESULTS, CONFIG, REDIS_RESULTS, line)
+
+
+def _results_compose(volume: bool) -> dict[str, str]:
+    mount = ', "superset_home:/app/superset_home"' if volume else ""
+    services = "".join(f"""
+  {name}:
+    image: apache/superset:6.0.0{command}
+    volumes: ["./superset_config.py:/app/pythonpath/superset_config.py"{mount}]"""
+                       for name, command in (
+                           ("superset", ""),
+                           ("superset-worker", '\n    command: ["celery", "--app=superset.tasks.'
+                                               'celery_app:app", "worker"]')))
+    return {CONFIG: CELERY_HEAD + 'RESULTS_BACKEND = FileSystemCache("/app/superset_home/'
+                                  'results")\n',
+            "compose.yaml": "services:" + services + "\nvolumes:\n  superset_home:\n"}
+
+
+CASES += [
+    Case("SUPERSET-SCALABILITY-002", "Redis", RESULTS, "pass", subject="RESULTS_BACKEND",
+         evidence=("RESULTS_BACKEND from superset_config.py:5",),
+         message="query results go to a shared backend (RedisCache(...))", location=at(5)),
+    Case("SUPERSET-SCALABILITY-002", "unset", _results("ROW_LIMIT = 5000"), "fail",
+         subject="RESULTS_BACKEND", evidence=("RESULTS_BACKEND from Superset default",),
+         message="Celery runs but RESULTS_BACKEND is unset: async SQL Lab queries finish on a "
+                 "worker and the browser waits on 'Pending' forever"),
+    Case("SUPERSET-SCALABILITY-002", "None", _results("RESULTS_BACKEND = None"), "fail",
+         subject="RESULTS_BACKEND", evidence=("RESULTS_BACKEND from superset_config.py:5",),
+         message="Celery runs but RESULTS_BACKEND is unset", location=at(5)),
+    Case("SUPERSET-SCALABILITY-002", "NullCache", _results("RESULTS_BACKEND = NullCache()"),
+         "fail", subject="RESULTS_BACKEND", message="RESULTS_BACKEND is NullCache: results are "
+         "not shared between workers and the web server"),
+    Case("SUPERSET-SCALABILITY-002", "SimpleCache by dotted name",
+         _results("RESULTS_BACKEND = flask_caching.backends.SimpleCache()"), "fail",
+         subject="RESULTS_BACKEND",
+         message="RESULTS_BACKEND is flask_caching.backends.SimpleCache: results are not shared"),
+    Case("SUPERSET-SCALABILITY-002", "FileSystemCache on one host",
+         _results('RESULTS_BACKEND = FileSystemCache("/var/lib/superset/results")'), "pass",
+         subject="RESULTS_BACKEND",
+         message="query results go to a shared backend (FileSystemCache(...)) on this host's "
+                 "filesystem"),
+    Case("SUPERSET-SCALABILITY-002", "S3", _results('RESULTS_BACKEND = S3Cache("bucket")'),
+         "pass", subject="RESULTS_BACKEND",
+         message="query results go to a shared backend (S3Cache(...))"),
+    *[Case("SUPERSET-SCALABILITY-002", f"Celery for {flag} alone, unset",
+           pip(f'FEATURE_FLAGS = {{"{flag}": True}}\n'), "fail", subject="RESULTS_BACKEND",
+           message="Celery runs but RESULTS_BACKEND is unset")
+      for flag in ("ALERT_REPORTS", "GLOBAL_ASYNC_QUERIES", "SCHEDULED_QUERIES")],
+    Case("SUPERSET-SCALABILITY-002", "compose: FileSystemCache not shared",
+         _results_compose(volume=False), "warn", subject="RESULTS_BACKEND",
+         evidence=("RESULTS_BACKEND from superset_config.py:5",),
+         message="RESULTS_BACKEND is a FileSystemCache: Celery workers write results into "
+                 "their container's directory"),
+    Case("SUPERSET-SCALABILITY-002", "compose: FileSystemCache on a shared volume",
+         _results_compose(volume=True), "pass", subject="RESULTS_BACKEND",
+         message="query results go to a shared backend (FileSystemCache(...)) in "
+                 "/app/superset_home/results, on volume superset_home that every Superset "
+                 "container mounts"),
+]
+
+# --- SUPERSET-STORAGE-002 --------------------------------------------------------------
+"""Celery broker, judged when Celery is used: fail for a sqlite broker (Superset's default
+sqla+sqlite); pass for a network broker (broker_url or BROKER_URL, class or dict); skip when
+CELERY_CONFIG is unknown or names no broker. The broker's password is never shown."""
+BROKER = pip(CELERY_HEAD)
+CASES += [
+    Case("SUPERSET-STORAGE-002", "Redis in a class", BROKER, "pass", subject="CELERY_CONFIG",
+         evidence=("CELERY_CONFIG from superset_config.py:4: broker redis://…",),
+         message="the Celery broker is redis", location=at(4), absent=("s3cret",)),
+    Case("SUPERSET-STORAGE-002", "sqlite in a dict",
+         pip('CELERY_CONFIG = {"broker_url": "sqla+sqlite:///celerydb.sqlite"}\n'), "fail",
+         subject="CELERY_CONFIG",
+         evidence=("CELERY_CONFIG from superset_config.py:1: broker sqla+sqlite://…",),
+         message="the Celery broker is a sqlite file: queued work is lost or stuck",
+         location=at(1)),
+    Case("SUPERSET-STORAGE-002", "BROKER_URL spelling",
+         pip('CELERY_CONFIG = {"BROKER_URL": "amqp://guest:s3cret@rabbit:5672//"}\n'), "pass",
+         subject="CELERY_CONFIG", evidence=("broker amqp://…",),
+         message="the Celery broker is amqp", absent=("s3cret",)),
+    Case("SUPERSET-STORAGE-002", "default broker, Celery for alerts",
+         pip('FEATURE_FLAGS = {"ALERT_REPORTS": True}\n'), "fail", subject="CELERY_CONFIG",
+         evidence=("CELERY_CONFIG from Superset default: broker sqla+sqlite://…",),
+         message="the Celery broker is a sqlite file"),
+    Case("SUPERSET-STORAGE-002", "no broker named",
+         pip('CELERY_CONFIG = {"worker_prefetch_multiplier": 1}\n'), "skip",
+         subject="CELERY_CONFIG", evidence=("CELERY_CONFIG from superset_config.py:1",),
+         message="the Celery broker could not be determined"),
+    Case("SUPERSET-STORAGE-002", "unknown", pip("CELERY_CONFIG = make_celery()\n"), "skip",
+         subject="CELERY_CONFIG",
+         message="CELERY_CONFIG could not be determined: computed by a function call"),
+    Case("SUPERSET-STORAGE-002", "kubernetes ConfigMap: broker from the Secret",
+         kubernetes("BROKER: redis://:s3cret@redis:6379/0",
+                    'import os\nCELERY_CONFIG = {"broker_url": os.environ["BROKER"]}'), "pass",
+         subject=f"{K8S}:CELERY_CONFIG", message="the Celery broker is redis",
+         absent=("s3cret",)),
+]
+
+# --- SUPERSET-CONFIG-SECRETS-002 and -003 ----------------------------------------------
+"""JWT secrets, judged when their feature is on (EMBEDDED_SUPERSET for the guest token,
+GLOBAL_ASYNC_QUERIES for async queries): fail for a published default (Superset's own, the
+Helm chart's websocket "CHANGE-ME") or fewer than 32 bytes; skip when unknown; never shown."""
+JWT_CASES: list[Case] = []
+for check, name, feature, default, default_name in (
+        ("SUPERSET-CONFIG-SECRETS-002", "GUEST_TOKEN_JWT_SECRET", "EMBEDDED_SUPERSET",
+         "test-guest-secret-change-me", "Superset's default GUEST_TOKEN_JWT_SECRET"),
+        ("SUPERSET-CONFIG-SECRETS-003", "GLOBAL_ASYNC_QUERIES_JWT_SECRET", "GLOBAL_ASYNC_QUERIES",
+         "test-secret-change-me", "Superset's default GLOBAL_ASYNC_QUERIES_JWT_SECRET")):
+    flags = f'FEATURE_FLAGS = {{"{feature}": True}}\n'
+    jwt = pip(flags + f'{name} = "{STRONG_KEY}"\n')
+    shown = f"{name} from superset_config.py:2 (value not shown)"
+
+    def _secret(literal: str, jwt: dict[str, str] = jwt) -> dict[str, str]:
+        return replaced(jwt, CONFIG, f'"{STRONG_KEY}"', literal)
+
+    JWT_CASES += [
+        Case(check, "32 bytes", jwt, "pass", subject=name,
+             evidence=(shown, f"{feature} is on"),
+             message=f"{name} is set, 32 bytes, not a default", location=at(2),
+             absent=(STRONG_KEY,), tags=("boundary",)),
+        Case(check, "31 bytes", _secret(f'"{STRONG_KEY[:31]}"'), "fail", subject=name,
+             evidence=(shown,), message=f"{name} is 31 bytes (at least 32 needed)",
+             location=at(2), absent=(STRONG_KEY[:31],), tags=("boundary",)),
+        Case(check, "33 bytes", _secret(f'"{STRONG_KEY}x"'), "pass", subject=name,
+             message=f"{name} is set, 33 bytes", tags=("boundary",)),
+        Case(check, "unset: Superset's default", pip(flags), "fail", subject=name,
+             evidence=(f"{name} from Superset default (value not shown)", f"{feature} is on"),
+             message=f"{name} is {default_name}: tokens can be forged", absent=(default,)),
+        Case(check, "Superset's default written out", _secret(f'"{default}"'), "fail",
+             subject=name, message=f"{name} is {default_name}", absent=(default,)),
+        Case(check, "the chart's websocket default", _secret('"CHANGE-ME"'), "fail",
+             subject=name, message=f"{name} is the Helm chart's default websocket jwtSecret",
+             absent=("CHANGE-ME",)),
+        Case(check, "not a string", _secret("None"), "fail", subject=name,
+             message=f"{name} is 0 bytes (at least 32 needed)"),
+        Case(check, "unknown", _secret(f'os.environ["{name}"]'), "skip", subject=name,
+             message=f"{name} could not be determined: environment variable {name} is not set"),
+        Case(check, "from .env", changed(jwt, {
+            CONFIG: f'import os\n{flags}{name} = os.environ["{name}"]\n',
+            ".env": f"{name}={default}\n"}), "fail", subject=name,
+            evidence=(f"{name} from env {name} (.env:1) read at superset_config.py:3 (value "
+                      "not shown)",), message=f"{name} is {default_name}", absent=(default,)),
+        Case(check, "feature from a SUPERSET_FEATURE_ variable, compose environment",
+             compose(f'SUPERSET_FEATURE_{feature}: "true"', f"{name} = \"CHANGE-ME\"\n"),
+             "fail", subject=name,
+             evidence=(f"{name} from superset_config.py:1 (value not shown)",
+                       f"{feature} is on"),
+             message=f"{name} is the Helm chart's default websocket jwtSecret",
+             absent=("CHANGE-ME",)),
+    ]
+CASES += JWT_CASES
+
+# --- SUPERSET-PROXY-TLS-001 ------------------------------------------------------------
+"""ENABLE_PROXY_FIX against the deployment: fail when a reverse proxy fronts Superset and
+it is off; pass when on (truth value) behind a proxy; warn when on with no proxy in front
+(the web server is known, no proxy configuration); skip when unknown."""
+GUNICORN = 'gunicorn -w 4 -b 127.0.0.1:8088 "superset.app:create_app()"\n'
+NGINX = ("server {\n    listen 80;\n    location / {\n        proxy_pass http://127.0.0.1:8088;"
+         "\n    }\n}\n")
+PROXIED = pip("ENABLE_PROXY_FIX = True\n", start_sh=GUNICORN, nginx_conf=NGINX)
+CASES += [
+    Case("SUPERSET-PROXY-TLS-001", "proxy and the fix", PROXIED, "pass",
+         subject="ENABLE_PROXY_FIX",
+         evidence=("ENABLE_PROXY_FIX from superset_config.py:1", "proxy: nginx (nginx.conf)"),
+         message="ENABLE_PROXY_FIX trusts the proxy's X-Forwarded headers", location=at(1)),
+    Case("SUPERSET-PROXY-TLS-001", "proxy, the fix as 1",
+         replaced(PROXIED, CONFIG, "True", "1"), "pass", subject="ENABLE_PROXY_FIX",
+         message="ENABLE_PROXY_FIX trusts the proxy's X-Forwarded headers"),
+    Case("SUPERSET-PROXY-TLS-001", "proxy, the fix off",
+         replaced(PROXIED, CONFIG, "True", "False"), "fail", subject="ENABLE_PROXY_FIX",
+         evidence=("ENABLE_PROXY_FIX from superset_config.py:1", "proxy: nginx (nginx.conf)"),
+         message="a reverse proxy fronts Superset but ENABLE_PROXY_FIX is off: redirects and "
+                 "CSRF checks see http and the proxy's address", location=at(1)),
+    Case("SUPERSET-PROXY-TLS-001", "proxy, the fix unset",
+         replaced(PROXIED, CONFIG, "ENABLE_PROXY_FIX = True", "ROW_LIMIT = 5000"), "fail",
+         subject="ENABLE_PROXY_FIX", evidence=("ENABLE_PROXY_FIX from Superset default",),
+         message="a reverse proxy fronts Superset but ENABLE_PROXY_FIX is off"),
+    Case("SUPERSET-PROXY-TLS-001", "no proxy, the fix on",
+         changed(PROXIED, {"nginx.conf": None}), "warn", subject="ENABLE_PROXY_FIX",
+         evidence=("ENABLE_PROXY_FIX from superset_config.py:1",),
+         message="ENABLE_PROXY_FIX is on with no proxy in front: clients can spoof "
+                 "X-Forwarded-For", location=at(1)),
+    Case("SUPERSET-PROXY-TLS-001", "unknown",
+         replaced(PROXIED, CONFIG, "True", "proxied()"), "skip", subject="ENABLE_PROXY_FIX",
+         message="ENABLE_PROXY_FIX could not be determined: computed by a function call"),
+]
+
+# --- SUPERSET-AVAILABILITY-001 ---------------------------------------------------------
+"""Celery beat, judged when ALERT_REPORTS is on: fail with no beat or more than one (a
+worker started with -B/--beat counts as one); pass with exactly one."""
+ALERTS = pip('FEATURE_FLAGS = {"ALERT_REPORTS": True}\n',
+             start_sh=GUNICORN + "celery --app=superset.tasks.celery_app:app worker\n"
+                       "celery --app=superset.tasks.celery_app:app beat\n")
+WORKER = "celery --app=superset.tasks.celery_app:app worker\n"
+BEAT = "celery --app=superset.tasks.celery_app:app beat\n"
+CASES += [
+    Case("SUPERSET-AVAILABILITY-001", "one beat", ALERTS, "pass", subject="celery-beat",
+         evidence=("ALERT_REPORTS is on", "celery beat processes: 1",
+                   "celery-beat at start.sh:3"),
+         message="exactly one celery beat schedules alerts and reports", tags=("boundary",)),
+    Case("SUPERSET-AVAILABILITY-001", "no beat", replaced(ALERTS, "start.sh", BEAT, ""), "fail",
+         subject="celery-beat", evidence=("celery beat processes: 0",),
+         message="alerts and reports are on but no celery beat runs: nothing is ever "
+                 "scheduled or sent", tags=("boundary",)),
+    Case("SUPERSET-AVAILABILITY-001", "two beats", replaced(ALERTS, "start.sh", BEAT, BEAT * 2),
+         "fail", subject="celery-beat", evidence=("celery beat processes: 2",),
+         message="2 celery beats run: every alert and report is sent several times",
+         tags=("boundary",)),
+    Case("SUPERSET-AVAILABILITY-001", "worker with -B",
+         replaced(ALERTS, "start.sh", WORKER + BEAT, WORKER.replace("worker", "worker -B")),
+         "pass", subject="celery-beat", evidence=("celery beat processes: 1",)),
+    Case("SUPERSET-AVAILABILITY-001", "worker with --beat and a beat",
+         replaced(ALERTS, "start.sh", WORKER, WORKER.replace("worker", "worker --beat")),
+         "fail", subject="celery-beat", evidence=("celery beat processes: 2",)),
+    Case("SUPERSET-AVAILABILITY-001", "compose: beat service",
+         {CONFIG: 'FEATURE_FLAGS = {"ALERT_REPORTS": True}\n', "compose.yaml": """
+services:
+  superset:
+    image: apache/superset:6.0.0
+    volumes: ["./superset_config.py:/app/pythonpath/superset_config.py"]
+  superset-beat:
+    image: apache/superset:6.0.0
+    command: ["celery", "--app=superset.tasks.celery_app:app", "beat"]
+    volumes: ["./superset_config.py:/app/pythonpath/superset_config.py"]
+    deploy: {replicas: 2}
+"""}, "fail", subject="celery-beat",
+         evidence=("celery beat processes: 2", "service superset-beat: beat x2"),
+         message="2 celery beats run"),
+]
+
+# --- SUPERSET-SUPERVISION-001 ----------------------------------------------------------
+"""gunicorn's timeout against SUPERSET_WEBSERVER_TIMEOUT (default 60): fail when gunicorn's
+(default 30, --timeout/--timeout=/-t) is shorter; pass when equal or longer, or 0 (no
+timeout); skip when SUPERSET_WEBSERVER_TIMEOUT is unknown."""
+TIMEOUT = pip("ROW_LIMIT = 5000\n", start_sh=GUNICORN.replace("-w 4", "-w 4 --timeout 60"))
+CASES += [
+    Case("SUPERSET-SUPERVISION-001", "60 and the default 60", TIMEOUT, "pass",
+         subject="SUPERSET_WEBSERVER_TIMEOUT",
+         evidence=("SUPERSET_WEBSERVER_TIMEOUT from Superset default: 60s",
+                   "gunicorn timeout: 60s"),
+         message="gunicorn lets requests run as long as Superset expects", tags=("boundary",)),
+    Case("SUPERSET-SUPERVISION-001", "59", replaced(TIMEOUT, "start.sh", "60", "59"), "fail",
+         subject="SUPERSET_WEBSERVER_TIMEOUT", evidence=("gunicorn timeout: 59s",),
+         message="gunicorn kills a request after 59s, before Superset's own 60s limit: long "
+                 "dashboards end in WORKER TIMEOUT and 502s", tags=("boundary",)),
+    Case("SUPERSET-SUPERVISION-001", "61", replaced(TIMEOUT, "start.sh", "60", "61"), "pass",
+         subject="SUPERSET_WEBSERVER_TIMEOUT", evidence=("gunicorn timeout: 61s",),
+         tags=("boundary",)),
+    Case("SUPERSET-SUPERVISION-001", "gunicorn's default 30",
+         replaced(TIMEOUT, "start.sh", " --timeout 60", ""), "fail",
+         subject="SUPERSET_WEBSERVER_TIMEOUT", evidence=("gunicorn timeout: 30s",),
+         message="gunicorn kills a request after 30s, before Superset's own 60s limit"),
+    Case("SUPERSET-SUPERVISION-001", "--timeout=0 turns it off",
+         replaced(TIMEOUT, "start.sh", "--timeout 60", "--timeout=0"), "pass",
+         subject="SUPERSET_WEBSERVER_TIMEOUT", evidence=("gunicorn timeout: 0s",),
+         message="gunicorn's timeout is 0 (off): it never kills a slow request"),
+    Case("SUPERSET-SUPERVISION-001", "-t 120 and 120",
+         changed(replaced(TIMEOUT, "start.sh", "--timeout 60", "-t 120"),
+                 {CONFIG: "SUPERSET_WEBSERVER_TIMEOUT = 120\n"}), "pass",
+         subject="SUPERSET_WEBSERVER_TIMEOUT",
+         evidence=("SUPERSET_WEBSERVER_TIMEOUT from superset_config.py:1: 120s",
+                   "gunicorn timeout: 120s"), location=at(1), tags=("boundary",)),
+    Case("SUPERSET-SUPERVISION-001", "120 against 119",
+         changed(replaced(TIMEOUT, "start.sh", "--timeout 60", "-t 119"),
+                 {CONFIG: "SUPERSET_WEBSERVER_TIMEOUT = 120\n"}), "fail",
+         subject="SUPERSET_WEBSERVER_TIMEOUT",
+         message="gunicorn kills a request after 119s, before Superset's own 120s limit",
+         location=at(1), tags=("boundary",)),
+    Case("SUPERSET-SUPERVISION-001", "unknown",
+         changed(TIMEOUT, {CONFIG: "SUPERSET_WEBSERVER_TIMEOUT = "
+                                   "int(timedelta(minutes=1).total_seconds())\n"}), "skip",
+         subject="SUPERSET_WEBSERVER_TIMEOUT",
+         message="SUPERSET_WEBSERVER_TIMEOUT could not be determined: computed by a function "
+                 "call"),
+]
+
+# --- SUPERSET-MONITORING-002 -----------------------------------------------------------
+"""STATS_LOGGER: fail when unset or a DummyStatsLogger (by any dotted name); pass for a
+statsd or custom logger."""
+METRICS = pip("from superset.stats_logger import StatsdStatsLogger\n"
+              'STATS_LOGGER = StatsdStatsLogger(host="127.0.0.1", port=8125)\n')
+CASES += [
+    Case("SUPERSET-MONITORING-002", "statsd", METRICS, "pass", subject="STATS_LOGGER",
+         evidence=("STATS_LOGGER from superset_config.py:2",),
+         message="Superset sends metrics (StatsdStatsLogger)", location=at(2)),
+    Case("SUPERSET-MONITORING-002", "unset", pip("ROW_LIMIT = 5000\n"), "fail",
+         subject="STATS_LOGGER", evidence=("STATS_LOGGER from Superset default",),
+         message="STATS_LOGGER is Superset's DummyStatsLogger: no metrics leave the app"),
+    Case("SUPERSET-MONITORING-002", "DummyStatsLogger by dotted name",
+         changed(METRICS, {CONFIG: "import superset.stats_logger\n"
+                                   "STATS_LOGGER = superset.stats_logger.DummyStatsLogger()\n"}),
+         "fail", subject="STATS_LOGGER", evidence=("STATS_LOGGER from superset_config.py:2",),
+         message="STATS_LOGGER is DummyStatsLogger: no metrics leave the app", location=at(2)),
+    Case("SUPERSET-MONITORING-002", "a custom logger",
+         changed(METRICS, {CONFIG: "STATS_LOGGER = make_logger\n"}), "pass",
+         subject="STATS_LOGGER", message="Superset sends metrics (a custom logger)"),
 ]
