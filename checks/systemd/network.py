@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from auditor.checks.pip.facts import HostLive
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.common import services, where
-from auditor.checks.systemd.facts import HostInfo, PgClusters, PgLive, RedisConf, Ufw
+from auditor.checks.systemd.facts import HostInfo, PgClusters, PgLive, RedisConf, Ufw, UfwRule
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
 
@@ -150,12 +150,23 @@ def _exposed(facts: Facts) -> Iterator[Result]:
                          f"the firewall lets the world in ({reason})", tuple(evidence),
                          listener.location)
         else:
-            sources = sorted({r.source for r in ufw.rules if r.action in ("allow", "limit")
-                              and r.covers(listener.port)})
-            evidence.append("UFW admits only " + (", ".join(sources) if sources else "nothing"))
+            sources = _sources(ufw, listener.port)
+            evidence.append(f"UFW admits port {listener.port} only from " + ", ".join(sources)
+                            if sources else f"no UFW rule admits port {listener.port}")
             yield Result(subject, Status.PASS,
-                         "UFW admits it only from " + (", ".join(sources) or "nowhere"),
-                         tuple(evidence), listener.location)
+                         "UFW admits it only from " + ", ".join(sources) if sources else
+                         "UFW admits no one to it", tuple(evidence), listener.location)
+
+
+def _tcp(rule: UfwRule, port: int) -> bool:
+    return rule.covers(port) and rule.proto in ("tcp", "any")
+
+
+def _sources(ufw: Ufw, port: int) -> list[str]:
+    """Who the rules let in on a TCP port: named sources (a rule from anywhere there
+    was shadowed by an earlier deny, or the port would be open)."""
+    return sorted({r.source for r in ufw.rules if r.action in ("allow", "limit")
+                   and _tcp(r, port) and not r.from_anywhere})
 
 
 def _open_reason(ufw: Ufw, port: int) -> str | None:
@@ -163,17 +174,26 @@ def _open_reason(ufw: Ufw, port: int) -> str | None:
         return "no UFW"
     if not ufw.enabled:
         return "UFW disabled"
-    for rule in ufw.rules:
-        if rule.covers(port) and rule.proto in ("tcp", "any") and rule.action in (
-            "deny", "reject"
-        ) and rule.from_anywhere:
-            return None
-        if rule.covers(port) and rule.proto in ("tcp", "any") and rule.action in (
-            "allow", "limit"
-        ) and rule.from_anywhere:
-            return f"{rule.path}:{rule.line}: {rule.action} {rule.ports}/{rule.proto} from anywhere"
+    # IPv4 and IPv6 rules are separate chains: a deny in one does not shadow the other.
+    for v6 in (False, True):
+        reason = _first_open(ufw, port, v6)
+        if reason:
+            return reason
     if (ufw.default_input or "DROP") == "ACCEPT":
         return "default input policy ACCEPT"
+    return None
+
+
+def _first_open(ufw: Ufw, port: int, v6: bool) -> str | None:
+    """The first rule of one family from anywhere on the port, if it admits (ufw's
+    first match wins)."""
+    for rule in ufw.rules:
+        if rule.v6 != v6 or not _tcp(rule, port) or not rule.from_anywhere:
+            continue
+        if rule.action in ("deny", "reject"):
+            return None
+        if rule.action in ("allow", "limit"):
+            return f"{rule.path}:{rule.line}: {rule.action} {rule.ports}/{rule.proto} from anywhere"
     return None
 
 
