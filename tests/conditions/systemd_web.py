@@ -638,3 +638,243 @@ AVAIL_003 = [
 
 CASES: list[Case] = [*TLS_001, *TLS_002, *TLS_003, *TLS_004, *TLS_005, *TLS_006, *TLS_007,
                      *LB_001, *SCALE_001, *AVAIL_001, *AVAIL_003]
+
+
+# --- NETWORK: UFW, ports open to the world, listen addresses -------------------------
+#
+# Base: UFW enabled (ufw.conf line 2) with DEFAULT_INPUT_POLICY="DROP" (etc/default/ufw
+# line 2), rules allowing 22 from anywhere (user.rules line 4) and 8088 from 10.0.1.0/24
+# (line 7), gunicorn bound to every interface on 8088.
+UFW_CONF = "etc/ufw/ufw.conf"
+UFW_DEFAULTS = "etc/default/ufw"
+USER_RULES = "etc/ufw/user.rules"
+RULES = """
+    *filter
+    ### RULES ###
+
+    ### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in
+    -A ufw-user-input -p tcp --dport 22 -j ACCEPT
+
+    ### tuple ### allow tcp 8088 0.0.0.0/0 any 10.0.1.0/24 in
+    -A ufw-user-input -p tcp --dport 8088 -s 10.0.1.0/24 -j ACCEPT
+
+    ### END RULES ###
+    COMMIT
+"""
+PRIVATE_RULE = "### tuple ### allow tcp 8088 0.0.0.0/0 any 10.0.1.0/24 in"
+UFW = {
+    UNIT_PATH: replaced({UNIT_PATH: UNIT}, UNIT_PATH, "127.0.0.1:8088", "0.0.0.0:8088")[UNIT_PATH],
+    UFW_CONF: "# /etc/ufw/ufw.conf\nENABLED=yes\nLOGLEVEL=low\n",
+    UFW_DEFAULTS: 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\n',
+    USER_RULES: RULES,
+}
+NO_UFW = {UNIT_PATH: UFW[UNIT_PATH]}
+ON = "ENABLED=yes (/etc/ufw/ufw.conf:2)"
+DROP = "DEFAULT_INPUT_POLICY=DROP (/etc/default/ufw:2)"
+
+
+def _ufw(path: str, old: str, new: str, base: dict[str, str] = UFW) -> dict[str, str]:
+    return replaced(base, path, old, new)
+
+
+# SYSTEMD-NETWORK-001: UFW installed, ENABLED=yes (any case, quoted or not) and a default
+# input policy other than ACCEPT (unset means DROP); without UFW, another firewall's
+# rules (nftables, iptables-persistent, firewalld) warn and none fail.
+NET_001 = [
+    _case("SYSTEMD-NETWORK-001", "enabled, DROP", UFW, "pass", "ufw", (ON, DROP),
+          "UFW is on, default input policy DROP", (UFW_CONF, 2)),
+    _case("SYSTEMD-NETWORK-001", "REJECT", _ufw(UFW_DEFAULTS, '"DROP"', '"REJECT"'), "pass",
+          "ufw", ("DEFAULT_INPUT_POLICY=REJECT (/etc/default/ufw:2)",),
+          "UFW is on, default input policy REJECT"),
+    _case("SYSTEMD-NETWORK-001", "policy unset", _ufw(
+          UFW_DEFAULTS, 'DEFAULT_INPUT_POLICY="DROP"', ""), "pass", "ufw",
+          ("DEFAULT_INPUT_POLICY=unset (default DROP)",), "default input policy DROP"),
+    _case("SYSTEMD-NETWORK-001", "ENABLED='YES' and drop in lower case", _ufw(
+          UFW_DEFAULTS, '"DROP"', "drop", _ufw(UFW_CONF, "ENABLED=yes", "ENABLED='YES'")),
+          "pass", "ufw", (ON, DROP)),
+    _case("SYSTEMD-NETWORK-001", "only /etc/default/ufw", changed(UFW, {
+          UFW_CONF: None, USER_RULES: None}), "fail", "ufw",
+          ("ENABLED=no (unset)",), "UFW is installed but disabled"),
+    _case("SYSTEMD-NETWORK-001", "ENABLED=no", _ufw(UFW_CONF, "ENABLED=yes", "ENABLED=no"),
+          "fail", "ufw", ("ENABLED=no (/etc/ufw/ufw.conf:2)", DROP),
+          "UFW is installed but disabled: every listening port is reachable", (UFW_CONF, 2)),
+    _case("SYSTEMD-NETWORK-001", "ENABLED unset", _ufw(UFW_CONF, "ENABLED=yes", ""), "fail",
+          "ufw", ("ENABLED=no (unset)",), "UFW is installed but disabled"),
+    _case("SYSTEMD-NETWORK-001", "default ACCEPT", _ufw(UFW_DEFAULTS, '"DROP"', '"ACCEPT"'),
+          "fail", "ufw", (ON, "DEFAULT_INPUT_POLICY=ACCEPT (/etc/default/ufw:2)"),
+          "UFW is on but its default input policy is ACCEPT", (UFW_DEFAULTS, 2)),
+    _case("SYSTEMD-NETWORK-001", "default accept in lower case",
+          _ufw(UFW_DEFAULTS, '"DROP"', "accept"), "fail", "ufw",
+          ("DEFAULT_INPUT_POLICY=ACCEPT (/etc/default/ufw:2)",)),
+    _case("SYSTEMD-NETWORK-001", "no firewall", NO_UFW, "fail", "ufw",
+          ("no /etc/ufw, no /etc/default/ufw",), "no host firewall"),
+    _case("SYSTEMD-NETWORK-001", "stock nftables.conf filters nothing", changed(NO_UFW, {
+          "etc/nftables.conf": "table inet filter {\n  chain input {\n    type filter hook "
+          "input priority 0; policy accept;\n  }\n}\n"}), "fail", "ufw",
+          ("no /etc/ufw, no /etc/default/ufw",), "no host firewall"),
+    _case("SYSTEMD-NETWORK-001", "nftables with a drop policy", changed(NO_UFW, {
+          "etc/nftables.conf": "table inet filter {\n  chain input {\n    type filter hook "
+          "input priority 0; policy drop;\n  }\n}\n"}), "warn", "ufw",
+          ("/etc/nftables.conf",), "UFW is not installed; another firewall is configured"),
+    _case("SYSTEMD-NETWORK-001", "iptables-persistent rules", changed(NO_UFW, {
+          "etc/iptables/rules.v4": "*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n"}),
+          "warn", "ufw", ("/etc/iptables/rules.v4",)),
+]
+
+# SYSTEMD-NETWORK-002: a listener not on loopback fails when no UFW, UFW disabled, a tcp
+# or any-protocol allow/limit rule from anywhere (IPv4 or IPv6) covers its port (single,
+# list or range; a deny from anywhere earlier wins), or the default policy is ACCEPT.
+PORT = "port 8088 (gunicorn superset.service)"
+BIND_ALL = "--bind 0.0.0.0:8088"
+
+
+def _rule(why: str, rule: str, status: str, evidence: tuple[str, ...],
+          message: str | None = None) -> Case:
+    return _case("SYSTEMD-NETWORK-002", why, _ufw(USER_RULES, PRIVATE_RULE, rule), status,
+                 PORT, (BIND_ALL, *evidence), message, (UNIT_PATH, 6))
+
+
+WORLD = "the firewall lets the world in"
+NOBODY = "no UFW rule admits port 8088"
+NET_002 = [
+    _case("SYSTEMD-NETWORK-002", "allowed from a private range", UFW, "pass", PORT,
+          (BIND_ALL, "UFW admits port 8088 only from 10.0.1.0/24"),
+          "UFW admits it only from 10.0.1.0/24",
+          (UNIT_PATH, 6)),
+    _case("SYSTEMD-NETWORK-002", "loopback bind", {**UFW, UNIT_PATH: UNIT}, "pass", PORT,
+          ("--bind 127.0.0.1:8088",), "bound to loopback: not reachable from outside"),
+    _rule("no rule for the port", "### tuple ### allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 in",
+          "pass", (NOBODY,), "UFW admits no one to it"),
+    _rule("allow from anywhere", "### tuple ### allow tcp 8088 0.0.0.0/0 any 0.0.0.0/0 in",
+          "fail", ("/etc/ufw/user.rules:7: allow 8088/tcp from anywhere",),
+          "gunicorn superset.service listens on 0.0.0.0 and " + WORLD),
+    _rule("allow any protocol", "### tuple ### allow any 8088 0.0.0.0/0 any 0.0.0.0/0 in",
+          "fail", ("/etc/ufw/user.rules:7: allow 8088/any from anywhere",), WORLD),
+    _rule("udp only", "### tuple ### allow udp 8088 0.0.0.0/0 any 0.0.0.0/0 in", "pass",
+          (NOBODY,), "UFW admits no one to it"),
+    _rule("udp from anywhere beside tcp from a range", PRIVATE_RULE + "\n"
+          "### tuple ### allow udp 8088 0.0.0.0/0 any 0.0.0.0/0 in", "pass",
+          ("UFW admits port 8088 only from 10.0.1.0/24",), "UFW admits it only from 10.0.1.0/24"),
+    _rule("limit from anywhere", "### tuple ### limit tcp 8088 0.0.0.0/0 any 0.0.0.0/0 in",
+          "fail", ("/etc/ufw/user.rules:7: limit 8088/tcp from anywhere",), WORLD),
+    _rule("range ending at the port", "### tuple ### allow tcp 8000:8088 0.0.0.0/0 any "
+          "0.0.0.0/0 in", "fail", ("/etc/ufw/user.rules:7: allow 8000:8088/tcp from anywhere",)),
+    _rule("range starting at the port", "### tuple ### allow tcp 8088:8090 0.0.0.0/0 any "
+          "0.0.0.0/0 in", "fail", ("/etc/ufw/user.rules:7: allow 8088:8090/tcp from anywhere",)),
+    _rule("range starting one above", "### tuple ### allow tcp 8089:8100 0.0.0.0/0 any "
+          "0.0.0.0/0 in", "pass", (NOBODY,)),
+    _rule("range ending one below", "### tuple ### allow tcp 8000:8087 0.0.0.0/0 any "
+          "0.0.0.0/0 in", "pass", (NOBODY,)),
+    _rule("port list", "### tuple ### allow tcp 80,443,8088 0.0.0.0/0 any 0.0.0.0/0 in",
+          "fail", ("/etc/ufw/user.rules:7: allow 80,443,8088/tcp from anywhere",)),
+    _rule("every port", "### tuple ### allow any any 0.0.0.0/0 any 0.0.0.0/0 in", "fail",
+          ("/etc/ufw/user.rules:7: allow any/any from anywhere",)),
+    _rule("outgoing rule", "### tuple ### allow tcp 8088 0.0.0.0/0 any 0.0.0.0/0 out", "pass",
+          (NOBODY,)),
+    _rule("deny first, then allow", "### tuple ### deny tcp 8088 0.0.0.0/0 any 0.0.0.0/0 in\n"
+          "### tuple ### allow tcp 8088 0.0.0.0/0 any 0.0.0.0/0 in", "pass", (NOBODY,),
+          "UFW admits no one to it"),
+    _case("SYSTEMD-NETWORK-002", "IPv4 deny does not shadow an IPv6 allow", changed(_ufw(
+          USER_RULES, PRIVATE_RULE, "### tuple ### deny tcp 8088 0.0.0.0/0 any 0.0.0.0/0 in"), {
+          "etc/ufw/user6.rules": "*filter\n### RULES ###\n\n"
+          "### tuple ### allow tcp 8088 ::/0 any ::/0 in\n### END RULES ###\nCOMMIT\n"}),
+          "fail", PORT, ("/etc/ufw/user6.rules:4: allow 8088/tcp from anywhere",), WORLD),
+    _case("SYSTEMD-NETWORK-002", "IPv6 allow from anywhere", changed(UFW, {
+          "etc/ufw/user6.rules": "*filter\n### RULES ###\n\n"
+          "### tuple ### allow tcp 8088 ::/0 any ::/0 in\n### END RULES ###\nCOMMIT\n"}),
+          "fail", PORT, ("/etc/ufw/user6.rules:4: allow 8088/tcp from anywhere",), WORLD),
+    _case("SYSTEMD-NETWORK-002", "UFW disabled", _ufw(UFW_CONF, "ENABLED=yes", "ENABLED=no"),
+          "fail", PORT, (BIND_ALL, "UFW disabled"), "(UFW disabled)", (UNIT_PATH, 6)),
+    _case("SYSTEMD-NETWORK-002", "no UFW", NO_UFW, "fail", PORT, (BIND_ALL, "no UFW"),
+          "(no UFW)"),
+    _case("SYSTEMD-NETWORK-002", "default ACCEPT, no rule for the port", _ufw(
+          UFW_DEFAULTS, '"DROP"', '"ACCEPT"', _ufw(USER_RULES, PRIVATE_RULE, "")), "fail",
+          PORT, ("default input policy ACCEPT",), "(default input policy ACCEPT)"),
+    _case("SYSTEMD-NETWORK-002", "PostgreSQL on every interface, allowed from anywhere",
+          changed(_ufw(USER_RULES, PRIVATE_RULE,
+                       "### tuple ### allow tcp 5432 0.0.0.0/0 any 0.0.0.0/0 in"), {
+              "etc/postgresql/15/main/postgresql.conf": "listen_addresses = '*'\n"}),
+          "fail", "port 5432 (postgresql 15/main)",
+          ("listen_addresses = '*'", "/etc/ufw/user.rules:7: allow 5432/tcp from anywhere"),
+          "postgresql 15/main listens on *", ("etc/postgresql/15/main/postgresql.conf", 1)),
+    _case("SYSTEMD-NETWORK-002", "Redis without bind, UFW disabled", changed(
+          _ufw(UFW_CONF, "ENABLED=yes", "ENABLED=no"), {"etc/redis/redis.conf": "port 6379\n"}),
+          "fail", "port 6379 (redis)", ("no bind line (every interface)", "UFW disabled")),
+    _case("SYSTEMD-NETWORK-002", "unix socket", replaced(
+          UFW, UNIT_PATH, "0.0.0.0:8088", "unix:/run/superset/gunicorn.sock"), "pass",
+          "gunicorn superset.service", ("--bind unix:/run/superset/gunicorn.sock",),
+          "bound to loopback"),
+    _case("SYSTEMD-NETWORK-002", "no listener", {**WORKER_ONLY, UFW_CONF: UFW[UFW_CONF]},
+          "skip", "ports", message="no gunicorn, PostgreSQL or Redis listener found"),
+]
+
+
+# SYSTEMD-NETWORK-003: each listener's addresses must be loopback (127.0.0.0/8, ::1,
+# localhost, unix sockets) or private (RFC 1918, ULA); every interface (0.0.0.0, ::, *,
+# an empty host) or a public address or host name fails.
+def _bind(why: str, bind: str, status: str, message: str) -> Case:
+    files = replaced(NO_NGINX, UNIT_PATH, "127.0.0.1:8088", bind) if bind != "127.0.0.1:8088" \
+        else NO_NGINX
+    return _case("SYSTEMD-NETWORK-003", why, files, status, "gunicorn superset.service",
+                 (f"--bind {bind}",), message, (UNIT_PATH, 6))
+
+
+LOOPBACK = "bound to loopback ({0})"
+PRIVATE = "bound to loopback and a private address ({0})"
+EVERYWHERE = "bound to {0}: reachable on every interface"
+PG_CONF = "etc/postgresql/15/main/postgresql.conf"
+
+
+def _pg(why: str, conf: str, status: str, evidence: str, message: str) -> Case:
+    return _case("SYSTEMD-NETWORK-003", why, changed(NO_NGINX, {PG_CONF: conf}), status,
+                 "postgresql 15/main", (evidence,), message)
+
+
+def _redis(why: str, conf: str, status: str, evidence: str, message: str) -> Case:
+    return _case("SYSTEMD-NETWORK-003", why, changed(NO_NGINX, {"etc/redis/redis.conf": conf}),
+                 status, "redis", (evidence,), message)
+
+
+NET_003 = [
+    _bind("127.0.0.1", "127.0.0.1:8088", "pass", LOOPBACK.format("127.0.0.1")),
+    _bind("127.0.1.1", "127.0.1.1:8088", "pass", LOOPBACK.format("127.0.1.1")),
+    _bind("localhost", "localhost:8088", "pass", LOOPBACK.format("localhost")),
+    _bind("[::1]", "[::1]:8088", "pass", LOOPBACK.format("[::1]")),
+    _bind("unix socket", "unix:/run/superset/gunicorn.sock", "pass",
+          LOOPBACK.format("unix:/run/superset/gunicorn.sock")),
+    _bind("10.0.0.0/8", "10.0.1.11:8088", "pass", PRIVATE.format("10.0.1.11")),
+    _bind("192.168.0.0/16", "192.168.1.5:8088", "pass", PRIVATE.format("192.168.1.5")),
+    _bind("172.16.0.0 lowest", "172.16.0.1:8088", "pass", PRIVATE.format("172.16.0.1")),
+    _bind("172.31 highest", "172.31.255.254:8088", "pass", PRIVATE.format("172.31.255.254")),
+    _bind("172.15 one below", "172.15.255.254:8088", "fail", EVERYWHERE.format("172.15.255.254")),
+    _bind("172.32 one above", "172.32.0.1:8088", "fail", EVERYWHERE.format("172.32.0.1")),
+    _bind("IPv6 ULA", "[fd00::11]:8088", "pass", PRIVATE.format("[fd00::11]")),
+    _bind("0.0.0.0", "0.0.0.0:8088", "fail", EVERYWHERE.format("0.0.0.0")),
+    _bind("[::]", "[::]:8088", "fail", EVERYWHERE.format("[::]")),
+    _bind("empty host", ":8088", "fail", EVERYWHERE.format("0.0.0.0")),
+    _bind("public address", "52.1.2.3:8088", "fail", EVERYWHERE.format("52.1.2.3")),
+    _bind("host name", "superset.example.com:8088", "fail",
+          EVERYWHERE.format("superset.example.com")),
+    _pg("PostgreSQL default", "port = 5432\n", "pass",
+        "listen_addresses = 'localhost' (default)", LOOPBACK.format("localhost")),
+    _pg("PostgreSQL *", "listen_addresses = '*'\n", "fail", "listen_addresses = '*'",
+        EVERYWHERE.format("*")),
+    _pg("PostgreSQL localhost and private", "listen_addresses = 'localhost, 10.0.1.5'\n",
+        "pass", "listen_addresses = 'localhost, 10.0.1.5'", PRIVATE.format("localhost, 10.0.1.5")),
+    _pg("PostgreSQL ::", "listen_addresses = '::'\n", "fail", "listen_addresses = '::'",
+        EVERYWHERE.format("::")),
+    _pg("PostgreSQL socket only", "listen_addresses = ''\n", "pass", "listen_addresses = ''",
+        LOOPBACK.format("unix:")),
+    _redis("Redis bind 127.0.0.1 -::1", "bind 127.0.0.1 -::1\n", "pass", "bind 127.0.0.1 ::1",
+           LOOPBACK.format("127.0.0.1, ::1")),
+    _redis("Redis without bind", "port 6379\n", "fail", "no bind line (every interface)",
+           EVERYWHERE.format("*")),
+    _redis("Redis bind 0.0.0.0", "bind 0.0.0.0\n", "fail", "bind 0.0.0.0",
+           EVERYWHERE.format("0.0.0.0")),
+    _redis("Redis bind private", "bind 127.0.0.1 10.0.1.5\n", "pass", "bind 127.0.0.1 10.0.1.5",
+           PRIVATE.format("127.0.0.1, 10.0.1.5")),
+    _case("SYSTEMD-NETWORK-003", "no listener", WORKER_ONLY, "skip", "listeners",
+          message="no gunicorn, PostgreSQL or Redis listener found"),
+]
+
+CASES += [*NET_001, *NET_002, *NET_003]
