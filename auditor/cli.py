@@ -20,6 +20,16 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 STYLES = ("pip", "systemd", "compose", "kubernetes")
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auditor",
@@ -69,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exit 1 when the overall score is under SCORE")
     scan.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY",
                       help="exit 1 on a failing finding at or above SEVERITY")
+    scan.add_argument("--min-coverage", type=_fraction, metavar="FRACTION",
+                      help="exit 1 when less than FRACTION (0-1) of the applicable checks' "
+                           "weight was evaluated (skipped checks do not count)")
     scan.add_argument("--baseline", metavar="REPORT.json",
                       help="compare with REPORT.json by fingerprint; exit 1 on findings failing "
                            "now that did not fail there, or a score drop beyond the tolerance")

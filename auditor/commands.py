@@ -17,9 +17,9 @@ from auditor.compare import Snapshot, compare, snapshot_from_report
 from auditor.config import Config, load_config
 from auditor.gates import (
     GateOptions,
-    gate_reasons,
     load_baseline,
     nothing_evaluated,
+    tripped,
 )
 from auditor.history import (
     DEFAULT_KEEP,
@@ -133,7 +133,7 @@ def _scan(args: argparse.Namespace, session: Session,
         prune(history_dir, keep, args.history_max_age,
               protect=[Path(path) for path, _ in extra_files])
     tolerance = config.max_score_drop if args.score_tolerance is None else args.score_tolerance
-    reasons = gate_reasons(
+    gates = tripped(
         report,
         GateOptions(
             fail_under=args.fail_under,
@@ -141,8 +141,10 @@ def _scan(args: argparse.Namespace, session: Session,
             comparison=comparison,
             regression_floor=Severity(args.fail_on_regression or "info"),
             max_score_drop=tolerance,
+            min_coverage=args.min_coverage,
         ),
     )
+    reasons = [reason for _, reason in gates]
     # Only now, with every report written: a run that judged nothing still leaves its
     # reports (they say what could not be had), and then exits 2 with one line, never 0,
     # and never 1 (no gate can pass or trip on no verdict).
@@ -159,7 +161,7 @@ def _scan(args: argparse.Namespace, session: Session,
     if args.log:
         written = [(renderer.name, path) for renderer, path in outputs]
         written += [("history", path) for path, _ in extra_files]
-        write_line(args.log, run_fields(report, reasons, written, code))
+        write_line(args.log, run_fields(report, gates, written, code))
     return code
 
 

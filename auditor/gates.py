@@ -8,7 +8,7 @@ from auditor.compare import BaselineError, Comparison, Snapshot, load_snapshot
 from auditor.model import Report, Severity, Status
 
 __all__ = ["BaselineError", "GateOptions", "gate_reasons", "load_baseline",
-           "nothing_evaluated"]
+           "nothing_evaluated", "tripped"]
 
 
 def load_baseline(path: str) -> Snapshot:
@@ -24,6 +24,10 @@ class GateOptions:
     regression_floor: Severity = Severity.INFO
     """A new failing finding regresses when its severity is at or above this."""
     max_score_drop: float = 0.0
+    min_coverage: float | None = None
+    """``--min-coverage``: trips when less than this fraction of the applicable checks'
+    weight was evaluated. A run that skips most checks (a forbidden list, a missing
+    kubeconfig for live facts) has a score made of what was left, which can look fine."""
 
 
 def regressions(comparison: Comparison, floor: Severity, max_score_drop: float) -> list[str]:
@@ -42,26 +46,36 @@ def regressions(comparison: Comparison, floor: Severity, max_score_drop: float) 
     return reasons
 
 
-def gate_reasons(report: Report, gates: GateOptions) -> list[str]:
-    """Why the gate trips; empty when it does not."""
-    reasons = []
+def tripped(report: Report, gates: GateOptions) -> list[tuple[str, str]]:
+    """Each tripped gate as (name, reason), in option order; empty when none trips. The
+    names (``fail-under``, ``fail-on``, ``regression``, ``coverage``) are what the run log
+    shows as ``gate=``."""
+    out: list[tuple[str, str]] = []
     score = report.score.value
     if gates.fail_under is not None and (score is None or score < gates.fail_under):
         shown = "no score (nothing evaluated)" if score is None else f"score {score:.1f}"
-        reasons.append(f"{shown} is under --fail-under {gates.fail_under:g}")
+        out.append(("fail-under", f"{shown} is under --fail-under {gates.fail_under:g}"))
     if gates.fail_on is not None:
         floor = gates.fail_on.rank
         over = [f for t in report.targets for f in t.findings
                 if f.status == Status.FAIL and f.severity.rank >= floor]
         if over:
-            reasons.append(
-                f"{len(over)} failing finding(s) at or above {gates.fail_on.value} "
-                f"(first: {over[0].check_id} {over[0].subject})"
-            )
+            out.append(("fail-on",
+                        f"{len(over)} failing finding(s) at or above {gates.fail_on.value} "
+                        f"(first: {over[0].check_id} {over[0].subject})"))
     if gates.comparison is not None:
-        reasons.extend(regressions(gates.comparison, gates.regression_floor,
-                                   gates.max_score_drop))
-    return reasons
+        out.extend(("regression", reason) for reason in regressions(
+            gates.comparison, gates.regression_floor, gates.max_score_drop))
+    cov = report.score.coverage
+    if gates.min_coverage is not None and (cov is None or cov < gates.min_coverage):
+        shown = "no coverage (nothing applicable)" if cov is None else f"coverage {cov:.2f}"
+        out.append(("coverage", f"{shown} is under --min-coverage {gates.min_coverage:g}"))
+    return out
+
+
+def gate_reasons(report: Report, gates: GateOptions) -> list[str]:
+    """Why the gate trips; empty when it does not."""
+    return [reason for _, reason in tripped(report, gates)]
 
 
 CAUSES_SHOWN = 3

@@ -32,8 +32,9 @@ def logfmt(fields: Mapping[str, object]) -> str:
     return " ".join(f"{key}={_value(value)}" for key, value in fields.items())
 
 
-def run_fields(report: Report, reasons: Sequence[str], outputs: Sequence[tuple[str, str]],
-               exit_code: int) -> dict[str, object]:
+def run_fields(report: Report, gates: Sequence[tuple[str, str]],
+               outputs: Sequence[tuple[str, str]], exit_code: int) -> dict[str, object]:
+    """The fields of a finished run; ``gates`` is each tripped gate as (name, reason)."""
     counts = {status: 0 for status in Status}
     for target in report.targets:
         for finding in target.findings:
@@ -41,7 +42,7 @@ def run_fields(report: Report, reasons: Sequence[str], outputs: Sequence[tuple[s
     score = report.score
     fields: dict[str, object] = {
         "time": report.started_at,
-        "level": "warn" if reasons else "info",
+        "level": "warn" if gates else "info",
         "msg": "audit finished",
         "targets": len(report.targets),
         "score": None if score.value is None else f"{score.value:.1f}",
@@ -51,9 +52,11 @@ def run_fields(report: Report, reasons: Sequence[str], outputs: Sequence[tuple[s
     }
     fields.update({status.value: counts[status] for status in Status})
     fields["problems"] = sum(len(t.problems) for t in report.targets) + len(report.problems)
-    fields["gate"] = "tripped" if reasons else "passed"
-    if reasons:
-        fields["reason"] = reasons[0]
+    # Which gate, so an alert can tell "coverage" (the audit could not see) from a worse
+    # deployment ("fail-under", "fail-on", "regression").
+    fields["gate"] = ",".join(dict.fromkeys(name for name, _ in gates)) or "passed"
+    if gates:
+        fields["reason"] = gates[0][1]
     fields["exit"] = exit_code
     fields["duration_s"] = f"{report.duration_s:.2f}"
     fields["reports"] = ",".join(f"{fmt}:{path}" for fmt, path in outputs if path != "-")

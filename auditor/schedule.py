@@ -59,6 +59,11 @@ class ScheduleError(Exception):
     """Why nothing was written, in one line naming the file or option."""
 
 
+DEFAULT_MIN_COVERAGE = 0.8
+"""A scheduled audit that could evaluate less than this (an unreadable /etc, a host it
+cannot see) fails instead of reporting a score made of what was left."""
+
+
 @dataclass(frozen=True)
 class ScheduleOptions:
     schedule: str = "daily"
@@ -66,6 +71,7 @@ class ScheduleOptions:
     state_dir: str = DEFAULT_STATE_DIR
     extra_args: tuple[str, ...] = ()
     textfile_dir: str | None = DEFAULT_TEXTFILE_DIR
+    min_coverage: float | None = DEFAULT_MIN_COVERAGE
 
     @property
     def needs_network(self) -> bool:
@@ -87,6 +93,9 @@ def scan_argv(options: ScheduleOptions, cron: bool = False) -> list[str]:
     if options.textfile_dir:
         folder = options.textfile_dir if cron else state
         argv += ["--report", f"prometheus={folder}/{UNIT}.prom"]
+    if options.min_coverage is not None:
+        # Before --args: a --min-coverage given there comes later and wins.
+        argv += ["--min-coverage", f"{options.min_coverage:g}"]
     return [*argv, *options.extra_args]
 
 
@@ -440,7 +449,8 @@ def options_from_args(args: argparse.Namespace, root: Path) -> tuple[ScheduleOpt
             textfile = None
     check_schedule(args.schedule, args.cron)
     options = ScheduleOptions(schedule=args.schedule, auditor=auditor, state_dir=state,
-                              extra_args=check_extra_args(args.args), textfile_dir=textfile)
+                              extra_args=check_extra_args(args.args), textfile_dir=textfile,
+                              min_coverage=args.min_coverage)
     return options, notes
 
 
@@ -560,6 +570,18 @@ def next_steps(root: Path, cron: bool, options: ScheduleOptions) -> list[str]:
 
 # ---------------------------------------------------------------- command line
 
+def _fraction_or_none(text: str) -> float | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number or 'none'") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1")
+    return value
+
+
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "install-schedule",
@@ -583,6 +605,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--args", metavar='"ARGS"',
                         help='more "auditor scan" options as one shell-quoted string; a single '
                              'option needs the = form: --args=--connect-db')
+    parser.add_argument("--min-coverage", type=_fraction_or_none,
+                        default=DEFAULT_MIN_COVERAGE, metavar="FRACTION",
+                        help="the scheduled audit fails (exit 1) when it evaluated less than "
+                             f"FRACTION of the applicable checks (default: "
+                             f"{DEFAULT_MIN_COVERAGE:g}; 'none': no coverage gate)")
     parser.add_argument("--cron", action="store_true",
                         help=f"write {CRON_FILE} instead of systemd units")
     parser.add_argument("--dry-run", action="store_true",

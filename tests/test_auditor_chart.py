@@ -366,7 +366,7 @@ def test_default_arguments(helm: str) -> None:
         "--config", "/etc/deploy-auditor/auditor.toml", "--timeout", "30",
         "--report", "json=/reports/latest.json", "--report", "html=/reports/latest.html",
         "--history-dir", "/reports/history", "--history-keep", "100",
-        "--history-max-age", "365",
+        "--history-max-age", "365", "--min-coverage", "0.8",
     ]
 
 
@@ -400,6 +400,13 @@ def test_arguments_from_values(helm: str) -> None:
     ]
     none = args(render(helm, *sets(reports__history__enabled="false")))
     assert "--history-dir" not in none and "--history-keep" not in none
+
+
+def test_the_coverage_gate_is_on_by_default(helm: str) -> None:
+    assert flag_values(args(render(helm)), "--min-coverage") == ["0.8"]
+    assert flag_values(args(render(helm, "--set-json", "minCoverage=0.5")),
+                       "--min-coverage") == ["0.5"]
+    assert "--min-coverage" not in args(render(helm, "--set-json", "minCoverage=null"))
 
 
 def test_zero_gates_are_kept(helm: str) -> None:

@@ -18,7 +18,7 @@ from auditor.checks.common.redact import redact, redact_words
 from auditor.checks.common.secretvalues import secret_kind
 from auditor.checks.pip.facts import Launch
 from auditor.compare import BaselineError, Comparison, FindingRef, Snapshot
-from auditor.gates import GateOptions, gate_reasons, load_baseline, nothing_evaluated
+from auditor.gates import GateOptions, gate_reasons, load_baseline, nothing_evaluated, tripped
 from auditor.model import (
     Detection,
     Finding,
@@ -416,3 +416,29 @@ def test_reachable_directly_or_through_a_proxy() -> None:
     assert reachable(["unix:/run/s.sock"], [("nginx", "http://unix:/run/s.sock:/")]) == [
         "nginx passes requests to unix:/run/s.sock"]
     assert reachable(["127.0.0.1:8000"], []) == []
+
+
+def _covered(coverage: float | None, value: float | None = 90.0) -> Report:
+    return Report(tool_version="0.1.0", started_at="2026-12-06T00:00:00Z", duration_s=0.1,
+                  score=Score(value=value, grade=None, ready=False, coverage=coverage),
+                  targets=(), problems=())
+
+
+def test_min_coverage_trips_below_the_fraction_only() -> None:
+    gates = GateOptions(min_coverage=0.8)
+    assert tripped(_covered(0.8), gates) == []
+    assert tripped(_covered(1.0), gates) == []
+    assert tripped(_covered(0.7999), gates) == [
+        ("coverage", "coverage 0.80 is under --min-coverage 0.8")]
+    assert tripped(_covered(0.25), gates) == [
+        ("coverage", "coverage 0.25 is under --min-coverage 0.8")]
+    assert tripped(_covered(None, None), gates) == [
+        ("coverage", "no coverage (nothing applicable) is under --min-coverage 0.8")]
+    assert tripped(_covered(0.0), GateOptions()) == []  # no option, no gate
+
+
+def test_tripped_names_each_gate_in_option_order() -> None:
+    gates = GateOptions(fail_under=95, min_coverage=0.9,
+                        comparison=comparison((), 99.0, 90.0))
+    assert [name for name, _ in tripped(_covered(0.5), gates)] == [
+        "fail-under", "regression", "coverage"]

@@ -316,3 +316,33 @@ def test_systemd_rejects_a_broken_copy(capsys: pytest.CaptureFixture[str], host:
         [analyze, "verify", "--man=no", f"--root={root}", "deploy-auditor.service"],
         capture_output=True, text=True, timeout=120, check=False)
     assert verified.returncode != 0
+
+
+def test_scheduled_audits_gate_on_coverage_by_default() -> None:
+    assert schedule.scan_argv(schedule.ScheduleOptions())[-2:] == ["--min-coverage", "0.8"]
+    argv = schedule.scan_argv(schedule.ScheduleOptions(
+        min_coverage=0.8, extra_args=("--min-coverage", "0.5")))
+    # the user's own value comes last, and the scan parser keeps the last one
+    assert argv[-4:] == ["--min-coverage", "0.8", "--min-coverage", "0.5"]
+    assert "--min-coverage" not in schedule.scan_argv(schedule.ScheduleOptions(
+        min_coverage=None))
+
+
+@pytest.mark.parametrize(("given", "shown"), [("none", None), ("0.5", "0.5"), ("1", "1")])
+def test_min_coverage_option(capsys: pytest.CaptureFixture[str], host: Path, given: str,
+                             shown: str | None) -> None:
+    code, out, err = install(capsys, host, "--min-coverage", given, "--dry-run")
+    assert code == 0, err
+    if shown is None:
+        assert "--min-coverage" not in out
+    else:
+        assert f"--min-coverage {shown}" in out
+
+
+def test_min_coverage_must_be_a_fraction(capsys: pytest.CaptureFixture[str], host: Path) -> None:
+    from auditor.cli import main
+
+    code = main(["install-schedule", "--root", str(host), "--auditor", AUDITOR,
+                 "--min-coverage", "80", "--dry-run"])
+    assert code == 2
+    assert "'80' is not a fraction between 0 and 1" in capsys.readouterr().err
