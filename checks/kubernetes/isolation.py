@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from auditor.checks.kubernetes.common import kube, result
-from auditor.checks.kubernetes.facts import Container, Workload
+from auditor.checks.kubernetes.facts import Container, KubeFacts, Workload
 from auditor.checks.kubernetes.objects import as_list, as_map
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -42,10 +42,16 @@ def _privileges(facts: Facts) -> Iterator[Result]:
                 problems.append(f"{container.name}: privileged")
             if security.get("allowPrivilegeEscalation") is not False:
                 problems.append(f"{container.name}: allowPrivilegeEscalation not false")
-            dropped = [str(c).upper() for c in as_list(
-                as_map(security.get("capabilities")).get("drop"))]
+            capabilities = as_map(security.get("capabilities"))
+            dropped = [str(c).upper() for c in as_list(capabilities.get("drop"))]
             if "ALL" not in dropped:
                 problems.append(f"{container.name}: capabilities not dropped (drop: [ALL])")
+            # The runtime drops first and adds after: drop [ALL] with add [SYS_ADMIN] keeps
+            # SYS_ADMIN. The restricted Pod Security Standard allows NET_BIND_SERVICE only.
+            added = [str(c) for c in as_list(capabilities.get("add"))
+                     if str(c).upper().removeprefix("CAP_") != "NET_BIND_SERVICE"]
+            if added:
+                problems.append(f"{container.name}: capabilities added: {', '.join(added)}")
         if problems:
             yield result(workload, Status.FAIL, "; ".join(problems[:3]), problems)
         else:
@@ -94,13 +100,27 @@ def _namespace_and_token(facts: Facts) -> Iterator[Result]:
         if workload.item.declared_namespace == "default" and k.source != "chart":
             problems.append("in namespace default")
         automount = workload.pod_spec.get("automountServiceAccountToken")
-        account = workload.pod_spec.get("serviceAccountName")
-        if automount is not False and not account:
+        # serviceAccount is the deprecated spelling Kubernetes still honours; an account
+        # named "default" is the namespace's default one, as if none were named.
+        account = workload.pod_spec.get("serviceAccountName") or \
+            workload.pod_spec.get("serviceAccount")
+        if automount is None:
+            automount = _account_automount(k, workload.item.namespace, "default")
+        if automount is not False and account in (None, "", "default"):
             problems.append("default service account token mounted")
         if problems:
             yield result(workload, Status.FAIL, "; ".join(problems), problems)
         else:
             yield result(workload, Status.PASS, "own namespace; token not mounted needlessly")
+
+
+def _account_automount(k: KubeFacts, namespace: str, name: str) -> object:
+    """The ServiceAccount's own automountServiceAccountToken (a pod that sets none inherits
+    it: a default account patched to false mounts no token), None when not audited."""
+    for account in k.in_namespace("ServiceAccount", namespace):
+        if account.name == name:
+            return account.obj.get("automountServiceAccountToken")
+    return None
 
 
 def _check(id_: str, severity: Severity, title: str, rationale: str, remediation: str,
