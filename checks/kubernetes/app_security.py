@@ -12,8 +12,18 @@ from auditor.checks.pip.facts import Launch
 from auditor.checks.pip.shell import ShellState, launch_from_words, scan_script
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
-DEBUG_ENV = {"FLASK_DEBUG": ("1", "true"), "SUPERSET_ENV": ("development",),
-             "FLASK_ENV": ("development",), "SUPERSET_LOAD_EXAMPLES": ("yes", "true", "1")}
+DEBUG_ENV = {"SUPERSET_ENV": ("development",), "FLASK_ENV": ("development",),
+             "SUPERSET_LOAD_EXAMPLES": ("yes", "true", "1")}
+# Flask's get_debug_flag: FLASK_DEBUG is on for any value but these (and empty), so
+# "yes", "on" and "True" turn the reloader and debugger on as "1" does.
+FLASK_DEBUG_OFF = frozenset({"", "0", "false", "no"})
+
+
+def _debug_setting(name: str, value: str) -> bool:
+    """Whether the env entry ``name=value`` turns on a development setting."""
+    if name == "FLASK_DEBUG":
+        return value.strip().lower() not in FLASK_DEBUG_OFF
+    return value.lower() in DEBUG_ENV.get(name, ())
 
 
 def _production(facts: Facts) -> Iterator[Result]:
@@ -26,8 +36,9 @@ def _production(facts: Facts) -> Iterator[Result]:
                 problems.append(f"{container.name}: development server ({redact(text)[:60]})")
             for entry in as_list(container.spec.get("env")):
                 name = str(as_map(entry).get("name") or "")
-                value = str(as_map(entry).get("value") or "").lower()
-                if value in DEBUG_ENV.get(name, ()):
+                value = str(as_map(entry).get("value") or "")
+                if _debug_setting(name, value):
+                    # The value as written: evidence quotes the input, not a normal form.
                     problems.append(f"{container.name}: {name}={value}")
         if problems:
             yield result(web, Status.FAIL, "development settings in the web pods", problems)
