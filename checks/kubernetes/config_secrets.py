@@ -30,6 +30,10 @@ DEFAULT_PASSWORDS = {
     "test-secret-change-me": "Superset's default GLOBAL_ASYNC_QUERIES_JWT_SECRET",
 }
 
+# superset fab create-admin ... --password admin, also --password=admin and quoted; not
+# admin2 or admin-Xq7, which only start like it.
+ADMIN_ADMIN = re.compile(r"--password(?:\s+|=)(['\"]?)admin\1(?=\s|;|$)")
+
 
 def _looks_secret(name: str, value: str) -> bool:
     """A secret-named variable holding something other than a flag or a file path."""
@@ -43,7 +47,9 @@ def _placement(facts: Facts) -> Iterator[Result]:
     managed = [i.kind for i in k.items if i.kind in SECRET_MANAGERS]
     for config_map in k.of("ConfigMap"):
         data = object_data(config_map)
-        found = [f"key {key}" for key in data if SECRET_NAME.search(key)]
+        # By name as for env values: DB_PASSWORD_FILE, AUTH_TOKEN_ENABLED: "true" and an
+        # empty DB_PASSWORD name a secret without holding one.
+        found = [f"key {key}" for key, value in data.items() if _looks_secret(key, value)]
         # One value per line: a SECRET_KEY literal at the start of any key must still start a line.
         if re.search(r"^\s*SECRET_KEY\s*=\s*['\"]", "\n".join(data.values()), re.M):
             found.append("key SECRET_KEY literal in superset_config.py")
@@ -87,15 +93,13 @@ def _defaults(facts: Facts) -> Iterator[Result]:
     for item in k.of("Secret", "ConfigMap"):
         hits = []
         for key, value in object_data(item).items():
-            if value in KNOWN_SECRET_KEYS:
-                hits.append(f"key {key}: {KNOWN_SECRET_KEYS[value]}")
-            elif SECRET_NAME.search(key) and value in DEFAULT_PASSWORDS:
-                hits.append(f"key {key}: {DEFAULT_PASSWORDS[value]}")
+            if label := _default(key, value):
+                hits.append(f"key {key}: {label}")
             elif key.endswith(".py") or key.endswith(".sh"):
                 for known, label in KNOWN_SECRET_KEYS.items():
                     if known in value:
                         hits.append(f"key {key} contains {label}")
-                if re.search(r"--password\s+admin\b", value):
+                if ADMIN_ADMIN.search(value):
                     hits.append(f"key {key}: creates the admin user with password 'admin'")
         if hits:
             yield result(item, Status.FAIL, "publicly known default secrets are in use", hits)
@@ -106,13 +110,26 @@ def _defaults(facts: Facts) -> Iterator[Result]:
         elif item.kind == "Secret":
             yield result(item, Status.PASS, "no known default value")
     for workload in k.workloads:
-        for container in workload.containers:
-            for entry in as_list(container.spec.get("env")):
-                value = str(as_map(entry).get("value") or "")
-                if value in KNOWN_SECRET_KEYS:
-                    yield result(workload, Status.FAIL, "a publicly known SECRET_KEY is set in "
-                                 "the pod spec", (f"env {as_map(entry).get('name')}: "
-                                                  f"{KNOWN_SECRET_KEYS[value]}",))
+        # One finding per workload, however many of its variables hold a default.
+        found = [f"env {name}: {label}" for container in workload.containers
+                 for entry in as_list(container.spec.get("env"))
+                 if (label := _default(name := str(as_map(entry).get("name") or ""),
+                                       str(as_map(entry).get("value") or "")))]
+        if found:
+            yield result(workload, Status.FAIL, "a publicly known default secret is set in "
+                         "the pod spec", found)
+
+
+def _default(name: str, value: str) -> str | None:
+    """Which published default ``value`` is (a key under any name, a password under a
+    secret name), or None. A value read from a file keeps its trailing newline, which
+    Superset and the database drivers strip: compare without it."""
+    value = value.strip()
+    if value in KNOWN_SECRET_KEYS:
+        return KNOWN_SECRET_KEYS[value]
+    if SECRET_NAME.search(name) and value in DEFAULT_PASSWORDS:
+        return DEFAULT_PASSWORDS[value]
+    return None
 
 
 CHECKS = (
