@@ -23,6 +23,29 @@ def watches(monitor: Item, namespace: str) -> bool:
     names = [str(n) for n in as_list(chosen.get("matchNames"))]
     return namespace in names if names else monitor.namespace == namespace
 
+# gunicorn --access-logfile/--error-logfile/--log-file and celery --logfile, FLAG FILE or
+# FLAG=FILE; "-" (gunicorn) and these device paths are stdout and stderr.
+LOG_FLAGS = ("--access-logfile", "--error-logfile", "--log-file", "--logfile")
+STDOUT = frozenset({"-", "/dev/stdout", "/dev/stderr", "/proc/self/fd/1", "/proc/self/fd/2"})
+
+
+def log_files(command: str) -> list[tuple[str, str]]:
+    """(flag, file) for each log flag of ``command`` that names a file, not stdout.
+
+    The command is read as words (a ``sh -c`` script is one word of the container's
+    command, so its text is split again), quotes dropped."""
+    words = [w.strip("'\"") for w in command.split()]
+    found = []
+    for index, word in enumerate(words):
+        flag, equals, path = word.partition("=")
+        if flag not in LOG_FLAGS:
+            continue
+        if not equals:
+            path = words[index + 1] if index + 1 < len(words) else ""
+        if path and path not in STDOUT:
+            found.append((flag, path))
+    return found
+
 
 def _metrics(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
@@ -52,9 +75,8 @@ def _metrics(facts: Facts) -> Iterator[Result]:
 def _logs(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for workload in app_workloads(k):
-        files = [c.name for c in workload.main_containers()
-                 if any(flag in c.command_text for flag in ("--log-file ", "--access-logfile /",
-                                                             "--error-logfile /", "--logfile="))]
+        files = [f"{c.name}: {flag} {path}" for c in workload.main_containers()
+                 for flag, path in log_files(c.command_text)]
         shipped = any(s in c.image for c in workload.containers for s in SHIPPERS)
         if files and not shipped:
             yield result(workload, Status.FAIL, "logs go to files inside the container, lost "
