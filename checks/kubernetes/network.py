@@ -22,11 +22,16 @@ def _policies(facts: Facts) -> Iterator[Result]:
         return
     covered: dict[str, str] = {}
     egress_only: dict[str, str] = {}
+    open_to_all: dict[str, str] = {}
     for policy in k.of("NetworkPolicy"):
         selector = policy.spec.get("podSelector")
         restricts = "Ingress" in policy_types(policy.spec)
         for workload in workloads_selected(k, policy, as_map(selector)):
-            if restricts:
+            if restricts and admits_all(policy.spec):
+                # Policies add up: one that admits every peer opens the pods whatever
+                # the others deny.
+                open_to_all.setdefault(workload.subject, policy.name)
+            elif restricts:
                 covered.setdefault(workload.subject, policy.name)
             else:
                 egress_only.setdefault(workload.subject, policy.name)
@@ -34,7 +39,12 @@ def _policies(facts: Facts) -> Iterator[Result]:
     # one verdict per workload, not one per list it is in.
     judged = {w.subject: w for w in [*app_workloads(k), *k.role("database"), *k.role("redis")]}
     for workload in judged.values():
-        if workload.subject in covered:
+        if workload.subject in open_to_all:
+            name = open_to_all[workload.subject]
+            yield result(workload, Status.FAIL, f"NetworkPolicy {name} admits ingress from "
+                         "every pod in the cluster: it does not restrict who can reach the pods",
+                         (f"NetworkPolicy {name} admits ingress from any pod",))
+        elif workload.subject in covered:
             yield result(workload, Status.PASS, f"NetworkPolicy {covered[workload.subject]} "
                          "restricts ingress to its pods")
         elif workload.subject in egress_only:
@@ -45,6 +55,21 @@ def _policies(facts: Facts) -> Iterator[Result]:
         else:
             yield result(workload, Status.FAIL, "no NetworkPolicy restricts ingress to its pods: "
                          "every pod in the cluster can reach them")
+
+
+def admits_all(spec: Mapping[str, Any]) -> bool:
+    """Whether an ingress rule admits every pod: a rule without ``from`` (ports alone
+    limit the ports, not the peers), or a peer that is every namespace
+    (``namespaceSelector: {}`` with no or an empty ``podSelector``)."""
+    for rule in as_list(spec.get("ingress")):
+        peers = as_list(as_map(rule).get("from"))
+        if not peers:
+            return True
+        for peer in map(as_map, peers):
+            if "namespaceSelector" in peer and not as_map(peer.get("namespaceSelector")) \
+                    and not as_map(peer.get("podSelector")):
+                return True
+    return False
 
 
 def policy_types(spec: Mapping[str, Any]) -> list[str]:
