@@ -1182,3 +1182,191 @@ CASES += [
          changed(METRICS, {CONFIG: "STATS_LOGGER = make_logger\n"}), "pass",
          subject="STATS_LOGGER", message="Superset sends metrics (a custom logger)"),
 ]
+
+# --- live probes: SUPERSET-MONITORING-001, SUPERSET-APP-SECURITY-010, SUPERSET-PROXY-TLS-002
+"""The three checks of ``--probe URL`` judge what a running Superset answers, so their
+cases need servers: started once when this module is imported, on loopback ports the
+kernel picks, each case naming its behaviour by the URL's first path segment (the probe
+asks BASE/health and BASE/login/). Subjects are the probed URLs, so they carry those
+ports; everything else is literal.
+
+HTTPS needs a certificate the probe trusts: a CA made here (openssl) is added to
+the system bundle in a file that SSL_CERT_FILE names for this test process (the
+certificate check uses Python's default context, which reads it; nothing is trusted
+less). Plain http://localhost/ (port 80) is expected to be closed, as on a test machine:
+a closed port 80 exposes nothing and needs no redirect."""
+HEALTH: dict[str, tuple[int, bytes, float]] = {
+    # segment -> (status of /health, body, seconds before answering)
+    "ok": (200, b"OK", 0.0),
+    "lower": (200, b"ok\n", 0.0),
+    "down": (503, b"", 0.0),
+    "moved": (302, b"", 0.0),
+    "notok": (200, b"FAIL", 0.0),
+    "slow": (200, b"OK", 2.3),
+}
+CSP = "default-src 'self'"
+HEADERS: dict[str, dict[str, str]] = {
+    # segment -> headers of /login/
+    "ok": {"Content-Security-Policy": CSP, "X-Frame-Options": "SAMEORIGIN",
+           "Strict-Transport-Security": "max-age=31536000"},
+    "bare": {},
+    "csp": {"Content-Security-Policy": CSP},
+    "ancestors": {"Content-Security-Policy": CSP + "; frame-ancestors 'self'"},
+    "frames": {"X-Frame-Options": "DENY"},
+    "nohsts": {"Content-Security-Policy": CSP, "X-Frame-Options": "SAMEORIGIN"},
+}
+
+
+def _handler() -> type:
+    import http.server
+    import time
+
+    class Superset(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            segment, _, rest = self.path.strip("/").partition("/")
+            status, body, delay = HEALTH.get(segment, (200, b"OK", 0.0))
+            headers = HEADERS.get(segment, {})
+            if rest != "health":
+                status, body = 200, b"<html>login</html>"
+            time.sleep(delay)
+            self.send_response(status)
+            for name, value in (headers if rest != "health" else {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Superset
+
+
+def _serve(context: object = None) -> int:
+    import http.server
+    import ssl
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler())
+    if isinstance(context, ssl.SSLContext):
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return int(server.server_address[1])
+
+
+def _tls_servers() -> dict[str, int]:
+    """HTTPS servers on localhost, by certificate: 21 days left, 20 days left, and one
+    issued for another host name; their CA (made with openssl) is trusted through
+    SSL_CERT_FILE."""
+    import os
+    import ssl
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="superset-conditions-"))
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", *args], cwd=folder,
+                       check=True, capture_output=True)
+
+    openssl("-keyout", "ca.key", "-out", "ca.pem", "-days", "90", "-subj",
+            "/CN=conditions test CA")
+    system = os.environ.get("SSL_CERT_FILE") or ssl.get_default_verify_paths().cafile
+    bundle = folder / "bundle.pem"
+    bundle.write_bytes((Path(system).read_bytes() if system and Path(system).is_file()
+                        else b"") + (folder / "ca.pem").read_bytes())
+    os.environ["SSL_CERT_FILE"] = str(bundle)
+    ports = {}
+    # openssl counts -days from now: a few seconds later 22 days are 21 whole days left.
+    for name, host, days in (("long", "localhost", "22"), ("short", "localhost", "21"),
+                             ("elsewhere", "other.example", "60")):
+        openssl("-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", days, "-subj",
+                f"/CN={host}", "-addext", f"subjectAltName=DNS:{host}", "-CA", "ca.pem",
+                "-CAkey", "ca.key")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(folder / f"{name}.pem", folder / f"{name}.key")
+        ports[name] = _serve(context)
+    return ports
+
+
+PORT = _serve()
+TLS = _tls_servers()
+CLOSED = "http://127.0.0.1:1"
+"""Port 1 on loopback: nothing listens there, the connection is refused."""
+LIVE_TREE = pip("ROW_LIMIT = 5000\n")
+
+
+def probe(url: str) -> tuple[str, ...]:
+    return ("--probe", url)
+
+
+def http(segment: str) -> str:
+    return f"http://127.0.0.1:{PORT}/{segment}"
+
+
+def https(server: str, segment: str = "ok") -> str:
+    return f"https://localhost:{TLS[server]}/{segment}"
+
+
+CASES += [
+    Case("SUPERSET-MONITORING-001", "200 OK", LIVE_TREE, "pass", subject=http("ok") + "/health",
+         evidence=(f"GET {http('ok')}/health -> 200 in 0.",), message="/health answers OK",
+         args=probe(http("ok"))),
+    Case("SUPERSET-MONITORING-001", "200 ok in lower case", LIVE_TREE, "pass",
+         subject=http("lower") + "/health", message="/health answers OK",
+         args=probe(http("lower"))),
+    Case("SUPERSET-MONITORING-001", "503", LIVE_TREE, "fail", subject=http("down") + "/health",
+         evidence=(f"GET {http('down')}/health -> 503 in ",),
+         message="/health does not answer OK (503)", args=probe(http("down"))),
+    Case("SUPERSET-MONITORING-001", "302", LIVE_TREE, "fail", subject=http("moved") + "/health",
+         message="/health does not answer OK (302)", args=probe(http("moved"))),
+    Case("SUPERSET-MONITORING-001", "200 without OK", LIVE_TREE, "fail",
+         subject=http("notok") + "/health", message="/health answers 200 without OK",
+         args=probe(http("notok"))),
+    Case("SUPERSET-MONITORING-001", "OK after 2.3 s", LIVE_TREE, "warn",
+         subject=http("slow") + "/health", evidence=(f"GET {http('slow')}/health -> 200 in 2.",),
+         message="/health took 2.", args=probe(http("slow"))),
+    Case("SUPERSET-MONITORING-001", "connection refused", LIVE_TREE, "fail",
+         subject=CLOSED + "/health", evidence=(f"GET {CLOSED}/health -> cannot connect: ",),
+         message="/health does not answer OK (cannot connect: ", args=probe(CLOSED)),
+    Case("SUPERSET-APP-SECURITY-010", "CSP and frame options over HTTP", LIVE_TREE, "pass",
+         subject=http("ok") + "/login/",
+         evidence=(f"GET {http('ok')}/login/ -> 200",
+                   "present: Content-Security-Policy, X-Frame-Options"),
+         message="security headers are sent", args=probe(http("ok"))),
+    Case("SUPERSET-APP-SECURITY-010", "none", LIVE_TREE, "fail", subject=http("bare") + "/login/",
+         evidence=("present: none",), message="no security header is sent",
+         args=probe(http("bare"))),
+    Case("SUPERSET-APP-SECURITY-010", "CSP alone", LIVE_TREE, "warn",
+         subject=http("csp") + "/login/", evidence=("present: Content-Security-Policy",),
+         message="missing X-Frame-Options", args=probe(http("csp"))),
+    Case("SUPERSET-APP-SECURITY-010", "CSP frame-ancestors instead of X-Frame-Options",
+         LIVE_TREE, "pass", subject=http("ancestors") + "/login/",
+         message="security headers are sent", args=probe(http("ancestors"))),
+    Case("SUPERSET-APP-SECURITY-010", "X-Frame-Options alone", LIVE_TREE, "warn",
+         subject=http("frames") + "/login/", evidence=("present: X-Frame-Options",),
+         message="missing Content-Security-Policy", args=probe(http("frames"))),
+    Case("SUPERSET-APP-SECURITY-010", "no answer", LIVE_TREE, "skip", subject=CLOSED + "/login/",
+         message="the login page did not answer (cannot connect: ", args=probe(CLOSED)),
+    Case("SUPERSET-PROXY-TLS-002", "plain HTTP", LIVE_TREE, "fail", subject=http("ok"),
+         evidence=(f"probed {http('ok')}",), message="Superset is served over plain HTTP",
+         args=probe(http("ok"))),
+    Case("SUPERSET-PROXY-TLS-002", "21 days left, port 80 closed", LIVE_TREE, "pass",
+         subject=https("long"),
+         evidence=("certificate for localhost: valid until ", "(21 days)",
+                   "GET http://localhost/ok -> cannot connect: "),
+         message="valid HTTPS, and HTTP redirects to it", args=probe(https("long")),
+         tags=("boundary",)),
+    Case("SUPERSET-PROXY-TLS-002", "20 days left", LIVE_TREE, "fail", subject=https("short"),
+         evidence=("(20 days)",), message="the certificate expires in 20 days",
+         args=probe(https("short")), tags=("boundary",)),
+    Case("SUPERSET-PROXY-TLS-002", "issued for another host", LIVE_TREE, "fail",
+         subject=https("elsewhere"), evidence=("certificate for localhost: not trusted (",),
+         message="the certificate is not valid for this host", args=probe(https("elsewhere"))),
+    Case("SUPERSET-PROXY-TLS-002", "nothing listens", LIVE_TREE, "fail",
+         subject="https://127.0.0.1:1/ok", evidence=("certificate for 127.0.0.1: not trusted (",),
+         message="the certificate is not valid for this host",
+         args=probe("https://127.0.0.1:1/ok")),
+]
