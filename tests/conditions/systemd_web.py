@@ -324,6 +324,10 @@ TLS_005 = [
           "ssl_certificate /etc/ssl/superset.pem;",
           "ssl_certificate /etc/ssl/superset.pem; server_tokens off;", _nginx(TOKENS, "")),
           "pass", TLS_SERVER, ("/etc/nginx/nginx.conf:14: server_tokens off",)),
+    _case("SYSTEMD-PROXY-TLS-005", "off in an http-level include of conf.d", changed(
+          _nginx(TOKENS, "include conf.d/*.conf;"),
+          {"etc/nginx/conf.d/security.conf": "# hardening\nserver_tokens off;\n"}),
+          "pass", TLS_SERVER, ("/etc/nginx/conf.d/security.conf:2: server_tokens off",)),
     _case("SYSTEMD-PROXY-TLS-005", "unset", _nginx(TOKENS, ""), "fail", TLS_SERVER,
           ("server_tokens unset (default on)",),
           "nginx announces its version in headers and error pages", (NGINX_PATH, 11)),
