@@ -1,21 +1,717 @@
-"""Per-condition cases for the compose checks (see tests/conditions/__init__.py)."""
+"""Per-condition cases for the compose checks (see tests/conditions/__init__.py).
+
+One base tree per check group, each failing or warning case one change away from it
+(``replaced`` fails when the text it changes is not there exactly once). Line numbers in
+locations count from ``services:`` as line 1 of ``compose.yaml``.
+"""
 
 from __future__ import annotations
 
-from conditions import Case, replaced
+from conditions import Case, changed, replaced
 
-BASE = {"compose.yaml": """
+C = "compose.yaml"
+
+# -- COMPOSE-RESOURCES-001 ------------------------------------------------------------------
+# Memory and CPU limits (deploy.resources.limits, mem_limit, cpus, cpu_quota): both pass,
+# memory alone warns, no memory fails. Every spelling of a size and of zero is in
+# tests/test_boundaries_compose.py; here the attributes each alone.
+BASE = {C: """
     services:
       superset:
         image: apache/superset:4.1.1
         mem_limit: 2g
         cpus: 1.5
 """}
+DEPLOY_LIMITS = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        deploy:
+          resources:
+            limits:
+              memory: 2g
+              cpus: "1.5"
+"""}
 
-CASES: list[Case] = [
+RESOURCES = [
     Case("COMPOSE-RESOURCES-001", "memory and cpu limits", BASE, "pass",
-         subject="service/superset", evidence=("memory limit: 2g", "cpu limit: 1.5")),
-    Case("COMPOSE-RESOURCES-001", "no cpu limit", replaced(BASE, "compose.yaml", "cpus: 1.5", ""),
+         subject="service/superset", evidence=("memory limit: 2g", "cpu limit: 1.5"),
+         location=(C, 4)),
+    Case("COMPOSE-RESOURCES-001", "no cpu limit", replaced(BASE, C, "cpus: 1.5", ""),
          "warn", subject="service/superset", evidence=("cpu limit: none",),
-         location=("compose.yaml", 3)),
+         location=(C, 4)),
+    Case("COMPOSE-RESOURCES-001", "no memory limit", replaced(BASE, C, "mem_limit: 2g", ""),
+         "fail", subject="service/superset", evidence=("memory limit: none", "cpu limit: 1.5"),
+         location=(C, 2)),
+    Case("COMPOSE-RESOURCES-001", "cpu_quota as the cpu limit",
+         replaced(BASE, C, "cpus: 1.5", "cpu_quota: 50000"), "pass",
+         subject="service/superset", evidence=("cpu limit: 50000",)),
+    Case("COMPOSE-RESOURCES-001", "deploy.resources.limits", DEPLOY_LIMITS, "pass",
+         subject="service/superset", evidence=("memory limit: 2g", "cpu limit: 1.5"),
+         location=(C, 4)),
+    Case("COMPOSE-RESOURCES-001", "deploy limits without cpus",
+         replaced(DEPLOY_LIMITS, C, 'cpus: "1.5"', ""), "warn",
+         subject="service/superset", evidence=("memory limit: 2g", "cpu limit: none"),
+         location=(C, 4)),
+    Case("COMPOSE-RESOURCES-001", "deploy limits without memory",
+         replaced(DEPLOY_LIMITS, C, "memory: 2g", ""), "fail",
+         subject="service/superset", evidence=("memory limit: none", "cpu limit: 1.5"),
+         location=(C, 4)),
 ]
+
+# -- COMPOSE-APP-SECURITY-001: production mode ----------------------------------------------
+# Fails when SUPERSET_ENV or FLASK_ENV is development (any case) or FLASK_DEBUG is truthy
+# (1, true, yes, on, y), from an env file or environment:, pointing at the line that sets
+# it; the first bad one is where it points. Skips without a long-running Superset service.
+MODE = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        env_file: docker/.env
+        environment:
+          FLASK_DEBUG: "false"
+""", "docker/.env": "SUPERSET_ENV=production\nFLASK_ENV=production\n"}
+
+
+def _debug(value: str) -> dict[str, str]:
+    return replaced(MODE, C, 'FLASK_DEBUG: "false"', f"FLASK_DEBUG: {value}")
+
+
+MODE_CASES = [
+    Case("COMPOSE-APP-SECURITY-001", "production, debug false", MODE, "pass",
+         subject="service/superset",
+         evidence=("SUPERSET_ENV, FLASK_ENV and FLASK_DEBUG not set to development",),
+         location=(C, 2)),
+    Case("COMPOSE-APP-SECURITY-001", "SUPERSET_ENV=development",
+         replaced(MODE, "docker/.env", "SUPERSET_ENV=production", "SUPERSET_ENV=development"),
+         "fail", subject="service/superset",
+         evidence=("SUPERSET_ENV=development (docker/.env:1)",),
+         message="runs in development mode", location=("docker/.env", 1)),
+    Case("COMPOSE-APP-SECURITY-001", "SUPERSET_ENV=Development spelled with a capital",
+         replaced(MODE, "docker/.env", "SUPERSET_ENV=production", "SUPERSET_ENV=Development"),
+         "fail", subject="service/superset",
+         evidence=("SUPERSET_ENV=Development (docker/.env:1)",), location=("docker/.env", 1)),
+    Case("COMPOSE-APP-SECURITY-001", "FLASK_ENV=development",
+         replaced(MODE, "docker/.env", "FLASK_ENV=production", "FLASK_ENV=development"),
+         "fail", subject="service/superset",
+         evidence=("FLASK_ENV=development (docker/.env:2)",), location=("docker/.env", 2)),
+    *(Case("COMPOSE-APP-SECURITY-001", f"FLASK_DEBUG={shown}", _debug(value), "fail",
+           subject="service/superset",
+           evidence=(f"FLASK_DEBUG={shown} (compose.yaml:6 environment)",),
+           location=(C, 6))
+      for value, shown in (('"1"', "1"), ('"true"', "true"), ('"yes"', "yes"),
+                           ('"on"', "on"), ('"y"', "y"), ('"True"', "True"))),
+    *(Case("COMPOSE-APP-SECURITY-001", f"FLASK_DEBUG={value} is off", _debug(f'"{value}"'),
+           "pass", subject="service/superset",
+           evidence=("SUPERSET_ENV, FLASK_ENV and FLASK_DEBUG not set to development",))
+      for value in ("0", "no", "off", "")),
+    Case("COMPOSE-APP-SECURITY-001", "SUPERSET_ENV=developer is not development",
+         replaced(MODE, "docker/.env", "SUPERSET_ENV=production", "SUPERSET_ENV=developer"),
+         "pass", subject="service/superset"),
+    Case("COMPOSE-APP-SECURITY-001", "no Superset service",
+         {C: "services:\n  db:\n    image: postgres:16.6\n"}, "skip", subject="Superset"),
+]
+
+# -- COMPOSE-APP-SECURITY-002: gunicorn, not the development server -------------------------
+# Fails for flask run, superset run, --debugger, docker-bootstrap.sh app, or a script the
+# container starts that runs one of them; warns for gunicorn --reload and for a script
+# that picks the development server or gunicorn at run time; passes for gunicorn,
+# run-server.sh, docker-ci.sh, docker-bootstrap.sh app-gunicorn, or the official image's
+# own command; skips when what runs cannot be seen, or without a web service.
+SERVER = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        command: ["/app/docker/docker-bootstrap.sh", "app-gunicorn"]
+"""}
+BOOTSTRAP = '["/app/docker/docker-bootstrap.sh", "app-gunicorn"]'
+SCRIPTED = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        command: ["/app/docker/start.sh"]
+        volumes:
+          - ./docker:/app/docker
+""", "docker/start.sh": "#!/bin/sh\nexec gunicorn -w 4 'superset.app:create_app()'\n"}
+
+
+def _command(command: str) -> dict[str, str]:
+    return replaced(SERVER, C, BOOTSTRAP, command)
+
+
+def _script(text: str) -> dict[str, str]:
+    return changed(SCRIPTED, {"docker/start.sh": text})
+
+
+DEV_MESSAGE = "served by Flask's development server"
+SERVER_CASES = [
+    Case("COMPOSE-APP-SECURITY-002", "docker-bootstrap.sh app-gunicorn", SERVER, "pass",
+         subject="service/superset", message="served by gunicorn",
+         evidence=("command: /app/docker/docker-bootstrap.sh app-gunicorn",), location=(C, 4)),
+    Case("COMPOSE-APP-SECURITY-002", "docker-bootstrap.sh app",
+         replaced(SERVER, C, '"app-gunicorn"', '"app"'), "fail", subject="service/superset",
+         message=DEV_MESSAGE, evidence=("command: /app/docker/docker-bootstrap.sh app",),
+         location=(C, 4)),
+    Case("COMPOSE-APP-SECURITY-002", "superset run", _command("superset run -p 8088"), "fail",
+         subject="service/superset", message=DEV_MESSAGE,
+         evidence=("command: superset run -p 8088",), location=(C, 4)),
+    Case("COMPOSE-APP-SECURITY-002", "flask run", _command("flask run -p 8088"), "fail",
+         subject="service/superset", message=DEV_MESSAGE, evidence=("command: flask run -p 8088",)),
+    Case("COMPOSE-APP-SECURITY-002", "--debugger alone",
+         _command("python -m superset --debugger"), "fail", subject="service/superset",
+         message=DEV_MESSAGE, evidence=("command: python -m superset --debugger",)),
+    Case("COMPOSE-APP-SECURITY-002", "gunicorn --reload",
+         _command("gunicorn --reload 'superset.app:create_app()'"), "warn",
+         subject="service/superset", message="served by gunicorn --reload",
+         evidence=("command: gunicorn --reload 'superset.app:create_app()'",), location=(C, 4)),
+    Case("COMPOSE-APP-SECURITY-002", "gunicorn",
+         _command("gunicorn -w 4 'superset.app:create_app()'"), "pass",
+         subject="service/superset", message="served by gunicorn",
+         evidence=("command: gunicorn -w 4 'superset.app:create_app()'",)),
+    Case("COMPOSE-APP-SECURITY-002", "run-server.sh", _command("/usr/bin/run-server.sh"),
+         "pass", subject="service/superset", message="served by gunicorn",
+         evidence=("command: /usr/bin/run-server.sh",)),
+    Case("COMPOSE-APP-SECURITY-002", "docker-ci.sh", _command("/app/docker/docker-ci.sh"),
+         "pass", subject="service/superset", message="served by gunicorn",
+         evidence=("command: /app/docker/docker-ci.sh",)),
+    Case("COMPOSE-APP-SECURITY-002", "the official image's own command",
+         replaced(SERVER, C, f"    command: {BOOTSTRAP}\n", ""), "pass",
+         subject="service/superset", message="served by gunicorn",
+         evidence=("the default command of apache/superset:4.1.1 (run-server.sh: gunicorn)",),
+         location=(C, 2)),
+    Case("COMPOSE-APP-SECURITY-002", "a script that runs gunicorn", SCRIPTED, "pass",
+         subject="service/superset", message="served by gunicorn",
+         evidence=("docker/start.sh:2: exec gunicorn -w 4 superset.app:create_app()",)),
+    Case("COMPOSE-APP-SECURITY-002", "a script that runs superset run",
+         _script("#!/bin/sh\nexec superset run -p 8088\n"), "fail",
+         subject="service/superset", message="served by superset run, Flask's development",
+         evidence=("docker/start.sh:2: exec superset run -p 8088",), location=(C, 4)),
+    Case("COMPOSE-APP-SECURITY-002", "a script that runs gunicorn --reload",
+         _script("#!/bin/sh\nexec gunicorn --reload 'superset.app:create_app()'\n"), "warn",
+         subject="service/superset", message="served by gunicorn --reload",
+         evidence=("docker/start.sh:2: exec gunicorn --reload superset.app:create_app()",)),
+    Case("COMPOSE-APP-SECURITY-002", "a script that picks a server at run time",
+         _script("#!/bin/sh\nif [ \"$DEV\" = 1 ]; then\n  flask run -p 8088\nelse\n"
+                 "  gunicorn 'superset.app:create_app()'\nfi\n"), "warn",
+         subject="service/superset", message="runs flask run or gunicorn depending on",
+         evidence=("docker/start.sh:3: flask run -p 8088",
+                   "docker/start.sh:5: gunicorn superset.app:create_app()")),
+    Case("COMPOSE-APP-SECURITY-002", "a script that is not in the project",
+         changed(SCRIPTED, {"docker/start.sh": None}), "skip", subject="service/superset",
+         message="which server runs cannot be seen: the script it starts could not be read",
+         evidence=("command: /app/docker/start.sh",)),
+    Case("COMPOSE-APP-SECURITY-002", "no web service",
+         {C: "services:\n  db:\n    image: postgres:16.6\n"}, "skip", subject="Superset web"),
+]
+
+# -- COMPOSE-APP-SECURITY-003: example data ---------------------------------------------------
+# Fails when SUPERSET_LOAD_EXAMPLES is truthy on the init service (or the web without one),
+# pointing at where it is set; passes when unset or off; skips a value passed through from
+# the shell (not visible) and a project without Superset.
+EXAMPLES = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+      superset-init:
+        image: apache/superset:4.1.1
+        command: ["/app/docker/docker-init.sh"]
+        env_file: docker/.env
+""", "docker/.env": "SUPERSET_LOAD_EXAMPLES=no\n"}
+
+
+def _examples(value: str) -> dict[str, str]:
+    return replaced(EXAMPLES, "docker/.env", "=no", f"={value}")
+
+
+EXAMPLE_CASES = [
+    Case("COMPOSE-APP-SECURITY-003", "examples off on the init service", EXAMPLES, "pass",
+         subject="service/superset-init", evidence=("SUPERSET_LOAD_EXAMPLES=no",),
+         location=(C, 4)),
+    *(Case("COMPOSE-APP-SECURITY-003", f"SUPERSET_LOAD_EXAMPLES={value}", _examples(value),
+           "fail", subject="service/superset-init",
+           evidence=(f"SUPERSET_LOAD_EXAMPLES={value} (docker/.env:1)",),
+           message="loads Superset's example dashboards", location=("docker/.env", 1))
+      for value in ("yes", "Yes", "true", "1", "on", "y")),
+    Case("COMPOSE-APP-SECURITY-003", "unset", changed(EXAMPLES, {"docker/.env": "A=b\n"}),
+         "pass", subject="service/superset-init", evidence=("SUPERSET_LOAD_EXAMPLES=unset",)),
+    Case("COMPOSE-APP-SECURITY-003", "the web loads them when there is no init service",
+         {C: """
+             services:
+               superset:
+                 image: apache/superset:4.1.1
+                 environment:
+                   SUPERSET_LOAD_EXAMPLES: "yes"
+         """}, "fail", subject="service/superset",
+         evidence=("SUPERSET_LOAD_EXAMPLES=yes (compose.yaml:5 environment)",),
+         location=(C, 5)),
+    Case("COMPOSE-APP-SECURITY-003", "passed through from the shell",
+         {C: """
+             services:
+               superset:
+                 image: apache/superset:4.1.1
+                 environment:
+                   - SUPERSET_LOAD_EXAMPLES
+         """}, "skip", subject="service/superset",
+         evidence=("taken from the shell of whoever runs docker compose",)),
+    Case("COMPOSE-APP-SECURITY-003", "no Superset service",
+         {C: "services:\n  db:\n    image: postgres:16.6\n"}, "skip", subject="Superset"),
+]
+
+# -- COMPOSE-AVAILABILITY-001 and COMPOSE-LOAD-BALANCING-001 --------------------------------
+# Availability: two or more web containers (deploy.replicas or scale) behind a proxy pass,
+# two or more without one warn, one fails. Load balancing: a proxy and two or more pass,
+# a proxy in front of one container fails, no proxy fails. A proxy fronts the web by
+# depends_on (list or map), an upstream in its mounted configuration, or Traefik labels.
+# Both skip without a web service. Boundary: replicas 1, 2 (and 3 by scale).
+FRONTED = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        deploy:
+          replicas: 2
+      nginx:
+        image: nginx:1.27
+        depends_on: [superset]
+"""}
+NO_PROXY = replaced(FRONTED, C, "nginx:\n    image: nginx:1.27\n    depends_on: [superset]",
+                    "worker:\n    image: busybox:1.36")
+ONE = replaced(FRONTED, C, "replicas: 2", "replicas: 1")
+UPSTREAM = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        scale: 3
+      web-proxy:
+        image: nginx:1.27
+        volumes:
+          - ./nginx.conf:/etc/nginx/conf.d/default.conf:ro
+""", "nginx.conf": "server {\n  listen 80;\n  location / { proxy_pass http://superset:8088; }\n}\n"}
+TRAEFIK = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        deploy:
+          replicas: 2
+        labels:
+          traefik.enable: "true"
+      traefik:
+        image: traefik:v3.2
+"""}
+NO_WEB = {C: "services:\n  db:\n    image: postgres:16.6\n"}
+
+SPREAD = [
+    Case("COMPOSE-AVAILABILITY-001", "two replicas behind a proxy", FRONTED, "pass",
+         subject="service/superset", evidence=("replicas: 2", "proxied by: nginx"),
+         message="2 containers behind nginx", location=(C, 4)),
+    Case("COMPOSE-AVAILABILITY-001", "one replica behind a proxy", ONE, "fail",
+         subject="service/superset", evidence=("replicas: 1", "proxied by: nginx"),
+         message="one web container", location=(C, 2)),
+    Case("COMPOSE-AVAILABILITY-001", "two replicas, no proxy", NO_PROXY, "warn",
+         subject="service/superset", evidence=("replicas: 2", "proxied by: nothing"),
+         message="2 containers but no proxy", location=(C, 4)),
+    Case("COMPOSE-AVAILABILITY-001", "depends_on as a map",
+         replaced(FRONTED, C, "depends_on: [superset]",
+                  "depends_on:\n      superset:\n        condition: service_healthy"),
+         "pass", subject="service/superset", evidence=("proxied by: nginx",)),
+    Case("COMPOSE-AVAILABILITY-001", "scale 3 behind an nginx upstream", UPSTREAM, "pass",
+         subject="service/superset", evidence=("replicas: 3", "proxied by: web-proxy")),
+    Case("COMPOSE-AVAILABILITY-001", "traefik labels", TRAEFIK, "pass",
+         subject="service/superset", evidence=("proxied by: traefik",)),
+    Case("COMPOSE-AVAILABILITY-001", "traefik labels on a single container",
+         replaced(TRAEFIK, C, "replicas: 2", "replicas: 1"), "fail",
+         subject="service/superset", evidence=("replicas: 1", "proxied by: traefik")),
+    Case("COMPOSE-AVAILABILITY-001", "no web service", NO_WEB, "skip", subject="web"),
+    Case("COMPOSE-LOAD-BALANCING-001", "two replicas behind a proxy", FRONTED, "pass",
+         subject="service/superset", evidence=("replicas: 2", "proxied by: nginx"),
+         message="nginx spreads requests over 2 containers"),
+    Case("COMPOSE-LOAD-BALANCING-001", "a proxy in front of one container", ONE, "fail",
+         subject="service/superset", evidence=("replicas: 1", "proxied by: nginx"),
+         message="nginx forwards to a single container"),
+    Case("COMPOSE-LOAD-BALANCING-001", "no proxy", NO_PROXY, "fail",
+         subject="service/superset", evidence=("replicas: 2", "proxied by: nothing"),
+         message="no proxy balances requests"),
+    Case("COMPOSE-LOAD-BALANCING-001", "scale 3 behind an nginx upstream", UPSTREAM, "pass",
+         subject="service/superset", message="web-proxy spreads requests over 3 containers"),
+    Case("COMPOSE-LOAD-BALANCING-001", "no web service", NO_WEB, "skip", subject="web"),
+]
+
+# -- COMPOSE-SCALABILITY-001 and -002 -------------------------------------------------------
+# 001 (web and workers, not beat): a container_name fails, a fixed host port fails (a
+# range or a random host port does not); 002: beat replicas above 1 fail (0 and 1 pass).
+SCALE = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        ports:
+          - "127.0.0.1::8088"
+      superset-worker:
+        image: apache/superset:4.1.1
+        command: celery --app=superset.tasks.celery_app:app worker
+      superset-beat:
+        image: apache/superset:4.1.1
+        command: celery --app=superset.tasks.celery_app:app beat
+        container_name: superset_beat
+"""}
+
+
+def _beat(replicas: str) -> dict[str, str]:
+    return replaced(SCALE, C, "container_name: superset_beat", replicas)
+
+
+SCALE_CASES = [
+    Case("COMPOSE-SCALABILITY-001", "no container_name, random host port", SCALE, "pass",
+         subject="service/superset",
+         evidence=("replicas: 1", "no container_name, no fixed host port"),
+         message="can be scaled (replicas: 1)"),
+    Case("COMPOSE-SCALABILITY-001", "a worker without container_name", SCALE, "pass",
+         subject="service/superset-worker"),
+    Case("COMPOSE-SCALABILITY-001", "container_name on the web",
+         replaced(SCALE, C, '    ports:\n      - "127.0.0.1::8088"',
+                  "    container_name: superset_app"),
+         "fail", subject="service/superset",
+         evidence=("container_name: superset_app", "replicas: 1"),
+         message="container_name superset_app is fixed", location=(C, 4)),
+    Case("COMPOSE-SCALABILITY-001", "container_name on a worker",
+         replaced(SCALE, C, "worker\n", "worker\n    container_name: superset_worker\n"),
+         "fail", subject="service/superset-worker",
+         evidence=("container_name: superset_worker",), location=(C, 9)),
+    Case("COMPOSE-SCALABILITY-001", "a fixed host port",
+         replaced(SCALE, C, '"127.0.0.1::8088"', '"127.0.0.1:8088:8088"'), "fail",
+         subject="service/superset", evidence=("ports: 127.0.0.1:8088:8088",),
+         message="publishes fixed host port 8088", location=(C, 4)),
+    Case("COMPOSE-SCALABILITY-001", "a host port range",
+         replaced(SCALE, C, '"127.0.0.1::8088"', '"127.0.0.1:8088-8090:8088"'), "pass",
+         subject="service/superset"),
+    Case("COMPOSE-SCALABILITY-002", "one beat", _beat(""), "pass",
+         subject="service/superset-beat", evidence=("replicas: 1",),
+         message="exactly one beat instance"),
+    Case("COMPOSE-SCALABILITY-002", "beat scaled to 0", _beat("scale: 0"), "pass",
+         subject="service/superset-beat", evidence=("replicas: 0",)),
+    Case("COMPOSE-SCALABILITY-002", "two beats", _beat("deploy:\n      replicas: 2"), "fail",
+         subject="service/superset-beat", evidence=("replicas: 2",),
+         message="2 beat replicas", location=(C, 12)),
+    Case("COMPOSE-SCALABILITY-002", "three beats by scale", _beat("scale: 3"), "fail",
+         subject="service/superset-beat", evidence=("replicas: 3",)),
+    Case("COMPOSE-SCALABILITY-002", "no beat", NO_WEB, "skip", subject="celery beat"),
+]
+
+# -- COMPOSE-SUPERVISION-001: restart policy ------------------------------------------------
+# Passes with restart: always, unless-stopped, on-failure[:N], or deploy.restart_policy
+# condition any/on-failure; fails without a policy, with restart: no, or with a
+# restart_policy condition none (which wins over restart:). One-shot init is not judged.
+RESTART = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        restart: unless-stopped
+"""}
+
+
+def _restart(value: str) -> dict[str, str]:
+    return replaced(RESTART, C, "restart: unless-stopped", value)
+
+
+RESTART_CASES = [
+    Case("COMPOSE-SUPERVISION-001", "unless-stopped", RESTART, "pass",
+         subject="service/superset", evidence=("restart: unless-stopped",), location=(C, 4)),
+    *(Case("COMPOSE-SUPERVISION-001", f"restart: {value}", _restart(f"restart: {value}"),
+           "pass", subject="service/superset", evidence=(f"restart: {value}",),
+           location=(C, 4))
+      for value in ("always", "on-failure", "on-failure:5")),
+    Case("COMPOSE-SUPERVISION-001", "restart: no", _restart('restart: "no"'), "fail",
+         subject="service/superset", evidence=("restart: no",), location=(C, 4),
+         message="not restarted when it crashes"),
+    Case("COMPOSE-SUPERVISION-001", "no restart policy", _restart(""), "fail",
+         subject="service/superset",
+         evidence=("no restart policy (Docker's default is no)",), location=(C, 2)),
+    *(Case("COMPOSE-SUPERVISION-001", f"deploy.restart_policy {value}",
+           _restart(f"deploy:\n      restart_policy:\n        condition: {value}"), "pass",
+           subject="service/superset", evidence=(f"deploy.restart_policy {value}",),
+           location=(C, 4))
+      for value in ("any", "on-failure")),
+    Case("COMPOSE-SUPERVISION-001", "deploy.restart_policy none",
+         _restart("deploy:\n      restart_policy:\n        condition: none"), "fail",
+         subject="service/superset", evidence=("deploy.restart_policy none",),
+         location=(C, 4)),
+    Case("COMPOSE-SUPERVISION-001", "restart_policy none wins over restart: always",
+         _restart("restart: always\n    deploy:\n      restart_policy:\n"
+                  "        condition: none"), "fail",
+         subject="service/superset", evidence=("deploy.restart_policy none",),
+         location=(C, 5)),
+    Case("COMPOSE-SUPERVISION-001", "restart_policy any wins over restart: no",
+         _restart('restart: "no"\n    deploy:\n      restart_policy:\n'
+                  "        condition: any"), "pass",
+         subject="service/superset", evidence=("deploy.restart_policy any",),
+         location=(C, 5)),
+]
+
+# -- COMPOSE-SUPERVISION-002: health checks (web and workers, not beat) ---------------------
+# Passes with a healthcheck test, or the apache/superset image's own HEALTHCHECK on the web,
+# or a HEALTHCHECK in a built Dockerfile; fails when disabled (disable: true, test NONE,
+# HEALTHCHECK NONE), for a worker inheriting the image's web probe, and without any.
+HEALTH = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        healthcheck:
+          test: ["CMD", "curl", "-f", "http://localhost:8088/health"]
+      superset-worker:
+        image: apache/superset:4.1.1
+        command: celery --app=superset.tasks.celery_app:app worker
+        healthcheck:
+          test: ["CMD-SHELL", "celery -A superset.tasks.celery_app:app inspect ping"]
+"""}
+BUILT_HEALTH = {C: """
+    services:
+      superset:
+        build: .
+        command: gunicorn 'superset.app:create_app()'
+""", "Dockerfile": "FROM python:3.11-slim\nRUN pip install apache-superset\n"
+                    "HEALTHCHECK CMD curl -f http://localhost:8088/health\n"}
+WORKER_TEST = '["CMD-SHELL", "celery -A superset.tasks.celery_app:app inspect ping"]'
+
+HEALTH_CASES = [
+    Case("COMPOSE-SUPERVISION-002", "a curl health check on the web", HEALTH, "pass",
+         subject="service/superset",
+         evidence=("healthcheck: CMD curl -f http://localhost:8088/health",), location=(C, 4)),
+    Case("COMPOSE-SUPERVISION-002", "a celery ping on the worker", HEALTH, "pass",
+         subject="service/superset-worker",
+         evidence=("healthcheck: CMD-SHELL celery -A superset.tasks.celery_app:app inspect ping",)),
+    Case("COMPOSE-SUPERVISION-002", "disable: true",
+         replaced(HEALTH, C, WORKER_TEST, f"{WORKER_TEST}\n      disable: true"), "fail",
+         subject="service/superset-worker", evidence=("healthcheck: disable: true",),
+         message="its health check is disabled", location=(C, 9)),
+    Case("COMPOSE-SUPERVISION-002", "test: [NONE]",
+         replaced(HEALTH, C, WORKER_TEST, '["NONE"]'), "fail",
+         subject="service/superset-worker", evidence=("healthcheck: test: NONE",),
+         message="its health check is disabled"),
+    Case("COMPOSE-SUPERVISION-002", "the web inherits the image's HEALTHCHECK",
+         replaced(HEALTH, C,
+                  '    healthcheck:\n      test: ["CMD", "curl", "-f", '
+                  '"http://localhost:8088/health"]\n', ""),
+         "pass", subject="service/superset",
+         evidence=("HEALTHCHECK in the image's Dockerfile",), location=(C, 2)),
+    Case("COMPOSE-SUPERVISION-002", "a worker inherits the image's web probe",
+         replaced(HEALTH, C, f"    healthcheck:\n      test: {WORKER_TEST}\n", ""),
+         "fail", subject="service/superset-worker",
+         evidence=("HEALTHCHECK curl http://localhost:8088/health from the image",),
+         message="curls the web port a celery worker does not serve"),
+    Case("COMPOSE-SUPERVISION-002", "a HEALTHCHECK in the Dockerfile built", BUILT_HEALTH,
+         "pass", subject="service/superset", evidence=("Dockerfile:3",),
+         message="has a health check from its Dockerfile"),
+    Case("COMPOSE-SUPERVISION-002", "HEALTHCHECK NONE in the Dockerfile built",
+         replaced(BUILT_HEALTH, "Dockerfile",
+                  "HEALTHCHECK CMD curl -f http://localhost:8088/health", "HEALTHCHECK NONE"),
+         "fail", subject="service/superset", evidence=("Dockerfile:3",),
+         message="its Dockerfile disables the health check"),
+    Case("COMPOSE-SUPERVISION-002", "no HEALTHCHECK in the Dockerfile built",
+         replaced(BUILT_HEALTH, "Dockerfile",
+                  "HEALTHCHECK CMD curl -f http://localhost:8088/health\n", ""),
+         "fail", subject="service/superset", evidence=("no HEALTHCHECK in Dockerfile",),
+         message="no health check"),
+    Case("COMPOSE-SUPERVISION-002", "no health check on an image of unknown role",
+         {C: "services:\n  app:\n    image: example/app:1.0\n"}, "fail",
+         subject="service/app", evidence=("no healthcheck",),
+         message="no health check: a hung process looks healthy"),
+    Case("COMPOSE-SUPERVISION-002", "no application service", NO_WEB, "skip",
+         subject="application"),
+]
+
+# -- COMPOSE-ROLLBACK-001: pinned images ----------------------------------------------------
+# Every service: a digest passes; a release tag or a major line warns; a moving tag
+# (latest, latest-dev, master, dev ...) or no tag fails. Built services: a development
+# build target (containing dev, or debug, test) fails; built without image: from a pinned
+# base warns, from an unpinned base fails.
+PINNED = {C: """
+    services:
+      db:
+        image: postgres:16.6@sha256:5f8a1c2e9d0b3a4c6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5
+"""}
+DIGEST = "postgres:16.6@sha256:5f8a1c2e9d0b3a4c6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5"
+
+
+def _image(image: str) -> dict[str, str]:
+    return replaced(PINNED, C, DIGEST, image)
+
+
+BUILT = {C: """
+    services:
+      superset:
+        build:
+          context: .
+          target: lean
+        image: example/superset:4.1.1
+""", "Dockerfile": "FROM apache/superset:4.1.1 AS lean\nUSER superset\n"}
+
+ROLLBACK = [
+    Case("COMPOSE-ROLLBACK-001", "a digest", PINNED, "pass", subject="service/db",
+         evidence=(f"image: {DIGEST}",), message="pinned by digest", location=(C, 3)),
+    Case("COMPOSE-ROLLBACK-001", "a release tag", _image("postgres:16.6"), "warn",
+         subject="service/db", evidence=("image: postgres:16.6",),
+         message="tag 16.6 names one release", location=(C, 3)),
+    *(Case("COMPOSE-ROLLBACK-001", f"a major line {tag}", _image(f"postgres:{tag}"), "warn",
+           subject="service/db", evidence=(f"image: postgres:{tag}",),
+           message=f"tag {tag} floats over every release")
+      for tag in ("16", "16-alpine", "v3")),
+    *(Case("COMPOSE-ROLLBACK-001", f"moving tag {tag}", _image(f"apache/superset:{tag}"),
+           "fail", subject="service/db", evidence=(f"image: apache/superset:{tag}",),
+           message=f"tag {tag} moves with every push", location=(C, 3))
+      for tag in ("latest", "latest-dev", "master", "dev", "nightly", "stable-alpine")),
+    Case("COMPOSE-ROLLBACK-001", "no tag", _image("postgres"), "fail", subject="service/db",
+         evidence=("image: postgres",), message="postgres has no tag"),
+    Case("COMPOSE-ROLLBACK-001", "a built image with a release tag", BUILT, "warn",
+         subject="service/superset", evidence=("image: example/superset:4.1.1",),
+         location=(C, 6)),
+    *(Case("COMPOSE-ROLLBACK-001", f"build target {target}",
+           replaced(BUILT, C, "target: lean", f"target: {target}"), "fail",
+           subject="service/superset", evidence=(f"build.target: {target}",),
+           message=f"built from the development target '{target}'", location=(C, 3))
+      for target in ("dev", "Development", "debug", "test")),
+    Case("COMPOSE-ROLLBACK-001", "built without a tag from a pinned base",
+         replaced(BUILT, C, "    image: example/superset:4.1.1\n", ""), "warn",
+         subject="service/superset", evidence=("FROM apache/superset:4.1.1",),
+         message="built locally without an image tag", location=(C, 3)),
+    Case("COMPOSE-ROLLBACK-001", "built without a tag from an unpinned base",
+         changed(replaced(BUILT, C, "    image: example/superset:4.1.1\n", ""),
+                 {"Dockerfile": "FROM apache/superset:latest AS lean\nUSER superset\n"}),
+         "fail", subject="service/superset", evidence=("FROM apache/superset:latest",),
+         message="built locally from unpinned base apache/superset:latest"),
+]
+
+# -- COMPOSE-ISOLATION-001: not root ---------------------------------------------------------
+# user: root or 0 (with or without a group) fails, another user passes, a user: with no
+# name (":1000", an unset variable) warns. Without user:, the built Dockerfile's last USER
+# decides (root fails, a build argument warns), else what the image is known to run as
+# (apache/superset, postgres ... pass; nginx, traefik, caddy, watchtower fail; unknown
+# images warn).
+USER = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        user: "1000:1000"
+"""}
+
+
+def _user(value: str) -> dict[str, str]:
+    return replaced(USER, C, 'user: "1000:1000"', value)
+
+
+def _image_user(image: str) -> dict[str, str]:
+    return {C: f"services:\n  svc:\n    image: {image}\n"}
+
+
+BUILT_USER = {C: """
+    services:
+      superset:
+        build: .
+""", "Dockerfile": "FROM python:3.11-slim\nRUN pip install apache-superset\nUSER superset\n"}
+
+ROOT_CASES = [
+    Case("COMPOSE-ISOLATION-001", "user 1000:1000", USER, "pass", subject="service/superset",
+         evidence=("user: 1000:1000",), message="runs as 1000:1000", location=(C, 4)),
+    *(Case("COMPOSE-ISOLATION-001", f"user {value}", _user(f'user: "{value}"'), "fail",
+           subject="service/superset", evidence=(f"user: {value}",),
+           message=f"runs as root (user: {value})", location=(C, 4))
+      for value in ("root", "0", "0:0", "root:root")),
+    Case("COMPOSE-ISOLATION-001", "user with a group only", _user('user: ":1000"'), "warn",
+         subject="service/superset", evidence=("user: :1000",), message="has no user name"),
+    Case("COMPOSE-ISOLATION-001", "superset's image without user:", _user(""), "pass",
+         subject="service/superset", evidence=("image: apache/superset:4.1.1, no user:",),
+         message="the apache/superset image runs as user superset", location=(C, 2)),
+    *(Case("COMPOSE-ISOLATION-001", f"{image} without user:", _image_user(image), "fail",
+           subject="service/svc", evidence=(f"image: {image}, no user:",), message=why)
+      for image, why in (("nginx:1.27", "the official nginx image runs its master process "
+                                        "as root"),
+                         ("traefik:v3.2", "the official image runs as root"),
+                         ("caddy:2.8", "the official image runs as root"),
+                         ("containrrr/watchtower:1.7.1", "watchtower runs as root"))),
+    *(Case("COMPOSE-ISOLATION-001", f"{image} without user:", _image_user(image), "pass",
+           subject="service/svc", evidence=(f"image: {image}, no user:",), message=why)
+      for image, why in (("postgres:16.6", "drops to the postgres user"),
+                         ("redis:7.4", "drops to the redis user"),
+                         ("mariadb:11.4", "drops to the mysql user"),
+                         ("bitnami/redis:7.4", "Bitnami images run as user 1001"),
+                         ("nginxinc/nginx-unprivileged:1.27", "runs as user nginx (101)"),
+                         ("prom/prometheus:v2.55.0", "run as user nobody"),
+                         ("grafana/grafana:11.3.0", "Grafana runs as user 472"),
+                         ("haproxy:3.0", "runs as user haproxy"))),
+    Case("COMPOSE-ISOLATION-001", "an unknown image without user:",
+         _image_user("example/app:1.0"), "warn", subject="service/svc",
+         evidence=("image: example/app:1.0",), message="the image's own USER decides"),
+    Case("COMPOSE-ISOLATION-001", "USER superset in the Dockerfile", BUILT_USER, "pass",
+         subject="service/superset", evidence=("Dockerfile:3",),
+         message="runs as superset (USER in its Dockerfile)"),
+    Case("COMPOSE-ISOLATION-001", "USER root in the Dockerfile",
+         replaced(BUILT_USER, "Dockerfile", "USER superset", "USER root"), "fail",
+         subject="service/superset", evidence=("Dockerfile:3",),
+         message="the Dockerfile's last USER is root"),
+    Case("COMPOSE-ISOLATION-001", "USER from a build argument",
+         replaced(BUILT_USER, "Dockerfile", "USER superset", "ARG RUN_AS\nUSER ${RUN_AS}"),
+         "warn", subject="service/superset", evidence=("Dockerfile:4",),
+         message="depends on a build argument"),
+    Case("COMPOSE-ISOLATION-001", "no USER, FROM apache/superset",
+         changed(BUILT_USER, {"Dockerfile": "FROM apache/superset:4.1.1\nCOPY x /x\n",
+                              "x": "x\n"}), "pass",
+         subject="service/superset", evidence=("Dockerfile: no USER; FROM apache/superset:4.1.1",)),
+    Case("COMPOSE-ISOLATION-001", "no USER, FROM nginx",
+         changed(BUILT_USER, {"Dockerfile": "FROM nginx:1.27\n"}), "fail",
+         subject="service/superset", evidence=("Dockerfile: no USER; FROM nginx:1.27",)),
+    Case("COMPOSE-ISOLATION-001", "no USER, FROM an unknown image",
+         replaced(BUILT_USER, "Dockerfile", "USER superset\n", ""), "warn",
+         subject="service/superset", evidence=("Dockerfile: no USER; FROM python:3.11-slim",),
+         message="who it runs as is not known"),
+]
+
+# -- COMPOSE-ISOLATION-002: no way out to the host ------------------------------------------
+# Fails for privileged (true, or a string Compose casts to true), network_mode, pid, ipc,
+# userns_mode or uts: host, a dangerous cap_add (ALL, SYS_ADMIN, NET_ADMIN, SYS_PTRACE,
+# SYS_MODULE, DAC_READ_SEARCH; any case, CAP_ prefix), an unconfined security_opt, and a
+# mounted Docker socket. A harmless capability, privileged: false pass.
+CONFINED = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        cap_add: [CHOWN]
+        privileged: false
+"""}
+
+
+def _escape(old: str, new: str) -> dict[str, str]:
+    return replaced(CONFINED, C, old, new)
+
+
+ESCAPES = [
+    ("privileged: true", _escape("privileged: false", "privileged: true")),
+    ("privileged: true", _escape("privileged: false", 'privileged: "true"')),
+    ("privileged: yes", _escape("privileged: false", "privileged: yes")),
+    *((f"{key}: host", _escape("privileged: false", f"{key}: host"))
+      for key in ("network_mode", "pid", "ipc", "userns_mode", "uts")),
+    *((f"cap_add: {cap}", _escape("[CHOWN]", f"[{spelled}]"))
+      for cap, spelled in (("ALL", "ALL"), ("SYS_ADMIN", "SYS_ADMIN"),
+                           ("NET_ADMIN", "net_admin"), ("SYS_PTRACE", "CAP_SYS_PTRACE"),
+                           ("SYS_MODULE", "SYS_MODULE"),
+                           ("DAC_READ_SEARCH", "DAC_READ_SEARCH"))),
+    ("security_opt: seccomp:unconfined",
+     _escape("privileged: false", "security_opt: [seccomp:unconfined]")),
+    ("security_opt: apparmor=unconfined",
+     _escape("privileged: false", "security_opt: [apparmor=unconfined]")),
+    ("mounts the Docker socket (/var/run/docker.sock)",
+     _escape("privileged: false", "volumes:\n      - /var/run/docker.sock:/var/run/docker.sock")),
+]
+ESCAPE_CASES = [
+    Case("COMPOSE-ISOLATION-002", "CHOWN, privileged false", CONFINED, "pass",
+         subject="service/superset", message="no privileged mode, host namespace or Docker",
+         location=(C, 2)),
+    Case("COMPOSE-ISOLATION-002", 'privileged: "false"',
+         _escape("privileged: false", 'privileged: "false"'), "pass", subject="service/superset"),
+    Case("COMPOSE-ISOLATION-002", "security_opt no-new-privileges",
+         _escape("privileged: false", "security_opt: [no-new-privileges:true]"), "pass",
+         subject="service/superset"),
+    *(Case("COMPOSE-ISOLATION-002", f"{shown} ({index})", files, "fail",
+           subject="service/superset", evidence=(shown,),
+           message=f"can reach the host beyond its container: {shown}", location=(C, 2))
+      for index, (shown, files) in enumerate(ESCAPES)),
+]
+CASES: list[Case] = [*RESOURCES, *MODE_CASES, *SERVER_CASES, *EXAMPLE_CASES, *SPREAD,
+                     *SCALE_CASES, *RESTART_CASES, *HEALTH_CASES, *ROLLBACK, *ROOT_CASES,
+                     *ESCAPE_CASES]
