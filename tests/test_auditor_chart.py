@@ -529,6 +529,36 @@ def test_network_policy_allows_only_the_api_server(helm: str) -> None:
     assert not of_kind(render(helm, *sets(networkPolicy__enabled="false")), "NetworkPolicy")
 
 
+ENDPOINTS = Resource("", "v1", "endpoints", "Endpoints", True, ("ep",), False)
+
+
+def test_network_policy_narrows_to_the_api_servers_endpoints_when_it_can_look(
+        helm: str, tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    endpoints = {"apiVersion": "v1", "kind": "Endpoints",
+                 "metadata": {"name": "kubernetes", "namespace": "default"},
+                 "subsets": [{"addresses": [{"ip": "172.18.0.2"}, {"ip": "fd00::2"}],
+                              "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]}
+    with FakeKubeAPI([endpoints], extra_resources=[*RBAC_RESOURCES, ENDPOINTS]) as api:
+        api.write_kubeconfig(kubeconfig)
+        done = subprocess.run(
+            [helm, "template", RELEASE, str(CHART), "--namespace", NAMESPACE,
+             "--dry-run=server", "--kubeconfig", str(kubeconfig)],
+            capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    docs = [d for d in yaml.safe_load_all(done.stdout) if isinstance(d, dict)]
+    egress = one(docs, "NetworkPolicy")["spec"]["egress"]
+    assert egress == [{"ports": [{"protocol": "TCP", "port": 6443}],
+                       "to": [{"ipBlock": {"cidr": "172.18.0.2/32"}},
+                              {"ipBlock": {"cidr": "fd00::2/128"}}]}]
+
+
+def test_notes_warn_when_the_api_server_could_not_be_looked_up(dry_run: Any) -> None:
+    assert "allows egress on ports 443, 6443 to any address" in dry_run()
+    narrowed = dry_run("--set", "networkPolicy.apiServer.cidrs={10.0.0.1/32}")
+    assert "to any address" not in narrowed
+
+
 @pytest.mark.parametrize(("url", "extra", "port"), [
     ("http://pgw.monitoring.svc:9091", [], 9091),
     ("https://pgw.example.com", [], 9091),
