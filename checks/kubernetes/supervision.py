@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from auditor.checks.kubernetes.availability import effective_min
 from auditor.checks.kubernetes.common import app_workloads, kube, result
 from auditor.checks.kubernetes.objects import as_map
 from auditor.checks.kubernetes.topology import controller_of, superset_role
@@ -48,15 +49,30 @@ def _rollout(facts: Facts) -> Iterator[Result]:
         kind = strategy.get("type", "RollingUpdate")
         rolling = as_map(strategy.get("rollingUpdate"))
         evidence = [f"strategy {kind}", f"maxUnavailable {rolling.get('maxUnavailable', '25%')}"]
-        replicas = workload.replicas or 1
+        # An HPA's minimum is the number of pods a rollout starts from, whatever spec.replicas
+        # says (left out under an HPA: 1, which made maxUnavailable 1 look like every pod).
+        replicas = effective_min(k, workload) or 1
         if kind == "Recreate":
             yield result(workload, Status.FAIL, "strategy Recreate stops every pod before "
                          "starting new ones: each deploy is an outage", evidence)
-        elif rolling.get("maxUnavailable") in ("100%", replicas):
+        elif stops_all(rolling.get("maxUnavailable"), replicas):
             yield result(workload, Status.FAIL, "maxUnavailable lets a rollout stop every pod",
                          evidence)
         else:
             yield result(workload, Status.PASS, "rolling updates keep pods serving", evidence)
+
+
+def stops_all(max_unavailable: object, replicas: int) -> bool:
+    """Whether a rolling update may take every one of ``replicas`` pods down at once.
+
+    A count at or above the replicas does (only equal was caught: 3 of 2 passed); a
+    percentage is rounded down by the Deployment controller."""
+    if isinstance(max_unavailable, int) and not isinstance(max_unavailable, bool):
+        return max_unavailable >= replicas
+    if isinstance(max_unavailable, str) and max_unavailable.endswith("%") \
+            and max_unavailable[:-1].isdigit():
+        return replicas * int(max_unavailable[:-1]) // 100 >= replicas
+    return False
 
 
 CHECKS: tuple[Check, ...] = (
