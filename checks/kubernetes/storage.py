@@ -12,6 +12,12 @@ SCRATCH = ("/tmp", "/run", "/var/run", "/dev/shm", "/opt/bitnami/redis/tmp",
            "/opt/bitnami/postgresql/tmp", "/opt/bitnami/postgresql/conf")
 
 
+def scratch(path: str) -> bool:
+    """Whether ``path`` is a scratch folder or lies under one, by whole path components
+    (``/tmpdata`` or ``/runtime`` is not ``/tmp`` or ``/run``: it passed as scratch)."""
+    return any(path == root or path.startswith(root + "/") for root in SCRATCH)
+
+
 def _durable(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for workload in (*k.role("database"), *k.role("redis")):
@@ -22,8 +28,12 @@ def _durable(facts: Facts) -> Iterator[Result]:
                   for m in as_list(c.spec.get("volumeMounts"))]
         # emptyDir for scratch space (/tmp, sockets) is fine; for anything else it is data.
         ephemeral = [m.get("name") for m in mounts if "emptyDir" in volumes.get(
-            str(m.get("name")), {}) and not str(m.get("mountPath", "")).startswith(SCRATCH)]
-        claimed = templates or any("persistentVolumeClaim" in v for v in volumes.values())
+            str(m.get("name")), {}) and not scratch(str(m.get("mountPath", "")))]
+        # A claim holds data only where a container mounts it: one declared and never
+        # mounted left the data in the container's filesystem and passed.
+        claims = {str(as_map(as_map(t).get("metadata")).get("name")) for t in templates} | {
+            name for name, volume in volumes.items() if "persistentVolumeClaim" in volume}
+        claimed = any(str(m.get("name")) in claims for m in mounts)
         if workload.role == "redis":
             if claimed:
                 yield result(workload, Status.PASS, "Redis keeps its data on a volume claim")
