@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.facts import KubeFacts
@@ -34,6 +35,16 @@ def _in_cluster(k: KubeFacts) -> Callable[[DatabaseHost], bool]:
     return lambda db: db.loopback or db.host.lower().rstrip(".") in names
 
 
+def covers(template: Mapping[str, Any], namespaces: set[str]) -> bool:
+    """Whether a Velero backup template includes every one of ``namespaces``: none listed
+    or ``*`` means all, excludedNamespaces wins. A Schedule of the monitoring namespace
+    passed as the metadata database's backup."""
+    included = {str(n) for n in as_list(template.get("includedNamespaces"))}
+    excluded = {str(n) for n in as_list(template.get("excludedNamespaces"))}
+    everything = not included or "*" in included
+    return all((everything or n in included) and n not in excluded for n in namespaces)
+
+
 def _backups(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     if not (k.role("database") or k.role("web")):
@@ -55,12 +66,21 @@ def _backups(facts: Facts) -> Iterator[Result]:
             else:
                 yield result(cronjob, Status.WARN, "backups are scheduled but stay inside the "
                              "cluster", evidence)
+    wanted = {w.item.namespace for w in (*k.role("database"), *k.role("web"))}
     for schedule in k.of("Schedule"):
-        if str(schedule.obj.get("apiVersion", "")).startswith("velero.io/"):
-            found = True
-            namespaces = as_list(as_map(schedule.spec.get("template")).get("includedNamespaces"))
+        if not str(schedule.obj.get("apiVersion", "")).startswith("velero.io/"):
+            continue
+        template = as_map(schedule.spec.get("template"))
+        namespaces = [str(n) for n in as_list(template.get("includedNamespaces"))]
+        if not covers(template, wanted):
+            continue  # it backs up other namespaces: not the database's backup
+        found = True
+        if schedule.spec.get("paused") is True:
+            yield result(schedule, Status.FAIL, "the Velero Schedule is paused",
+                         (f"schedule {schedule.spec.get('schedule')}", "paused: true"))
+        else:
             yield result(schedule, Status.PASS, "a Velero Schedule backs up "
-                         + (", ".join(map(str, namespaces)) or "the cluster"))
+                         + (", ".join(namespaces) or "the cluster"))
     hosts = None if found or k.role("database") else outside(facts, _in_cluster(k))
     # No database among the objects and an address that cannot be read: the database lives
     # somewhere these files do not show, so its backups cannot be judged from them.
