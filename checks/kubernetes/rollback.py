@@ -49,12 +49,15 @@ def _history(facts: Facts) -> Iterator[Result]:
             yield result(workload, Status.PASS, f"keeps {limit} old ReplicaSets for rollback")
 
 
-def _chart_version(item: Item) -> tuple[str, tuple[int, ...]] | None:
-    chart = item.labels.get("helm.sh/chart") or item.labels.get("chart") or ""
+def _chart_version(item: Item) -> tuple[str, str, tuple[int, ...]] | None:
+    """(label key, chart, version) of the Superset chart that made ``item``: the key as
+    written, since older charts label ``chart`` and evidence must quote the input."""
+    key = "helm.sh/chart" if item.labels.get("helm.sh/chart") else "chart"
+    chart = item.labels.get(key) or ""
     match = re.fullmatch(r"(superset)-(\d+)\.(\d+)\.(\d+).*", str(chart))
     if not match:
         return None
-    return chart, tuple(int(part) for part in match.groups()[1:])
+    return key, chart, tuple(int(part) for part in match.groups()[1:])
 
 
 def _releases(facts: Facts) -> Iterator[Result]:
@@ -79,15 +82,15 @@ def _releases(facts: Facts) -> Iterator[Result]:
             else:
                 yield Result(subject, Status.PASS, f"release {name} is {current.status}", evidence)
         return
-    seen = set()
+    seen: set[str] = set()
     for workload in k.workloads:
         found = _chart_version(workload.item)
-        if found is None or found[0] in seen:
+        if found is None or found[1] in seen:
             continue
-        seen.add(found[0])
-        chart, version = found
+        label, chart, version = found
+        seen.add(chart)
         labels = workload.item.labels
-        chart_evidence = [f"helm.sh/chart = {chart}"] + [
+        chart_evidence = [f"{label} = {chart}"] + [
             f"{key} = {labels[key]}" for key in ("app.kubernetes.io/version",
                                                  "app.kubernetes.io/instance") if key in labels]
         if version >= DEPRECATED_CHART:
