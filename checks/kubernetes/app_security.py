@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.checks.common import debugger
 from auditor.checks.common.redact import redact
+from auditor.checks.kubernetes.appconfig import pod_env
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.objects import as_list, as_map
 from auditor.checks.pip.facts import Launch
@@ -30,6 +31,11 @@ def _production(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for web in k.role("web"):
         problems = []
+        # envFrom and valueFrom (a ConfigMap or Secret): the container name is not known
+        # for them, the object and key are; literal env entries are read per container.
+        problems += [f"{value.source}: {name}={value.value}"
+                     for name, value in pod_env(k, web).items()
+                     if not value.source.startswith("env ") and _debug_setting(name, value.value)]
         for container in web.main_containers():
             text = container.command_text
             if "superset run" in text or "flask run" in text:
@@ -60,9 +66,12 @@ def _debugger(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for web in k.role("web"):
         on, reachable = [], []
+        shared = {name: value.value for name, value in pod_env(k, web).items()
+                  if not value.source.startswith("env ")}
         for container in web.main_containers():
-            env = {str(as_map(e).get("name") or ""): str(as_map(e).get("value") or "")
-                   for e in as_list(container.spec.get("env"))}
+            env = {**shared, **{str(e.get("name") or ""): str(e.get("value") or "")
+                                for e in map(as_map, as_list(container.spec.get("env")))
+                                if "value" in e}}
             words = [str(w) for w in (*as_list(container.spec.get("command")),
                                       *as_list(container.spec.get("args")))]
             launch = _launch(words, env)

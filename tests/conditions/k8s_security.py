@@ -319,7 +319,40 @@ APP_SECURITY = [
          _env(APP, '- {name: MY_FLASK_DEBUG, value: "1"}'), "pass", subject=WEB),
 ]
 
+ENV_CM = """\
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: superset-env, namespace: bi}
+data: {FLASK_DEBUG: "1"}
+"""
+FROM_CM = changed(APP, {"all.yaml": dedent(_with(
+    APP, "          securityContext:\n            allowPrivilegeEscalation",
+    "          envFrom: [{configMapRef: {name: superset-env}}]\n"
+    "          securityContext:\n            allowPrivilegeEscalation")["all.yaml"])
+    + dedent(ENV_CM)})
+KEY_REF = _env(changed(APP, {"all.yaml": dedent(APP["all.yaml"]) + dedent(ENV_CM)}),
+               "- {name: FLASK_DEBUG, valueFrom: {configMapKeyRef: "
+               "{name: superset-env, key: FLASK_DEBUG}}}")
 APP_SECURITY += [
+    Case("K8S-APP-SECURITY-001", "FLASK_DEBUG from envFrom", FROM_CM, "fail", subject=WEB,
+         evidence=("ConfigMap superset-env key FLASK_DEBUG: FLASK_DEBUG=1",)),
+    Case("K8S-APP-SECURITY-001", "FLASK_DEBUG from configMapKeyRef", KEY_REF, "fail",
+         subject=WEB, evidence=("ConfigMap superset-env key FLASK_DEBUG: FLASK_DEBUG=1",)),
+    Case("K8S-APP-SECURITY-001", "FLASK_DEBUG from envFrom overridden by env",
+         _env(FROM_CM, '- {name: FLASK_DEBUG, value: "0"}'), "pass", subject=WEB),
+    Case("K8S-APP-SECURITY-001", "envFrom of a ConfigMap not in the audit",
+         _with(FROM_CM, "{name: superset-env, namespace: bi}", "{name: other, namespace: bi}"),
+         "pass", subject=WEB),
+]
+
+APP_SECURITY += [
+    Case("K8S-APP-SECURITY-002", "FLASK_DEBUG from envFrom", _run(FROM_CM, DEV), "fail",
+         subject=WEB, evidence=("web: FLASK_DEBUG=1",)),
+    Case("K8S-APP-SECURITY-002", "FLASK_DEBUG from configMapKeyRef", _run(KEY_REF, DEV),
+         "fail", subject=WEB, evidence=("web: FLASK_DEBUG=1",)),
+    Case("K8S-APP-SECURITY-002", "FLASK_DEBUG from envFrom overridden by env",
+         _env(_run(FROM_CM, DEV), '- {name: FLASK_DEBUG, value: "0"}'), "pass", subject=WEB),
     Case("K8S-APP-SECURITY-002", "gunicorn", APP, "pass", subject=WEB,
          message="no interactive debugger", location=AT_WEB),
     Case("K8S-APP-SECURITY-002", "superset run without debug", _run(APP, DEV), "pass",
