@@ -6,7 +6,11 @@ answer on an edge) are pinned here, each expected value a literal.
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
+
 import pytest
+from conftest import scan_report, write_tree
 
 from auditor.checks.kubernetes.monitoring import log_files
 from auditor.checks.kubernetes.network import admits_all, policy_types
@@ -53,3 +57,56 @@ def test_admits_all(spec: dict[str, object], expected: bool) -> None:
 ])
 def test_policy_types(spec: dict[str, object], expected: list[str]) -> None:
     assert policy_types(spec) == expected
+
+
+# -- findings that must not exist (a Case needs exactly one) -------------------------------
+
+def _statuses(tmp_path: Path, files: dict[str, str], check: str) -> dict[str, str]:
+    """subject -> status of every finding of ``check`` on the tree ``files``."""
+    root = write_tree(tmp_path / "tree", files)
+    report = scan_report(tmp_path, str(root / "all.yaml"))
+    return {f["subject"]: f["status"] for t in report["targets"] for f in t["findings"]
+            if f["check_id"] == check}
+
+
+def _tree(*docs: str) -> dict[str, str]:
+    return {"all.yaml": "---\n".join(textwrap.dedent(d) for d in docs)}
+
+
+WEB = """\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: superset, namespace: bi}
+    spec:
+      selector: {matchLabels: {app: superset}}
+      template:
+        metadata: {labels: {app: superset}}
+        spec:
+          containers:
+            - name: web
+              image: apache/superset:4.1.1
+              env: [{name: DATABASE_USER, value: superset}, {name: FEATURE, value: admin}]
+    """
+CONFIG_MAP = """\
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: settings, namespace: bi}
+    data:
+      DB_PASSWORD_FILE: /run/secrets/db
+      AUTH_TOKEN_ENABLED: "true"
+      DB_PASSWORD: ""
+      SMTP_PASSWORD: /etc/smtp/password
+      LDAP_BIND_USER: cn=superset
+      superset_config.py: "SECRET_KEY = os.environ['SUPERSET_SECRET_KEY']\\n"
+    """
+
+
+def test_configmap_naming_secrets_without_holding_one(tmp_path: Path) -> None:
+    statuses = _statuses(tmp_path, _tree(WEB, CONFIG_MAP), "K8S-CONFIG-SECRETS-001")
+    assert statuses == {"apps/v1/Deployment/bi/superset": "pass"}
+
+
+def test_no_default_in_pod_or_configmap(tmp_path: Path) -> None:
+    # superset as a user name and admin under a name that is no secret are not defaults;
+    # a ConfigMap without defaults gets no verdict of its own (only Secrets pass).
+    assert _statuses(tmp_path, _tree(WEB, CONFIG_MAP), "K8S-CONFIG-SECRETS-002") == {}

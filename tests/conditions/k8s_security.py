@@ -576,8 +576,6 @@ CONFIG_SECRETS += [
     Case("K8S-CONFIG-SECRETS-002", "default password in the pod spec",
          _literal("DATABASE_PASSWORD", "superset"), "fail", subject=WEB,
          evidence=("env DATABASE_PASSWORD: Superset's default database password",)),
-    Case("K8S-CONFIG-SECRETS-002", "superset in a pod variable that is no secret",
-         _literal("DATABASE_USER", "superset"), "pass", subject=SECRET_SUBJECT),
     Case("K8S-CONFIG-SECRETS-002", "Secret generated from a file the audit lacks",
          {"kustomization.yaml": """\
              resources: [deployment.yaml]
