@@ -6,11 +6,20 @@ import re
 from collections.abc import Iterator
 
 from auditor.checks.pip.common import config, project, subject
+from auditor.checks.superset.configmodel import Setting
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
 CREDENTIAL_IN_URI = re.compile(r"^[a-z0-9+]+://[^:/@]+:[^@]+@")
 SECRET_SETTINGS = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "GUEST_TOKEN_JWT_SECRET",
                    "GLOBAL_ASYNC_QUERIES_JWT_SECRET", "SMTP_PASSWORD")
+
+
+def _fallback(setting: Setting) -> bool:
+    """A string the file gives as the environment lookup's default (``os.environ.get(
+    "SUPERSET_SECRET_KEY", "...")`` with the variable unset where the deployment sets its
+    environment): the secret in use is written in the file. The config model says so only
+    in the setting's source."""
+    return setting.env_var is not None and "unset: its default" in setting.source
 
 
 def _evaluate(facts: Facts) -> Iterator[Result]:
@@ -25,11 +34,12 @@ def _evaluate(facts: Facts) -> Iterator[Result]:
         setting = conf.settings.get(name)
         if setting is None or setting.path is None or not isinstance(setting.value, str):
             continue
-        if setting.callee is not None or setting.env_var is not None:
-            continue  # read from the environment or a secret store, not written in the file
         if name == "SQLALCHEMY_DATABASE_URI" and not CREDENTIAL_IN_URI.match(setting.value):
-            continue
-        literal.append(setting)
+            continue  # no password in it
+        # Read from the environment or a secret store, not written in the file, unless the
+        # file's own fallback is what is in use.
+        if _fallback(setting) or (setting.callee is None and setting.env_var is None):
+            literal.append(setting)
     if literal:
         first = literal[0]
         yield Result(
