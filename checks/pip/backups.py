@@ -5,16 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.pip.common import project, subject
+from auditor.checks.pip.facts import BackupScript, Scheduled
 from auditor.checks.superset.dbhost import outside, unseen_message
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
 
+def _scheduled(backup: BackupScript, schedules: tuple[Scheduled, ...]) -> bool:
+    """A crontab entry is the backup, or runs the script by its file name (any folder:
+    the project may be deployed elsewhere); ``db-backup.sh`` does not run ``backup.sh``."""
+    name = backup.path.rsplit("/", 1)[-1]
+    for entry in schedules:
+        words = entry.command.replace(";", " ").replace("&", " ").split()
+        if entry.source == backup.path or any(w.rsplit("/", 1)[-1] == name for w in words):
+            return True
+    return False
+
+
 def _evaluate(facts: Facts) -> Iterator[Result]:
     proj = project(facts)
-    scheduled_text = " ".join(f"{s.command} {s.source}" for s in proj.schedules)
-    scheduled = [b for b in proj.backup_scripts
-                 if any(s.source == b.path for s in proj.schedules)
-                 or b.path.rsplit("/", 1)[-1] in scheduled_text]
+    scheduled = [b for b in proj.backup_scripts if _scheduled(b, proj.schedules)]
     name = subject(proj, "metadata-database")
     if scheduled:
         backup = scheduled[0]
