@@ -19,8 +19,16 @@ from auditor.checks.pip.facts import (
     Scheduled,
     Venv,
 )
-from auditor.checks.pip.shell import ShellState, scan_crontab, scan_script, scan_supervisor
+from auditor.checks.pip.shell import (
+    ShellState,
+    parse_options,
+    scan_crontab,
+    scan_script,
+    scan_supervisor,
+    split_words,
+)
 from auditor.checks.superset.configmodel import EnvValue
+from auditor.checks.systemd.services import _gunicorn_file
 
 SKIP_DIRS = frozenset({".git", "node_modules", "site-packages", "__pycache__", "lib", "lib64",
                        "include", "share", ".tox", ".mypy_cache", "superset-frontend"})
@@ -101,7 +109,7 @@ def scan_project(
                 looked.append(path)
                 launches.extend(scan_supervisor(text, _rel(scan, path)))
     dotenv = {key: value.value for key, value in scan.env.items()}
-    launches = [_with_dotenv(launch, dotenv) for launch in launches
+    launches = [_gunicorn_settings(scan, _with_dotenv(launch, dotenv)) for launch in launches
                 if _runs_superset(scan, launch)]
     for key, value in state.env.items():
         scan.env.setdefault(key, EnvValue(value, state.env_sources.get(key, "script")))
@@ -151,6 +159,26 @@ def _with_dotenv(launch: Launch, dotenv: dict[str, str]) -> Launch:
     if not launch.dev_server:
         return launch
     return dataclasses.replace(launch, env={**dotenv, **launch.env})
+
+
+def _gunicorn_settings(scan: ProjectScan, launch: Launch) -> Launch:
+    """gunicorn's own precedence: its config file (``-c FILE``, else ./gunicorn.conf.py),
+    then GUNICORN_CMD_ARGS, then the command line. Without this, workers or a bind set in
+    the file read as gunicorn's defaults (one worker, 127.0.0.1:8000)."""
+    if launch.kind != "gunicorn":
+        return launch
+    merged: dict[str, tuple[str, ...]] = {}
+    named = launch.option("config") or "gunicorn.conf.py"
+    # A path outside the project (the deployed /opt/superset/gunicorn.conf.py) is looked
+    # for in the project by its file name; python:MODULE is not a file.
+    inner = scan.inner(named.rsplit("/", 1)[-1] if named.startswith("/") else named)
+    if not named.startswith("python:") and scan.tree.exists(inner):
+        merged.update(_gunicorn_file(scan.read(inner) or ""))
+    cmd_args = launch.env.get("GUNICORN_CMD_ARGS")
+    if cmd_args:
+        merged.update(parse_options("gunicorn", split_words(cmd_args) or []))
+    merged.update(launch.options)
+    return dataclasses.replace(launch, options=merged)
 
 
 def _runs_superset(scan: ProjectScan, launch: Launch) -> bool:
@@ -234,8 +262,9 @@ def _requirements(
             name = match.group(1)
             constraint = match.group(3).strip()
             pinned = bool(re.fullmatch(r"===?\s*[\w.+!-]+", constraint)) and "*" not in constraint
-        yield Requirement(name=name.lower(), spec=spec, pinned=pinned, hashed=hashed,
-                          source=_rel(scan, path), line=number)
+        # PEP 503: apache_superset, Apache.Superset and apache-superset are one project.
+        yield Requirement(name=re.sub(r"[-_.]+", "-", name).lower(), spec=spec, pinned=pinned,
+                          hashed=hashed, source=_rel(scan, path), line=number)
 
 
 def _dotenv(scan: ProjectScan, path: str) -> None:
