@@ -66,7 +66,9 @@ def _user(facts: Facts) -> Iterator[Result]:
             yield no_web(proj)
             continue
         subject = web_subject(proj, launch)
-        user = launch.user or launch.option("user")
+        # gunicorn --user, uwsgi --uid: the workers that serve requests drop to that user,
+        # whoever starts the master.
+        user = launch.option("user") or launch.option("uid") or launch.user
         sudo = launch.argv[:1] == ("sudo",)
         if sudo or user in ("root", "0"):
             yield Result(subject, Status.FAIL, "the web server runs as root",

@@ -329,6 +329,9 @@ def scan_supervisor(text: str, source: str) -> list[Launch]:
                     "autorestart": autorestart in ("true", "unexpected"),
                     "log_bounded": maxbytes not in ("0", "0MB", "0KB", "0GB"),
                     "stdout": parser.get(section, "stdout_logfile", fallback="AUTO"),
+                    # supervisord starts the program as this user (itself, usually root,
+                    # when unset: not known from the file).
+                    "user": parser.get(section, "user", fallback=None),
                 }
             )
         )
