@@ -712,6 +712,268 @@ ESCAPE_CASES = [
            message=f"can reach the host beyond its container: {shown}", location=(C, 2))
       for index, (shown, files) in enumerate(ESCAPES)),
 ]
+
+# -- COMPOSE-LOGGING-001: bounded or shipped logs -------------------------------------------
+# Every service: a shipping driver (syslog, journald, fluentd, gelf, awslogs, gcplogs,
+# splunk, loki, logentries, etwlogs) or local passes, json-file with max-size passes (also
+# with the driver left to its default), driver none fails, json-file without max-size fails.
+# The Docker daemon's defaults (a host tree's daemon.json) are in test_mutation_kills_compose.
+LOGS = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        logging:
+          driver: json-file
+          options:
+            max-size: 10m
+            max-file: "5"
+"""}
+
+
+def _logs(old: str, new: str) -> dict[str, str]:
+    return replaced(LOGS, C, old, new)
+
+
+LOG_CASES = [
+    Case("COMPOSE-LOGGING-001", "json-file with max-size", LOGS, "pass",
+         subject="service/superset",
+         evidence=("driver json-file (logging.driver)", "max-size: 10m", "max-file: 5"),
+         message="json-file logs rotate at 10m", location=(C, 4)),
+    Case("COMPOSE-LOGGING-001", "max-size with the default driver",
+         _logs("      driver: json-file\n", ""), "pass", subject="service/superset",
+         evidence=("driver json-file (Docker's default driver)", "max-size: 10m")),
+    Case("COMPOSE-LOGGING-001", "json-file with max-file only",
+         _logs("        max-size: 10m\n", ""), "fail", subject="service/superset",
+         evidence=("driver json-file (logging.driver)", "max-file: 5"),
+         message="json-file logs grow without bound", location=(C, 4)),
+    Case("COMPOSE-LOGGING-001", "no logging at all",
+         _logs('    logging:\n      driver: json-file\n      options:\n        max-size: 10m\n'
+               '        max-file: "5"\n', ""), "fail",
+         subject="service/superset", evidence=("driver json-file (Docker's default driver)",),
+         location=(C, 2)),
+    Case("COMPOSE-LOGGING-001", "driver local", _logs("driver: json-file", "driver: local"),
+         "pass", subject="service/superset", evidence=("driver local (logging.driver)",),
+         message="the local driver rotates logs"),
+    Case("COMPOSE-LOGGING-001", "driver none", _logs("driver: json-file", "driver: none"),
+         "fail", subject="service/superset", evidence=("driver none (logging.driver)",),
+         message="logs are discarded (driver none)", location=(C, 4)),
+    *(Case("COMPOSE-LOGGING-001", f"driver {driver}",
+           _logs("driver: json-file", f"driver: {driver}"), "pass", subject="service/superset",
+           evidence=(f"driver {driver} (logging.driver)",),
+           message=f"logs are shipped ({driver})")
+      for driver in ("syslog", "journald", "fluentd", "gelf", "awslogs", "gcplogs", "splunk",
+                     "loki", "logentries", "etwlogs")),
+    Case("COMPOSE-LOGGING-001", "an unknown driver without bounds",
+         _logs("driver: json-file", "driver: example-driver"), "fail",
+         subject="service/superset", message="example-driver logs grow without bound"),
+]
+
+# -- COMPOSE-MONITORING-001: metrics collected (one finding per project) --------------------
+# A collector service (prometheus, vmagent, victoriametrics, alloy, grafana/agent, otel,
+# opentelemetry, telegraf, datadog, netdata) passes; exporters only, or prometheus scrape
+# labels only, warn (an outside Prometheus may collect); nothing fails.
+METRICS = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+      statsd:
+        image: prom/statsd-exporter:v0.27.1
+      prometheus:
+        image: prom/prometheus:v2.55.0
+"""}
+WITHOUT_COLLECTOR = replaced(METRICS, C, "  prometheus:\n    image: prom/prometheus:v2.55.0\n",
+                             "")
+
+
+def _collector(image: str) -> dict[str, str]:
+    return replaced(METRICS, C, "prom/prometheus:v2.55.0", image)
+
+
+METRIC_CASES = [
+    Case("COMPOSE-MONITORING-001", "prometheus and an exporter", METRICS, "pass",
+         subject="metrics", message="metrics are collected by prometheus",
+         evidence=("service statsd (prom/statsd-exporter:v0.27.1)",
+                   "service prometheus (prom/prometheus:v2.55.0)"), location=(C, 6)),
+    *(Case("COMPOSE-MONITORING-001", f"collector {image}", _collector(image), "pass",
+           subject="metrics", message="metrics are collected by prometheus")
+      for image in ("victoriametrics/vmagent:v1.106.0",
+                    "victoriametrics/victoria-metrics:v1.106.0", "grafana/alloy:v1.5.0",
+                    "grafana/agent:v0.43.4", "otel/opentelemetry-collector:0.114.0",
+                    "telegraf:1.32", "datadog/agent:7.59.0", "netdata/netdata:v2.0.3")),
+    Case("COMPOSE-MONITORING-001", "an exporter alone", WITHOUT_COLLECTOR, "warn",
+         subject="metrics", message="metrics are exported but nothing in the project collects",
+         evidence=("service statsd (prom/statsd-exporter:v0.27.1)",), location=(C, 4)),
+    Case("COMPOSE-MONITORING-001", "grafana alone is not a collector",
+         replaced(WITHOUT_COLLECTOR, C, "prom/statsd-exporter:v0.27.1", "grafana/grafana:11.3.0"),
+         "warn", subject="metrics", evidence=("service statsd (grafana/grafana:11.3.0)",)),
+    Case("COMPOSE-MONITORING-001", "prometheus scrape labels alone",
+         replaced(WITHOUT_COLLECTOR, C, "  statsd:\n    image: prom/statsd-exporter:v0.27.1",
+                  '    labels:\n      prometheus.io/scrape: "true"'),
+         "warn", subject="metrics",
+         evidence=("service superset: prometheus scrape labels",), location=(C, 2)),
+    Case("COMPOSE-MONITORING-001", "nothing",
+         replaced(WITHOUT_COLLECTOR, C, "  statsd:\n    image: prom/statsd-exporter:v0.27.1\n",
+                  ""), "fail",
+         subject="metrics", evidence=("no prometheus, statsd-exporter, cadvisor, otel",),
+         message="no metrics exporter or collector"),
+]
+
+# -- COMPOSE-NETWORK-001: ports bound to loopback -------------------------------------------
+# A port published on every interface (no host IP, 0.0.0.0, a random host port) fails,
+# loopback (127.x, ::1) passes, no port passes; a proxy may publish 80 and 443 (only those)
+# on every interface; network_mode: host fails.
+PORTS = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        ports:
+          - "127.0.0.1:8088:8088"
+"""}
+
+
+def _port(spelling: str) -> dict[str, str]:
+    return replaced(PORTS, C, '"127.0.0.1:8088:8088"', spelling)
+
+
+PROXIED = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+      nginx:
+        image: nginx:1.27
+        depends_on: [superset]
+        ports:
+          - "80:80"
+          - "443:443"
+"""}
+
+BIND_CASES = [
+    Case("COMPOSE-NETWORK-001", "127.0.0.1", PORTS, "pass", subject="service/superset",
+         evidence=("ports: 127.0.0.1:8088->8088/tcp",), message="publishes only on loopback",
+         location=(C, 4)),
+    Case("COMPOSE-NETWORK-001", "127.0.0.2 is loopback too", _port('"127.0.0.2:8088:8088"'),
+         "pass", subject="service/superset", evidence=("ports: 127.0.0.2:8088->8088/tcp",)),
+    Case("COMPOSE-NETWORK-001", "::1", _port('"[::1]:8088:8088"'), "pass",
+         subject="service/superset", evidence=("ports: ::1:8088->8088/tcp",)),
+    Case("COMPOSE-NETWORK-001", "long syntax on loopback",
+         _port("target: 8088\n        published: \"8088\"\n        host_ip: 127.0.0.1"),
+         "pass", subject="service/superset", evidence=("ports: 127.0.0.1:8088->8088/tcp",)),
+    Case("COMPOSE-NETWORK-001", "no host IP", _port('"8088:8088"'), "fail",
+         subject="service/superset", evidence=("ports: 0.0.0.0:8088->8088/tcp",),
+         message="publishes 0.0.0.0:8088->8088/tcp on every interface", location=(C, 4)),
+    Case("COMPOSE-NETWORK-001", "0.0.0.0", _port('"0.0.0.0:8088:8088"'), "fail",
+         subject="service/superset", evidence=("ports: 0.0.0.0:8088->8088/tcp",)),
+    Case("COMPOSE-NETWORK-001", "a random host port on every interface", _port('"8088"'),
+         "fail", subject="service/superset", evidence=("ports: 0.0.0.0:<random>->8088/tcp",)),
+    Case("COMPOSE-NETWORK-001", "a udp port", _port('"8125:8125/udp"'), "fail",
+         subject="service/superset", evidence=("ports: 0.0.0.0:8125->8125/udp",)),
+    Case("COMPOSE-NETWORK-001", "no port",
+         replaced(PORTS, C, '    ports:\n      - "127.0.0.1:8088:8088"\n', ""),
+         "pass", subject="service/superset", message="publishes no port"),
+    Case("COMPOSE-NETWORK-001", "network_mode: host",
+         replaced(PORTS, C, '    ports:\n      - "127.0.0.1:8088:8088"', "    network_mode: host"),
+         "fail", subject="service/superset", evidence=("network_mode: host",),
+         location=(C, 4)),
+    Case("COMPOSE-NETWORK-001", "the proxy publishes 80 and 443", PROXIED, "pass",
+         subject="service/nginx", message="as proxy nginx (nginx:1.27), 80/443",
+         evidence=("ports: 0.0.0.0:80->80/tcp", "ports: 0.0.0.0:443->443/tcp")),
+    Case("COMPOSE-NETWORK-001", "the proxy publishes 8080",
+         replaced(PROXIED, C, '"80:80"', '"8080:8080"'), "fail", subject="service/nginx",
+         message="publishes 0.0.0.0:8080->8080/tcp on every interface"),
+    Case("COMPOSE-NETWORK-001", "the web published around its proxy",
+         replaced(PROXIED, C, "apache/superset:4.1.1",
+                  'apache/superset:4.1.1\n    ports: ["8088:8088"]'), "fail",
+         subject="service/superset",
+         message="(around proxy nginx (nginx:1.27) in front of it)"),
+]
+
+# -- COMPOSE-NETWORK-002: database and Redis never published --------------------------------
+# Published on every interface fails, on loopback warns, not published passes, host
+# networking fails; skips without a database or Redis.
+BACKEND = {C: """
+    services:
+      db:
+        image: postgres:16.6
+      redis:
+        image: redis:7.4
+"""}
+PRIVATE_CASES = [
+    Case("COMPOSE-NETWORK-002", "database not published", BACKEND, "pass", subject="service/db",
+         message="not published: reachable only on the Compose network", location=(C, 2)),
+    Case("COMPOSE-NETWORK-002", "redis not published", BACKEND, "pass", subject="service/redis"),
+    Case("COMPOSE-NETWORK-002", "database on every interface",
+         replaced(BACKEND, C, "postgres:16.6", 'postgres:16.6\n    ports: ["5432:5432"]'),
+         "fail", subject="service/db", evidence=("ports: 0.0.0.0:5432->5432/tcp",),
+         message="database published on 0.0.0.0:5432->5432/tcp", location=(C, 4)),
+    Case("COMPOSE-NETWORK-002", "redis on every interface",
+         replaced(BACKEND, C, "redis:7.4", 'redis:7.4\n    ports: ["6379:6379"]'),
+         "fail", subject="service/redis", evidence=("ports: 0.0.0.0:6379->6379/tcp",),
+         message="redis published on 0.0.0.0:6379->6379/tcp"),
+    Case("COMPOSE-NETWORK-002", "database on loopback",
+         replaced(BACKEND, C, "postgres:16.6", 'postgres:16.6\n    ports: ["127.0.0.1:5432:5432"]'),
+         "warn", subject="service/db", evidence=("ports: 127.0.0.1:5432->5432/tcp",),
+         message="database published on loopback", location=(C, 4)),
+    Case("COMPOSE-NETWORK-002", "database with host networking",
+         replaced(BACKEND, C, "postgres:16.6", "postgres:16.6\n    network_mode: host"),
+         "fail", subject="service/db", evidence=("network_mode: host",),
+         message="database uses network_mode: host", location=(C, 4)),
+    Case("COMPOSE-NETWORK-002", "no database or redis", {C: "services:\n  a:\n    image: b:1\n"},
+         "skip", subject="database or Redis"),
+]
+
+# -- COMPOSE-NETWORK-003: database and Redis on an internal network -------------------------
+# Every network internal passes (internal: true, or "true"); a network that is not internal
+# and not shared with the proxy warns; the default network or one shared with the proxy
+# fails; network_mode: none passes (no network); host networking fails.
+INTERNAL = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        networks: [backend, front]
+      nginx:
+        image: nginx:1.27
+        networks: [front]
+      db:
+        image: postgres:16.6
+        networks: [backend]
+    networks:
+      backend:
+        internal: true
+      front: {}
+"""}
+INTERNAL_CASES = [
+    Case("COMPOSE-NETWORK-003", "internal network only", INTERNAL, "pass", subject="service/db",
+         evidence=("network backend: internal",), message="only on internal network backend",
+         location=(C, 10)),
+    Case("COMPOSE-NETWORK-003", 'internal: "true"',
+         replaced(INTERNAL, C, "internal: true", 'internal: "true"'), "pass",
+         subject="service/db", evidence=("network backend: internal",)),
+    Case("COMPOSE-NETWORK-003", "internal: false, apart from the proxy",
+         replaced(INTERNAL, C, "internal: true", "internal: false"), "warn",
+         subject="service/db", evidence=("network backend: not internal",),
+         message="on backend, apart from the proxy but not internal", location=(C, 10)),
+    Case("COMPOSE-NETWORK-003", "shared with the proxy",
+         replaced(INTERNAL, C, "networks: [backend]\nnetworks:",
+                  "networks: [backend, front]\nnetworks:"),
+         "fail", subject="service/db",
+         evidence=("network backend: internal", "network front: not internal"),
+         message="shared with proxy nginx (nginx:1.27)"),
+    Case("COMPOSE-NETWORK-003", "the default network",
+         replaced(INTERNAL, C, "    networks: [backend]\nnetworks:", "networks:"), "fail",
+         subject="service/db", evidence=("network default: not internal",),
+         message="on network default, shared with every service"),
+    Case("COMPOSE-NETWORK-003", "network_mode: none",
+         replaced(INTERNAL, C, "    networks: [backend]\nnetworks:",
+                  "    network_mode: none\nnetworks:"), "pass",
+         subject="service/db", evidence=("network_mode: none",), location=(C, 10)),
+    Case("COMPOSE-NETWORK-003", "network_mode: host",
+         replaced(INTERNAL, C, "    networks: [backend]\nnetworks:",
+                  "    network_mode: host\nnetworks:"), "fail",
+         subject="service/db", evidence=("network host: not internal",)),
+    Case("COMPOSE-NETWORK-003", "no database or redis", {C: "services:\n  a:\n    image: b:1\n"},
+         "skip", subject="database or Redis"),
+]
 CASES: list[Case] = [*RESOURCES, *MODE_CASES, *SERVER_CASES, *EXAMPLE_CASES, *SPREAD,
                      *SCALE_CASES, *RESTART_CASES, *HEALTH_CASES, *ROLLBACK, *ROOT_CASES,
-                     *ESCAPE_CASES]
+                     *ESCAPE_CASES, *LOG_CASES, *METRIC_CASES, *BIND_CASES, *PRIVATE_CASES,
+                     *INTERNAL_CASES]
