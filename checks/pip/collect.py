@@ -257,6 +257,8 @@ def _urls(project: PipProject) -> tuple[str, ...]:
             if bind.startswith("unix:") or ":" not in bind:
                 continue
             host, port = bind.rsplit(":", 1)
-            host = "127.0.0.1" if host in ("0.0.0.0", "", "*") else host.strip("[]")
+            # Every interface is reached on loopback; an IPv6 address keeps its brackets
+            # (http://[::1]:9000, not http://::1:9000).
+            host = "127.0.0.1" if host in ("0.0.0.0", "", "*", "[::]") else host
             urls.append(f"{'https' if launch.option('certfile') else 'http'}://{host}:{port}")
     return tuple(dict.fromkeys(urls))
