@@ -10,12 +10,17 @@ the code it pins. Expected values are literals.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
+from conftest import write_tree
 
-from auditor.checks.pip import proxy_tls, resources
+from auditor.checks.common.tree import Tree
+from auditor.checks.pip import collect, proxy_tls, resources
 from auditor.checks.pip.facts import HostLive, Launch, PipProject, ProxyConfig
+from auditor.checks.superset.configmodel import SupersetConfig
 from auditor.model import Facts, Result, Status, Style
+from auditor.targets import parse_target
 
 GIB = 1024**3
 
@@ -139,3 +144,140 @@ def test_every_tls_proxy_is_evidence_and_the_first_is_named() -> None:
     assert result.message == "nginx terminates TLS in front of the app"
     assert result.evidence == ("nginx: a.conf", "caddy: Caddyfile")
     assert result.location is not None and result.location.path == "a.conf"
+
+
+# --- detection (checks/pip/collect.py): each kind of evidence has its own weight --------------
+
+V = {"venv/pyvenv.cfg": "home = /usr/bin\n"}
+WEB_SH = {"start.sh": "gunicorn -b 0.0.0.0:8088 'superset.app:create_app()'\n"}
+
+
+def _detect(tmp_path: Path, files: dict[str, str]) -> tuple[float, tuple[str, ...], str | None]:
+    write_tree(tmp_path / "p", files)
+    found = collect.detect(parse_target(str(tmp_path / "p")))
+    assert found is not None and found.style == Style.PIP
+    return found.confidence, found.evidence, found.app
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    (V, (0.3, ("virtualenv venv/ (pyvenv.cfg)",), None)),
+    ({**V, "requirements.txt": "flask==3.0.3\n"},
+     (0.45, ("virtualenv venv/ (pyvenv.cfg)", "requirements in requirements.txt"), None)),
+    ({**V, "requirements.txt": "apache-superset==4.1.1\n"},
+     (0.6, ("virtualenv venv/ (pyvenv.cfg)", "apache-superset in requirements.txt"), "superset")),
+    ({"requirements.txt": "Apache_Superset==4.1.1\n"},
+     (0.3, ("apache-superset in requirements.txt",), "superset")),
+    ({"superset_config.py": "ROW_LIMIT = 5000\n"},
+     (0.2, ("Superset configuration superset_config.py",), "superset")),
+    (WEB_SH, (0.3, ("gunicorn started from start.sh:1",), "superset")),
+    ({"start.sh": "gunicorn -c gunicorn.conf.py\n"},
+     (0.3, ("gunicorn started from start.sh:1",), None)),
+    ({**V, "requirements.txt": "apache-superset==4.1.1\n", "superset_config.py": "A = 1\n",
+      **WEB_SH}, (0.95, ("virtualenv venv/ (pyvenv.cfg)", "apache-superset in requirements.txt",
+                         "Superset configuration superset_config.py",
+                         "gunicorn started from start.sh:1"), "superset")),
+])
+def test_detection_weighs_each_kind_of_evidence(
+    tmp_path: Path, files: dict[str, str], expected: tuple[float, tuple[str, ...], str | None]
+) -> None:
+    assert _detect(tmp_path, files) == expected
+
+
+def test_detection_names_other_styles_and_lowers_confidence(tmp_path: Path) -> None:
+    files = {**V, "requirements.txt": "apache-superset==4.1.1\n", "compose.yaml": "services: {}\n",
+             "Chart.yaml": "name: x\n", "superset.service": "[Service]\n",
+             "k.yaml": "apiVersion: v1\nkind: Pod\n", "values.yml": "a: 1\n"}
+    confidence, evidence, app = _detect(tmp_path, files)
+    assert (confidence, app) == (0.24, "superset")
+    assert evidence[-1] == ("but also Compose file compose.yaml; Helm chart Chart.yaml; "
+                            "Kubernetes manifest k.yaml (another style)")
+
+
+def test_detection_of_each_compose_file_name_and_a_lone_unit(tmp_path: Path) -> None:
+    for index, name in enumerate(["compose.yml", "docker-compose.yml", "docker-compose.yaml"]):
+        write_tree(tmp_path / str(index), {**V, name: "services: {}\n"})
+        found = collect.detect(parse_target(str(tmp_path / str(index))))
+        assert found is not None and found.confidence == 0.12
+        assert found.evidence[-1] == f"but also Compose file {name} (another style)"
+    write_tree(tmp_path / "u", {**V, "web.service": "[Service]\n"})
+    found = collect.detect(parse_target(str(tmp_path / "u")))
+    assert found is not None
+    assert found.evidence[-1] == "but also systemd unit web.service (another style)"
+
+
+def test_host_tree_projects_are_found_by_their_venvs(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "opt/superset/venv/pyvenv.cfg": "home = /usr/bin\n",
+        "opt/superset/requirements.txt": "apache-superset==4.1.1\n",
+        "srv/other/.venv/pyvenv.cfg": "home = /usr/bin\n",
+        "etc/systemd/system/superset-web.service": "[Service]\n",
+        "etc/systemd/system/cron.service": "[Service]\n",
+    })
+    target = parse_target("host", root=str(tmp_path))
+    tree = Tree.at(str(tmp_path))
+    assert collect.candidate_projects(target, tree) == ["opt/superset", "srv/other"]
+    found = collect.detect(target)
+    assert found is not None
+    assert found.confidence == 0.24
+    assert found.evidence[-1] == ("but also systemd unit etc/systemd/system/superset-web.service "
+                                  "(another style)")
+    facts = collect.collect(target, {})
+    assert facts.values["pip.project"].label == "/opt/superset"
+
+
+# --- what the pip collector tells the Superset checks: topology, URLs, the proxy ----------
+
+def _config(tmp_path: Path, files: dict[str, str]) -> SupersetConfig:
+    write_tree(tmp_path / "p", files)
+    facts = collect.collect(parse_target(str(tmp_path / "p")), {})
+    config = facts.values["superset.config"]
+    assert isinstance(config, SupersetConfig)
+    return config
+
+
+def test_topology_counts_web_workers_and_beats(tmp_path: Path) -> None:
+    config = _config(tmp_path, {**V, "start.sh": (
+        "gunicorn --timeout 90 -b 127.0.0.1:8088 'superset.app:create_app()'\n"
+        "celery --app=superset.tasks.celery_app:app worker -B\n"
+        "celery --app=superset.tasks.celery_app:app worker\n"
+        "celery --app=superset.tasks.celery_app:app beat\n")})
+    topology = config.topology
+    assert topology is not None
+    assert (topology.web, topology.workers, topology.beats) == (1, 2, 2)
+    assert topology.gunicorn_timeout == 90.0
+    assert topology.evidence == ("gunicorn at start.sh:1", "celery-worker at start.sh:2",
+                                 "celery-worker at start.sh:3", "celery-beat at start.sh:4")
+    assert (config.behind_proxy, config.proxy_evidence) == (False, "no proxy configuration found")
+
+
+def test_topology_without_a_web_server(tmp_path: Path) -> None:
+    config = _config(tmp_path, {**V, "requirements.txt": "apache-superset==4.1.1\n",
+                                "start.sh": "celery --app=superset.tasks.celery_app:app "
+                                            "worker --beat\n"})
+    topology = config.topology
+    assert topology is not None
+    assert (topology.web, topology.workers, topology.beats) == (0, 1, 1)
+    assert topology.gunicorn_timeout is None
+    assert config.behind_proxy is None and config.urls == ()
+
+
+def test_urls_from_binds(tmp_path: Path) -> None:
+    config = _config(tmp_path, {**V, "start.sh": (
+        "gunicorn -b 0.0.0.0:8088 -b unix:/run/s.sock -b '[::1]:9000' -b 127.0.0.1:8088 "
+        "-b '[::]:9001' "
+        "'superset.app:create_app()'\n"
+        "superset run -h 10.0.0.5 -p 8089 --cert c.pem\n")})
+    assert config.urls == ("http://127.0.0.1:8088", "http://[::1]:9000", "http://127.0.0.1:9001",
+                           "http://10.0.0.5:8089")
+
+
+def test_https_url_with_a_certfile(tmp_path: Path) -> None:
+    config = _config(tmp_path, {**V, "start.sh": (
+        "gunicorn -b '*:8443' --certfile c.pem 'superset.app:create_app()'\n")})
+    assert config.urls == ("https://127.0.0.1:8443",)
+
+
+def test_proxy_is_named_for_the_superset_checks(tmp_path: Path) -> None:
+    config = _config(tmp_path, {**V, **WEB_SH, "deploy/nginx.conf": (
+        "server {\n  listen 80;\n  location / { proxy_pass http://127.0.0.1:8088; }\n}\n")})
+    assert (config.behind_proxy, config.proxy_evidence) == (True, "nginx (deploy/nginx.conf)")
