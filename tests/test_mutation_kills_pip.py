@@ -16,7 +16,7 @@ import pytest
 from conftest import write_tree
 
 from auditor.checks.common.tree import Tree
-from auditor.checks.pip import collect, proxy_tls, resources
+from auditor.checks.pip import collect, proxy_tls, resources, shell
 from auditor.checks.pip.facts import HostLive, Launch, PipProject, ProxyConfig
 from auditor.checks.superset.configmodel import SupersetConfig
 from auditor.model import Facts, Result, Status, Style
@@ -281,3 +281,122 @@ def test_proxy_is_named_for_the_superset_checks(tmp_path: Path) -> None:
     config = _config(tmp_path, {**V, **WEB_SH, "deploy/nginx.conf": (
         "server {\n  listen 80;\n  location / { proxy_pass http://127.0.0.1:8088; }\n}\n")})
     assert (config.behind_proxy, config.proxy_evidence) == (True, "nginx (deploy/nginx.conf)")
+
+
+# --- reading commands (checks/pip/shell.py) ----------------------------------------------
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["-w", "4", "--bind=0.0.0.0:80", "-b", "unix:/s", "--reload", "app"],
+     {"workers": ("4",), "bind": ("0.0.0.0:80", "unix:/s"), "reload": ()}),
+    (["-w4", "-t60", "--statsd-host", "h:8125"],
+     {"workers": ("4",), "timeout": ("60",), "statsd-host": ("h:8125",)}),
+    (["--unknown=x", "-v", "--timeout"], {"unknown": ("x",), "v": (), "timeout": ("",)}),
+])
+def test_gunicorn_options(args: list[str], expected: dict[str, tuple[str, ...]]) -> None:
+    assert shell.parse_options("gunicorn", args) == expected
+
+
+def test_options_of_a_server_without_a_table_are_flags() -> None:
+    assert shell.parse_options("nothing", ["-w", "4", "--x=1"]) == {"w": (), "x": ("1",)}
+
+
+@pytest.mark.parametrize(("line", "clean", "stdout"), [
+    ("g > out.log 2>&1", ["g"], "out.log"),
+    ("g >> out.log", ["g"], "out.log"),
+    ("g &> all.log", ["g"], "all.log"),
+    ("g 2> err.log", ["g"], None),
+    ("g 1> one.log", ["g"], "one.log"),
+    ("g < in.txt", ["g"], None),
+    ("g >", ["g"], ""),
+])
+def test_redirections(line: str, clean: list[str], stdout: str | None) -> None:
+    assert shell._redirections(shell.split_words(line) or []) == (clean, stdout)
+
+
+@pytest.mark.parametrize(("program", "venv"), [
+    ("venv/bin/gunicorn", "venv"), ("/opt/s/.venv/bin/gunicorn", "/opt/s/.venv"),
+    ("/usr/bin/gunicorn", None), ("/usr/local/bin/gunicorn", None),
+    ("/opt/homebrew/bin/gunicorn", None), ("/bin/gunicorn", None), ("gunicorn", None),
+    ("venv/lib/gunicorn", None),
+])
+def test_venv_of(program: str, venv: str | None) -> None:
+    assert shell.venv_of(program) == venv
+
+
+@pytest.mark.parametrize(("line", "found"), [
+    ("python3.11 -m gunicorn app", ("gunicorn", 3)),
+    ("python -m superset run -p 8088", ("superset-run", 4)),
+    ("nohup env A=1 uwsgi-core --http :80", ("uwsgi", 4)),
+    ("waitress-serve --listen=:80 app", ("waitress", 1)),
+    ("waitress --port 80", ("waitress", 1)),
+    ("celery -A x worker", ("celery-worker", 1)),
+    ("celery -A x beat", ("celery-beat", 1)),
+    ("celery -A x flower", None),
+    ("superset db upgrade", None),
+    ("flask --app x --debug run -p 5000", ("flask-run", 5)),
+    ("flask -e .env run", ("flask-run", 4)),
+    ("flask db upgrade", None),
+    ("flask --app x", None),
+    ("echo gunicorn", None),
+    ("-m gunicorn", ("gunicorn", 2)),
+])
+def test_classify(line: str, found: tuple[str, int] | None) -> None:
+    assert shell.classify(line.split()) == found
+
+
+def test_procfile_makefile_keywords_and_setup_lines() -> None:
+    procfile = shell.scan_script("web: gunicorn -w 3 superset.app:create_app()\n", "Procfile")
+    assert [(x.kind, x.workers, x.line) for x in procfile] == [("gunicorn", 3, 1)]
+    makefile = shell.scan_script("serve:\n\t@gunicorn -w 2 app\n\t-superset run\n", "Makefile")
+    assert [(x.kind, x.line) for x in makefile] == [("gunicorn", 2), ("superset-run", 3)]
+    state = shell.ShellState()
+    script = shell.scan_script(
+        "export A=1 B=2\nC=3\n. ./venv/bin/activate\nulimit -v 100\n"
+        "if true; then gunicorn app; fi\n", "run.sh", state)
+    assert [(x.kind, x.venv, x.line) for x in script] == [("gunicorn", "./venv", 5)]
+    assert state.env == {"A": "1", "B": "2", "C": "3"}
+    assert state.env_sources == {"A": "run.sh:1", "B": "run.sh:1", "C": "run.sh:2"}
+    assert state.ulimit_memory is True
+    assert script[0].env == {"A": "1", "B": "2", "C": "3"}
+
+
+def test_unbalanced_quotes_and_continuations() -> None:
+    assert shell.split_words("gunicorn 'app") is None
+    lines = list(shell.logical_lines("# c\ngunicorn \\\n  -w 2 \\\n  app\n\nsuperset run\n"))
+    assert lines == [(2, "gunicorn    -w 2    app"), (6, "superset run")]
+
+
+def test_supervisor_program_settings() -> None:
+    text = ("[supervisord]\nlogfile=x\n\n[program:web]\n"
+            "command=gunicorn -w 2 superset.app:create_app()\n"
+            'environment=A="1", B=2,C\nautorestart=FALSE\nstdout_logfile_maxbytes=0MB\n'
+            "user=superset\n\n[program:other]\ncommand=echo hi\n\n"
+            "[program:dev]\ncommand=superset run\nautorestart=unexpected\n"
+            "stdout_logfile_maxbytes=10MB\n")
+    web, dev = shell.scan_supervisor(text, "s.conf")
+    assert (web.line, web.env, web.autorestart, web.log_bounded, web.stdout, web.user) == (
+        4, {"A": "1", "B": "2"}, False, False, "AUTO", "superset")
+    assert (web.supervisor, dev.line, dev.autorestart, dev.log_bounded, dev.user) == (
+        "supervisord", 14, True, True, None)
+
+
+@pytest.mark.parametrize("maxbytes", ["0", "0MB", "0KB", "0GB"])
+def test_supervisor_unbounded_log_spellings(maxbytes: str) -> None:
+    text = f"[program:w]\ncommand=gunicorn app\nstdout_logfile_maxbytes={maxbytes}\n"
+    (launch,) = shell.scan_supervisor(text, "s.conf")
+    assert launch.log_bounded is False
+
+
+def test_broken_supervisor_file_has_no_programs() -> None:
+    assert shell.scan_supervisor("[program:w\ncommand=gunicorn app\n", "s.conf") == []
+
+
+def test_crontab_entries_user_and_system() -> None:
+    text = "MAILTO=x\n15 2 * * * /b.sh\n@daily root /d.sh --x\nbad line\n"
+    user = shell.scan_crontab(text, "crontab", system=False)
+    assert [(e.schedule, e.command, e.line) for e in user] == [
+        ("15 2 * * *", "/b.sh", 2), ("@daily", "root /d.sh --x", 3)]
+    system = shell.scan_crontab(text + "0 1 * * * root\n", "etc/crontab", system=True)
+    assert [(e.schedule, e.command) for e in system] == [
+        ("15 2 * * *", ""), ("@daily", "/d.sh --x"), ("0 1 * * *", "")]
+    assert shell.scan_crontab("@reboot x\n", "c", system=True)[0].command == "x"
