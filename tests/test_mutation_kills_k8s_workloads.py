@@ -1,0 +1,177 @@
+"""Direct unit tests for the Kubernetes workload checks' helpers (issue 13, item 3).
+
+What a whole-tree case in tests/conditions/k8s_workloads.py cannot state (a helper's
+answer on an edge, a branch the registry's kind guard shadows) is pinned here, each
+expected value a literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from auditor.checks.kubernetes.availability import blocks_drains
+from auditor.checks.kubernetes.backups import covers
+from auditor.checks.kubernetes.facts import Container
+from auditor.checks.kubernetes.scalability import measured
+from auditor.checks.kubernetes.storage import scratch
+from auditor.checks.kubernetes.supervision import stops_all
+from auditor.checks.kubernetes.topology import controller_of, selects, superset_role
+
+
+@pytest.mark.parametrize(("selector", "labels", "expected"), [
+    (None, {"app": "a"}, False),
+    ({}, {"app": "a"}, True),
+    ({"app": "a"}, {"app": "a", "tier": "web"}, True),
+    ({"app": "a"}, {"app": "b"}, False),
+    ({"matchLabels": {"app": "a"}}, {"app": "a"}, True),
+    ({"matchLabels": {"app": "a"}}, {}, False),
+    ({"matchExpressions": [{"key": "app", "operator": "In", "values": ["a", "b"]}]},
+     {"app": "b"}, True),
+    ({"matchExpressions": [{"key": "app", "operator": "In", "values": ["a"]}]},
+     {"app": "c"}, False),
+    ({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["a"]}]},
+     {"app": "c"}, True),
+    ({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["a"]}]},
+     {}, True),
+    ({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["a"]}]},
+     {"app": "a"}, False),
+    ({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, {"app": ""}, True),
+    ({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, {}, False),
+    ({"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]}, {}, True),
+    ({"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]}, {"app": "a"}, False),
+    ({"matchExpressions": ["not a map", {"key": "app", "operator": "Exists"}]},
+     {"app": "a"}, True),
+    ({"matchLabels": {"app": "a"},
+      "matchExpressions": [{"key": "tier", "operator": "In", "values": [7]}]},
+     {"app": "a", "tier": "7"}, True),
+])
+def test_selects(selector: Mapping[str, Any] | None, labels: dict[str, str],
+                 expected: bool) -> None:
+    assert selects(selector, labels) is expected
+
+
+@pytest.mark.parametrize(("pod", "expected"), [
+    ({"owner": "ReplicaSet/superset-5d9f"}, ("Deployment", "superset")),
+    ({"owner": "ReplicaSet/my-web-app-5d9f"}, ("Deployment", "my-web-app")),
+    ({"owner": "StatefulSet/postgres"}, ("StatefulSet", "postgres")),
+    ({"owner": "DaemonSet/agent"}, ("DaemonSet", "agent")),
+    ({"owner": "Job/migrate"}, None),
+    ({"owner": None}, None),
+    ({}, None),
+])
+def test_controller_of(pod: Mapping[str, object], expected: tuple[str, str] | None) -> None:
+    assert controller_of(pod) == expected
+
+
+def _container(command: list[str] | None = None, image: str = "apache/superset:4.1.1",
+               env: list[dict[str, str]] | None = None) -> Container:
+    spec: dict[str, Any] = {"name": "c", "image": image}
+    if command is not None:
+        spec["command"] = command
+    if env is not None:
+        spec["env"] = env
+    return Container("c", spec, False)
+
+
+@pytest.mark.parametrize(("command", "image", "expected"), [
+    (["celery", "--app=superset.tasks.celery_app:app", "beat"], "x", "beat"),
+    (["celery", "-a", "superset.tasks.celery_app:app", "worker"], "x", "worker"),
+    (["celery", "--app", "superset.tasks.celery_app:app", "flower"], "x", None),
+    (["celery", "--app=superset.tasks.celery_app:app", "inspect", "ping"], "x", None),
+    (["celery", "--app=other:app", "worker"], "x", None),
+    (["gunicorn", "superset.app:create_app()"], "x", "web"),
+    (["gunicorn", "superset:app"], "x", "web"),
+    (["gunicorn", "other:app"], "x", None),
+    (["superset", "run", "-p", "8088"], "x", "web"),
+    (["/usr/bin/run-server.sh"], "x", "web"),
+    (["/app/docker/docker-bootstrap.sh", "app-gunicorn"], "x", "web"),
+    (["/app/docker/docker-bootstrap.sh", "app"], "x", "web"),
+    (["/app/docker/docker-bootstrap.sh", "worker"], "x", "worker"),
+    (["/app/docker/docker-bootstrap.sh", "beat"], "x", "beat"),
+    (["/app/docker/docker-bootstrap.sh", "'beat'"], "x", "beat"),
+    (["/app/docker/docker-bootstrap.sh", "init"], "x", None),
+    (["/app/docker/docker-bootstrap.sh"], "x", None),
+    (["superset", "init"], "apache/superset:4.1.1", None),
+    (None, "apache/superset:4.1.1", "web"),
+    (None, "registry.example.com/bi/superset:4.1.1", "web"),
+    (None, "apache/superset@sha256:ab", "web"),
+    (None, "apache/superset-websocket:latest", None),
+    (None, "postgres:16", None),
+])
+def test_superset_role(command: list[str] | None, image: str, expected: str | None) -> None:
+    assert superset_role(_container(command, image)) == expected
+
+
+def test_flask_run_needs_superset_as_flask_app() -> None:
+    web = _container(["flask", "run"], env=[{"name": "FLASK_APP", "value": "superset"}])
+    other = _container(["flask", "run"], env=[{"name": "FLASK_APP", "value": "myapp"},
+                                              {"name": "X", "value": "superset"}])
+    assert superset_role(web) == "web"
+    assert superset_role(other) is None
+
+
+@pytest.mark.parametrize(("spec", "replicas", "expected"), [
+    ({"minAvailable": True}, 1, None),
+    ({"minAvailable": "2"}, 2, None),
+    ({"minAvailable": "x%"}, 2, None),
+    ({"maxUnavailable": "1"}, 2, None),
+    ({}, 1, None),
+])
+def test_blocks_drains_edges(spec: Mapping[str, Any], replicas: int,
+                             expected: str | None) -> None:
+    assert blocks_drains(spec, replicas) == expected
+
+
+@pytest.mark.parametrize(("value", "replicas", "expected"), [
+    (1, 2, False), (2, 2, True), (3, 2, True), (0, 1, False), (True, 1, False),
+    ("100%", 3, True), ("99%", 3, False), ("50%", 2, False), ("100%", 1, True),
+    ("50", 1, False), ("%", 1, False), (None, 1, False),
+])
+def test_stops_all(value: object, replicas: int, expected: bool) -> None:
+    assert stops_all(value, replicas) is expected
+
+
+@pytest.mark.parametrize(("hpa", "expected"), [
+    ({}, [("cpu", None)]),
+    ({"metrics": []}, [("cpu", None)]),
+    ({"metrics": [{"type": "Resource", "resource": {
+        "name": "memory", "target": {"type": "Utilization"}}}]}, [("memory", None)]),
+    ({"metrics": [{"type": "Resource", "resource": {
+        "name": "cpu", "target": {"type": "AverageValue"}}}]}, []),
+    ({"metrics": [{"type": "ContainerResource", "containerResource": {
+        "name": "cpu", "container": "web", "target": {"type": "Utilization"}}}]},
+     [("cpu", "web")]),
+    ({"metrics": [{"type": "ContainerResource", "resource": {
+        "name": "cpu", "target": {"type": "Utilization"}}}]}, []),
+    ({"metrics": [{"type": "Pods", "pods": {"target": {"type": "Utilization"}}}]}, []),
+])
+def test_measured(hpa: Mapping[str, Any], expected: list[tuple[str, str | None]]) -> None:
+    assert measured(hpa) == expected
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/tmp", True), ("/tmp/", True), ("/tmp/x", True), ("/tmpx", False), ("/run", True),
+    ("/runner", False), ("/var/run/pg", True), ("/dev/shm", True),
+    ("/opt/bitnami/redis/tmp", True), ("/opt/bitnami/postgresql/conf/x", True),
+    ("/var/lib/postgresql/data", False), ("", False), ("tmp", False),
+])
+def test_scratch(path: str, expected: bool) -> None:
+    assert scratch(path) is expected
+
+
+@pytest.mark.parametrize(("template", "namespaces", "expected"), [
+    ({}, {"bi"}, True),
+    ({"includedNamespaces": ["bi"]}, {"bi"}, True),
+    ({"includedNamespaces": ["*"]}, {"bi"}, True),
+    ({"includedNamespaces": ["x"]}, {"bi"}, False),
+    ({"includedNamespaces": ["bi"]}, {"bi", "db"}, False),
+    ({"includedNamespaces": ["bi", "db"]}, {"bi", "db"}, True),
+    ({"excludedNamespaces": ["bi"]}, {"bi"}, False),
+    ({"includedNamespaces": ["*"], "excludedNamespaces": ["bi"]}, {"bi"}, False),
+    ({"excludedNamespaces": ["x"]}, {"bi"}, True),
+])
+def test_covers(template: Mapping[str, Any], namespaces: set[str], expected: bool) -> None:
+    assert covers(template, namespaces) is expected
