@@ -18,6 +18,7 @@ from conftest import write_tree
 from auditor.checks.common.tree import Tree
 from auditor.checks.pip import collect, proxy_tls, resources, shell
 from auditor.checks.pip.facts import HostLive, Launch, PipProject, ProxyConfig
+from auditor.checks.pip.project import ProjectScan, scan_project
 from auditor.checks.superset.configmodel import SupersetConfig
 from auditor.model import Facts, Result, Status, Style
 from auditor.targets import parse_target
@@ -400,3 +401,164 @@ def test_crontab_entries_user_and_system() -> None:
     assert [(e.schedule, e.command) for e in system] == [
         ("15 2 * * *", ""), ("@daily", "/d.sh --x"), ("0 1 * * *", "")]
     assert shell.scan_crontab("@reboot x\n", "c", system=True)[0].command == "x"
+
+
+# --- reading a project (checks/pip/project.py) -------------------------------------------
+
+def _project(tmp_path: Path, files: dict[str, str], host: bool = False,
+             base: str = ".") -> tuple[PipProject, ProjectScan]:
+    write_tree(tmp_path, files)
+    return scan_project(Tree.at(str(tmp_path)), base, "." if base == "." else "/" + base, host)
+
+
+def test_requirements_lines(tmp_path: Path) -> None:
+    proj, _ = _project(tmp_path, {"requirements.txt": (
+        "# comment\n\n-e .\n--index-url https://x\nA==1 # pinned\nb[x] ===2.0\n"
+        "c>=1\nd==1.*\ne==1; python_version<'4'\nf==1 \\\n  --hash=sha256:ab\n"
+        "g @ https://h/g.whl#sha256=00\nh @ git+https://h/h@" + "a" * 40 + "\n"
+        "i @ git+https://h/i@main\n-r more.txt\n--constraint=c.txt\n!!!\n"),
+        "more.txt": "j==2\n-r requirements.txt\n", "c.txt": "k\n"})
+    got = [(r.name, r.pinned, r.hashed, r.source, r.line) for r in proj.requirements]
+    assert got == [
+        ("a", True, False, "requirements.txt", 5), ("b", True, False, "requirements.txt", 6),
+        ("c", False, False, "requirements.txt", 7), ("d", False, False, "requirements.txt", 8),
+        ("e", True, False, "requirements.txt", 9), ("f", True, False, "requirements.txt", 10),
+        ("g", True, False, "requirements.txt", 12), ("h", True, False, "requirements.txt", 13),
+        ("i", False, False, "requirements.txt", 14), ("j", True, False, "more.txt", 1),
+        ("k", False, False, "c.txt", 1)]
+    assert proj.requirement_files == ("requirements.txt",)
+
+
+def test_requirement_files_by_name_and_depth(tmp_path: Path) -> None:
+    proj, _ = _project(tmp_path, {"requirements-dev.txt": "a==1\n", "constraints.txt": "b==1\n",
+                                  "req/requirements.in": "c\n", "x/y/requirements.txt": "d\n",
+                                  "requirement.txt": "e\n", "poetry.lock": "", "x/uv.lock": ""})
+    assert proj.requirement_files == ("constraints.txt", "req/requirements.in",
+                                      "requirements-dev.txt")
+    assert proj.lock_files == ("poetry.lock", "x/uv.lock")
+    assert proj.declarative == ("constraints.txt", "req/requirements.in",
+                                "requirements-dev.txt", "poetry.lock", "x/uv.lock")
+
+
+def test_venvs_and_their_settings(tmp_path: Path) -> None:
+    proj, _ = _project(tmp_path, {
+        "venv/pyvenv.cfg": "home = /usr/bin\nInclude-System-Site-Packages = TRUE\n"
+                           "version = 3.11.2\n",
+        ".venv/pyvenv.cfg": "version_info = 3.12.1.final.0\nno equals sign\n"})
+    venvs = sorted((v.path, v.python, v.system_site_packages) for v in proj.venvs)
+    assert venvs == [(".venv", "3.12.1.final.0", False), ("venv", "3.11.2", True)]
+
+
+def test_dotenv_values_and_bad_lines(tmp_path: Path) -> None:
+    _, scan = _project(tmp_path, {".env": "A=1\nnot a line\n", ".flaskenv": "B=2\nA=9\n",
+                                  "prod.env": "C=3\n"})
+    assert {k: (v.value, v.source) for k, v in scan.env.items()} == {
+        "A": ("1", ".env:1"), "B": ("2", ".flaskenv:1"), "C": ("3", "prod.env:1")}
+    assert scan.problems == {"file .env:2": "not a KEY=value line (python-dotenv skips it)"}
+
+
+def test_where_launch_commands_are_looked_for(tmp_path: Path) -> None:
+    cmd = "gunicorn superset.app:create_app()\n"
+    proj, _ = _project(tmp_path, {
+        "run": cmd, "a/start": cmd, "bin/serve-it": cmd, "scripts/go": cmd, "x/y/z.sh": cmd,
+        "bin/tool.py": cmd, "conf/app.ini": "[program:w]\ncommand=" + cmd,
+        "a/b/c.conf": "[program:w]\ncommand=" + cmd, "notes.conf": "command=" + cmd,
+        "supervisor.conf": "[program:s]\ncommand=" + cmd})
+    assert sorted(launch.source for launch in proj.launches) == [
+        "bin/serve-it", "conf/app.ini", "run", "scripts/go", "supervisor.conf", "x/y/z.sh"]
+    assert proj.looked_in == ("bin/serve-it", "conf/app.ini", "run", "scripts/go",
+                              "supervisor.conf", "x/y/z.sh")
+
+
+def test_a_wrapper_module_decides_whose_app_it_is(tmp_path: Path) -> None:
+    proj, _ = _project(tmp_path, {
+        "start.sh": "gunicorn wsgi:app\ngunicorn other:app\ngunicorn exporter:app\n"
+                    "SUPERSET_HOME=/x gunicorn third:app\n",
+        "wsgi.py": "from superset.app import create_app\napp = create_app()\n",
+        "other.py": "app = object()\n"})
+    assert [launch.line for launch in proj.launches] == [1, 4]
+
+
+def test_backup_scripts_tools_and_lines(tmp_path: Path) -> None:
+    proj, _ = _project(tmp_path, {
+        "a.sh": "echo start\nsqlite3 s.db '.dump' > /b/s.sql\n",
+        "b.sh": "sqlite3 s.db 'select 1'\n", "c.sh": "tar czf /b/s.tgz superset.db\n",
+        "d.sh": "borg create ::x /b\n", "e.sh": "echo nothing\n",
+        "crontab": "0 1 * * * pg_dumpall | gsutil cp - gs://b/x\n0 2 * * * echo hi\n"})
+    got = [(b.path, b.tools, b.off_host, b.line) for b in proj.backup_scripts]
+    assert got == [("a.sh", ("sqlite3",), False, 2),
+                   ("c.sh", ("copy of the sqlite file",), False, 1),
+                   ("d.sh", ("borg",), True, 1),
+                   ("crontab", ("pg_dumpall",), True, 1)]
+    assert [(s.schedule, s.line) for s in proj.schedules] == [("0 1 * * *", 1), ("0 2 * * *", 2)]
+
+
+def test_host_crontabs(tmp_path: Path) -> None:
+    proj, _ = _project(tmp_path, {
+        "opt/s/venv/pyvenv.cfg": "", "etc/crontab": "0 1 * * * root /opt/s/backup.sh\n",
+        "etc/cron.d/s": "0 2 * * * superset pip-audit\n",
+        "var/spool/cron/crontabs/superset": "0 3 * * * /opt/s/x.sh\n",
+        "etc/cron.daily/dump": "#!/bin/sh\npg_dump s | rclone rcat r:s\n",
+        "etc/logrotate.d/superset": "", "etc/logrotate.d/nginx": "",
+        "etc/logrotate.d/gunicorn-web": ""}, host=True, base="opt/s")
+    assert [(s.schedule, s.command, s.source) for s in proj.schedules] == [
+        ("0 1 * * *", "/opt/s/backup.sh", "etc/crontab"),
+        ("0 2 * * *", "pip-audit", "etc/cron.d/s"),
+        ("0 3 * * *", "/opt/s/x.sh", "var/spool/cron/crontabs/superset"),
+        ("@daily", "#!/bin/sh\npg_dump s | rclone rcat r:s\n", "etc/cron.daily/dump")]
+    assert proj.update_tooling == ("etc/cron.d/s:1",)
+    assert [(b.path, b.off_host) for b in proj.backup_scripts] == [("etc/cron.daily/dump", True)]
+    assert sorted(proj.logrotate) == ["etc/logrotate.d/gunicorn-web", "etc/logrotate.d/superset"]
+
+
+def test_host_proxies(tmp_path: Path) -> None:
+    proj, _ = _project(tmp_path, {
+        "opt/s/venv/pyvenv.cfg": "",
+        "etc/nginx/sites-enabled/s": "server { listen 443 ssl; location / { "
+                                     "proxy_pass http://unix:/run/s.sock:/; } }\n",
+        "etc/nginx/conf.d/t.conf": "server { listen 80; }\n",
+        "etc/caddy/Caddyfile": "s.example.com {\n  reverse_proxy 127.0.0.1:8088\n}\n",
+        "etc/haproxy/haproxy.cfg": "frontend f\n  bind :443 ssl crt /c.pem\n"},
+        host=True, base="opt/s")
+    assert [(p.path, p.server, p.tls, p.proxies_to) for p in proj.proxies] == [
+        ("etc/nginx/sites-enabled/s", "nginx", True, ("http://unix:/run/s.sock:/",)),
+        ("etc/nginx/conf.d/t.conf", "nginx", False, ()),
+        ("etc/caddy/Caddyfile", "caddy", True, ("127.0.0.1:8088",)),
+        ("etc/haproxy/haproxy.cfg", "haproxy", True, ())]
+
+
+def test_caddy_tls_spellings(tmp_path: Path) -> None:
+    proj, _ = _project(tmp_path, {"a/Caddyfile": "http://s {\n  tls internal\n}\n",
+                                  "b/Caddyfile": "  :80 {\n reverse_proxy h:1;\n}\n"})
+    assert sorted((p.path, p.tls, p.proxies_to) for p in proj.proxies) == [
+        ("a/Caddyfile", True, ()), ("b/Caddyfile", False, ("h:1",))]
+
+
+def test_broken_nginx_is_a_problem(tmp_path: Path) -> None:
+    proj, scan = _project(tmp_path, {"nginx.conf": "server { listen 80;\n"})
+    assert [(p.path, p.tls) for p in proj.proxies] == [("nginx.conf", False)]
+    assert scan.problems["file nginx.conf"].startswith("nginx syntax: ")
+
+
+def test_superset_config_path_from_the_environment(tmp_path: Path) -> None:
+    _, scan = _project(tmp_path, {".env": "SUPERSET_CONFIG_PATH=${PWD}/conf/prod.py\n",
+                                  "conf/prod.py": "A = 1\n", "superset_config.py": "B = 2\n"})
+    assert (scan.config_path, scan.config_text) == ("conf/prod.py", "A = 1\n")
+
+
+def test_superset_config_locations_in_order(tmp_path: Path) -> None:
+    _, scan = _project(tmp_path, {"conf/superset_config.py": "C = 1\n",
+                                  "pythonpath/superset_config.py": "P = 1\n"})
+    assert scan.config_path == "pythonpath/superset_config.py"
+
+
+def test_superset_config_path_outside_the_tree_is_a_problem(tmp_path: Path) -> None:
+    _, scan = _project(tmp_path, {".env": "SUPERSET_CONFIG_PATH=/etc/superset/config.py\n"})
+    assert scan.config_path is None
+    assert scan.problems["superset.config"] == (
+        "SUPERSET_CONFIG_PATH=/etc/superset/config.py (.env:1) is not in the audited tree")
+
+
+def test_versioned_by_a_git_file_too(tmp_path: Path) -> None:
+    proj, _ = _project(tmp_path, {".git": "gitdir: ../.git/worktrees/s\n"})
+    assert proj.versioned == ".git"
