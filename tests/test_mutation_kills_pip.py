@@ -16,7 +16,7 @@ import pytest
 from conftest import write_tree
 
 from auditor.checks.common.tree import Tree
-from auditor.checks.pip import collect, proxy_tls, resources, shell
+from auditor.checks.pip import appspec, collect, proxy_tls, resources, shell
 from auditor.checks.pip.facts import HostLive, Launch, PipProject, ProxyConfig
 from auditor.checks.pip.project import ProjectScan, scan_project
 from auditor.checks.superset.configmodel import SupersetConfig
@@ -562,3 +562,52 @@ def test_superset_config_path_outside_the_tree_is_a_problem(tmp_path: Path) -> N
 def test_versioned_by_a_git_file_too(tmp_path: Path) -> None:
     proj, _ = _project(tmp_path, {".git": "gitdir: ../.git/worktrees/s\n"})
     assert proj.versioned == ".git"
+
+
+# --- whose application a command runs (checks/pip/appspec.py) ---------------------------
+
+def _launch(line: str, env: Mapping[str, str] | None = None) -> Launch:
+    launch = shell.launch_from_words(line.split(), False, "s.sh", 1,
+                                     shell.ShellState(env=dict(env or {})))
+    assert launch is not None
+    return launch
+
+
+@pytest.mark.parametrize(("line", "env", "app"), [
+    ("superset run", None, "superset"),
+    ("flask --app superset.app:create_app run", None, "superset.app:create_app"),
+    ("flask run --app=x:y", None, "x:y"),
+    ("flask -Ax:y run", None, "x:y"),
+    ("flask run", {"FLASK_APP": "f:app"}, "f:app"),
+    ("flask run", None, None),
+    ("celery -A superset.tasks worker", None, "superset.tasks"),
+    ("celery --app=c:app beat", None, "c:app"),
+    ("celery worker", {"CELERY_APP": "e:app"}, "e:app"),
+    ("celery worker", None, None),
+    ("uwsgi --http :80 --module m:app", None, "m:app"),
+    ("uwsgi --http :80 -w w:app", None, "w:app"),
+    ("uwsgi --wsgi-file f.py", None, "f.py"),
+    ("uwsgi --http :80", None, None),
+    ("gunicorn -w 2 -b :80 --paste x.ini --name n a:app", None, "a:app"),
+    ("gunicorn --bind=:80 first:app second:app", None, "second:app"),
+    ("gunicorn -c conf.py", None, None),
+    ("waitress-serve --listen=:80 --call w:create", None, "w:create"),
+    ("venv/bin/waitress-serve --port 80 w:app", None, "w:app"),
+])
+def test_application_of_each_server(line: str, env: Mapping[str, str] | None,
+                                    app: str | None) -> None:
+    assert appspec.application(_launch(line, env)) == app
+
+
+def test_runs_superset_says_when_it_cannot_tell() -> None:
+    assert appspec.runs_superset(_launch("gunicorn 'superset.app:create_app()'")) is True
+    assert appspec.runs_superset(_launch("gunicorn exporter:app")) is False
+    assert appspec.runs_superset(_launch("gunicorn -c conf.py")) is None
+
+
+@pytest.mark.parametrize(("app", "path"), [
+    ("wsgi:app", "wsgi.py"), ("'pkg.mod:create()'", "pkg/mod.py"), ("a.b", "a/b.py"),
+    ("x-y:app", None), (":app", None), ("1abc:app", None),
+])
+def test_module_file(app: str, path: str | None) -> None:
+    assert appspec.module_file(app) == path
