@@ -613,6 +613,11 @@ STORAGE = [
                            ("/var/tmp/superset", "var"), ("/var/tmp", "var"),
                            ("/dev/shm/superset", "dev"), ("/dev/shm", "dev"),
                            ("/run/superset", "run"), ("/run", "run"))],
+    Case("PIP-STORAGE-001", "SUPERSET_HOME from the environment, in /tmp",
+         changed(config(HOME, ""), {".env": "DATABASE_URL=postgresql://superset@db:5432/s\n"
+                                           "SUPERSET_HOME=/tmp/superset\n"}),
+         "fail", subject="SUPERSET_HOME", evidence=("from env SUPERSET_HOME (.env:2)",),
+         message="SUPERSET_HOME is on temporary storage (tmp)"),
     Case("PIP-STORAGE-001", "SUPERSET_HOME beside /tmp",
          config(HOME, 'SUPERSET_HOME = "/tmpfs-backed/superset"'), "pass",
          subject="SUPERSET_HOME", tags=("boundary",)),
