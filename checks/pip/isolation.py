@@ -45,7 +45,7 @@ def _venv(facts: Facts) -> Iterator[Result]:
             else:
                 yield Result(subject, Status.PASS, f"runs from the virtualenv {launch.venv}",
                              tuple(evidence), location(launch))
-        elif program.startswith(SYSTEM_PYTHON) or program.startswith("sudo"):
+        elif program.startswith(SYSTEM_PYTHON):
             yield Result(subject, Status.FAIL,
                          f"runs with the system interpreter ({program})",
                          tuple(evidence), location(launch))
