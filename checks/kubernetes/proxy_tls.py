@@ -26,9 +26,14 @@ def _tls(facts: Facts) -> Iterator[Result]:
     for web in k.role("web"):
         mine = routes_to(k, web, routes)
         sidecar = sidecar_tls(web)
-        secured = [r.label for r in mine if r.tls]
+        secured = [r.label for r in mine if r.tls and not r.plain]
         evidence = [r.label for r in mine] + ([sidecar] if sidecar else [])
-        if secured or sidecar:
+        if mixed := [f"{r.label}: {', '.join(r.plain)}" for r in mine if r.tls and r.plain]:
+            # TLS is there, but the same pages answer over plain HTTP too: whoever types
+            # http:// (or follows an old link) sends the password in clear text.
+            yield result(web, Status.WARN, "a route to the web pods serves plain HTTP next "
+                         "to TLS: logins can travel in clear text", mixed)
+        elif secured or sidecar:
             by = ", ".join(secured + (["a TLS sidecar in the pod"] if sidecar else []))
             yield result(web, Status.PASS, f"TLS is terminated by {by}", evidence)
         elif any(r.tls is False for r in mine):
@@ -55,6 +60,10 @@ def _tls(facts: Facts) -> Iterator[Result]:
 
 def _route_result(route: Route) -> Result:
     evidence = route.evidence
+    if route.tls and route.plain:
+        return result(route.item, Status.WARN, f"{route.label} terminates TLS but also serves "
+                      f"plain HTTP ({', '.join(route.plain)}): logins can travel in clear text",
+                      evidence)
     if route.tls:
         return result(route.item, Status.PASS, f"{route.label} terminates TLS"
                       + (f" for {', '.join(route.hosts)}" if route.hosts else ""), evidence)

@@ -44,6 +44,9 @@ class Route:
     hosts: tuple[str, ...] = ()
     uncovered: tuple[str, ...] = ()
     """Hosts the route serves without TLS although it has TLS for others."""
+    plain: tuple[str, ...] = ()
+    """With ``tls`` True: what serves the same route over plain HTTP as well, without a
+    redirect (an HTTP listener or server next to the HTTPS one, OpenShift's Allow)."""
 
 
 def _api(item: Item) -> str:
@@ -190,11 +193,25 @@ def _gateway_api(facts: KubeFacts, item: Item) -> Route:
     hosts = tuple(_names(item.spec.get("hostnames")))
     label = f"{item.kind} {item.name}"
     if listeners:
-        return Route(item, label, tuple(backends), True, (*listeners, *plain), hosts)
+        # Plain listeners that only answer with a redirect to https serve no page.
+        serving = () if _redirects_to_https(item) else tuple(plain)
+        return Route(item, label, tuple(backends), True, (*listeners, *plain), hosts,
+                     plain=serving)
     if plain:
         return Route(item, label, tuple(backends), False, tuple(plain), hosts)
     return Route(item, label, tuple(backends), None,
                  tuple(f"{u} is not among the audited objects" for u in unknown), hosts)
+
+
+def _redirects_to_https(item: Item) -> bool:
+    """Whether every rule of a Gateway API route redirects to https (and so serves no
+    page over a plain listener)."""
+    rules = [as_map(r) for r in as_list(item.spec.get("rules"))]
+    return bool(rules) and all(
+        any(as_map(f).get("type") == "RequestRedirect"
+            and as_map(as_map(f).get("requestRedirect")).get("scheme") == "https"
+            for f in as_list(rule.get("filters")))
+        for rule in rules)
 
 
 def _istio_host(host: str, namespace: str) -> tuple[str, str]:
@@ -243,7 +260,8 @@ def _virtual_service(facts: KubeFacts, item: Item) -> Route | None:
     label = f"Istio VirtualService {item.name} via Gateway {', '.join(gateways)}"
     hosts = tuple(_names(item.spec.get("hosts")))
     if secured:
-        return Route(item, label, tuple(backends), True, (*secured, *plain), hosts)
+        return Route(item, label, tuple(backends), True, (*secured, *plain), hosts,
+                     plain=tuple(plain))
     if plain:
         return Route(item, label, tuple(backends), False, tuple(plain), hosts)
     return Route(item, label, tuple(backends), None,
@@ -322,6 +340,7 @@ def _openshift(item: Item) -> Route:
         evidence = (f"tls.termination {termination}",
                     f"insecureEdgeTerminationPolicy {insecure}")
         # Allow serves the same pages over plain HTTP as well.
-        return Route(item, label, tuple(backends), None if insecure == "Allow" else True,
-                     evidence, hosts)
+        return Route(item, label, tuple(backends), True, evidence, hosts,
+                     plain=(f"insecureEdgeTerminationPolicy {insecure}",)
+                     if insecure == "Allow" else ())
     return Route(item, label, tuple(backends), False, ("no spec.tls",), hosts)

@@ -942,6 +942,7 @@ spec:
 GW = _tree(DEPLOYMENT, SERVICE, HTTPROUTE)
 LISTENER = "    - {name: https, protocol: HTTPS, port: 443}\n"
 ROUTE = "gateway.networking.k8s.io/v1/HTTPRoute/bi/superset"
+BOTH = _with(GW, LISTENER, LISTENER + "    - {name: http, protocol: HTTP, port: 80}\n")
 PROXY_TLS += [
     Case("K8S-PROXY-TLS-001", "Gateway API HTTPS listener", GW, "pass", subject=ROUTE,
          evidence=("Gateway public listener https (HTTPS 443)",),
@@ -961,6 +962,25 @@ PROXY_TLS += [
          _with(_with(GW, LISTENER, LISTENER + "    - {name: http, protocol: HTTP, port: 80}\n"),
                "parentRefs: [{name: public}]", "parentRefs: [{name: public, sectionName: http}]"),
          "fail", subject=ROUTE, evidence=("Gateway public listener http (HTTP 80)",)),
+    Case("K8S-PROXY-TLS-001", "Gateway API HTTP listener next to HTTPS", BOTH, "warn",
+         subject=ROUTE, evidence=("Gateway public listener http (HTTP 80)",),
+         message="HTTPRoute superset terminates TLS but also serves plain HTTP (Gateway "
+                 "public listener http (HTTP 80))"),
+    Case("K8S-PROXY-TLS-001", "Gateway API HTTP listener next to HTTPS (web)", BOTH, "warn",
+         subject=WEB, evidence=("HTTPRoute superset: Gateway public listener http (HTTP 80)",),
+         message="a route to the web pods serves plain HTTP next to TLS"),
+    Case("K8S-PROXY-TLS-001", "Gateway API both listeners, route redirects to https",
+         _with(BOTH, "rules: [{backendRefs: [{name: superset, port: 8088}]}]",
+               "rules: [{filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}], "
+               "backendRefs: [{name: superset, port: 8088}]}]"), "pass", subject=ROUTE),
+    Case("K8S-PROXY-TLS-001", "Gateway API both listeners, redirect to http",
+         _with(BOTH, "rules: [{backendRefs: [{name: superset, port: 8088}]}]",
+               "rules: [{filters: [{type: RequestRedirect, requestRedirect: {scheme: http}}], "
+               "backendRefs: [{name: superset, port: 8088}]}]"), "warn", subject=ROUTE),
+    Case("K8S-PROXY-TLS-001", "Gateway API both listeners, sectionName https",
+         _with(BOTH, "parentRefs: [{name: public}]",
+               "parentRefs: [{name: public, sectionName: https}]"), "pass", subject=WEB,
+         message="TLS is terminated by HTTPRoute superset"),
     Case("K8S-PROXY-TLS-001", "Gateway not in the audit",
          _with(GW, "parentRefs: [{name: public}]", "parentRefs: [{name: shared}]"), "warn",
          subject=ROUTE, evidence=("Gateway bi/shared is not among the audited objects",)),
@@ -995,6 +1015,8 @@ spec:
 IST = _tree(DEPLOYMENT, SERVICE, ISTIO)
 SERVER = "    - {port: {number: 443, protocol: HTTPS}, tls: {mode: SIMPLE}, hosts: [\"*\"]}\n"
 VS = "networking.istio.io/v1/VirtualService/bi/superset"
+IST_BOTH = _with(IST, SERVER,
+                 SERVER + "    - {port: {number: 80, protocol: HTTP}, hosts: [\"*\"]}\n")
 PROXY_TLS += [
     Case("K8S-PROXY-TLS-001", "Istio HTTPS server", IST, "pass", subject=VS,
          evidence=("Istio Gateway public port 443 HTTPS tls SIMPLE",),
@@ -1009,6 +1031,17 @@ PROXY_TLS += [
          _with(IST, SERVER, "    - {port: {number: 80, protocol: HTTP}, "
                             "tls: {httpsRedirect: true}, hosts: [\"*\"]}\n"),
          "pass", subject=VS, evidence=("Istio Gateway public port 80 HTTP redirects to HTTPS",)),
+    Case("K8S-PROXY-TLS-001", "Istio HTTP server next to HTTPS",
+         IST_BOTH,
+         "warn", subject=VS, evidence=("Istio Gateway public port 80 HTTP",),
+         message="also serves plain HTTP (Istio Gateway public port 80 HTTP)"),
+    Case("K8S-PROXY-TLS-001", "Istio HTTP server next to HTTPS (web)",
+         IST_BOTH,
+         "warn", subject=WEB, message="a route to the web pods serves plain HTTP next to TLS"),
+    Case("K8S-PROXY-TLS-001", "Istio redirecting HTTP server next to HTTPS",
+         _with(IST, SERVER, SERVER + "    - {port: {number: 80, protocol: HTTP}, "
+                                     "tls: {httpsRedirect: true}, hosts: [\"*\"]}\n"),
+         "pass", subject=WEB, message="TLS is terminated by Istio VirtualService superset"),
     Case("K8S-PROXY-TLS-001", "Istio ISTIO_MUTUAL server only",
          _with(IST, "tls: {mode: SIMPLE}", "tls: {mode: ISTIO_MUTUAL}"), "warn", subject=VS),
     Case("K8S-PROXY-TLS-001", "Istio mesh-only VirtualService",
@@ -1106,7 +1139,14 @@ PROXY_TLS += [
       for termination in ("edge", "reencrypt", "passthrough")),
     Case("K8S-PROXY-TLS-001", "OpenShift edge allowing HTTP",
          _with(OSR, "Redirect", "Allow"), "warn", subject=RT,
-         evidence=("insecureEdgeTerminationPolicy Allow",)),
+         evidence=("insecureEdgeTerminationPolicy Allow",),
+         message="OpenShift Route superset terminates TLS but also serves plain HTTP "
+                 "(insecureEdgeTerminationPolicy Allow)"),
+    Case("K8S-PROXY-TLS-001", "OpenShift edge allowing HTTP (web)",
+         _with(OSR, "Redirect", "Allow"), "warn", subject=WEB,
+         evidence=("OpenShift Route superset: insecureEdgeTerminationPolicy Allow",)),
+    Case("K8S-PROXY-TLS-001", "OpenShift edge with policy None",
+         _with(OSR, "Redirect", "None"), "pass", subject=WEB),
     Case("K8S-PROXY-TLS-001", "OpenShift without tls", _with(OSR, OS_TLS, ""), "fail",
          subject=RT, evidence=("no spec.tls",), message="OpenShift Route superset has no TLS"),
     Case("K8S-PROXY-TLS-001", "OpenShift without tls (web)", _with(OSR, OS_TLS, ""), "fail",
