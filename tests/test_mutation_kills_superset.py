@@ -1,0 +1,246 @@
+"""Direct tests of checks/superset that kill mutants the per-condition cases
+(tests/conditions/superset.py) leave alive (docs/mutation/superset.md).
+
+Each test says which code it pins. Expected values are literals, never read from the code
+under test.
+"""
+
+from __future__ import annotations
+
+from auditor.checks.superset.configmodel import (
+    EnvValue,
+    Setting,
+    SupersetConfig,
+    Topology,
+    Unknown,
+    analyze,
+    cast_to_boolean,
+    gunicorn_timeout,
+    parse_boolean_string,
+)
+from auditor.checks.superset.dbhost import DatabaseHost, database_host, unseen_message
+from auditor.checks.superset.live_checks import _headers, _health, _tls
+from auditor.checks.superset.probe import PROBE, Answer, Certificate, ProbeFacts
+from auditor.model import Facts, Status, Style
+
+
+def _uri(uri: str) -> SupersetConfig:
+    return SupersetConfig(settings={"SQLALCHEMY_DATABASE_URI": Setting(
+        "SQLALCHEMY_DATABASE_URI", uri, "superset_config.py:3")})
+
+
+# --- dbhost: where the metadata database lives (the backups checks of every style) ------
+
+def test_database_host_reads_host_port_and_source() -> None:
+    db = database_host(_uri("postgresql://superset:pw@db.internal:5433/superset"))
+    assert db == DatabaseHost("db.internal", 5433, None,
+                              "SQLALCHEMY_DATABASE_URI from superset_config.py:3")
+    assert db.shown == "db.internal:5433"
+    assert db.loopback is False
+
+
+def test_database_host_names_each_managed_service() -> None:
+    for host, service in (("x.abc.eu-west-1.rds.amazonaws.com", "Amazon RDS"),
+                          ("x.postgres.database.azure.com", "Azure Database for PostgreSQL"),
+                          ("x.mysql.database.azure.com", "Azure Database for MySQL"),
+                          ("x.database.windows.net", "Azure SQL"),
+                          ("db.x.postgres.database.supabase.co", "Supabase"),
+                          ("db.x.supabase.co", "Supabase"),
+                          ("ep-x.neon.tech", "Neon"),
+                          ("x.aivencloud.com", "Aiven"),
+                          ("x.db.ondigitalocean.com", "DigitalOcean Managed Databases")):
+        db = database_host(_uri(f"postgresql://u:p@{host}/superset"))
+        assert db is not None and db.managed == service, host
+        assert db.shown == f"{host} ({service})"
+
+
+def test_database_host_cloud_sql_socket() -> None:
+    db = database_host(_uri("postgresql+pg8000://u:p@/superset?host=/cloudsql/proj:eu:db"))
+    assert db is not None
+    assert (db.host, db.managed, db.port) == ("/cloudsql/proj:eu:db", "Google Cloud SQL", None)
+    assert db.loopback is False
+    assert db.shown == "/cloudsql/proj:eu:db (Google Cloud SQL)"
+
+
+def test_database_host_is_none_for_sqlite_unknown_and_broken_uris() -> None:
+    assert database_host(_uri("sqlite:////var/lib/superset.db")) is None
+    assert database_host(_uri("SQLITE:///x.db")) is None
+    assert database_host(_uri("no-scheme")) is None
+    assert database_host(_uri("postgresql://u:p@db:notaport/x")) is None
+    config = SupersetConfig(settings={"SQLALCHEMY_DATABASE_URI": Setting(
+        "SQLALCHEMY_DATABASE_URI", Unknown("secret"), "x")})
+    assert database_host(config) is None
+
+
+def test_loopback_hosts() -> None:
+    for uri in ("postgresql://u:p@127.0.0.1/x", "postgresql://u:p@localhost/x",
+                "postgresql://u:p@[::1]/x", "postgresql://u:p@/x"):
+        db = database_host(_uri(uri))
+        assert db is not None and db.loopback is True, uri
+
+
+def test_unseen_message_sorts_and_dedupes_hosts() -> None:
+    hosts = [DatabaseHost("b.example", 5432, None, "s"), DatabaseHost("a.example", None, None, "s"),
+             DatabaseHost("b.example", 5432, None, "s")]
+    assert unseen_message(hosts) == (
+        "the metadata database is on a.example, b.example:5432, outside what was audited: "
+        "its backups (the provider's snapshots or that host's own jobs) cannot be seen from "
+        "here; check them there")
+
+
+# --- configmodel helpers -------------------------------------------------------------------
+
+def test_superset_boolean_parsers() -> None:
+    for text in ("y", "Y", "yes", "True", "t", "true", "On", "on", "1"):
+        assert parse_boolean_string(text) is True, text
+    for text in ("0", "false", "no", "n", "off", "", " true"):
+        assert parse_boolean_string(text) is False, text
+    for text in ("true", "TRUE", " True "):
+        assert cast_to_boolean(text) is True, text
+    for text in ("1", "yes", "on", "t", "false", ""):
+        assert cast_to_boolean(text) is False, text
+
+
+def test_gunicorn_timeout() -> None:
+    assert gunicorn_timeout("90", "gunicorn") == 90.0
+    assert gunicorn_timeout(None, "gunicorn") == 30.0
+    assert gunicorn_timeout("", "gunicorn") == 30.0
+    assert gunicorn_timeout("abc", "gunicorn") is None
+    assert gunicorn_timeout("90", "uwsgi") is None
+
+
+def test_shared_by_all_matches_the_mount_and_below_only() -> None:
+    topology = Topology(1, 1, 1, shared_dirs=(("/app/superset_home/", "volume home"),
+                                              ("/", "volume root-only")))
+    assert topology.shared_by_all("/app/superset_home") == "volume home"
+    assert topology.shared_by_all("/app/superset_home/cache/") == "volume home"
+    narrow = Topology(1, 1, 1, shared_dirs=(("/app/superset_home", "volume home"),))
+    assert narrow.shared_by_all("/app/superset_home_other") is None
+    assert narrow.shared_by_all("/app") is None
+    assert Topology(1, 1, 1, shared_dirs=(("/", "volume root"),)).shared_by_all("/x") == \
+        "volume root"
+
+
+def test_env_flags_merge_under_the_file_flags() -> None:
+    env = {"SUPERSET_FEATURE_DYNAMIC_PLUGINS": EnvValue("yes", ".env:1"),
+           "SUPERSET_FEATURE_ALERT_REPORTS": EnvValue("true", ".env:2")}
+    config = analyze('FEATURE_FLAGS = {"DYNAMIC_PLUGINS": False}\n', "superset_config.py", env)
+    assert config.get("FEATURE_FLAGS").value == {"DYNAMIC_PLUGINS": False, "ALERT_REPORTS": True}
+    assert config.get("FEATURE_FLAGS").source == "superset_config.py:1"
+    only_env = analyze(None, None, env)
+    assert only_env.get("FEATURE_FLAGS").source == "env SUPERSET_FEATURE_*"
+    assert only_env.feature("DYNAMIC_PLUGINS") is True
+
+
+# --- live checks on probe facts built here -------------------------------------------------
+
+def _facts(probe: ProbeFacts) -> Facts:
+    return Facts(Style.PIP, values={PROBE: probe})
+
+
+def _page(headers: dict[str, str], status: int | None = 200) -> Answer:
+    return Answer("https://bi.example/login/", status=status, headers=headers)
+
+
+HEALTHY = Answer("https://bi.example/health", status=200, body_start="OK", seconds=0.1)
+
+
+def _https(page: Answer, plain: Answer | None = None,
+           cert: Certificate | None = None) -> ProbeFacts:
+    return ProbeFacts(base="https://bi.example", health=HEALTHY, page=page, plain_http=plain,
+                      certificate=cert or Certificate("bi.example", True, days_left=60,
+                                                      not_after="2027-02-01"))
+
+
+ALL = {"content-security-policy": "default-src 'self'", "x-frame-options": "DENY",
+       "strict-transport-security": "max-age=63072000"}
+
+
+def test_headers_over_https_want_hsts() -> None:
+    [result] = _headers(_facts(_https(_page(ALL))))
+    assert (result.status, result.message) == (Status.PASS, "security headers are sent")
+    assert result.evidence == ("GET https://bi.example/login/ -> 200",
+                               "present: Content-Security-Policy, X-Frame-Options, "
+                               "Strict-Transport-Security")
+    without = {k: v for k, v in ALL.items() if k != "strict-transport-security"}
+    [result] = _headers(_facts(_https(_page(without))))
+    assert (result.status, result.message) == (Status.WARN, "missing Strict-Transport-Security")
+    [result] = _headers(_facts(_https(_page({}))))
+    assert (result.status, result.message) == (Status.FAIL, "no security header is sent")
+    assert result.evidence[1] == "present: none"
+
+
+def test_headers_two_missing_are_named_in_order() -> None:
+    [result] = _headers(_facts(_https(_page({"x-frame-options": "DENY"}))))
+    assert result.message == "missing Content-Security-Policy, Strict-Transport-Security"
+
+
+def test_headers_skip_without_status() -> None:
+    page = Answer("https://bi.example/login/", error="no answer within 5s")
+    [result] = _headers(_facts(_https(page)))
+    assert (result.status, result.message, result.subject) == (
+        Status.SKIP, "the login page did not answer (no answer within 5s)",
+        "https://bi.example/login/")
+
+
+def test_no_probe_no_result() -> None:
+    empty = Facts(Style.PIP)
+    assert list(_headers(empty)) == []
+    assert list(_health(empty)) == []
+    assert list(_tls(empty)) == []
+
+
+def test_tls_plain_http_must_redirect_to_https() -> None:
+    for status, location, expected in (
+            (301, "https://bi.example/", Status.PASS), (302, "https://bi.example/", Status.PASS),
+            (307, "https://bi.example/", Status.PASS), (308, "https://bi.example/", Status.PASS),
+            (301, "http://bi.example/", Status.WARN), (200, "", Status.WARN),
+            (303, "https://bi.example/", Status.WARN)):
+        plain = Answer("http://bi.example/", status=status, headers={"location": location})
+        [result] = _tls(_facts(_https(_page(ALL), plain)))
+        assert result.status == expected, (status, location)
+        assert result.evidence[1] == f"GET http://bi.example/ -> {status} {location}".strip()
+    [result] = _tls(_facts(_https(_page(ALL), Answer("http://bi.example/", status=200))))
+    assert result.message == "plain HTTP is not redirected to HTTPS"
+
+
+def test_tls_certificate_days() -> None:
+    for days, expected in ((21, Status.PASS), (20, Status.FAIL), (0, Status.FAIL)):
+        cert = Certificate("bi.example", True, days_left=days, not_after="2027-01-01")
+        [result] = _tls(_facts(_https(_page(ALL), cert=cert)))
+        assert result.status == expected, days
+        assert result.evidence == (
+            f"certificate for bi.example: valid until 2027-01-01 ({days} days)",)
+    cert = Certificate("bi.example", True)
+    [result] = _tls(_facts(_https(_page(ALL), cert=cert)))
+    assert result.status == Status.PASS
+    assert result.message == "valid HTTPS, and HTTP redirects to it"
+
+
+def test_tls_untrusted_certificate() -> None:
+    cert = Certificate("bi.example", False, error="self-signed certificate")
+    [result] = _tls(_facts(_https(_page(ALL), cert=cert)))
+    assert (result.status, result.message, result.subject) == (
+        Status.FAIL, "the certificate is not valid for this host", "https://bi.example")
+    assert result.evidence == ("certificate for bi.example: not trusted (self-signed "
+                               "certificate)",)
+    probe = ProbeFacts(base="https://bi.example", health=HEALTHY, page=_page(ALL))
+    [result] = _tls(_facts(probe))
+    assert (result.status, result.evidence) == (Status.FAIL, ())
+
+
+def test_health_slow_boundary() -> None:
+    def health(seconds: float, body: str = "OK") -> Answer:
+        return Answer("http://bi.example/health", status=200, body_start=body, seconds=seconds)
+
+    for seconds, expected in ((2.0, Status.PASS), (2.01, Status.WARN)):
+        probe = ProbeFacts("http://bi.example", health(seconds), _page(ALL))
+        [result] = _health(_facts(probe))
+        assert result.status == expected, seconds
+    probe = ProbeFacts("http://bi.example", health(2.26), _page(ALL))
+    [result] = _health(_facts(probe))
+    assert result.message == "/health took 2.3s"
+    assert result.evidence == ("GET http://bi.example/health -> 200 in 2.26s",)
+    probe = ProbeFacts("http://bi.example", health(0.1, "  ok"), _page(ALL))
+    [result] = _health(_facts(probe))
+    assert result.status == Status.PASS
