@@ -973,7 +973,444 @@ INTERNAL_CASES = [
     Case("COMPOSE-NETWORK-003", "no database or redis", {C: "services:\n  a:\n    image: b:1\n"},
          "skip", subject="database or Redis"),
 ]
+
+# -- COMPOSE-PROXY-TLS-001: a TLS proxy in front of the web ---------------------------------
+# No proxy service fails; a proxy that publishes nothing on 443 fails; 443 without TLS
+# configuration in the project warns; 443 with TLS passes: an nginx configuration that
+# listens with ssl and names a certificate, a Caddyfile with a domain (not with
+# auto_https off), Traefik certificate options on its command or router TLS labels.
+# Skips without a web service.
+TLS = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+      nginx:
+        image: nginx:1.27
+        ports: ["443:443"]
+        volumes:
+          - ./nginx.conf:/etc/nginx/conf.d/default.conf:ro
+""", "nginx.conf": """
+    server {
+      listen 443 ssl;
+      ssl_certificate /etc/ssl/superset.pem;
+      location / { proxy_pass http://superset:8088; }
+    }
+"""}
+CADDY = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+      caddy:
+        image: caddy:2.8
+        ports: ["443:443"]
+        volumes:
+          - ./Caddyfile:/etc/caddy/Caddyfile:ro
+""", "Caddyfile": "superset.example.org {\n  reverse_proxy superset:8088\n}\n"}
+TRAEFIK_TLS = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        labels:
+          traefik.http.routers.superset.rule: Host(`superset.example.org`)
+      traefik:
+        image: traefik:v3.2
+        ports: ["443:443"]
+"""}
+PROXY_CASES = [
+    Case("COMPOSE-PROXY-TLS-001", "nginx with ssl and a certificate", TLS, "pass",
+         subject="service/superset",
+         evidence=("proxy service nginx (nginx:1.27)", "publishes 443: 0.0.0.0:443->443/tcp",
+                   "nginx.conf: TLS with /etc/ssl/superset.pem"),
+         message="nginx (nginx:1.27) terminates TLS on 443", location=(C, 2)),
+    Case("COMPOSE-PROXY-TLS-001", "443 only as the container port",
+         replaced(TLS, C, '["443:443"]', '["443"]'), "pass", subject="service/superset",
+         evidence=("publishes 443: 0.0.0.0:<random>->443/tcp",)),
+    Case("COMPOSE-PROXY-TLS-001", "nginx listens with ssl but names no certificate",
+         replaced(TLS, "nginx.conf", "  ssl_certificate /etc/ssl/superset.pem;\n", ""),
+         "warn", subject="service/superset", evidence=("publishes 443: 0.0.0.0:443->443/tcp",),
+         message="publishes 443 but no TLS configuration was found"),
+    Case("COMPOSE-PROXY-TLS-001", "nginx on 80 only",
+         replaced(replaced(TLS, C, '["443:443"]', '["80:80"]'), "nginx.conf",
+                  "listen 443 ssl", "listen 80"), "fail", subject="service/superset",
+         evidence=("publishes 443: no",),
+         message="nginx (nginx:1.27) serves plain HTTP (nothing published on 443)"),
+    Case("COMPOSE-PROXY-TLS-001", "no proxy",
+         {C: 'services:\n  superset:\n    image: apache/superset:4.1.1\n'
+             '    ports: ["8088:8088"]\n'}, "fail", subject="service/superset",
+         evidence=("ports: 0.0.0.0:8088->8088/tcp",),
+         message="no reverse proxy service", location=(C, 4)),
+    Case("COMPOSE-PROXY-TLS-001", "no proxy, nothing published",
+         {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n"}, "fail",
+         subject="service/superset", evidence=("ports: not published",)),
+    Case("COMPOSE-PROXY-TLS-001", "caddy with a domain", CADDY, "pass",
+         subject="service/superset", evidence=("Caddyfile: TLS with automatic HTTPS",)),
+    Case("COMPOSE-PROXY-TLS-001", "caddy with auto_https off",
+         changed(CADDY, {"Caddyfile": "{\n  auto_https off\n}\nsuperset.example.org {\n"
+                                      "  reverse_proxy superset:8088\n}\n"}), "warn",
+         subject="service/superset"),
+    Case("COMPOSE-PROXY-TLS-001", "traefik with a certificate resolver on its command",
+         replaced(TRAEFIK_TLS, C, 'ports: ["443:443"]',
+                  'ports: ["443:443"]\n    command: '
+                  '["--certificatesresolvers.le.acme.email=ops@example.org"]'),
+         "pass", subject="service/superset",
+         evidence=("Traefik TLS options on its command line",)),
+    Case("COMPOSE-PROXY-TLS-001", "traefik router tls label",
+         replaced(TRAEFIK_TLS, C, "Host(`superset.example.org`)",
+                  'Host(`superset.example.org`)\n      traefik.http.routers.superset.tls: "true"'),
+         "pass", subject="service/superset",
+         evidence=("label traefik.http.routers.superset.tls on superset",)),
+    Case("COMPOSE-PROXY-TLS-001", "traefik router certresolver label",
+         replaced(TRAEFIK_TLS, C, "Host(`superset.example.org`)",
+                  "Host(`superset.example.org`)\n"
+                  "      traefik.http.routers.superset.tls.certresolver: le"),
+         "pass", subject="service/superset",
+         evidence=("label traefik.http.routers.superset.tls.certresolver on superset",)),
+    Case("COMPOSE-PROXY-TLS-001", "traefik router tls label false",
+         replaced(TRAEFIK_TLS, C, "Host(`superset.example.org`)",
+                  'Host(`superset.example.org`)\n      traefik.http.routers.superset.tls: "false"'),
+         "warn", subject="service/superset", evidence=("proxy service traefik (traefik:v3.2)",)),
+    Case("COMPOSE-PROXY-TLS-001", "no web service", NO_WEB, "skip", subject="web"),
+]
+
+# -- COMPOSE-STORAGE-001: the database on a persistent volume -------------------------------
+# The mount at the data directory (PGDATA, else by image: postgres, mysql, mariadb ...)
+# decides, the longest matching target winning: a named or external volume passes, an
+# absolute host path passes, a path inside the project warns, /tmp, /var/tmp, /dev/shm,
+# /run fail, an anonymous volume, a tmpfs or nothing mounted fail. Skips without a database.
+STORAGE = {C: """
+    services:
+      db:
+        image: postgres:16.6
+        volumes:
+          - db_data:/var/lib/postgresql/data
+    volumes:
+      db_data: {}
+"""}
+
+
+def _volume(spelling: str) -> dict[str, str]:
+    return replaced(STORAGE, C, "db_data:/var/lib/postgresql/data", spelling)
+
+
+STORAGE_CASES = [
+    Case("COMPOSE-STORAGE-001", "a named volume", STORAGE, "pass", subject="service/db",
+         evidence=("data directory /var/lib/postgresql/data",
+                   "volumes: db_data:/var/lib/postgresql/data"),
+         message="kept on the named volume db_data", location=(C, 4)),
+    Case("COMPOSE-STORAGE-001", "an external volume",
+         replaced(STORAGE, C, "db_data: {}", "db_data:\n    external: true"), "pass",
+         subject="service/db", message="kept on the external volume db_data"),
+    Case("COMPOSE-STORAGE-001", "a host path", _volume("/srv/pgdata:/var/lib/postgresql/data"),
+         "pass", subject="service/db", message="bind-mounted from the host path /srv/pgdata",
+         evidence=("volumes: /srv/pgdata:/var/lib/postgresql/data",)),
+    Case("COMPOSE-STORAGE-001", "a path inside the project",
+         _volume("./pgdata:/var/lib/postgresql/data"), "warn", subject="service/db",
+         message="inside the project directory",
+         evidence=("volumes: ./pgdata:/var/lib/postgresql/data",), location=(C, 4)),
+    *(Case("COMPOSE-STORAGE-001", f"a bind mount from {path}",
+           _volume(f"{path}/pg:/var/lib/postgresql/data"), "fail", subject="service/db",
+           message=f"bind-mounted from {path}/pg, which is not kept")
+      for path in ("/tmp", "/var/tmp", "/dev/shm", "/run")),
+    Case("COMPOSE-STORAGE-001", "an anonymous volume", _volume("/var/lib/postgresql/data"),
+         "fail", subject="service/db", message="kept on an anonymous volume",
+         evidence=("volumes: /var/lib/postgresql/data",)),
+    Case("COMPOSE-STORAGE-001", "a tmpfs",
+         replaced(STORAGE, C, "volumes:\n      - db_data:/var/lib/postgresql/data",
+                  "tmpfs:\n      - /var/lib/postgresql/data"), "fail", subject="service/db",
+         message="kept on a tmpfs mount, which does not survive the container"),
+    Case("COMPOSE-STORAGE-001", "nothing mounted",
+         replaced(STORAGE, C, "    volumes:\n      - db_data:/var/lib/postgresql/data\n", ""),
+         "fail", subject="service/db", evidence=("data directory /var/lib/postgresql/data",),
+         message="nothing is mounted at /var/lib/postgresql/data", location=(C, 2)),
+    Case("COMPOSE-STORAGE-001", "a volume on the parent of the data directory",
+         _volume("db_data:/var/lib/postgresql"), "pass", subject="service/db"),
+    Case("COMPOSE-STORAGE-001", "a volume elsewhere", _volume("db_data:/var/lib/postgres"),
+         "fail", subject="service/db", message="nothing is mounted at /var/lib/postgresql/data"),
+    Case("COMPOSE-STORAGE-001", "a tmpfs inside the volume wins",
+         replaced(STORAGE, C, "db_data:/var/lib/postgresql/data",
+                  "db_data:/var/lib/postgresql\n    tmpfs:\n      - /var/lib/postgresql/data"),
+         "fail", subject="service/db", message="kept on a tmpfs mount"),
+    Case("COMPOSE-STORAGE-001", "PGDATA moved outside the volume",
+         replaced(STORAGE, C, "image: postgres:16.6",
+                  "image: postgres:16.6\n    environment:\n      PGDATA: /pgdata"), "fail",
+         subject="service/db", evidence=("data directory /pgdata",),
+         message="nothing is mounted at /pgdata"),
+    Case("COMPOSE-STORAGE-001", "PGDATA inside the volume",
+         replaced(STORAGE, C, "image: postgres:16.6",
+                  "image: postgres:16.6\n    environment:\n"
+                  "      PGDATA: /var/lib/postgresql/data/pgdata/"), "pass",
+         subject="service/db", evidence=("data directory /var/lib/postgresql/data/pgdata",)),
+    *(Case("COMPOSE-STORAGE-001", f"{image} keeps its data in /var/lib/mysql",
+           replaced(STORAGE, C, "image: postgres:16.6", f"image: {image}"), "fail",
+           subject="service/db", message="nothing is mounted at /var/lib/mysql")
+      for image in ("mysql:8.4", "mariadb:11.4")),
+    Case("COMPOSE-STORAGE-001", "no database", {C: "services:\n  a:\n    image: b:1\n"},
+         "skip", subject="database"),
+]
+
+# -- COMPOSE-BACKUPS-001: scheduled, off-host backups of the database -----------------------
+# A backup job (a backup service, or a project script running pg_dump, restic, borg ...)
+# that is scheduled (SCHEDULE/CRON/INTERVAL variables, cron or sleep in the command, a cron
+# line naming the script) and copies off the host (restic, rclone, s3, aws ... in its
+# command or variable names) passes; scheduled but local warns; unscheduled fails; none
+# fails. Without a database service, Superset's sqlite file fails (warns beside a backup
+# job that does not copy it).
+BACKUP = {C: """
+    services:
+      db:
+        image: postgres:16.6
+      backup:
+        image: prodrigestivill/postgres-backup-local:16
+        environment:
+          SCHEDULE: "@daily"
+          S3_BUCKET: superset-backups
+"""}
+SCRIPT = {C: """
+    services:
+      db:
+        image: postgres:16.6
+""", "scripts/backup.sh": "#!/bin/sh\npg_dump superset > /backups/superset.sql\n"
+                         "restic backup /backups\n",
+    "crontab": "0 3 * * * /srv/superset/scripts/backup.sh\n"}
+BACKUP_CASES = [
+    Case("COMPOSE-BACKUPS-001", "a scheduled backup service copying to S3", BACKUP, "pass",
+         subject="service/db",
+         evidence=("service backup: postgres-backup; scheduled: SCHEDULE=@daily; off host: yes",),
+         message="backed up by service backup on a schedule, off the host", location=(C, 2)),
+    Case("COMPOSE-BACKUPS-001", "a scheduled backup service keeping copies local",
+         replaced(BACKUP, C, "      S3_BUCKET: superset-backups\n", ""), "warn",
+         subject="service/db",
+         evidence=("service backup: postgres-backup; scheduled: SCHEDULE=@daily; off host: no",),
+         message="the copies stay on this host"),
+    *(Case("COMPOSE-BACKUPS-001", f"scheduled by {name}",
+           replaced(BACKUP, C, 'SCHEDULE: "@daily"', f'{name}: "@daily"'), "pass",
+           subject="service/db", evidence=(f"scheduled: {name}=@daily",))
+      for name in ("BACKUP_CRON", "BACKUP_INTERVAL")),
+    Case("COMPOSE-BACKUPS-001", "an unscheduled backup service",
+         replaced(BACKUP, C, '      SCHEDULE: "@daily"\n', ""), "fail", subject="service/db",
+         evidence=("scheduled: no; off host: yes",),
+         message="service backup can back up the database but nothing schedules it"),
+    Case("COMPOSE-BACKUPS-001", "a loop in the backup service's command",
+         replaced(BACKUP, C, '    environment:\n      SCHEDULE: "@daily"\n',
+                  "    command: sh -c 'while true; do backup; sleep 86400; done'\n"
+                  "    environment:\n"), "pass",
+         subject="service/db", evidence=("scheduled: a loop or cron inside the container",)),
+    Case("COMPOSE-BACKUPS-001", "a script run by cron, copying with restic", SCRIPT, "pass",
+         subject="service/db",
+         evidence=("scripts/backup.sh:2: pg_dump, restic; scheduled: crontab: 0 3 * * * "
+                   "/srv/superset/scripts/backup.sh; off host: yes",),
+         message="backed up by scripts/backup.sh on a schedule, off the host"),
+    Case("COMPOSE-BACKUPS-001", "a script nothing schedules",
+         changed(SCRIPT, {"crontab": None}), "fail", subject="service/db",
+         evidence=("scripts/backup.sh:2: pg_dump, restic; scheduled: no; off host: yes",),
+         message="scripts/backup.sh can back up the database but nothing schedules it"),
+    Case("COMPOSE-BACKUPS-001", "a cron script keeping the dump local",
+         replaced(SCRIPT, "scripts/backup.sh", "restic backup /backups\n", ""), "warn",
+         subject="service/db", evidence=("scripts/backup.sh:2: pg_dump; scheduled: crontab",)),
+    Case("COMPOSE-BACKUPS-001", "no backup",
+         changed(SCRIPT, {"crontab": None, "scripts/backup.sh": None}), "fail",
+         subject="service/db", evidence=("looked for a backup service (pg_dump, restic, borg",),
+         message="no backup of the database"),
+    Case("COMPOSE-BACKUPS-001", "Superset's sqlite file, no database service",
+         {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n"}, "fail",
+         subject="database",
+         evidence=("SQLALCHEMY_DATABASE_URI from Superset default: sqlite file",
+                   "looked for a backup service and scheduled scripts"),
+         message="the metadata database is the sqlite file"),
+]
+
+# -- COMPOSE-CONFIG-SECRETS-001: no published default secret --------------------------------
+# Superset's published keys in any variable, a published default password (superset, admin,
+# examples, postgres, CHANGE-ME and the two test JWT secrets) in a secret-named variable,
+# and POSTGRES_HOST_AUTH_METHOD=trust fail, naming the variable and where it is set, never
+# the value; a mounted script that sets the admin password to admin fails.
+DEFAULTS = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        env_file: docker/.env
+      db:
+        image: postgres:16.6
+        env_file: docker/.env
+""", "docker/.env": "POSTGRES_USER=superset\nPOSTGRES_PASSWORD=Zq8-own-password-Kx2\n"
+                   "SUPERSET_SECRET_KEY=Zq8-own-generated-key-Hw4\n"}
+
+
+def _env(old: str, new: str) -> dict[str, str]:
+    return replaced(DEFAULTS, "docker/.env", old, new)
+
+
+PUBLISHED_KEYS = (
+    ("thisISaSECRET_1234", "the default key of Superset's Helm chart"),
+    ("YOUR_OWN_RANDOM_GENERATED_SECRET_KEY", "the placeholder key from Superset's"),
+    ("TEST_NON_DEV_SECRET", "the key from Superset's docker/.env"),
+    ("vwIxubtT28cEkBaamx8bNsWsNvZLGznyhK948EkrahfTINnpTjSa6FKa", "an old Helm chart's default"),
+    ("CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET", "Superset's built-in default key"),
+)
+DEFAULT_PASSWORDS = (
+    ("superset", "Superset's compose default database password"),
+    ("admin", "Superset's default admin password"),
+    ("examples", "Superset's compose default examples password"),
+    ("postgres", "the postgres image's documented example password"),
+    ("CHANGE-ME", "the chart's default websocket jwtSecret"),
+    ("test-guest-secret-change-me", "Superset's default GUEST_TOKEN_JWT_SECRET"),
+    ("test-secret-change-me", "Superset's default GLOBAL_ASYNC_QUERIES_JWT_SECRET"),
+)
+INIT_SCRIPT = {C: """
+    services:
+      superset-init:
+        image: apache/superset:4.1.1
+        command: ["/app/docker/docker-init.sh"]
+        volumes:
+          - ./docker:/app/docker
+""", "docker/docker-init.sh": "#!/bin/sh\nsuperset fab create-admin --username admin "
+                             "--password \"${ADMIN_PASSWORD}\"\n"}
+SECRET_DEFAULT_CASES = [
+    Case("COMPOSE-CONFIG-SECRETS-001", "own values", DEFAULTS, "pass", subject="service/db",
+         message="no published default value", absent=("Zq8-own-password-Kx2",)),
+    Case("COMPOSE-CONFIG-SECRETS-001", "own key", DEFAULTS, "pass", subject="service/superset",
+         absent=("Zq8-own-generated-key-Hw4",)),
+    *(Case("COMPOSE-CONFIG-SECRETS-001", f"published key {value[:12]}",
+           _env("SUPERSET_SECRET_KEY=Zq8-own-generated-key-Hw4", f"SUPERSET_SECRET_KEY={value}"),
+           "fail", subject="service/superset",
+           evidence=(f"SUPERSET_SECRET_KEY (docker/.env:3) is {named}",),
+           message="publicly known default secrets are in use (values not shown)",
+           location=("docker/.env", 3), absent=(value,))
+      for value, named in PUBLISHED_KEYS),
+    *(Case("COMPOSE-CONFIG-SECRETS-001", f"default password {value}",
+           _env("POSTGRES_PASSWORD=Zq8-own-password-Kx2", f"POSTGRES_PASSWORD={value}"),
+           "fail", subject="service/db",
+           evidence=(f"POSTGRES_PASSWORD (docker/.env:2) is {named}",),
+           location=("docker/.env", 2))
+      for value, named in DEFAULT_PASSWORDS),
+    Case("COMPOSE-CONFIG-SECRETS-001", "superset as a user name is no secret",
+         _env("POSTGRES_PASSWORD=Zq8-own-password-Kx2", "DATABASE_USER=superset"), "pass",
+         subject="service/db"),
+    Case("COMPOSE-CONFIG-SECRETS-001", "a default password under a _FILE name",
+         _env("POSTGRES_PASSWORD=Zq8-own-password-Kx2", "POSTGRES_PASSWORD_FILE=postgres"),
+         "pass", subject="service/db"),
+    Case("COMPOSE-CONFIG-SECRETS-001", "POSTGRES_HOST_AUTH_METHOD=trust",
+         _env("POSTGRES_PASSWORD=Zq8-own-password-Kx2", "POSTGRES_HOST_AUTH_METHOD=trust"),
+         "fail", subject="service/db",
+         evidence=("POSTGRES_HOST_AUTH_METHOD=trust (docker/.env:2): no password at all",),
+         location=("docker/.env", 2)),
+    Case("COMPOSE-CONFIG-SECRETS-001", "POSTGRES_HOST_AUTH_METHOD=md5",
+         _env("POSTGRES_PASSWORD=Zq8-own-password-Kx2", "POSTGRES_HOST_AUTH_METHOD=md5"),
+         "pass", subject="service/db"),
+    Case("COMPOSE-CONFIG-SECRETS-001", "a mounted script creating admin/admin",
+         replaced(INIT_SCRIPT, "docker/docker-init.sh", '"${ADMIN_PASSWORD}"', "admin"),
+         "fail", subject="script/docker/docker-init.sh",
+         evidence=("docker/docker-init.sh:2",),
+         message="docker/docker-init.sh creates the admin user with password 'admin'",
+         location=("docker/docker-init.sh", 2)),
+    Case("COMPOSE-CONFIG-SECRETS-001", "a script falling back to admin, variable unset",
+         replaced(INIT_SCRIPT, "docker/docker-init.sh", '"${ADMIN_PASSWORD}"',
+                  '"${ADMIN_PASSWORD:-admin}"'), "fail",
+         subject="script/docker/docker-init.sh",
+         message="falls back to password 'admin' when ADMIN_PASSWORD is unset"),
+    Case("COMPOSE-CONFIG-SECRETS-001", "a script using the variable", INIT_SCRIPT, "pass",
+         subject="service/superset-init"),
+]
+
+# -- COMPOSE-CONFIG-SECRETS-002: no literal secret in the Compose file ----------------------
+# A secret-named variable (SECRET, PASSWORD, PASSWD, TOKEN, API_KEY, PRIVATE_KEY,
+# CREDENTIAL, JWT; not *_FILE, *_PATH, *_USER, *_USERNAME, *_ENABLED, *_KEY_ID, ALLOW_*)
+# written as a value in environment: fails; from ${VARIABLE}, an env file, a flag value
+# or a path passes.
+LITERAL = {C: """
+    services:
+      superset:
+        image: apache/superset:4.1.1
+        env_file: .env.local
+        environment:
+          DATABASE_PASSWORD: ${DATABASE_PASSWORD}
+""", ".env.local": "SUPERSET_SECRET_KEY=Zq8-own-generated-key-Hw4\n",
+    ".env": "DATABASE_PASSWORD=Zq8-dotenv-password-Pq1\n"}
+
+
+def _literal(value: str) -> dict[str, str]:
+    return replaced(LITERAL, C, "DATABASE_PASSWORD: ${DATABASE_PASSWORD}", value)
+
+
+LITERAL_CASES = [
+    Case("COMPOSE-CONFIG-SECRETS-002", "a variable and an env file", LITERAL, "pass",
+         subject="service/superset",
+         evidence=("DATABASE_PASSWORD, SUPERSET_SECRET_KEY from .env.local, compose.yaml",),
+         message="secrets come from env files or variables",
+         absent=("Zq8-own-generated-key-Hw4", "Zq8-dotenv-password-Pq1")),
+    *(Case("COMPOSE-CONFIG-SECRETS-002", f"literal {name}",
+           _literal(f"{name}: Zq8-literal-Lt7"), "fail", subject="service/superset",
+           evidence=(f"{name} at compose.yaml:6 environment (value not shown)",),
+           message=f"{name} is written into the Compose file", location=(C, 5),
+           absent=("Zq8-literal-Lt7",))
+      for name in ("DATABASE_PASSWORD", "SUPERSET_SECRET_KEY", "DB_PASSWD", "GITHUB_TOKEN",
+                   "MAPBOX_API_KEY", "SSH_PRIVATE_KEY", "GCP_CREDENTIALS", "GUEST_JWT",
+                   "smtp_password")),
+    *(Case("COMPOSE-CONFIG-SECRETS-002", f"{name} is not a secret",
+           _literal(f"{name}: Zq8-literal-Lt7"), "pass", subject="service/superset",
+           evidence=("SUPERSET_SECRET_KEY from .env.local",))
+      for name in ("PASSWORD_FILE", "SECRET_PATH", "TOKEN_USER", "DB_PASSWORD_USERNAME",
+                   "TOKEN_ENABLED", "AWS_SECRET_KEY_ID", "ALLOW_EMPTY_PASSWORD")),
+    *(Case("COMPOSE-CONFIG-SECRETS-002", f"a flag value {value!r}",
+           _literal(f'GUEST_TOKEN_SECRET: "{value}"'), "pass", subject="service/superset")
+      for value in ("true", "no", "0", "")),
+    Case("COMPOSE-CONFIG-SECRETS-002", "a path",
+         _literal("SECRET_KEY_LOCATION: /run/secrets/superset_key"), "pass",
+         subject="service/superset"),
+    Case("COMPOSE-CONFIG-SECRETS-002", "no secret at all",
+         {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n"}, "pass",
+         subject="service/superset", message="no secret in its environment"),
+]
+
+# -- COMPOSE-GITOPS-001 and COMPOSE-UPDATES-001 ---------------------------------------------
+# GitOps: a .git (directory or file) in the project passes, none fails. Updates: Renovate
+# (each configuration file name), Dependabot with a docker or docker-compose ecosystem, or
+# an updater service (watchtower, diun, ouroboros) pass; nothing fails, with its own message
+# when every image is pinned by digest.
+PROJECT = {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n",
+           ".git/HEAD": "ref: refs/heads/main\n"}
+GITOPS_CASES = [
+    Case("COMPOSE-GITOPS-001", ".git directory", PROJECT, "pass", subject="project",
+         evidence=(".git present", "declared in: compose.yaml"), location=(C, None)),
+    Case("COMPOSE-GITOPS-001", ".git file of a worktree",
+         changed(PROJECT, {".git/HEAD": None, ".git": "gitdir: /srv/repo/.git/worktrees/a\n"}),
+         "pass", subject="project", evidence=(".git present",)),
+    Case("COMPOSE-GITOPS-001", "no .git", changed(PROJECT, {".git/HEAD": None}), "fail",
+         subject="project", evidence=("declared in: compose.yaml", "no .git directory"),
+         message="not under version control", location=(C, None)),
+]
+UPDATE_CASES = [
+    *(Case("COMPOSE-UPDATES-001", f"Renovate {name}", changed(PROJECT, {name: "{}\n"}), "pass",
+           subject="images", evidence=(f"Renovate configuration {name}",),
+           message=f"image updates are tracked by Renovate configuration {name}")
+      for name in ("renovate.json", "renovate.json5", ".renovaterc", ".renovaterc.json",
+                   ".github/renovate.json", ".github/renovate.json5", ".gitlab/renovate.json")),
+    *(Case("COMPOSE-UPDATES-001", f"Dependabot {ecosystem} in {name}",
+           changed(PROJECT, {name: "version: 2\nupdates:\n"
+                                   f"  - package-ecosystem: {ecosystem}\n"}), "pass",
+           subject="images", evidence=(f"Dependabot docker updates in {name}",))
+      for name, ecosystem in ((".github/dependabot.yml", "docker"),
+                              (".github/dependabot.yaml", '"docker-compose"'))),
+    Case("COMPOSE-UPDATES-001", "Dependabot for pip only",
+         changed(PROJECT, {".github/dependabot.yml": "version: 2\nupdates:\n"
+                                                     "  - package-ecosystem: pip\n"}),
+         "fail", subject="images", evidence=("no Renovate, Dependabot, watchtower or diun",)),
+    *(Case("COMPOSE-UPDATES-001", f"updater {image}",
+           replaced(PROJECT, C, "apache/superset:4.1.1",
+                    f"apache/superset:4.1.1\n  updater:\n    image: {image}"), "pass",
+           subject="images", evidence=(f"service updater ({image})",))
+      for image in ("containrrr/watchtower:1.7.1", "crazymax/diun:4.28",
+                    "pyouroboros/ouroboros:1.4.3")),
+    Case("COMPOSE-UPDATES-001", "nothing", PROJECT, "fail", subject="images",
+         evidence=("no Renovate, Dependabot, watchtower or diun",),
+         message="nothing tracks new releases of the images"),
+    Case("COMPOSE-UPDATES-001", "every image by digest, nothing tracking",
+         replaced(PROJECT, C, "apache/superset:4.1.1", f"apache/superset:4.1.1@{DIGEST[13:]}"),
+         "fail", subject="images",
+         message="every image is pinned by digest but nothing proposes updates"),
+]
 CASES: list[Case] = [*RESOURCES, *MODE_CASES, *SERVER_CASES, *EXAMPLE_CASES, *SPREAD,
                      *SCALE_CASES, *RESTART_CASES, *HEALTH_CASES, *ROLLBACK, *ROOT_CASES,
                      *ESCAPE_CASES, *LOG_CASES, *METRIC_CASES, *BIND_CASES, *PRIVATE_CASES,
-                     *INTERNAL_CASES]
+                     *INTERNAL_CASES, *PROXY_CASES, *STORAGE_CASES, *BACKUP_CASES,
+                     *SECRET_DEFAULT_CASES, *LITERAL_CASES, *GITOPS_CASES, *UPDATE_CASES]
