@@ -10,7 +10,11 @@ from auditor.checks.superset.configmodel import ConfigSet, SupersetConfig
 from auditor.checks.superset.dbhost import outside, unseen_message
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
-DATA_DIRS = {"postgres": "/var/lib/postgresql/data", "postgis": "/var/lib/postgresql/data",
+# Bitnami's images first: their repository names also contain postgres, mysql or mariadb,
+# but they keep the data under /bitnami.
+DATA_DIRS = {"bitnami/postgresql": "/bitnami/postgresql", "bitnami/mysql": "/bitnami/mysql/data",
+             "bitnami/mariadb": "/bitnami/mariadb", "postgres": "/var/lib/postgresql/data",
+             "postgis": "/var/lib/postgresql/data",
              "timescale": "/var/lib/postgresql/data", "mysql": "/var/lib/mysql",
              "mariadb": "/var/lib/mysql", "cockroach": "/cockroach/cockroach-data"}
 EPHEMERAL_PREFIXES = ("/tmp", "/var/tmp", "/dev/shm", "/run")
