@@ -1144,6 +1144,17 @@ STORAGE_CASES = [
            replaced(STORAGE, C, "image: postgres:16.6", f"image: {image}"), "fail",
            subject="service/db", message="nothing is mounted at /var/lib/mysql")
       for image in ("mysql:8.4", "mariadb:11.4")),
+    *(Case("COMPOSE-STORAGE-001", f"{image} keeps its data in {path}",
+           replaced(_volume(f"db_data:{mount}"), C, "postgres:16.6", image), "pass",
+           subject="service/db", evidence=(f"data directory {path}", f"volumes: db_data:{mount}"),
+           message="kept on the named volume db_data")
+      for image, path, mount in (
+          ("bitnami/postgresql:16.6.0", "/bitnami/postgresql", "/bitnami/postgresql"),
+          ("bitnami/mysql:8.4.3", "/bitnami/mysql/data", "/bitnami/mysql"),
+          ("bitnami/mariadb:11.4.4", "/bitnami/mariadb", "/bitnami/mariadb"))),
+    Case("COMPOSE-STORAGE-001", "bitnami/postgresql with postgres's data directory",
+         replaced(STORAGE, C, "image: postgres:16.6", "image: bitnami/postgresql:16.6.0"),
+         "fail", subject="service/db", message="nothing is mounted at /bitnami/postgresql"),
     Case("COMPOSE-STORAGE-001", "no database", {C: "services:\n  a:\n    image: b:1\n"},
          "skip", subject="database"),
 ]

@@ -1,0 +1,73 @@
+"""Compose cases that tests/conditions/compose.py cannot hold: a host tree audited with
+``--root`` (the Docker daemon's defaults in /etc/docker/daemon.json), whose absolute path a
+``Case`` cannot name. Expected values are literals (issue 13)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import scan_report, write_tree
+
+WEB = "/srv/app:service/web"
+
+
+def _host(tmp_path: Path, compose: str, daemon: dict[str, Any] | None) -> dict[str, Any]:
+    """A host tree: the project in /srv/app, daemon.json when given; the finding map."""
+    write_tree(tmp_path / "srv/app", {"compose.yaml": compose})
+    if daemon is not None:
+        write_tree(tmp_path, {"etc/docker/daemon.json": json.dumps(daemon)})
+    report = scan_report(tmp_path, "--root", str(tmp_path))
+    return {(f["check_id"], f["subject"]): f for t in report["targets"] for f in t["findings"]}
+
+
+PORTED = "services:\n  web:\n    image: a:1.0.1\n    ports: ['8000:8000']\n"
+LOGGED = ("services:\n  web:\n    image: a:1.0.1\n    logging:\n      options:\n"
+          "        max-file: '3'\n")
+
+
+@pytest.mark.parametrize(("daemon", "status", "evidence"), [
+    ({"log-driver": "local"}, "pass", ["driver local (etc/docker/daemon.json)"]),
+    ({"log-driver": "journald"}, "pass", ["driver journald (etc/docker/daemon.json)"]),
+    ({"log-driver": "json-file"}, "fail", ["driver json-file (etc/docker/daemon.json)"]),
+    ({"log-opts": {"max-size": "10m"}}, "pass",
+     ["driver json-file (etc/docker/daemon.json)", "max-size: 10m"]),
+    ({"log-driver": "json-file", "log-opts": {"max-size": "20m"}}, "pass",
+     ["driver json-file (etc/docker/daemon.json)", "max-size: 20m"]),
+    ({"log-opts": {"max-file": "5"}}, "fail",
+     ["driver json-file (etc/docker/daemon.json)", "max-file: 5"]),
+    ({}, "fail", ["driver json-file (Docker's default driver)"]),
+    (None, "fail", ["driver json-file (Docker's default driver)"]),
+])
+def test_logging_inherits_the_daemon_defaults(tmp_path: Path, daemon: dict[str, Any] | None,
+                                              status: str, evidence: list[str]) -> None:
+    found = _host(tmp_path, PORTED, daemon)[("COMPOSE-LOGGING-001", WEB)]
+    assert (found["status"], found["evidence"]) == (status, evidence)
+
+
+def test_service_options_are_merged_over_the_daemon_options(tmp_path: Path) -> None:
+    found = _host(tmp_path, LOGGED, {"log-opts": {"max-size": "10m", "max-file": "9"}})[
+        ("COMPOSE-LOGGING-001", WEB)]
+    assert found["status"] == "pass"
+    assert found["evidence"] == ["driver json-file (etc/docker/daemon.json)", "max-size: 10m",
+                                 "max-file: 3"]
+
+
+@pytest.mark.parametrize(("ip", "status"), [
+    ("127.0.0.1", "pass"), ("127.0.0.53", "pass"), ("::1", "pass"),
+    ("0.0.0.0", "fail"), ("10.0.0.5", "fail"), (None, "fail"),
+])
+def test_the_daemon_default_ip_binds_ports_without_a_host_ip(tmp_path: Path, ip: str | None,
+                                                            status: str) -> None:
+    found = _host(tmp_path, PORTED, {"ip": ip} if ip else {})
+    bound = found[("COMPOSE-NETWORK-001", WEB)]
+    assert bound["status"] == status
+    assert bound["evidence"] == ["ports: 0.0.0.0:8000->8000/tcp"]
+
+
+def test_a_host_ip_in_the_file_wins_over_the_daemon_default(tmp_path: Path) -> None:
+    compose = PORTED.replace("'8000:8000'", "'0.0.0.0:8000:8000'")
+    found = _host(tmp_path, compose, {"ip": "127.0.0.1"})[("COMPOSE-NETWORK-001", WEB)]
+    assert found["status"] == "fail"
