@@ -111,7 +111,9 @@ def _firewall(facts: Facts) -> Iterator[Result]:
                          "no host firewall: UFW is not installed and no nftables, iptables or "
                          "firewalld rules were found", ("no /etc/ufw, no /etc/default/ufw",))
         return
-    evidence = (f"ENABLED={'yes' if ufw.enabled else 'no'} ({ufw.enabled_at or 'unset'})",
+    # ENABLED missing from ufw.conf is not "ENABLED=no" in the file: say it is unset.
+    evidence = (f"ENABLED={'yes' if ufw.enabled else 'no'} ({ufw.enabled_at})"
+                if ufw.enabled_at else "ENABLED unset (ufw stays off)",
                 f"DEFAULT_INPUT_POLICY={ufw.default_input or 'unset'} "
                 f"({ufw.default_input_at or 'default DROP'})")
     policy = ufw.default_input or "DROP"

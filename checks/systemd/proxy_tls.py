@@ -251,11 +251,19 @@ def _timeouts(facts: Facts) -> Iterator[Result]:
     longest, service = max(timeouts, key=lambda t: t[0])
     source = f"gunicorn --timeout {longest:g} ({service.name})" if service.launch.option(
         "timeout") else f"gunicorn default timeout {longest:g}s ({service.name})"
+    # --timeout 0 disables gunicorn's timeout: any proxy_read_timeout is shorter.
+    forever = any(t == 0 for t, _ in timeouts)
     for server, route, _ in app_routes(_config(facts), services(facts)):
         subject = f"{server_subject(server)} {route.match}"
         evidence = (f"proxy_read_timeout {route.read_timeout:g}s ({route.read_timeout_source})",
                     source)
-        if route.read_timeout >= longest:
+        if forever:
+            yield Result(subject, Status.FAIL,
+                         f"gunicorn --timeout 0 never stops a request: after proxy_read_timeout "
+                         f"{route.read_timeout:g}s the user gets a 504 while gunicorn still "
+                         "works on it", (evidence[0], "gunicorn --timeout 0 (no timeout)"),
+                         where(route.path, route.line))
+        elif route.read_timeout >= longest:
             yield Result(subject, Status.PASS,
                          f"proxy_read_timeout {route.read_timeout:g}s >= gunicorn's {longest:g}s",
                          evidence, where(route.path, route.line))
