@@ -311,6 +311,9 @@ class Score:
     ready: bool
     coverage: float | None
     rows: Mapping[Row, RowScore] = field(default_factory=dict)
+    ready_reasons: tuple[str, ...] = ()
+    """Each READY criterion that failed, and the grade cap when it applied (DESIGN,
+    scoring 6); empty when ready and uncapped."""
 
 
 @dataclass(frozen=True)

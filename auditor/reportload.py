@@ -82,7 +82,9 @@ def _score(data: Any, where: str) -> Score:
     return Score(value=_opt_num(score.get("value"), f"{where}.value"),
                  grade=grade if isinstance(grade, str) else None,
                  ready=bool(score.get("ready")),
-                 coverage=_opt_num(score.get("coverage"), f"{where}.coverage"), rows=rows)
+                 coverage=_opt_num(score.get("coverage"), f"{where}.coverage"), rows=rows,
+                 ready_reasons=tuple(str(r) for r in _list(score.get("ready_reasons", []),
+                                                         f"{where}.ready_reasons")))
 
 
 def _finding(data: Any, where: str) -> Finding:

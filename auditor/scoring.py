@@ -10,6 +10,8 @@
    caps the grade at D.
 5. ready = score >= threshold (80), coverage >= threshold (0.8), and no
    unwaived critical fail.
+6. ready_reasons: each criterion of 5 that failed, and the grade cap of 4 when it
+   applied.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ def score_outcomes(checks: Sequence[CheckOutcome], thresholds: Thresholds) -> Sc
             evaluated=sum(1 for c in in_row if c.credit is not None),
             failed=sum(1 for c in in_row if c.has_fail),
         )
+    reasons = ready_reasons(value, cov, checks, thresholds)
     ready = (
         value is not None
         and value >= thresholds.score
@@ -134,7 +137,43 @@ def score_outcomes(checks: Sequence[CheckOutcome], thresholds: Thresholds) -> Sc
         and not critical_fail
     )
     return Score(value=value, grade=grade(value, critical_fail), ready=ready, coverage=cov,
-                 rows=rows)
+                 rows=rows, ready_reasons=reasons)
+
+
+def _under(value: float, bar: float) -> str:
+    """``value`` as the reports show it (one decimal), with more decimals where one would
+    round it up to the bar it is under: 79.99 must not read "80.0 is under 80"."""
+    for places in (1, 2, 4):
+        shown = f"{value:.{places}f}"
+        if float(shown) < bar:
+            return shown
+    return f"{value!r}"
+
+
+def ready_reasons(value: float | None, cov: float | None, checks: Sequence[CheckOutcome],
+                  thresholds: Thresholds) -> tuple[str, ...]:
+    """Why the verdict is not READY, one line per criterion that failed, and why the grade
+    is lower than the score's band when the critical cap applied."""
+    reasons = []
+    if value is None:
+        reasons.append("nothing was evaluated, so there is no score")
+    elif value < thresholds.score:
+        reasons.append(f"score {_under(value, thresholds.score)} is under the READY bar of "
+                       f"{thresholds.score:g}")
+    if cov is None:
+        reasons.append("no check applies, so there is no coverage")
+    elif cov < thresholds.coverage:
+        reasons.append(f"coverage {_under(100 * cov, 100 * thresholds.coverage)}% is under "
+                       f"the READY bar of {100 * thresholds.coverage:g}%")
+    critical = sorted(c.check_id for c in checks
+                      if c.has_fail and c.severity == Severity.CRITICAL)
+    if critical:
+        reasons.append(f"unwaived critical failure: {', '.join(critical)}")
+        uncapped = grade(value, False)
+        if uncapped in ("A", "B", "C"):
+            reasons.append(f"the critical failure caps the grade at D (the score alone gives "
+                           f"{uncapped})")
+    return tuple(reasons)
 
 
 def score_findings(findings: Iterable[Finding], thresholds: Thresholds) -> Score:

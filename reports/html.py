@@ -79,6 +79,8 @@ class Gauge:
     tone: str
     ready: bool
     coverage: str
+    reasons: tuple[str, ...] = ()
+    """Why not ready, and the grade cap (the score's ``ready_reasons``)."""
 
     @property
     def title(self) -> str:
@@ -115,7 +117,8 @@ def number(value: float | None) -> str:
 def gauge(score: Score) -> Gauge:
     return Gauge(track=_arc(1.0), arc=_arc((score.value or 0.0) / 100), label=number(score.value),
                  grade=score.grade or "n/a", tone=(score.grade or "none").lower(),
-                 ready=score.ready, coverage=percent(score.coverage))
+                 ready=score.ready, coverage=percent(score.coverage),
+                 reasons=score.ready_reasons)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ def score_dict(score: Score, with_rows: bool) -> dict[str, Any]:
         "grade": score.grade,
         "ready": score.ready,
         "coverage": score.coverage,
+        "ready_reasons": list(score.ready_reasons),
     }
     if with_rows:
         data["rows"] = {

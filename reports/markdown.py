@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from auditor.compare import Comparison, FindingRef
-from auditor.model import Finding, Report, Row, Score, Status
+from auditor.model import Finding, Report, Row, Score, Status, TargetReport
 from auditor.reports.base import RenderOptions
 
 MARKER = "<!-- deploy-auditor report -->"
@@ -78,6 +78,16 @@ def _summary(report: Report) -> list[str]:
             f"{_verdict(t.score)} | {_coverage(t.score)} | {_count(t.findings, Status.FAIL)} | "
             f"{_count(t.findings, Status.WARN)} | {_count(t.findings, Status.WAIVED)} | "
             f"{len(t.problems)} |")
+    why: list[tuple[TargetReport | None, Score]] = \
+        [(None, report.score)] if len(report.targets) > 1 else []
+    why += [(t, t.score) for t in report.targets]
+    for target, score in why:
+        if score.ready_reasons:
+            who = "Overall" if target is None else \
+                f"{cell(target.target, 120)} ({target.style.value})"
+            lines.append("")
+            lines.append(f"**Why: {who}**")
+            lines.extend(f"- {cell(reason)}" for reason in score.ready_reasons)
     return lines
 
 

@@ -76,6 +76,19 @@ def _score_text(score: Score) -> Text:
     return text
 
 
+def _reasons(score: Score, indent: str) -> list[object]:
+    """One line per READY criterion that failed (and the grade cap), kept indented when
+    it wraps."""
+    lines: list[object] = []
+    for reason in score.ready_reasons:
+        grid = Table.grid(padding=(0, 1), pad_edge=False)
+        grid.add_column(width=len(indent) + 4, no_wrap=True)
+        grid.add_column(overflow="fold")
+        grid.add_row(Text(f"{indent}why:", style="dim"), Text(reason, style="yellow"))
+        lines.append(grid)
+    return lines
+
+
 def _rows_table(target: TargetReport) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("row", no_wrap=True)
@@ -138,6 +151,7 @@ def _target_section(target: TargetReport, options: RenderOptions) -> list[object
         parts.append(Text(f"  evidence: {evidence}", style="dim"))
     parts.append(Text("  ").append_text(marks_line(target.findings)))
     parts.append(Text("  ").append_text(_score_text(target.score)))
+    parts.extend(_reasons(target.score, "  "))
     parts.append(Text(""))
     parts.append(_rows_table(target))
     if options.verbose:
@@ -206,6 +220,7 @@ def _footer(report: Report, options: RenderOptions) -> list[object]:
         parts.extend(Text(f"  - {p}") for p in report.problems)
     if len(report.targets) > 1:
         parts.append(Text("Overall  ").append_text(_score_text(report.score)))
+        parts.extend(_reasons(report.score, ""))
     parts.append(Text(closing_line(report), style="bold"))
     return parts
 

@@ -510,3 +510,14 @@ def test_detector_negative_control(browser: Browser, tmp_path: Path) -> None:
         assert any("uncaught" in e for e in visit.page_errors)
         assert visit.foreign == ["http://127.0.0.1:9/x.png"]
         assert visit.trouble
+
+
+def test_the_verdict_says_why() -> None:
+    _, doc = page(example_report("kubernetes"))
+    lists = doc.all("ul", cls="ready-reasons")
+    assert lists  # under the overall verdict and under the target's
+    shown = [li.content() for li in lists[0].all("li")]
+    assert shown == [
+        "score 70.8 is under the READY bar of 80",
+        "unwaived critical failure: K8S-CONFIG-SECRETS-002, SUPERSET-CONFIG-SECRETS-001",
+        "the critical failure caps the grade at D (the score alone gives C)"]

@@ -149,7 +149,13 @@ def test_every_run_writes_the_same_keys(deploy: Path, tmp_path: Path) -> None:
         problems={"marker.secret": "forbidden (403)"},
     )), deploy)
     assert_valid_report(only_skips)
-    assert only_skips["score"] == {"value": None, "grade": None, "ready": False, "coverage": 0.0}
+    assert only_skips["score"] == {
+        "value": None, "grade": None, "ready": False, "coverage": 0.0,
+        "ready_reasons": ["nothing was evaluated, so there is no score",
+                          "coverage 0.0% is under the READY bar of 80%"]}
+    assert full["score"]["ready_reasons"] == [
+        "score 41.7 is under the READY bar of 80", "unwaived critical failure: T-UPDATES-001"]
+    assert full["targets"][0]["score"]["ready_reasons"] == full["score"]["ready_reasons"]
     assert set(full) == set(only_skips)
     assert set(full["targets"][0]) == set(only_skips["targets"][0])
     assert set(full["targets"][0]["score"]) == set(only_skips["targets"][0]["score"])

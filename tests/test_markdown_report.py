@@ -85,3 +85,12 @@ def test_a_huge_report_stays_under_the_comment_limit() -> None:
     text = render(big, "markdown")
     assert len(text) < 65_536 and len(text) <= BUDGET + 2_000
     assert "more in the full report" in text
+
+
+def test_the_comment_says_why_a_target_is_not_ready() -> None:
+    report = example_report("kubernetes")
+    text = render(report, "markdown")
+    assert "**Why: " in text
+    assert "- unwaived critical failure: K8S-CONFIG-SECRETS-002, SUPERSET-CONFIG-SECRETS-001" \
+        in text
+    assert "- the critical failure caps the grade at D (the score alone gives C)" in text

@@ -321,3 +321,56 @@ def test_overall_score_pools_each_check_of_each_target(tmp_path: Path) -> None:
     assert [t.score.value for t in report.targets] == [100.0, 37.5]
     assert report.score.value == 68.75
     assert report.score.coverage == 1.0
+
+
+# --- ready_reasons (DESIGN, scoring 6): each failed READY criterion and the grade cap -------
+
+
+def test_ready_at_the_bars_has_no_reasons() -> None:
+    checks = [check(f"T-AVAILABILITY-{i:03}", L, P, P, P, P, F) for i in range(4)]
+    assert score(*checks, check("T-AVAILABILITY-009", L, S)).ready_reasons == ()
+
+
+def test_reasons_name_the_score_and_coverage_under_their_bars() -> None:
+    # 75 (see test_ready_needs_score_80)
+    assert score(check("T-AVAILABILITY-001", M, P),
+                 check("T-AVAILABILITY-002", L, F)).ready_reasons == (
+        "score 75.0 is under the READY bar of 80",)
+    # coverage 5 / 8 = 0.625 with score 100
+    partial = (check("T-AVAILABILITY-001", H, P), check("T-AVAILABILITY-002", M, E))
+    assert score(*partial).ready_reasons == ("coverage 62.5% is under the READY bar of 80%",)
+    assert score(*partial, thresholds=Thresholds(score=100.5, coverage=0.7)).ready_reasons == (
+        "score 100.0 is under the READY bar of 100.5",
+        "coverage 62.5% is under the READY bar of 70%")
+
+
+def test_a_score_just_under_the_bar_is_not_rounded_up_to_it() -> None:
+    # one low check, 7999 of its 10000 subjects passing
+    near = score(check("T-AVAILABILITY-001", L, *([P] * 7999), *([F] * 2001)))
+    assert near.value == 79.99
+    assert near.ready_reasons == ("score 79.99 is under the READY bar of 80",)
+
+
+def test_reasons_name_each_critical_failure_and_the_cap() -> None:
+    capped = score(check("T-AVAILABILITY-002", C, *([P] * 19), F),
+                   check("T-AVAILABILITY-001", C, P, F, P, P, P, P, P, P, P, P))
+    assert capped.value == 92.5 and capped.grade == "D"
+    assert capped.ready_reasons == (
+        "unwaived critical failure: T-AVAILABILITY-001, T-AVAILABILITY-002",
+        "the critical failure caps the grade at D (the score alone gives A)")
+    # a critical failure under the D band: no cap to explain
+    assert score(check("T-AVAILABILITY-001", C, F)).ready_reasons == (
+        "score 0.0 is under the READY bar of 80",
+        "unwaived critical failure: T-AVAILABILITY-001")
+    # in band D the cap changes nothing either
+    assert score(check("T-AVAILABILITY-001", C, P, P, F),
+                 check("T-AVAILABILITY-002", L, P)).ready_reasons[-1] == \
+        "unwaived critical failure: T-AVAILABILITY-001"
+
+
+def test_nothing_evaluated_says_so() -> None:
+    assert score(check("T-AVAILABILITY-001", H, S)).ready_reasons == (
+        "nothing was evaluated, so there is no score",
+        "coverage 0.0% is under the READY bar of 80%")
+    assert score().ready_reasons == ("nothing was evaluated, so there is no score",
+                                     "no check applies, so there is no coverage")

@@ -207,3 +207,24 @@ def test_overall_line_only_with_several_targets() -> None:
     two = render_terminal(report(target("a", SHORT), target("b", SHORT)), RenderOptions(width=80))
     assert "Overall" not in one
     assert "Overall  Score 62.5  Grade D  NOT READY  coverage 57%" in lines_of(two)
+
+
+def test_the_verdict_says_why_under_the_score_line() -> None:
+    text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
+    lines = lines_of(text)
+    at = lines.index("  Score 62.5  Grade D  NOT READY  coverage 57%")
+    assert lines[at + 1:at + 3] == [
+        "  why: score 62.5 is under the READY bar of 80",
+        "  why: coverage 57.1% is under the READY bar of 80%"]
+    ready = render_terminal(report(target("deploy", SHORT[:2])), RenderOptions(width=80))
+    assert "why:" not in ready
+
+
+def test_the_overall_verdict_says_why_too() -> None:
+    two = report(target("one", SHORT), target("two", SHORT[:2]))
+    lines = lines_of(render_terminal(two, RenderOptions(width=80)))
+    overall = next(i for i, line in enumerate(lines) if line.startswith("Overall  Score"))
+    # pooled by check id: the second target adds no new check (DESIGN, JSON report)
+    assert lines[overall + 1:overall + 3] == [
+        "why: score 62.5 is under the READY bar of 80",
+        "why: coverage 57.1% is under the READY bar of 80%"]
