@@ -37,7 +37,9 @@ def tls_evidence(project: ComposeProject, proxy: Service) -> list[str]:
 
 def _https_port(proxy: Service) -> str | None:
     for port in proxy.ports:
-        if port.publishes(443) or (not port.published and port.targets(443)):
+        # Host port 443, or the container's 443 on another host port (8443:443, random):
+        # the proxy still serves its TLS listener there.
+        if port.publishes(443) or port.targets(443):
             return port.label
     return None
 
