@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditor.checks.superset.configmodel import SupersetConfig
+from auditor.checks.superset.configmodel import SupersetConfig, Unknown
 from auditor.checks.superset.defaults import AUTH_DB, AUTH_NAMES
 from auditor.checks.superset.judge import Verdict, on, per_config, source, unknown
 from auditor.model import Check, Row, Severity, Status, Style
@@ -220,6 +220,13 @@ def _feature_flags(config: SupersetConfig) -> Verdict:
         return Status.FAIL, "risky feature flags are on", tuple(risky + careful)
     if careful:
         return Status.WARN, "feature flags that need care are on", tuple(careful)
+    unread = [name for name in (*RISKY_FLAGS, *CAREFUL_FLAGS)
+              if isinstance(config.feature(name), Unknown)]
+    if unread:
+        # {"ENABLE_JAVASCRIPT_CONTROLS": env_flag("JS")}: on or off depends on what the
+        # auditor cannot see, so "no risky flag is on" would be a guess.
+        return Status.SKIP, "feature flags could not be determined: " + ", ".join(unread), (
+            source(flags),)
     return Status.PASS, "no risky feature flag is on", (source(flags),)
 
 

@@ -114,6 +114,10 @@ def _results(config: SupersetConfig, style: Style) -> Verdict:
     if not _uses_celery(config):
         return None
     setting = config.get("RESULTS_BACKEND")
+    if not setting.known and setting.path is None:
+        # Set where the auditor cannot see (a superset_config.py from a source not audited):
+        # nothing says whether it is shared.
+        return unknown(setting)
     if setting.value is None:
         return Status.FAIL, "Celery runs but RESULTS_BACKEND is unset: async SQL Lab queries " \
             "finish on a worker and the browser waits on 'Pending' forever", (source(setting),)
@@ -138,6 +142,8 @@ def _results(config: SupersetConfig, style: Style) -> Verdict:
 
 def _metrics(config: SupersetConfig) -> Verdict:
     setting = config.get("STATS_LOGGER")
+    if not setting.known and setting.path is None:
+        return unknown(setting)  # set where the auditor cannot see
     if setting.path is None and setting.value is None:
         return Status.FAIL, "STATS_LOGGER is Superset's DummyStatsLogger: no metrics leave " \
             "the app", (source(setting),)
