@@ -754,6 +754,14 @@ CASES += [
     Case("SUPERSET-APP-SECURITY-009", "unknown", changed(FLAGS, {CONFIG: "FEATURE_FLAGS = "
                                                                           "flags()\n"}),
          "skip", subject="FEATURE_FLAGS", message="FEATURE_FLAGS could not be determined"),
+    Case("SUPERSET-APP-SECURITY-009", "a risky flag's value unknown",
+         replaced(FLAGS, CONFIG, '"ALERT_REPORTS": True', '"ENABLE_JAVASCRIPT_CONTROLS": js()'),
+         "skip", subject="FEATURE_FLAGS", evidence=("FEATURE_FLAGS from superset_config.py:1",),
+         message="feature flags could not be determined: ENABLE_JAVASCRIPT_CONTROLS",
+         location=at(1)),
+    Case("SUPERSET-APP-SECURITY-009", "a harmless flag's value unknown",
+         replaced(FLAGS, CONFIG, '"ALERT_REPORTS": True', '"ALERT_REPORTS": alerts()'),
+         "pass", subject="FEATURE_FLAGS", message="no risky feature flag is on"),
     Case("SUPERSET-APP-SECURITY-009", "compose environment: dynamic plugins",
          compose('SUPERSET_FEATURE_DYNAMIC_PLUGINS: "true"'), "fail", subject="FEATURE_FLAGS",
          evidence=("DYNAMIC_PLUGINS: loads chart plugins from URLs at run time",)),
@@ -1181,6 +1189,52 @@ CASES += [
     Case("SUPERSET-MONITORING-002", "a custom logger",
          changed(METRICS, {CONFIG: "STATS_LOGGER = make_logger\n"}), "pass",
          subject="STATS_LOGGER", message="Superset sends metrics (a custom logger)"),
+]
+
+# --- every static check: a superset_config.py from a source that was not audited ------
+"""A Deployment that mounts superset_config.py from a ConfigMap not among the audited
+objects: any setting may be set there, so every static check skips (none is a known
+default, and none passes on what cannot be seen)."""
+UNSEEN = {"superset.yaml": """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: superset}
+spec:
+  selector: {matchLabels: {app: superset}}
+  template:
+    metadata: {labels: {app: superset}}
+    spec:
+      containers:
+      - name: superset
+        image: apache/superset:6.0.0
+        volumeMounts: [{name: config, mountPath: /app/pythonpath}]
+      volumes: [{name: config, configMap: {name: superset-config}}]
+"""}
+CASES += [
+    Case(check, "superset_config.py from a ConfigMap not audited", UNSEEN, "skip",
+         subject=f"{K8S}:{subject}", evidence=(f"{setting} from ConfigMap superset-config",),
+         message=f"{setting} could not be determined: superset_config.py comes from ConfigMap "
+                 "superset-config, which is not among the audited objects"
+         if check != "SUPERSET-STORAGE-001" else "metadata database could not be determined: "
+         "superset_config.py comes from ConfigMap superset-config")
+    for check, subject, setting in (
+        ("SUPERSET-APP-SECURITY-001", "SESSION_COOKIE", "SESSION_COOKIE_SECURE"),
+        ("SUPERSET-APP-SECURITY-002", "WTF_CSRF_ENABLED", "WTF_CSRF_ENABLED"),
+        ("SUPERSET-APP-SECURITY-003", "TALISMAN_ENABLED", "TALISMAN_ENABLED"),
+        ("SUPERSET-APP-SECURITY-004", "DEBUG", "DEBUG"),
+        ("SUPERSET-APP-SECURITY-005", "PUBLIC_ROLE_LIKE", "PUBLIC_ROLE_LIKE"),
+        ("SUPERSET-APP-SECURITY-006", "AUTH_USER_REGISTRATION", "AUTH_USER_REGISTRATION"),
+        ("SUPERSET-APP-SECURITY-007", "CORS_OPTIONS", "ENABLE_CORS"),
+        ("SUPERSET-APP-SECURITY-008", "RATELIMIT", "AUTH_RATE_LIMITED"),
+        ("SUPERSET-APP-SECURITY-009", "FEATURE_FLAGS", "FEATURE_FLAGS"),
+        ("SUPERSET-CONFIG-SECRETS-001", "SECRET_KEY", "SECRET_KEY"),
+        ("SUPERSET-MONITORING-002", "STATS_LOGGER", "STATS_LOGGER"),
+        ("SUPERSET-PROXY-TLS-001", "ENABLE_PROXY_FIX", "ENABLE_PROXY_FIX"),
+        ("SUPERSET-SCALABILITY-001", "CACHE_CONFIG", "CACHE_CONFIG"),
+        ("SUPERSET-SCALABILITY-002", "RESULTS_BACKEND", "RESULTS_BACKEND"),
+        ("SUPERSET-STORAGE-001", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_DATABASE_URI"),
+        ("SUPERSET-STORAGE-002", "CELERY_CONFIG", "CELERY_CONFIG"),
+    )
 ]
 
 # --- live probes: SUPERSET-MONITORING-001, SUPERSET-APP-SECURITY-010, SUPERSET-PROXY-TLS-002
