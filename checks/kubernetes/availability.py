@@ -126,17 +126,32 @@ def _spread(facts: Facts) -> Iterator[Result]:
                          "node", evidence)
 
 
+# Where each controller keeps its update strategy (a bare Pod has none).
+STRATEGY_FIELDS = {"Deployment": "strategy", "StatefulSet": "updateStrategy",
+                   "DaemonSet": "updateStrategy"}
+
+
 def _beat(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for beat in k.role("beat"):
-        count = beat.replicas if beat.kind != "DaemonSet" else None
-        strategy = as_map(beat.item.spec.get("strategy")).get("type", "RollingUpdate")
-        evidence = [f"replicas = {count if count is not None else beat.kind}",
-                    f"strategy = {strategy}"]
-        if count != 1:
+        # A bare Pod is one beat (it was told it ran "on every node", as a DaemonSet does).
+        count = 1 if beat.kind == "Pod" else beat.replicas
+        field = STRATEGY_FIELDS.get(beat.kind, "")
+        strategy = as_map(beat.item.spec.get(field)).get("type", "RollingUpdate")
+        shown = beat.kind if beat.kind == "DaemonSet" else (
+            count if count is not None else repr(beat.item.spec.get("replicas")))
+        evidence = [f"replicas = {shown}"]
+        if field:
+            # Evidence names the field the controller reads: a StatefulSet has no 'strategy'.
+            evidence.append(f"{field} = {strategy}")
+        if beat.kind == "DaemonSet":
+            yield result(beat, Status.FAIL, "celery beat must run exactly once; it runs on "
+                         "every node: scheduled reports and alerts fire several times", evidence)
+        elif count is None:
+            yield result(beat, Status.SKIP, "replica count is not a number", evidence)
+        elif count != 1:
             yield result(beat, Status.FAIL, f"celery beat must run exactly once; it runs "
-                         f"{count if count is not None else 'on every node'}: scheduled "
-                         "reports and alerts fire several times", evidence)
+                         f"{count}: scheduled reports and alerts fire several times", evidence)
         elif beat.kind == "Deployment" and strategy != "Recreate":
             yield result(beat, Status.WARN, "one beat replica, but a rolling update briefly "
                          "runs two (use strategy Recreate)", evidence)

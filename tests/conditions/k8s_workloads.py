@@ -251,9 +251,10 @@ AVAILABILITY_3 = [
 ]
 
 # --- K8S-AVAILABILITY-004 -----------------------------------------------------------------
-"""Celery beat: exactly one replica (spec.replicas, default 1); a DaemonSet runs one per
-node and fails; a Deployment whose strategy is not Recreate (RollingUpdate by default)
-warns, since a rollout briefly runs two; a StatefulSet replaces its pod in place."""
+"""Celery beat: exactly one replica (spec.replicas, default 1; a bare Pod is one; a count
+that is not a number skips); a DaemonSet runs one per node and fails; a Deployment whose
+strategy is not Recreate (RollingUpdate by default) warns, since a rollout briefly runs
+two; a StatefulSet replaces its pod in place (evidence: its updateStrategy)."""
 
 
 def _beat(replicas: str = "replicas: 1", strategy: str = "\n  strategy: {type: Recreate}",
@@ -276,6 +277,16 @@ spec:
 
 
 A4 = _tree(_beat())
+BEAT_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: beat, namespace: bi}
+spec:
+  containers:
+    - name: beat
+      image: apache/superset:4.1.1
+      command: [celery, --app=superset.tasks.celery_app:app, beat]
+"""
 
 AVAILABILITY_4 = [
     Case("K8S-AVAILABILITY-004", "one beat, Recreate", A4, "pass", subject=BEAT,
@@ -305,7 +316,18 @@ AVAILABILITY_4 = [
          message="it runs on every node"),
     Case("K8S-AVAILABILITY-004", "beat as a StatefulSet of one",
          _tree(_beat(strategy="", kind="StatefulSet")), "pass",
-         subject="apps/v1/StatefulSet/bi/beat", evidence=("replicas = 1",)),
+         subject="apps/v1/StatefulSet/bi/beat",
+         evidence=("replicas = 1", "updateStrategy = RollingUpdate")),
+    Case("K8S-AVAILABILITY-004", "beat as a StatefulSet, updateStrategy OnDelete",
+         _tree(_beat(strategy="\n  updateStrategy: {type: OnDelete}", kind="StatefulSet")),
+         "pass", subject="apps/v1/StatefulSet/bi/beat",
+         evidence=("updateStrategy = OnDelete",), absent=("strategy = RollingUpdate",)),
+    Case("K8S-AVAILABILITY-004", "beat as a bare Pod", _tree(BEAT_POD), "pass",
+         subject="v1/Pod/bi/beat", evidence=("replicas = 1",),
+         message="exactly one celery beat"),
+    Case("K8S-AVAILABILITY-004", "replicas not a number",
+         replaced(A4, "all.yaml", "replicas: 1", "replicas: '1'"), "skip", subject=BEAT,
+         evidence=("replicas = '1'",), message="replica count is not a number"),
 ]
 
 # --- K8S-SCALABILITY-001 ------------------------------------------------------------------
