@@ -8,13 +8,16 @@ expected value a literal.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from auditor.checks.kubernetes import helm as helm_module
 from auditor.checks.kubernetes.availability import blocks_drains
 from auditor.checks.kubernetes.backups import covers
 from auditor.checks.kubernetes.facts import Container
+from auditor.checks.kubernetes.helm import Rendered, chart_file, chart_identity, render
 from auditor.checks.kubernetes.scalability import measured
 from auditor.checks.kubernetes.storage import scratch
 from auditor.checks.kubernetes.supervision import stops_all
@@ -175,3 +178,133 @@ def test_scratch(path: str, expected: bool) -> None:
 ])
 def test_covers(template: Mapping[str, Any], namespaces: set[str], expected: bool) -> None:
     assert covers(template, namespaces) is expected
+
+
+# --- helm.py: finding the chart, its identity, and the exact helm command ----------------
+
+def test_chart_file(tmp_path: Path) -> None:
+    assert chart_file(tmp_path) is None
+    (tmp_path / "Chart.yaml").mkdir()
+    assert chart_file(tmp_path) is None  # a folder named Chart.yaml is no chart
+    (tmp_path / "Chart.yaml").rmdir()
+    (tmp_path / "Chart.yaml").write_text("name: superset\n")
+    assert chart_file(tmp_path) == tmp_path / "Chart.yaml"
+    assert chart_file(tmp_path / "Chart.yaml") is None  # a file is not a chart folder
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("name: superset\nversion: 0.12.9\n", ("superset", "0.12.9")),
+    ("name: superset\n", ("superset", "?")),
+    ("version: 1.0.0\n", ("mychart", "1.0.0")),
+    ("name: ''\nversion: 0\n", ("mychart", "?")),
+    ("name: 7\nversion: 1.5\n", ("7", "1.5")),
+    ("name: [a]\nversion: {b: 1}\n", ("mychart", "?")),
+    ("- a list\n", ("mychart", "?")),
+    ("name: !!int abc\n", ("mychart", "?")),
+    ("name: : :\n  - [\n", ("mychart", "?")),
+])
+def test_chart_identity(tmp_path: Path, text: str, expected: tuple[str, str]) -> None:
+    chart = tmp_path / "mychart" / "Chart.yaml"
+    chart.parent.mkdir()
+    chart.write_text(text)
+    assert chart_identity(chart) == expected
+
+
+def test_chart_identity_of_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    chart = tmp_path / "c" / "Chart.yaml"
+    chart.parent.mkdir()
+    chart.write_bytes(b"name: \xff\xfe\n")
+    assert chart_identity(chart) == ("c", "?")
+
+
+def test_scalar_limits() -> None:
+    assert helm_module._scalar(1 << 13_999) == str(1 << 13_999)  # 14,000 bits
+    assert helm_module._scalar(1 << 14_000) is None
+    assert helm_module._scalar(0) is None
+    assert helm_module._scalar(True) == "True"
+    assert helm_module._scalar(None) is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("a.yaml", ["a.yaml"]), (["a", 1], ["a", "1"]), (("b",), ["b"]), (None, []), (3, []),
+])
+def test_strings(value: object, expected: list[str]) -> None:
+    assert helm_module._strings(value) == expected
+
+
+def _fake_helm(folder: Path, body: str) -> Path:
+    """A ``helm`` that runs ``body`` (sh), with its argv written to ``argv`` beside it."""
+    folder.mkdir(exist_ok=True)
+    helm = folder / "helm"
+    helm.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{folder}/argv"\n{body}\n')
+    helm.chmod(0o755)
+    return helm
+
+
+def test_render_runs_helm_template_with_namespace_values_and_sets(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    _fake_helm(bin_dir, "echo 'kind: Service'; exit 0")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    chart = tmp_path / "chart"
+    chart.mkdir()
+    done = render(chart, {"namespace": "bi", "values": ["v1.yaml", "v2.yaml"], "set": "a=1"})
+    assert done == Rendered(text="kind: Service\n")
+    assert (bin_dir / "argv").read_text().splitlines() == [
+        "template", "chart", str(chart), "--namespace", "bi", "--values", "v1.yaml",
+        "--values", "v2.yaml", "--set", "a=1"]
+
+
+@pytest.mark.parametrize("namespace", [None, "", 5])
+def test_render_always_passes_a_namespace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          namespace: object) -> None:
+    bin_dir = tmp_path / "bin"
+    _fake_helm(bin_dir, "exit 0")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    chart = tmp_path / "c"
+    chart.mkdir()
+    assert render(chart, {"namespace": namespace}) == Rendered(text="")
+    assert (bin_dir / "argv").read_text().splitlines() == [
+        "template", "c", str(chart), "--namespace", "default"]
+
+
+def test_render_reports_helms_last_error_line(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    _fake_helm(bin_dir, "echo first >&2; echo 'Error: bad values' >&2; exit 1")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert render(tmp_path, {}) == Rendered(
+        error=f"{tmp_path}: helm template failed: Error: bad values")
+    _fake_helm(bin_dir, "exit 3")
+    assert render(tmp_path, {}) == Rendered(error=f"{tmp_path}: helm template failed: failed")
+
+
+def test_render_without_helm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    monkeypatch.setattr(helm_module.sys, "executable", str(tmp_path / "python"))
+    assert helm_module.helm_binary() is None
+    assert render(tmp_path, {}) == Rendered(error=(
+        f"{tmp_path}: a Helm chart, and helm is not installed: install helm, or render it "
+        f"yourself ('helm template {tmp_path} > rendered.yaml') and audit the output"))
+
+
+def test_helm_beside_the_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    monkeypatch.setattr(helm_module.sys, "executable", str(tmp_path / "python"))
+    (tmp_path / "helm").write_text("not executable")
+    assert helm_module.helm_binary() is None
+    (tmp_path / "helm").chmod(0o755)
+    assert helm_module.helm_binary() == str(tmp_path / "helm")
+
+
+def test_render_timeout_and_oserror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    _fake_helm(bin_dir, "exec /bin/sleep 5")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(helm_module, "RENDER_TIMEOUT_S", 0.2)
+    assert render(tmp_path, {}) == Rendered(
+        error=f"{tmp_path}: helm template did not finish in 0.2s")
+    (bin_dir / "helm").write_text("")  # an empty file: exec format error
+    monkeypatch.setattr(helm_module, "RENDER_TIMEOUT_S", 120)
+    error = render(tmp_path, {}).error
+    assert error is not None and error.startswith(f"{tmp_path}: cannot run helm (")
