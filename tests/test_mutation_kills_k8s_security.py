@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 from conftest import scan_report, write_tree
 
+from auditor.checks.kubernetes.collect import applied_namespace, detect, place
 from auditor.checks.kubernetes.monitoring import log_files
 from auditor.checks.kubernetes.network import admits_all, policy_types
+from auditor.checks.kubernetes.objects import Item
+from auditor.model import Detection, Location, Style, Target, TargetKind
 
 
 @pytest.mark.parametrize(("command", "expected"), [
@@ -110,3 +113,88 @@ def test_no_default_in_pod_or_configmap(tmp_path: Path) -> None:
     # superset as a user name and admin under a name that is no secret are not defaults;
     # a ConfigMap without defaults gets no verdict of its own (only Secrets pass).
     assert _statuses(tmp_path, _tree(WEB, CONFIG_MAP), "K8S-CONFIG-SECRETS-002") == {}
+
+
+# -- detection and placement (collect.py) -------------------------------------------------
+
+def test_detect_live_cluster() -> None:
+    named = detect(Target("kube", TargetKind.KUBE, context="prod"))
+    current = detect(Target("kube", TargetKind.KUBE))
+    assert named == Detection(Style.KUBERNETES, 0.95, ("live cluster (context prod)",), None)
+    assert current == Detection(Style.KUBERNETES, 0.95,
+                                ("live cluster (the current context)",), None)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: Superset}\n",
+     Detection(Style.KUBERNETES, 0.9, ("manifests on standard input",), "superset")),
+    ("apiVersion: v1\nkind: Service\nmetadata: {name: web}\n",
+     Detection(Style.KUBERNETES, 0.9, ("manifests on standard input",), None)),
+    ("kind: Service\n", None),
+    ("apiVersion: v1\n", None),
+    ("", None),
+])
+def test_detect_stdin(text: str, expected: Detection | None) -> None:
+    assert detect(Target("-", TargetKind.STDIN, stdin_text=text)) == expected
+
+
+def test_detect_files(tmp_path: Path) -> None:
+    plain = write_tree(tmp_path / "plain", {"app.yaml": "apiVersion: v1\nkind: Service\n"
+                                                        "metadata: {name: superset}\n"})
+    other = write_tree(tmp_path / "other", {"app.yaml": "apiVersion: v1\nkind: Service\n"
+                                                        "metadata: {name: web}\n"})
+    assert detect(Target("plain", TargetKind.PATH, root=str(plain))) == Detection(
+        Style.KUBERNETES, 0.85, ("Kubernetes manifests in app.yaml",), "superset")
+    assert detect(Target("other", TargetKind.PATH, root=str(other))) == Detection(
+        Style.KUBERNETES, 0.85, ("Kubernetes manifests in app.yaml",), None)
+    assert detect(Target("plain", TargetKind.PATH, root=str(plain), host_tree=True)) is None
+    assert detect(Target("plain", TargetKind.HOST, root=str(plain))) is None
+    empty = write_tree(tmp_path / "empty", {"notes.txt": "nothing here\n"})
+    assert detect(Target("empty", TargetKind.PATH, root=str(empty))) is None
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"namespace": "bi"}, "bi"), ({"namespace": ""}, "default"), ({"namespace": 3}, "default"),
+    ({}, "default"),
+])
+def test_applied_namespace(options: dict[str, object], expected: str) -> None:
+    assert applied_namespace(options) == expected
+
+
+def _item(kind: str, name: str, namespace: str | None, path: str, line: int) -> Item:
+    meta: dict[str, object] = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    return Item({"apiVersion": "v1", "kind": kind, "metadata": meta}, Location(path, line))
+
+
+def test_place_names_copies_and_mixed_namespaces() -> None:
+    problems: dict[str, str] = {}
+    placed = place([_item("Service", "web", None, "a.yaml", 1),
+                    _item("Service", "web", None, "b.yaml", 4),
+                    _item("Service", "web", None, "a.yaml", 9),
+                    _item("ConfigMap", "cfg", "bi", "c.yaml", 1)], "apps", problems)
+    assert [i.subject for i in placed] == [
+        "v1/Service/apps/web", "v1/Service/apps/web@b.yaml", "v1/Service/apps/web#3",
+        "v1/ConfigMap/bi/cfg"]
+    assert problems == {
+        "object v1/Service/apps/web": "defined 3 times (a.yaml:1, b.yaml:4, a.yaml:9): applied "
+                                      "together the last replaces the others; each is audited "
+                                      "as written",
+        "namespaces": "3 object(s) name no namespace and are related in namespace apps, where "
+                      "they land when applied without another; other objects name bi (give "
+                      "--namespace for where they are applied)",
+    }
+
+
+def test_place_mixed_namespaces_lists_three() -> None:
+    problems: dict[str, str] = {}
+    place([_item("Service", "s", None, "a.yaml", 1),
+           *(_item("Service", f"s{n}", ns, "a.yaml", n)
+             for n, ns in enumerate(("d", "c", "b", "a"), start=2))], "apps", problems)
+    assert problems["namespaces"].endswith("other objects name a, b, c ... (give --namespace "
+                                           "for where they are applied)")
+    single: dict[str, str] = {}
+    place([_item("Service", "s", "x", "a.yaml", 1), _item("Service", "t", "apps", "a.yaml", 2)],
+          "apps", single)
+    assert single == {}
