@@ -244,3 +244,81 @@ def test_health_slow_boundary() -> None:
     probe = ProbeFacts("http://bi.example", health(0.1, "  ok"), _page(ALL))
     [result] = _health(_facts(probe))
     assert result.status == Status.PASS
+
+
+# --- configmodel: the config file's own env getters, recognised by what they do ------------
+
+def _read(text: str, name: str = "SECRET_KEY", **env: str) -> object:
+    values = {key: EnvValue(value, f".env:{i}") for i, (key, value) in enumerate(env.items())}
+    return analyze(text, "superset_config.py", values).get(name).value
+
+
+GETTER_BODIES = {
+    "os.environ[]": "    if name in os.environ:\n        return os.environ[name]\n",
+    "environ[]": "    if name in environ:\n        return environ[name]\n",
+    "os.environ.get": "    if os.environ.get(name):\n        return os.environ.get(name)\n",
+    "environ.get": "    if environ.get(name):\n        return environ.get(name)\n",
+    "os.getenv": "    if os.getenv(name):\n        return os.getenv(name)\n",
+    "getenv": "    if getenv(name):\n        return getenv(name)\n",
+}
+"""Bodies of a getter that returns the variable when set; ``return default`` follows."""
+
+
+def test_env_getter_every_way_of_reading_the_environment() -> None:
+    for spelling, body in GETTER_BODIES.items():
+        text = ("import os\nfrom os import environ, getenv\n"
+                f"def env_or(name, default=None):\n{body}    return default\n"
+                'SECRET_KEY = env_or("SUPERSET_SECRET_KEY", "fallback")\n')
+        assert _read(text, SUPERSET_SECRET_KEY="from-env") == "from-env", spelling
+        assert _read(text) == "fallback", spelling
+
+
+def test_env_getter_default_from_the_signature() -> None:
+    text = ("import os\ndef env_or(name, default='signature'):\n"
+            "    if os.getenv(name):\n        return os.getenv(name)\n    return default\n"
+            'SECRET_KEY = env_or("SUPERSET_SECRET_KEY")\n')
+    assert _read(text) == "signature"
+
+
+def test_a_function_that_reads_something_else_is_no_env_getter() -> None:
+    for body in ("    if name in TABLE:\n        return TABLE[name]\n",
+                 "    if name:\n        return os.environ['OTHER']\n",
+                 "    if name:\n        return os.getenv('OTHER')\n",
+                 "    if lookup(name):\n        return lookup(name)\n"):
+        text = (f"import os\nTABLE = {{}}\ndef env_or(name, default=None):\n{body}"
+                "    return default\n"
+                'SECRET_KEY = env_or("SUPERSET_SECRET_KEY", "fallback")\n')
+        value = _read(text, SUPERSET_SECRET_KEY="from-env")
+        assert value == Unknown("computed by a function call"), body
+
+
+def test_a_getter_that_runs_code_is_not_trusted() -> None:
+    for call in ("eval", "exec"):
+        text = ("import os\ndef env_or(name, default=None):\n"
+                f"    {call}('1')\n"
+                "    if name in os.environ:\n        return os.environ[name]\n"
+                "    return default\n"
+                'SECRET_KEY = env_or("SUPERSET_SECRET_KEY", "fallback")\n')
+        assert _read(text) == Unknown("computed by a function call"), call
+
+
+def test_item_assignment_keeps_the_dict_and_ignores_computed_keys() -> None:
+    text = ('FEATURE_FLAGS = {"ALERT_REPORTS": True}\nFEATURE_FLAGS["DYNAMIC_PLUGINS"] = True\n'
+            "FEATURE_FLAGS[flag] = True\nflags = {}\nflags['X'] = 1\n")
+    assert _read(text, "FEATURE_FLAGS") == {"ALERT_REPORTS": True, "DYNAMIC_PLUGINS": True}
+    assert _read('FEATURE_FLAGS["DYNAMIC_PLUGINS"] = True\n', "FEATURE_FLAGS") == {
+        "DYNAMIC_PLUGINS": True}
+
+
+def test_percent_formatting_that_does_not_fit() -> None:
+    assert _read('SQLALCHEMY_DATABASE_URI = "%s://%s" % ("a",)\n',
+                 "SQLALCHEMY_DATABASE_URI") == Unknown(
+        "built with % formatting that does not fit its values")
+
+
+def test_unseen_environment_reason() -> None:
+    config = analyze('import os\nSECRET_KEY = os.environ["K"]\n', "superset_config.py", {},
+                     unseen_env="Secret env")
+    assert config.get("SECRET_KEY").value == Unknown(
+        "environment variable K may come from Secret env, which is not among the audited "
+        "objects")
