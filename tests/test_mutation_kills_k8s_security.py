@@ -13,9 +13,12 @@ import pytest
 from conftest import scan_report, write_tree
 
 from auditor.checks.kubernetes.collect import applied_namespace, detect, place
+from auditor.checks.kubernetes.facts import Container, Workload
+from auditor.checks.kubernetes.kinds import group_of, not_audited
 from auditor.checks.kubernetes.monitoring import log_files
 from auditor.checks.kubernetes.network import admits_all, policy_types
-from auditor.checks.kubernetes.objects import Item
+from auditor.checks.kubernetes.objects import Item, flatten, subject_of
+from auditor.checks.kubernetes.routes import _istio_host, sidecar_tls
 from auditor.model import Detection, Location, Style, Target, TargetKind
 
 
@@ -198,3 +201,92 @@ def test_place_mixed_namespaces_lists_three() -> None:
     place([_item("Service", "s", "x", "a.yaml", 1), _item("Service", "t", "apps", "a.yaml", 2)],
           "apps", single)
     assert single == {}
+
+
+# -- objects, kinds, routes helpers --------------------------------------------------------
+
+def test_flatten_lists() -> None:
+    docs = [
+        ({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}},
+            {"metadata": {"name": "kindless"}}, "text"]}, None),
+        ({"apiVersion": "v1", "kind": "ServiceList", "items": [{"metadata": {"name": "b"}}]},
+         None),
+        ({"kind": "ServiceList", "items": [{"metadata": {"name": "c"}}]}, None),
+        ({"apiVersion": "v1", "kind": "ConfigMapList", "items": "none"}, None),
+        ({"kind": "Service"}, None), ({"apiVersion": "v1", "kind": ""}, None), (["x"], None),
+    ]
+    subjects = [item.subject for item in flatten(docs)]
+    assert subjects == ["v1/Service/-/a", "v1/Service/-/b", "v1/ConfigMapList/-/?"]
+
+
+@pytest.mark.parametrize(("obj", "namespace", "expected"), [
+    ({"kind": "Service", "metadata": {"name": "a", "namespace": "x"}}, None, "v1/Service/x/a"),
+    ({"kind": "Service", "metadata": {"name": "a", "namespace": "x"}}, "", "v1/Service/-/a"),
+    ({"apiVersion": "apps/v1", "metadata": {}}, "y", "apps/v1/?/y/?"),
+])
+def test_subject_of(obj: dict[str, object], namespace: str | None, expected: str) -> None:
+    assert subject_of(obj, namespace) == expected
+
+
+def test_cluster_scoped_kinds_have_no_namespace() -> None:
+    item = Item({"apiVersion": "v1", "kind": "Namespace",
+                 "metadata": {"name": "bi", "namespace": "x"}}, applied_namespace="apps")
+    assert (item.namespace, item.subject) == ("", "v1/Namespace/-/bi")
+    custom = Item({"apiVersion": "x.io/v1", "kind": "Thing", "metadata": {"name": "t"}},
+                  applied_namespace="apps")
+    assert custom.subject == "x.io/v1/Thing/apps/t"
+
+
+def test_not_audited() -> None:
+    items = [Item({"apiVersion": api, "kind": kind, "metadata": {"name": "n"}})
+             for api, kind in (("superset.apache.org/v1alpha1", "Superset"),
+                               ("superset.apache.org/v1beta1", "Superset"),
+                               ("rbac.authorization.k8s.io/v1", "Role"),
+                               ("monitoring.coreos.com/v1", "ServiceMonitor"),
+                               ("example.com/v1", "ServiceMonitor"),
+                               ("kustomize.config.k8s.io/v1beta1", "Kustomization"),
+                               ("apps/v1", "Deployment"))]
+    assert not_audited(items) == {
+        "kind Kustomization (kustomize.config.k8s.io/v1beta1)": "not audited",
+        "kind ServiceMonitor (example.com/v1)": "not audited",
+        "kind Superset (superset.apache.org/v1alpha1, superset.apache.org/v1beta1)":
+            "2 objects, not audited",
+    }
+    assert (group_of("apps/v1"), group_of("v1")) == ("apps", "")
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("superset", ("bi", "superset")),
+    ("superset.sales", ("sales", "superset")),
+    ("superset.sales.svc", ("sales", "superset")),
+    ("superset.sales.svc.cluster.local", ("sales", "superset")),
+    ("bi.example.com", ("", "bi.example.com")),
+])
+def test_istio_host(host: str, expected: tuple[str, str]) -> None:
+    assert _istio_host(host, "bi") == expected
+
+
+def _web(*containers: dict[str, object]) -> Workload:
+    item = Item({"apiVersion": "apps/v1", "kind": "Deployment",
+                 "metadata": {"name": "web", "namespace": "bi"}})
+    return Workload(item, "web", {}, {}, {},
+                    tuple(Container(str(c["name"]), c, False) for c in containers))
+
+
+@pytest.mark.parametrize(("container", "expected"), [
+    ({"name": "proxy", "image": "nginx:1.27", "ports": [{"containerPort": 443}]},
+     "container proxy (nginx:1.27) serves TLS on port 443"),
+    ({"name": "tls", "image": "ghcr.io/x/ghostunnel", "ports": [{"containerPort": 9000,
+                                                                "name": "HTTPS"}]},
+     "container tls (ghcr.io/x/ghostunnel) serves TLS on port 9000"),
+    ({"name": "envoy-sidecar", "image": "example/proxy", "ports": [{"containerPort": 1,
+                                                                   "name": "tls"}]},
+     "container envoy-sidecar (example/proxy) serves TLS on port 1"),
+    ({"name": "proxy", "image": "nginx:1.27", "ports": [{"containerPort": 80, "name": "http"}]},
+     None),
+    ({"name": "app", "image": "apache/superset", "ports": [{"containerPort": 443}]}, None),
+    ({"name": "proxy", "image": "caddy", "ports": ["443"]}, None),
+])
+def test_sidecar_tls(container: dict[str, object], expected: str | None) -> None:
+    assert sidecar_tls(_web(container)) == expected
