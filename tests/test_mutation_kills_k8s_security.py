@@ -15,6 +15,15 @@ from conftest import scan_report, write_tree
 from auditor.checks.kubernetes.collect import applied_namespace, detect, place
 from auditor.checks.kubernetes.facts import Container, Workload
 from auditor.checks.kubernetes.kinds import group_of, not_audited
+from auditor.checks.kubernetes.loader import (
+    ManifestError,
+    documents,
+    load_file,
+    looks_like_manifests,
+    manifest_files,
+    read_head,
+    walk_manifests,
+)
 from auditor.checks.kubernetes.monitoring import log_files
 from auditor.checks.kubernetes.network import admits_all, policy_types
 from auditor.checks.kubernetes.objects import Item, flatten, subject_of
@@ -290,3 +299,62 @@ def _web(*containers: dict[str, object]) -> Workload:
 ])
 def test_sidecar_tls(container: dict[str, object], expected: str | None) -> None:
     assert sidecar_tls(_web(container)) == expected
+
+
+# -- loader ---------------------------------------------------------------------------------
+
+def test_documents_lines_and_json() -> None:
+    yaml_docs = list(documents("a: 1\n---\n\nb: 2\n", "x.yaml"))
+    assert yaml_docs == [({"a": 1}, Location("x.yaml", 1)), ({"b": 2}, Location("x.yaml", 4))]
+    assert list(documents(' [{"a": 1}, {"b": 2}]', "x.json")) == [
+        ({"a": 1}, Location("x.json", 1)), ({"b": 2}, Location("x.json", 1))]
+    assert list(documents('{"a": 1}', "y.json")) == [({"a": 1}, Location("y.json", 1))]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"a": \n', "x:2: invalid JSON: Expecting value"),
+    ("a: [1,\n", "x:2: invalid YAML: did not find expected node content"),
+    ("a: 1\n---\nb: !!int abc\n", "x:3: invalid YAML: a value cannot be read as its type "
+                                   "(ValueError)"),
+    ("a: &x [*x]\n", "x:1: invalid YAML: recursive alias"),
+])
+def test_documents_errors(text: str, message: str) -> None:
+    with pytest.raises(ManifestError) as error:
+        list(documents(text, "x"))
+    assert str(error.value) == message
+
+
+def test_walk_and_load(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "m", {
+        "b.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n",
+        "a.json": '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}',
+        "c.yml": "x: 1\n", ".hidden.yaml": "x: 1\n", "notes.md": "apiVersion kind\n",
+        "templates/t.yaml": "x: 1\n", "charts/c.yaml": "x: 1\n", ".git/g.yaml": "x: 1\n",
+        "sub/d.yaml": "apiVersion: v1\nkind: Service\n", "sub/e.yaml": "apiVersion: v1\nkind: S\n",
+        "sub/f.yaml": "apiVersion: v1\nkind: S\n",
+    })
+    names = [p.relative_to(root).as_posix() for p in manifest_files(root)]
+    assert names == ["a.json", "b.yaml", "c.yml", "sub/d.yaml", "sub/e.yaml", "sub/f.yaml"]
+    assert looks_like_manifests(root) == (5, ["a.json", "b.yaml", "d.yaml"])
+    assert looks_like_manifests(root, limit=2) == (2, ["a.json", "b.yaml"])
+    assert walk_manifests(root / "b.yaml") == ([root / "b.yaml"], [])
+    assert [i.subject for i in load_file(root / "b.yaml", "b.yaml")] == ["v1/Service/-/b"]
+    assert read_head(root / "b.yaml", 10) == "apiVersion"
+    assert read_head(root, 10) == ""
+    assert read_head(root / "missing.yaml", 10) == ""
+
+
+def test_load_file_refusals(tmp_path: Path) -> None:
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"apiVersion: v1\n\0")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"a: caf\xe9\n")
+    for path, message in ((binary, "bin.yaml: binary file, not read"),
+                          (latin, "latin.yaml: not UTF-8 (byte 6)"),
+                          (tmp_path, "dir: not a regular file (a FIFO, socket or device), "
+                                     "not read"),
+                          (tmp_path / "gone.yaml", "gone.yaml: cannot read (No such file or "
+                                                   "directory)")):
+        with pytest.raises(ManifestError) as error:
+            load_file(path, path.name if path != tmp_path else "dir")
+        assert str(error.value) == message
