@@ -13,7 +13,7 @@ from typing import TextIO
 
 from auditor.api import Session, audit_targets, open_session, resolve_config
 from auditor.atomic import stage, staging, sweep
-from auditor.compare import Snapshot, compare, snapshot_from_report
+from auditor.compare import Snapshot, compare, load_snapshot, snapshot_from_report
 from auditor.config import Config, load_config
 from auditor.gates import (
     GateOptions,
@@ -326,7 +326,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
     session = open_session()
     check = session.registry.checks.get(args.check_id.upper())
     if check is None:
-        raise UsageError(f"no check {args.check_id!r} (see 'auditor checks')")
+        import difflib
+
+        close = difflib.get_close_matches(args.check_id.upper(), list(session.registry.checks),
+                                          n=3, cutoff=0.6)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise UsageError(f"no check {args.check_id!r}; {hint}'auditor checks' lists all "
+                         f"{len(session.registry.checks)}")
     from auditor.reports.catalog import render_explain
 
     sys.stdout.write(render_explain(check))
@@ -345,8 +351,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from auditor.compare import render_text
     from auditor.reportload import load_report
 
-    old = load_baseline(args.old)
-    new_report = load_report(args.new)
+    old = load_snapshot(args.old, "old report")
+    new_report = load_report(args.new, "new report")
     comparison = compare(old, snapshot_from_report(new_report, args.new))
     if args.format in ("terminal", "json"):
         text = (json.dumps(comparison.as_dict(), indent=2) + "\n" if args.format == "json"

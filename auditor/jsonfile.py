@@ -34,7 +34,7 @@ def read_json_file(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> Any:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise JsonFileError(f"cannot read: {exc.strerror or exc}") from exc
+        raise JsonFileError(exc.strerror or str(exc)) from exc
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -44,7 +44,7 @@ def read_json_file(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> Any:
         try:
             data = handle.read(limit + 1)
         except OSError as exc:
-            raise JsonFileError(f"cannot read: {exc.strerror or exc}") from exc
+            raise JsonFileError(exc.strerror or str(exc)) from exc
     if len(data) > limit:  # grew while being read
         raise JsonFileError(f"larger than {limit // (1024 * 1024)} MiB")
     try:

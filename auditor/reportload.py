@@ -165,5 +165,5 @@ def report_from_data(data: Any, path: str) -> Report:
         raise BaselineError(f"{path}: {exc}") from None
 
 
-def load_report(path: str) -> Report:
-    return report_from_data(read_json(path), path)
+def load_report(path: str, role: str = "report") -> Report:
+    return report_from_data(read_json(path, role), path)

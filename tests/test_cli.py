@@ -19,7 +19,7 @@ import pytest
 from markerplugin import MarkerPlugin, fixed, isolated_session, make_check, marker_dir
 
 from auditor import __version__, cli, commands, hookimpl
-from auditor.api import Session
+from auditor.api import Session, open_session
 from auditor.model import Report, Row, Severity, Status
 from auditor.reports.base import Renderer, RenderOptions
 
@@ -474,7 +474,7 @@ def test_explain_unknown_check_exits_2(capsys: pytest.CaptureFixture[str]) -> No
     code, out, err = main(capsys, "explain", "NO-SUCH-001")
     assert code == 2
     assert out == ""
-    assert one_line(err) == "auditor: no check 'NO-SUCH-001' (see 'auditor checks')"
+    assert one_line(err) == "auditor: no check 'NO-SUCH-001'; 'auditor checks' lists all 136"
     code, _, err = main(capsys, "explain")
     assert code == 2
     assert "CHECK_ID or --scoring" in one_line(err)
@@ -509,3 +509,62 @@ def test_plugins_console_script_without_autoload() -> None:
                           env=env, check=False, timeout=120)
     assert done.returncode == 0
     assert "auditor.reports.plugin  (builtin)" in done.stdout
+
+
+# help and validation (issue 15 item 7) ---------------------------------------------------
+
+
+def _subparsers() -> dict[str, Any]:
+    import argparse
+
+    parser = cli.build_parser()
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def test_every_option_of_every_subcommand_is_described() -> None:
+    undocumented = [f"{name} {a.option_strings or a.dest}"
+                    for name, sub in _subparsers().items() for a in sub._actions
+                    if a.dest != "help" and not (a.help or "").strip()]
+    assert not undocumented
+
+
+def test_scan_help_groups_its_options_and_names_the_formats(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = main(capsys, "scan", "--help")
+    assert code == 0
+    for title in ("what to audit:", "Kubernetes (live clusters and charts):", "reports:",
+                  "hosts and the running app (live facts; read-only):",
+                  "gates (exit 1 when one trips):", "history and unattended runs:"):
+        assert f"\n{title}\n" in out
+    builtin = set(open_session(autoload=False).registry.renderers)
+    assert set(cli.FORMATS.split(", ")) == builtin
+    assert "terminal, json, html, markdown, junit, sarif, prometheus" in " ".join(out.split())
+
+
+def test_an_unknown_row_is_a_usage_error_listing_the_rows(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["checks", "--row", "avail"]) == 2
+    err = capsys.readouterr().err
+    assert "argument --row: invalid choice: 'avail'" in err
+    assert "'availability'" in err and "'app-security'" in err
+
+
+def test_an_unknown_check_id_suggests_close_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = main(capsys, "explain", "K8S-AVAILABILTY-001")
+    assert code == 2
+    assert err.startswith("auditor: no check 'K8S-AVAILABILTY-001'; did you mean "
+                          "K8S-AVAILABILITY-001")
+    assert err.rstrip().endswith("'auditor checks' lists all 136")
+
+
+def test_diff_names_its_files_old_and_new(capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path) -> None:
+    code, _, err = main(capsys, "diff", tmp_path / "a.json", tmp_path / "b.json")
+    assert code == 2
+    assert err == f"auditor: {tmp_path / 'a.json'}: cannot read old report: No such file or " \
+                  "directory\n"
+    (tmp_path / "a.json").write_text('{"schema_version": 1, "score": {}, "targets": []}')
+    code, _, err = main(capsys, "diff", tmp_path / "a.json", tmp_path / "b.json")
+    assert err == f"auditor: {tmp_path / 'b.json'}: cannot read new report: No such file or " \
+                  "directory\n"
