@@ -53,8 +53,10 @@ def _pdb(facts: Facts) -> Iterator[Result]:
         return
     for web in serving(k):
         replicas = effective_min(k, web) or 1
+        # policy/v1: an empty selector selects every pod of the namespace, a missing (null)
+        # one none (it passed as covering the web pods).
         pdbs = [p for p in k.in_namespace("PodDisruptionBudget", web.item.namespace)
-                if selects(as_map(p.spec.get("selector")), web.pod_labels)]
+                if selects(_selector(p.spec.get("selector")), web.pod_labels)]
         if not pdbs:
             yield result(web, Status.FAIL, f"no PodDisruptionBudget covers the {tier(web)} "
                          "pods: a node drain may evict them all at once")
@@ -75,6 +77,10 @@ def _pdb(facts: Facts) -> Iterator[Result]:
         else:
             yield result(web, Status.PASS, f"a PodDisruptionBudget keeps {tier(web)} pods "
                          "during drains and still lets one go", evidence)
+
+
+def _selector(value: object) -> Mapping[str, Any] | None:
+    return value if isinstance(value, Mapping) else None
 
 
 def blocks_drains(spec: Mapping[str, Any], replicas: int) -> str | None:
