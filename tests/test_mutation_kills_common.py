@@ -210,6 +210,8 @@ def test_an_absolute_path_in_a_project_is_under_the_project_folder(home: Path) -
     assert tree.resolve("/etc/passwd") == home / "repo" / "docker" / "etc" / "passwd"
     assert tree.resolve("\\etc\\passwd") == home / "repo" / "docker" / "etc" / "passwd"
     assert reason(tree, "/../x") == "/../x: leads out of the audited tree"
+    # through the repository it would be inside; from the project's "/" it is not
+    assert reason(tree, "\\..\\x") == "\\..\\x: leads out of the audited tree"
 
 
 def test_a_project_tree_without_outer_tree_reaches_nothing_above(tmp_path: Path) -> None:
@@ -227,6 +229,7 @@ def test_a_project_tree_without_outer_tree_reaches_nothing_above(tmp_path: Path)
 def contexts(tmp_path: Path) -> Tree:
     write(tmp_path, "ctx/Dockerfile")
     write(tmp_path, "ctxx/Dockerfile")
+    write(tmp_path, "Xctx/Dockerfile")  # X: the filler of mutmut's string mutants
     write(tmp_path, "other/f")
     link(tmp_path, "ctx/out", "../other")
     link(tmp_path, "ctx/in", "Dockerfile")
@@ -236,6 +239,12 @@ def contexts(tmp_path: Path) -> Tree:
 @pytest.mark.parametrize(("top", "inner", "within"), [
     ("ctx", "ctx/Dockerfile", True),
     ("ctx", "ctx", True),
+    ("ctx", "/ctx", True),
+    ("ctx", "//ctx/", True),
+    ("./", "other/f", True),
+    ("Xctx", "/Xctx", True),
+    ("Xctx/", "/Xctx/Dockerfile", True),
+    ("Xctx", "ctx/Dockerfile", False),
     ("ctx/", "/ctx/Dockerfile", True),
     ("/ctx", "ctx/in", True),
     ("ctx", "ctxx/Dockerfile", False),  # a name that only starts like the context
@@ -268,6 +277,9 @@ def test_resolve_keeps_paths_under_the_root(tmp_path: Path) -> None:
     assert tree.resolve("/a/b") == root / "a" / "b"
     assert tree.resolve("./a//b/.") == root / "a" / "b"
     assert tree.resolve("a\\b") == root / "a" / "b"
+    assert tree.resolve("//a/b") == root / "a" / "b"  # POSIX's own root "//": still the tree's
+    assert tree.resolve("\\\\a") == root / "a"
+    assert tree.resolve("///a") == root / "a"
     assert tree.resolve("a/..") == root
     assert tree.resolve("") == root
     assert reason(tree, "..") == "..: leads out of the audited tree"
@@ -282,6 +294,17 @@ def test_an_absolute_symlink_resolves_from_the_tree_root(tmp_path: Path) -> None
     assert tree.resolve("srv/etc/passwd") == tmp_path / "etc" / "passwd"
     assert tree.resolve("srv/etc") == tmp_path / "etc"
     assert tree.read_text("srv/etc/passwd") == "root:x:0:0"
+
+
+def test_a_double_slash_never_reaches_the_machine(tmp_path: Path) -> None:
+    write(tmp_path, "etc/hostname", "tree")
+    link(tmp_path, "l", "//etc/hostname")
+    link(tmp_path, "m", "//proc/self/environ")
+    tree = Tree(tmp_path)
+    assert tree.read_text("//etc/hostname") == "tree"
+    assert tree.read_text("l") == "tree"
+    assert read_error(tree, "m") == "m: not found"
+    assert read_error(tree, "//proc/self/environ") == "//proc/self/environ: not found"
 
 
 def test_a_relative_symlink_resolves_from_its_folder(tmp_path: Path) -> None:
@@ -739,18 +762,20 @@ def test_host_state(monkeypatch: pytest.MonkeyPatch) -> None:
         Conn(psutil.CONN_LISTEN, (), 10),
         Conn(psutil.CONN_LISTEN, Addr("127.0.0.1", 9000), 11),
         Conn(psutil.CONN_LISTEN, Addr("127.0.0.1", 9001), 12),
+        Conn(psutil.CONN_LISTEN, Addr("127.0.0.1", 9002), 13),
     ], {7: "gunicorn", 8: "postgres", 11: psutil.NoSuchProcess(11),
-        12: psutil.AccessDenied(12)})
+        12: psutil.AccessDenied(12), 13: "celery"})
     problems: list[str] = []
-    state = live.host_state(["/", "/var", "/missing"], problems)
+    # an unreadable disk or process in the middle: the ones after it are still read
+    state = live.host_state(["/", "/missing", "/var"], problems)
     assert kinds == ["tcp"]
     assert state == HostLive(
         memory_total=8_000, memory_available=3_000, cpu_count=4,
         disk_free={"/": (100, 40), "/var": (50, 5)},
         listeners=(("0.0.0.0", 8088, 7), ("127.0.0.1", 5432, 8), ("::", 80, 7),
                    ("127.0.0.1", 6379, None), ("127.0.0.1", 9000, 11),
-                   ("127.0.0.1", 9001, 12)),
-        process_names={7: "gunicorn", 8: "postgres"})
+                   ("127.0.0.1", 9001, 12), ("127.0.0.1", 9002, 13)),
+        process_names={7: "gunicorn", 8: "postgres", 13: "celery"})
     assert problems == []
 
 

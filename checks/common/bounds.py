@@ -116,8 +116,10 @@ def describe(tree: Tree, host_tree: bool = False) -> str:
 def inside(tree: Tree, top: str, inner: str) -> bool:
     """``inner`` lies under the inner directory ``top`` (a build context, the audited tree's
     top), also once symlinks are resolved."""
-    top = "" if top in ("", ".") else top.strip("/")
-    if top and inner.lstrip("/") != top and not inner.lstrip("/").startswith(top + "/"):
+    top = top.strip("/")
+    top = "" if top == "." else top
+    path = inner.lstrip("/")
+    if top and path != top and not path.startswith(top + "/"):
         return False
     try:
         return tree.resolve(inner).is_relative_to(tree.resolve(top or "."))

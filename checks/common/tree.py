@@ -39,9 +39,9 @@ class Tree:
         return self._resolve(inner, inner, 0)
 
     def _resolve(self, path: str, inner: str, hops: int) -> Path:
-        parts = PurePosixPath(path.replace("\\", "/")).parts
-        if parts and parts[0] == "/":
-            parts = parts[1:]
+        # Every leading slash goes: POSIX keeps exactly two ("//etc") as a root of its own,
+        # which pathlib then joins as an absolute path, i.e. the machine's /etc.
+        parts = PurePosixPath(path.replace("\\", "/").lstrip("/")).parts
         current = self.root
         for index, part in enumerate(parts):
             if part in ("", "."):
@@ -72,7 +72,7 @@ class Tree:
 
     def relative(self, path: Path) -> str:
         try:
-            return path.relative_to(self.root).as_posix() or "."
+            return path.relative_to(self.root).as_posix()  # the root itself: "."
         except ValueError:
             return path.name
 

@@ -50,19 +50,18 @@ def measure(root: Node) -> Iterator[Measure]:
     Only collections are walked: a scalar is one value at depth one and contains nothing,
     and most nodes are scalars, so leaving them off the stack keeps the walk cheap on the
     many files whose dumper wrote anchors for shared values."""
+    if not isinstance(root, MappingNode | SequenceNode):
+        return  # a scalar document: nothing to measure
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
     scalars: set[int] = set()  # distinct scalar nodes: an alias to one adds no node
     open_nodes: set[int] = set()
+    # Only collections are ever pushed: a scalar child is counted where its parent is.
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         key = id(node)
         if key in size:
-            continue
-        if not isinstance(node, MappingNode | SequenceNode):
-            size[key], depth[key] = 1, 1
-            scalars.add(key)
             continue
         children = _children(node)
         if not done:
