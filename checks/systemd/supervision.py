@@ -9,7 +9,11 @@ from auditor.checks.systemd.common import at, each_service, no_services, service
 from auditor.checks.systemd.facts import Processes, Service
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
-RESTARTING = frozenset({"on-failure", "always", "on-abnormal"})
+LINK_DIRS = {"WantedBy": ".wants", "RequiredBy": ".requires"}
+# Policies that restart after some deaths but not after an exit with an error code.
+# on-abort restarts after an uncaught signal, the out-of-memory killer's SIGKILL included,
+# so "it stays down after an out-of-memory kill" would be false for it.
+PARTIAL = {"on-abnormal": "on signals and timeouts", "on-abort": "only after an uncaught signal"}
 
 
 def _running(service: Service, processes: Processes | None) -> str | None:
@@ -42,9 +46,9 @@ def _restart(facts: Facts) -> Iterator[Result]:
             message = (f"Restart={value}: systemd restarts it when it dies"
                        if status == Status.PASS else
                        f"Restart={value}, but no such process runs now")
-        elif value == "on-abnormal":
-            status, message = Status.WARN, ("Restart=on-abnormal restarts on signals and "
-                                            "timeouts, not when Superset exits with an error")
+        elif value in PARTIAL:
+            status, message = Status.WARN, (f"Restart={value} restarts {PARTIAL[value]}, not "
+                                            "when Superset exits with an error")
         else:
             status, message = Status.FAIL, (f"Restart={value}: after a crash or an out-of-memory "
                                             "kill it stays down until someone notices")
@@ -58,15 +62,17 @@ def _enabled(facts: Facts) -> Iterator[Result]:
             yield no_services(services(facts))
             return
         unit = service.unit
-        wanted = unit.value("Install", "WantedBy") or unit.value("Install", "RequiredBy")
+        # Name the directive the unit has: RequiredBy= is not evidence of a WantedBy=.
+        key = "WantedBy" if unit.value("Install", "WantedBy") else "RequiredBy"
+        wanted = unit.value("Install", key)
         if unit.enabled_by:
             yield Result(service.name, Status.PASS, f"enabled: linked from {unit.enabled_by[0]}",
                          tuple(f"{d}/{unit.name}" for d in unit.enabled_by), where(unit.path))
         elif wanted:
             yield Result(service.name, Status.FAIL,
-                         f"WantedBy={wanted} but no .wants link: 'systemctl enable' was never "
-                         "run, so it does not start after a reboot",
-                         (f"[Install] WantedBy={wanted}",), where(unit.path))
+                         f"{key}={wanted} but no {LINK_DIRS[key]} link: 'systemctl enable' "
+                         "was never run, so it does not start after a reboot",
+                         (f"[Install] {key}={wanted}",), where(unit.path))
         else:
             yield Result(service.name, Status.FAIL,
                          "no [Install] section and no .wants link: it does not start at boot",
