@@ -11,6 +11,8 @@ from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 CORE = ("NoNewPrivileges=", "ProtectSystem=", "ProtectHome=", "PrivateTmp=")
 MEDIUM = 50
+# systemd's parse_boolean: every spelling it takes as true (DynamicUser=on is one).
+TRUE = frozenset({"1", "yes", "y", "true", "t", "on"})
 
 
 def _user(facts: Facts) -> Iterator[Result]:
@@ -20,12 +22,14 @@ def _user(facts: Facts) -> Iterator[Result]:
             return
         unit = service.unit
         user = unit.last("Service", "User")
-        dynamic = (unit.value("Service", "DynamicUser") or "").lower() in ("yes", "true", "1")
+        dynamic_value = unit.value("Service", "DynamicUser") or ""
+        dynamic = dynamic_value.lower() in TRUE
         name = user.value if user else ""
         drops = service.launch.option("user")
         if dynamic and name not in ("root", "0"):
             yield Result(service.name, Status.PASS,
-                         "DynamicUser=yes: a transient unprivileged user", ("DynamicUser=yes",),
+                         f"DynamicUser={dynamic_value}: a transient unprivileged user",
+                         (f"DynamicUser={dynamic_value}",),
                          where(unit.path))
         elif name and name not in ("root", "0"):
             yield Result(service.name, Status.PASS, f"runs as {name}", (f"User={name}",),
@@ -71,9 +75,12 @@ def _venv(facts: Facts) -> Iterator[Result]:
             return
         launch = service.launch
         env_path = service.env.get("PATH")
-        venv = launch.venv or (service.env["VIRTUAL_ENV"].value
-                               if "VIRTUAL_ENV" in service.env else None)
-        if venv is None and env_path and "/bin" in env_path.value:
+        venv = launch.venv
+        # PATH= picks the program only for a bare name in a wrapper script: systemd resolves
+        # ExecStart's own bare names in a fixed search path, and VIRTUAL_ENV= alone selects
+        # no interpreter (/usr/bin/gunicorn runs the system Python whatever it says).
+        bare = service.via is not None and "/" not in (launch.program or "")
+        if venv is None and bare and env_path and "/bin" in env_path.value:
             first = env_path.value.split(":", 1)[0]
             venv = first[:-4] if first.endswith("/bin") and first not in (
                 "/usr/bin", "/usr/local/bin", "/bin") else None
