@@ -8,12 +8,20 @@ from collections.abc import Iterator
 from auditor.checks.common.redact import redact_url
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.common import at, each_service, no_services, services, where
-from auditor.checks.systemd.facts import PgClusters, PgLive
+from auditor.checks.systemd.facts import Assignment, PgClusters, PgLive
 from auditor.checks.systemd.postgres import address_is_local
+from auditor.checks.systemd.unitfile import environment_words
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|_KEY$|CREDENTIAL)")
-URI_PASSWORD = re.compile(r"://[^:/@\s]+:[^@/\s]+@")
+# The user may be empty: redis://:PASSWORD@host is how Redis URLs carry a password.
+URI_PASSWORD = re.compile(r"://[^:/@\s]*:[^@/\s]+@")
+
+
+def _inline_value(item: Assignment, name: str) -> str:
+    """The value the unit file itself gives ``name``: an EnvironmentFile= that sets it
+    again wins at run time, but the unit file (world-readable) still holds this one."""
+    return next((v for k, v in environment_words(item.value) if k == name), "")
 
 
 def _inline(facts: Facts) -> Iterator[Result]:
@@ -23,7 +31,7 @@ def _inline(facts: Facts) -> Iterator[Result]:
             return
         named = sorted(name for name, item in service.inline_env.items()
                        if SECRET_NAME.search(name) or URI_PASSWORD.search(
-                           service.env[name].value if name in service.env else ""))
+                           _inline_value(item, name)))
         in_command = [redact_url(w.split("=", 1)[0]) for w in service.launch.argv
                       if URI_PASSWORD.search(w) or re.search(r"(?i)password=\S", w)]
         if named or in_command:
