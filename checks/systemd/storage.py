@@ -12,6 +12,20 @@ from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 EPHEMERAL = ("/tmp/", "/run/", "/dev/shm/", "/var/tmp/")
 OFF = frozenset({"off", "false", "no", "0"})
+"""synchronous_commit is an enum: these exact words (any case) turn it off."""
+
+
+def bool_off(value: str) -> bool:
+    """Whether PostgreSQL reads a boolean setting as off (parse_bool_with_len): 0, or a
+    prefix of false or no, or of off at least two letters long ('o' alone is ambiguous)."""
+    word = value.strip().lower()
+    if not word:
+        return False
+    if word == "0":
+        return True
+    if word[0] in "fn":
+        return ("false" if word[0] == "f" else "no").startswith(word)
+    return len(word) >= 2 and "off".startswith(word)
 LOW_DISK = 0.10
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
@@ -47,14 +61,16 @@ def _durable(facts: Facts) -> Iterator[Result]:
         for name in ("fsync", "full_page_writes"):
             value, source = values.get(name, ("on", "default"))
             evidence.append(f"{name} = {value} ({source})")
-            if value.lower() in OFF:
+            if bool_off(value):
                 problems.append(f"{name} = off: a power cut or crash can corrupt the database")
         data, data_source = values.get("data_directory", ("", ""))
         if data and (data.rstrip("/") + "/").startswith(EPHEMERAL):
             problems.append(f"data_directory {data} is on temporary storage, cleared at boot")
         if data:
             evidence.append(f"data_directory = {data} ({data_source})")
-        sync, _ = values.get("synchronous_commit", ("on", "default"))
+        sync, sync_source = values.get("synchronous_commit", ("on", "default"))
+        if sync.lower() in OFF:
+            evidence.append(f"synchronous_commit = {sync} ({sync_source})")
         location = where(conf)
         if problems:
             yield Result(subject, Status.FAIL, "; ".join(problems), tuple(evidence), location)
