@@ -198,12 +198,21 @@ def _lines(text: str, path: str, values: dict[str, PgSetting]) -> None:
             values[key] = PgSetting(key, values[key].value, path, number)
 
 
+def apt_reads(name: str) -> bool:
+    """Whether APT reads ``name`` in apt.conf.d (GetListOfFilesInDir with "conf" and no
+    extension allowed): not hidden, only letters, digits, '_', '-', ':' and '.', and no
+    extension or .conf, so 20auto-upgrades.dpkg-old, .bak and .disabled are skipped."""
+    if name.startswith(".") or name.endswith(".") or not re.fullmatch(r"[\w:.-]+", name, re.A):
+        return False
+    return "." not in name or name.rsplit(".", 1)[1] == "conf"
+
+
 def load_apt(tree: Tree, problems: dict[str, str]) -> AptPeriodic:
     values: dict[str, PgSetting] = {}
     lists: dict[str, list[str]] = {}
-    paths = (["/etc/apt/apt.conf"] if tree.exists("/etc/apt/apt.conf") else []) + [
-        f"{APT_DIR}/{n}" for n in tree.listdir(APT_DIR) if not n.startswith(".")
-    ]
+    # APT reads apt.conf.d in name order, then apt.conf (pkgInitConfig): the main file wins.
+    paths = [f"{APT_DIR}/{n}" for n in tree.listdir(APT_DIR) if apt_reads(n)] + (
+        ["/etc/apt/apt.conf"] if tree.exists("/etc/apt/apt.conf") else [])
     unattended = None
     for path in paths:
         text = _read(tree, path, problems)
