@@ -244,7 +244,9 @@ def _pins(tree: Tree, services: ServiceSet) -> tuple[tuple[str, ...], tuple[str,
                 pins.append(f"{path}: apache-superset locked")
             for match in UNPINNED.finditer(text):
                 line = text.count("\n", 0, match.start()) + 1
-                unpinned.append(f"{path}:{line}: {match.group(0).strip() or 'apache-superset'}")
+                # The whole requirement, specifier included (">=4.1" is why it is no pin).
+                whole = text[match.start():].split("\n", 1)[0].split("#", 1)[0].strip()
+                unpinned.append(f"{path}:{line}: {whole}")
     return tuple(pins), tuple(unpinned), tuple(dict.fromkeys(releases))
 
 
@@ -254,6 +256,8 @@ def _db_host(config: SupersetConfig | None) -> str | None:
     uri = config.get("SQLALCHEMY_DATABASE_URI").value
     if not isinstance(uri, str) or "://" not in uri:
         return None
+    if uri.lower().startswith("sqlite"):
+        return None  # a file: on no host at all, not "on localhost"
     try:
         return urlsplit(uri).hostname or "localhost"
     except ValueError:
