@@ -18,10 +18,13 @@ from auditor.checks.superset.configmodel import (
     gunicorn_timeout,
     parse_boolean_string,
 )
-from auditor.checks.superset.dbhost import DatabaseHost, database_host, unseen_message
+from auditor.checks.superset.dbhost import DatabaseHost, database_host, unread_uri, unseen_message
+from auditor.checks.superset.judge import per_config, per_config_in_style
 from auditor.checks.superset.live_checks import _headers, _health, _tls
-from auditor.checks.superset.probe import PROBE, Answer, Certificate, ProbeFacts
-from auditor.model import Facts, Status, Style
+from auditor.checks.superset.probe import PROBE, Answer, Certificate, ProbeFacts, certificate
+from auditor.checks.superset.security import _check
+from auditor.checks.superset.services import _jwt
+from auditor.model import Facts, Location, Result, Row, Severity, Status, Style
 
 
 def _uri(uri: str) -> SupersetConfig:
@@ -322,3 +325,118 @@ def test_unseen_environment_reason() -> None:
     assert config.get("SECRET_KEY").value == Unknown(
         "environment variable K may come from Secret env, which is not among the audited "
         "objects")
+
+
+def test_environ_subscripts() -> None:
+    assert _read('import os\nSECRET_KEY = vault["K"]\n', K="x") == Unknown(
+        "computed by a subscript")
+    assert _read("import os\nkey = 'K'\nSECRET_KEY = os.environ[key]\n", K="x") == Unknown(
+        "computed by a subscript")
+    assert _read('import os\nSECRET_KEY = os.environ["K"]\n', K="from-env") == "from-env"
+
+
+def test_shared_by_all_does_not_strip_letters() -> None:
+    topology = Topology(1, 1, 1, shared_dirs=(("/app/superset_home", "volume home"),))
+    assert topology.shared_by_all("/app/superset_homeX") is None
+
+
+def test_unread_uri() -> None:
+    unknown = SupersetConfig(settings={"SQLALCHEMY_DATABASE_URI": Setting(
+        "SQLALCHEMY_DATABASE_URI", Unknown("Secret db is not among the audited objects"),
+        "x")})
+    facts = Facts(Style.KUBERNETES, values={"superset.config": unknown})
+    assert unread_uri(facts) == ("SQLALCHEMY_DATABASE_URI could not be read (Secret db is not "
+                                 "among the audited objects)")
+    known = Facts(Style.KUBERNETES, values={"superset.config": _uri("postgresql://db/x")})
+    assert unread_uri(known) is None
+    assert unread_uri(Facts(Style.KUBERNETES)) is None
+
+
+# --- factories run when the modules are imported: called here, so their mutants act -------
+
+def _config_facts(text: str, style: Style = Style.COMPOSE) -> Facts:
+    return Facts(style, values={"superset.config": analyze(text, "superset_config.py", {})})
+
+
+def test_per_config_in_style_passes_the_style_and_the_subject() -> None:
+    seen: list[Style] = []
+
+    def judge(config: SupersetConfig, style: Style) -> tuple[Status, str, tuple[str, ...]]:
+        seen.append(style)
+        return Status.WARN, "m", ("e",)
+
+    facts = _config_facts("DEBUG = True\n")
+    assert list(per_config_in_style("DEBUG", judge)(facts)) == [
+        Result("DEBUG", Status.WARN, "m", ("e",), Location("superset_config.py", 1))]
+    assert seen == [Style.COMPOSE]
+    assert list(per_config("DEBUG", lambda config: None)(facts)) == []
+
+
+def test_check_factory_fields() -> None:
+    check = _check(5, Severity.HIGH, "title", "rationale", "remediation", "success",
+                   "failure", "DEBUG", lambda config: (Status.FAIL, "m", ()))
+    assert (check.id, check.style, check.app, check.row, check.severity) == (
+        "SUPERSET-APP-SECURITY-005", Style.ANY, "superset", Row.APP_SECURITY, Severity.HIGH)
+    assert (check.title, check.rationale, check.remediation, check.success, check.failure) == (
+        "title", "rationale", "remediation", "success", "failure")
+    assert check.references == ("https://superset.apache.org/docs/security/",)
+    assert check.requires == ("superset.config",)
+    [result] = check.evaluate(_config_facts("DEBUG = True\n"))
+    assert (result.subject, result.status, result.location) == (
+        "DEBUG", Status.FAIL, Location("superset_config.py", 1))
+    other = _check(11, Severity.LOW, "t", "r", "m", "s", "f", "X", lambda c: None, "https://x/")
+    assert (other.id, other.references) == ("SUPERSET-APP-SECURITY-011", ("https://x/",))
+
+
+def test_jwt_judge() -> None:
+    judge = _jwt("GUEST_TOKEN_JWT_SECRET", "EMBEDDED_SUPERSET")
+    off = analyze('GUEST_TOKEN_JWT_SECRET = "x"\n', "superset_config.py", {})
+    assert judge(off) is None
+    flags = 'FEATURE_FLAGS = {"EMBEDDED_SUPERSET": True}\n'
+    unknown = analyze(flags + "GUEST_TOKEN_JWT_SECRET = vault()\n", "superset_config.py", {})
+    assert judge(unknown) == (
+        Status.SKIP, "GUEST_TOKEN_JWT_SECRET could not be determined: computed by a function "
+        "call", ("GUEST_TOKEN_JWT_SECRET from superset_config.py:2",))
+    weak = analyze(flags + 'GUEST_TOKEN_JWT_SECRET = "' + "\u00e9" * 15 + 'x"\n',
+                   "superset_config.py", {})
+    assert judge(weak) == (
+        Status.FAIL, "GUEST_TOKEN_JWT_SECRET is 31 bytes (at least 32 needed)",
+        ("GUEST_TOKEN_JWT_SECRET from superset_config.py:2 (value not shown)",
+         "EMBEDDED_SUPERSET is on"))
+    strong = analyze(flags + 'GUEST_TOKEN_JWT_SECRET = "' + "\u00e9" * 16 + '"\n',
+                     "superset_config.py", {})
+    assert judge(strong) == (
+        Status.PASS, "GUEST_TOKEN_JWT_SECRET is set, 32 bytes, not a default",
+        ("GUEST_TOKEN_JWT_SECRET from superset_config.py:2 (value not shown)",
+         "EMBEDDED_SUPERSET is on"))
+
+
+# --- probe.certificate against the loopback servers of tests/conditions/superset.py -------
+
+def test_certificate_of_a_trusted_server() -> None:
+    import datetime as dt
+
+    from conditions.superset import TLS
+
+    now = dt.datetime.now(dt.UTC)
+    cert = certificate("localhost", TLS["long"], 5.0, now)
+    assert (cert.host, cert.trusted, cert.error, cert.days_left) == ("localhost", True, None, 21)
+    assert cert.not_after in {(now + dt.timedelta(days=d)).date().isoformat() for d in (21, 22)}
+    other = certificate("localhost", TLS["elsewhere"], 5.0, now)
+    assert (other.trusted, other.days_left, other.not_after) == (False, None, None)
+    assert other.error is not None and "localhost" in other.error
+
+
+def test_certificate_handshake_times_out() -> None:
+    import datetime as dt
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts TCP (backlog), never speaks TLS
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        started = time.monotonic()
+        cert = certificate("127.0.0.1", silent.getsockname()[1], 0.3, dt.datetime.now(dt.UTC))
+        assert time.monotonic() - started < 3
+    assert cert.trusted is False
+    assert cert.error is not None and cert.error.endswith("timed out")
