@@ -30,6 +30,8 @@ DEFAULT_PASSWORDS = {
     "test-secret-change-me": "Superset's default GLOBAL_ASYNC_QUERIES_JWT_SECRET",
 }
 
+SECRET_KEY_LITERAL = re.compile(r"^\s*SECRET_KEY\s*=\s*[rbuRBU]?['\"]", re.M)
+"""A config file assigning SECRET_KEY a string (r'...', b"..." too), not os.environ[...]."""
 # superset fab create-admin ... --password admin, also --password=admin and quoted; not
 # admin2 or admin-Xq7, which only start like it.
 ADMIN_ADMIN = re.compile(r"--password(?:\s+|=)(['\"]?)admin\1(?=\s|;|$)")
@@ -50,9 +52,9 @@ def _placement(facts: Facts) -> Iterator[Result]:
         # By name as for env values: DB_PASSWORD_FILE, AUTH_TOKEN_ENABLED: "true" and an
         # empty DB_PASSWORD name a secret without holding one.
         found = [f"key {key}" for key, value in data.items() if _looks_secret(key, value)]
-        # One value per line: a SECRET_KEY literal at the start of any key must still start a line.
-        if re.search(r"^\s*SECRET_KEY\s*=\s*['\"]", "\n".join(data.values()), re.M):
-            found.append("key SECRET_KEY literal in superset_config.py")
+        # Named by the key that holds it: the config file may be called anything.
+        found += [f"key {key}: SECRET_KEY written literally" for key, value in data.items()
+                  if SECRET_KEY_LITERAL.search(value)]
         # By value too: a key named "config.json" may hold a private key or a cloud credential.
         found += [f"{kind} in ConfigMap {config_map.name} key {key} ({len(value)} characters)"
                   for key, value in data.items() if (kind := secret_kind(value))]
