@@ -14,14 +14,19 @@ from typing import Any
 import pytest
 
 from auditor.checks.kubernetes import helm as helm_module
+from auditor.checks.kubernetes import kustxform
 from auditor.checks.kubernetes.availability import blocks_drains
 from auditor.checks.kubernetes.backups import covers
 from auditor.checks.kubernetes.facts import Container
 from auditor.checks.kubernetes.helm import Rendered, chart_file, chart_identity, render
+from auditor.checks.kubernetes.kustgen import Res
+from auditor.checks.kubernetes.kustpatch import PatchError, Selector, json6902, strategic_merge
+from auditor.checks.kubernetes.kustread import clone
 from auditor.checks.kubernetes.scalability import measured
 from auditor.checks.kubernetes.storage import scratch
 from auditor.checks.kubernetes.supervision import stops_all
 from auditor.checks.kubernetes.topology import controller_of, selects, superset_role
+from auditor.model import Location
 
 
 @pytest.mark.parametrize(("selector", "labels", "expected"), [
@@ -308,3 +313,270 @@ def test_render_timeout_and_oserror(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(helm_module, "RENDER_TIMEOUT_S", 120)
     error = render(tmp_path, {}).error
     assert error is not None and error.startswith(f"{tmp_path}: cannot run helm (")
+
+
+# --- kustpatch.py: JSON 6902 and strategic merge on one object, patch targets -------------
+
+def _res(obj: dict[str, Any]) -> Res:
+    return Res(obj, Location("k.yaml", 1))
+
+
+DEPLOY: dict[str, Any] = {
+    "apiVersion": "apps/v1", "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "bi", "labels": {"app": "web", "tier": "a"}},
+    "spec": {"replicas": 1, "template": {"spec": {"containers": [
+        {"name": "web", "image": "superset:1", "env": [{"name": "A", "value": "1"}]}]}}},
+}
+
+
+def _patched(operations: list[Any]) -> dict[str, Any]:
+    res = _res(clone(DEPLOY))
+    json6902(res, operations)
+    return res.obj
+
+
+def test_json6902_operations() -> None:
+    containers = "/spec/template/spec/containers"
+    assert _patched([{"op": "replace", "path": "/spec/replicas", "value": 3}])["spec"][
+        "replicas"] == 3
+    assert _patched([{"op": "add", "path": f"{containers}/-", "value": {"name": "x"}}])[
+        "spec"]["template"]["spec"]["containers"][1] == {"name": "x"}
+    assert [c["name"] for c in _patched([{"op": "add", "path": f"{containers}/0", "value": {
+        "name": "x"}}])["spec"]["template"]["spec"]["containers"]] == ["x", "web"]
+    assert "replicas" not in _patched([{"op": "remove", "path": "/spec/replicas"}])["spec"]
+    moved = _patched([{"op": "move", "from": "/spec/replicas", "path": "/spec/count"}])
+    assert moved["spec"]["count"] == 1 and "replicas" not in moved["spec"]
+    copied = _patched([{"op": "copy", "from": "/spec/replicas", "path": "/spec/count"}])
+    assert copied["spec"]["count"] == 1 and copied["spec"]["replicas"] == 1
+    assert _patched([{"op": "test", "path": "/spec/replicas", "value": 1},
+                     {"op": "replace", "path": "/metadata/labels/tier", "value": "b"}])[
+        "metadata"]["labels"] == {"app": "web", "tier": "b"}
+    escaped = _patched([{"op": "add", "path": "/metadata/labels/a~1b~0c", "value": "x"}])
+    assert escaped["metadata"]["labels"]["a/b~c"] == "x"
+    assert _patched([{"op": "replace", "path": f"{containers}/0/image", "value": "s:2"}])[
+        "spec"]["template"]["spec"]["containers"][0]["image"] == "s:2"
+    assert _patched([{"op": "replace", "path": "", "value": {"kind": "X"}}]) == {"kind": "X"}
+
+
+@pytest.mark.parametrize(("operations", "error"), [
+    (["add"], "operation 1 is not a map"),
+    ([{"op": "add", "path": "/spec/x"}], "operation 1 (add) has no value"),
+    ([{"op": "replace", "path": "/spec/x"}], "operation 1 (replace) has no value"),
+    ([{"op": "test", "path": "/spec/replicas"}], "operation 1 (test) has no value"),
+    ([{"op": "test", "path": "/spec/replicas", "value": 2}], "operation 1 (test) does not hold"),
+    ([{"op": "frob", "path": "/spec"}], "operation 1: op 'frob' is not a JSON patch operation"),
+    ([{"op": "remove", "path": "spec"}], "operation 1: path 'spec' is not a JSON pointer"),
+    ([{"op": "remove", "path": 7}], "operation 1: path 7 is not a JSON pointer"),
+    ([{"op": "remove", "path": ""}], "operation 1: cannot remove the whole object"),
+    ([{"op": "remove", "path": "/spec/nothing"}], "operation 1: /spec/nothing does not exist"),
+    ([{"op": "replace", "path": "/spec/nothing", "value": 1}],
+     "operation 1: /spec/nothing does not exist"),
+    ([{"op": "add", "path": "/spec/nothing/x", "value": 1}],
+     "operation 1: /spec/nothing does not exist"),
+    ([{"op": "add", "path": "/spec/replicas/x", "value": 1}],
+     "operation 1: /spec/replicas holds no map or list"),
+    ([{"op": "add", "path": "/spec/template/spec/containers/2", "value": 1}],
+     "operation 1: index 2 is beyond the list"),
+    ([{"op": "replace", "path": "/spec/template/spec/containers/1", "value": 1}],
+     "operation 1: index 1 is beyond the list"),
+    ([{"op": "remove", "path": "/spec/template/spec/containers/01"}],
+     "operation 1: '01' is not a list index"),
+    ([{"op": "remove", "path": "/spec/template/spec/containers/-"}],
+     "operation 1: '-' is not a list index"),
+    ([{"op": "replace", "path": "/spec/replicas", "value": 2}, {"op": "nope"}],
+     "operation 2: path None is not a JSON pointer"),
+    ([{"op": "replace", "path": "", "value": []}], "the patch does not leave an object"),
+])
+def test_json6902_refuses_whole(operations: list[Any], error: str) -> None:
+    res = _res(clone(DEPLOY))
+    with pytest.raises(PatchError) as raised:
+        json6902(res, operations)
+    assert str(raised.value) == error
+    assert res.obj == DEPLOY  # all or nothing
+
+
+def _merged(patch: dict[str, Any], obj: dict[str, Any] | None = None) -> dict[str, Any]:
+    res = _res(clone(obj or DEPLOY))
+    assert strategic_merge(res, patch) is True
+    return res.obj
+
+
+def test_strategic_merge_keeps_identity_and_merges_by_key() -> None:
+    merged = _merged({"apiVersion": "v9", "kind": "X", "metadata": {
+        "name": "other", "namespace": "x", "labels": {"tier": None, "b": "2"}},
+        "spec": {"template": {"spec": {"containers": [
+            {"name": "web", "env": [{"name": "B", "value": "2"}]},
+            {"name": "side", "image": "envoy:1"}]}}}})
+    assert merged["apiVersion"] == "apps/v1" and merged["kind"] == "Deployment"
+    assert merged["metadata"] == {"name": "web", "namespace": "bi",
+                                  "labels": {"app": "web", "b": "2"}}
+    containers = merged["spec"]["template"]["spec"]["containers"]
+    assert containers == [
+        {"name": "web", "image": "superset:1",
+         "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]},
+        {"name": "side", "image": "envoy:1"}]
+
+
+def test_strategic_merge_directives() -> None:
+    assert strategic_merge(_res(clone(DEPLOY)), {"$patch": "delete"}) is False
+    spec = {"spec": {"template": {"spec": {"containers": [
+        {"name": "web", "$patch": "delete"}]}}}}
+    assert _merged(spec)["spec"]["template"]["spec"]["containers"] == []
+    replaced_spec = _merged({"spec": {"$patch": "replace", "paused": True}})["spec"]
+    assert replaced_spec == {"paused": True}
+    removed = _merged({"spec": {"template": {"$patch": "delete"}}})["spec"]
+    assert removed == {"replicas": 1}
+    whole = _merged({"spec": {"template": {"spec": {"containers": [
+        {"name": "new"}, {"$patch": "replace"}]}}}})
+    assert whole["spec"]["template"]["spec"]["containers"] == [{"name": "new"}]
+    ordered = _merged({"metadata": {"$setElementOrder/finalizers": ["a"], "finalizers": ["a"]}})
+    assert ordered["metadata"]["finalizers"] == ["a"]
+    finalizers = {"metadata": {"name": "web", "finalizers": ["a", "b"]}}
+    assert _merged({"metadata": {"finalizers": ["b", "c"]}}, finalizers)["metadata"][
+        "finalizers"] == ["a", "b", "c"]
+    assert _merged({"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"]}}, finalizers)[
+        "metadata"]["finalizers"] == ["b"]
+
+
+@pytest.mark.parametrize(("patch", "error"), [
+    ({"spec": {"$patch": "frob"}}, "directive $patch: frob at spec is not supported"),
+    ({"$patch": "frob"}, "directive $patch: frob at the object is not supported"),
+    ({"spec": {"$retainKeys": ["a"]}}, "directive $retainKeys at spec is not supported"),
+    ({"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}},
+     "an element of spec.template.spec.containers has no name, the key the list merges on"),
+    ({"spec": {"template": {"spec": {"args": [{"$patch": "delete"}]}}}},
+     "$patch in a list that is not merged by key (spec.template.spec.args)"),
+])
+def test_strategic_merge_refuses(patch: dict[str, Any], error: str) -> None:
+    with pytest.raises(PatchError) as raised:
+        strategic_merge(_res(clone(DEPLOY)), patch)
+    assert str(raised.value) == error
+
+
+def test_strategic_merge_list_keys() -> None:
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+               "spec": {"ports": [{"port": 80, "name": "http"}]}}
+    ports = _merged({"spec": {"ports": [{"port": 80, "targetPort": 8088}, {"port": 443}]}},
+                    service)["spec"]["ports"]
+    assert ports == [{"port": 80, "name": "http", "targetPort": 8088}, {"port": 443}]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {
+        "containers": [{"name": "c", "ports": [{"containerPort": 80, "name": "a"}],
+                        "volumeMounts": [{"mountPath": "/a", "name": "x"}]}],
+        "args": ["a"]}}
+    merged = _merged({"spec": {"args": ["b"], "containers": [
+        {"name": "c", "ports": [{"containerPort": 80, "protocol": "TCP"}],
+         "volumeMounts": [{"mountPath": "/a", "readOnly": True}]}]}}, pod)
+    assert merged["spec"]["args"] == ["b"]
+    assert merged["spec"]["containers"][0]["ports"] == [
+        {"containerPort": 80, "name": "a", "protocol": "TCP"}]
+    assert merged["spec"]["containers"][0]["volumeMounts"] == [
+        {"mountPath": "/a", "name": "x", "readOnly": True}]
+    custom = {"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t"},
+              "spec": {"items": [{"name": "a", "v": 1}], "plain": [1, 2],
+                       "mixed": [{"name": "a"}, {"id": 1}]}}
+    merged = _merged({"spec": {"items": [{"name": "a", "v": 2}, {"name": "b"}],
+                               "plain": [3], "mixed": [{"name": "b"}]}}, custom)
+    assert merged["spec"] == {"items": [{"name": "a", "v": 2}, {"name": "b"}], "plain": [3],
+                              "mixed": [{"name": "b"}]}
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ({}, True),
+    ({"kind": "Deployment", "name": "web"}, True),
+    ({"kind": "Deploy"}, False),
+    ({"kind": "Deploy.*"}, True),
+    ({"group": "apps", "version": "v1"}, True),
+    ({"group": "", "version": ""}, True),
+    ({"group": "batch"}, False),
+    ({"namespace": "bi"}, True),
+    ({"namespace": "b"}, False),
+    ({"labelSelector": "app=web"}, True),
+    ({"labelSelector": "app==web,tier"}, True),
+    ({"labelSelector": "app!=web"}, False),
+    ({"labelSelector": "app in (x, web)"}, True),
+    ({"labelSelector": "app notin (x, web)"}, False),
+    ({"labelSelector": "app notin (x)"}, True),
+    ({"labelSelector": "missing notin (x)"}, True),
+    ({"labelSelector": "missing in (None)"}, False),
+    ({"labelSelector": "!tier"}, False),
+    ({"labelSelector": "!missing"}, True),
+    ({"labelSelector": "missing"}, False),
+    ({"labelSelector": "missing="}, False),
+    ({"labelSelector": "missing!=x"}, True),
+    ({"annotationSelector": "a"}, False),
+    ({"labelSelector": ""}, True),
+])
+def test_selector(target: dict[str, Any], expected: bool) -> None:
+    assert Selector(target).matches(_res(clone(DEPLOY))) is expected
+
+
+@pytest.mark.parametrize(("target", "error"), [
+    ({"name": "(a)"}, "target name '(a)' is a pattern the auditor does not evaluate (groups, "
+     "counted repeats or more than two repeats)"),
+    ({"kind": "a{2}"}, "target kind 'a{2}' is a pattern"),
+    ({"name": "a*b*c*"}, "target name 'a*b*c*' is a pattern"),
+    ({"name": "x" * 254}, "is a pattern the auditor does not evaluate"),
+    ({"name": "a**"}, "target name 'a**' is not a regular expression"),
+    ({"labelSelector": 5}, "target labelSelector is not a selector the auditor reads"),
+    ({"labelSelector": "a" * 1025}, "target labelSelector is not a selector the auditor reads"),
+    ({"annotationSelector": "a b c"},
+     "target annotationSelector 'a b c' is not a selector the auditor reads"),
+])
+def test_selector_refuses(target: dict[str, Any], error: str) -> None:
+    with pytest.raises(PatchError) as raised:
+        Selector(target)
+    assert error in str(raised.value)
+
+
+def test_selector_patterns_allowed() -> None:
+    assert Selector({"name": "a*b*"}).patterns["name"].pattern == "a*b*"
+    assert Selector({"name": r"a\(b"}).patterns["name"].pattern == r"a\(b"
+    assert Selector({"name": "x" * 253}).patterns["name"].pattern == "x" * 253
+
+
+# --- kustxform.py: image references, label values -------------------------------------------
+
+@pytest.mark.parametrize(("image", "parts"), [
+    ("superset", ("superset", "", "")),
+    ("superset:4.1", ("superset", ":4.1", "")),
+    ("reg:5000/superset", ("reg:5000/superset", "", "")),
+    ("reg:5000/superset:4.1@sha256:ab", ("reg:5000/superset", ":4.1", "@sha256:ab")),
+    ("superset@sha256:ab", ("superset", "", "@sha256:ab")),
+])
+def test_split_image(image: str, parts: tuple[str, str, str]) -> None:
+    assert kustxform._split(image) == parts
+
+
+@pytest.mark.parametrize(("image", "rule", "expected"), [
+    ("superset:1", {"name": "superset", "newTag": "2"}, "superset:2"),
+    ("superset:1@sha256:a", {"name": "superset", "newTag": "2"}, "superset:2"),
+    ("superset:1", {"name": "superset", "digest": "sha256:b"}, "superset@sha256:b"),
+    ("superset:1", {"name": "superset", "newTag": "2", "digest": "sha256:b"},
+     "superset:2@sha256:b"),
+    ("superset:1", {"name": "superset", "newName": "r/s"}, "r/s:1"),
+    ("superset:1", {"name": "superset"}, "superset:1"),
+])
+def test_retag(image: str, rule: dict[str, str], expected: str) -> None:
+    assert kustxform._retag(image, rule) == expected
+
+
+def test_label_strings() -> None:
+    assert kustxform._strings({"a": True, "b": False, "c": None, "d": 1, 2: "x"}) == {
+        "a": "true", "b": "false", "c": "", "d": "1", "2": "x"}
+    assert kustxform._strings(["a"]) is None
+
+
+def test_put_walks_lists_and_creates_only_when_told() -> None:
+    node: dict[str, Any] = {"spec": [{"a": {}}, {"a": None}, "x"]}
+    kustxform._put(node, ("spec", "a", "labels"), {"k": "v"}, False, 0)
+    assert node == {"spec": [{"a": {}}, {"a": None}, "x"]}
+    kustxform._put(node, ("spec", "a", "labels"), {"k": "v"}, True, 0)
+    assert node == {"spec": [{"a": {"labels": {"k": "v"}}}, {"a": {"labels": {"k": "v"}}},
+                             "x"]}
+    deep: dict[str, Any] = {}
+    kustxform._put(deep, ("a",), {"k": "v"}, True, 399)  # MAX_NESTING is 400
+    assert deep == {"a": {"k": "v"}}
+    kustxform._put(deep, ("b",), {"k": "v"}, True, 400)  # the map made, 401 stops
+    assert deep == {"a": {"k": "v"}, "b": {}}
+    kustxform._put(deep, ("c",), {"k": "v"}, True, 401)
+    assert deep == {"a": {"k": "v"}, "b": {}}
