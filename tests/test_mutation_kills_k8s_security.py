@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import scan_report, write_tree
 
-from auditor.checks.kubernetes.collect import applied_namespace, detect, place
+from auditor.checks.kubernetes.checks_list import CHECKS as KUBERNETES_CHECKS
+from auditor.checks.kubernetes.collect import applied_namespace, build, detect, place
+from auditor.checks.kubernetes.common import kube, missing, skip_all
 from auditor.checks.kubernetes.facts import Container, Workload
 from auditor.checks.kubernetes.kinds import group_of, not_audited
 from auditor.checks.kubernetes.loader import (
@@ -28,7 +30,7 @@ from auditor.checks.kubernetes.monitoring import log_files
 from auditor.checks.kubernetes.network import admits_all, policy_types
 from auditor.checks.kubernetes.objects import Item, flatten, subject_of
 from auditor.checks.kubernetes.routes import _istio_host, sidecar_tls
-from auditor.model import Detection, Location, Style, Target, TargetKind
+from auditor.model import Detection, Location, Result, Status, Style, Target, TargetKind
 
 
 @pytest.mark.parametrize(("command", "expected"), [
@@ -358,3 +360,57 @@ def test_load_file_refusals(tmp_path: Path) -> None:
         with pytest.raises(ManifestError) as error:
             load_file(path, path.name if path != tmp_path else "dir")
         assert str(error.value) == message
+
+
+# -- kinds that could not be listed (live), Secrets not read (common.py, checks_list.py) ----
+
+DEPLOY = {"apiVersion": "apps/v1", "kind": "Deployment",
+          "metadata": {"name": "web", "namespace": "bi"},
+          "spec": {"template": {"spec": {"containers": [
+              {"name": "web", "image": "apache/superset:4.1.1",
+               "env": [{"name": "SECRET_KEY", "value": "thisISaSECRET_1234"}]}]}}}}
+
+
+def _evaluate(check_id: str, missing_kinds: frozenset[str] = frozenset(),
+              secrets_read: bool = True) -> list[Result]:
+    facts = build([Item(DEPLOY)], "live", {}, kinds_missing=missing_kinds,
+                  secrets_read=secrets_read)
+    check = next(c for c in KUBERNETES_CHECKS if c.id == check_id)
+    return list(check.evaluate(facts))
+
+
+def test_essential_kinds_missing_skip_the_check() -> None:
+    assert _evaluate("K8S-NETWORK-001", frozenset({"NetworkPolicy"})) == [
+        Result("kinds:NetworkPolicy", Status.SKIP, "skipped: NetworkPolicy could not be listed")]
+    assert _evaluate("K8S-CONFIG-SECRETS-002", frozenset({"Secret", "ConfigMap"})) == [
+        Result("kinds:Secret,ConfigMap", Status.SKIP,
+               "skipped: Secret, ConfigMap could not be listed")]
+    assert _evaluate("K8S-PROXY-TLS-001", frozenset({"Ingress"})) == [
+        Result("kinds:Ingress", Status.SKIP, "skipped: Ingress could not be listed")]
+
+
+def test_partial_kinds_missing_are_named_after_the_verdicts() -> None:
+    results = _evaluate("K8S-ISOLATION-004", frozenset({"StatefulSet", "CronJob"}))
+    assert [(r.subject, r.status, r.message) for r in results] == [
+        ("apps/v1/Deployment/bi/web", Status.PASS, "no host namespaces, ports or paths"),
+        ("kinds:StatefulSet,CronJob", Status.SKIP,
+         "skipped in part: StatefulSet, CronJob could not be listed")]
+    assert [r.status for r in _evaluate("K8S-ISOLATION-004")] == [Status.PASS]
+
+
+def test_secrets_not_read() -> None:
+    assert _evaluate("K8S-CONFIG-SECRETS-002", secrets_read=False) == [
+        Result("secrets", Status.SKIP, "Secrets were not read (give --read-secrets to compare "
+                                       "their values; they are never printed)")]
+    read = _evaluate("K8S-CONFIG-SECRETS-002")
+    assert [(r.subject, r.status, r.evidence) for r in read] == [
+        ("apps/v1/Deployment/bi/web", Status.FAIL,
+         ("env SECRET_KEY: the default key of Superset's Helm chart",))]
+
+
+def test_missing_and_skip_all() -> None:
+    facts = kube(build([], "live", {}, kinds_missing=frozenset({"Route", "Ingress", "Pod"})))
+    assert missing(facts, "Route", "Ingress", "Service") == "Ingress, Route could not be listed"
+    assert missing(facts, "Service") is None
+    assert skip_all(facts, "Ingress, Route could not be listed") == Result(
+        "kinds:Ingress,", Status.SKIP, "skipped: Ingress, Route could not be listed")
