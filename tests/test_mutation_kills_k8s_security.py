@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from conftest import scan_report, write_tree
 
+from auditor.checks.kubernetes.appconfig import object_data, pod_env
 from auditor.checks.kubernetes.checks_list import CHECKS as KUBERNETES_CHECKS
 from auditor.checks.kubernetes.collect import applied_namespace, build, detect, place
 from auditor.checks.kubernetes.common import kube, missing, skip_all
-from auditor.checks.kubernetes.facts import Container, Workload
+from auditor.checks.kubernetes.facts import Container, KubeFacts, Workload
 from auditor.checks.kubernetes.kinds import group_of, not_audited
 from auditor.checks.kubernetes.loader import (
     ManifestError,
@@ -30,6 +31,7 @@ from auditor.checks.kubernetes.monitoring import log_files
 from auditor.checks.kubernetes.network import admits_all, policy_types
 from auditor.checks.kubernetes.objects import Item, flatten, subject_of
 from auditor.checks.kubernetes.routes import _istio_host, sidecar_tls
+from auditor.checks.superset.configmodel import EnvValue
 from auditor.model import Detection, Location, Result, Status, Style, Target, TargetKind
 
 
@@ -414,3 +416,62 @@ def test_missing_and_skip_all() -> None:
     assert missing(facts, "Service") is None
     assert skip_all(facts, "Ingress, Route could not be listed") == Result(
         "kinds:Ingress,", Status.SKIP, "skipped: Ingress, Route could not be listed")
+
+
+# -- appconfig: what the web pods get -----------------------------------------------------
+
+def test_object_data() -> None:
+    secret = Item({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                   "data": {"A": "YWJj", "B": "!!notbase64", "C": 3, "D": "eA=="},
+                   "stringData": {"D": "y", "E": 5, "F": True, "G": None, "H": [1]}})
+    assert object_data(secret) == {"A": "abc", "D": "y", "E": "5", "F": "True"}
+    config_map = Item({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
+                       "data": {"A": "YWJj", "N": 1}})
+    assert object_data(config_map) == {"A": "YWJj"}
+
+
+def _facts(*objects: dict[str, object], secrets_read: bool = True) -> KubeFacts:
+    return kube(build([Item(o) for o in objects], "live", {}, secrets_read=secrets_read))
+
+
+def _env_names(values: dict[str, EnvValue]) -> dict[str, tuple[str, str, str | None]]:
+    return {n: (v.value, v.source, v.unknown) for n, v in values.items()}
+
+
+def test_pod_env_sources() -> None:
+    web = {"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"name": "web", "namespace": "bi"},
+           "spec": {"template": {"spec": {"containers": [{
+               "name": "web", "image": "apache/superset",
+               "envFrom": [{"configMapRef": {"name": "cm"}, "prefix": "P_"},
+                           {"secretRef": {"name": "sec"}}, {"configMapRef": {"name": "gone"}}],
+               "env": [{"name": "LIT", "value": "x"}, {"name": "NUL", "value": None},
+                       {"value": "nameless"},
+                       {"name": "REF", "valueFrom": {"configMapKeyRef": {"name": "cm",
+                                                                         "key": "K"}}},
+                       {"name": "LOST", "valueFrom": {"configMapKeyRef": {"name": "cm",
+                                                                          "key": "NOPE"}}},
+                       {"name": "EXT", "valueFrom": {"secretKeyRef": {"name": "ext",
+                                                                      "key": "PW"}}},
+                       {"name": "HID", "valueFrom": {"secretKeyRef": {"name": "sec",
+                                                                      "key": "HIDDEN"}}},
+                       {"name": "A", "value": "literal wins"}]}]}}}}
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "namespace": "bi"},
+          "data": {"K": "v"}}
+    sec = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "sec", "namespace": "bi"},
+           "stringData": {"A": "from secret", "B": "b"}}
+    facts = _facts(web, cm, sec)
+    assert _env_names(pod_env(facts, facts.workloads[0])) == {
+        "P_K": ("v", "ConfigMap cm key K", None),
+        "A": ("literal wins", "env A of Deployment bi/web", None),
+        "B": ("b", "Secret sec key B", None),
+        "LIT": ("x", "env LIT of Deployment bi/web", None),
+        "NUL": ("", "env NUL of Deployment bi/web", None),
+        "REF": ("v", "ConfigMap cm key K", None),
+        "EXT": ("", "Secret ext key PW", "Secret ext key PW is not among the audited objects"),
+    }
+    # A key missing from a Secret that was read is not set; from one that was not read
+    # (live without --read-secrets), it is unknown.
+    unread = _facts(web, cm, sec, secrets_read=False)
+    assert _env_names(pod_env(unread, unread.workloads[0]))["HID"] == (
+        "", "Secret sec key HIDDEN", "Secret sec key HIDDEN is not among the audited objects")
