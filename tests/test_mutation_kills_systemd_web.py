@@ -6,15 +6,33 @@ Expected values are literals.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from auditor.checks.common.tree import Tree
-from auditor.checks.systemd.facts import Ufw, UfwRule
+from auditor.checks.pip.facts import HostLive
+from auditor.checks.systemd import availability, network
+from auditor.checks.systemd.collect import collect
+from auditor.checks.systemd.facts import (
+    HOSTINFO,
+    LIVE,
+    PGLIVE,
+    POSTGRES,
+    HbaLine,
+    HostInfo,
+    PgCluster,
+    PgClusters,
+    PgLive,
+    PgSetting,
+    Ufw,
+    UfwRule,
+)
 from auditor.checks.systemd.network import kind
 from auditor.checks.systemd.nginx import is_loopback, seconds
 from auditor.checks.systemd.ufw import load_ufw, parse_rules, parse_status
+from auditor.model import Check, Facts, Location, Style, Target, TargetKind
 
 STATUS = """\
 Status: active
@@ -156,3 +174,186 @@ def test_loopback_backends(address: str, expected: bool) -> None:
 ])
 def test_address_kinds(address: str, expected: str) -> None:
     assert kind(address) == expected
+
+
+# --- checks evaluated on facts: live data a host tree cannot carry --------------------
+
+def _check(check_id: str) -> Check:
+    (found,) = [c for module in (availability, network) for c in module.CHECKS
+                if c.id == check_id]
+    return found
+
+
+def _results(check_id: str, facts: Facts) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    return [(r.subject, r.status.value, r.message, r.evidence)
+            for r in _check(check_id).evaluate(facts)]
+
+
+def _db(clusters: tuple[PgCluster, ...] = (), live: PgLive | None = None,
+        host: str | None = None) -> Facts:
+    values: dict[str, object] = {POSTGRES: PgClusters(clusters), HOSTINFO: HostInfo(
+        db_uri_host=host)}
+    if live is not None:
+        values[PGLIVE] = live
+    return Facts(Style.SYSTEMD, values=values)
+
+
+CONF = "/etc/postgresql/15/main/postgresql.conf"
+HBA = "/etc/postgresql/15/main/pg_hba.conf"
+
+
+def _setting(name: str, value: str, line: int) -> PgSetting:
+    return PgSetting(name, value, CONF, line)
+
+
+def _hba(kind: str, database: str, address: str | None, line: int) -> HbaLine:
+    return HbaLine(kind, database, "replicator", address, "scram-sha-256", HBA, line)
+
+
+def _cluster(*settings: PgSetting, hba: tuple[HbaLine, ...] = (),
+             standby: bool = False) -> PgCluster:
+    return PgCluster("15/main", CONF, {s.name: s for s in settings}, hba, HBA,
+                     standby_signal=standby)
+
+
+def test_live_standby_and_live_primary_with_replicas_pass() -> None:
+    assert _results("SYSTEMD-AVAILABILITY-002", _db(live=PgLive("db:5432/superset",
+                                                                 in_recovery=True))) == [
+        ("postgresql db:5432/superset", "pass", "the live server is itself a standby",
+         ("pg_is_in_recovery = True", "pg_stat_replication: 0 row(s)"))]
+    assert _results("SYSTEMD-AVAILABILITY-002", _db(live=PgLive("db:5432/superset",
+                                                                 replicas=2))) == [
+        ("postgresql db:5432/superset", "pass", "the live server streams to 2 standby server(s)",
+         ("pg_is_in_recovery = False", "pg_stat_replication: 2 row(s)"))]
+
+
+def test_live_server_without_standby_fails_even_with_a_configured_cluster() -> None:
+    facts = _db((_cluster(_setting("primary_conninfo", "host=db2", 3)),),
+                live=PgLive("db:5432/superset"))
+    assert _results("SYSTEMD-AVAILABILITY-002", facts) == [
+        ("postgresql db:5432/superset", "fail", "the live server has no standby: one host is a "
+         "single point of failure for the metadata database",
+         ("pg_stat_replication: 0 rows", "pg_is_in_recovery = false"))]
+
+
+@pytest.mark.parametrize(("host", "message"), [
+    ("db.internal", "the metadata database runs on db.internal; its availability is that "
+     "host's (give --pg-dsn to read it live)"),
+    ("localhost", "no PostgreSQL cluster under /etc/postgresql and no live DSN"),
+    ("127.0.0.1", "no PostgreSQL cluster under /etc/postgresql and no live DSN"),
+    ("::1", "no PostgreSQL cluster under /etc/postgresql and no live DSN"),
+    (None, "no PostgreSQL cluster under /etc/postgresql and no live DSN"),
+])
+def test_no_local_cluster_skips(host: str | None, message: str) -> None:
+    assert _results("SYSTEMD-AVAILABILITY-002", _db(host=host)) == [
+        ("metadata-database", "skip", message, ())]
+
+
+def test_no_hostinfo_skips_as_without_a_host() -> None:
+    facts = Facts(Style.SYSTEMD, values={POSTGRES: PgClusters()})
+    assert _results("SYSTEMD-AVAILABILITY-002", facts)[0][1:3] == (
+        "skip", "no PostgreSQL cluster under /etc/postgresql and no live DSN")
+
+
+REPLICATION = _hba("host", "replication", "10.0.1.12/32", 7)
+
+
+@pytest.mark.parametrize(("cluster", "evidence"), [
+    (_cluster(_setting("primary_conninfo", "host=db1 user=replicator", 3)),
+     (f"{CONF}:3: primary_conninfo is set",)),
+    (_cluster(_setting("synchronous_standby_names", "'db2'", 4)),
+     (f"{CONF}:4: synchronous_standby_names is set",)),
+    (_cluster(standby=True), ("standby.signal in the data directory",)),
+    (_cluster(hba=(REPLICATION,)), (f"{HBA}:7: host replication from 10.0.1.12/32",)),
+    (_cluster(_setting("wal_level", "logical", 2), hba=(
+        _hba("hostssl", "replication", "10.0.1.0/24", 8),)),
+     (f"{HBA}:8: hostssl replication from 10.0.1.0/24",)),
+    (_cluster(_setting("max_wal_senders", "1", 2), hba=(
+        REPLICATION, _hba("host", "replication", "10.0.1.13/32", 8),
+        _hba("host", "replication", "10.0.1.14/32", 9))),
+     (f"{HBA}:7: host replication from 10.0.1.12/32",
+      f"{HBA}:8: host replication from 10.0.1.13/32")),
+])
+def test_configured_standby_or_replication_passes(cluster: PgCluster,
+                                                  evidence: tuple[str, ...]) -> None:
+    (result,) = _check("SYSTEMD-AVAILABILITY-002").evaluate(_db((cluster,)))
+    assert (result.subject, result.status.value, result.evidence) == (
+        "postgresql 15/main", "pass", evidence)
+    assert result.message == "a standby is configured: the database survives the loss of this host"
+    assert result.location == Location("etc/postgresql/15/main/postgresql.conf", None)
+
+
+@pytest.mark.parametrize("cluster", [
+    _cluster(),
+    _cluster(_setting("primary_conninfo", "", 3)),
+    _cluster(_setting("wal_level", "minimal", 2), hba=(REPLICATION,)),
+    _cluster(_setting("max_wal_senders", "0", 2), hba=(REPLICATION,)),
+    _cluster(hba=(_hba("host", "replication", "127.0.0.1/32", 7),)),
+    _cluster(hba=(_hba("host", "replication", "samehost", 7),)),
+    _cluster(hba=(_hba("local", "replication", None, 7),)),
+    _cluster(hba=(_hba("host", "all", "10.0.1.12/32", 7),)),
+], ids=["nothing", "empty primary_conninfo", "wal_level minimal", "max_wal_senders 0",
+        "loopback replication", "samehost replication", "local replication",
+        "database all"])
+def test_single_database_fails(cluster: PgCluster) -> None:
+    (result,) = _check("SYSTEMD-AVAILABILITY-002").evaluate(_db((cluster,)))
+    assert (result.subject, result.status.value) == ("postgresql 15/main", "fail")
+    assert result.message == ("no standby, replication or primary_conninfo: one host is a "
+                              "single point of failure for dashboards, users and saved queries")
+    assert result.evidence == ("no primary_conninfo, synchronous_standby_names, standby.signal "
+                               "or replication line in pg_hba.conf",)
+    assert result.location == Location("etc/postgresql/15/main/postgresql.conf", None)
+
+
+def _host_facts(tmp_path: Path, files: dict[str, str], **live: object) -> Facts:
+    root = tmp_path / "host"
+    _tree(root, files)
+    facts = collect(Target("host", TargetKind.PATH, root=str(root), host_tree=True), {})
+    return dataclasses.replace(facts, values={**facts.values, **live})
+
+
+UNIT = ("[Service]\nExecStart=/opt/superset/bin/gunicorn --workers 4 --bind 0.0.0.0:8088 "
+        "superset.app:create_app()\n")
+PG = {"etc/systemd/system/superset.service": UNIT,
+      "etc/postgresql/15/main/postgresql.conf": "port = 5433\nlisten_addresses = '*'\n"}
+
+
+def test_live_listeners_replace_the_configured_addresses(tmp_path: Path) -> None:
+    state = HostLive(memory_total=1, memory_available=1, cpu_count=1,
+                     listeners=(("127.0.0.1", 8088, 10), ("::1", 8088, 10),
+                                ("10.0.1.5", 5433, 20), ("0.0.0.0", 22, 1)))
+    facts = _host_facts(tmp_path, PG, **{LIVE: state})
+    assert _results("SYSTEMD-NETWORK-003", facts) == [
+        ("gunicorn superset.service", "pass", "bound to loopback (127.0.0.1, ::1)",
+         ("listening now on 127.0.0.1, ::1 (--bind 0.0.0.0:8088 configured)",)),
+        ("postgresql 15/main", "pass",
+         "bound to loopback and a private address (10.0.1.5) for the other hosts of the "
+         "deployment", ("listening now on 10.0.1.5 (listen_addresses = '*' configured)",)),
+    ]
+
+
+def test_a_port_nothing_listens_on_keeps_the_configured_address(tmp_path: Path) -> None:
+    state = HostLive(memory_total=1, memory_available=1, cpu_count=1,
+                     listeners=(("0.0.0.0", 22, 1),))
+    facts = _host_facts(tmp_path, PG, **{LIVE: state})
+    assert [(s, st, e) for s, st, _, e in _results("SYSTEMD-NETWORK-003", facts)] == [
+        ("gunicorn superset.service", "fail", ("--bind 0.0.0.0:8088",)),
+        ("postgresql 15/main", "fail", ("listen_addresses = '*'",)),
+    ]
+
+
+def test_live_listen_addresses_setting_wins_over_the_file(tmp_path: Path) -> None:
+    facts = _host_facts(tmp_path, PG, **{PGLIVE: PgLive(
+        "db:5433/superset", settings={"listen_addresses": "localhost"})})
+    results = _results("SYSTEMD-NETWORK-003", facts)
+    assert results[1] == ("postgresql 15/main", "pass", "bound to loopback (localhost)",
+                          ("listen_addresses = 'localhost'",))
+    (port,) = [r for r in _results("SYSTEMD-NETWORK-002", facts) if "5433" in r[0]]
+    assert port[:2] == ("port 5433 (postgresql 15/main)", "pass")
+
+
+def test_port_setting_that_is_not_a_number_means_5432(tmp_path: Path) -> None:
+    files = {**PG, "etc/postgresql/15/main/postgresql.conf": "port = 'x'\n"}
+    results = _results("SYSTEMD-NETWORK-002", _host_facts(tmp_path, files))
+    assert [r[0] for r in results] == ["port 8088 (gunicorn superset.service)",
+                                       "port 5432 (postgresql 15/main)"]
