@@ -165,8 +165,9 @@ def ready_reasons(value: float | None, cov: float | None, checks: Sequence[Check
     elif cov < thresholds.coverage:
         reasons.append(f"coverage {_under(100 * cov, 100 * thresholds.coverage)}% is under "
                        f"the READY bar of {100 * thresholds.coverage:g}%")
-    critical = sorted(c.check_id for c in checks
-                      if c.has_fail and c.severity == Severity.CRITICAL)
+    # sorted set: the overall score pools targets, so one check can fail on several
+    critical = sorted({c.check_id for c in checks
+                       if c.has_fail and c.severity == Severity.CRITICAL})
     if critical:
         reasons.append(f"unwaived critical failure: {', '.join(critical)}")
         uncapped = grade(value, False)

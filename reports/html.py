@@ -32,6 +32,7 @@ from auditor.model import (
     WaiverOutcome,
 )
 from auditor.reports.base import RenderOptions
+from auditor.reports.sidebyside import side_by_side
 from auditor.scoring import formula, grade
 
 CLIP = 500
@@ -430,6 +431,7 @@ def render_html(report: Report, options: RenderOptions) -> str:
         overall=gauge(report.score),
         counts=counts(findings),
         targets=[target_view(i, t, options) for i, t in enumerate(report.targets, 1)],
+        side=side_by_side(report),
         problems=[clip(p) for p in report.problems],
         waivers=[waiver_view(w) for w in sorted(report.waivers,
                                                 key=lambda w: w.state == "active")],

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from auditor.compare import Comparison, FindingRef
 from auditor.model import Finding, Report, Row, Score, Status, TargetReport
 from auditor.reports.base import RenderOptions
+from auditor.reports.sidebyside import side_by_side
 
 MARKER = "<!-- deploy-auditor report -->"
 """Lets a CI bot find its previous comment and edit it instead of adding another."""
@@ -152,8 +153,31 @@ def _failing(report: Report, budget: int) -> list[str]:
     return [*head, *body, "", "</details>"]
 
 
+STATUS_ICON = {"fail": "❌", "error": "💥", "warn": "⚠️", "pass": "✅", "waived": "🏳️",
+               "skip": "⏭️"}
+
+
+def _side_by_side(report: Report) -> list[str]:
+    table = side_by_side(report)
+    if table is None:
+        return []
+    heads = [f"{cell(c.target, 60)}<br>{cell(c.header, 40)}" for c in table.columns]
+    lines = ["", "### Side by side", "", "| row | " + " | ".join(heads) + " |",
+             "|---|" + "---:|" * len(heads)]
+    for row, cells in table.rows:
+        shown = [c.text if c.worst is None else f"{STATUS_ICON[c.worst.value]} {c.text}"
+                 for c in cells]
+        lines.append(f"| {row.value} | " + " | ".join(shown) + " |")
+    lines.append("| **score** | " + " | ".join(
+        "n/a" if c.score is None else f"**{c.score:.1f} ({c.grade})**"
+        for c in table.columns) + " |")
+    lines.append("| **verdict** | " + " | ".join(
+        "✅ ready" if c.ready else "❌ not ready" for c in table.columns) + " |")
+    return lines
+
+
 def render_markdown(report: Report, options: RenderOptions) -> str:
-    lines = _summary(report)
+    lines = _summary(report) + _side_by_side(report)
     if options.comparison is not None:
         lines += _comparison(options.comparison)
     problems = [p for t in report.targets for p in t.problems] + list(report.problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from pathlib import PurePosixPath
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -13,6 +14,7 @@ from rich.text import Text
 from auditor.compare import Comparison
 from auditor.model import Finding, Report, Row, Score, Status, TargetReport
 from auditor.reports.base import RenderOptions
+from auditor.reports.sidebyside import side_by_side
 from auditor.text import without_controls
 
 MARKS = {
@@ -205,8 +207,51 @@ def _comparison(comparison: Comparison) -> list[object]:
     return parts
 
 
+SIDE_LABEL = 16  # "load-balancing" and "config-secrets", and the gap
+SIDE_COLUMN = 10  # "100 pass", "n/a skip", "not ready"
+
+
+def _side_by_side(report: Report, width: int) -> list[object]:
+    """The comparison table, in blocks of as many targets as the width holds."""
+    table = side_by_side(report)
+    if table is None:
+        return []
+    per_block = max(1, (width - SIDE_LABEL) // (SIDE_COLUMN + 2))
+    parts: list[object] = [Text(" side by side", style="bold underline")]
+    for start in range(0, len(table.columns), per_block):
+        columns = table.columns[start:start + per_block]
+        grid = Table(box=None, pad_edge=False, show_edge=False, header_style="bold",
+                     padding=(0, 2, 0, 0))
+        grid.add_column("row", width=SIDE_LABEL - 2, no_wrap=True)
+        for column in columns:
+            name = PurePosixPath(column.target).name or column.target
+            head = "\n".join((*_folded(name, SIDE_COLUMN), column.style, column.app or ""))
+            grid.add_column(head.rstrip("\n"), width=SIDE_COLUMN, overflow="ellipsis")
+        for row, cells in table.rows:
+            shown = cells[start:start + per_block]
+            grid.add_row(row.value, *(Text(c.text, style=STYLES[c.worst] if c.worst else "dim")
+                                      for c in shown))
+        grid.add_row(Text("score", style="bold"), *(
+            Text("n/a" if c.score is None else f"{c.score:.1f} {c.grade}",
+                 style=GRADE_STYLES.get(c.grade or "", "bold")) for c in columns))
+        grid.add_row(Text("verdict", style="bold"), *(
+            Text("ready" if c.ready else "not ready",
+                 style="bold green" if c.ready else "bold red") for c in columns))
+        parts += [grid, Text("")]
+    return parts
+
+
+def _folded(text: str, width: int, lines: int = 2) -> list[str]:
+    """``text`` over at most ``lines`` lines of ``width``; longer, its start is cut
+    (names differ at their end: eu-production, us-production)."""
+    room = width * lines
+    if len(text) > room:
+        text = "…" + text[-(room - 1):]
+    return [text[i:i + width] for i in range(0, len(text), width)]
+
+
 def _footer(report: Report, options: RenderOptions) -> list[object]:
-    parts: list[object] = []
+    parts: list[object] = _side_by_side(report, options.width)
     if options.comparison is not None:
         parts.extend(_comparison(options.comparison))
     notable = [w for w in report.waivers if w.state != "active"]

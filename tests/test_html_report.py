@@ -513,11 +513,13 @@ def test_detector_negative_control(browser: Browser, tmp_path: Path) -> None:
 
 
 def test_the_verdict_says_why() -> None:
-    _, doc = page(example_report("kubernetes"))
+    report = example_report("kubernetes")
+    _, doc = page(report)
     lists = doc.all("ul", cls="ready-reasons")
-    assert lists  # under the overall verdict and under the target's
+    assert len(lists) == 2  # under the overall verdict and under the target's
     shown = [li.content() for li in lists[0].all("li")]
-    assert shown == [
-        "score 70.8 is under the READY bar of 80",
+    assert shown == list(report.score.ready_reasons)
+    assert shown[0].startswith("score ") and shown[0].endswith(" is under the READY bar of 80")
+    assert shown[1:] == [
         "unwaived critical failure: K8S-CONFIG-SECRETS-002, SUPERSET-CONFIG-SECRETS-001",
         "the critical failure caps the grade at D (the score alone gives C)"]
