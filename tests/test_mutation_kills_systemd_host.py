@@ -6,10 +6,22 @@ the per-condition cases in tests/conditions/systemd_host.py cover the verdicts.
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
+from pathlib import Path
 
+import pytest
+from conditions import changed, dedent
+from conditions.systemd_host import BASE, CRON, GUNICORN, HBA, PGCONF, UNIT
+
+from auditor.checks.pip.facts import HostLive
+from auditor.checks.systemd.checks_list import CHECKS
+from auditor.checks.systemd.collect import collect
+from auditor.checks.systemd.facts import LIVE, PGLIVE, PROCESSES, LiveProcess, PgLive, Processes
 from auditor.checks.systemd.hostconf import apt_reads
+from auditor.checks.systemd.pglive import dsn_from_uri
+from auditor.checks.systemd.resources import memory_bytes
 from auditor.checks.systemd.storage import bool_off
+from auditor.model import Facts, Target, TargetKind
 
 
 @pytest.mark.parametrize(("value", "off"), [
@@ -31,3 +43,221 @@ def test_bool_off_reads_postgresql_booleans(value: str, off: bool) -> None:
 ])
 def test_apt_reads_only_what_apt_reads(name: str, read: bool) -> None:
     assert apt_reads(name) is read
+
+
+# --- Live facts: what only a running host gives (memory, processes, pg_settings) --------
+# The per-condition cases audit trees offline; these add the live facts to a collected
+# tree, as 'auditor scan host' does, and pin each live branch with literals.
+
+GIB = 1024**3
+
+
+def _host_facts(tmp_path: Path, files: dict[str, str], **live: object) -> Facts:
+    root = tmp_path / "host"
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text))
+    facts = collect(Target("host", TargetKind.PATH, root=str(root), host_tree=True), {})
+    return dataclasses.replace(facts, values={**facts.values, **live})
+
+
+def _results(check_id: str, facts: Facts) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    (check,) = [c for c in CHECKS if c.id == check_id]
+    return [(r.subject, r.status.value, r.message, r.evidence) for r in check.evaluate(facts)]
+
+
+def _memory(total: int, available: int) -> HostLive:
+    return HostLive(memory_total=total, memory_available=available, cpu_count=2)
+
+
+def test_memory_limit_above_the_host_never_applies(tmp_path: Path) -> None:
+    facts = _host_facts(tmp_path, BASE, **{LIVE: _memory(GIB, GIB // 2)})
+    assert _results("SYSTEMD-RESOURCES-001", facts) == [
+        ("superset.service", "warn", "2G is more than the host's 1.0 GiB: the limit never applies",
+         ("MemoryMax=2G", "host memory: 0.5 GiB free of 1.0 GiB"))]
+
+
+def test_memory_limit_equal_to_the_host_applies(tmp_path: Path) -> None:
+    facts = _host_facts(tmp_path, BASE, **{LIVE: _memory(2 * GIB, GIB)})
+    assert _results("SYSTEMD-RESOURCES-001", facts)[0][1:3] == (
+        "pass", "memory bounded (MemoryMax=2G)")
+
+
+@pytest.mark.parametrize(("available", "status"), [
+    (GIB - 1, "warn"), (GIB, "pass"), (GIB + 1, "pass")])
+def test_memory_headroom_boundary_is_ten_percent(tmp_path: Path, available: int,
+                                                 status: str) -> None:
+    facts = _host_facts(tmp_path, BASE, **{LIVE: _memory(10 * GIB, available)})
+    ((_, found, message, evidence),) = _results("SYSTEMD-RESOURCES-001", facts)
+    assert found == status
+    if status == "warn":
+        assert message == "memory is bounded but the host has less than 10% free right now"
+    assert evidence[1] == "host memory: 1.0 GiB free of 10.0 GiB"
+
+
+def test_memory_percent_limit_against_the_host(tmp_path: Path) -> None:
+    files = changed(BASE, {UNIT: dedent(BASE[UNIT]).replace("MemoryMax=2G", "MemoryMax=150%")})
+    facts = _host_facts(tmp_path, files, **{LIVE: _memory(4 * GIB, 2 * GIB)})
+    assert _results("SYSTEMD-RESOURCES-001", facts)[0][1:3] == (
+        "warn", "150% is more than the host's 4.0 GiB: the limit never applies")
+
+
+@pytest.mark.parametrize(("value", "total", "expected"), [
+    ("4G", None, 4 * GIB), ("512M", None, 512 * 1024**2), ("1T", None, 1024**4),
+    ("2048K", None, 2 * 1024**2), ("100", None, 100), ("1.5G", None, int(1.5 * GIB)),
+    (" 4g ", None, 4 * GIB), ("50%", 1000, 500), ("50%", None, None), ("x%", 1000, None),
+    ("infinity", None, None), ("4X", None, None),
+])
+def test_memory_bytes(value: str, total: int | None, expected: int | None) -> None:
+    assert memory_bytes(value, total) == expected
+
+
+def _proc(pid: int, *cmdline: str) -> LiveProcess:
+    return LiveProcess(pid=pid, name=cmdline[0].rsplit("/", 1)[-1], cmdline=cmdline,
+                       user="superset", ppid=1)
+
+
+def test_restart_with_the_process_running(tmp_path: Path) -> None:
+    running = Processes((_proc(7, "/usr/bin/python3", "/usr/sbin/cron"),
+                         _proc(42, "/opt/superset/venv/bin/gunicorn", "-w", "4",
+                               "superset.app:create_app()")))
+    facts = _host_facts(tmp_path, BASE, **{PROCESSES: running})
+    assert _results("SYSTEMD-SUPERVISION-001", facts) == [
+        ("superset.service", "pass", "Restart=on-failure: systemd restarts it when it dies",
+         ("Restart=on-failure (/etc/systemd/system/superset.service:9)",
+          "running now: pid 42"))]
+
+
+def test_restart_with_no_process_running(tmp_path: Path) -> None:
+    idle = Processes((_proc(9, "/usr/bin/gunicorn", "other.app:app"),
+                      _proc(10, "/usr/bin/celery", "-A", "superset.tasks.celery_app", "worker")))
+    facts = _host_facts(tmp_path, BASE, **{PROCESSES: idle})
+    assert _results("SYSTEMD-SUPERVISION-001", facts) == [
+        ("superset.service", "warn", "Restart=on-failure, but no such process runs now",
+         ("Restart=on-failure (/etc/systemd/system/superset.service:9)", "not running now"))]
+
+
+def test_a_worker_is_found_by_celery(tmp_path: Path) -> None:
+    worker = changed(BASE, {UNIT: dedent(BASE[UNIT]).replace(
+        GUNICORN, "/opt/superset/venv/bin/celery --app=superset.tasks.celery_app:app worker")})
+    procs = Processes((_proc(5, "/opt/superset/venv/bin/celery",
+                             "--app=superset.tasks.celery_app:app", "worker"),))
+    facts = _host_facts(tmp_path, worker, **{PROCESSES: procs})
+    assert _results("SYSTEMD-SUPERVISION-001", facts)[0][3][1] == "running now: pid 5"
+
+
+LIVE_DB = "postgresql db.internal:5432/superset"
+
+
+def _pg(**settings: str) -> PgLive:
+    return PgLive(label="db.internal:5432/superset", settings=settings)
+
+
+def test_live_durability_settings(tmp_path: Path) -> None:
+    facts = _host_facts(tmp_path, BASE, **{PGLIVE: _pg(fsync="off", full_page_writes="on")})
+    assert _results("SYSTEMD-STORAGE-001", facts) == [
+        (LIVE_DB, "fail", "fsync = off: a power cut or crash can corrupt the database",
+         ("fsync = off (live setting)", "full_page_writes = on (live setting)"))]
+
+
+@pytest.mark.parametrize(("free", "status"), [(9, "warn"), (10, "pass"), (11, "pass")])
+def test_disk_headroom_boundary_is_ten_percent(tmp_path: Path, free: int, status: str) -> None:
+    data = "/var/lib/postgresql/15/main"
+    host = HostLive(memory_total=GIB, memory_available=GIB, cpu_count=1,
+                    disk_free={"/": (100 * GIB, 90 * GIB), data: (100 * GIB, free * GIB)})
+    facts = _host_facts(tmp_path, BASE, **{LIVE: host})
+    ((_, found, message, evidence),) = _results("SYSTEMD-STORAGE-001", facts)
+    assert found == status
+    if status == "warn":
+        assert message == ("durable, but only 9 GiB free (9%) where the database lives")
+        assert evidence[-1] == f"disk: {9 * GIB} of {100 * GIB} bytes free"
+
+
+def test_live_archiving_passes_and_goes_off_host(tmp_path: Path) -> None:
+    files = changed(BASE, {CRON: None})
+    live = _pg(archive_mode="on", archive_command="wal-g wal-push %p")
+    facts = _host_facts(tmp_path, files, **{PGLIVE: live})
+    assert _results("SYSTEMD-BACKUPS-001", facts) == [
+        ("metadata-database", "pass", "continuous WAL archiving",
+         ("live db.internal:5432/superset: archive_command wal-g wal-push %p",))]
+    assert _results("SYSTEMD-BACKUPS-002", facts) == [
+        ("metadata-database", "pass", "backups are copied off the host",
+         ("live db.internal:5432/superset: archive_command -> wal-g (object storage)",))]
+
+
+@pytest.mark.parametrize("settings", [
+    {"archive_mode": "off", "archive_command": "wal-g wal-push %p"},
+    {"archive_mode": "on", "archive_command": "/bin/true"},
+    {"archive_mode": "on", "archive_command": ""},
+])
+def test_live_archiving_that_archives_nothing(tmp_path: Path, settings: dict[str, str]) -> None:
+    facts = _host_facts(tmp_path, changed(BASE, {CRON: None}), **{PGLIVE: _pg(**settings)})
+    assert _results("SYSTEMD-BACKUPS-001", facts)[0][1] == "fail"
+
+
+def test_live_archive_library_counts(tmp_path: Path) -> None:
+    live = _pg(archive_mode="always", archive_library="basic_archive")
+    facts = _host_facts(tmp_path, changed(BASE, {CRON: None}), **{PGLIVE: live})
+    assert _results("SYSTEMD-BACKUPS-001", facts) == [
+        ("metadata-database", "pass", "continuous WAL archiving",
+         ("live db.internal:5432/superset: archive_command basic_archive",))]
+
+
+def test_live_archiver_stale_warns(tmp_path: Path) -> None:
+    live = dataclasses.replace(_pg(archive_mode="on", archive_command="cp %p /mnt/%f"),
+                               archiver_stale=True, last_archived_time="2026-12-01 02:00")
+    facts = _host_facts(tmp_path, BASE, **{PGLIVE: live})
+    assert _results("SYSTEMD-BACKUPS-001", facts) == [
+        ("metadata-database", "warn", "1 scheduled backup job(s) and continuous WAL archiving, "
+         "but no WAL was archived in the last day",
+         ("/etc/cron.d/pg-backup:1 (30 2 * * *): pg_dump",
+          "live db.internal:5432/superset: archive_command cp %p /mnt/%f",
+          "last archived at 2026-12-01 02:00"))]
+
+
+@pytest.mark.parametrize(("failed", "last_failed", "last_archived", "failing"), [
+    (3, "2026-12-06 10:00", "2026-12-06 09:00", True),
+    (3, "2026-12-06 08:00", "2026-12-06 09:00", False),
+    (3, "2026-12-06 08:00", None, True),
+    (0, "2026-12-06 10:00", "2026-12-06 09:00", False),
+])
+def test_live_archiver_failing(tmp_path: Path, failed: int, last_failed: str,
+                               last_archived: str | None, failing: bool) -> None:
+    live = dataclasses.replace(_pg(archive_mode="on", archive_command="cp %p /mnt/%f"),
+                               failed_count=failed, last_failed_time=last_failed,
+                               last_archived_time=last_archived)
+    facts = _host_facts(tmp_path, BASE, **{PGLIVE: live})
+    ((_, status, message, evidence),) = _results("SYSTEMD-BACKUPS-001", facts)
+    if failing:
+        assert (status, message) == ("fail", "WAL archiving is configured but failing")
+        assert evidence[-1] == (f"pg_stat_archiver: {failed} failed attempt(s), last at "
+                                f"{last_failed}; last success {last_archived or 'never'}")
+    else:
+        assert status == "pass"
+
+
+@pytest.mark.parametrize(("value", "status"), [("scram-sha-256", "pass"), ("md5", "fail")])
+def test_live_password_encryption(tmp_path: Path, value: str, status: str) -> None:
+    facts = _host_facts(tmp_path, BASE, **{PGLIVE: _pg(password_encryption=value)})
+    results = _results("SYSTEMD-CONFIG-SECRETS-003", facts)
+    assert results[0] == (LIVE_DB, status, f"the live server stores passwords as {value}",
+                          (f"SHOW password_encryption = {value} (live)",))
+    assert [r[0] for r in results] == [LIVE_DB, "postgresql 15/main"]
+
+
+def test_live_password_encryption_without_a_cluster(tmp_path: Path) -> None:
+    files = changed(BASE, {PGCONF: None, HBA: None})
+    facts = _host_facts(tmp_path, files, **{PGLIVE: _pg(password_encryption="md5")})
+    assert [r[:2] for r in _results("SYSTEMD-CONFIG-SECRETS-003", facts)] == [(LIVE_DB, "fail")]
+
+
+@pytest.mark.parametrize(("uri", "dsn"), [
+    ("postgresql+psycopg2://u:p@h:5432/db", "postgresql://u:p@h:5432/db"),
+    ("postgres://u@h/db", "postgresql://u@h/db"),
+    ("PostgreSQL://h/db", "postgresql://h/db"),
+    ("mysql://u@h/db", None), ("sqlite:////var/lib/superset/superset.db", None),
+    ("postgresql", None),
+])
+def test_dsn_from_uri(uri: str, dsn: str | None) -> None:
+    assert dsn_from_uri(uri) == dsn
