@@ -500,6 +500,8 @@ def test_walk_lists_files_and_folders_depth_first(walked: Tree) -> None:
 def test_walk_stops_at_the_depth_given(walked: Tree) -> None:
     assert list(walked.walk(".", 1)) == ["a", "link", "skip", "z"]
     assert list(walked.walk(".", 2)) == ["a", "link", "skip", "z", "skip/x", "a/b", "a/f"]
+    assert list(walked.walk(".", 3)) == [
+        "a", "link", "skip", "z", "skip/x", "a/b", "a/f", "a/b/c.txt", "a/b/d"]
     assert list(walked.walk(".", 0)) == ["a", "link", "skip", "z"]
 
 
@@ -512,6 +514,12 @@ def test_walk_below_a_folder(walked: Tree) -> None:
     assert list(walked.walk("a/", 2)) == ["a/b", "a/f", "a/b/c.txt", "a/b/d"]
     assert list(walked.walk("/a", 1)) == ["/a/b", "/a/f"]
     assert list(walked.walk("/a", 2)) == ["/a/b", "/a/f", "/a/b/c.txt", "/a/b/d"]
+
+
+def test_walk_below_a_folder_whose_name_ends_in_x(tmp_path: Path) -> None:
+    write(tmp_path, "aX/f")
+    write(tmp_path, "a/g")
+    assert list(Tree(tmp_path).walk("aX/", 1)) == ["aX/f"]
 
 
 def test_walk_through_a_linked_folder_stays_in_the_tree(tmp_path: Path) -> None:

@@ -38,13 +38,11 @@ def repository_root(folder: Path) -> Path | None:
     """The nearest folder at or above ``folder`` (a resolved path) holding ``.git`` (a
     directory, or the file a worktree or submodule has), below the home directory and
     ``/``; None when there is none."""
-    stops = {Path("/")}
     home = os.environ.get("HOME")
-    if home:
-        stops.add(Path(home).resolve())
+    stop = Path(home).resolve() if home else None
     current = folder
     for _ in range(MAX_LEVELS):
-        if current in stops or current.parent == current:
+        if current == stop or current.parent == current:  # the home directory, or /
             return None
         if os.path.lexists(current / ".git"):
             return current
