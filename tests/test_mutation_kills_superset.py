@@ -21,7 +21,15 @@ from auditor.checks.superset.configmodel import (
 from auditor.checks.superset.dbhost import DatabaseHost, database_host, unread_uri, unseen_message
 from auditor.checks.superset.judge import per_config, per_config_in_style
 from auditor.checks.superset.live_checks import _headers, _health, _tls
-from auditor.checks.superset.probe import PROBE, Answer, Certificate, ProbeFacts, certificate
+from auditor.checks.superset.probe import (
+    PROBE,
+    Answer,
+    Certificate,
+    ProbeFacts,
+    _get,
+    certificate,
+    probe,
+)
 from auditor.checks.superset.security import _check
 from auditor.checks.superset.services import _jwt
 from auditor.model import Facts, Location, Result, Row, Severity, Status, Style
@@ -440,3 +448,51 @@ def test_certificate_handshake_times_out() -> None:
         assert time.monotonic() - started < 3
     assert cert.trusted is False
     assert cert.error is not None and cert.error.endswith("timed out")
+
+
+# --- probe: the HTTP side, against the loopback server of tests/conditions/superset.py ----
+
+def test_probe_sends_url_credentials_as_basic_auth_and_never_shows_them() -> None:
+    from conditions.superset import PORT
+
+    found = probe(f"http://user:p%40ss@127.0.0.1:{PORT}/auth")
+    assert found.base == f"http://127.0.0.1:{PORT}/auth"
+    assert (found.health.url, found.health.status) == (f"http://127.0.0.1:{PORT}/auth/health",
+                                                       200)
+    assert found.plain_http is None and found.certificate is None
+    assert probe(f"http://127.0.0.1:{PORT}/auth").health.status == 401
+    assert probe(f"http://user@127.0.0.1:{PORT}/auth").health.status == 401
+
+
+def test_get_reads_the_body_below_400_only() -> None:
+    from conditions.superset import PORT
+
+    ok = _get(f"http://127.0.0.1:{PORT}/ok/health", 5.0)
+    assert (ok.status, ok.body_start, ok.error) == (200, "OK", None)
+    assert ok.seconds > 0
+    bad = _get(f"http://127.0.0.1:{PORT}/bad/health", 5.0)
+    assert (bad.status, bad.body_start) == (400, "")
+
+
+def test_get_names_a_tls_error() -> None:
+    from conditions.superset import TLS
+
+    # requests trusts certifi's bundle, not the conditions' CA: the handshake fails.
+    answer = _get(f"https://localhost:{TLS['elsewhere']}/ok/health", 5.0)
+    assert answer.status is None
+    assert answer.error is not None and answer.error.startswith("TLS error: ")
+    assert answer.seconds > 0
+
+
+def test_probe_gives_the_certificate_check_its_timeout() -> None:
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts TCP, never answers: every step times out
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        started = time.monotonic()
+        found = probe(f"https://127.0.0.1:{silent.getsockname()[1]}/x", timeout=0.3)
+        assert time.monotonic() - started < 5
+    assert found.certificate is not None and found.certificate.trusted is False
+    assert found.plain_http is not None and found.plain_http.url == "http://127.0.0.1/x"

@@ -1257,7 +1257,11 @@ HEALTH: dict[str, tuple[int, bytes, float]] = {
     "moved": (302, b"", 0.0),
     "notok": (200, b"FAIL", 0.0),
     "slow": (200, b"OK", 2.3),
+    "bad": (400, b"OK", 0.0),
 }
+BASIC = "Basic dXNlcjpwQHNz"
+"""``user:p@ss``: the segment ``auth`` answers /health with 200 only with these
+credentials, 401 without (tests/test_mutation_kills_superset.py probes it)."""
 CSP = "default-src 'self'"
 HEADERS: dict[str, dict[str, str]] = {
     # segment -> headers of /login/
@@ -1279,6 +1283,8 @@ def _handler() -> type:
         def do_GET(self) -> None:
             segment, _, rest = self.path.strip("/").partition("/")
             status, body, delay = HEALTH.get(segment, (200, b"OK", 0.0))
+            if segment == "auth" and self.headers.get("Authorization") != BASIC:
+                status = 401
             headers = HEADERS.get(segment, {})
             if rest != "health":
                 status, body = 200, b"<html>login</html>"
