@@ -496,3 +496,61 @@ def test_probe_gives_the_certificate_check_its_timeout() -> None:
         assert time.monotonic() - started < 5
     assert found.certificate is not None and found.certificate.trusted is False
     assert found.plain_http is not None and found.plain_http.url == "http://127.0.0.1/x"
+
+
+# --- plugin: what the app pack registers, and --probe ------------------------------------
+
+def test_plugin_registers_the_app_and_every_check() -> None:
+    from auditor.checks.superset import plugin
+    from auditor.model import AppProfile
+
+    assert plugin.auditor_register_apps() == [
+        AppProfile("superset", "Apache Superset", ("superset", "apache-superset"))]
+    ids = sorted(check.id for check in plugin.auditor_register_checks())
+    assert ids == sorted(
+        [f"SUPERSET-APP-SECURITY-{n:03d}" for n in range(1, 12)]
+        + ["SUPERSET-AVAILABILITY-001", "SUPERSET-CONFIG-SECRETS-001",
+           "SUPERSET-CONFIG-SECRETS-002", "SUPERSET-CONFIG-SECRETS-003",
+           "SUPERSET-MONITORING-001", "SUPERSET-MONITORING-002", "SUPERSET-PROXY-TLS-001",
+           "SUPERSET-PROXY-TLS-002", "SUPERSET-SCALABILITY-001", "SUPERSET-SCALABILITY-002",
+           "SUPERSET-STORAGE-001", "SUPERSET-STORAGE-002", "SUPERSET-SUPERVISION-001"])
+
+
+def _enrich(options: dict[str, object], config: SupersetConfig | None) -> object:
+    from auditor.checks.superset import plugin
+    from auditor.model import Target, TargetKind
+
+    values: dict[str, object] = {"superset.config": config} if config is not None else {}
+    target = Target(".", TargetKind.PATH, ".")
+    return plugin.auditor_enrich(target, Style.PIP, Facts(Style.PIP, values=values), options)
+
+
+def test_enrich_without_a_probe_does_nothing() -> None:
+    config = SupersetConfig(urls=("http://127.0.0.1:1",))
+    assert _enrich({}, config) is None
+    assert _enrich({"probe": ""}, config) is None
+    assert _enrich({"probe": 1}, config) is None
+    assert _enrich({"probe": "auto"}, None) is None
+
+
+def test_enrich_auto_without_a_url_is_a_named_problem() -> None:
+    from auditor.model import Enrichment
+
+    assert _enrich({"probe": "auto"}, SupersetConfig()) == Enrichment(problems={
+        "superset.probe": "--probe auto: the deployment names no URL to probe; give --probe URL"})
+
+
+def test_enrich_auto_probes_the_first_url_with_the_timeout() -> None:
+    import time
+
+    from conditions.superset import PORT
+
+    config = SupersetConfig(urls=(f"http://127.0.0.1:{PORT}/slow", "http://127.0.0.1:1"))
+    started = time.monotonic()
+    enrichment = _enrich({"probe": "auto", "timeout": 0.5}, config)
+    assert time.monotonic() - started < 2.2  # /slow answers after 2.3 s: the timeout held
+    found = enrichment.values["superset.probe"]  # type: ignore[attr-defined]
+    assert found.base == f"http://127.0.0.1:{PORT}/slow"
+    assert found.health.error == "no answer within 0.5s"
+    given = _enrich({"probe": f"http://127.0.0.1:{PORT}/ok", "timeout": 0}, config)
+    assert given.values["superset.probe"].health.status == 200  # type: ignore[attr-defined]
