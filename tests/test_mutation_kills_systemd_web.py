@@ -357,3 +357,106 @@ def test_port_setting_that_is_not_a_number_means_5432(tmp_path: Path) -> None:
     results = _results("SYSTEMD-NETWORK-002", _host_facts(tmp_path, files))
     assert [r[0] for r in results] == ["port 8088 (gunicorn superset.service)",
                                        "port 5432 (postgresql 15/main)"]
+
+
+# --- nginx facts: listen spellings, backends, inheritance ------------------------------
+
+NGINX_FACTS = """\
+events {}
+http {
+    add_header X-Http-Level 1;
+    proxy_set_header X-From-Http 1;
+    proxy_read_timeout 2m;
+    server_tokens build;
+    ssl_protocols TLSv1.2;
+    ssl_certificate /etc/ssl/http.pem;
+    upstream app {
+        server 10.0.1.11:8088 weight=2;
+        server 10.0.1.12:8088 backup;
+        server 10.0.1.13:8088 down;
+    }
+    server {
+        listen unix:/run/nginx.sock ssl;
+        listen [::]:443 ssl default_server;
+        listen 127.0.0.1;
+        listen 8080 default;
+        listen 8443 quic reuseport;
+        server_name _ superset.example.com;
+        location ~ ^/api {
+            proxy_pass http://$backend;
+        }
+        location / {
+            add_header X-Location 1;
+            proxy_pass http://unix:/run/gunicorn.sock:/;
+            location /nested/ {
+                proxy_read_timeout 5;
+                proxy_pass https://backend;
+            }
+        }
+        location /six/ { uwsgi_pass http://[::1]:8088; }
+        location /sixdefault/ { proxy_pass http://[::1]; }
+        location /app/ { proxy_pass http://app/; }
+    }
+    server {
+        server_name plain.example.com;
+        ssl on;
+    }
+}
+"""
+
+
+def test_nginx_facts_from_one_configuration(tmp_path: Path) -> None:
+    from auditor.checks.systemd.facts import Listen
+    from auditor.checks.systemd.nginx import load_nginx
+
+    tree = _tree(tmp_path, {"etc/nginx/nginx.conf": NGINX_FACTS})
+    problems: dict[str, str] = {}
+    config = load_nginx(tree, problems)
+    assert problems == {} and config.errors == ()
+    assert config.files == ("/etc/nginx/nginx.conf",)
+    app = config.upstreams["app"]
+    assert [(s.address, s.backup, s.down) for s in app.servers] == [
+        ("10.0.1.11:8088", False, False), ("10.0.1.12:8088", True, False),
+        ("10.0.1.13:8088", False, True)]
+    assert (app.path, app.line) == ("/etc/nginx/nginx.conf", 9)
+    first, second = config.servers
+    assert first.listens == (
+        Listen("unix:/run/nginx.sock", 0, True), Listen("[::]", 443, True, default=True),
+        Listen("127.0.0.1", 80, False), Listen("*", 8080, False, default=True),
+        Listen("*", 8443, True))
+    assert (first.tls, first.plain, first.label) == (True, True, "superset.example.com:0,443,"
+                                                                 "80,8080,8443")
+    assert (first.certificate, first.protocols, first.protocols_at) == (
+        "/etc/ssl/http.pem", ("TLSv1.2",), "/etc/nginx/nginx.conf:7")
+    assert (first.tokens, first.tokens_at) == ("build", "/etc/nginx/nginx.conf:6")
+    assert dict(first.headers) == {"x-http-level": "1"}
+    routes = {r.match: r for r in first.routes}
+    assert [(m, r.target, r.backends, r.upstream) for m, r in routes.items()] == [
+        ("~ ^/api", "http://$backend", (), None),
+        ("/", "http://unix:/run/gunicorn.sock:/", ("unix:/run/gunicorn.sock",), None),
+        ("/nested/", "https://backend", ("backend:443",), None),
+        ("/six/", "http://[::1]:8088", ("[::1]:8088",), None),
+        ("/sixdefault/", "http://[::1]", ("[::1]:80",), None),
+        ("/app/", "http://app/", ("10.0.1.11:8088", "10.0.1.12:8088"), "app"),
+    ]
+    assert dict(routes["/"].headers) == {"x-location": "1"}
+    assert dict(routes["/nested/"].headers) == {"x-location": "1"}
+    assert dict(routes["/app/"].headers) == {"x-http-level": "1"}
+    assert dict(routes["/"].proxy_headers) == {"x-from-http": "1"}
+    assert (routes["/"].read_timeout, routes["/"].read_timeout_source) == (
+        120.0, "/etc/nginx/nginx.conf:5")
+    assert (routes["/nested/"].read_timeout, routes["/nested/"].read_timeout_source) == (
+        5.0, "/etc/nginx/nginx.conf:28")
+    assert (routes["/"].path, routes["/"].line) == ("/etc/nginx/nginx.conf", 26)
+    assert second.listens == (Listen("*", 80, False),)
+    assert (second.tls, second.plain, second.label) == (True, False, "plain.example.com:80")
+
+
+def test_nginx_absent_and_unparsable(tmp_path: Path) -> None:
+    from auditor.checks.systemd.nginx import load_nginx
+
+    assert load_nginx(_tree(tmp_path / "a", {"etc/hostname": "x\n"}), {}).present is False
+    config = load_nginx(_tree(tmp_path / "b", {
+        "etc/nginx/nginx.conf": "events {}\nhttp {\n  server { listen 80;\n}\n"}), {})
+    assert config.present is True
+    assert len(config.errors) == 1 and config.errors[0].startswith("/etc/nginx/nginx.conf:")
