@@ -20,6 +20,7 @@ from auditor.checks.kubernetes.backups import covers
 from auditor.checks.kubernetes.facts import Container
 from auditor.checks.kubernetes.helm import Rendered, chart_file, chart_identity, render
 from auditor.checks.kubernetes.kustgen import Res
+from auditor.checks.kubernetes.kustomize import build
 from auditor.checks.kubernetes.kustpatch import PatchError, Selector, json6902, strategic_merge
 from auditor.checks.kubernetes.kustread import clone
 from auditor.checks.kubernetes.scalability import measured
@@ -580,3 +581,104 @@ def test_put_walks_lists_and_creates_only_when_told() -> None:
     assert deep == {"a": {"k": "v"}, "b": {}}
     kustxform._put(deep, ("c",), {"k": "v"}, True, 401)
     assert deep == {"a": {"k": "v"}, "b": {}}
+
+
+# --- kustgen.py through a whole build: generators, their options, behaviors and notes -----
+
+GENERATORS = """\
+namespace: bi
+generatorOptions:
+  labels: {g: "1"}
+  annotations: {ga: x}
+configMapGenerator:
+  - name: cfg
+    files: [superset_config.py, k=other.txt, missing.txt, bin.dat, ../outside.txt,
+            "bad key=other.txt"]
+    envs: [app.env]
+    env: second.env
+    literals: ["A=1", "Q='quoted'", "noequals", "=v", 5, true, "A=2"]
+    options: {labels: {g: "2"}, immutable: true}
+  - name: ""
+  - files: [x]
+  - name: cfg2
+    behavior: frob
+  - name: base-cfg
+    behavior: merge
+    literals: [N=1]
+  - name: nothing
+    behavior: replace
+secretGenerator:
+  - name: sec
+    literals: [P=s3cret]
+    type: kubernetes.io/basic-auth
+  - name: sec2
+    envs: [latin.env]
+resources: [base.yaml]
+"""
+GENERATOR_FILES: dict[str, bytes] = {
+    "superset_config.py": b"X = 1\n", "other.txt": b"o", "bin.dat": b"\xff\xfe",
+    "app.env": b"\xef\xbb\xbf# c\n\nE=1\n  F=2\nBARE\n1BAD=x\n", "second.env": b"S=1\n",
+    "latin.env": b"K=\xff\n",
+    "base.yaml": b'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base-cfg, labels: {b: "1"}}'
+                 b'\ndata: {O: "0", N: "0"}\n',
+}
+META = {"annotations": {"ga": "x"}, "namespace": "bi"}
+
+
+def test_generators_build(tmp_path: Path) -> None:
+    root = tmp_path / "k"
+    root.mkdir()
+    (root / "kustomization.yaml").write_text(GENERATORS)
+    for name, data in GENERATOR_FILES.items():
+        (root / name).write_bytes(data)
+    (tmp_path / "outside.txt").write_text("o")
+    built = build(root, root)
+    assert built is not None
+    assert [item.obj for item in built.items] == [
+        {"apiVersion": "v1", "kind": "ConfigMap", "data": {"O": "0", "N": "1"},
+         "metadata": {"name": "base-cfg", "labels": {"b": "1", "g": "1"}, **META}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "immutable": True,
+         "metadata": {"name": "cfg", "labels": {"g": "2"}, **META},
+         "data": {"superset_config.py": "X = 1\n", "k": "o", "bad key": "o", "E": "1",
+                  "F": "2", "S": "1", "Q": "quoted", "A": "2"},
+         "binaryData": {"bin.dat": "//4="},
+         "x-auditor-unknown-data": "ConfigMap cfg generated from missing.txt, ../outside.txt, "
+                                   "app.env (BARE from the environment of the build)"},
+        {"apiVersion": "v1", "kind": "ConfigMap",
+         "metadata": {"name": "cfg2", "labels": {"g": "1"}, **META}},
+        {"apiVersion": "v1", "kind": "ConfigMap",
+         "metadata": {"name": "nothing", "labels": {"g": "1"}, **META}},
+        {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/basic-auth",
+         "data": {"P": "czNjcmV0"}, "metadata": {"name": "sec", "labels": {"g": "1"}, **META}},
+        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+         "metadata": {"name": "sec2", "labels": {"g": "1"}, **META},
+         "x-auditor-unknown-data": "Secret sec2 generated from latin.env"},
+    ]
+    cfg = "configMapGenerator cfg: "
+    refuses = "(kustomize refuses it)"
+    assert built.problems == {
+        "kustomize kustomization.yaml:6": f"{cfg}missing.txt is not among the audited files "
+        "(kustomize needs it to build; it is kept out of version control?): what it holds is "
+        "unknown, and settings read from it are not judged",
+        "kustomize kustomization.yaml:6 (2)": f"{cfg}../outside.txt lies outside the audited "
+        "directory (no git repository encloses it): not read",
+        "kustomize kustomization.yaml:6 (3)": f"{cfg}key 'bad key' is not a valid "
+        f"ConfigMap/Secret key {refuses}",
+        "kustomize kustomization.yaml:6 (4)": f"{cfg}app.env line 6 has no valid key {refuses}",
+        "kustomize kustomization.yaml:6 (5)": f"{cfg}a literal without KEY=value {refuses}",
+        "kustomize kustomization.yaml:6 (6)": f"{cfg}a literal without KEY=value {refuses}",
+        "kustomize kustomization.yaml:6 (7)": f"{cfg}a literal without KEY=value {refuses}",
+        "kustomize kustomization.yaml:6 (8)": f"{cfg}key A given twice {refuses}; the last is "
+        "kept",
+        "kustomize kustomization.yaml:12": "configMapGenerator entry without a name; not "
+        "applied",
+        "kustomize kustomization.yaml:13": "configMapGenerator entry without a name; not "
+        "applied",
+        "kustomize kustomization.yaml:14": "configMapGenerator cfg2: unknown behavior 'frob'; "
+        "generated as new",
+        "kustomize kustomization.yaml:19": "configMapGenerator nothing: behavior replace but no "
+        "ConfigMap nothing comes from the resources (kustomize refuses this); generated as new",
+        "kustomize kustomization.yaml:25": f"secretGenerator sec2: latin.env is not UTF-8 "
+        f"{refuses}; its keys are unknown",
+    }
+    assert built.roots == (".",)
