@@ -419,6 +419,53 @@ def test_read_text_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
         "/dev/null: a device, not a regular file; not read")
 
 
+def test_a_fifo_swapped_in_after_the_check_is_refused_without_blocking(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The race the second check is for: a regular file when stat() looked, a FIFO by the
+    # time it is opened. Opened without O_NONBLOCK, a FIFO with no writer blocks the audit.
+    write(tmp_path, "regular")
+    os.mkfifo(tmp_path / "p")
+    real_stat = os.stat
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if Path(path) == tmp_path / "p":
+            return real_stat(tmp_path / "regular")
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    assert read_error(Tree(tmp_path), "p") == "p: a FIFO, not a regular file; not read"
+
+
+def test_a_file_this_user_may_not_read_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tests run as root, whom chmod does not stop: the refusal is what os.open raises.
+    write(tmp_path, "private")
+
+    def refuse(*args: Any, **kwargs: Any) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "open", refuse)
+    assert read_error(Tree(tmp_path), "private") == "private: permission denied"
+
+
+def test_a_symlink_swapped_in_after_resolving_is_not_followed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # resolve() answered a plain file; by the open it is a link to a file outside the tree.
+    write(tmp_path, "outside", "secret")
+    link(tmp_path, "tree/f", str(tmp_path / "outside"))
+    tree = Tree(tmp_path / "tree")
+    monkeypatch.setattr(Tree, "resolve", lambda self, inner: tmp_path / "tree" / "f")
+    assert read_error(tree, "f") == "f: cannot read (Too many levels of symbolic links)"
+
+
+def test_a_recursion_while_resolving_is_a_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    def resolve(self: Tree, inner: str) -> Path:
+        raise RecursionError
+
+    monkeypatch.setattr(Tree, "resolve", resolve)
+    assert read_error(Tree(Path("/")), "a") == "a: symbolic link loop"
+
+
 def test_read_text_names_missing_and_unreadable_paths(tmp_path: Path) -> None:
     write(tmp_path, "f", "text")
     link(tmp_path, "dangling", "nowhere")
