@@ -670,15 +670,15 @@ def test_generators_build(tmp_path: Path) -> None:
         "kustomize kustomization.yaml:6 (7)": f"{cfg}a literal without KEY=value {refuses}",
         "kustomize kustomization.yaml:6 (8)": f"{cfg}key A given twice {refuses}; the last is "
         "kept",
-        "kustomize kustomization.yaml:12": "configMapGenerator entry without a name; not "
-        "applied",
         "kustomize kustomization.yaml:13": "configMapGenerator entry without a name; not "
         "applied",
-        "kustomize kustomization.yaml:14": "configMapGenerator cfg2: unknown behavior 'frob'; "
+        "kustomize kustomization.yaml:14": "configMapGenerator entry without a name; not "
+        "applied",
+        "kustomize kustomization.yaml:15": "configMapGenerator cfg2: unknown behavior 'frob'; "
         "generated as new",
-        "kustomize kustomization.yaml:19": "configMapGenerator nothing: behavior replace but no "
+        "kustomize kustomization.yaml:20": "configMapGenerator nothing: behavior replace but no "
         "ConfigMap nothing comes from the resources (kustomize refuses this); generated as new",
-        "kustomize kustomization.yaml:25": f"secretGenerator sec2: latin.env is not UTF-8 "
+        "kustomize kustomization.yaml:26": f"secretGenerator sec2: latin.env is not UTF-8 "
         f"{refuses}; its keys are unknown",
     }
     assert built.roots == (".",)
