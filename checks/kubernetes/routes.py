@@ -278,7 +278,8 @@ def _traefik(item: Item) -> Route:
     tls = as_map(item.spec.get("tls"))
     evidence = [f"entryPoints: {', '.join(entry_points) or 'all'}"]
     label = f"Traefik IngressRoute {item.name}"
-    if "tls" in item.spec:
+    # ``tls: {}`` asks for the default certificate; ``tls:`` left empty (null) is no TLS.
+    if isinstance(item.spec.get("tls"), Mapping):
         where = tls.get("secretName") or tls.get("certResolver")
         evidence.append(f"spec.tls ({'secret ' + str(where) if where else 'default certificate'})")
         return Route(item, label, tuple(backends), True, tuple(evidence))
