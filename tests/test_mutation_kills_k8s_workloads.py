@@ -682,3 +682,144 @@ def test_generators_build(tmp_path: Path) -> None:
         f"{refuses}; its keys are unknown",
     }
     assert built.roots == (".",)
+
+
+# --- kustxform.py and kustapply.py through a whole build -----------------------------------
+
+KUSTOMIZATION = """\
+namespace: bi
+commonLabels: {team: data, on-call: "true"}
+labels:
+  - pairs: {tier: web}
+    includeSelectors: true
+  - pairs: {t2: x}
+    includeTemplates: true
+  - pairs: {t3: y}
+  - pairs: {t4: z}
+    fields: [{path: spec/x}]
+  - nopairs: 1
+  - "scalar"
+commonAnnotations: {note: "1"}
+replicas:
+  - {name: web, count: 3}
+  - {name: ghost, count: 1}
+  - {name: web}
+  - {name: web, count: true}
+images:
+  - {name: superset, newTag: "4.1.2"}
+  - {name: envoy, newName: reg/envoy, digest: "sha256:aa", tagSuffix: "-x"}
+  - {newTag: "1"}
+resources: [app.yaml]
+patches:
+  - target: {kind: Deployment, name: web}
+    patch: |-
+      - op: add
+        path: /spec/template/spec/containers/0/env
+        value: [{name: A, value: "1"}]
+  - path: patch.yaml
+  - patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: nobody}
+      spec: {paused: true}
+  - target: {name: "(x)"}
+    patch: '[{"op": "remove", "path": "/spec"}]'
+patchesStrategicMerge:
+  - |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec: {revisionHistoryLimit: 2}
+patchesJson6902:
+  - target: {version: v1, kind: Service, name: web}
+    patch: |-
+      - op: test
+        path: /spec/type
+        value: NodePort
+"""
+APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: web, image: "superset:4.1.1"}
+        - {name: envoy, image: "envoy:1.0"}
+      initContainers:
+        - {name: init, image: "superset"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, type: ClusterIP}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: other}
+"""
+PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  strategy: {type: Recreate}
+"""
+TRANSFORMS = {"kustomization.yaml": KUSTOMIZATION, "app.yaml": APP, "patch.yaml": PATCH}
+LABELS = {"on-call": "true", "t2": "x", "t3": "y", "t4": "z", "team": "data", "tier": "web"}
+SELECTED = {"on-call": "true", "app": "web", "team": "data", "tier": "web"}
+NOTE = {"note": "1"}
+
+
+def test_transformers_and_patches_build(tmp_path: Path) -> None:
+    for name, text in TRANSFORMS.items():
+        (tmp_path / name).write_text(text)
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    deployment, service, namespace = (item.obj for item in built.items)
+    assert deployment == {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"annotations": NOTE, "labels": LABELS, "name": "web", "namespace": "bi"},
+        "spec": {"replicas": 3, "revisionHistoryLimit": 2,
+                 "selector": {"matchLabels": SELECTED}, "strategy": {"type": "Recreate"},
+                 "template": {
+                     "metadata": {"annotations": NOTE, "labels": {
+                         "on-call": "true", "app": "web", "t2": "x", "team": "data",
+                         "tier": "web"}},
+                     "spec": {"containers": [
+                         {"env": [{"name": "A", "value": "1"}], "image": "superset:4.1.2",
+                          "name": "web"},
+                         {"image": "reg/envoy@sha256:aa", "name": "envoy"}],
+                         "initContainers": [{"image": "superset:4.1.2", "name": "init"}]}}}}
+    assert service == {
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"annotations": NOTE, "labels": LABELS, "name": "web", "namespace": "bi"},
+        "spec": {"selector": SELECTED, "type": "ClusterIP"}}
+    # A cluster-scoped kind takes no namespace.
+    assert namespace == {"apiVersion": "v1", "kind": "Namespace",
+                         "metadata": {"annotations": NOTE, "labels": LABELS, "name": "other"}}
+    assert [item.location for item in built.items] == [
+        Location("app.yaml", 1), Location("app.yaml", 15), Location("app.yaml", 20)]
+    no_count = "a replicas entry without a name and a whole count; not applied"
+    assert built.problems == {
+        "kustomize kustomization.yaml:31": "patch for Deployment nobody matches no object "
+        "(kustomize refuses it); not applied",
+        "kustomize kustomization.yaml:36": "patch not applied: target name '(x)' is a pattern "
+        "the auditor does not evaluate (groups, counted repeats or more than two repeats)",
+        "kustomize kustomization.yaml:9": "labels fields (custom paths) are not applied; the "
+        "pairs go where includeSelectors/includeTemplates say",
+        "kustomize kustomization.yaml:11": "a labels entry without pairs; not applied",
+        "kustomize kustomization.yaml:12": "a labels entry without pairs; not applied",
+        "kustomize kustomization.yaml:45": "JSON patch not applied to Service web: operation 1 "
+        "(test) does not hold",
+        "kustomize kustomization.yaml:16": "replicas ghost: no Deployment, StatefulSet, "
+        "ReplicaSet or ReplicationController of that name; not applied",
+        "kustomize kustomization.yaml:17": no_count,
+        "kustomize kustomization.yaml:18": no_count,
+        "kustomize kustomization.yaml:21": "images envoy: tagSuffix is not applied; the image "
+        "is judged without it",
+        "kustomize kustomization.yaml:22": "an images entry without a name; not applied",
+    }
