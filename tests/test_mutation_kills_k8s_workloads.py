@@ -823,3 +823,102 @@ def test_transformers_and_patches_build(tmp_path: Path) -> None:
         "is judged without it",
         "kustomize kustomization.yaml:22": "an images entry without a name; not applied",
     }
+
+
+# --- kustbuild.py and kustomize.py: what is built, from where, and what is refused ---------
+
+BUILDS = {
+    "base/kustomization.yaml": """\
+resources: [web.yaml]
+""",
+    "base/web.yaml": """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web}
+""",
+    "comp/kustomization.yaml": """\
+apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+configMapGenerator:
+  - {name: from-comp, literals: [A=1]}
+""",
+    "loop/kustomization.yaml": """\
+resources: [../loop]
+""",
+    "notcomp/kustomization.yaml": """\
+configMapGenerator:
+  - {name: from-notcomp, literals: [B=1]}
+""",
+    "overlay/flux.yaml": """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+metadata: {name: x}
+""",
+    "overlay/kustomization.yaml": """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namePrefix: prod-
+nameSuffix: ""
+vars: [{name: X}]
+frobnicate: 1
+crds: []
+resources:
+  - ../base
+  - ../empty
+  - ../comp
+  - ../loop
+  - flux.yaml
+  - ../base/web.yaml
+  - missing.yaml
+  - 7
+components: [../comp, ../notcomp, ../nowhere]
+namespace: [x]
+""",
+}
+
+
+def test_builds_roots_and_refusals(tmp_path: Path) -> None:
+    for name, text in BUILDS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "empty").mkdir()
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert [(item.obj, item.location) for item in built.items] == [
+        ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"}},
+         Location("base/web.yaml", 1)),
+        ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-comp"},
+          "data": {"A": "1"}}, Location("comp/kustomization.yaml", 4)),
+        ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-notcomp"},
+          "data": {"B": "1"}}, Location("notcomp/kustomization.yaml", 2)),
+    ]
+    overlay = "kustomize overlay/kustomization.yaml"
+    renames = ("the objects keep the names their files give (kustomize renames them and their "
+               "references alike)")
+    assert built.problems == {
+        f"{overlay}:3": f"namePrefix is not applied: {renames}",
+        f"{overlay}:5": "vars is not applied: $(VAR) references are left as written",
+        f"{overlay}:6": "field 'frobnicate' is not a kustomization field the auditor applies",
+        f"{overlay}:10": "../empty is a directory without a kustomization file (kustomize "
+        "refuses it); not read",
+        f"{overlay}:11": "../comp is a Component listed as a resource (kustomize refuses it: "
+        "list it under components); not read",
+        "kustomize loop/kustomization.yaml:1": "../loop includes itself (a cycle kustomize "
+        "refuses); not read again",
+        f"{overlay}:13": "overlay/flux.yaml holds a Kustomization as a resource (kustomize "
+        "refuses it); not read",
+        f"{overlay}:14": "resource ../base/web.yaml lies outside the kustomization's directory: "
+        "kustomize refuses to load it (its default load restrictor); not read",
+        f"{overlay}:15": "resource missing.yaml does not exist in the audited directory (no git "
+        "repository encloses it)",
+        f"{overlay}:16": "a resources entry that is not a path; not read",
+        f"{overlay}:17": "../notcomp is not a Component (kind Component); applied as one",
+        f"{overlay}:17 (2)": "component ../nowhere does not exist in the audited directory (no "
+        "git repository encloses it)",
+        f"{overlay}:18": "namespace is not a string; not applied",
+    }
+    assert built.roots == ("overlay",)
+    assert built.directories == tuple(str(tmp_path / d) for d in (
+        "base", "comp", "loop", "notcomp", "overlay"))
+    assert built.covers(tmp_path / "base" / "web.yaml") is True
+    assert built.covers(tmp_path / "empty" / "x.yaml") is False
