@@ -9,14 +9,16 @@ the code it pins. Expected values are literals.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from conftest import write_tree
 
+from auditor.checks.common import live
 from auditor.checks.common.tree import Tree
-from auditor.checks.pip import appspec, collect, proxy_tls, resources, shell
+from auditor.checks.pip import appspec, collect, load_balancing, proxy_tls, resources, shell
 from auditor.checks.pip.facts import HostLive, Launch, PipProject, ProxyConfig
 from auditor.checks.pip.project import ProjectScan, scan_project
 from auditor.checks.superset.configmodel import SupersetConfig
@@ -611,3 +613,75 @@ def test_runs_superset_says_when_it_cannot_tell() -> None:
 ])
 def test_module_file(app: str, path: str | None) -> None:
     assert appspec.module_file(app) == path
+
+
+# --- survivors of the first sample (docs/mutation/pip.md) ---------------------------------
+
+@pytest.mark.parametrize(("upstream", "address"), [
+    ("http://unix:/run/s.sock:/static/", "unix:/run/s.sock"),
+    ("http://unix:/run/s.sock", "unix:/run/s.sock"),
+    ("https://10.0.0.2:8443/x/y", "10.0.0.2:8443"),
+    ("127.0.0.1:8088", "127.0.0.1:8088"),
+    ("superset_upstream", "superset_upstream"),
+])
+def test_upstream_addresses(upstream: str, address: str) -> None:
+    # load_balancing._address mutants 15 and 19: the unix: prefix and its path.
+    assert load_balancing._address(upstream) == address
+
+
+def test_supervisor_environment_value_holding_equals() -> None:
+    # shell.scan_supervisor mutant 50: split("=", 2) breaks A=x=y.
+    (launch,) = shell.scan_supervisor(
+        '[program:w]\ncommand=gunicorn app\nenvironment=A="x=y",B=1\n', "s.conf")
+    assert launch.env == {"A": "x=y", "B": "1"}
+
+
+def test_module_file_strips_only_quotes() -> None:
+    # appspec.module_file mutant 11: strip("XX'\"XX") would eat a leading X too.
+    assert appspec.module_file("'Xwsgi:app'") == "Xwsgi.py"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Proc:
+    pid: int
+    ppid: int
+    cmdline: tuple[str, ...]
+    cwd: str | None = "/srv/app"
+    user: str | None = "superset"
+    parents: tuple[str, ...] = ()
+    environ: dict[str, str] | None = None
+    name: str = "python"
+
+
+def test_live_launches_from_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = [
+        _Proc(10, 1, ("gunicorn", "-w", "2", "superset.app:create_app()"),
+              parents=("supervisord", "systemd"), environ={"FLASK_DEBUG": "0"}),
+        _Proc(11, 10, ("gunicorn", "-w", "2", "superset.app:create_app()")),
+        _Proc(12, 10, ("gunicorn", "-w", "2", "superset.app:create_app()")),
+        _Proc(20, 1, ("gunicorn: master [superset.app:create_app()]", "", ""), cwd=None,
+              parents=("systemd",), user="root"),
+        _Proc(30, 1, ("celery", "-A", "superset.tasks", "worker"), parents=("runit",)),
+        _Proc(40, 1, ("vim", "superset_config.py")),
+    ]
+    asked: list[tuple[str, ...]] = []
+
+    def processes(matching: tuple[str, ...], problems: list[str]) -> list[_Proc]:
+        asked.append(tuple(matching))
+        return found
+
+    monkeypatch.setattr(live, "processes", processes)
+    launches = collect._live_launches([])
+    assert asked == [("superset", "gunicorn", "celery", "flask")]
+    got = [(x.kind, x.pid, x.family, x.user, x.supervisor, x.autorestart, x.source, x.live,
+            x.line, dict(x.env), x.argv) for x in launches]
+    assert got == [
+        ("gunicorn", 10, (10, 11, 12), "superset", "supervisord", True,
+         "process 10 in /srv/app", True, None, {"FLASK_DEBUG": "0"},
+         ("gunicorn", "-w", "2", "superset.app:create_app()")),
+        ("gunicorn", 20, (20,), "root", "systemd", False, "process 20 in ?", True, None, {},
+         ("gunicorn", "superset.app:create_app()")),
+        ("celery-worker", 30, (30,), "superset", "runit", True, "process 30 in /srv/app", True,
+         None, {}, ("celery", "-A", "superset.tasks", "worker")),
+    ]
+    assert launches[0].workers == 2 and launches[1].workers == 1

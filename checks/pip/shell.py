@@ -301,7 +301,7 @@ def scan_supervisor(text: str, source: str) -> list[Launch]:
     """``[program:x]`` sections of supervisord configuration."""
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
-        parser.read_string(text, source=source)
+        parser.read_string(text)  # a broken file is no program (its error is not shown)
     except configparser.Error:
         return []
     launches = []
