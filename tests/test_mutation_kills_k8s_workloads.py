@@ -20,7 +20,7 @@ from auditor.checks.kubernetes.backups import covers
 from auditor.checks.kubernetes.facts import Container
 from auditor.checks.kubernetes.helm import Rendered, chart_file, chart_identity, render
 from auditor.checks.kubernetes.kustgen import Res
-from auditor.checks.kubernetes.kustomize import build
+from auditor.checks.kubernetes.kustomize import build, describe
 from auditor.checks.kubernetes.kustpatch import PatchError, Selector, json6902, strategic_merge
 from auditor.checks.kubernetes.kustread import clone
 from auditor.checks.kubernetes.scalability import measured
@@ -922,3 +922,58 @@ def test_builds_roots_and_refusals(tmp_path: Path) -> None:
         "base", "comp", "loop", "notcomp", "overlay"))
     assert built.covers(tmp_path / "base" / "web.yaml") is True
     assert built.covers(tmp_path / "empty" / "x.yaml") is False
+
+
+OVERLAYS = {
+    "base/kustomization.yaml": "resources: [web.yaml]\n",
+    "base/web.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+    "base/stray.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: stray}\n",
+    "base/notes.yaml": "not: a manifest\n",
+    "base/readme.txt": "apiVersion: v1\nkind: Secret\n",
+    "dev/kustomization.yaml": "resources: [../base]\n",
+    "prod/kustomization.yaml": "resources: [../base]\n",
+    "comp/kustomization.yaml": "kind: Component\napiVersion: kustomize.config.k8s.io/v1alpha1\n",
+}
+STRAY = ("1 manifest file(s) in its directory that it does not list are not audited (not "
+         "applied by kubectl apply -k): base/stray.yaml")
+
+
+def test_overlays_side_by_side(tmp_path: Path) -> None:
+    for name, text in OVERLAYS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert built.roots == ("dev", "prod")
+    assert [item.location for item in built.items] == [Location("base/web.yaml", 1)] * 2
+    assert built.problems == {
+        "kustomize comp": "a Component no kustomization uses; not audited",
+        "kustomize dev": "kustomizations dev, prod make the same objects: they are audited "
+        "together as if all were applied (audit each directory on its own for its own "
+        "verdicts)",
+        "kustomize base/kustomization.yaml": STRAY,
+    }
+    assert describe(tmp_path) == ("Kustomize builds dev/kustomization.yaml, "
+                                  "prod/kustomization.yaml (as kubectl apply -k would apply "
+                                  "them)")
+    assert describe(tmp_path / "base" / "web.yaml") is None
+
+
+def test_the_audited_directorys_own_kustomization_is_the_root(tmp_path: Path) -> None:
+    for name, text in OVERLAYS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "kustomization.yaml").write_text("resources: [dev]\n")
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert built.roots == (".",)
+    assert len(built.items) == 1
+    assert built.problems == {
+        "kustomize comp": "2 kustomization(s) that the audited directory's kustomization does "
+        "not include are not audited: comp, prod",
+        "kustomize base/kustomization.yaml": STRAY,
+    }
+    shown = "Kustomize builds kustomization.yaml (as kubectl apply -k would apply them)"
+    assert describe(tmp_path) == shown
+    assert describe(tmp_path / "kustomization.yaml") == shown
+    assert build(tmp_path / "base" / "web.yaml", tmp_path) is None
