@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import scan_report
 
 from auditor.checks.kubernetes import helm as helm_module
 from auditor.checks.kubernetes import kustxform
@@ -977,3 +978,36 @@ def test_the_audited_directorys_own_kustomization_is_the_root(tmp_path: Path) ->
     assert describe(tmp_path) == shown
     assert describe(tmp_path / "kustomization.yaml") == shown
     assert build(tmp_path / "base" / "web.yaml", tmp_path) is None
+
+
+# --- tiers.py: which workloads are judged as serving tiers without Superset ------------------
+
+def _deployment(name: str, image: str, kind: str = "Deployment") -> str:
+    return (f"apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: {name}, namespace: bi}}\n"
+            f"spec:\n  replicas: 1\n  selector: {{matchLabels: {{app: {name}}}}}\n"
+            f"  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+            f"    spec: {{containers: [{{name: c, image: '{image}'}}]}}\n")
+
+
+def _service(name: str, selector: str) -> str:
+    return (f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: bi}}\n"
+            f"spec: {{selector: {selector}, ports: [{{port: 80}}]}}\n")
+
+
+def test_serving_tiers_without_superset(tmp_path: Path) -> None:
+    docs = [
+        _deployment("proxy", "nginx:1.27.0"), _service("proxy", "{app: proxy}"),
+        _deployment("db", "postgres:16.4"), _service("db", "{app: db}"),
+        _deployment("cache", "redis:7.4.0"), _service("cache", "{app: cache}"),
+        _deployment("mc", "memcached:1.6"), _service("mc", "{app: mc}"),
+        _deployment("tool", "example/tool:1.0"), _service("tool", "{}"),
+        _deployment("alone", "example/alone:1.0"),
+        _deployment("agent", "example/agent:1.0", kind="DaemonSet"),
+        _service("agent", "{app: agent}"),
+        _deployment("app", "example/app:1.0", kind="StatefulSet"), _service("app", "{app: app}"),
+    ]
+    (tmp_path / "all.yaml").write_text("---\n".join(docs))
+    report = scan_report(tmp_path, str(tmp_path / "all.yaml"))
+    judged = sorted(f["subject"] for t in report["targets"] for f in t["findings"]
+                    if f["check_id"] == "K8S-AVAILABILITY-001")
+    assert judged == ["apps/v1/Deployment/bi/proxy", "apps/v1/StatefulSet/bi/app"]
