@@ -377,7 +377,7 @@ def _nginx(scan: ProjectScan, path: str) -> ProxyConfig | None:
                                check_ctx=False, check_args=False)
     tls = False
     upstreams: list[str] = []
-    for config in payload.get("config", []):
+    for config in payload["config"]:  # one entry (single=True), errors or not
         for error in config.get("errors", []):
             scan.problems[f"file {path}"] = f"nginx syntax: {error.get('error')}"
         for directive in _directives(config.get("parsed", [])):
