@@ -11,9 +11,18 @@ from auditor.checks.systemd.facts import LogConfig, LogrotateRule
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
+def matches(path: str, pattern: str) -> bool:
+    """logrotate's glob(3): a wildcard stays inside one path component, so
+    ``/var/log/*.log`` does not cover ``/var/log/superset/access.log`` (fnmatch's ``*``
+    would cross the slash)."""
+    parts, wanted = path.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(
+        fnmatch.fnmatchcase(part, glob) for part, glob in zip(parts, wanted, strict=True))
+
+
 def covering(rules: tuple[LogrotateRule, ...], path: str) -> LogrotateRule | None:
     for rule in rules:
-        if any(fnmatch.fnmatchcase(path, pattern) for pattern in rule.patterns):
+        if any(matches(path, pattern) for pattern in rule.patterns):
             return rule
     return None
 
