@@ -11,6 +11,7 @@ from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 LISTS = "apt::periodic::update-package-lists"
 UPGRADE = "apt::periodic::unattended-upgrade"
+ENABLE = "apt::periodic::enable"
 
 
 def _on(setting: PgSetting | None) -> bool:
@@ -34,7 +35,14 @@ def _unattended(facts: Facts) -> Iterator[Result]:
                 _evidence(upgrade, "APT::Periodic::Unattended-Upgrade"),
                 f"unattended-upgrades configuration: {apt.unattended_config or 'missing'}"]
     location = where(upgrade.path, upgrade.line or None) if upgrade else None
-    if not (_on(lists) and _on(upgrade)):
+    enable = apt.values.get(ENABLE)
+    if enable is not None and not _on(enable):
+        # apt.systemd.daily stops at once when APT::Periodic::Enable is "0".
+        yield Result("apt", Status.FAIL,
+                     "APT::Periodic::Enable turns every periodic APT job off: security fixes "
+                     "wait for someone to remember", (*evidence, _evidence(
+                         enable, "APT::Periodic::Enable")), where(enable.path, enable.line or None))
+    elif not (_on(lists) and _on(upgrade)):
         yield Result("apt", Status.FAIL,
                      "automatic upgrades are off: security fixes for the kernel, OpenSSL, "
                      "nginx and PostgreSQL wait for someone to remember", tuple(evidence),
