@@ -45,8 +45,11 @@ MANAGED = re.compile(r"(?i)\b(ansible managed|managed by (ansible|puppet|salt|sa
 AGENT_DIRS = (("/etc/puppetlabs/puppet", "Puppet agent"), ("/etc/salt/minion", "Salt minion"),
               ("/etc/chef/client.rb", "Chef client"))
 OTHER_FIREWALLS = ("/etc/nftables.conf", "/etc/iptables/rules.v4", "/etc/firewalld/zones")
-PIN = re.compile(r"^\s*apache[-_]superset\s*(\[[^\]]*\])?\s*(==|===)\s*([\w.+-]+)", re.I | re.M)
-UNPINNED = re.compile(r"^\s*apache[-_]superset\b(?!\s*(\[[^\]]*\])?\s*==)", re.I | re.M)
+# A pin names one version: ==4.1.1, not the prefix match ==4.1.* (which floats).
+PIN = re.compile(r"^\s*apache[-_]superset\s*(\[[^\]]*\])?\s*(==|===)\s*([\w.+-]+)(?![\w.+*-])",
+                 re.I | re.M)
+UNPINNED = re.compile(r"^\s*apache[-_]superset\b(?!\s*(\[[^\]]*\])?\s*===?\s*[\w.+-]+"
+                      r"(?![\w.+*-]))", re.I | re.M)
 
 
 def _tree(target: Target) -> Tree | None:
