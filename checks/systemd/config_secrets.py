@@ -15,6 +15,7 @@ from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|_KEY$|CREDENTIAL)")
 # The user may be empty: redis://:PASSWORD@host is how Redis URLs carry a password.
+FILE_NAME = re.compile(r"(_FILE|_PATH|_DIR|^GOOGLE_APPLICATION_CREDENTIALS)$")
 URI_PASSWORD = re.compile(r"://[^:/@\s]*:[^@/\s]+@")
 
 
@@ -24,14 +25,24 @@ def _inline_value(item: Assignment, name: str) -> str:
     return next((v for k, v in environment_words(item.value) if k == name), "")
 
 
+def _secret(name: str, value: str) -> bool:
+    """A secret by its name or a password in its URL; a name that points at a file
+    (GOOGLE_APPLICATION_CREDENTIALS=/etc/gcp.json, DB_PASSWORD_FILE=/run/...) holds a
+    path, not the secret."""
+    if URI_PASSWORD.search(value):
+        return True
+    if FILE_NAME.search(name) and value.startswith("/"):
+        return False
+    return bool(SECRET_NAME.search(name))
+
+
 def _inline(facts: Facts) -> Iterator[Result]:
     for service in each_service(facts):
         if service is None:
             yield no_services(services(facts))
             return
         named = sorted(name for name, item in service.inline_env.items()
-                       if SECRET_NAME.search(name) or URI_PASSWORD.search(
-                           _inline_value(item, name)))
+                       if _secret(name, _inline_value(item, name)))
         in_command = [redact_url(w.split("=", 1)[0]) for w in service.launch.argv
                       if URI_PASSWORD.search(w) or re.search(r"(?i)password=\S", w)]
         if named or in_command:
