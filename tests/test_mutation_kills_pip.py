@@ -19,10 +19,11 @@ from conftest import write_tree
 from auditor.checks.common import live
 from auditor.checks.common.tree import Tree
 from auditor.checks.pip import appspec, collect, load_balancing, proxy_tls, resources, shell
+from auditor.checks.pip import common as pip_common
 from auditor.checks.pip.facts import HostLive, Launch, PipProject, ProxyConfig
 from auditor.checks.pip.project import ProjectScan, scan_project
 from auditor.checks.superset.configmodel import SupersetConfig
-from auditor.model import Facts, Result, Status, Style
+from auditor.model import Facts, Location, Result, Status, Style
 from auditor.targets import parse_target
 
 GIB = 1024**3
@@ -685,3 +686,53 @@ def test_live_launches_from_processes(monkeypatch: pytest.MonkeyPatch) -> None:
          None, {}, ("celery", "-A", "superset.tasks", "worker")),
     ]
     assert launches[0].workers == 2 and launches[1].workers == 1
+
+
+# --- shared helpers of the pip checks (checks/pip/common.py) -----------------------------
+
+def test_command_evidence_is_cut_at_160_characters() -> None:
+    words = ("gunicorn", "-b", "127.0.0.1:8088", "x" * 150)
+    assert len(pip_common.cmd(Launch("gunicorn", words[:3], "s.sh"))) == 26
+    shown = pip_common.cmd(Launch("gunicorn", words, "s.sh"))
+    assert len(shown) == 160 and shown.endswith("x...")
+    exact = ("gunicorn", "y" * 151)  # 160 characters with the space: kept whole
+    assert pip_common.cmd(Launch("gunicorn", exact, "s.sh")) == "gunicorn " + "y" * 151
+
+
+def test_web_subjects_of_twins_and_live_processes() -> None:
+    a = Launch("gunicorn", ("gunicorn",), "start.sh", 1)
+    b = Launch("gunicorn", ("gunicorn",), "start.sh", 3)
+    c = Launch("gunicorn", ("gunicorn",), "supervisord.conf", 2)
+    d = Launch("uwsgi", ("uwsgi",), "start.sh", 5)
+    proj = PipProject("/opt/s", launches=(a, b, c, d))
+    assert [pip_common.web_subject(proj, x) for x in (a, b, c, d)] == [
+        "/opt/s:web/gunicorn@start.sh:1", "/opt/s:web/gunicorn@start.sh:3",
+        "/opt/s:web/gunicorn@supervisord.conf", "/opt/s:web/uwsgi"]
+    live = Launch("gunicorn", ("gunicorn",), "process 7 in /", live=True, pid=7)
+    assert pip_common.web_subject(PipProject("."), live) == "web/gunicorn@7"
+    assert pip_common.location(live) is None
+    assert pip_common.location(a) == Location("start.sh", 1)
+    lone = Launch("gunicorn", ("gunicorn",), "start.sh")
+    only = PipProject(".", launches=(lone, Launch("gunicorn", ("gunicorn",), "run")))
+    assert pip_common.web_subject(only, lone) == "web/gunicorn@start.sh"
+
+
+def test_no_web_names_where_it_looked() -> None:
+    looked = pip_common.no_web(PipProject(".", looked_in=("start.sh", "Procfile")))
+    assert (looked.subject, looked.status, looked.message) == (
+        "web", Status.SKIP,
+        "no command starting the web server was found (looked in: start.sh, Procfile)")
+    nothing = pip_common.no_web(PipProject("/srv/s"))
+    assert (nothing.subject, nothing.message) == (
+        "/srv/s:web", "no command starting the web server was found (looked in: no script, "
+        "Procfile or supervisor file)")
+
+
+@pytest.mark.parametrize(("address", "loopback"), [
+    ("127.0.0.1:80", True), ("127.9.9.9:80", True), ("localhost:80", True),
+    ("[::1]:80", True), ("::1:80", True), ("unix:/run/s.sock", True), ("/run/s.sock", True),
+    ("0.0.0.0:80", False), (":80", False), ("[::]:80", False), ("10.0.0.1:80", False),
+    ("128.0.0.1:80", False),
+])
+def test_is_loopback(address: str, loopback: bool) -> None:
+    assert pip_common.is_loopback(address) is loopback
