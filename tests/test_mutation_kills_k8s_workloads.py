@@ -15,7 +15,7 @@ import pytest
 from conftest import scan_report
 
 from auditor.checks.kubernetes import helm as helm_module
-from auditor.checks.kubernetes import kustxform
+from auditor.checks.kubernetes import kustread, kustxform
 from auditor.checks.kubernetes.availability import blocks_drains
 from auditor.checks.kubernetes.backups import covers
 from auditor.checks.kubernetes.facts import Container
@@ -23,7 +23,7 @@ from auditor.checks.kubernetes.helm import Rendered, chart_file, chart_identity,
 from auditor.checks.kubernetes.kustgen import Res
 from auditor.checks.kubernetes.kustomize import build, describe
 from auditor.checks.kubernetes.kustpatch import PatchError, Selector, json6902, strategic_merge
-from auditor.checks.kubernetes.kustread import clone
+from auditor.checks.kubernetes.kustread import Refused, clone
 from auditor.checks.kubernetes.scalability import measured
 from auditor.checks.kubernetes.storage import scratch
 from auditor.checks.kubernetes.supervision import stops_all
@@ -1011,3 +1011,146 @@ def test_serving_tiers_without_superset(tmp_path: Path) -> None:
     judged = sorted(f["subject"] for t in report["targets"] for f in t["findings"]
                     if f["check_id"] == "K8S-AVAILABILITY-001")
     assert judged == ["apps/v1/Deployment/bi/proxy", "apps/v1/StatefulSet/bi/app"]
+
+
+# --- kustread.py: the bounds of every read --------------------------------------------------
+
+def _refused(call: Any) -> str:
+    with pytest.raises(Refused) as raised:
+        call()
+    return str(raised.value)
+
+
+def test_tree_resolve(tmp_path: Path) -> None:
+    root = tmp_path / "audited"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "a.yaml").write_text("x")
+    (root / "leak").symlink_to(tmp_path)
+    tree = kustread.Tree(root, root)
+    scope = "the audited directory (no git repository encloses it)"
+    assert tree.resolve(root / "sub", "a.yaml") == root / "sub" / "a.yaml"
+    assert tree.resolve(root / "sub", "../sub/./a.yaml") == root / "sub" / "a.yaml"
+    for remote in ("https://example.com/x.yaml", "git@github.com:a/b", "github.com/a/b",
+                   "gitlab.com/a/b", "bitbucket.org/a/b"):
+        assert _refused(lambda r=remote: tree.resolve(root, r)) == (
+            f"{remote} is remote (a URL or git repository): not fetched, the objects it holds "
+            "are not audited")
+    assert _refused(lambda: tree.resolve(root, "/etc/passwd")) == (
+        f"/etc/passwd is an absolute path: not read (only relative paths inside {scope} are)")
+    assert _refused(lambda: tree.resolve(root, "../x")) == f"../x lies outside {scope}: not read"
+    assert _refused(lambda: tree.resolve(root, "leak/x")) == (
+        f"leak/x is reached through a symbolic link that leaves {scope}: not read")
+    with pytest.raises(kustread.Missing) as missing:
+        tree.resolve(root, "nope.yaml")
+    assert str(missing.value) == f"nope.yaml does not exist in {scope}"
+    assert tree.label(root / "sub" / "a.yaml") == "sub/a.yaml"
+    assert tree.label(tmp_path / "else" / "b.yaml") == "b.yaml"
+    assert tree.inside(root / "sub") is True
+    assert tree.inside(root / "leak") is False
+    assert tree.inside(tmp_path) is False
+
+
+def test_tree_scope() -> None:
+    assert kustread.Tree(Path("/r"), Path("/r/a/b"), up=2, repository=True).scope == (
+        "the git repository around the audited directory (up to ../..)")
+    assert kustread.Tree(Path("/r"), Path("/r"), repository=True).scope == (
+        "the audited directory (the root of its git repository)")
+
+
+def test_tree_read_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = kustread.Tree(tmp_path, tmp_path)
+    (tmp_path / "ok.txt").write_bytes(b"12345")
+    (tmp_path / "bin").write_bytes(b"a\0b")
+    (tmp_path / "latin").write_bytes(b"ab\xff")
+    (tmp_path / "folder").mkdir()
+    assert tree.read(tmp_path / "ok.txt", 5) == b"12345"
+    assert (tree.files_read, tree.bytes_read) == (1, 5)
+    assert tree.used == {str(tmp_path / "ok.txt")}
+    assert _refused(lambda: tree.read(tmp_path / "ok.txt", 4)) == (
+        "ok.txt: larger than 0 MiB; not read")
+    assert _refused(lambda: tree.read(tmp_path / "folder", 5)) == (
+        "folder: not a regular file; not read")
+    assert _refused(lambda: tree.read(tmp_path / "gone", 5)) == (
+        "gone: cannot read (No such file or directory)")
+    assert _refused(lambda: tree.read_text(tmp_path / "bin")) == "bin: binary file, not read"
+    assert _refused(lambda: tree.read_text(tmp_path / "latin")) == "latin: not UTF-8 (byte 2)"
+    monkeypatch.setattr(kustread, "MAX_TOTAL_BYTES", 12)
+    assert _refused(lambda: tree.read(tmp_path / "ok.txt", 5)) == (
+        "ok.txt: kustomizations read more than 0 MiB; not read")
+    tree.files_read = 2000
+    assert _refused(lambda: tree.read(tmp_path / "ok.txt", 5)) == (
+        "ok.txt: more than 2000 files read for kustomizations; not read")
+
+
+def test_within_and_under() -> None:
+    assert kustread.within("/a/b", "/a") is True
+    assert kustread.within("/a", "/a") is True
+    assert kustread.within("/ab", "/a") is False
+    assert kustread.within("/a/b", "/a/") is True
+    assert kustread.under(Path("/k"), "x/y.yaml") is True
+    assert kustread.under(Path("/k"), "../k/y.yaml") is True
+    assert kustread.under(Path("/k"), "../y.yaml") is False
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("a: 1\n---\nb: 2\n", "kustomization.yaml: holds 2 documents; a kustomization is one"),
+    ("- a\n", "kustomization.yaml: not a mapping; not a kustomization"),
+])
+def test_parse_refuses(tmp_path: Path, text: str, error: str) -> None:
+    (tmp_path / "kustomization.yaml").write_text(text)
+    tree = kustread.Tree(tmp_path, tmp_path)
+    assert _refused(lambda: kustread.parse(tree, tmp_path / "kustomization.yaml")) == error
+
+
+def test_parse_lines_and_empty(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        "# c\nresources:\n  - a.yaml\n\n  - b.yaml\nnamespace: x\n")
+    tree = kustread.Tree(tmp_path, tmp_path)
+    kust = kustread.parse(tree, tmp_path / "kustomization.yaml")
+    assert kust.lines == {("resources", -1): 2, ("resources", 0): 3, ("resources", 1): 5,
+                          ("namespace", -1): 6}
+    assert kust.where("resources", 1) == "kustomization.yaml:5"
+    assert kust.where("resources", 7) == "kustomization.yaml:2"
+    assert kust.where("images") == "kustomization.yaml:1"
+    assert kust.location("namespace") == Location("kustomization.yaml", 6)
+    assert kust.component is False
+    (tmp_path / "kustomization.yaml").write_text("")
+    assert kustread.parse(tree, tmp_path / "kustomization.yaml").data == {}
+
+
+def test_kustomization_file(tmp_path: Path) -> None:
+    assert kustread.kustomization_file(tmp_path) == (None, [])
+    (tmp_path / "Kustomization").write_text("")
+    assert kustread.kustomization_file(tmp_path) == (tmp_path / "Kustomization", [])
+    (tmp_path / "kustomization.yml").write_text("")
+    (tmp_path / "kustomization.yaml").write_text("")
+    assert kustread.kustomization_file(tmp_path) == (
+        tmp_path / "kustomization.yaml", ["kustomization.yml", "Kustomization"])
+
+
+def test_list_fields_that_are_not_lists(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: web.yaml\ncomponents: [7]\npatches: {a: 1}\n"
+        "configMapGenerator: [x]\n")
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert built.problems == {
+        "kustomize kustomization.yaml:1": "resources is not a list; not read",
+        "kustomize kustomization.yaml:2": "a components entry that is not a path; not read",
+        "kustomize kustomization.yaml:4": "a configMapGenerator entry that is not a map; not "
+        "applied",
+        "kustomize kustomization.yaml:3": "patches is not a list; not applied",
+    }
+
+
+def test_clone_shares_nothing_and_is_bounded() -> None:
+    inner = {"a": [1]}
+    copied = kustread.clone({"x": inner, "y": inner})
+    copied["x"]["a"].append(2)
+    assert copied == {"x": {"a": [1, 2]}, "y": {"a": [1]}}
+    deep: Any = 1
+    for _ in range(400):
+        deep = [deep]
+    assert kustread.clone(deep) == deep
+    with pytest.raises(kustread.TooDeep):
+        kustread.clone([deep])
