@@ -1131,9 +1131,38 @@ UPDATES_001 = [
                          "50unattended-upgrades",)),
 ]
 
+
+# --- Skips: the metadata database lives elsewhere ---------------------------------------------
+# With no cluster here and superset_config.py naming another host, backups and durability
+# are that host's: BACKUPS-001/002 and STORAGE-001 skip and say where; a loopback URI
+# with no cluster here says the settings cannot be read.
+CONFIG = "etc/superset/superset_config.py"
+
+
+def elsewhere(host: str) -> dict[str, str]:
+    return changed(NO_BACKUP, {PGCONF: None, HBA: None, CONFIG: (
+        f'SQLALCHEMY_DATABASE_URI = "postgresql://superset@{host}:5432/superset"\n')})
+
+
+SKIPS = [
+    case("SYSTEMD-BACKUPS-001", "database on another host", elsewhere("db.internal"), "skip",
+         DB, ("looked in 0 crontab, cron script and timer file(s)",),
+         message="the metadata database is on db.internal:5432, outside what was audited"),
+    case("SYSTEMD-BACKUPS-002", "database on another host", elsewhere("db.internal"), "skip",
+         DB, ("no scheduled backup or WAL archiving on this host",),
+         message="the metadata database is on db.internal:5432, outside what was audited"),
+    case("SYSTEMD-BACKUPS-001", "database on loopback, no backup", elsewhere("127.0.0.1"),
+         "fail", DB, ("archive_mode off or archive_command empty",)),
+    case("SYSTEMD-STORAGE-001", "database on another host", elsewhere("db.internal"), "skip",
+         DB, (), message="no PostgreSQL on this host (the metadata database is on db.internal)"),
+    case("SYSTEMD-STORAGE-001", "database on loopback", elsewhere("localhost"), "skip", DB, (),
+         message="the metadata database is on localhost but no PostgreSQL cluster is under "
+                 "/etc/postgresql (nor a live DSN): its durability settings cannot be read"),
+]
+
 CASES: list[Case] = [*SUPERVISION_001, *SUPERVISION_002, *ISOLATION_001, *ISOLATION_002,
                      *ISOLATION_003, *RESOURCES_001, *RESOURCES_002, *APP_SECURITY_001,
                      *APP_SECURITY_002, *CONFIG_SECRETS_001, *CONFIG_SECRETS_002,
                      *CONFIG_SECRETS_003, *STORAGE_001, *AVAILABILITY_002, *BACKUPS_001,
                      *BACKUPS_002, *LOGGING_001, *LOGGING_002, *MONITORING_001, *GITOPS_001,
-                     *ROLLBACK_001, *UPDATES_001]
+                     *ROLLBACK_001, *UPDATES_001, *SKIPS]
