@@ -639,6 +639,17 @@ STORAGE = [
          replaced(BASE, ".env", "postgresql://superset@db.internal:5432/superset", "sqlite://"),
          "fail", subject="SQLALCHEMY_DATABASE_URI",
          message="SQLALCHEMY_DATABASE_URI is an in-memory sqlite database"),
+    *[Case("PIP-STORAGE-001", f"sqlite in memory as {uri}",
+           replaced(BASE, ".env", "postgresql://superset@db.internal:5432/superset", uri),
+           "fail", subject="SQLALCHEMY_DATABASE_URI",
+           evidence=("from env DATABASE_URL (.env:1) read at superset_config.py:5",),
+           message="SQLALCHEMY_DATABASE_URI is an in-memory sqlite database, lost at every "
+                   "restart", location=("superset_config.py", 5))
+      for uri in ("sqlite:///:memory:", "sqlite:///", "sqlite://?cache=shared")],
+    Case("PIP-STORAGE-001", "sqlite file named like memory",
+         replaced(BASE, ".env", "postgresql://superset@db.internal:5432/superset",
+                  "sqlite:///:memory:.db"),
+         "pass", subject="SQLALCHEMY_DATABASE_URI", tags=("boundary",)),
     Case("PIP-STORAGE-001", "database unknown", changed(BASE, {".env": None}), "skip",
          subject="SQLALCHEMY_DATABASE_URI", message="SQLALCHEMY_DATABASE_URI unknown",
          location=("superset_config.py", 5)),
