@@ -71,3 +71,38 @@ def test_a_host_ip_in_the_file_wins_over_the_daemon_default(tmp_path: Path) -> N
     compose = PORTED.replace("'8000:8000'", "'0.0.0.0:8000:8000'")
     found = _host(tmp_path, compose, {"ip": "127.0.0.1"})[("COMPOSE-NETWORK-001", WEB)]
     assert found["status"] == "fail"
+
+
+INIT = """
+services:
+  superset-init:
+    image: apache/superset:4.1.1
+    command: ["/app/docker/docker-init.sh"]
+    volumes:
+      - ./docker:/app/docker
+    environment:
+      ADMIN_PASSWORD: VALUE
+"""
+FALLBACK = '#!/bin/sh\nsuperset fab create-admin --password "${ADMIN_PASSWORD:-admin}"\n'
+
+
+@pytest.mark.parametrize(("value", "applies"), [
+    ("Zq8-own-admin-Jw2", False), ('""', True), ("admin", True),
+])
+def test_an_admin_fallback_counts_only_when_the_variable_leaves_it_in_use(
+        tmp_path: Path, value: str, applies: bool) -> None:
+    """A script's ``${ADMIN_PASSWORD:-admin}`` is a finding only when the init service
+    leaves the variable empty or sets admin itself; set to its own value, nothing is
+    reported about the script (absence, which a Case cannot express)."""
+    project = write_tree(tmp_path / "p", {"compose.yaml": INIT.replace("VALUE", value),
+                                          "docker/docker-init.sh": FALLBACK})
+    report = scan_report(tmp_path, str(project))
+    found = {f["subject"]: f for t in report["targets"] for f in t["findings"]
+             if f["check_id"] == "COMPOSE-CONFIG-SECRETS-001"}
+    script = found.get("script/docker/docker-init.sh")
+    assert (script is not None) == applies
+    if script is not None:
+        assert script["status"] == "fail"
+        assert script["evidence"] == ["docker/docker-init.sh:2"]
+        assert script["location"] == {"path": "docker/docker-init.sh", "line": 2}
+    assert "Zq8-own-admin-Jw2" not in json.dumps(report)
