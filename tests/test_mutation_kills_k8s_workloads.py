@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from conftest import scan_report
 
+from auditor.checks.kubernetes import availability, kustread, kustxform, scalability
 from auditor.checks.kubernetes import helm as helm_module
-from auditor.checks.kubernetes import kustread, kustxform
 from auditor.checks.kubernetes.availability import blocks_drains
 from auditor.checks.kubernetes.backups import covers
+from auditor.checks.kubernetes.collect import build as build_facts
 from auditor.checks.kubernetes.facts import Container
 from auditor.checks.kubernetes.helm import Rendered, chart_file, chart_identity, render
 from auditor.checks.kubernetes.kustgen import Res
@@ -28,7 +29,7 @@ from auditor.checks.kubernetes.scalability import measured
 from auditor.checks.kubernetes.storage import scratch
 from auditor.checks.kubernetes.supervision import stops_all
 from auditor.checks.kubernetes.topology import controller_of, selects, superset_role
-from auditor.model import Location
+from auditor.model import Location, Result, Status
 
 
 @pytest.mark.parametrize(("selector", "labels", "expected"), [
@@ -1154,3 +1155,17 @@ def test_clone_shares_nothing_and_is_bounded() -> None:
     assert kustread.clone(deep) == deep
     with pytest.raises(kustread.TooDeep):
         kustread.clone([deep])
+
+
+# --- the checks' own guards for kinds a live cluster would not list --------------------------
+# The registry wraps each check (common.with_kinds) and skips it before it runs; the
+# checks' own guards still answer when called directly (a plugin reusing them).
+
+@pytest.mark.parametrize(("evaluate", "kind"), [
+    (scalability._autoscaled, "HorizontalPodAutoscaler"),
+    (availability._pdb, "PodDisruptionBudget"),
+])
+def test_guard_for_a_kind_not_listed(evaluate: Any, kind: str) -> None:
+    facts = build_facts([], "live", {}, kinds_missing=frozenset({kind, "Secret"}))
+    assert list(evaluate(facts)) == [
+        Result(f"kinds:{kind}", Status.SKIP, f"skipped: {kind} could not be listed")]
