@@ -14,21 +14,29 @@ from typing import Any
 import pytest
 from conftest import scan_report
 
-from auditor.checks.kubernetes import availability, kustread, kustxform, scalability
+from auditor.checks.kubernetes import (
+    availability,
+    backups,
+    kustread,
+    kustxform,
+    scalability,
+)
 from auditor.checks.kubernetes import helm as helm_module
 from auditor.checks.kubernetes.availability import blocks_drains
 from auditor.checks.kubernetes.backups import covers
 from auditor.checks.kubernetes.collect import build as build_facts
-from auditor.checks.kubernetes.facts import Container
+from auditor.checks.kubernetes.facts import Container, KubeFacts
 from auditor.checks.kubernetes.helm import Rendered, chart_file, chart_identity, render
 from auditor.checks.kubernetes.kustgen import Res
 from auditor.checks.kubernetes.kustomize import build, describe
 from auditor.checks.kubernetes.kustpatch import PatchError, Selector, json6902, strategic_merge
 from auditor.checks.kubernetes.kustread import Refused, clone
+from auditor.checks.kubernetes.objects import Item
 from auditor.checks.kubernetes.scalability import measured
 from auditor.checks.kubernetes.storage import scratch
 from auditor.checks.kubernetes.supervision import stops_all
 from auditor.checks.kubernetes.topology import controller_of, selects, superset_role
+from auditor.checks.superset.dbhost import DatabaseHost
 from auditor.model import Location, Result, Status
 
 
@@ -1169,3 +1177,23 @@ def test_guard_for_a_kind_not_listed(evaluate: Any, kind: str) -> None:
     facts = build_facts([], "live", {}, kinds_missing=frozenset({kind, "Secret"}))
     assert list(evaluate(facts)) == [
         Result(f"kinds:{kind}", Status.SKIP, f"skipped: {kind} could not be listed")]
+
+
+# --- backups._in_cluster: which database host names a Service among the objects -------------
+
+def test_database_host_in_cluster() -> None:
+    services = [Item({"apiVersion": "v1", "kind": "Service",
+                      "metadata": {"name": name, "namespace": "bi"}, "spec": spec})
+                for name, spec in (("pg", {"type": "ClusterIP"}),
+                                   ("rds", {"type": "ExternalName", "externalName": "x.aws"}))]
+    facts = build_facts(services, "manifests", {})
+    inside = backups._in_cluster(facts.get("kubernetes", KubeFacts))
+
+    def host(name: str) -> DatabaseHost:
+        return DatabaseHost(name, 5432, None, "config")
+
+    for name in ("pg", "pg.bi", "pg.bi.svc", "pg.bi.svc.cluster.local", "PG.BI.SVC.",
+                 "127.0.0.1", "localhost", ""):
+        assert inside(host(name)) is True, name
+    for name in ("rds", "rds.bi", "pg.other", "pg.bi.svc.cluster", "db.example.com"):
+        assert inside(host(name)) is False, name
