@@ -380,6 +380,24 @@ def test_per_config_in_style_passes_the_style_and_the_subject() -> None:
     assert list(per_config("DEBUG", lambda config: None)(facts)) == []
 
 
+def test_per_config_scopes_subjects_and_locates_settings() -> None:
+    from auditor.checks.superset.configmodel import ConfigSet
+
+    def judge(config: SupersetConfig) -> tuple[Status, str, tuple[str, ...]]:
+        return Status.PASS, "m", ()
+
+    one = analyze("DEBUG = False\n", "superset_config.py", {})
+    other = analyze(None, None, {})
+    facts = Facts(Style.KUBERNETES, values={
+        "superset.config": one,
+        "superset.configs": ConfigSet((("apps/v1/Deployment/bi/a", one),
+                                       ("apps/v1/Deployment/bi/b", other)))})
+    assert list(per_config("DEBUG", judge)(facts)) == [
+        Result("apps/v1/Deployment/bi/a:DEBUG", Status.PASS, "m", (),
+               Location("superset_config.py", 1)),
+        Result("apps/v1/Deployment/bi/b:DEBUG", Status.PASS, "m", (), None)]
+
+
 def test_check_factory_fields() -> None:
     check = _check(5, Severity.HIGH, "title", "rationale", "remediation", "success",
                    "failure", "DEBUG", lambda config: (Status.FAIL, "m", ()))
@@ -411,6 +429,16 @@ def test_jwt_judge() -> None:
         Status.FAIL, "GUEST_TOKEN_JWT_SECRET is 31 bytes (at least 32 needed)",
         ("GUEST_TOKEN_JWT_SECRET from superset_config.py:2 (value not shown)",
          "EMBEDDED_SUPERSET is on"))
+    unset = analyze(flags + "GUEST_TOKEN_JWT_SECRET = None\n", "superset_config.py", {})
+    assert judge(unset) == (
+        Status.FAIL, "GUEST_TOKEN_JWT_SECRET is 0 bytes (at least 32 needed)",
+        ("GUEST_TOKEN_JWT_SECRET from superset_config.py:2 (value not shown)",
+         "EMBEDDED_SUPERSET is on"))
+    default = analyze(flags, "superset_config.py", {})
+    assert judge(default) == (
+        Status.FAIL, "GUEST_TOKEN_JWT_SECRET is Superset's default GUEST_TOKEN_JWT_SECRET: "
+        "tokens can be forged", ("GUEST_TOKEN_JWT_SECRET from Superset default (value not "
+                                 "shown)", "EMBEDDED_SUPERSET is on"))
     strong = analyze(flags + 'GUEST_TOKEN_JWT_SECRET = "' + "\u00e9" * 16 + '"\n',
                      "superset_config.py", {})
     assert judge(strong) == (
