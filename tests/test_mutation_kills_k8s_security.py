@@ -6,16 +6,19 @@ answer on an edge) are pinned here, each expected value a literal.
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import scan_report, write_tree
 
+from auditor.checks.kubernetes import isolation
 from auditor.checks.kubernetes.appconfig import object_data, pod_env
 from auditor.checks.kubernetes.checks_list import CHECKS as KUBERNETES_CHECKS
 from auditor.checks.kubernetes.collect import applied_namespace, build, detect, place
-from auditor.checks.kubernetes.common import kube, missing, skip_all
+from auditor.checks.kubernetes.common import kube, missing, needing, skip_all
 from auditor.checks.kubernetes.facts import Container, KubeFacts, Workload
 from auditor.checks.kubernetes.kinds import group_of, not_audited
 from auditor.checks.kubernetes.loader import (
@@ -32,7 +35,18 @@ from auditor.checks.kubernetes.network import admits_all, policy_types
 from auditor.checks.kubernetes.objects import Item, flatten, subject_of
 from auditor.checks.kubernetes.routes import _istio_host, sidecar_tls
 from auditor.checks.superset.configmodel import EnvValue
-from auditor.model import Detection, Location, Result, Status, Style, Target, TargetKind
+from auditor.model import (
+    Detection,
+    Facts,
+    Location,
+    Result,
+    Row,
+    Severity,
+    Status,
+    Style,
+    Target,
+    TargetKind,
+)
 
 
 @pytest.mark.parametrize(("command", "expected"), [
@@ -475,3 +489,42 @@ def test_pod_env_sources() -> None:
     unread = _facts(web, cm, sec, secrets_read=False)
     assert _env_names(pod_env(unread, unread.workloads[0]))["HID"] == (
         "", "Secret sec key HIDDEN", "Secret sec key HIDDEN is not among the audited objects")
+
+
+# -- functions that run at import time (no test reaches them otherwise) --------------------
+
+def _verdicts(facts: Facts) -> Iterator[Result]:
+    yield Result("web", Status.PASS, "fine")
+
+
+def test_isolation_check_factory() -> None:
+    made = isolation._check("X-1", Severity.LOW, "title", "why", "fix", "ok", "bad", _verdicts)
+    assert (made.id, made.style, made.row, made.severity, made.title, made.rationale,
+            made.remediation, made.success, made.failure, made.requires, made.references) == (
+        "X-1", Style.KUBERNETES, Row.ISOLATION, Severity.LOW, "title", "why", "fix", "ok", "bad",
+        ("kubernetes",),
+        ("https://kubernetes.io/docs/concepts/security/pod-security-standards/",))
+    assert made.evaluate is _verdicts
+
+
+def test_needing_wraps_essential_and_partial_kinds() -> None:
+    base = isolation._check("X-1", Severity.LOW, "t", "r", "f", "s", "b", _verdicts)
+    other = dataclasses.replace(base, id="X-2")
+    wrapped = needing([base, other], {"X-1": ("Service",)}, {"X-2": ("Pod",)})
+    facts = build([], "live", {}, kinds_missing=frozenset({"Service", "Pod", "Job"}))
+    assert list(wrapped[0].evaluate(facts)) == [
+        Result("kinds:Service", Status.SKIP, "skipped: Service could not be listed")]
+    assert list(wrapped[1].evaluate(facts)) == [
+        Result("web", Status.PASS, "fine"),
+        Result("kinds:Job,Pod", Status.SKIP, "skipped in part: Job, Pod could not be listed")]
+    assert [c.id for c in wrapped] == ["X-1", "X-2"]
+
+
+def test_registered_kubernetes_security_checks() -> None:
+    ids = [c.id for c in KUBERNETES_CHECKS]
+    for check_id in ("K8S-APP-SECURITY-001", "K8S-APP-SECURITY-002", "K8S-CONFIG-SECRETS-001",
+                     "K8S-CONFIG-SECRETS-002", "K8S-ISOLATION-001", "K8S-ISOLATION-002",
+                     "K8S-ISOLATION-003", "K8S-ISOLATION-004", "K8S-ISOLATION-005",
+                     "K8S-LOGGING-001", "K8S-MONITORING-001", "K8S-NETWORK-001",
+                     "K8S-NETWORK-002", "K8S-PROXY-TLS-001"):
+        assert ids.count(check_id) == 1, check_id
