@@ -19,6 +19,7 @@ from auditor.checks.kubernetes import (
     backups,
     kustread,
     kustxform,
+    rollback,
     scalability,
 )
 from auditor.checks.kubernetes import helm as helm_module
@@ -1197,3 +1198,47 @@ def test_database_host_in_cluster() -> None:
         assert inside(host(name)) is True, name
     for name in ("rds", "rds.bi", "pg.other", "pg.bi.svc.cluster", "db.example.com"):
         assert inside(host(name)) is False, name
+
+
+# --- rollback.py: Helm release records and chart labels -------------------------------------
+
+def _record(name: str, namespace: str, revision: object, status: str) -> Item:
+    return Item({"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+                 "metadata": {"name": f"sh.helm.release.v1.{name}.v{revision}",
+                              "namespace": namespace,
+                              "labels": {"owner": "helm", "name": name,
+                                         "version": str(revision), "status": status}}})
+
+
+def test_releases_by_namespace_and_name() -> None:
+    records = [_record("b", "x", 1, "deployed"), _record("a", "y", 2, "superseded"),
+               _record("a", "y", 3, "uninstalling"), _record("a", "x", 4, "deployed"),
+               _record("a", "x", 5, "failed")]
+    facts = build_facts(records, "manifests", {})
+    assert [(r.subject, r.status, r.message, r.evidence) for r in rollback._releases(facts)] == [
+        ("helm/x/a", Status.FAIL, "release a is failed", ("revision 5, status failed",
+                                                          "2 revision(s) kept")),
+        ("helm/x/b", Status.PASS, "release b is deployed", ("revision 1, status deployed",
+                                                            "1 revision(s) kept")),
+        ("helm/y/a", Status.WARN, "release a is uninstalling, not deployed", (
+            "revision 3, status uninstalling", "2 revision(s) kept")),
+    ]
+
+
+@pytest.mark.parametrize(("labels", "expected"), [
+    ({"helm.sh/chart": "superset-0.22.8"}, ("helm.sh/chart", "superset-0.22.8", (0, 22, 8))),
+    ({"helm.sh/chart": "superset-1.2.3-rc.1"}, ("helm.sh/chart", "superset-1.2.3-rc.1",
+                                                (1, 2, 3))),
+    ({"chart": "superset-0.3.10"}, ("chart", "superset-0.3.10", (0, 3, 10))),
+    ({"helm.sh/chart": "superset-0.22.8", "chart": "superset-0.1.0"},
+     ("helm.sh/chart", "superset-0.22.8", (0, 22, 8))),
+    ({"helm.sh/chart": "", "chart": "superset-0.1.0"}, ("chart", "superset-0.1.0", (0, 1, 0))),
+    ({"helm.sh/chart": "superset-1.0"}, None),
+    ({"helm.sh/chart": "my-superset-1.0.0"}, None),
+    ({"helm.sh/chart": "supersetx-1.0.0"}, None),
+    ({}, None),
+])
+def test_chart_version(labels: dict[str, str], expected: object) -> None:
+    item = Item({"apiVersion": "apps/v1", "kind": "Deployment",
+                 "metadata": {"name": "s", "labels": labels}})
+    assert rollback._chart_version(item) == expected

@@ -76,6 +76,11 @@ def _releases(facts: Facts) -> Iterator[Result]:
             if current.status in ("failed", "pending-install", "pending-upgrade",
                                   "pending-rollback"):
                 yield Result(subject, Status.FAIL, f"release {name} is {current.status}", evidence)
+            elif current.status != "deployed":
+                # uninstalling, uninstalled (history kept), superseded, unknown: it passed as
+                # healthy, but its latest revision is not what runs.
+                yield Result(subject, Status.WARN, f"release {name} is {current.status}, not "
+                             "deployed", evidence)
             elif len(kept) < 2 and revision > 1:
                 yield Result(subject, Status.WARN, "no earlier revision is kept to roll back to",
                              evidence)

@@ -657,8 +657,8 @@ ROLLBACK_2 = [
 
 # --- K8S-ROLLBACK-003 ---------------------------------------------------------------------
 """Helm releases from their records (Secrets labelled owner=helm): the latest revision
-failed or pending fails; no earlier revision kept after revision 1 warns. Without
-records, the chart label (helm.sh/chart or chart) of the Superset chart: 0.22.8 or later
+failed or pending fails, any other status but deployed warns; no earlier revision kept
+after revision 1 warns. Without records, the chart label (helm.sh/chart or chart) of the Superset chart: 0.22.8 or later
 (deprecated upstream) warns."""
 
 
@@ -697,6 +697,11 @@ ROLLBACK_3 = [
            subject=HELM, evidence=(f"revision 3, status {status}",),
            message=f"release superset is {status}")
       for status in ("failed", "pending-install", "pending-upgrade", "pending-rollback")],
+    *[Case("K8S-ROLLBACK-003", f"latest revision {status}",
+           replaced(RELEASES, "all.yaml", "status: deployed", f"status: {status}"), "warn",
+           subject=HELM, evidence=(f"revision 3, status {status}",),
+           message=f"release superset is {status}, not deployed")
+      for status in ("uninstalling", "uninstalled", "superseded", "unknown")],
     Case("K8S-ROLLBACK-003", "chart 0.22.7", _labelled("helm.sh/chart: superset-0.22.7"),
          "pass", subject=WEB, evidence=("helm.sh/chart = superset-0.22.7",),
          message="chart superset-0.22.7 is versioned by Helm", location=AT_TOP),
