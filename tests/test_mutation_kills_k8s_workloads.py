@@ -17,6 +17,7 @@ from conftest import scan_report
 from auditor.checks.kubernetes import (
     availability,
     backups,
+    gitops,
     kustread,
     kustxform,
     rollback,
@@ -1242,3 +1243,15 @@ def test_chart_version(labels: dict[str, str], expected: object) -> None:
     item = Item({"apiVersion": "apps/v1", "kind": "Deployment",
                  "metadata": {"name": "s", "labels": labels}})
     assert rollback._chart_version(item) == expected
+
+
+@pytest.mark.parametrize(("meta", "expected"), [
+    ({}, []),
+    ({"managedFields": {"manager": "kubectl-edit"}}, []),
+    ({"managedFields": ["kubectl-edit", {"manager": "helm"}]}, []),
+    ({"managedFields": [{"manager": "kubectl-patch"}, {"manager": "kubectl-edit"},
+                        {"manager": "kubectl-patch"}]}, ["kubectl-edit", "kubectl-patch"]),
+    ({"managedFields": [{"manager": "kubectl-editor"}, {"manager": "Kubectl"}]}, []),
+])
+def test_hand_edits(meta: dict[str, object], expected: list[str]) -> None:
+    assert gitops._hand_edits(meta) == expected
