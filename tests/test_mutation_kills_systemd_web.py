@@ -460,3 +460,49 @@ def test_nginx_absent_and_unparsable(tmp_path: Path) -> None:
         "etc/nginx/nginx.conf": "events {}\nhttp {\n  server { listen 80;\n}\n"}), {})
     assert config.present is True
     assert len(config.errors) == 1 and config.errors[0].startswith("/etc/nginx/nginx.conf:")
+
+
+# --- catalog entries: what the report and the scoring read from each check -------------
+
+CATALOG = [
+    ("SYSTEMD-PROXY-TLS-001", "high", "proxy-tls", "Nginx terminates TLS in front of Superset",
+     "a TLS server proxies Superset", "no TLS in front of Superset",
+     "Superset's login form and session cookie", "Put nginx in front: 'listen 443 ssl;'", 2),
+    ("SYSTEMD-PROXY-TLS-002", "medium", "proxy-tls", "Nginx offers only TLS 1.2 and 1.3",
+     "TLS 1.2/1.3 only", "TLS 1.0/1.1 enabled or left to the default",
+     "TLS 1.0 and 1.1 are deprecated (RFC 8996)", "Set 'ssl_protocols TLSv1.2 TLSv1.3;'", 2),
+    ("SYSTEMD-PROXY-TLS-003", "medium", "proxy-tls", "Nginx sends Strict-Transport-Security",
+     "HSTS with max-age >= 180 days", "no HSTS header",
+     "Without HSTS a user who types the host name", "add_header Strict-Transport-Security", 2),
+    ("SYSTEMD-PROXY-TLS-004", "medium", "proxy-tls", "Plain HTTP is redirected to HTTPS",
+     "HTTP redirects to HTTPS", "Superset served over plain HTTP",
+     "A port-80 server that proxies Superset", "Make the port-80 server only 'return 301", 1),
+    ("SYSTEMD-PROXY-TLS-005", "low", "proxy-tls", "Nginx does not announce its version",
+     "server_tokens off", "version announced",
+     "server_tokens on (the default)", "Set 'server_tokens off;' in the http block.", 1),
+    ("SYSTEMD-PROXY-TLS-006", "medium", "proxy-tls", "Nginx passes X-Forwarded-Proto to Superset",
+     "X-Forwarded-Proto passed", "X-Forwarded-Proto missing",
+     "Behind TLS Superset only knows the original scheme",
+     "proxy_set_header X-Forwarded-Proto $scheme;", 2),
+    ("SYSTEMD-PROXY-TLS-007", "medium", "proxy-tls", "Nginx waits at least as long as gunicorn",
+     "proxy_read_timeout >= gunicorn --timeout", "proxy times out before gunicorn",
+     "If proxy_read_timeout (60 s by default)", "Set proxy_read_timeout (and SUPERSET_WEB", 2),
+]
+
+
+@pytest.mark.parametrize("entry", CATALOG, ids=[e[0] for e in CATALOG])
+def test_proxy_tls_catalog_entries(entry: tuple[str, ...]) -> None:
+    from auditor.checks.systemd import proxy_tls
+    from auditor.model import Row, Severity
+
+    (check,) = [c for c in proxy_tls.CHECKS if c.id == entry[0]]
+    check_id, severity, row, title, success, failure, rationale, remediation, refs = entry
+    assert (check.severity, check.row, check.style) == (Severity(severity), Row(row),
+                                                         Style.SYSTEMD)
+    assert (check.title, check.success, check.failure) == (title, success, failure)
+    assert check.rationale.startswith(rationale) and check.rationale.endswith(".")
+    assert check.remediation.startswith(remediation)
+    assert len(check.references) == refs
+    assert all(r.startswith("https://") for r in check.references)
+    assert check.requires == ("systemd.nginx", "systemd.services")
+    assert check.id == check_id
