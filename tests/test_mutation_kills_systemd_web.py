@@ -506,3 +506,31 @@ def test_proxy_tls_catalog_entries(entry: tuple[str, ...]) -> None:
     assert all(r.startswith("https://") for r in check.references)
     assert check.requires == ("systemd.nginx", "systemd.services")
     assert check.id == check_id
+
+
+def test_include_glob_skips_dot_files_and_reads_the_rest(tmp_path: Path) -> None:
+    from auditor.checks.systemd.nginx import load_nginx
+
+    tree = _tree(tmp_path, {
+        "etc/nginx/nginx.conf": "events {}\nhttp {\n  include sites-enabled/*;\n}\n",
+        "etc/nginx/sites-enabled/.superset.swp": "server { listen 81; }\n",
+        "etc/nginx/sites-enabled/a-superset": "server { listen 82; }\n",
+        "etc/nginx/sites-enabled/b-other": "server { listen 83; }\n",
+    })
+    config = load_nginx(tree, {})
+    assert config.files == ("/etc/nginx/nginx.conf", "/etc/nginx/sites-enabled/a-superset",
+                            "/etc/nginx/sites-enabled/b-other")
+    assert [s.listens[0].port for s in config.servers] == [82, 83]
+
+
+def test_include_of_a_symbolic_link_loop_is_named(tmp_path: Path) -> None:
+    from auditor.checks.systemd.nginx import load_nginx
+
+    tree = _tree(tmp_path, {"etc/nginx/nginx.conf":
+                            "events {}\nhttp {\n  include /etc/nginx/loop.conf;\n}\n"})
+    (tmp_path / "etc/nginx/loop.conf").symlink_to("loop2.conf")
+    (tmp_path / "etc/nginx/loop2.conf").symlink_to("loop.conf")
+    problems: dict[str, str] = {}
+    load_nginx(tree, problems)
+    assert problems == {
+        "nginx include /etc/nginx/loop.conf (/etc/nginx/nginx.conf:3)": "symbolic link loop"}
