@@ -7,6 +7,8 @@ under test.
 
 from __future__ import annotations
 
+import pytest
+
 from auditor.checks.superset.configmodel import (
     EnvValue,
     Setting,
@@ -459,8 +461,21 @@ def test_certificate_of_a_trusted_server() -> None:
     assert (cert.host, cert.trusted, cert.error, cert.days_left) == ("localhost", True, None, 21)
     assert cert.not_after in {(now + dt.timedelta(days=d)).date().isoformat() for d in (21, 22)}
     other = certificate("localhost", TLS["elsewhere"], 5.0, now)
-    assert (other.trusted, other.days_left, other.not_after) == (False, None, None)
+    assert (other.host, other.trusted, other.days_left, other.not_after) == (
+        "localhost", False, None, None)
     assert other.error is not None and "localhost" in other.error
+
+
+def test_certificate_without_an_expiry_is_trusted_with_no_days(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import ssl
+
+    from conditions.superset import TLS
+
+    monkeypatch.setattr(ssl.SSLSocket, "getpeercert", lambda self, binary_form=False: {})
+    assert certificate("localhost", TLS["long"], 5.0, dt.datetime.now(dt.UTC)) == Certificate(
+        "localhost", True)
 
 
 def test_certificate_handshake_times_out() -> None:
