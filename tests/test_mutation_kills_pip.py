@@ -382,6 +382,8 @@ def test_supervisor_program_settings() -> None:
         4, {"A": "1", "B": "2"}, False, False, "AUTO", "superset")
     assert (web.supervisor, dev.line, dev.autorestart, dev.log_bounded, dev.user) == (
         "supervisord", 14, True, True, None)
+    # supervisord keeps its programs in the foreground (scan_supervisor mutant 64).
+    assert (web.background, dev.background) == (False, False)
 
 
 @pytest.mark.parametrize("maxbytes", ["0", "0MB", "0KB", "0GB"])
