@@ -597,3 +597,25 @@ def test_enrich_auto_probes_the_first_url_with_the_timeout() -> None:
     assert found.health.error == "no answer within 0.5s"
     given = _enrich({"probe": f"http://127.0.0.1:{PORT}/ok", "timeout": 0}, config)
     assert given.values["superset.probe"].health.status == 200  # type: ignore[attr-defined]
+
+
+def test_env_lookups_with_odd_calls() -> None:
+    getter = ("import os\ndef env_or(name, default=None):\n"
+              "    if name in os.environ:\n        return os.environ[name]\n    return default\n")
+    assert _read(getter + "SECRET_KEY = env_or()\n") == Unknown("computed by a function call")
+    assert _read('SECRET_KEY = loaders[0]("K")\n') == Unknown("computed by a function call")
+    assert _read('import os\nSECRET_KEY = os.environ.get("K", default="fallback")\n') == \
+        "fallback"
+    assert _read('import os\nSECRET_KEY = os.getenv("K")\n') is None
+
+
+def test_cache_directory_only_when_literal() -> None:
+    def directory(call: str) -> object:
+        config = analyze(f"RESULTS_BACKEND = {call}\n", "superset_config.py", {})
+        return config.get("RESULTS_BACKEND").directory
+
+    assert directory('FileSystemCache("/data/results")') == "/data/results"
+    assert directory('FileSystemCache(cache_dir="/data/r", threshold=10)') == "/data/r"
+    assert directory("FileSystemCache(cache_dir=RESULTS_DIR)") is None
+    assert directory("FileSystemCache(500)") is None
+    assert directory("FileSystemCache()") is None

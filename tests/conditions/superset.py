@@ -1289,12 +1289,15 @@ def _handler() -> type:
             if rest != "health":
                 status, body = 200, b"<html>login</html>"
             time.sleep(delay)
-            self.send_response(status)
-            for name, value in (headers if rest != "health" else {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                for name, value in (headers if rest != "health" else {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except ConnectionError:
+                pass  # a probe that timed out has gone: nothing to answer
 
         def log_message(self, *args: object) -> None:
             pass
