@@ -106,3 +106,33 @@ def test_an_admin_fallback_counts_only_when_the_variable_leaves_it_in_use(
         assert script["evidence"] == ["docker/docker-init.sh:2"]
         assert script["location"] == {"path": "docker/docker-init.sh", "line": 2}
     assert "Zq8-own-admin-Jw2" not in json.dumps(report)
+
+
+def test_services_left_out_by_profile_are_all_named(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {
+        "compose.yaml": "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+                        "  a:\n    image: x:1.0.1\n    profiles: [debug]\n"
+                        "  b:\n    image: y:1.0.1\n    profiles: [debug]\n",
+        ".env": "COMPOSE_PROFILES=prod\n"})
+    report = scan_report(tmp_path, str(project))
+    (target,) = report["targets"]
+    assert ("profiles: not audited: a, b (their profiles are not enabled by "
+            "COMPOSE_PROFILES=prod in .env; docker compose --profile would start them)"
+            ) in target["problems"]
+
+
+def test_a_config_the_file_does_not_declare_leaves_the_audit_standing(tmp_path: Path) -> None:
+    """A service's configs: entry naming no top-level config (Compose would refuse the
+    file): the configuration is not found, and the checks still run."""
+    project = write_tree(tmp_path / "p", {"compose.yaml": """
+        services:
+          superset:
+            image: apache/superset:4.1.1
+            configs:
+              - source: superset_config
+                target: /app/pythonpath/superset_config.py
+    """})
+    report = scan_report(tmp_path, str(project))
+    found = {f["check_id"]: f["status"] for t in report["targets"] for f in t["findings"]}
+    assert found["COMPOSE-APP-SECURITY-001"] == "pass"
+    assert found["COMPOSE-ISOLATION-001"] == "pass"
