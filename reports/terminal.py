@@ -1,38 +1,40 @@
-"""The terminal report: rich, readable at 80 columns, pytest-like marks and closing line."""
+"""The terminal report: verdict first, then what blocks it, readable at any width.
+
+Order, for people who read the first screen only: the verdict (the only target's, or the
+overall one) with each reason it is not READY; per target, the blockers (critical and
+high failures, one block per check with its subjects under it); the rows at a glance;
+the other findings by severity; waivers and problems. The closing line repeats grade and
+verdict, coloured. Every line keeps its indentation when it wraps (termblocks.hanging).
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from auditor.compare import Comparison
-from auditor.model import Finding, Report, Row, Score, Status, TargetReport
+from auditor.model import Finding, Report, Row, Status, TargetReport
 from auditor.reports.base import RenderOptions
 from auditor.reports.sidebyside import side_by_side
+from auditor.reports.termblocks import (
+    BLOCKING,
+    GRADE_STYLES,
+    STYLES,
+    blocks,
+    check_block,
+    hanging,
+    marks_line,
+    reasons,
+    score_text,
+)
 from auditor.text import without_controls
 
-MARKS = {
-    Status.PASS: ".",
-    Status.FAIL: "F",
-    Status.WARN: "W",
-    Status.SKIP: "s",
-    Status.ERROR: "E",
-    Status.WAIVED: "w",
-}
-STYLES = {
-    Status.PASS: "green",
-    Status.FAIL: "bold red",
-    Status.WARN: "yellow",
-    Status.SKIP: "dim",
-    Status.ERROR: "bold magenta",
-    Status.WAIVED: "cyan",
-}
 SUMMARY_WORDS = (
     (Status.PASS, "passed"),
     (Status.WARN, "warned"),
@@ -41,14 +43,7 @@ SUMMARY_WORDS = (
     (Status.SKIP, "skipped"),
     (Status.WAIVED, "waived"),
 )
-GRADE_STYLES = {"A": "bold green", "B": "green", "C": "yellow", "D": "red", "F": "bold red"}
-
-
-def marks_line(findings: Iterable[Finding]) -> Text:
-    text = Text()
-    for finding in findings:
-        text.append(MARKS[finding.status], style=STYLES[finding.status])
-    return text
+ATTENTION = (Status.FAIL, Status.ERROR, Status.WARN)
 
 
 def closing_line(report: Report) -> str:
@@ -58,45 +53,37 @@ def closing_line(report: Report) -> str:
             counts[finding.status] += 1
     parts = [f"{counts[s]} {word}" for s, word in SUMMARY_WORDS if counts[s]]
     body = ", ".join(parts) or "no findings"
-    return f"== {body} in {report.duration_s:.2f}s =="
+    score = report.score
+    grade = f"grade {score.grade}" if score.grade else "no grade"
+    verdict = "READY" if score.ready else "NOT READY"
+    return f"== {verdict}, {grade}: {body} in {report.duration_s:.2f}s =="
 
 
-def _score_text(score: Score) -> Text:
-    text = Text()
-    if score.value is None:
-        text.append("Score n/a (nothing evaluated)", style="bold")
-    else:
-        text.append(f"Score {score.value:.1f}", style="bold")
-        text.append("  Grade ")
-        grade = score.grade or "-"
-        text.append(grade, style=GRADE_STYLES.get(grade, "bold"))
-    text.append("  ")
-    text.append("READY" if score.ready else "NOT READY",
-                style="bold green" if score.ready else "bold red")
-    if score.coverage is not None:
-        text.append(f"  coverage {score.coverage:.0%}")
-    return text
+def _closing(report: Report) -> Table:
+    ready, grade = report.score.ready, report.score.grade
+    style = "bold green" if ready else ("bold yellow" if grade in ("A", "B", "C")
+                                        else "bold red")
+    # Wider than the terminal (every status present, at 60 columns): wraps under its text.
+    return hanging(0, "==", Text(closing_line(report).removeprefix("== "), style=style),
+                   label_style=style)
 
 
-def _reasons(score: Score, indent: str) -> list[object]:
-    """One line per READY criterion that failed (and the grade cap), kept indented when
-    it wraps."""
-    lines: list[object] = []
-    for reason in score.ready_reasons:
-        grid = Table.grid(padding=(0, 1), pad_edge=False)
-        grid.add_column(width=len(indent) + 4, no_wrap=True)
-        grid.add_column(overflow="fold")
-        grid.add_row(Text(f"{indent}why:", style="dim"), Text(reason, style="yellow"))
-        lines.append(grid)
-    return lines
+def _verdict(report: Report) -> list[object]:
+    """The first lines: the verdict (the only target's, or the overall one) and why."""
+    score = report.targets[0].score if len(report.targets) == 1 else report.score
+    head = score_text(score)
+    if len(report.targets) > 1:
+        head.append(f"  overall, {len(report.targets)} targets")
+    return [hanging(0, "", head), *reasons(score, "  "), Text("")]
 
 
 def _rows_table(target: TargetReport) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("row", no_wrap=True)
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("checks", justify="right", no_wrap=True)
-    table.add_column("failed", justify="right", no_wrap=True)
+    # Fixed widths: a row of 120 marks must not squeeze the names and numbers away.
+    table.add_column("row", no_wrap=True, min_width=14)
+    table.add_column("score", justify="right", no_wrap=True, min_width=5)
+    table.add_column("checks", justify="right", no_wrap=True, min_width=6)
+    table.add_column("failed", justify="right", no_wrap=True, min_width=6)
     table.add_column("status", no_wrap=True, overflow="ellipsis")
     for row in Row:
         row_score = target.score.rows.get(row)
@@ -107,80 +94,47 @@ def _rows_table(target: TargetReport) -> Table:
         style = "red" if row_score.failed else ("green" if row_score.value == 100 else "yellow")
         table.add_row(row.value, Text(value, style=style), str(row_score.evaluated),
                       str(row_score.failed), marks_line(in_row))
-    return table
+    return hanging(2, "", table)
 
 
-def _finding_block(finding: Finding) -> Group:
-    head = Table.grid(padding=(0, 1), pad_edge=False)
-    head.add_column(width=1, no_wrap=True)
-    head.add_column(width=5, no_wrap=True)
-    head.add_column(width=8, no_wrap=True)
-    head.add_column(no_wrap=True)
-    head.add_column(overflow="fold")
-    head.add_row("", Text(finding.status.value.upper(), style=STYLES[finding.status]),
-                 finding.severity.value, Text(finding.check_id, style="bold"), finding.title)
-    detail = [("subject", finding.subject), ("why", finding.message)]
-    if finding.location:
-        where = finding.location.path
-        if finding.location.line:
-            where += f":{finding.location.line}"
-        detail.append(("at", where))
-    detail.extend(("evidence", e) for e in finding.evidence)
-    if finding.waiver:
-        expires = f" (expires {finding.waiver.expires})" if finding.waiver.expires else ""
-        detail.append(("waived", finding.waiver.reason + expires))
-    else:
-        detail.append(("fix", finding.remediation))
-    # A grid keeps wrapped values indented under their column instead of at column 0.
-    grid = Table.grid(padding=(0, 1), pad_edge=False)
-    grid.add_column(width=4, no_wrap=True)
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(overflow="fold")
-    for label, value in detail:
-        grid.add_row("", label + ":", Text(value))
-    return Group(head, grid)
-
-
-def _target_section(target: TargetReport, options: RenderOptions) -> list[object]:
-    parts: list[object] = []
+def _target_section(target: TargetReport, options: RenderOptions, alone: bool
+                    ) -> list[object]:
     title = Text(target.target, style="bold")
     title.append(f"  [{target.style.value}")
     if target.app:
         title.append(f" · {target.app}")
     title.append(f"]  detected {target.detection.confidence:.0%}")
-    parts.append(title)
-    for evidence in target.detection.evidence:
-        parts.append(Text(f"  evidence: {evidence}", style="dim"))
-    parts.append(Text("  ").append_text(marks_line(target.findings)))
-    parts.append(Text("  ").append_text(_score_text(target.score)))
-    parts.extend(_reasons(target.score, "  "))
-    parts.append(Text(""))
-    parts.append(_rows_table(target))
+    parts: list[object] = [hanging(0, "", title)]
+    parts.extend(hanging(2, "evidence:", e) for e in target.detection.evidence)
+    if not alone:  # alone, the verdict at the top is this target's
+        parts.append(hanging(2, "", score_text(target.score)))
+        parts.extend(reasons(target.score, "  "))
+    attention = blocks(target.findings, ATTENTION)
+    blocking = [b for b in attention
+                if b.first.severity in BLOCKING and b.status in (Status.FAIL, Status.ERROR)]
+    rest = [b for b in attention if b not in blocking]
+    if blocking:
+        parts += [Text(""), Text(" blockers (critical and high failures)",
+                                 style="bold underline")]
+        parts.extend(check_block(b, options.verbose) for b in blocking)
+    parts += [Text(""), hanging(2, "", marks_line(target.findings)), Text(""),
+              _rows_table(target)]
     if options.verbose:
         parts.append(Text(""))
         for finding in target.findings:
-            line = Text("  ")
-            line.append(f"{finding.status.value.upper():<6}", style=STYLES[finding.status])
+            line = Text(f"{finding.status.value.upper():<6}", style=STYLES[finding.status])
             line.append(f"{finding.check_id} {finding.subject}: {finding.message}")
-            parts.append(line)
-    attention = [f for f in target.findings if f.status in (Status.FAIL, Status.WARN,
-                                                              Status.ERROR)]
-    for row in Row:
-        in_row = [f for f in attention if f.row == row]
-        if not in_row:
-            continue
-        parts.append(Text(""))
-        parts.append(Text(f" {row.value}", style="bold underline"))
-        parts.extend(_finding_block(f) for f in in_row)
-    waived = [f for f in target.findings if f.status == Status.WAIVED]
+            parts.append(hanging(2, "", line))
+    if rest:
+        parts += [Text(""), Text(" to improve (by severity)", style="bold underline")]
+        parts.extend(check_block(b, options.verbose) for b in rest)
+    waived = blocks(target.findings, (Status.WAIVED,))
     if waived:
-        parts.append(Text(""))
-        parts.append(Text(" waived", style="bold underline"))
-        parts.extend(_finding_block(f) for f in waived)
+        parts += [Text(""), Text(" waived", style="bold underline")]
+        parts.extend(check_block(b, options.verbose) for b in waived)
     if target.problems:
-        parts.append(Text(""))
-        parts.append(Text(" problems (lower coverage)", style="bold underline"))
-        parts.extend(Text(f"  - {p}") for p in target.problems)
+        parts += [Text(""), Text(" problems (lower coverage)", style="bold underline")]
+        parts.extend(hanging(2, "-", p) for p in target.problems)
     parts.append(Text(""))
     return parts
 
@@ -207,7 +161,7 @@ def _comparison(comparison: Comparison) -> list[object]:
     return parts
 
 
-SIDE_LABEL = 16  # "load-balancing" and "config-secrets", and the gap
+SIDE_LABEL = 18  # indented 2, "load-balancing" and "config-secrets", and the gap
 SIDE_COLUMN = 10  # "100 pass", "n/a skip", "not ready"
 
 
@@ -222,7 +176,7 @@ def _side_by_side(report: Report, width: int) -> list[object]:
         columns = table.columns[start:start + per_block]
         grid = Table(box=None, pad_edge=False, show_edge=False, header_style="bold",
                      padding=(0, 2, 0, 0))
-        grid.add_column("row", width=SIDE_LABEL - 2, no_wrap=True)
+        grid.add_column("row", width=SIDE_LABEL - 4, no_wrap=True)
         for column in columns:
             name = PurePosixPath(column.target).name or column.target
             head = "\n".join((*_folded(name, SIDE_COLUMN), column.style, column.app or ""))
@@ -237,7 +191,7 @@ def _side_by_side(report: Report, width: int) -> list[object]:
         grid.add_row(Text("verdict", style="bold"), *(
             Text("ready" if c.ready else "not ready",
                  style="bold green" if c.ready else "bold red") for c in columns))
-        parts += [grid, Text("")]
+        parts += [hanging(2, "", grid), Text("")]
     return parts
 
 
@@ -258,15 +212,12 @@ def _footer(report: Report, options: RenderOptions) -> list[object]:
     if notable:
         parts.append(Text(" waivers", style="bold underline"))
         for w in notable:
-            parts.append(Text(f"  - {w.state}: {w.check} {w.subject} ({w.reason})",
-                              style="yellow"))
+            parts.append(hanging(2, "-", Text(f"{w.state}: {w.check} {w.subject} ({w.reason})",
+                                              style="yellow")))
     if report.problems:
         parts.append(Text(" run problems", style="bold underline"))
-        parts.extend(Text(f"  - {p}") for p in report.problems)
-    if len(report.targets) > 1:
-        parts.append(Text("Overall  ").append_text(_score_text(report.score)))
-        parts.extend(_reasons(report.score, ""))
-    parts.append(Text(closing_line(report), style="bold"))
+        parts.extend(hanging(2, "-", p) for p in report.problems)
+    parts.append(_closing(report))
     return parts
 
 
@@ -306,8 +257,10 @@ def render_terminal(report: Report, options: RenderOptions) -> str:
         soft_wrap=False,
         emoji=False,
     )
+    alone = len(report.targets) == 1
     body: Sequence[object] = [
-        part for target in report.targets for part in _target_section(target, options)
+        *_verdict(report),
+        *(part for target in report.targets for part in _target_section(target, options, alone)),
     ]
     for part in (*body, *_footer(report, options)):
         console.print(part)

@@ -238,7 +238,7 @@ def test_reports_are_written_atomically(capsys: pytest.CaptureFixture[str], targ
     data = json.loads((out / "r.json").read_text(encoding="utf-8"))
     assert data["score"]["value"] == SCORE
     text = (out / "r.txt").read_text(encoding="utf-8")
-    assert "== 1 passed, 1 warned, 2 failed in " in text
+    assert ": 1 passed, 1 warned, 2 failed in " in text
     assert oct((out / "r.json").stat().st_mode & 0o777) == "0o644"
 
 

@@ -85,9 +85,9 @@ def test_terminal_comparison_fits_the_width(width: int) -> None:
     for name in ("pip-dev", "manual-vm", "compose", "kubernetes"):
         assert any(name in line.split() for line in block)
     # every row of the comparison once per block of targets
-    blocks = 1 if width >= 16 + 4 * 12 else 2
-    assert sum(1 for line in block if line.startswith("app-security ")) == blocks
-    assert sum(1 for line in block if line.startswith("verdict ")) == blocks
+    blocks = 1 if width >= 18 + 4 * 12 else 2
+    assert sum(1 for line in block if line.startswith("  app-security ")) == blocks
+    assert sum(1 for line in block if line.startswith("  verdict ")) == blocks
 
 
 def test_terminal_folds_long_names_and_cuts_their_start() -> None:

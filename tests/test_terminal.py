@@ -121,25 +121,32 @@ def test_long_report_still_says_everything() -> None:
     assert "unused: T-NETWORK-*" in text
     assert "expired: T-OLD-001" in text
     assert "plugin example: failed to load" in text
-    assert lines_of(text)[-1] == (
-        "== 3 passed, 2 warned, 122 failed, 2 errors, 1 skipped, 2 waived in 0.42s =="
-    )
+    assert " ".join(" ".join(lines_of(text)[-2:]).split()) == (
+        "== NOT READY, grade F: 3 passed, 2 warned, 122 failed, 2 errors, 1 skipped, 2 "
+        "waived in 0.42s ==")
 
 
 def test_marks_line_and_closing_line() -> None:
     text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
     lines = lines_of(text)
-    assert lines[0].startswith("deploy  [pip · superset]  detected 90%")
+    assert lines[0] == "Score 62.5  Grade D  NOT READY  coverage 57%"  # the verdict first
+    assert "deploy  [pip · superset]  detected 90%" in lines
     assert "  ..FWsEw" in lines  # one mark per finding, in order
-    assert lines[-1] == "== 2 passed, 1 warned, 1 failed, 1 errors, 1 skipped, 1 waived in 0.42s =="
-    assert re.fullmatch(r"== (\d+ [a-z]+)(, \d+ [a-z]+)* in \d+\.\d\ds ==", lines[-1])
+    wide = lines_of(render_terminal(report(target("deploy", SHORT)), RenderOptions(width=120)))
+    assert wide[-1] == ("== NOT READY, grade D: 2 passed, 1 warned, 1 failed, 1 errors, "
+                        "1 skipped, 1 waived in 0.42s ==")
+    assert re.fullmatch(r"== (NOT )?READY, (grade [A-F]|no grade): (\d+ [a-z]+)"
+                        r"(, \d+ [a-z]+)* in \d+\.\d\ds ==", wide[-1])
+    # at 80 columns the closing line wraps under its text, never back to column 0
+    assert lines[-2:] == ["== NOT READY, grade D: 2 passed, 1 warned, 1 failed, 1 errors, "
+                          "1 skipped, 1", "   waived in 0.42s =="]
 
 
 def test_score_line() -> None:
     # credit: gitops 2 checks pass (3+3), updates fail (0) + warn (1.5) of 3 each; skip, error,
     # waived out: 100 * (3 + 3 + 0 + 1.5) / 12 = 62.5; coverage 12 / 21 = 57%
     text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
-    assert "  Score 62.5  Grade D  NOT READY  coverage 57%" in lines_of(text)
+    assert lines_of(text)[0] == "Score 62.5  Grade D  NOT READY  coverage 57%"
 
 
 def test_rows_table_lists_applicable_rows_with_their_marks() -> None:
@@ -157,11 +164,12 @@ def test_rows_table_lists_applicable_rows_with_their_marks() -> None:
 
 def test_findings_needing_attention_are_detailed() -> None:
     text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
-    assert "  FAIL  medium   T-UPDATES-001 title of T-UPDATES-001" in text
-    assert re.search(r"^ +why: +no unattended upgrades$", text, re.M)
-    assert re.search(r"^ +fix: +do the thing$", text, re.M)
+    lines = lines_of(text)
+    at = lines.index("  FAIL  medium   T-UPDATES-001 title of T-UPDATES-001")
+    assert lines[at + 1:at + 4] == ["     - os", "       no unattended upgrades",
+                                    "     fix: do the thing"]
     assert re.search(r"^ +waived: +lab VLAN \(expires 2027-03-31\)$", text, re.M)
-    assert "T-GITOPS-001  title" not in text  # passes are not detailed
+    assert "T-GITOPS-001 title" not in text  # passes are not detailed
 
 
 def test_verbose_lists_one_line_per_check_and_subject() -> None:
@@ -192,27 +200,29 @@ def test_nothing_evaluated() -> None:
     findings = [finding("T-BACKUPS-001", Status.SKIP, "facts:x", "skipped: no facts")]
     text = render_terminal(report(target("deploy", findings, problems=("x: unreadable",)),
                                   duration=1.005), RenderOptions(width=80))
-    assert "  Score n/a (nothing evaluated)  NOT READY  coverage 0%" in lines_of(text)
+    assert lines_of(text)[0] == "Score n/a (nothing evaluated)  NOT READY  coverage 0%"
     assert "  - x: unreadable" in lines_of(text)
-    assert lines_of(text)[-1] == "== 1 skipped in 1.00s =="
+    assert lines_of(text)[-1] == "== NOT READY, no grade: 1 skipped in 1.00s =="
 
 
 def test_no_findings() -> None:
     text = render_terminal(report(target("deploy", [])), RenderOptions(width=80))
-    assert lines_of(text)[-1] == "== no findings in 0.42s =="
+    assert lines_of(text)[-1] == "== NOT READY, no grade: no findings in 0.42s =="
 
 
 def test_overall_line_only_with_several_targets() -> None:
     one = render_terminal(report(target("a", SHORT)), RenderOptions(width=80))
     two = render_terminal(report(target("a", SHORT), target("b", SHORT)), RenderOptions(width=80))
-    assert "Overall" not in one
-    assert "Overall  Score 62.5  Grade D  NOT READY  coverage 57%" in lines_of(two)
+    assert "overall" not in one and "  Score" not in one  # alone, the top line is its verdict
+    assert lines_of(two)[0] == "Score 62.5  Grade D  NOT READY  coverage 57%  overall, 2 targets"
+    assert lines_of(two).count("  Score 62.5  Grade D  NOT READY  coverage 57%") == 2
 
 
 def test_the_verdict_says_why_under_the_score_line() -> None:
     text = render_terminal(report(target("deploy", SHORT)), RenderOptions(width=80))
     lines = lines_of(text)
-    at = lines.index("  Score 62.5  Grade D  NOT READY  coverage 57%")
+    at = lines.index("Score 62.5  Grade D  NOT READY  coverage 57%")
+    assert at == 0
     assert lines[at + 1:at + 3] == [
         "  why: score 62.5 is under the READY bar of 80",
         "  why: coverage 57.1% is under the READY bar of 80%"]
@@ -223,8 +233,79 @@ def test_the_verdict_says_why_under_the_score_line() -> None:
 def test_the_overall_verdict_says_why_too() -> None:
     two = report(target("one", SHORT), target("two", SHORT[:2]))
     lines = lines_of(render_terminal(two, RenderOptions(width=80)))
-    overall = next(i for i, line in enumerate(lines) if line.startswith("Overall  Score"))
+    assert lines[0].endswith("overall, 2 targets")
     # pooled by check id: the second target adds no new check (DESIGN, JSON report)
-    assert lines[overall + 1:overall + 3] == [
-        "why: score 62.5 is under the READY bar of 80",
-        "why: coverage 57.1% is under the READY bar of 80%"]
+    assert lines[1:3] == [
+        "  why: score 62.5 is under the READY bar of 80",
+        "  why: coverage 57.1% is under the READY bar of 80%"]
+
+
+# --- verdict first (issue 15 item 2) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_wrapped_lines_keep_their_indentation(width: int) -> None:
+    rep = long_report()
+    lines = lines_of(render_terminal(rep, RenderOptions(width=width, verbose=True)))
+    # At column 0: the verdict, the targets' titles (a long one folds) and the closing line.
+    titles = "".join(f"{t.target}  [pip · superset]  detected 90%" for t in rep.targets)
+    top = [line for line in lines if line and not line.startswith(" ")]
+    assert top[0].startswith("Score ") and top[-1].startswith("== ")
+    assert all(line in titles for line in top[1:-1]), top
+    # A wrapped evidence line sits under its text (17 = "       evidence: ").
+    at = lines.index("       evidence: " + lines[lines.index(
+        next(line for line in lines if line.startswith("       evidence: evidence")))][17:])
+    assert lines[at + 1].startswith(" " * 17 + "evidence")
+    # the detection evidence wraps under its text too
+    at = next(i for i, line in enumerate(lines) if line.startswith("  evidence: evidence of"))
+    assert lines[at + 1].startswith(" " * 12) and lines[at + 1][12] != " "
+
+
+def test_one_block_per_check_with_its_subjects_under_it() -> None:
+    findings = [finding("T-NETWORK-001", Status.FAIL, f"pod-{i}", "open to every pod",
+                        Row.NETWORK) for i in range(4)]
+    findings.append(finding("T-NETWORK-001", Status.WARN, "pod-9", "open to one namespace",
+                            Row.NETWORK))
+    lines = lines_of(render_terminal(report(target("k", findings)), RenderOptions(width=80)))
+    at = lines.index("  FAIL  medium   T-NETWORK-001 title of T-NETWORK-001")
+    assert lines[at + 1:at + 9] == [
+        "     - pod-0", "     - pod-1", "     - pod-2", "     - pod-3",
+        "       open to every pod",  # said once for the four that say it
+        "     - [warn] pod-9", "       open to one namespace",
+        "     fix: do the thing"]  # the fix once
+    assert sum("T-NETWORK-001 title" in line for line in lines) == 1
+
+
+def test_blockers_come_first_by_severity_then_the_rows() -> None:
+    findings = [
+        finding("T-GITOPS-001", Status.FAIL, "a", "m", Row.GITOPS, Severity.LOW),
+        finding("T-UPDATES-001", Status.FAIL, "b", "m", Row.UPDATES, Severity.HIGH),
+        finding("T-BACKUPS-001", Status.FAIL, "c", "m", Row.BACKUPS, Severity.CRITICAL),
+        finding("T-STORAGE-001", Status.WARN, "d", "m", Row.STORAGE, Severity.CRITICAL),
+        finding("T-NETWORK-001", Status.FAIL, "e", "m", Row.NETWORK, Severity.MEDIUM),
+    ]
+    lines = lines_of(render_terminal(report(target("t", findings)), RenderOptions(width=80)))
+    heads = [line.split()[2] for line in lines
+             if line.startswith("  ") and line.split()[:1] in (["FAIL"], ["WARN"])]
+    assert heads == ["T-BACKUPS-001", "T-UPDATES-001",  # blockers: critical, then high
+                     "T-STORAGE-001", "T-NETWORK-001", "T-GITOPS-001"]  # then by severity
+    blockers = lines.index(" blockers (critical and high failures)")
+    rows = next(i for i, line in enumerate(lines) if line.split()[:2] == ["row", "score"])
+    improve = lines.index(" to improve (by severity)")
+    assert blockers < rows < improve
+
+
+def test_the_kubernetes_example_at_80_columns() -> None:
+    from reportdata import example_report
+
+    lines = lines_of(render_terminal(example_report("kubernetes"), RenderOptions(width=80)))
+    assert lines[0].startswith("Score ") and "NOT READY" in lines[0]
+    head = "\n".join(lines[:15])
+    assert "why: unwaived critical failure: K8S-CONFIG-SECRETS-002" in head
+    assert "the critical failure caps the grade at D" in head
+    severities = [line.split()[1] for line in lines
+                  if line.startswith("  FAIL  ") or line.startswith("  WARN  ")]
+    assert severities.index("medium") > max(i for i, s in enumerate(severities)
+                                            if s == "critical")
+    assert len(lines) <= 207  # half of the 415 lines of one block per (check, object)
+    assert max(cell_len(line) for line in lines) <= 80
