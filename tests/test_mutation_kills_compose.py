@@ -136,3 +136,53 @@ def test_a_config_the_file_does_not_declare_leaves_the_audit_standing(tmp_path: 
     found = {f["check_id"]: f["status"] for t in report["targets"] for f in t["findings"]}
     assert found["COMPOSE-APP-SECURITY-001"] == "pass"
     assert found["COMPOSE-ISOLATION-001"] == "pass"
+
+
+# -- helpers of the compose facts, called directly --------------------------------------------
+
+def test_a_script_is_shell_by_its_name_or_its_interpreter() -> None:
+    from auditor.checks.compose.scripts import _is_shell
+
+    assert _is_shell("docker/start.sh", "")
+    assert _is_shell("docker/start", "#!/bin/bash\nexec gunicorn\n")
+    assert _is_shell("docker/start", "#!/usr/bin/env sh\n")
+    assert not _is_shell("docker/start", "#!/usr/bin/env python3\nprint(1)\n")
+    assert not _is_shell("docker/start", "exec gunicorn\n")
+
+
+def test_shell_only_substitutions_are_named_as_unsupported() -> None:
+    from auditor.checks.compose.interpolate import interpolate
+
+    text, issues = interpolate("x-${NAME/a/b}", {"NAME": "abc"})
+    assert text == "x-${NAME/a/b}"
+    assert [(i.kind, i.name, i.detail) for i in issues] == [
+        ("invalid", "NAME", "${NAME...} uses syntax Compose does not support")]
+
+
+def test_copied_sources_leave_out_urls_and_variables() -> None:
+    from auditor.checks.compose.dockerfile import read_image
+
+    built = read_image("FROM busybox:1.36\nCOPY ${CONF} /etc/x\nADD https://example.org/a.conf "
+                       "/etc/a.conf\nCOPY --chown=1000 nginx.conf site.conf /etc/nginx/\n",
+                       "Dockerfile", {}, None)
+    assert built.copied_sources() == ["nginx.conf", "site.conf"]
+
+
+def test_an_exposed_variable_without_a_value_is_kept_as_written() -> None:
+    from auditor.checks.compose.dockerfile import read_image
+
+    built = read_image("FROM busybox:1.36\nARG PORT\nEXPOSE ${PORT}\nEXPOSE ${WEB:-8088}\n"
+                       "EXPOSE $OTHER\n", "Dockerfile", {}, None)
+    assert [i.value for i in built.expose] == ["${PORT}", "8088", "$OTHER"]
+
+
+def test_settings_made_unknowable_say_why() -> None:
+    from auditor.checks.compose.configsource import unknowable
+    from auditor.checks.superset.configmodel import EnvValue, Unknown, analyze
+
+    conf = unknowable(analyze(None, None, {"SUPERSET_SECRET_KEY": EnvValue("k", ".env:1")}),
+                      "the image may carry its own")
+    setting = conf.get("SQLALCHEMY_DATABASE_URI")
+    assert setting is not None
+    assert isinstance(setting.value, Unknown)
+    assert setting.source == "not known: the image may carry its own"

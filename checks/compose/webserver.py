@@ -81,7 +81,8 @@ def served(service: Service) -> Served:
 
 
 def _name(kind: str) -> str:
-    return {"superset-run": "superset run", "flask-run": "flask run"}.get(kind, kind)
+    """A development-server launch kind as its command is written (kind in DEV_KINDS)."""
+    return {"superset-run": "superset run", "flask-run": "flask run"}[kind]
 
 
 def _shown(service: Service) -> str:
