@@ -378,9 +378,9 @@ def _nginx(scan: ProjectScan, path: str) -> ProxyConfig | None:
     tls = False
     upstreams: list[str] = []
     for config in payload["config"]:  # one entry (single=True), errors or not
-        for error in config.get("errors", []):
+        for error in config["errors"]:  # crossplane gives every file both lists
             scan.problems[f"file {path}"] = f"nginx syntax: {error.get('error')}"
-        for directive in _directives(config.get("parsed", [])):
+        for directive in _directives(config["parsed"]):
             name = directive.get("directive")
             raw_args = directive.get("args")
             args = [str(a) for a in raw_args] if isinstance(raw_args, list) else []
