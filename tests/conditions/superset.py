@@ -1250,7 +1250,7 @@ certificate check uses Python's default context, which reads it; nothing is trus
 less). Plain http://localhost/ (port 80) is expected to be closed, as on a test machine:
 a closed port 80 exposes nothing and needs no redirect."""
 HEALTH: dict[str, tuple[int, bytes, float]] = {
-    # segment -> (status of /health, body, seconds before answering)
+    # segment -> (status of /health, body, seconds before answering it)
     "ok": (200, b"OK", 0.0),
     "lower": (200, b"ok\n", 0.0),
     "down": (503, b"", 0.0),
@@ -1288,7 +1288,8 @@ def _handler() -> type:
             headers = HEADERS.get(segment, {})
             if rest != "health":
                 status, body = 200, b"<html>login</html>"
-            time.sleep(delay)
+            if rest == "health":
+                time.sleep(delay)
             try:
                 self.send_response(status)
                 for name, value in (headers if rest != "health" else {}).items():
