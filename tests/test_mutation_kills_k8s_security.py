@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import scan_report, write_tree
 
-from auditor.checks.kubernetes import isolation
+from auditor.checks.kubernetes import isolation, live
 from auditor.checks.kubernetes.appconfig import object_data, pod_env
 from auditor.checks.kubernetes.checks_list import CHECKS as KUBERNETES_CHECKS
 from auditor.checks.kubernetes.collect import applied_namespace, build, detect, place
@@ -528,3 +528,112 @@ def test_registered_kubernetes_security_checks() -> None:
                      "K8S-LOGGING-001", "K8S-MONITORING-001", "K8S-NETWORK-001",
                      "K8S-NETWORK-002", "K8S-PROXY-TLS-001"):
         assert ids.count(check_id) == 1, check_id
+
+
+# -- live.py: the retry policy and request helpers -------------------------------------------
+
+def test_budget_and_backoff() -> None:
+    assert (live.budget_s(1.0), live.budget_s(5.0), live.budget_s(6.0)) == (10.0, 10.0, 12.0)
+    assert [live.backoff_s(n, 0.0) for n in range(6)] == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
+    assert live.backoff_s(0, 1.0) == 0.5
+    assert live.backoff_s(5, 0.5) == 6.0
+
+
+def test_kind_key_and_path() -> None:
+    core = live.Kind("v1", "pods", "Pod")
+    apps = live.Kind("apps/v1", "deployments", "Deployment")
+    assert (core.key, core.path(None), core.path("bi")) == (
+        "pods", "/api/v1/pods", "/api/v1/namespaces/bi/pods")
+    assert (apps.key, apps.path("bi")) == ("deployments.apps",
+                                            "/apis/apps/v1/namespaces/bi/deployments")
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({"Retry-After": "3"}, 3.0), ({"retry-after": " 2.5 "}, 2.5), ({"Retry-After": "-4"}, 0.0),
+    ({"Retry-After": "inf"}, None), ({"Retry-After": "nan"}, None), ({"Retry-After": ""}, None),
+    ({}, None), ({"Retry-After": "soon"}, None),
+    ({"Retry-After": "Mon, 01 Jan 2001 00:00:00 GMT"}, 0.0),
+])
+def test_retry_after(headers: dict[str, str], expected: float | None) -> None:
+    assert live.retry_after_s(headers) == expected
+
+
+@pytest.mark.parametrize(("status", "body", "headers", "expected"), [
+    (403, b'{"message": "pods is forbidden"}', {}, "forbidden (403): pods is forbidden"),
+    (404, b'{"reason": "NotFound"}', {}, "not found (404): NotFound"),
+    (500, b"{}", {}, "server error (500)"),
+    (418, b"", {}, "error (418)"),
+    (502, b"<html>bad</html>", {"content-type": "text/html; charset=utf-8"},
+     "bad gateway (502): not a Kubernetes Status (text/html, 16 bytes)"),
+    (503, b"oops", {}, "unavailable (503): not a Kubernetes Status (unknown type, 4 bytes)"),
+])
+def test_status_reason(status: int, body: bytes, headers: dict[str, str], expected: str) -> None:
+    assert live._status_reason(status, body, headers) == expected
+
+
+def test_no_answer_and_page_parsing() -> None:
+    assert live._no_answer(TimeoutError(), 5.0) == "no answer within 5 s (TimeoutError)"
+    assert live._no_answer(TimeoutError(), None) == "no answer (TimeoutError)"
+    assert live._no_answer(ConnectionResetError(), 5.0) == "no answer (ConnectionResetError)"
+    assert live._parse_page(b'{"items": []}') == {"items": []}
+    for body, reason in ((b"{", "truncated or invalid JSON in the response"),
+                         (b"[1]", "unexpected response: an array, not a list object"),
+                         (b"3", "unexpected response: int, not a list object")):
+        with pytest.raises(live.ListError) as error:
+            live._parse_page(body)
+        assert (error.value.status, error.value.reason) == (200, reason)
+
+
+def test_next_wait() -> None:
+    done = live._Attempts()
+    throttled = live.ListError(429, "throttled (429)")
+    assert live._next_wait(throttled, {}, done, 0.0) == 1.0
+    assert live._next_wait(throttled, {"Retry-After": "10"}, done, 0.0) == 10.0
+    with pytest.raises(live.ListError) as long_wait:
+        live._next_wait(throttled, {"Retry-After": "11"}, done, 0.0)
+    assert long_wait.value.reason == ("throttled (429); Retry-After 11 s is longer than the "
+                                      "10 s the auditor waits")
+    assert live._next_wait(throttled, {}, done, 0.0) == 1.0
+    with pytest.raises(live.ListError) as still:
+        live._next_wait(throttled, {}, done, 0.0)
+    assert still.value.reason == "throttled (429); still throttled after 3 waits"
+    errors = live._Attempts()
+    failed = live.ListError(503, "unavailable (503)")
+    assert [live._next_wait(failed, {}, errors, 0.0) for _ in range(2)] == [0.25, 0.5]
+    assert live._next_wait(failed, {"Retry-After": "30"}, errors, 0.0) == 10.0
+    with pytest.raises(live.ListError) as spent:
+        live._next_wait(failed, {}, errors, 0.0)
+    assert (spent.value.status, spent.value.reason) == (503, "unavailable (503); 4 attempts")
+    forbidden = live.ListError(403, "forbidden (403)")
+    with pytest.raises(live.ListError) as final:
+        live._next_wait(forbidden, {}, live._Attempts(), 0.0)
+    assert final.value is forbidden
+
+
+def test_pacer() -> None:
+    now = [100.0]
+    slept: list[float] = []
+    pacer = live.Pacer(10.0, clock=lambda: now[0], sleep=slept.append, jitter=lambda: 0.5)
+    assert pacer.remaining() == 10.0
+    assert pacer.wait(10.0) and pacer.wait(0.0)
+    assert not pacer.wait(10.5)
+    assert slept == [10.0]
+    for _ in range(live.UNREACHABLE_AFTER - 1):
+        pacer.heard(False)
+    assert not pacer.unreachable
+    pacer.heard(False)
+    assert pacer.unreachable
+    pacer.heard(True)
+    assert not pacer.unreachable
+
+
+def test_query_and_page_items() -> None:
+    kind = live.Kind("v1", "pods", "Pod", label_selector="a=b", field_selector="c=d")
+    assert live._query(kind, "tok") == [("limit", str(live.PAGE_SIZE)), ("continue", "tok"),
+                                        ("labelSelector", "a=b"), ("fieldSelector", "c=d")]
+    assert live._query(live.Kind("v1", "pods", "Pod"), "") == [("limit", str(live.PAGE_SIZE))]
+    page = {"items": [{"metadata": {"name": "p"}}, "x", {"kind": "Other", "apiVersion": "x/v1"}]}
+    assert list(live._page_items(kind, page)) == [
+        {"metadata": {"name": "p"}, "apiVersion": "v1", "kind": "Pod"},
+        {"kind": "Other", "apiVersion": "x/v1"}]
+    assert page["items"] == [None, None, None]
