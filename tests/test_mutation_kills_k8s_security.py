@@ -19,7 +19,7 @@ from auditor.checks.kubernetes.appconfig import object_data, pod_env
 from auditor.checks.kubernetes.checks_list import CHECKS as KUBERNETES_CHECKS
 from auditor.checks.kubernetes.collect import applied_namespace, build, detect, place
 from auditor.checks.kubernetes.common import kube, missing, needing, skip_all
-from auditor.checks.kubernetes.facts import Container, KubeFacts, Workload
+from auditor.checks.kubernetes.facts import Container, HelmRelease, KubeFacts, Workload
 from auditor.checks.kubernetes.kinds import group_of, not_audited
 from auditor.checks.kubernetes.loader import (
     ManifestError,
@@ -637,3 +637,60 @@ def test_query_and_page_items() -> None:
         {"metadata": {"name": "p"}, "apiVersion": "v1", "kind": "Pod"},
         {"kind": "Other", "apiVersion": "x/v1"}]
     assert page["items"] == [None, None, None]
+
+
+def test_summarize_pod() -> None:
+    pod = {"metadata": {"namespace": "bi", "name": "web-1", "ownerReferences": [
+               {"kind": "ReplicaSet", "name": "web-abc"},
+               {"kind": "ReplicaSet", "name": "web-def", "controller": True}]},
+           "spec": {"nodeName": "n1"},
+           "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"},
+                                                          "junk"],
+                      "containerStatuses": [{"restartCount": 2}, {"restartCount": True},
+                                            {"restartCount": -1}, {"restartCount": 3}, "x"]}}
+    assert live.summarize_pod(pod) == {
+        "namespace": "bi", "name": "web-1", "owner": "ReplicaSet/web-def", "node": "n1",
+        "phase": "Running", "ready": True, "restarts": 5}
+    bare = live.summarize_pod({"status": {"conditions": [{"type": "Ready", "status": "False"}]}})
+    assert bare == {"namespace": None, "name": None, "owner": None, "node": None,
+                    "phase": None, "ready": False, "restarts": 0}
+
+
+def test_slim() -> None:
+    long_text = "x" * 1025
+    entry = {"kind": "ConfigMap", "binaryData": {"b": "AA=="}, "data": {"a": "b"},
+             "metadata": {"name": "c", "uid": "u", "resourceVersion": "1", "selfLink": "/s",
+                          "namespace": 3, "labels": {"a": "b", "n": 1},
+                          "annotations": {"long": long_text, "short": "x" * 1024,
+                                          "auditor.io/waive.K8S-X": long_text},
+                          "managedFields": [{"manager": "kubectl", "fieldsV1": {}}, "junk"],
+                          "ownerReferences": [{"kind": "X"}, "junk"]}}
+    assert live.slim(entry) == {
+        "kind": "ConfigMap", "data": {"a": "b"},
+        "metadata": {"name": "c", "namespace": "", "labels": {"a": "b"},
+                     "annotations": {"long": "(1025 characters, not kept)",
+                                     "short": "x" * 1024, "auditor.io/waive.K8S-X": long_text},
+                     "managedFields": [{"manager": "kubectl"}],
+                     "ownerReferences": [{"kind": "X"}]}}
+    secret = {"kind": "Secret", "binaryData": {"b": "AA=="}, "metadata": {"name": "s"}}
+    assert live.slim(secret) == {"kind": "Secret", "binaryData": {"b": "AA=="},
+                                 "metadata": {"name": "s"}}
+    for meta in (None, {}, {"name": ""}, {"name": 3}):
+        assert live.slim({"metadata": meta}) is None
+
+
+@pytest.mark.parametrize(("meta", "expected"), [
+    ({"namespace": "bi", "labels": {"name": "superset", "version": "7", "status": "deployed"}},
+     HelmRelease("superset", "bi", 7, "deployed")),
+    ({"labels": {"name": "superset", "version": "x"}}, HelmRelease("superset", "", 0, "unknown")),
+    ({"labels": {"name": "superset"}}, HelmRelease("superset", "", 0, "unknown")),
+    ({"labels": {"version": "2"}}, None),
+])
+def test_release_of(meta: dict[str, object], expected: HelmRelease | None) -> None:
+    assert live.release_of(meta) == expected
+
+
+def test_owned() -> None:
+    assert live.owned({"metadata": {"ownerReferences": [{"controller": True}]}})
+    assert not live.owned({"metadata": {"ownerReferences": [{"controller": False}, "x"]}})
+    assert not live.owned({})
