@@ -386,7 +386,7 @@ def test_supervisor_program_settings() -> None:
     assert (web.background, dev.background) == (False, False)
 
 
-@pytest.mark.parametrize("maxbytes", ["0", "0MB", "0KB", "0GB"])
+@pytest.mark.parametrize("maxbytes", ["0", "0MB", "0KB", " 0GB"])
 def test_supervisor_unbounded_log_spellings(maxbytes: str) -> None:
     text = f"[program:w]\ncommand=gunicorn app\nstdout_logfile_maxbytes={maxbytes}\n"
     (launch,) = shell.scan_supervisor(text, "s.conf")

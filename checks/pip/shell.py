@@ -308,10 +308,12 @@ def scan_supervisor(text: str, source: str) -> list[Launch]:
     for section in parser.sections():
         if not section.startswith("program:"):
             continue
-        command = parser.get(section, "command", fallback="")
+        # Option names as configparser gives them (lower case): supervisord reads them so.
+        program = dict(parser.items(section))
+        command = program.get("command", "")
         words = split_words(command) or []
         env = {}
-        for item in parser.get(section, "environment", fallback="").split(","):
+        for item in program.get("environment", "").split(","):
             if "=" in item:
                 key, value = item.split("=", 1)
                 env[key.strip()] = value.strip().strip('"')
@@ -319,8 +321,9 @@ def scan_supervisor(text: str, source: str) -> list[Launch]:
         launch = launch_from_words(words, False, source, _line_of(text, section), state)
         if launch is None:
             continue
-        autorestart = parser.get(section, "autorestart", fallback="unexpected").lower()
-        maxbytes = parser.get(section, "stdout_logfile_maxbytes", fallback="50MB").strip()
+        autorestart = program.get("autorestart", "unexpected").lower()
+        # Unset (None): supervisord's default, 50MB. configparser strips values.
+        maxbytes = program.get("stdout_logfile_maxbytes")
         launches.append(
             Launch(
                 **{
@@ -328,10 +331,10 @@ def scan_supervisor(text: str, source: str) -> list[Launch]:
                     "supervisor": "supervisord",
                     "autorestart": autorestart in ("true", "unexpected"),
                     "log_bounded": maxbytes not in ("0", "0MB", "0KB", "0GB"),
-                    "stdout": parser.get(section, "stdout_logfile", fallback="AUTO"),
+                    "stdout": program.get("stdout_logfile", "AUTO"),
                     # supervisord starts the program as this user (itself, usually root,
                     # when unset: not known from the file).
-                    "user": parser.get(section, "user", fallback=None),
+                    "user": program.get("user"),
                 }
             )
         )
