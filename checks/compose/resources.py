@@ -23,13 +23,16 @@ def _limits(facts: Facts) -> Iterator[Result]:
             limits = limits.get("limits") if isinstance(limits, dict) else None
             limits = limits if isinstance(limits, dict) else {}
             memory = _set(limits.get("memory")) or _set(service.spec.get("mem_limit"))
-            cpus = _set(limits.get("cpus")) or _set(service.spec.get("cpus")) or \
-                _set(service.spec.get("cpu_quota"))
-            evidence = (f"memory limit: {memory or 'none'}", f"cpu limit: {cpus or 'none'}")
+            cpus = _set(limits.get("cpus")) or _set(service.spec.get("cpus"))
+            # cpu_quota is microseconds per scheduler period, not a number of CPUs.
+            quota = None if cpus else _set(service.spec.get("cpu_quota"))
+            evidence = (f"memory limit: {memory or 'none'}",
+                        f"cpu limit: {cpus or quota or 'none'}")
             attr = "deploy" if limits else ("mem_limit" if memory else None)
-            if memory and cpus:
+            if memory and (cpus or quota):
+                cpu = f"{cpus} CPUs" if cpus else f"cpu_quota {quota}"
                 yield result(project, service, Status.PASS,
-                             f"limited to {memory} and {cpus} CPUs", evidence, attr)
+                             f"limited to {memory} and {cpu}", evidence, attr)
             elif memory:
                 yield result(project, service, Status.WARN,
                              f"memory limited to {memory} but no CPU limit: one runaway query "
