@@ -47,7 +47,9 @@ def _judge(project: ComposeProject, service: Service) -> tuple[Status, str, tupl
         return (Status.FAIL, f"nothing is mounted at {path}: the data lives in an anonymous "
                 "volume or the container layer and is lost when the container is recreated",
                 (f"data directory {path}",))
-    evidence = (f"data directory {path}", f"volumes: {mount.raw}")
+    # A tmpfs is written under tmpfs:, every other mount under volumes:.
+    written = "tmpfs" if mount.kind == "tmpfs" else "volumes"
+    evidence = (f"data directory {path}", f"{written}: {mount.raw}")
     if mount.kind == "volume":
         declared = project.volumes.get(mount.source)
         external = isinstance(declared, dict) and declared.get("external")
