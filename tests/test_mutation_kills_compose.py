@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conditions.compose import CASES
 from conftest import scan_report, write_tree
 
 WEB = "/srv/app:service/web"
@@ -186,3 +187,1217 @@ def test_settings_made_unknowable_say_why() -> None:
     assert setting is not None
     assert isinstance(setting.value, Unknown)
     assert setting.source == "not known: the image may carry its own"
+
+
+# -- exact messages and evidence ---------------------------------------------------------
+# tests/test_conditions.py matches substrings, which a mutant wrapping a whole string
+# ("XX...XX") still contains; here one case per distinct message of each check must give
+# that message and evidence exactly (literals, reviewed against each check's conditions).
+EXACT: dict[str, tuple[str, list[str]]] = {
+    'COMPOSE-RESOURCES-001:pass:memory and cpu limits': (
+        'limited to 2g and 1.5 CPUs',
+        [
+            'memory limit: 2g',
+            'cpu limit: 1.5',
+        ]),
+    'COMPOSE-RESOURCES-001:warn:no cpu limit': (
+        'memory limited to 2g but no CPU limit: one runaway query can starve the others',
+        [
+            'memory limit: 2g',
+            'cpu limit: none',
+        ]),
+    'COMPOSE-RESOURCES-001:fail:no memory limit': (
+        "no memory limit: one container can take the host's memory and get the database killed",
+        [
+            'memory limit: none',
+            'cpu limit: 1.5',
+        ]),
+    'COMPOSE-RESOURCES-001:pass:cpu_quota as the cpu limit': (
+        'limited to 2g and cpu_quota 50000',
+        [
+            'memory limit: 2g',
+            'cpu limit: 50000',
+        ]),
+    'COMPOSE-APP-SECURITY-001:pass:production, debug false': (
+        'production mode',
+        [
+            'SUPERSET_ENV, FLASK_ENV and FLASK_DEBUG not set to development',
+        ]),
+    'COMPOSE-APP-SECURITY-001:fail:SUPERSET_ENV=development': (
+        'runs in development mode: debug pages and development defaults',
+        [
+            'SUPERSET_ENV=development (docker/.env:1)',
+        ]),
+    'COMPOSE-APP-SECURITY-001:skip:no Superset service': (
+        'no Superset service in the project',
+        [
+        ]),
+    'COMPOSE-APP-SECURITY-002:pass:docker-bootstrap.sh app-gunicorn': (
+        'served by gunicorn',
+        [
+            'command: /app/docker/docker-bootstrap.sh app-gunicorn',
+        ]),
+    'COMPOSE-APP-SECURITY-002:fail:docker-bootstrap.sh app': (
+        "served by Flask's development server (one process, no hardening; with --debugger "
+        'anyone who can trigger an error runs Python)',
+        [
+            'command: /app/docker/docker-bootstrap.sh app',
+        ]),
+    'COMPOSE-APP-SECURITY-002:warn:gunicorn --reload': (
+        'served by gunicorn --reload: workers restart whenever a source file changes, a '
+        'development setting',
+        [
+            "command: gunicorn --reload 'superset.app:create_app()'",
+        ]),
+    'COMPOSE-APP-SECURITY-002:fail:a script that runs superset run': (
+        "served by superset run, Flask's development server (one process, no hardening; with "
+        '--debugger anyone who can trigger an error runs Python)',
+        [
+            'command: /app/docker/start.sh',
+            'docker/start.sh:2: exec superset run -p 8088',
+        ]),
+    'COMPOSE-APP-SECURITY-002:warn:a script that picks a server at run time': (
+        'the script it starts runs flask run or gunicorn depending on its environment: the '
+        'development server may serve production',
+        [
+            'command: /app/docker/start.sh',
+            'docker/start.sh:3: flask run -p 8088',
+            'docker/start.sh:5: gunicorn superset.app:create_app()',
+        ]),
+    'COMPOSE-APP-SECURITY-002:skip:a script that is not in the project': (
+        'which server runs cannot be seen: the script it starts could not be read '
+        '(/app/docker/start.sh: docker/start.sh (volumes: ./docker:/app/docker): not found)',
+        [
+            'command: /app/docker/start.sh',
+            'not read: /app/docker/start.sh: docker/start.sh (volumes: ./docker:/app/docker): '
+            'not found',
+        ]),
+    'COMPOSE-APP-SECURITY-002:skip:no web service': (
+        'no Superset web service in the project',
+        [
+        ]),
+    'COMPOSE-APP-SECURITY-003:pass:examples off on the init service': (
+        'example data is not loaded',
+        [
+            'SUPERSET_LOAD_EXAMPLES=no',
+        ]),
+    'COMPOSE-APP-SECURITY-003:fail:SUPERSET_LOAD_EXAMPLES=yes': (
+        "loads Superset's example dashboards and databases",
+        [
+            'SUPERSET_LOAD_EXAMPLES=yes (docker/.env:1)',
+        ]),
+    'COMPOSE-APP-SECURITY-003:skip:passed through from the shell': (
+        'SUPERSET_LOAD_EXAMPLES is set where the audit cannot see it',
+        [
+            'SUPERSET_LOAD_EXAMPLES (compose.yaml:5 environment): taken from the shell of '
+            'whoever runs docker compose (not audited)',
+        ]),
+    'COMPOSE-APP-SECURITY-003:skip:no Superset service': (
+        'no Superset service in the project',
+        [
+        ]),
+    'COMPOSE-AVAILABILITY-001:pass:two replicas behind a proxy': (
+        '2 containers behind nginx: the loss of one is absorbed (one Docker host remains a '
+        'single point of failure)',
+        [
+            'replicas: 2',
+            'proxied by: nginx',
+        ]),
+    'COMPOSE-AVAILABILITY-001:fail:one replica behind a proxy': (
+        'one web container on one Docker host: when it or the host fails, Superset is down',
+        [
+            'replicas: 1',
+            'proxied by: nginx',
+        ]),
+    'COMPOSE-AVAILABILITY-001:warn:two replicas, no proxy': (
+        '2 containers but no proxy spreads requests over them (one Docker host remains a '
+        'single point of failure)',
+        [
+            'replicas: 2',
+            'proxied by: nothing',
+        ]),
+    'COMPOSE-AVAILABILITY-001:pass:scale 3 behind an nginx upstream': (
+        '3 containers behind web-proxy: the loss of one is absorbed (one Docker host remains a '
+        'single point of failure)',
+        [
+            'replicas: 3',
+            'proxied by: web-proxy',
+        ]),
+    'COMPOSE-AVAILABILITY-001:pass:traefik labels': (
+        '2 containers behind traefik: the loss of one is absorbed (one Docker host remains a '
+        'single point of failure)',
+        [
+            'replicas: 2',
+            'proxied by: traefik',
+        ]),
+    'COMPOSE-AVAILABILITY-001:skip:no web service': (
+        'no web service in the project',
+        [
+        ]),
+    'COMPOSE-LOAD-BALANCING-001:pass:two replicas behind a proxy': (
+        'nginx spreads requests over 2 containers',
+        [
+            'replicas: 2',
+            'proxied by: nginx',
+        ]),
+    'COMPOSE-LOAD-BALANCING-001:fail:a proxy in front of one container': (
+        'nginx forwards to a single container: nothing to balance',
+        [
+            'replicas: 1',
+            'proxied by: nginx',
+        ]),
+    'COMPOSE-LOAD-BALANCING-001:fail:no proxy': (
+        'no proxy balances requests: clients reach one container directly',
+        [
+            'replicas: 2',
+            'proxied by: nothing',
+        ]),
+    'COMPOSE-LOAD-BALANCING-001:pass:scale 3 behind an nginx upstream': (
+        'web-proxy spreads requests over 3 containers',
+        [
+            'replicas: 3',
+            'proxied by: web-proxy',
+        ]),
+    'COMPOSE-LOAD-BALANCING-001:skip:no web service': (
+        'no web service in the project',
+        [
+        ]),
+    'COMPOSE-SCALABILITY-001:pass:no container_name, random host port': (
+        'can be scaled (replicas: 1)',
+        [
+            'replicas: 1',
+            'no container_name, no fixed host port',
+        ]),
+    'COMPOSE-SCALABILITY-001:fail:container_name on the web': (
+        'container_name superset_app is fixed: Compose cannot start a second container of this '
+        'service (docker compose up --scale fails)',
+        [
+            'container_name: superset_app',
+            'replicas: 1',
+        ]),
+    'COMPOSE-SCALABILITY-001:fail:container_name on a worker': (
+        'container_name superset_worker is fixed: Compose cannot start a second container of '
+        'this service (docker compose up --scale fails)',
+        [
+            'container_name: superset_worker',
+            'replicas: 1',
+        ]),
+    'COMPOSE-SCALABILITY-001:fail:a fixed host port': (
+        'publishes fixed host port 8088: a second container would fail to bind it',
+        [
+            'ports: 127.0.0.1:8088:8088',
+        ]),
+    'COMPOSE-SCALABILITY-002:pass:one beat': (
+        'exactly one beat instance',
+        [
+            'replicas: 1',
+        ]),
+    'COMPOSE-SCALABILITY-002:pass:beat scaled to 0': (
+        'no beat instance runs (scaled to 0)',
+        [
+            'replicas: 0',
+        ]),
+    'COMPOSE-SCALABILITY-002:fail:two beats': (
+        '2 beat replicas: every scheduled report and alert is sent several times',
+        [
+            'replicas: 2',
+        ]),
+    'COMPOSE-SCALABILITY-002:fail:three beats by scale': (
+        '3 beat replicas: every scheduled report and alert is sent several times',
+        [
+            'replicas: 3',
+        ]),
+    'COMPOSE-SCALABILITY-002:skip:no beat': (
+        'no celery beat service in the project',
+        [
+        ]),
+    'COMPOSE-SUPERVISION-001:pass:unless-stopped': (
+        'restarted by Docker (restart: unless-stopped)',
+        [
+            'restart: unless-stopped',
+        ]),
+    'COMPOSE-SUPERVISION-001:pass:restart: always': (
+        'restarted by Docker (restart: always)',
+        [
+            'restart: always',
+        ]),
+    'COMPOSE-SUPERVISION-001:pass:restart: on-failure': (
+        'restarted by Docker (restart: on-failure)',
+        [
+            'restart: on-failure',
+        ]),
+    'COMPOSE-SUPERVISION-001:pass:restart: on-failure:5': (
+        'restarted by Docker (restart: on-failure:5)',
+        [
+            'restart: on-failure:5',
+        ]),
+    'COMPOSE-SUPERVISION-001:fail:restart: no': (
+        'not restarted when it crashes or the host reboots',
+        [
+            'restart: no',
+        ]),
+    'COMPOSE-SUPERVISION-001:pass:deploy.restart_policy any': (
+        'restarted by Docker (deploy.restart_policy any)',
+        [
+            'deploy.restart_policy any',
+        ]),
+    'COMPOSE-SUPERVISION-001:pass:deploy.restart_policy on-failure': (
+        'restarted by Docker (deploy.restart_policy on-failure)',
+        [
+            'deploy.restart_policy on-failure',
+        ]),
+    'COMPOSE-SUPERVISION-002:pass:a curl health check on the web': (
+        'has a health check',
+        [
+            'healthcheck: CMD curl -f http://localhost:8088/health',
+        ]),
+    'COMPOSE-SUPERVISION-002:fail:disable: true': (
+        'its health check is disabled',
+        [
+            'healthcheck: disable: true',
+        ]),
+    "COMPOSE-SUPERVISION-002:pass:the web inherits the image's HEALTHCHECK": (
+        "inherits the apache/superset image's HEALTHCHECK (curl /health)",
+        [
+            "HEALTHCHECK in the image's Dockerfile",
+        ]),
+    "COMPOSE-SUPERVISION-002:fail:a worker inherits the image's web probe": (
+        "inherits the image's HEALTHCHECK, which curls the web port a celery worker does not "
+        'serve: Docker will report it unhealthy',
+        [
+            'HEALTHCHECK curl http://localhost:8088/health from the image',
+        ]),
+    'COMPOSE-SUPERVISION-002:pass:a HEALTHCHECK in the Dockerfile built': (
+        'has a health check from its Dockerfile',
+        [
+            'Dockerfile:3 HEALTHCHECK in stage #0',
+        ]),
+    'COMPOSE-SUPERVISION-002:fail:HEALTHCHECK NONE in the Dockerfile built': (
+        'its Dockerfile disables the health check (HEALTHCHECK NONE)',
+        [
+            'Dockerfile:3 HEALTHCHECK in stage #0',
+        ]),
+    'COMPOSE-SUPERVISION-002:fail:no HEALTHCHECK in the Dockerfile built': (
+        'no health check: a hung process looks healthy',
+        [
+            'no HEALTHCHECK in Dockerfile stage #0; the base image python:3.11-slim is not '
+            'visible offline (its own HEALTHCHECK, if any, is not known)',
+        ]),
+    'COMPOSE-SUPERVISION-002:skip:no application service': (
+        'no application service in the project',
+        [
+        ]),
+    'COMPOSE-ROLLBACK-001:pass:a digest': (
+        'pinned by digest',
+        [
+            'image: '
+            'postgres:16.6@sha256:5f8a1c2e9d0b3a4c6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5',
+        ]),
+    'COMPOSE-ROLLBACK-001:warn:a release tag': (
+        'tag 16.6 names one release, but a tag can be re-pushed: a digest pins it',
+        [
+            'image: postgres:16.6',
+        ]),
+    'COMPOSE-ROLLBACK-001:warn:a major line 16': (
+        'tag 16 floats over every release of that line: the version running changes on the '
+        'next pull',
+        [
+            'image: postgres:16',
+        ]),
+    'COMPOSE-ROLLBACK-001:warn:a major line 16-alpine': (
+        'tag 16-alpine floats over every release of that line: the version running changes on '
+        'the next pull',
+        [
+            'image: postgres:16-alpine',
+        ]),
+    'COMPOSE-ROLLBACK-001:warn:a major line v3': (
+        'tag v3 floats over every release of that line: the version running changes on the '
+        'next pull',
+        [
+            'image: postgres:v3',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:moving tag latest': (
+        'tag latest moves with every push or release: no version to roll back to',
+        [
+            'image: apache/superset:latest',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:moving tag latest-dev': (
+        'tag latest-dev moves with every push or release: no version to roll back to',
+        [
+            'image: apache/superset:latest-dev',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:moving tag master': (
+        'tag master moves with every push or release: no version to roll back to',
+        [
+            'image: apache/superset:master',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:moving tag dev': (
+        'tag dev moves with every push or release: no version to roll back to',
+        [
+            'image: apache/superset:dev',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:moving tag nightly': (
+        'tag nightly moves with every push or release: no version to roll back to',
+        [
+            'image: apache/superset:nightly',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:moving tag stable-alpine': (
+        'tag stable-alpine moves with every push or release: no version to roll back to',
+        [
+            'image: apache/superset:stable-alpine',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:no tag': (
+        'postgres has no tag: it means latest, whatever that is today',
+        [
+            'image: postgres',
+        ]),
+    'COMPOSE-ROLLBACK-001:warn:a built image with a release tag': (
+        'tag 4.1.1 names one release, but a tag can be re-pushed: a digest pins it',
+        [
+            'image: example/superset:4.1.1',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:build target dev': (
+        "built from the development target 'dev'",
+        [
+            'build.target: dev',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:build target Development': (
+        "built from the development target 'Development'",
+        [
+            'build.target: Development',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:build target debug': (
+        "built from the development target 'debug'",
+        [
+            'build.target: debug',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:build target test': (
+        "built from the development target 'test'",
+        [
+            'build.target: test',
+        ]),
+    'COMPOSE-ROLLBACK-001:warn:built without a tag from a pinned base': (
+        'built locally without an image tag: rolling back means rebuilding an old checkout',
+        [
+            'FROM apache/superset:4.1.1',
+        ]),
+    'COMPOSE-ROLLBACK-001:fail:built without a tag from an unpinned base': (
+        'built locally from unpinned base apache/superset:latest',
+        [
+            'FROM apache/superset:latest',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:user 1000:1000': (
+        'runs as 1000:1000',
+        [
+            'user: 1000:1000',
+        ]),
+    'COMPOSE-ISOLATION-001:fail:user root': (
+        'runs as root (user: root)',
+        [
+            'user: root',
+        ]),
+    'COMPOSE-ISOLATION-001:fail:user 0': (
+        'runs as root (user: 0)',
+        [
+            'user: 0',
+        ]),
+    'COMPOSE-ISOLATION-001:fail:user 0:0': (
+        'runs as root (user: 0:0)',
+        [
+            'user: 0:0',
+        ]),
+    'COMPOSE-ISOLATION-001:fail:user root:root': (
+        'runs as root (user: root:root)',
+        [
+            'user: root:root',
+        ]),
+    'COMPOSE-ISOLATION-001:warn:user with a group only': (
+        "user: :1000 has no user name (an unset variable?): the image's USER decides",
+        [
+            'user: :1000',
+        ]),
+    "COMPOSE-ISOLATION-001:pass:superset's image without user:": (
+        'the apache/superset image runs as user superset (USER in its Dockerfile)',
+        [
+            'image: apache/superset:4.1.1, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:fail:nginx:1.27 without user:': (
+        'the official nginx image runs its master process as root',
+        [
+            'image: nginx:1.27, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:fail:traefik:v3.2 without user:': (
+        'the official image runs as root unless user: is set',
+        [
+            'image: traefik:v3.2, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:fail:containrrr/watchtower:1.7.1 without user:': (
+        'watchtower runs as root with the Docker socket',
+        [
+            'image: containrrr/watchtower:1.7.1, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:postgres:16.6 without user:': (
+        'the official postgres image starts as root and its entrypoint drops to the postgres '
+        'user (gosu) before the server starts',
+        [
+            'image: postgres:16.6, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:redis:7.4 without user:': (
+        'the official redis image starts as root and its entrypoint drops to the redis user '
+        '(gosu) before the server starts',
+        [
+            'image: redis:7.4, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:mariadb:11.4 without user:': (
+        "the official image's entrypoint drops to the mysql user",
+        [
+            'image: mariadb:11.4, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:bitnami/redis:7.4 without user:': (
+        'Bitnami images run as user 1001',
+        [
+            'image: bitnami/redis:7.4, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:nginxinc/nginx-unprivileged:1.27 without user:': (
+        'nginx-unprivileged runs as user nginx (101)',
+        [
+            'image: nginxinc/nginx-unprivileged:1.27, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:prom/prometheus:v2.55.0 without user:': (
+        'Prometheus images run as user nobody',
+        [
+            'image: prom/prometheus:v2.55.0, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:grafana/grafana:11.3.0 without user:': (
+        'Grafana runs as user 472',
+        [
+            'image: grafana/grafana:11.3.0, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:haproxy:3.0 without user:': (
+        'the official haproxy image (2.4+) runs as user haproxy',
+        [
+            'image: haproxy:3.0, no user:',
+        ]),
+    'COMPOSE-ISOLATION-001:warn:an unknown image without user:': (
+        "no user: set; the image's own USER decides, which cannot be known without pulling it",
+        [
+            'image: example/app:1.0',
+        ]),
+    'COMPOSE-ISOLATION-001:pass:USER superset in the Dockerfile': (
+        'runs as superset (USER in its Dockerfile)',
+        [
+            'Dockerfile:3 USER in stage #0',
+        ]),
+    'COMPOSE-ISOLATION-001:fail:USER root in the Dockerfile': (
+        "the Dockerfile's last USER is root",
+        [
+            'Dockerfile:3 USER in stage #0',
+        ]),
+    'COMPOSE-ISOLATION-001:warn:USER from a build argument': (
+        'USER ${RUN_AS} in its Dockerfile depends on a build argument that is not known',
+        [
+            'Dockerfile:4 USER in stage #0',
+        ]),
+    'COMPOSE-ISOLATION-001:warn:no USER, FROM an unknown image': (
+        'no USER in Dockerfile stage #0 or the stages it is FROM; the base image '
+        'python:3.11-slim is not visible offline, so who it runs as is not known',
+        [
+            'Dockerfile: no USER; FROM python:3.11-slim',
+        ]),
+    'COMPOSE-ISOLATION-002:pass:CHOWN, privileged false': (
+        'no privileged mode, host namespace or Docker socket',
+        [
+        ]),
+    'COMPOSE-ISOLATION-002:fail:privileged: true (0)': (
+        'can reach the host beyond its container: privileged: true',
+        [
+            'privileged: true',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:privileged: yes (2)': (
+        'can reach the host beyond its container: privileged: yes',
+        [
+            'privileged: yes',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:network_mode: host (3)': (
+        'can reach the host beyond its container: network_mode: host',
+        [
+            'network_mode: host',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:pid: host (4)': (
+        'can reach the host beyond its container: pid: host',
+        [
+            'pid: host',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:ipc: host (5)': (
+        'can reach the host beyond its container: ipc: host',
+        [
+            'ipc: host',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:userns_mode: host (6)': (
+        'can reach the host beyond its container: userns_mode: host',
+        [
+            'userns_mode: host',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:uts: host (7)': (
+        'can reach the host beyond its container: uts: host',
+        [
+            'uts: host',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:cap_add: ALL (8)': (
+        'can reach the host beyond its container: cap_add: ALL',
+        [
+            'cap_add: ALL',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:cap_add: SYS_ADMIN (9)': (
+        'can reach the host beyond its container: cap_add: SYS_ADMIN',
+        [
+            'cap_add: SYS_ADMIN',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:cap_add: NET_ADMIN (10)': (
+        'can reach the host beyond its container: cap_add: NET_ADMIN',
+        [
+            'cap_add: NET_ADMIN',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:cap_add: SYS_PTRACE (11)': (
+        'can reach the host beyond its container: cap_add: SYS_PTRACE',
+        [
+            'cap_add: SYS_PTRACE',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:cap_add: SYS_MODULE (12)': (
+        'can reach the host beyond its container: cap_add: SYS_MODULE',
+        [
+            'cap_add: SYS_MODULE',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:cap_add: DAC_READ_SEARCH (13)': (
+        'can reach the host beyond its container: cap_add: DAC_READ_SEARCH',
+        [
+            'cap_add: DAC_READ_SEARCH',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:security_opt: seccomp:unconfined (14)': (
+        'can reach the host beyond its container: security_opt: seccomp:unconfined',
+        [
+            'security_opt: seccomp:unconfined',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:security_opt: apparmor=unconfined (15)': (
+        'can reach the host beyond its container: security_opt: apparmor=unconfined',
+        [
+            'security_opt: apparmor=unconfined',
+        ]),
+    'COMPOSE-ISOLATION-002:fail:mounts the Docker socket (/var/run/docker.sock) (16)': (
+        'can reach the host beyond its container: mounts the Docker socket '
+        '(/var/run/docker.sock): root on the host',
+        [
+            'mounts the Docker socket (/var/run/docker.sock): root on the host',
+        ]),
+    'COMPOSE-LOGGING-001:pass:json-file with max-size': (
+        'json-file logs rotate at 10m',
+        [
+            'driver json-file (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:fail:json-file with max-file only': (
+        'json-file logs grow without bound until the disk is full',
+        [
+            'driver json-file (logging.driver)',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver local': (
+        'the local driver rotates logs (20 MB x 5 files by default)',
+        [
+            'driver local (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:fail:driver none': (
+        'logs are discarded (driver none)',
+        [
+            'driver none (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver syslog': (
+        'logs are shipped (syslog)',
+        [
+            'driver syslog (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver journald': (
+        'logs are shipped (journald)',
+        [
+            'driver journald (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver fluentd': (
+        'logs are shipped (fluentd)',
+        [
+            'driver fluentd (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver gelf': (
+        'logs are shipped (gelf)',
+        [
+            'driver gelf (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver awslogs': (
+        'logs are shipped (awslogs)',
+        [
+            'driver awslogs (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver gcplogs': (
+        'logs are shipped (gcplogs)',
+        [
+            'driver gcplogs (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver splunk': (
+        'logs are shipped (splunk)',
+        [
+            'driver splunk (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver loki': (
+        'logs are shipped (loki)',
+        [
+            'driver loki (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver logentries': (
+        'logs are shipped (logentries)',
+        [
+            'driver logentries (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:pass:driver etwlogs': (
+        'logs are shipped (etwlogs)',
+        [
+            'driver etwlogs (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-LOGGING-001:fail:an unknown driver without bounds': (
+        'example-driver logs grow without bound until the disk is full',
+        [
+            'driver example-driver (logging.driver)',
+            'max-size: 10m',
+            'max-file: 5',
+        ]),
+    'COMPOSE-MONITORING-001:pass:prometheus and an exporter': (
+        'metrics are collected by prometheus',
+        [
+            'service statsd (prom/statsd-exporter:v0.27.1)',
+            'service prometheus (prom/prometheus:v2.55.0)',
+        ]),
+    'COMPOSE-MONITORING-001:warn:an exporter alone': (
+        'metrics are exported but nothing in the project collects them (an external Prometheus '
+        'may)',
+        [
+            'service statsd (prom/statsd-exporter:v0.27.1)',
+        ]),
+    'COMPOSE-MONITORING-001:fail:nothing': (
+        'no metrics exporter or collector: only health checks tell whether Superset works',
+        [
+            'no prometheus, statsd-exporter, cadvisor, otel or similar service',
+        ]),
+    'COMPOSE-NETWORK-001:pass:127.0.0.1': (
+        'publishes only on loopback',
+        [
+            'ports: 127.0.0.1:8088->8088/tcp',
+        ]),
+    'COMPOSE-NETWORK-001:fail:no host IP': (
+        "publishes 0.0.0.0:8088->8088/tcp on every interface: Docker's iptables rules publish "
+        'it around UFW',
+        [
+            'ports: 0.0.0.0:8088->8088/tcp',
+        ]),
+    'COMPOSE-NETWORK-001:fail:a random host port on every interface': (
+        "publishes 0.0.0.0:<random>->8088/tcp on every interface: Docker's iptables rules "
+        'publish it around UFW',
+        [
+            'ports: 0.0.0.0:<random>->8088/tcp',
+        ]),
+    'COMPOSE-NETWORK-001:fail:a udp port': (
+        "publishes 0.0.0.0:8125->8125/udp on every interface: Docker's iptables rules publish "
+        'it around UFW',
+        [
+            'ports: 0.0.0.0:8125->8125/udp',
+        ]),
+    'COMPOSE-NETWORK-001:pass:no port': (
+        'publishes no port',
+        [
+        ]),
+    'COMPOSE-NETWORK-001:fail:network_mode: host': (
+        "network_mode: host: every port it opens is on the host's interfaces",
+        [
+            'network_mode: host',
+        ]),
+    'COMPOSE-NETWORK-001:pass:the proxy publishes 80 and 443': (
+        'publishes only on loopback and, as proxy nginx (nginx:1.27), 80/443',
+        [
+            'ports: 0.0.0.0:80->80/tcp',
+            'ports: 0.0.0.0:443->443/tcp',
+        ]),
+    'COMPOSE-NETWORK-001:fail:the proxy publishes 8080': (
+        "publishes 0.0.0.0:8080->8080/tcp on every interface: Docker's iptables rules publish "
+        'it around UFW',
+        [
+            'ports: 0.0.0.0:8080->8080/tcp',
+            'ports: 0.0.0.0:443->443/tcp',
+        ]),
+    'COMPOSE-NETWORK-001:fail:the web published around its proxy': (
+        'publishes 0.0.0.0:8088->8088/tcp on every interface (around proxy nginx (nginx:1.27) '
+        "in front of it): Docker's iptables rules publish it around UFW",
+        [
+            'ports: 0.0.0.0:8088->8088/tcp',
+        ]),
+    'COMPOSE-NETWORK-002:pass:database not published': (
+        'not published: reachable only on the Compose network',
+        [
+        ]),
+    'COMPOSE-NETWORK-002:fail:database on every interface': (
+        "database published on 0.0.0.0:5432->5432/tcp: reachable from the network (Docker's "
+        'iptables rules publish it around UFW)',
+        [
+            'ports: 0.0.0.0:5432->5432/tcp',
+        ]),
+    'COMPOSE-NETWORK-002:fail:redis on every interface': (
+        "redis published on 0.0.0.0:6379->6379/tcp: reachable from the network (Docker's "
+        'iptables rules publish it around UFW)',
+        [
+            'ports: 0.0.0.0:6379->6379/tcp',
+        ]),
+    'COMPOSE-NETWORK-002:warn:database on loopback': (
+        'database published on loopback: any local user or process can reach it',
+        [
+            'ports: 127.0.0.1:5432->5432/tcp',
+        ]),
+    'COMPOSE-NETWORK-002:fail:database with host networking': (
+        'database uses network_mode: host: it listens on every interface of the host, '
+        'reachable from the network',
+        [
+            'network_mode: host',
+        ]),
+    'COMPOSE-NETWORK-002:skip:no database or redis': (
+        'no database or Redis service in the project',
+        [
+        ]),
+    'COMPOSE-NETWORK-003:pass:internal network only': (
+        'only on internal network backend',
+        [
+            'network backend: internal',
+        ]),
+    'COMPOSE-NETWORK-003:warn:internal: false, apart from the proxy': (
+        'on backend, apart from the proxy but not internal: it can still open connections out',
+        [
+            'network backend: not internal',
+        ]),
+    'COMPOSE-NETWORK-003:fail:shared with the proxy': (
+        'on network backend, front, shared with proxy nginx (nginx:1.27) and with a route out',
+        [
+            'network backend: internal',
+            'network front: not internal',
+        ]),
+    'COMPOSE-NETWORK-003:fail:the default network': (
+        'on network default, shared with every service and with a route out',
+        [
+            'network default: not internal',
+        ]),
+    'COMPOSE-NETWORK-003:pass:network_mode: none': (
+        'network_mode: none: no network, no route in or out',
+        [
+            'network_mode: none',
+        ]),
+    'COMPOSE-NETWORK-003:fail:network_mode: host': (
+        'on network host, shared with every service and with a route out',
+        [
+            'network host: not internal',
+        ]),
+    'COMPOSE-NETWORK-003:skip:no database or redis': (
+        'no database or Redis service in the project',
+        [
+        ]),
+    'COMPOSE-PROXY-TLS-001:pass:nginx with ssl and a certificate': (
+        'nginx (nginx:1.27) terminates TLS on 443',
+        [
+            'proxy service nginx (nginx:1.27)',
+            'publishes 443: 0.0.0.0:443->443/tcp',
+            'nginx.conf: TLS with /etc/ssl/superset.pem',
+        ]),
+    'COMPOSE-PROXY-TLS-001:warn:nginx listens with ssl but names no certificate': (
+        'nginx (nginx:1.27) publishes 443 but no TLS configuration was found in the project files',
+        [
+            'proxy service nginx (nginx:1.27)',
+            'publishes 443: 0.0.0.0:443->443/tcp',
+        ]),
+    'COMPOSE-PROXY-TLS-001:fail:nginx on 80 only': (
+        'nginx (nginx:1.27) serves plain HTTP (nothing published on 443)',
+        [
+            'proxy service nginx (nginx:1.27)',
+            'publishes 443: no',
+        ]),
+    'COMPOSE-PROXY-TLS-001:fail:no proxy': (
+        'no reverse proxy service: the web is reached over plain HTTP',
+        [
+            'ports: 0.0.0.0:8088->8088/tcp',
+        ]),
+    'COMPOSE-PROXY-TLS-001:pass:caddy with a domain': (
+        'caddy (caddy:2.8) terminates TLS on 443',
+        [
+            'proxy service caddy (caddy:2.8)',
+            'publishes 443: 0.0.0.0:443->443/tcp',
+            'Caddyfile: TLS with automatic HTTPS',
+        ]),
+    'COMPOSE-PROXY-TLS-001:warn:caddy with auto_https off': (
+        'caddy (caddy:2.8) publishes 443 but no TLS configuration was found in the project files',
+        [
+            'proxy service caddy (caddy:2.8)',
+            'publishes 443: 0.0.0.0:443->443/tcp',
+        ]),
+    'COMPOSE-PROXY-TLS-001:pass:traefik with a certificate resolver on its command': (
+        'traefik (traefik:v3.2) terminates TLS on 443',
+        [
+            'proxy service traefik (traefik:v3.2)',
+            'publishes 443: 0.0.0.0:443->443/tcp',
+            'Traefik TLS options on its command line',
+        ]),
+    'COMPOSE-PROXY-TLS-001:warn:traefik router tls label false': (
+        'traefik (traefik:v3.2) publishes 443 but no TLS configuration was found in the '
+        'project files',
+        [
+            'proxy service traefik (traefik:v3.2)',
+            'publishes 443: 0.0.0.0:443->443/tcp',
+        ]),
+    'COMPOSE-PROXY-TLS-001:skip:no web service': (
+        'no web service in the project',
+        [
+        ]),
+    'COMPOSE-STORAGE-001:pass:a named volume': (
+        'kept on the named volume db_data',
+        [
+            'data directory /var/lib/postgresql/data',
+            'volumes: db_data:/var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:pass:an external volume': (
+        'kept on the external volume db_data',
+        [
+            'data directory /var/lib/postgresql/data',
+            'volumes: db_data:/var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:pass:a host path': (
+        'bind-mounted from the host path /srv/pgdata',
+        [
+            'data directory /var/lib/postgresql/data',
+            'volumes: /srv/pgdata:/var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:warn:a path inside the project': (
+        'bind-mounted from ./pgdata inside the project directory: a re-clone or clean-up of '
+        'the checkout deletes the database',
+        [
+            'data directory /var/lib/postgresql/data',
+            'volumes: ./pgdata:/var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:fail:a bind mount from /tmp': (
+        'bind-mounted from /tmp/pg, which is not kept',
+        [
+            'data directory /var/lib/postgresql/data',
+            'volumes: /tmp/pg:/var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:fail:a bind mount from /var/tmp': (
+        'bind-mounted from /var/tmp/pg, which is not kept',
+        [
+            'data directory /var/lib/postgresql/data',
+            'volumes: /var/tmp/pg:/var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:fail:a bind mount from /dev/shm': (
+        'bind-mounted from /dev/shm/pg, which is not kept',
+        [
+            'data directory /var/lib/postgresql/data',
+            'volumes: /dev/shm/pg:/var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:fail:a bind mount from /run': (
+        'bind-mounted from /run/pg, which is not kept',
+        [
+            'data directory /var/lib/postgresql/data',
+            'volumes: /run/pg:/var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:fail:an anonymous volume': (
+        'kept on an anonymous volume: a new one is created when the container is recreated '
+        'after docker compose down, and the data is orphaned',
+        [
+            'data directory /var/lib/postgresql/data',
+            'volumes: /var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:fail:a tmpfs': (
+        'kept on a tmpfs mount, which does not survive the container',
+        [
+            'data directory /var/lib/postgresql/data',
+            'tmpfs: /var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:fail:nothing mounted': (
+        'nothing is mounted at /var/lib/postgresql/data: the data lives in an anonymous volume '
+        'or the container layer and is lost when the container is recreated',
+        [
+            'data directory /var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:fail:PGDATA moved outside the volume': (
+        'nothing is mounted at /pgdata: the data lives in an anonymous volume or the container '
+        'layer and is lost when the container is recreated',
+        [
+            'data directory /pgdata',
+        ]),
+    'COMPOSE-STORAGE-001:fail:mysql:8.4 keeps its data in /var/lib/mysql': (
+        'nothing is mounted at /var/lib/mysql: the data lives in an anonymous volume or the '
+        'container layer and is lost when the container is recreated',
+        [
+            'data directory /var/lib/mysql',
+        ]),
+    "COMPOSE-STORAGE-001:fail:bitnami/postgresql with postgres's data directory": (
+        'nothing is mounted at /bitnami/postgresql: the data lives in an anonymous volume or '
+        'the container layer and is lost when the container is recreated',
+        [
+            'data directory /bitnami/postgresql',
+        ]),
+    'COMPOSE-STORAGE-001:skip:no database': (
+        'no database service in the project',
+        [
+        ]),
+    'COMPOSE-BACKUPS-001:pass:a scheduled backup service copying to S3': (
+        'backed up by service backup on a schedule, off the host',
+        [
+            'service backup: postgres-backup; scheduled: SCHEDULE=@daily; off host: yes',
+        ]),
+    'COMPOSE-BACKUPS-001:warn:a scheduled backup service keeping copies local': (
+        'backed up by service backup on a schedule, but the copies stay on this host (lost '
+        'with it)',
+        [
+            'service backup: postgres-backup; scheduled: SCHEDULE=@daily; off host: no',
+        ]),
+    'COMPOSE-BACKUPS-001:fail:an unscheduled backup service': (
+        'service backup can back up the database but nothing schedules it',
+        [
+            'service backup: postgres-backup; scheduled: no; off host: yes',
+        ]),
+    'COMPOSE-BACKUPS-001:pass:a script run by cron, copying with restic': (
+        'backed up by scripts/backup.sh on a schedule, off the host',
+        [
+            'scripts/backup.sh:2: pg_dump, restic; scheduled: crontab: 0 3 * * * '
+            '/srv/superset/scripts/backup.sh; off host: yes',
+        ]),
+    'COMPOSE-BACKUPS-001:fail:a script nothing schedules': (
+        'scripts/backup.sh can back up the database but nothing schedules it',
+        [
+            'scripts/backup.sh:2: pg_dump, restic; scheduled: no; off host: yes',
+        ]),
+    'COMPOSE-BACKUPS-001:warn:a cron script keeping the dump local': (
+        'backed up by scripts/backup.sh on a schedule, but the copies stay on this host (lost '
+        'with it)',
+        [
+            'scripts/backup.sh:2: pg_dump; scheduled: crontab: 0 3 * * * '
+            '/srv/superset/scripts/backup.sh; off host: no',
+        ]),
+    'COMPOSE-BACKUPS-001:fail:no backup': (
+        'no backup of the database: dashboards, charts, users and saved queries are lost with '
+        'the volume',
+        [
+            'looked for a backup service (pg_dump, restic, borg, postgres-backup-local) and '
+            'scheduled scripts',
+        ]),
+    "COMPOSE-BACKUPS-001:fail:Superset's sqlite file, no database service": (
+        "the metadata database is the sqlite file ~/.superset/superset.db in Superset's "
+        'container and nothing backs it up: dashboards, charts, users and saved queries are '
+        'lost with that disk or volume',
+        [
+            'SQLALCHEMY_DATABASE_URI from Superset default: sqlite file ~/.superset/superset.db',
+            'looked for a backup service and scheduled scripts',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-001:pass:own values': (
+        'no published default value',
+        [
+        ]),
+    'COMPOSE-CONFIG-SECRETS-001:fail:published key thisISaSECRE': (
+        'publicly known default secrets are in use (values not shown)',
+        [
+            "SUPERSET_SECRET_KEY (docker/.env:3) is the default key of Superset's Helm chart",
+        ]),
+    'COMPOSE-CONFIG-SECRETS-001:fail:a mounted script creating admin/admin': (
+        "docker/docker-init.sh creates the admin user with password 'admin'",
+        [
+            'docker/docker-init.sh:2',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-001:fail:a script falling back to admin, variable unset': (
+        "docker/docker-init.sh falls back to password 'admin' when ADMIN_PASSWORD is unset",
+        [
+            'docker/docker-init.sh:2',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:pass:a variable and an env file': (
+        'secrets come from env files or variables, not the Compose file',
+        [
+            'DATABASE_PASSWORD, SUPERSET_SECRET_KEY from .env.local, compose.yaml',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:fail:literal DATABASE_PASSWORD': (
+        'DATABASE_PASSWORD is written into the Compose file, which is committed and shown by '
+        'docker compose config',
+        [
+            'DATABASE_PASSWORD at compose.yaml:6 environment (value not shown)',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:fail:literal SUPERSET_SECRET_KEY': (
+        'SUPERSET_SECRET_KEY is written into the Compose file, which is committed and shown by '
+        'docker compose config',
+        [
+            'SUPERSET_SECRET_KEY at compose.yaml:6 environment (value not shown)',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:fail:literal DB_PASSWD': (
+        'DB_PASSWD is written into the Compose file, which is committed and shown by docker '
+        'compose config',
+        [
+            'DB_PASSWD at compose.yaml:6 environment (value not shown)',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:fail:literal GITHUB_TOKEN': (
+        'GITHUB_TOKEN is written into the Compose file, which is committed and shown by docker '
+        'compose config',
+        [
+            'GITHUB_TOKEN at compose.yaml:6 environment (value not shown)',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:fail:literal MAPBOX_API_KEY': (
+        'MAPBOX_API_KEY is written into the Compose file, which is committed and shown by '
+        'docker compose config',
+        [
+            'MAPBOX_API_KEY at compose.yaml:6 environment (value not shown)',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:fail:literal SSH_PRIVATE_KEY': (
+        'SSH_PRIVATE_KEY is written into the Compose file, which is committed and shown by '
+        'docker compose config',
+        [
+            'SSH_PRIVATE_KEY at compose.yaml:6 environment (value not shown)',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:fail:literal GCP_CREDENTIALS': (
+        'GCP_CREDENTIALS is written into the Compose file, which is committed and shown by '
+        'docker compose config',
+        [
+            'GCP_CREDENTIALS at compose.yaml:6 environment (value not shown)',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:fail:literal GUEST_JWT': (
+        'GUEST_JWT is written into the Compose file, which is committed and shown by docker '
+        'compose config',
+        [
+            'GUEST_JWT at compose.yaml:6 environment (value not shown)',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:fail:literal smtp_password': (
+        'smtp_password is written into the Compose file, which is committed and shown by '
+        'docker compose config',
+        [
+            'smtp_password at compose.yaml:6 environment (value not shown)',
+        ]),
+    'COMPOSE-CONFIG-SECRETS-002:pass:no secret at all': (
+        'no secret in its environment',
+        [
+        ]),
+    'COMPOSE-GITOPS-001:pass:.git directory': (
+        'the Compose project is kept in version control',
+        [
+            '.git present',
+            'declared in: compose.yaml',
+        ]),
+    'COMPOSE-GITOPS-001:fail:no .git': (
+        'not under version control: changes to the Compose files cannot be reviewed, '
+        'reproduced or reverted',
+        [
+            'declared in: compose.yaml',
+            'no .git directory',
+        ]),
+    'COMPOSE-UPDATES-001:pass:Renovate renovate.json': (
+        'image updates are tracked by Renovate configuration renovate.json',
+        [
+            'Renovate configuration renovate.json',
+        ]),
+    'COMPOSE-UPDATES-001:pass:Renovate renovate.json5': (
+        'image updates are tracked by Renovate configuration renovate.json5',
+        [
+            'Renovate configuration renovate.json5',
+        ]),
+    'COMPOSE-UPDATES-001:pass:Renovate .renovaterc': (
+        'image updates are tracked by Renovate configuration .renovaterc',
+        [
+            'Renovate configuration .renovaterc',
+        ]),
+    'COMPOSE-UPDATES-001:pass:Renovate .renovaterc.json': (
+        'image updates are tracked by Renovate configuration .renovaterc.json',
+        [
+            'Renovate configuration .renovaterc.json',
+        ]),
+    'COMPOSE-UPDATES-001:pass:Renovate .github/renovate.json': (
+        'image updates are tracked by Renovate configuration .github/renovate.json',
+        [
+            'Renovate configuration .github/renovate.json',
+        ]),
+    'COMPOSE-UPDATES-001:pass:Renovate .github/renovate.json5': (
+        'image updates are tracked by Renovate configuration .github/renovate.json5',
+        [
+            'Renovate configuration .github/renovate.json5',
+        ]),
+    'COMPOSE-UPDATES-001:pass:Renovate .gitlab/renovate.json': (
+        'image updates are tracked by Renovate configuration .gitlab/renovate.json',
+        [
+            'Renovate configuration .gitlab/renovate.json',
+        ]),
+    'COMPOSE-UPDATES-001:pass:Dependabot docker in .github/dependabot.yml': (
+        'image updates are tracked by Dependabot docker updates in .github/dependabot.yml',
+        [
+            'Dependabot docker updates in .github/dependabot.yml',
+        ]),
+    'COMPOSE-UPDATES-001:pass:Dependabot "docker-compose" in .github/dependabot.yaml': (
+        'image updates are tracked by Dependabot docker updates in .github/dependabot.yaml',
+        [
+            'Dependabot docker updates in .github/dependabot.yaml',
+        ]),
+    'COMPOSE-UPDATES-001:fail:Dependabot for pip only': (
+        'nothing tracks new releases of the images (Superset, PostgreSQL, Redis security fixes)',
+        [
+            'no Renovate, Dependabot, watchtower or diun',
+        ]),
+    'COMPOSE-UPDATES-001:pass:updater containrrr/watchtower:1.7.1': (
+        'image updates are tracked by service updater (containrrr/watchtower:1.7.1)',
+        [
+            'service updater (containrrr/watchtower:1.7.1)',
+        ]),
+    'COMPOSE-UPDATES-001:pass:updater crazymax/diun:4.28': (
+        'image updates are tracked by service updater (crazymax/diun:4.28)',
+        [
+            'service updater (crazymax/diun:4.28)',
+        ]),
+    'COMPOSE-UPDATES-001:pass:updater pyouroboros/ouroboros:1.4.3': (
+        'image updates are tracked by service updater (pyouroboros/ouroboros:1.4.3)',
+        [
+            'service updater (pyouroboros/ouroboros:1.4.3)',
+        ]),
+    'COMPOSE-UPDATES-001:fail:every image by digest, nothing tracking': (
+        'every image is pinned by digest but nothing proposes updates: security fixes never '
+        'arrive',
+        [
+            'no Renovate, Dependabot, watchtower or diun',
+        ]),
+}
+
+CASES_BY_ID = {case.id: case for case in CASES}
+
+
+@pytest.mark.parametrize("case_id", sorted(EXACT))
+def test_exact_message_and_evidence(tmp_path: Path, case_id: str) -> None:
+    case = CASES_BY_ID[case_id]
+    project = write_tree(tmp_path / "tree", case.files)
+    report = scan_report(tmp_path, str(project / case.target), *case.args, code=case.exit_code)
+    (found,) = [f for t in report["targets"] for f in t["findings"]
+                if f["check_id"] == case.check and f["subject"] == case.subject]
+    assert (found["message"], found["evidence"]) == EXACT[case_id]
+
