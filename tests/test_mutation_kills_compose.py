@@ -1401,3 +1401,45 @@ def test_exact_message_and_evidence(tmp_path: Path, case_id: str) -> None:
                 if f["check_id"] == case.check and f["subject"] == case.subject]
     assert (found["message"], found["evidence"]) == EXACT[case_id]
 
+
+
+@pytest.mark.parametrize(("name", "command", "role"), [
+    ("superset", "", "web"),
+    ("superset", "/app/custom.sh", "web"),
+    ("superset_init", "/app/custom.sh", "init"),
+    ("superset", "/app/docker/docker-init.sh", "init"),
+    ("superset", "superset init", "init"),
+    ("superset", "superset db upgrade", "init"),
+    ("superset", "celery -A app beat --loglevel info", "beat"),
+    ("superset", "/app/run.sh beat", "beat"),
+    ("superset-beat", "/app/run.sh", "beat"),
+    ("superset", "celery -A app worker --loglevel info", "worker"),
+    ("superset", "/app/run.sh worker", "worker"),
+    ("superset-worker-2", "/app/run.sh", "worker"),
+    ("superset-websocket", "/app/run.sh", "other"),
+    ("superset", "/app/run.sh flower", "other"),
+    ("flower", "/app/run.sh", "other"),
+])
+def test_the_role_of_a_superset_image_running_its_own_command(name: str, command: str,
+                                                             role: str) -> None:
+    from auditor.checks.compose.roles import _superset_role
+
+    assert _superset_role(name, command) == role
+
+
+@pytest.mark.parametrize(("text", "tls", "upstreams"), [
+    ("upstream app {\n  server superset:8088;\n  server superset-2:8088;\n}\n"
+     "server {\n  listen 80;\n  location / { proxy_pass http://app; }\n}\n",
+     False, ("app", "superset", "superset-2")),
+    ("entryPoints:\n  websecure:\n    address: ':443'\n    http:\n      certResolver: le\n",
+     True, ()),
+    ("certificatesResolvers:\n  le:\n    acme:\n      email: ops@example.org\n", True, ()),
+    ("entryPoints:\n  websecure:\n    address: ':443'\n    http:\n      tls: {}\n", True, ()),
+    ("entryPoints:\n  web:\n    address: ':80'\n", False, ()),
+])
+def test_proxy_configuration_files(text: str, tls: bool, upstreams: tuple[str, ...]) -> None:
+    from auditor.checks.compose.extras import _proxy_config
+
+    found = _proxy_config("proxy/conf.yml", text)
+    assert found is not None
+    assert (found.tls, found.upstreams) == (tls, upstreams)
