@@ -124,7 +124,7 @@ def _scan(args: argparse.Namespace, session: Session,
     comparison = compare(baseline, snapshot_from_report(report)) if baseline else None
     base = RenderOptions(verbose=args.verbose, debug=args.debug,
                          catalog=dict(session.registry.checks), comparison=comparison,
-                         history=(*past, run_from_report(report)),
+                         history=(*past, run_from_report(report)) if history_dir else (),
                          thresholds=config.thresholds)
     extra_files = [_history_entry(history_dir, report, base)] if history_dir else []
     _write_outputs(report, outputs, base, extra_files)

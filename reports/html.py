@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from auditor.compare import Comparison, FindingRef
 from auditor.history import HistoryRun, series
@@ -301,6 +301,18 @@ def _y(value: float) -> float:
     return round(TOP + (100 - value) / 100 * (H - TOP - BOTTOM), 1)
 
 
+def _tick_format(span: float) -> str:
+    """The coarsest time format that still tells four ticks over ``span`` seconds apart:
+    runs within one minute read 16:00:05, 16:00:10, not 16:00 four times."""
+    if span >= 2 * 86400:
+        return "%Y-%m-%d"
+    if span >= 3 * 3600:
+        return "%m-%d %H:%M"
+    if span >= 3 * 60:
+        return "%H:%M"
+    return "%H:%M:%S"
+
+
 def trend(runs: Sequence[HistoryRun], ready: float) -> Trend | None:
     if len(runs) < 2:
         return None
@@ -328,16 +340,17 @@ def trend(runs: Sequence[HistoryRun], ready: float) -> Trend | None:
         out.append(Series(label, " ".join(f"{x},{y}" for x, y, *_ in seen), dots,
                           number(values[-1]) if values else "n/a", change))
     ticks = min(len(runs), 4)
-    x_ticks = []
+    x_ticks: list[tuple[float, str, str]] = []
     for i in range(ticks):
         fraction = i / (ticks - 1)
         if start is not None:
             moment = start.timestamp() + fraction * span
-            fmt = "%Y-%m-%d" if span >= 2 * 86400 else "%m-%d %H:%M"
-            text = datetime.fromtimestamp(moment, start.tzinfo).strftime(fmt)
+            text = datetime.fromtimestamp(moment, start.tzinfo).strftime(_tick_format(span))
         else:
             text = f"run {round(fraction * (len(runs) - 1)) + 1}"
         anchor = "start" if i == 0 else "end" if i == ticks - 1 else "middle"
+        if x_ticks and x_ticks[-1][1] == text:
+            continue  # a label that repeats tells nothing (runs seconds apart)
         x_ticks.append((round(LEFT + fraction * width, 1), text, anchor))
     return Trend(len(runs), tuple(out), tuple(x_ticks),
                  tuple((_y(v), str(v)) for v in (0, 25, 50, 75, 100)),
@@ -409,13 +422,25 @@ def _finalize(value: object) -> object:
     return value
 
 
+BREAK_AFTER = re.compile(r"([/:._=])")
+
+
+def breakable(value: object) -> Markup:
+    """Escaped text with a line-break opportunity after each / : . _ =, so a long object
+    name (apps/v1/Deployment/ns/name) wraps between its parts, not in the middle of one.
+    Escaping comes first, and none of those characters occurs in an entity it writes."""
+    return Markup(BREAK_AFTER.sub(r"\1<wbr>", str(escape(value))))
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     # autoescape=True for every template: select_autoescape would not cover ".j2" names.
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["breakable"] = breakable
+    return env
 
 
 def render_html(report: Report, options: RenderOptions) -> str:

@@ -25,6 +25,7 @@ from reportdata import (
 )
 
 from auditor.compare import compare, snapshot_from_report
+from auditor.history import run_from_report
 from auditor.model import (
     Detection,
     Finding,
@@ -39,7 +40,7 @@ from auditor.model import (
     WaiverOutcome,
     WaiverRef,
 )
-from auditor.reports.html import environment, render_html
+from auditor.reports.html import breakable, environment, render_html, trend
 from auditor.scoring import Thresholds, formula, score_findings
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -281,7 +282,8 @@ def test_no_targets_and_no_score() -> None:
     assert "n/a" in doc.one("svg", cls="dial").content()
     skipped = synthetic([finding("PIP-GITOPS-001", Status.SKIP)])
     _, doc = page(skipped)
-    dial = doc.one("section", id="t1").one("svg", cls="dial")
+    # one target: one gauge, the overall one, which is that target's
+    (dial,) = doc.all("svg", cls="dial")
     assert len(dial.all("path", cls="dial-value")) == 0 and "n/a" in dial.content()
 
 
@@ -389,8 +391,9 @@ def test_one_run_gives_a_sentence() -> None:
     section = doc.one("section", id="trend")
     assert not section.all("polyline") and not section.all("svg")
     assert "two runs" in section.one("p", cls="trend-none").content()
+    # no --history-dir: no trend section and no link to one (nothing is recorded)
     _, doc = page(report)
-    assert "--history-dir" in doc.one("section", id="trend").content()
+    assert not doc.all("section", id="trend") and not doc.all("a", href="#trend")
 
 
 def test_since_baseline_lists_new_and_fixed() -> None:
@@ -451,6 +454,13 @@ def test_examples_in_chromium(browser: Browser, pages: Callable[[str], Path],
         assert visit.scroll_width() <= width
         assert visit.count(".finding") == sum(len(t.findings) for t in report.targets)
         assert visit.count("svg.trend-chart polyline") == len(report.targets)
+        # one gauge per target, and the overall one
+        assert visit.count("svg.dial") == len(report.targets) + 1
+        # every contents link is on screen, none cut off in a row scrolled sideways
+        assert visit.page.evaluate(
+            "[...document.querySelectorAll('nav.toc a')].every(a => {"
+            " const r = a.getBoundingClientRect(); return r.left >= 0 && r.right <= "
+            f"{width}; }})")
         png = visit.page.screenshot()
         assert png.startswith(b"\x89PNG") and len(png) > 40_000
 
@@ -516,10 +526,33 @@ def test_the_verdict_says_why() -> None:
     report = example_report("kubernetes")
     _, doc = page(report)
     lists = doc.all("ul", cls="ready-reasons")
-    assert len(lists) == 2  # under the overall verdict and under the target's
+    assert len(lists) == 1  # one target: its verdict is the overall one, said once
     shown = [li.content() for li in lists[0].all("li")]
     assert shown == list(report.score.ready_reasons)
     assert shown[0].startswith("score ") and shown[0].endswith(" is under the READY bar of 80")
     assert shown[1:] == [
         "unwaived critical failure: K8S-CONFIG-SECRETS-002, SUPERSET-CONFIG-SECRETS-001",
         "the critical failure caps the grade at D (the score alone gives C)"]
+
+
+def test_trend_ticks_do_not_repeat_for_runs_seconds_apart() -> None:
+    report = example_report("kubernetes")
+    runs = [dataclasses.replace(run_from_report(report),
+                                started_at=f"2026-12-07T16:00:{s:02d}Z") for s in (0, 5, 10, 15)]
+    chart = trend(runs, 80.0)
+    assert chart is not None
+    assert [label for _, label, _ in chart.x_ticks] == ["16:00:00", "16:00:05", "16:00:10",
+                                                        "16:00:15"]
+    hours = [dataclasses.replace(r, started_at=f"2026-12-07T{h:02d}:00:00Z")
+             for r, h in zip(runs, (1, 2, 3, 4), strict=True)]
+    assert [label for _, label, _ in trend(hours, 80.0).x_ticks] == [  # type: ignore[union-attr]
+        "12-07 01:00", "12-07 02:00", "12-07 03:00", "12-07 04:00"]
+
+
+def test_long_names_break_between_their_parts() -> None:
+    assert str(breakable("apps/v1/Deployment/superset/superset-worker")) == (
+        "apps/<wbr>v1/<wbr>Deployment/<wbr>superset/<wbr>superset-worker")
+    assert str(breakable("<script>a.b</script>")) == (
+        "&lt;script&gt;a.<wbr>b&lt;/<wbr>script&gt;")
+    html, _ = page(example_report("kubernetes"))
+    assert "superset/<wbr>superset-celerybeat" in html
