@@ -151,6 +151,10 @@ def _detect(host: PluginHost, target: Target) -> tuple[list[Detection], list[str
     return detections, problems
 
 
+LOOKED_FOR = ("a virtualenv or requirements naming apache-superset, systemd units running "
+              "Superset, a Compose file, Kubernetes manifests, a Kustomization or a Helm chart")
+
+
 def _nothing_here(target: Target, detections: Sequence[Detection]) -> str:
     if detections:
         best = max(detections, key=lambda d: d.confidence)
@@ -158,7 +162,8 @@ def _nothing_here(target: Target, detections: Sequence[Detection]) -> str:
             f"{target.label}: nothing auditable (best guess {best.style.value} at "
             f"{best.confidence:.0%}; give --style to force it)"
         )
-    return f"{target.label}: nothing auditable found (no deployment style recognised)"
+    return (f"{target.label}: nothing auditable found (looked for {LOOKED_FOR}; "
+            "give --style to force one)")
 
 
 def _collect(

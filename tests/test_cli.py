@@ -174,7 +174,10 @@ def test_one_unauditable_target_among_others_is_a_problem_not_an_error(
     assert code == 0, err
     data = json.loads(out)
     assert [t["target"] for t in data["targets"]] == [str(target)]
-    assert f"{empty}: nothing auditable found (no deployment style recognised)" in data["problems"]
+    assert f"{empty}: nothing auditable found (looked for a virtualenv or requirements naming " \
+           "apache-superset, systemd units running Superset, a Compose file, Kubernetes " \
+           "manifests, a Kustomization or a Helm chart; give --style to force one)" \
+        in data["problems"]
 
 
 # output options ---------------------------------------------------------------------------
