@@ -1082,6 +1082,18 @@ EXACT: dict[str, tuple[str, list[str]]] = {
         'no web service in the project',
         [
         ]),
+    'COMPOSE-STORAGE-001:pass:PGDATA inside the volume': (
+        'kept on the named volume db_data',
+        [
+            'data directory /var/lib/postgresql/data/pgdata',
+            'volumes: db_data:/var/lib/postgresql/data',
+        ]),
+    'COMPOSE-STORAGE-001:fail:a database built from postgres, nothing mounted': (
+        'nothing is mounted at /var/lib/postgresql/data: the data lives in an anonymous volume '
+        'or the container layer and is lost when the container is recreated',
+        [
+            'data directory /var/lib/postgresql/data',
+        ]),
     'COMPOSE-STORAGE-001:pass:a named volume': (
         'kept on the named volume db_data',
         [
@@ -1443,3 +1455,28 @@ def test_proxy_configuration_files(text: str, tls: bool, upstreams: tuple[str, .
     found = _proxy_config("proxy/conf.yml", text)
     assert found is not None
     assert (found.tls, found.upstreams) == (tls, upstreams)
+
+
+def test_yaml_12_integers() -> None:
+    from auditor.checks.compose.yamlload import load_compose
+
+    loaded = load_compose("services:\n  a:\n    image: b:1\n    x-mode: 0o17\n    x-hex: 0x1F\n"
+                          "    x-text: 1_000\n", {})
+    spec = loaded.data["services"]["a"]
+    # YAML 1.2 (Compose's): 0o and 0x prefixes; an underscore makes a string.
+    assert (spec["x-mode"], spec["x-hex"], spec["x-text"]) == (15, 31, "1_000")
+
+
+def test_a_long_command_is_cut_with_an_ellipsis() -> None:
+    from auditor.checks.compose.common import safe_command
+
+    assert safe_command("gunicorn " + "w" * 200) == "gunicorn " + "w" * 108 + "..."
+    assert safe_command("gunicorn " + "w" * 111) == "gunicorn " + "w" * 111
+
+
+def test_copies_from_another_stage_are_not_sources_of_the_context() -> None:
+    from auditor.checks.compose.dockerfile import read_image
+
+    built = read_image("FROM busybox:1.36 AS build\nRUN true\nFROM busybox:1.36\n"
+                       "COPY --from=build /x /y\nCOPY conf.ini /etc/\n", "Dockerfile", {}, None)
+    assert built.copied_sources() == ["conf.ini"]

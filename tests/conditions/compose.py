@@ -7,7 +7,7 @@ locations count from ``services:`` as line 1 of ``compose.yaml``.
 
 from __future__ import annotations
 
-from conditions import Case, changed, replaced
+from conditions import Case, changed, dedent, replaced
 
 C = "compose.yaml"
 
@@ -1047,6 +1047,17 @@ PROXY_CASES = [
     Case("COMPOSE-PROXY-TLS-001", "no proxy, nothing published",
          {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n"}, "fail",
          subject="service/superset", evidence=("ports: not published",)),
+    Case("COMPOSE-PROXY-TLS-001", "nginx configuration directory mounted",
+         changed(replaced(TLS, C, "./nginx.conf:/etc/nginx/conf.d/default.conf:ro",
+                          "./nginx:/etc/nginx/conf.d:ro"),
+                 {"nginx.conf": None, "nginx/default.conf": dedent(TLS["nginx.conf"])}),
+         "pass", subject="service/superset",
+         evidence=("nginx/default.conf: TLS with /etc/ssl/superset.pem",)),
+    Case("COMPOSE-PROXY-TLS-001", "Caddyfile in a mounted directory",
+         changed(replaced(CADDY, C, "./Caddyfile:/etc/caddy/Caddyfile:ro", "./caddy:/etc/caddy"),
+                 {"Caddyfile": None, "caddy/Caddyfile": CADDY["Caddyfile"]}),
+         "pass", subject="service/superset",
+         evidence=("caddy/Caddyfile: TLS with automatic HTTPS",)),
     Case("COMPOSE-PROXY-TLS-001", "caddy with a domain", CADDY, "pass",
          subject="service/superset", evidence=("Caddyfile: TLS with automatic HTTPS",)),
     Case("COMPOSE-PROXY-TLS-001", "caddy with auto_https off",
@@ -1161,6 +1172,15 @@ STORAGE_CASES = [
     Case("COMPOSE-STORAGE-001", "bitnami/postgresql with postgres's data directory",
          replaced(STORAGE, C, "image: postgres:16.6", "image: bitnami/postgresql:16.6.0"),
          "fail", subject="service/db", message="nothing is mounted at /bitnami/postgresql"),
+    Case("COMPOSE-STORAGE-001", "long syntax named volume",
+         _volume("type: volume\n        source: db_data\n        target: /var/lib/postgresql/data"),
+         "pass", subject="service/db", message="kept on the named volume db_data"),
+    Case("COMPOSE-STORAGE-001", "long syntax anonymous volume",
+         _volume("type: volume\n        target: /var/lib/postgresql/data"),
+         "fail", subject="service/db", message="kept on an anonymous volume"),
+    Case("COMPOSE-STORAGE-001", "a database built from postgres, nothing mounted",
+         {C: "services:\n  db:\n    build: ./db\n", "db/Dockerfile": "FROM postgres:16.6\n"},
+         "fail", subject="service/db", evidence=("data directory /var/lib/postgresql/data",)),
     Case("COMPOSE-STORAGE-001", "no database", {C: "services:\n  a:\n    image: b:1\n"},
          "skip", subject="database"),
 ]
