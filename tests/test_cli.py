@@ -571,3 +571,20 @@ def test_diff_names_its_files_old_and_new(capsys: pytest.CaptureFixture[str],
     code, _, err = main(capsys, "diff", tmp_path / "a.json", tmp_path / "b.json")
     assert err == f"auditor: {tmp_path / 'b.json'}: cannot read new report: No such file or " \
                   "directory\n"
+
+
+def test_python_m_auditor_from_the_repository_root_without_the_editable_finder() -> None:
+    """A normal (non-editable) install run as ``python -m auditor`` at the repository root
+    imports ./auditor, which has no checks/ or reports/ inside: they must still resolve."""
+    root = Path(__file__).resolve().parents[1]
+    script = textwrap.dedent("""
+        import runpy, sys
+        sys.meta_path[:] = [m for m in sys.meta_path if "ditable" not in repr(m)]
+        sys.argv = ["auditor", "scan", "examples/pip-dev", "-q", "--format", "json",
+                    "--output", "-"]
+        runpy.run_module("auditor", run_name="__main__")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["targets"][0]["style"] == "pip"
