@@ -18,7 +18,8 @@ from auditor.checks.systemd.facts import Unit
 
 LEVELS = ((100, "DANGEROUS"), (90, "UNSAFE"), (75, "EXPOSED"), (50, "MEDIUM"), (10, "OK"),
           (1, "SAFE"), (0, "PERFECT"))
-TRUE = frozenset({"1", "yes", "true", "on"})
+# systemd's parse_boolean: every spelling it reads as true (NoNewPrivileges=y is on).
+TRUE = frozenset({"1", "yes", "y", "true", "t", "on"})
 SYSCALL_GROUPS = ("@swap", "@obsolete", "@clock", "@cpu-emulation", "@debug", "@mount",
                   "@module", "@raw-io", "@reboot", "@privileged", "@resources")
 # Assessed groups that another group pulls in (an allow list of @system-service still
