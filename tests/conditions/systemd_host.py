@@ -254,6 +254,10 @@ ISOLATION_002 = [
     case("SYSTEMD-ISOLATION-002", "NoNewPrivileges=no", unit("NoNewPrivileges=yes",
                                                              "NoNewPrivileges=no"),
          "fail", SVC, (" NoNewPrivileges=,",), message="missing NoNewPrivileges="),
+    *[case("SYSTEMD-ISOLATION-002", f"NoNewPrivileges={value}",
+           unit("NoNewPrivileges=yes", f"NoNewPrivileges={value}"), "pass", SVC,
+           ("exposure 1.6 OK (as systemd-analyze security rates it)",))
+      for value in ("true", "1", "on", "y", "t", "YES")],
     case("SYSTEMD-ISOLATION-002", "core only", CORE_ONLY, "warn", SVC,
          ("exposure 8.5 EXPOSED (as systemd-analyze security rates it)",
           "adds exposure: PrivateNetwork=, CapabilityBoundingSet="), location=(UNIT, None),
