@@ -7,6 +7,7 @@ Expected values are literals.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ from auditor.checks.systemd.facts import (
 from auditor.checks.systemd.network import kind
 from auditor.checks.systemd.nginx import is_loopback, seconds
 from auditor.checks.systemd.ufw import load_ufw, parse_rules, parse_status
-from auditor.model import Check, Facts, Location, Style, Target, TargetKind
+from auditor.model import Check, Facts, Location, Result, Style, Target, TargetKind
 
 STATUS = """\
 Status: active
@@ -491,7 +492,8 @@ CATALOG = [
 
 
 @pytest.mark.parametrize("entry", CATALOG, ids=[e[0] for e in CATALOG])
-def test_proxy_tls_catalog_entries(entry: tuple[str, ...]) -> None:
+def test_proxy_tls_catalog_entries(
+        entry: tuple[str, str, str, str, str, str, str, str, int]) -> None:
     from auditor.checks.systemd import proxy_tls
     from auditor.model import Row, Severity
 
@@ -534,3 +536,35 @@ def test_include_of_a_symbolic_link_loop_is_named(tmp_path: Path) -> None:
     load_nginx(tree, problems)
     assert problems == {
         "nginx include /etc/nginx/loop.conf (/etc/nginx/nginx.conf:3)": "symbolic link loop"}
+
+
+def test_proxy_tls_check_helper_fills_every_field() -> None:
+    # CHECKS is built at import time, before a mutant is switched on: call the helper.
+    from auditor.checks.systemd.proxy_tls import _check
+    from auditor.model import Row, Severity
+
+    def evaluate(facts: Facts) -> Iterator[Result]:
+        yield from ()
+
+    check = _check(9, "title", Severity.LOW, "rationale.", "remediation", "success", "failure",
+                   ("https://example.org/",), evaluate)
+    assert (check.id, check.style, check.row, check.severity) == (
+        "SYSTEMD-PROXY-TLS-009", Style.SYSTEMD, Row.PROXY_TLS, Severity.LOW)
+    assert (check.title, check.rationale, check.remediation, check.success, check.failure) == (
+        "title", "rationale.", "remediation", "success", "failure")
+    assert check.references == ("https://example.org/",)
+    assert check.requires == ("systemd.nginx", "systemd.services")
+    assert check.evaluate is evaluate
+
+
+def test_load_ufw_without_ufw_conf_is_no_problem(tmp_path: Path) -> None:
+    problems: dict[str, str] = {}
+    ufw = load_ufw(_tree(tmp_path, {"etc/default/ufw": "DEFAULT_INPUT_POLICY=DROP\n"}), problems)
+    assert (ufw.installed, ufw.enabled, ufw.enabled_at, ufw.default_input) == (
+        True, None, None, "DROP")
+    assert problems == {}
+
+
+def test_a_bare_word_in_ufw_conf_is_no_assignment(tmp_path: Path) -> None:
+    ufw = load_ufw(_tree(tmp_path, {"etc/ufw/ufw.conf": "ENABLED\n"}), {})
+    assert (ufw.enabled, ufw.enabled_at) == (None, None)

@@ -763,6 +763,9 @@ NET_002 = [
     _rule("udp from anywhere beside tcp from a range", PRIVATE_RULE + "\n"
           "### tuple ### allow udp 8088 0.0.0.0/0 any 0.0.0.0/0 in", "pass",
           ("UFW admits port 8088 only from 10.0.1.0/24",), "UFW admits it only from 10.0.1.0/24"),
+    _rule("limit from a private range", "### tuple ### limit tcp 8088 0.0.0.0/0 any "
+          "10.0.1.0/24 in", "pass", ("UFW admits port 8088 only from 10.0.1.0/24",),
+          "UFW admits it only from 10.0.1.0/24"),
     _rule("limit from anywhere", "### tuple ### limit tcp 8088 0.0.0.0/0 any 0.0.0.0/0 in",
           "fail", ("/etc/ufw/user.rules:7: limit 8088/tcp from anywhere",), WORLD),
     _rule("range ending at the port", "### tuple ### allow tcp 8000:8088 0.0.0.0/0 any "
