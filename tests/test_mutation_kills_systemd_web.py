@@ -568,3 +568,14 @@ def test_load_ufw_without_ufw_conf_is_no_problem(tmp_path: Path) -> None:
 def test_a_bare_word_in_ufw_conf_is_no_assignment(tmp_path: Path) -> None:
     ufw = load_ufw(_tree(tmp_path, {"etc/ufw/ufw.conf": "ENABLED\n"}), {})
     assert (ufw.enabled, ufw.enabled_at) == (None, None)
+
+
+def test_backends_read_the_host_after_the_first_scheme_only(tmp_path: Path) -> None:
+    from auditor.checks.systemd.nginx import load_nginx
+
+    tree = _tree(tmp_path, {"etc/nginx/nginx.conf": (
+        "events {}\nhttp {\n  server {\n"
+        "    location /a/ { proxy_pass http://10.0.1.11:8088/go?to=http://other; }\n"
+        "    location /b/ { proxy_pass http://unix:/run/g.sock:/api:v1; }\n  }\n}\n")})
+    (server,) = load_nginx(tree, {}).servers
+    assert [r.backends for r in server.routes] == [("10.0.1.11:8088",), ("unix:/run/g.sock",)]
