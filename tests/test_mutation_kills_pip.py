@@ -738,3 +738,15 @@ def test_no_web_names_where_it_looked() -> None:
 ])
 def test_is_loopback(address: str, loopback: bool) -> None:
     assert pip_common.is_loopback(address) is loopback
+
+
+def test_an_unreadable_crontab_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    # project._crontab mutant 4: a file the tree refuses to read (a link leaving it) gives
+    # no text, and must give no entries rather than be parsed as None.
+    outside = tmp_path / "outside"
+    outside.write_text("15 2 * * * /backup.sh\n")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "crontab").symlink_to(outside)
+    proj, scan = _project(tmp_path / "p", {"backup.cron": "0 1 * * * /x.sh\n"})
+    assert [(s.source, s.command) for s in proj.schedules] == [("backup.cron", "/x.sh")]
+    assert "file crontab" in scan.problems

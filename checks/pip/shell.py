@@ -321,7 +321,7 @@ def scan_supervisor(text: str, source: str) -> list[Launch]:
         launch = launch_from_words(words, False, source, _line_of(text, section), state)
         if launch is None:
             continue
-        autorestart = program.get("autorestart", "unexpected").lower()
+        autorestart = program.get("autorestart")  # unset: supervisord's "unexpected"
         # Unset (None): supervisord's default, 50MB. configparser strips values.
         maxbytes = program.get("stdout_logfile_maxbytes")
         launches.append(
@@ -329,7 +329,8 @@ def scan_supervisor(text: str, source: str) -> list[Launch]:
                 **{
                     **launch.__dict__,
                     "supervisor": "supervisord",
-                    "autorestart": autorestart in ("true", "unexpected"),
+                    "autorestart": autorestart is None
+                    or autorestart.lower() in ("true", "unexpected"),
                     "log_bounded": maxbytes not in ("0", "0MB", "0KB", "0GB"),
                     "stdout": program.get("stdout_logfile", "AUTO"),
                     # supervisord starts the program as this user (itself, usually root,
