@@ -15,9 +15,14 @@ def _service(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for web in serving(k):
         services = services_of(k, web)
-        replicas = effective_min(k, web) or 1
+        replicas = effective_min(k, web)
         if not services:
             yield result(web, Status.FAIL, f"no Service selects the {tier(web)} pods")
+        elif replicas is None:
+            # A count that is not a number was judged as one pod ("replicas 1", evidence
+            # the input does not hold); K8S-AVAILABILITY-001 skips it too.
+            yield result(web, Status.SKIP, "replica count is not a number",
+                         (f"Service {services[0].name}",))
         elif replicas < 2:
             yield result(web, Status.FAIL, f"Service {services[0].name} has one pod to send "
                          "traffic to", (f"replicas {replicas}",))

@@ -658,8 +658,8 @@ ROLLBACK_2 = [
 # --- K8S-ROLLBACK-003 ---------------------------------------------------------------------
 """Helm releases from their records (Secrets labelled owner=helm): the latest revision
 failed or pending fails, any other status but deployed warns; no earlier revision kept
-after revision 1 warns. Without records, the chart label (helm.sh/chart or chart) of the Superset chart: 0.22.8 or later
-(deprecated upstream) warns."""
+after revision 1 warns. Without records, the chart label (helm.sh/chart or chart) of the
+Superset chart: 0.22.8 or later (deprecated upstream) warns."""
 
 
 def _release(revision: int, status: str = "deployed") -> str:
@@ -1053,7 +1053,8 @@ BACKUPS = [
 
 # --- K8S-LOAD-BALANCING-001 ---------------------------------------------------------------
 """A Service selecting the web pods, and two or more of them (the HPA's minimum when an
-HPA scales the workload): no Service fails, one pod fails."""
+HPA scales the workload): no Service fails, one pod fails, a count that is not a number
+skips."""
 
 LB = _tree(_web(), SERVICE)
 
@@ -1072,6 +1073,16 @@ LOAD_BALANCING = [
          replaced(LB, "all.yaml", "{name: superset, namespace: bi}\nspec:\n  selector",
                   "{name: superset, namespace: x}\nspec:\n  selector"),
          "fail", subject=WEB, message="no Service selects the web pods"),
+    Case("K8S-LOAD-BALANCING-001", "replicas not a number",
+         replaced(LB, "all.yaml", "replicas: 2", "replicas: '2'"), "skip", subject=WEB,
+         evidence=("Service superset",), message="replica count is not a number",
+         absent=("replicas 1",)),
+    Case("K8S-LOAD-BALANCING-001", "replicas left out is one",
+         replaced(LB, "all.yaml", "replicas: 2", ""), "fail", subject=WEB,
+         evidence=("replicas 1",)),
+    Case("K8S-LOAD-BALANCING-001", "three replicas", replaced(LB, "all.yaml", "replicas: 2",
+                                                              "replicas: 3"),
+         "pass", subject=WEB, message="Service superset spreads traffic over 3+ pods"),
     Case("K8S-LOAD-BALANCING-001", "one replica, HPA minimum 2",
          _tree(_web("replicas: 1"), SERVICE, HPA), "pass", subject=WEB,
          message="spreads traffic over 2+ pods"),
