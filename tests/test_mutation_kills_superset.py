@@ -619,3 +619,14 @@ def test_cache_directory_only_when_literal() -> None:
     assert directory("FileSystemCache(cache_dir=RESULTS_DIR)") is None
     assert directory("FileSystemCache(500)") is None
     assert directory("FileSystemCache()") is None
+
+
+def test_values_the_analysis_refuses() -> None:
+    assert _read("SUPERSET_WEBSERVER_TIMEOUT = 0x" + "f" * 4000 + "\n",
+                 "SUPERSET_WEBSERVER_TIMEOUT") == Unknown("an integer too large to read")
+    assert _read("CACHE_CONFIG = {**BASE}\n", "CACHE_CONFIG") == Unknown(
+        "dict built with ** unpacking")
+    assert _read('import os\nCACHE_CONFIG = {1.5: os.environ.get("X")}\n', "CACHE_CONFIG") == \
+        Unknown("dict with a computed key")
+    assert _read('import os\nCACHE_CONFIG = {"CACHE_TYPE": os.environ.get("X", "redis")}\n',
+                 "CACHE_CONFIG") == {"CACHE_TYPE": "redis"}
