@@ -25,4 +25,6 @@ def auditor_register_renderers() -> list[Renderer]:
                  lazy("auditor.reports.markdown:render_markdown"), "md"),
         Renderer("prometheus", "Prometheus text exposition for node_exporter's textfile collector",
                  lazy("auditor.reports.prometheus:render_prometheus"), "prom"),
+        Renderer("codequality", "GitLab Code Quality JSON for merge request widgets",
+                 lazy("auditor.reports.codequality:render_codequality"), "json"),
     ]

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from auditor.model import Check, Finding, Report, Score, Severity, Status, TargetReport
 from auditor.reports.base import RenderOptions
+from auditor.reports.places import Place
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "deploy-auditor"
@@ -42,11 +43,6 @@ SECURITY_SEVERITY: Mapping[Severity, str] = {
 }
 RESULT_STATUSES = frozenset({Status.FAIL, Status.WARN, Status.WAIVED})
 
-# Targets whose findings can carry no file: standard input and live clusters.
-_FILELESS_TARGETS = re.compile(r"^(-|kube(:.*)?)$")
-# The Kubernetes collector labels manifests rendered by `helm template` "<chart> (helm
-# template)": their lines number the rendered text, not a file anyone can open.
-_GENERATED_SUFFIX = " (helm template)"
 # Only lone surrogates are replaced. They are not Unicode scalar values, so no UTF-8 file can
 # hold them (writing one raises) and RFC 8259 leaves their meaning undefined. C0 control
 # characters are kept: JSON escapes them (\u0007), every JSON parser reads them back, and a
@@ -64,7 +60,7 @@ def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     broken: list[dict[str, Any]] = []
     for target in report.targets:
-        place = _Place(target)
+        place = Place(target)
         for finding in target.findings:
             if finding.status in RESULT_STATUSES:
                 result = _result(target, place, finding, index)
@@ -172,7 +168,7 @@ def _is_web_url(text: str) -> bool:
 # results --------------------------------------------------------------------------------------
 
 
-def _result(target: TargetReport, place: _Place, finding: Finding, index: Mapping[str, int]
+def _result(target: TargetReport, place: Place, finding: Finding, index: Mapping[str, int]
             ) -> dict[str, Any]:
     level = LEVELS[finding.severity]
     if finding.status is Status.WARN and level == "error":
@@ -219,7 +215,7 @@ def _finding_properties(target: TargetReport, finding: Finding) -> dict[str, Any
     return properties
 
 
-def _location(place: _Place, finding: Finding) -> dict[str, Any]:
+def _location(place: Place, finding: Finding) -> dict[str, Any]:
     """The file and line when the finding has one; always the subject as a logical location.
 
     GitHub code scanning rejects a whole upload when one result lacks a physical location, so
@@ -228,10 +224,9 @@ def _location(place: _Place, finding: Finding) -> dict[str, Any]:
     """
     location: dict[str, Any] = {}
     loc = finding.location
-    if (place.base is not None and loc is not None and loc.path and loc.path != "-"
-            and not loc.path.endswith(_GENERATED_SUFFIX)):
-        physical: dict[str, Any] = {"artifactLocation": _artifact(
-            posixpath.join(place.base, loc.path.replace("\\", "/")))}
+    file = place.file_of(loc)
+    if file is not None and loc is not None:
+        physical: dict[str, Any] = {"artifactLocation": _artifact(file)}
         if loc.line is not None and loc.line >= 1:
             physical["region"] = {"startLine": loc.line}
         location["physicalLocation"] = physical
@@ -243,27 +238,6 @@ def _location(place: _Place, finding: Finding) -> dict[str, Any]:
     location["logicalLocations"] = [{"fullyQualifiedName": _clean(finding.subject),
                                      "kind": "resource"}]
     return location
-
-
-class _Place:
-    """Where a target's files are, worked out from the report alone: rendering never looks
-    at the filesystem, since a stored JSON report may be rendered on another machine."""
-
-    def __init__(self, target: TargetReport) -> None:
-        label = target.target.replace("\\", "/")
-        self.path: str | None = None
-        """The audited path itself (None for standard input and live clusters)."""
-        self.base: str | None = None
-        """The directory finding locations are relative to."""
-        if _FILELESS_TARGETS.match(label):
-            return
-        self.path = "/" if label == "host" else (label.rstrip("/") or "/")
-        # A file target's findings are relative to its directory (the Kubernetes and Compose
-        # collectors read the file's siblings too) and name the file by its own name.
-        name = posixpath.basename(self.path)
-        names_itself = bool(name) and any(
-            f.location is not None and f.location.path == name for f in target.findings)
-        self.base = (posixpath.dirname(self.path) or ".") if names_itself else self.path
 
 
 def _artifact(path: str) -> dict[str, Any]:
@@ -286,7 +260,7 @@ def _percent_encode(path: str) -> str:
 # notifications --------------------------------------------------------------------------------
 
 
-def _check_error(target: TargetReport, place: _Place, finding: Finding,
+def _check_error(target: TargetReport, place: Place, finding: Finding,
                  index: Mapping[str, int]) -> dict[str, Any]:
     return {
         "level": "error",
@@ -344,7 +318,7 @@ def _times(report: Report) -> tuple[str | None, str | None]:
 
 def _score(score: Score) -> dict[str, Any]:
     return {"value": score.value, "grade": score.grade, "ready": score.ready,
-            "coverage": score.coverage}
+            "coverage": score.coverage, "ready_reasons": list(score.ready_reasons)}
 
 
 def _target_summary(target: TargetReport) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from reportdata import (
 from auditor.cli import main
 
 FORMATS = sorted(session().registry.renderers)
-BUILT_IN = {"terminal", "json", "html", "junit", "sarif", "markdown", "prometheus"}
+BUILT_IN = {"terminal", "json", "html", "junit", "sarif", "markdown", "prometheus",
+            "codequality"}
 
 
 def test_every_built_in_format_is_registered() -> None:
@@ -58,10 +59,11 @@ def test_hostile_input_renders_in_every_format(fmt: str) -> None:
     assert "\x1b[31m" not in text and "\x00" not in text and "\x07" not in text
 
 
-@pytest.mark.parametrize("fmt", sorted(BUILT_IN - {"prometheus"}))
+@pytest.mark.parametrize("fmt", sorted(BUILT_IN - {"prometheus", "codequality"}))
 def test_formats_for_people_name_the_unreadable_file(fmt: str) -> None:
     # A file with non-UTF-8 bytes is a problem that lowered coverage: every format a person
-    # reads says which file it was (Prometheus carries only the count).
+    # reads says which file it was (Prometheus carries only the count, Code Quality issues
+    # only findings).
     assert "broken.yaml: not UTF-8" in render(hostile_report(), fmt)
 
 
