@@ -10,6 +10,7 @@ messages), never taken from the code under test.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -433,7 +434,22 @@ def test_a_fifo_swapped_in_after_the_check_is_refused_without_blocking(
         return real_stat(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "stat", stat)
-    assert read_error(Tree(tmp_path), "p") == "p: a FIFO, not a regular file; not read"
+    # A blocked open uses no CPU, so no CPU-time limit would ever end it: an alarm does.
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(5)
+    try:
+        assert read_error(Tree(tmp_path), "p") == "p: a FIFO, not a regular file; not read"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Blocked(BaseException):
+    """Raised by the alarm in a read that blocks: no except clause of the code catches it."""
+
+
+def blocked(signum: int, frame: object) -> None:
+    raise Blocked("the read blocked on a FIFO")
 
 
 def test_a_file_this_user_may_not_read_is_named(
