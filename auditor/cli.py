@@ -20,7 +20,8 @@ EXIT_ERROR = 2
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 STYLES = ("pip", "systemd", "compose", "kubernetes")
 ROWS = tuple(row.value for row in Row)
-FORMATS = "terminal, json, html, markdown, junit, sarif, prometheus, codequality"
+FORMATS = ("terminal, json, html, markdown, junit, sarif, prometheus, codequality, "
+           "policyreport")
 """The built-in renderers (tests/test_cli.py holds this to the registry)."""
 
 

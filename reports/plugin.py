@@ -27,4 +27,6 @@ def auditor_register_renderers() -> list[Renderer]:
                  lazy("auditor.reports.prometheus:render_prometheus"), "prom"),
         Renderer("codequality", "GitLab Code Quality JSON for merge request widgets",
                  lazy("auditor.reports.codequality:render_codequality"), "json"),
+        Renderer("policyreport", "wgpolicyk8s.io PolicyReport objects for cluster dashboards",
+                 lazy("auditor.reports.policyreport:render_policyreport"), "yaml"),
     ]

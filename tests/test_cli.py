@@ -208,7 +208,8 @@ def test_bad_report_options_exit_2(capsys: pytest.CaptureFixture[str], target: P
 def test_unknown_format_lists_the_choices(capsys: pytest.CaptureFixture[str],
                                           target: Path) -> None:
     err = main(capsys, "scan", target, "--format", "yaml")[2]
-    assert "choose from boom, codequality, html, json, junit, markdown, prometheus, sarif, terminal" in err
+    assert ("choose from boom, codequality, html, json, junit, markdown, policyreport, "
+            "prometheus, sarif, terminal") in err
 
 
 @pytest.mark.usefixtures("session")
@@ -542,8 +543,8 @@ def test_scan_help_groups_its_options_and_names_the_formats(
         assert f"\n{title}\n" in out
     builtin = set(open_session(autoload=False).registry.renderers)
     assert set(cli.FORMATS.split(", ")) == builtin
-    assert "terminal, json, html, markdown, junit, sarif, prometheus, codequality" in " ".join(
-        out.split())
+    assert ("terminal, json, html, markdown, junit, sarif, prometheus, codequality, "
+            "policyreport") in " ".join(out.split())
 
 
 def test_an_unknown_row_is_a_usage_error_listing_the_rows(

@@ -23,7 +23,7 @@ from auditor.cli import main
 
 FORMATS = sorted(session().registry.renderers)
 BUILT_IN = {"terminal", "json", "html", "junit", "sarif", "markdown", "prometheus",
-            "codequality"}
+            "codequality", "policyreport"}
 
 
 def test_every_built_in_format_is_registered() -> None:
@@ -59,7 +59,7 @@ def test_hostile_input_renders_in_every_format(fmt: str) -> None:
     assert "\x1b[31m" not in text and "\x00" not in text and "\x07" not in text
 
 
-@pytest.mark.parametrize("fmt", sorted(BUILT_IN - {"prometheus", "codequality"}))
+@pytest.mark.parametrize("fmt", sorted(BUILT_IN - {"prometheus", "codequality", "policyreport"}))
 def test_formats_for_people_name_the_unreadable_file(fmt: str) -> None:
     # A file with non-UTF-8 bytes is a problem that lowered coverage: every format a person
     # reads says which file it was (Prometheus carries only the count, Code Quality issues
