@@ -52,7 +52,7 @@ def _pdb(facts: Facts) -> Iterator[Result]:
         yield skip_all(k, reason)
         return
     for web in serving(k):
-        replicas = effective_min(k, web) or 1
+        replicas = effective_min(k, web)
         # policy/v1: an empty selector selects every pod of the namespace, a missing (null)
         # one none (it passed as covering the web pods).
         pdbs = [p for p in k.in_namespace("PodDisruptionBudget", web.item.namespace)
@@ -62,6 +62,12 @@ def _pdb(facts: Facts) -> Iterator[Result]:
                          "pods: a node drain may evict them all at once")
             continue
         pdb = pdbs[0]
+        if replicas is None:
+            # Judged as one pod before ("replicas 1", not in the input): whether the PDB
+            # leaves a pod to evict depends on the count.
+            yield result(web, Status.SKIP, "replica count is not a number",
+                         (f"PodDisruptionBudget {pdb.name}",))
+            continue
         allowed = as_map(pdb.obj.get("status")).get("disruptionsAllowed")
         evidence = [f"PodDisruptionBudget {pdb.name}",
                     f"minAvailable={pdb.spec.get('minAvailable')} "

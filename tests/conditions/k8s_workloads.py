@@ -172,6 +172,10 @@ AVAILABILITY_2 = [
          subject=WEB, evidence=("minAvailable=None maxUnavailable=0",),
          message="the PodDisruptionBudget web blocks every node drain: maxUnavailable 0 lets "
                  "no pod go"),
+    Case("K8S-AVAILABILITY-002", "replicas not a number",
+         replaced(A2, "all.yaml", "replicas: 2", "replicas: '2'"), "skip", subject=WEB,
+         evidence=("PodDisruptionBudget web",), message="replica count is not a number",
+         absent=("replicas 1",)),
     Case("K8S-AVAILABILITY-002", "minAvailable with the HPA minimum",
          _tree(_web("replicas: 5"), HPA, PDB.replace("maxUnavailable: 1", "minAvailable: 2")),
          "fail", subject=WEB, evidence=("replicas 2",),
