@@ -134,7 +134,11 @@ def test_a_config_the_file_does_not_declare_leaves_the_audit_standing(tmp_path: 
                 target: /app/pythonpath/superset_config.py
     """})
     report = scan_report(tmp_path, str(project))
-    found = {f["check_id"]: f["status"] for t in report["targets"] for f in t["findings"]}
+    (target,) = report["targets"]
+    assert ("superset_config.py: /app/pythonpath/superset_config.py comes from outside the "
+            "audited tree (configs: superset_config); its settings are unknown"
+            ) in target["problems"]
+    found = {f["check_id"]: f["status"] for f in target["findings"]}
     assert found["COMPOSE-APP-SECURITY-001"] == "pass"
     assert found["COMPOSE-ISOLATION-001"] == "pass"
 
@@ -1093,6 +1097,18 @@ EXACT: dict[str, tuple[str, list[str]]] = {
         'or the container layer and is lost when the container is recreated',
         [
             'data directory /var/lib/postgresql/data',
+        ]),
+    "COMPOSE-SUPERVISION-002:fail:a worker built with the web's HEALTHCHECK": (
+        'inherits a HEALTHCHECK that probes the web port, which a celery worker does not serve: '
+        'Docker will report it unhealthy',
+        [
+            'Dockerfile:4 HEALTHCHECK in stage runtime',
+        ]),
+    'COMPOSE-SUPERVISION-002:fail:no HEALTHCHECK in two stages': (
+        'no health check: a hung process looks healthy',
+        [
+            'no HEALTHCHECK in Dockerfile stages runtime, base; the base image python:3.11-slim '
+            'is not visible offline (its own HEALTHCHECK, if any, is not known)',
         ]),
     'COMPOSE-STORAGE-001:pass:a named volume': (
         'kept on the named volume db_data',

@@ -510,6 +510,21 @@ HEALTH_CASES = [
                   "HEALTHCHECK CMD curl -f http://localhost:8088/health\n", ""),
          "fail", subject="service/superset", evidence=("no HEALTHCHECK in Dockerfile",),
          message="no health check"),
+    Case("COMPOSE-SUPERVISION-002", "a worker built with the web's HEALTHCHECK",
+         {C: "services:\n  superset-worker:\n    build: .\n"
+             "    command: celery --app=superset.tasks.celery_app:app worker\n",
+          "Dockerfile": "FROM python:3.11-slim AS base\nRUN pip install apache-superset\n"
+                        "FROM base AS runtime\nHEALTHCHECK CMD curl -f http://localhost:8088/health\n"},
+         "fail", subject="service/superset-worker",
+         evidence=("Dockerfile:4 HEALTHCHECK in stage runtime",),
+         message="inherits a HEALTHCHECK that probes the web port"),
+    Case("COMPOSE-SUPERVISION-002", "no HEALTHCHECK in two stages",
+         {C: "services:\n  superset:\n    build: .\n"
+             "    command: gunicorn 'superset.app:create_app()'\n",
+          "Dockerfile": "FROM python:3.11-slim AS base\nRUN pip install apache-superset\n"
+                        "FROM base AS runtime\nUSER superset\n"},
+         "fail", subject="service/superset",
+         evidence=("no HEALTHCHECK in Dockerfile stages runtime, base;",)),
     Case("COMPOSE-SUPERVISION-002", "no health check on an image of unknown role",
          {C: "services:\n  app:\n    image: example/app:1.0\n"}, "fail",
          subject="service/app", evidence=("no healthcheck",),
