@@ -34,8 +34,10 @@ def _autoscaled(facts: Facts) -> Iterator[Result]:
         evidence = [f"minReplicas {low}, maxReplicas {high}"]
         unmeasured = [name for name, only in measured(hpa) if not all(
             _requests(c).get(name) for c in web.main_containers() if only in (None, c.name))]
+        # The status of the HPA that scales this workload: matched by kind as hpa_for does
+        # (by name alone, an HPA of a StatefulSet of the same name lent its status).
         hpa_items = [h for h in k.in_namespace("HorizontalPodAutoscaler", web.item.namespace)
-                     if as_map(h.spec.get("scaleTargetRef")).get("name") == web.item.name]
+                     if h.spec is hpa]
         status = as_map(hpa_items[0].obj.get("status")) if hpa_items else {}
         if not isinstance(high, int) or not isinstance(low, int) or high <= low:
             yield result(web, Status.FAIL, "the HPA cannot scale (maxReplicas <= minReplicas)",

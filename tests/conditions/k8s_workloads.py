@@ -398,6 +398,12 @@ SCALABILITY = [
          _tree(_web(container=REQUESTS), HPA + "status: {currentReplicas: 4}\n"), "warn",
          subject=WEB, evidence=("currentReplicas 4", "minReplicas 2, maxReplicas 4"),
          message="the HPA is pinned at maxReplicas"),
+    Case("K8S-SCALABILITY-001", "another kind's HPA of the same name is pinned",
+         _tree(_web(container=REQUESTS),
+               HPA.replace("kind: Deployment, name", "kind: StatefulSet, name").replace(
+                   "{name: superset, namespace: bi}", "{name: other, namespace: bi}")
+               + "status: {currentReplicas: 4}\n", HPA + "status: {currentReplicas: 3}\n"),
+         "pass", subject=WEB, message="autoscaled from 2 to 4", absent=("currentReplicas 4",)),
     Case("K8S-SCALABILITY-001", "one below maxReplicas",
          _tree(_web(container=REQUESTS), HPA + "status: {currentReplicas: 3}\n"), "pass",
          subject=WEB, evidence=("minReplicas 2, maxReplicas 4",)),
