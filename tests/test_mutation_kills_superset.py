@@ -630,3 +630,21 @@ def test_values_the_analysis_refuses() -> None:
         Unknown("dict with a computed key")
     assert _read('import os\nCACHE_CONFIG = {"CACHE_TYPE": os.environ.get("X", "redis")}\n',
                  "CACHE_CONFIG") == {"CACHE_TYPE": "redis"}
+
+
+def test_outside_lists_databases_the_deployment_does_not_hold() -> None:
+    from auditor.checks.superset.dbhost import outside
+
+    def facts(uri: str) -> Facts:
+        return Facts(Style.SYSTEMD, values={"superset.config": _uri(uri)})
+
+    rds = "postgresql://u:p@x.eu-west-1.rds.amazonaws.com:5432/superset"
+    assert outside(facts(rds), lambda db: True) == [DatabaseHost(
+        "x.eu-west-1.rds.amazonaws.com", 5432, "Amazon RDS",
+        "SQLALCHEMY_DATABASE_URI from superset_config.py:3")]
+    other_host = "postgresql://u:p@db.internal/superset"
+    assert outside(facts(other_host), lambda db: False) == [DatabaseHost(
+        "db.internal", None, None, "SQLALCHEMY_DATABASE_URI from superset_config.py:3")]
+    assert outside(facts(other_host), lambda db: True) is None
+    assert outside(facts("sqlite:////x.db"), lambda db: False) is None
+    assert outside(Facts(Style.SYSTEMD), lambda db: False) is None
