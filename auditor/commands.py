@@ -136,12 +136,14 @@ def _scan(args: argparse.Namespace, session: Session,
     gates = tripped(
         report,
         GateOptions(
-            fail_under=args.fail_under,
-            fail_on=Severity(args.fail_on) if args.fail_on else None,
+            # An option given wins over the configuration's [gates] default.
+            fail_under=config.gates.fail_under if args.fail_under is None else args.fail_under,
+            fail_on=Severity(args.fail_on) if args.fail_on else config.gates.fail_on,
             comparison=comparison,
             regression_floor=Severity(args.fail_on_regression or "info"),
             max_score_drop=tolerance,
-            min_coverage=args.min_coverage,
+            min_coverage=(config.gates.min_coverage if args.min_coverage is None
+                          else args.min_coverage),
         ),
     )
     reasons = [reason for _, reason in gates]

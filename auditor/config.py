@@ -13,6 +13,11 @@ Example ``auditor.toml`` (in ``pyproject.toml`` the same keys live under
     ready_coverage = 0.9
     max_score_drop = 2      # with --baseline: tolerated fall of the score
 
+    [gates]                 # defaults for --fail-under, --fail-on, --min-coverage
+    fail_under = 70
+    fail_on = "critical"
+    min_coverage = 0.8
+
     [[waivers]]
     check = "PIP-NETWORK-001"
     subject = "web/*"
@@ -59,6 +64,15 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class Gates:
+    """Gate defaults from the configuration; a command-line option overrides each."""
+
+    fail_under: float | None = None
+    fail_on: Severity | None = None
+    min_coverage: float | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     source: str | None = None
     severity: Mapping[str, Severity] = field(default_factory=dict)
@@ -67,6 +81,7 @@ class Config:
     max_score_drop: float = 0.0
     """How far the score may fall below a ``--baseline`` before the gate trips."""
     waivers: tuple[Waiver, ...] = ()
+    gates: Gates = field(default_factory=Gates)
 
     def is_disabled(self, check_id: str) -> bool:
         return any(fnmatch.fnmatchcase(check_id, pattern) for pattern in self.disabled)
@@ -122,7 +137,7 @@ def load_config(path: Path) -> Config:
     return parse_config(data, where, text)
 
 
-_KNOWN_KEYS = {"disable", "severity", "thresholds", "waivers"}
+_KNOWN_KEYS = {"disable", "gates", "severity", "thresholds", "waivers"}
 
 
 def parse_config(data: Mapping[str, Any], where: str, text: str = "") -> Config:
@@ -160,6 +175,7 @@ def parse_config(data: Mapping[str, Any], where: str, text: str = "") -> Config:
             f"{_at(where, text, unknown_thresholds[0])}: unknown threshold "
             f"{unknown_thresholds[0]!r} (expected ready_score, ready_coverage, max_score_drop)"
         )
+    gates = _gates(_table(data, "gates", where, text), where, text)
     raw_waivers = data.get("waivers", [])
     if not isinstance(raw_waivers, list):
         raise ConfigError(f"{_at(where, text, 'waivers')}: 'waivers' must be an array of tables")
@@ -171,7 +187,30 @@ def parse_config(data: Mapping[str, Any], where: str, text: str = "") -> Config:
         thresholds=thresholds,
         max_score_drop=max_drop,
         waivers=waivers,
+        gates=gates,
     )
+
+
+def _gates(table: Mapping[str, Any], where: str, text: str) -> Gates:
+    unknown = sorted(set(table) - {"fail_under", "fail_on", "min_coverage"})
+    if unknown:
+        raise ConfigError(f"{_at(where, text, unknown[0])}: unknown gate {unknown[0]!r} "
+                          "(expected fail_under, fail_on, min_coverage)")
+    fail_on = table.get("fail_on")
+    severity = None
+    if fail_on is not None:
+        try:
+            severity = Severity(str(fail_on).lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in Severity)
+            raise ConfigError(f"{_at(where, text, 'fail_on')}: fail_on {fail_on!r} is not one "
+                              f"of {choices}") from None
+    return Gates(
+        fail_under=_number(table, "fail_under", 0, 0, 100, where, text, "gates")
+        if "fail_under" in table else None,
+        fail_on=severity,
+        min_coverage=_number(table, "min_coverage", 0, 0, 1, where, text, "gates")
+        if "min_coverage" in table else None)
 
 
 def _table(data: Mapping[str, Any], key: str, where: str, text: str) -> Mapping[str, Any]:
@@ -183,12 +222,12 @@ def _table(data: Mapping[str, Any], key: str, where: str, text: str) -> Mapping[
 
 def _number(
     table: Mapping[str, Any], key: str, default: float, low: float, high: float,
-    where: str, text: str,
+    where: str, text: str, section: str = "thresholds",
 ) -> float:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         raise ConfigError(
-            f"{_at(where, text, key)}: thresholds.{key} must be a number from {low:g} to {high:g}"
+            f"{_at(where, text, key)}: {section}.{key} must be a number from {low:g} to {high:g}"
         )
     return float(value)
 

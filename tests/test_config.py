@@ -436,3 +436,45 @@ def test_thresholds_from_configuration_decide_readiness(tmp_path: Path) -> None:
     report = run(tmp_path, session, strict)
     assert report.score.value == 90.0
     assert report.score.ready is False
+
+
+# [gates]: defaults for --fail-under, --fail-on, --min-coverage --------------------------
+
+
+def test_gates_are_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "auditor.toml",
+                 '[gates]\nfail_under = 70\nfail_on = "Critical"\nmin_coverage = 0.75\n')
+    gates = load_config(path).gates
+    assert (gates.fail_under, gates.fail_on, gates.min_coverage) == (70.0, Severity.CRITICAL,
+                                                                     0.75)
+    assert load_config(write(tmp_path / "empty.toml", "")).gates.fail_on is None
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("[gates]\nfail_undr = 70\n", "unknown gate 'fail_undr'"),
+    ('[gates]\nfail_on = "severe"\n', "fail_on 'severe' is not one of critical"),
+    ("[gates]\nmin_coverage = 80\n", "gates.min_coverage must be a number from 0 to 1"),
+    ('[gates]\nfail_under = "70"\n', "gates.fail_under must be a number from 0 to 100"),
+])
+def test_bad_gates_name_the_file_and_line(tmp_path: Path, text: str, needle: str) -> None:
+    path = write(tmp_path / "auditor.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}:2: ") and needle in str(info.value)
+
+
+def test_configured_gates_apply_and_options_override_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.commands as commands
+    from auditor.cli import main
+
+    project = marker_dir(tmp_path / "deploy")
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "auditor.toml", "[gates]\nfail_under = 100\n")
+    session = isolated_session(MarkerPlugin(
+        make_check("T-AVAILABILITY-001", fixed(("a", Status.FAIL)))))
+    monkeypatch.setattr(commands, "open_session", lambda: session)
+    assert main(["scan", str(project), "-q"]) == 1
+    assert "under --fail-under 100" in capsys.readouterr().err
+    assert main(["scan", str(project), "-q", "--fail-under", "0"]) == 0
