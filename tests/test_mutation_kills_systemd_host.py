@@ -13,14 +13,17 @@ import pytest
 from conditions import changed, dedent
 from conditions.systemd_host import BASE, CRON, GUNICORN, HBA, PGCONF, UNIT
 
+from auditor.checks.common.tree import Tree
 from auditor.checks.pip.facts import HostLive
 from auditor.checks.systemd.checks_list import CHECKS
 from auditor.checks.systemd.collect import collect
 from auditor.checks.systemd.facts import LIVE, PGLIVE, PROCESSES, LiveProcess, PgLive, Processes
-from auditor.checks.systemd.hostconf import apt_reads
+from auditor.checks.systemd.hostconf import _logrotate, apt_reads
 from auditor.checks.systemd.pglive import dsn_from_uri
 from auditor.checks.systemd.resources import memory_bytes
+from auditor.checks.systemd.security import exposure
 from auditor.checks.systemd.storage import bool_off
+from auditor.checks.systemd.units import UnitIndex
 from auditor.model import Facts, Target, TargetKind
 
 
@@ -261,3 +264,112 @@ def test_live_password_encryption_without_a_cluster(tmp_path: Path) -> None:
 ])
 def test_dsn_from_uri(uri: str, dsn: str | None) -> None:
     assert dsn_from_uri(uri) == dsn
+
+
+# --- Exposure as systemd-analyze rates it ---------------------------------------------------
+# Each expected score and level is what `systemd-analyze security --offline=true` (systemd
+# 252) printed for the same unit file; the [Service] head is ExecStart= plus the lines shown.
+EXPOSURES = [
+    ("User=superset\n",
+     9.2, 'UNSAFE'),
+    ("User=superset\n"
+     "RestrictNamespaces=uts ipc\n"
+     "RestrictAddressFamilies=AF_INET AF_NETLINK\n"
+     "CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_SYS_ADMIN\n"
+     "SystemCallFilter=@system-service\n",
+     4.7, 'OK'),
+    ("User=superset\n"
+     "RestrictNamespaces=~user net\n"
+     "RestrictAddressFamilies=~AF_PACKET\n"
+     "CapabilityBoundingSet=~CAP_SYS_ADMIN CAP_SYS_PTRACE\n"
+     "SystemCallFilter=~@mount @debug\n"
+     "PrivateDevices=yes\n"
+     "ProtectClock=yes\n",
+     6.9, 'MEDIUM'),
+    ("User=superset\n"
+     "RestrictNamespaces=yes\n"
+     "RestrictAddressFamilies=AF_UNIX\n"
+     "CapabilityBoundingSet=\n"
+     "SystemCallFilter=@system-service\n"
+     "SystemCallFilter=~@privileged @resources\n"
+     "AmbientCapabilities=CAP_NET_BIND_SERVICE\n"
+     "DevicePolicy=closed\n"
+     "ProtectProc=invisible\n"
+     "ProcSubset=pid\n"
+     "UMask=0077\n",
+     3.4, 'OK'),
+    ("DynamicUser=yes\n"
+     "RestrictAddressFamilies=AF_INET AF_INET6\n"
+     "RestrictNamespaces=cgroup pid\n"
+     "NoNewPrivileges=y\n",
+     7.4, 'MEDIUM'),
+    ("User=nobody\n"
+     "ProtectSystem=full\n"
+     "ProtectHome=read-only\n"
+     "PrivateNetwork=yes\n"
+     "IPAddressDeny=any\n",
+     8.7, 'EXPOSED'),
+    ("User=superset\n"
+     "ProtectSystem=yes\n"
+     "ProtectHome=tmpfs\n"
+     "RestrictAddressFamilies=none\n"
+     "SystemCallArchitectures=native\n"
+     "KeyringMode=private\n"
+     "NotifyAccess=all\n"
+     "RemoveIPC=yes\n",
+     8.2, 'EXPOSED'),
+    ("User=root\n"
+     "Delegate=yes\n"
+     "PrivateUsers=yes\n"
+     "PrivateMounts=yes\n"
+     "LockPersonality=yes\n"
+     "MemoryDenyWriteExecute=yes\n"
+     "RestrictRealtime=yes\n"
+     "RestrictSUIDSGID=yes\n"
+     "ProtectHostname=yes\n",
+     8.9, 'EXPOSED'),
+    ("User=superset\n"
+     "CapabilityBoundingSet=CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_SETUID CAP_SETGID "
+     "CAP_NET_ADMIN CAP_NET_RAW\n"
+     "AmbientCapabilities=CAP_NET_RAW\n"
+     "SystemCallFilter=@basic-io @file-system\n"
+     "RestrictNamespaces=~cgroup\n"
+     "DevicePolicy=strict\n"
+     "ProtectProc=noaccess\n",
+     5.7, 'MEDIUM'),
+    ("User=superset\n"
+     "SystemCallFilter=~@clock @cpu-emulation @debug @module @mount @obsolete "
+     "@privileged @raw-io @reboot @resources @swap\n"
+     "RestrictAddressFamilies=~AF_INET AF_INET6\n"
+     "ProtectKernelTunables=yes\n"
+     "ProtectKernelModules=yes\n"
+     "ProtectKernelLogs=yes\n"
+     "ProtectControlGroups=yes\n"
+     "PrivateTmp=yes\n"
+     "NoNewPrivileges=yes\n",
+     6.0, 'MEDIUM'),
+]
+
+
+@pytest.mark.parametrize(("settings", "score", "level"), EXPOSURES)
+def test_exposure_matches_systemd_analyze(tmp_path: Path, settings: str, score: float,
+                                          level: str) -> None:
+    unit = tmp_path / "etc/systemd/system/x.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text("[Service]\nExecStart=/opt/superset/venv/bin/gunicorn app\n" + settings)
+    rated = exposure(UnitIndex.build(Tree.at(tmp_path), {}).load("x.service"))
+    assert (rated.score, rated.level) == (score, level)
+
+
+# --- logrotate rules ---------------------------------------------------------------------------
+
+def test_logrotate_patterns_on_lines_before_the_brace() -> None:
+    text = "# superset\n/var/log/a.log\n/var/log/b.log\n{\n    rotate 7\n}\n"
+    (rule,) = _logrotate(text, "/etc/logrotate.d/x", 0)
+    assert (rule.patterns, rule.line, rule.bounded) == (("/var/log/a.log", "/var/log/b.log"),
+                                                       2, True)
+
+
+def test_logrotate_rotate_with_a_word_is_ignored() -> None:
+    (rule,) = _logrotate("/var/log/a.log {\n    rotate X5\n}\n", "/etc/logrotate.d/x", -1)
+    assert (rule.line, rule.bounded) == (1, False)
