@@ -17,11 +17,14 @@ from auditor.checks.common.tree import Tree
 from auditor.checks.pip.facts import HostLive
 from auditor.checks.systemd.checks_list import CHECKS
 from auditor.checks.systemd.collect import collect
+from auditor.checks.systemd.common import _port
 from auditor.checks.systemd.facts import LIVE, PGLIVE, PROCESSES, LiveProcess, PgLive, Processes
 from auditor.checks.systemd.hostconf import _logrotate, apt_reads
-from auditor.checks.systemd.pglive import dsn_from_uri
+from auditor.checks.systemd.pglive import describe, dsn_from_uri
+from auditor.checks.systemd.postgres import listen_is_local
 from auditor.checks.systemd.resources import memory_bytes
 from auditor.checks.systemd.security import exposure
+from auditor.checks.systemd.services import collect_services
 from auditor.checks.systemd.storage import bool_off
 from auditor.checks.systemd.units import UnitIndex
 from auditor.model import Facts, Target, TargetKind
@@ -373,3 +376,60 @@ def test_logrotate_patterns_on_lines_before_the_brace() -> None:
 def test_logrotate_rotate_with_a_word_is_ignored() -> None:
     (rule,) = _logrotate("/var/log/a.log {\n    rotate X5\n}\n", "/etc/logrotate.d/x", -1)
     assert (rule.line, rule.bounded) == (1, False)
+
+
+@pytest.mark.parametrize("value", ["false", "off"])
+def test_restrict_namespaces_off_spellings(tmp_path: Path, value: str) -> None:
+    # systemd-analyze: 9.2 UNSAFE, the same as no RestrictNamespaces= at all.
+    unit = tmp_path / "etc/systemd/system/x.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text("[Service]\nExecStart=/opt/superset/venv/bin/gunicorn app\n"
+                    f"User=superset\nRestrictNamespaces={value}\n")
+    rated = exposure(UnitIndex.build(Tree.at(tmp_path), {}).load("x.service"))
+    assert (rated.score, rated.level) == (9.2, "UNSAFE")
+
+
+# --- Small helpers the verdict cases reach only through equal transformations ---------------
+
+@pytest.mark.parametrize(("dsn", "label", "password"), [
+    ("postgresql://alice@db.internal/", "db.internal:5432/alice", None),
+    ("postgresql://alice:pw@db.internal:5433/meta", "db.internal:5433/meta", "pw"),
+    ("host=/run/postgresql dbname=superset", "/run/postgresql:5432/superset", None),
+    ("not a dsn ===", "the given DSN", None),
+])
+def test_describe_names_host_port_and_database(dsn: str, label: str,
+                                               password: str | None) -> None:
+    assert describe(dsn) == (label, password)
+
+
+@pytest.mark.parametrize(("address", "port"), [
+    ("127.0.0.1:8088", "8088"), ("unix:/run/superset.sock", "unix:/run/superset.sock"),
+    ("[::1]:8088", "8088"), ("8088", "8088"),
+])
+def test_port_of_an_address(address: str, port: str) -> None:
+    assert _port(address) == port
+
+
+@pytest.mark.parametrize(("value", "local"), [
+    ("", True), (" , ", True), ("localhost", True), ("127.0.0.1", True), ("::1", True),
+    ("127.0.1.1", True), ("localhost, 127.0.0.1", True), ("*", False), ("0.0.0.0", False),
+    ("localhost,10.0.0.5", False),
+])
+def test_listen_is_local(value: str, local: bool) -> None:
+    assert listen_is_local(value) is local
+
+
+@pytest.mark.parametrize(("module", "found"), [
+    ("from superset.app import create_app\napp = create_app()\n", True),
+    ("from flask import Flask\napp = Flask('exporter')\n", False),
+])
+def test_gunicorn_chdir_module_decides_superset(tmp_path: Path, module: str,
+                                                found: bool) -> None:
+    unit = tmp_path / "etc/systemd/system/web.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text("[Service]\nExecStart=/opt/venv/bin/gunicorn --chdir /srv/app -w 2 "
+                    "wsgi:app\n")
+    (tmp_path / "srv/app").mkdir(parents=True)
+    (tmp_path / "srv/app/wsgi.py").write_text(module)
+    services = collect_services(UnitIndex.build(Tree.at(tmp_path), {}), {})
+    assert [s.name for s in services.services] == (["web.service"] if found else [])
