@@ -648,3 +648,19 @@ def test_outside_lists_databases_the_deployment_does_not_hold() -> None:
     assert outside(facts(other_host), lambda db: True) is None
     assert outside(facts("sqlite:////x.db"), lambda db: False) is None
     assert outside(Facts(Style.SYSTEMD), lambda db: False) is None
+
+
+def test_broker_judge_exact() -> None:
+    from auditor.checks.superset.services import _broker
+
+    def judge(text: str) -> object:
+        return _broker(analyze(text, "superset_config.py", {}))
+
+    assert judge('CELERY_CONFIG = {"worker_prefetch_multiplier": 1}\n') == (
+        Status.SKIP, "the Celery broker could not be determined",
+        ("CELERY_CONFIG from superset_config.py:1",))
+    # Only the scheme is shown, however many "://" the URL holds (a password could follow).
+    assert judge('CELERY_CONFIG = {"broker_url": "redis://:s3cret@r:6379/0?next=amqp://x"}\n') \
+        == (Status.PASS, "the Celery broker is redis",
+            ("CELERY_CONFIG from superset_config.py:1: broker redis://…",))
+    assert judge("ROW_LIMIT = 1\n") is None
