@@ -1496,3 +1496,26 @@ def test_copies_from_another_stage_are_not_sources_of_the_context() -> None:
     built = read_image("FROM busybox:1.36 AS build\nRUN true\nFROM busybox:1.36\n"
                        "COPY --from=build /x /y\nCOPY conf.ini /etc/\n", "Dockerfile", {}, None)
     assert built.copied_sources() == ["conf.ini"]
+
+
+@pytest.mark.parametrize(("command", "role"), [
+    ("celery --app=superset.tasks.celery_app:app beat", "beat"),
+    ("celery --app=superset.tasks.celery_app:app worker -O fair", "worker"),
+    ("celery --app=superset.tasks.celery_app:app flower", None),
+    ("/app/docker/docker-bootstrap.sh worker", "worker"),
+    ("superset db upgrade && superset init", "init"),
+    ("superset db upgrade && gunicorn 'superset.app:create_app()'", "web"),
+])
+def test_the_superset_role_of_a_command(command: str, role: str | None) -> None:
+    """Read from the command alone (a service built FROM python has no image to go by)."""
+    from auditor.checks.compose.roles import superset_process
+
+    assert superset_process(command) == role
+
+
+def test_a_bad_line_of_an_env_file_skips_that_line_only() -> None:
+    from auditor.checks.compose.dotenv import parse_dotenv
+
+    parsed = parse_dotenv("A=1\nnot a binding\nC=3\n", {})
+    assert {k: e.value for k, e in parsed.entries.items()} == {"A": "1", "C": "3"}
+    assert parsed.bad_lines == [2]
