@@ -1519,3 +1519,14 @@ def test_a_bad_line_of_an_env_file_skips_that_line_only() -> None:
     parsed = parse_dotenv("A=1\nnot a binding\nC=3\n", {})
     assert {k: e.value for k, e in parsed.entries.items()} == {"A": "1", "C": "3"}
     assert parsed.bad_lines == [2]
+
+
+def test_host_projects_are_looked_for_four_levels_deep(tmp_path: Path) -> None:
+    compose = "services:\n  web:\n    image: a:1.0.1\n"
+    for folder in ("srv/a/b/c", "srv/a/b/c/d"):
+        write_tree(tmp_path / folder, {"compose.yaml": compose})
+    report = scan_report(tmp_path, "--root", str(tmp_path))
+    projects = {f["subject"].split(":", 1)[0] for t in report["targets"] for f in t["findings"]
+                if f["check_id"].startswith("COMPOSE-")}
+    assert "/srv/a/b/c" in projects
+    assert "/srv/a/b/c/d" not in projects
