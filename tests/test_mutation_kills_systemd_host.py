@@ -7,6 +7,7 @@ the per-condition cases in tests/conditions/systemd_host.py cover the verdicts.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from conditions.systemd_host import BASE, CRON, GUNICORN, HBA, PGCONF, UNIT
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.pip.facts import HostLive
+from auditor.checks.systemd import security
 from auditor.checks.systemd.checks_list import CHECKS
 from auditor.checks.systemd.collect import collect
 from auditor.checks.systemd.common import _port
@@ -23,7 +25,6 @@ from auditor.checks.systemd.hostconf import _logrotate, apt_reads
 from auditor.checks.systemd.pglive import describe, dsn_from_uri
 from auditor.checks.systemd.postgres import listen_is_local
 from auditor.checks.systemd.resources import memory_bytes
-from auditor.checks.systemd.security import exposure
 from auditor.checks.systemd.services import collect_services
 from auditor.checks.systemd.storage import bool_off
 from auditor.checks.systemd.units import UnitIndex
@@ -360,7 +361,11 @@ def test_exposure_matches_systemd_analyze(tmp_path: Path, settings: str, score: 
     unit = tmp_path / "etc/systemd/system/x.service"
     unit.parent.mkdir(parents=True)
     unit.write_text("[Service]\nExecStart=/opt/superset/venv/bin/gunicorn app\n" + settings)
-    rated = exposure(UnitIndex.build(Tree.at(tmp_path), {}).load("x.service"))
+    # The rules table is built by factories (_bool, _syscalls...) when the module is
+    # imported; reloading it runs them inside this test, so a mutant in a factory is
+    # judged by these scores, not only by whichever test first imported the module.
+    fresh = importlib.reload(security)
+    rated = fresh.exposure(UnitIndex.build(Tree.at(tmp_path), {}).load("x.service"))
     assert (rated.score, rated.level) == (score, level)
 
 
@@ -385,7 +390,8 @@ def test_restrict_namespaces_off_spellings(tmp_path: Path, value: str) -> None:
     unit.parent.mkdir(parents=True)
     unit.write_text("[Service]\nExecStart=/opt/superset/venv/bin/gunicorn app\n"
                     f"User=superset\nRestrictNamespaces={value}\n")
-    rated = exposure(UnitIndex.build(Tree.at(tmp_path), {}).load("x.service"))
+    fresh = importlib.reload(security)
+    rated = fresh.exposure(UnitIndex.build(Tree.at(tmp_path), {}).load("x.service"))
     assert (rated.score, rated.level) == (9.2, "UNSAFE")
 
 
