@@ -18,6 +18,7 @@ from auditor.checks.kubernetes import (
     availability,
     backups,
     gitops,
+    kustapply,
     kustread,
     kustxform,
     rollback,
@@ -1255,3 +1256,27 @@ def test_chart_version(labels: dict[str, str], expected: object) -> None:
 ])
 def test_hand_edits(meta: dict[str, object], expected: list[str]) -> None:
     assert gitops._hand_edits(meta) == expected
+
+
+def test_a_strategic_patch_that_cannot_apply_is_named() -> None:
+    """A patch nested too deeply was named with an empty reason ('... web: '): TooDeep()
+    is truthy but prints nothing."""
+    notes = kustread.Notes()
+    acc = [_res(clone(DEPLOY))]
+    kustapply._smp({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                    "spec": {"$retainKeys": ["a"]}}, None, acc, "k.yaml:3", notes)
+    deep: Any = {}
+    for _ in range(401):
+        deep = {"a": deep}
+    kustapply._smp({"kind": "Deployment", "metadata": {"name": "web"}, "spec": deep},
+                   {"kind": "Deployment"}, acc, "k.yaml:9", notes)
+    assert notes.problems == {
+        "kustomize k.yaml:3": "patch not applied to Deployment web: directive $retainKeys at "
+        "spec is not supported",
+        "kustomize k.yaml:9": "patch not applied to Deployment web: nested too deeply",
+    }
+    kustapply._json([{"op": "add", "path": "/spec/x", "value": deep}], {"kind": "Deployment"},
+                    acc, "k.yaml:12", notes)
+    assert notes.problems["kustomize k.yaml:12"] == (
+        "JSON patch not applied to Deployment web: nested too deeply")
+    assert acc[0].obj == DEPLOY

@@ -123,7 +123,7 @@ def _json(operations: list[Any], target: object, acc: list[Res], where: str,
             json6902(res, operations)
         except (PatchError, TooDeep) as exc:
             notes.add(where, f"JSON patch not applied to {res.kind} {res.name}: "
-                      f"{exc or 'nested too deeply'}")
+                      f"{str(exc) or 'nested too deeply'}")
 
 
 def _smp(patch: object, target: object, acc: list[Res], where: str, notes: Notes) -> None:
@@ -145,7 +145,7 @@ def _smp(patch: object, target: object, acc: list[Res], where: str, notes: Notes
             kept = strategic_merge(res, patch)
         except (PatchError, TooDeep) as exc:
             notes.add(where, f"patch not applied to {res.kind} {res.name}: "
-                      f"{exc or 'nested too deeply'}")
+                      f"{str(exc) or 'nested too deeply'}")
             continue
         if not kept:
             acc.remove(res)
