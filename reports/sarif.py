@@ -136,7 +136,7 @@ def _rule(check_id: str, title: str, rationale: str, remediation: str, severity:
         parts.append("\n".join(f"- <{url}>" for url in links))
     rule["help"] = {"text": fix, "markdown": "\n\n".join(parts)}
     if links:
-        rule["helpUri"] = links[0]
+        rule["helpUri"] = _help_uri(links[0])
     rule["defaultConfiguration"] = {"level": LEVELS[severity]}
     rule["properties"] = {
         "row": row,
@@ -159,6 +159,18 @@ def _camel_case(title: str) -> str:
     """``Web tier runs more than one replica`` -> ``WebTierRunsMoreThanOneReplica``."""
     words = re.findall(r"[^\W_]+", re.sub(r"['\u2019]", "", _clean(title)))
     return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+_NON_ASCII_ESCAPE = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
+
+
+def _help_uri(url: str) -> str:
+    """``url`` as a helpUri the SARIF multitool accepts: a fragment holding an escaped
+    non-ASCII byte (``systemctl.html#enable%20UNIT%E2%80%A6``) is refused as "not a valid
+    URI reference" (SARIF1002), so the link goes to the page without it; the help text
+    keeps it whole."""
+    page, _, fragment = url.partition("#")
+    return page if _NON_ASCII_ESCAPE.search(fragment) else url
 
 
 def _is_web_url(text: str) -> bool:

@@ -179,7 +179,11 @@ def test_rules_carry_the_catalog_metadata() -> None:
         assert rule["help"]["text"] == check.remediation
         assert re.fullmatch(r"[A-Za-z0-9]+", rule["name"]), rule["name"]
         if check.references:
-            assert rule["helpUri"] == check.references[0]
+            # the first link, less a fragment with an escaped non-ASCII byte (the SARIF
+            # multitool refuses those: tests/test_sarif_multitool.py)
+            first = check.references[0]
+            expected = first.partition("#")[0] if "%E2" in first.partition("#")[2] else first
+            assert rule["helpUri"] == expected
             assert all(f"<{ref}>" in rule["help"]["markdown"] for ref in check.references)
         else:
             assert "helpUri" not in rule
