@@ -349,19 +349,21 @@ def test_classify(line: str, found: tuple[str, int] | None) -> None:
 
 
 def test_procfile_makefile_keywords_and_setup_lines() -> None:
-    procfile = shell.scan_script("web: gunicorn -w 3 superset.app:create_app()\n", "Procfile")
-    assert [(x.kind, x.workers, x.line) for x in procfile] == [("gunicorn", 3, 1)]
+    procfile = shell.scan_script("web: gunicorn -w 3 superset.app:create_app()\n"
+                                 "worker:gunicorn -w 2 app\n", "Procfile")
+    assert [(x.kind, x.workers, x.line) for x in procfile] == [("gunicorn", 3, 1),
+                                                                ("gunicorn", 2, 2)]
     makefile = shell.scan_script("serve:\n\t@gunicorn -w 2 app\n\t-superset run\n", "Makefile")
     assert [(x.kind, x.line) for x in makefile] == [("gunicorn", 2), ("superset-run", 3)]
     state = shell.ShellState()
     script = shell.scan_script(
-        "export A=1 B=2\nC=3\n. ./venv/bin/activate\nulimit -v 100\n"
+        "export A=1 B=x=y\nC=3\n. ./venv/bin/activate\nulimit -v 100\n"
         "if true; then gunicorn app; fi\n", "run.sh", state)
     assert [(x.kind, x.venv, x.line) for x in script] == [("gunicorn", "./venv", 5)]
-    assert state.env == {"A": "1", "B": "2", "C": "3"}
+    assert state.env == {"A": "1", "B": "x=y", "C": "3"}
     assert state.env_sources == {"A": "run.sh:1", "B": "run.sh:1", "C": "run.sh:2"}
     assert state.ulimit_memory is True
-    assert script[0].env == {"A": "1", "B": "2", "C": "3"}
+    assert script[0].env == {"A": "1", "B": "x=y", "C": "3"}
 
 
 def test_unbalanced_quotes_and_continuations() -> None:
@@ -421,7 +423,8 @@ def test_requirements_lines(tmp_path: Path) -> None:
         "# comment\n\n-e .\n--index-url https://x\nA==1 # pinned\nb[x] ===2.0\n"
         "c>=1\nd==1.*\ne==1; python_version<'4'\nf==1 \\\n  --hash=sha256:ab\n"
         "g @ https://h/g.whl#sha256=00\nh @ git+https://h/h@" + "a" * 40 + "\n"
-        "i @ git+https://h/i@main\n-r more.txt\n--constraint=c.txt\n!!!\n"),
+        "i @ git+https://h/i@main\n-r more.txt\n--constraint=c.txt\n!!!\n"
+        "-e git+https://h/l@" + "b" * 40 + "#egg=l\n"),
         "more.txt": "j==2\n-r requirements.txt\n", "c.txt": "k\n"})
     got = [(r.name, r.pinned, r.hashed, r.source, r.line) for r in proj.requirements]
     assert got == [
