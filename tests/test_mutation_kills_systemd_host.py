@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,22 @@ from auditor.checks.pip.facts import HostLive
 from auditor.checks.systemd import security
 from auditor.checks.systemd.checks_list import CHECKS
 from auditor.checks.systemd.collect import collect
-from auditor.checks.systemd.common import _port
-from auditor.checks.systemd.facts import LIVE, PGLIVE, PROCESSES, LiveProcess, PgLive, Processes
+from auditor.checks.systemd.common import _port, app_routes
+from auditor.checks.systemd.facts import (
+    LIVE,
+    PGLIVE,
+    PROCESSES,
+    SERVICES,
+    LiveProcess,
+    NginxConfig,
+    PgLive,
+    Processes,
+    ProxyRoute,
+    Server,
+    ServiceSet,
+)
 from auditor.checks.systemd.hostconf import _logrotate, apt_reads
-from auditor.checks.systemd.pglive import describe, dsn_from_uri
+from auditor.checks.systemd.pglive import PgLiveError, describe, dsn_from_uri, read_live
 from auditor.checks.systemd.postgres import listen_is_local
 from auditor.checks.systemd.resources import memory_bytes
 from auditor.checks.systemd.services import collect_services
@@ -439,3 +452,30 @@ def test_gunicorn_chdir_module_decides_superset(tmp_path: Path, module: str,
     (tmp_path / "srv/app/wsgi.py").write_text(module)
     services = collect_services(UnitIndex.build(Tree.at(tmp_path), {}), {})
     assert [s.name for s in services.services] == (["web.service"] if found else [])
+
+
+def test_read_live_without_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg raises ImportError
+    with pytest.raises(PgLiveError) as caught:
+        read_live("postgresql://u@db.internal/superset")
+    assert str(caught.value) == "psycopg is not installed (pip install 'psycopg[binary]')"
+
+
+def _route(backend: str, upstream: str | None) -> ProxyRoute:
+    return ProxyRoute(match="/", target=f"http://{upstream or backend}", backends=(backend,),
+                      upstream=upstream, headers={}, proxy_headers={}, read_timeout=60.0,
+                      read_timeout_source="default", path="/etc/nginx/sites-enabled/x",
+                      line=3)
+
+
+def test_app_routes_match_by_port_or_by_a_superset_upstream(tmp_path: Path) -> None:
+    facts = _host_facts(tmp_path, BASE)
+    found = facts.get(SERVICES, ServiceSet)
+    by_port = _route("127.0.0.1:8088", "grafana")
+    by_name = _route("10.0.0.7:9000", "Superset_Backend")
+    other = _route("127.0.0.1:3000", "grafana")
+    server = Server(names=("bi.example.org",), listens=(), path="/etc/nginx/x", line=1,
+                    tls=True, routes=(by_port, by_name, other))
+    routes = app_routes(NginxConfig(present=True, servers=(server,)), found)
+    assert [(r.backends, matched) for _, r, matched in routes] == [
+        (("127.0.0.1:8088",), True), (("10.0.0.7:9000",), True)]
