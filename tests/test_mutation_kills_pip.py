@@ -753,3 +753,17 @@ def test_an_unreadable_crontab_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     proj, scan = _project(tmp_path / "p", {"backup.cron": "0 1 * * * /x.sh\n"})
     assert [(s.source, s.command) for s in proj.schedules] == [("backup.cron", "/x.sh")]
     assert "file crontab" in scan.problems
+
+
+def test_sourcing_a_file_that_is_no_venv_sets_no_venv() -> None:
+    # shell._setup mutant 30: only a .../bin/activate names a virtualenv.
+    (launch,) = shell.scan_script("source ./env.sh\ngunicorn app\n", "run.sh")
+    assert launch.venv is None
+
+
+def test_a_recycling_option_without_a_value_bounds_nothing() -> None:
+    # resources._bounded mutant 20: --max-requests at the end of the line has the value "".
+    launch = Launch("gunicorn", ("gunicorn", "app", "--max-requests"), "run.sh", 1,
+                    options={"max-requests": ("",)})
+    (result,) = resources.CHECKS[0].evaluate(_facts(PipProject(".", launches=(launch,))))
+    assert (result.status, result.evidence) == (Status.FAIL, ("gunicorn app --max-requests",))
