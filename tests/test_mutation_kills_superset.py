@@ -664,3 +664,13 @@ def test_broker_judge_exact() -> None:
         == (Status.PASS, "the Celery broker is redis",
             ("CELERY_CONFIG from superset_config.py:1: broker redis://…",))
     assert judge("ROW_LIMIT = 1\n") is None
+
+
+def test_timeout_judge_skips_a_value_that_is_no_number() -> None:
+    from auditor.checks.superset.processes import _timeout
+
+    config = analyze('SUPERSET_WEBSERVER_TIMEOUT = "60"\n', "superset_config.py", {})
+    config = SupersetConfig(settings=config.settings, topology=Topology(1, 0, 0, 30.0))
+    assert _timeout(config) == (
+        Status.SKIP, "SUPERSET_WEBSERVER_TIMEOUT could not be determined: unknown",
+        ("SUPERSET_WEBSERVER_TIMEOUT from superset_config.py:1",))

@@ -231,7 +231,8 @@ CASES += [
     Case("SUPERSET-STORAGE-001", "from a variable nobody sets",
          pip('import os\nSQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]\n'), "skip",
          subject="SQLALCHEMY_DATABASE_URI", message="metadata database could not be "
-         "determined: environment variable DATABASE_URL is not set where the auditor can see"),
+         "determined: environment variable DATABASE_URL is not set where the auditor can see",
+         location=at(2)),
     Case("SUPERSET-STORAGE-001", "compose environment: sqlite",
          compose("DATABASE_URL: sqlite:////app/superset_home/superset.db",
                  'import os\nSQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")\n'),
