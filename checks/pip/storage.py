@@ -12,7 +12,7 @@ EPHEMERAL = ("/tmp/", "/var/tmp/", "/dev/shm/", "/run/")
 
 def _ephemeral(path: str) -> bool:
     """In one of the temporary folders, or the folder itself (``/var/tmp``, ``/run/``)."""
-    return path.startswith(EPHEMERAL) or path.rstrip("/") + "/" in EPHEMERAL
+    return path.startswith(EPHEMERAL) or path + "/" in EPHEMERAL
 
 
 def _in_memory(value: str) -> bool:
