@@ -1530,3 +1530,13 @@ def test_host_projects_are_looked_for_four_levels_deep(tmp_path: Path) -> None:
                 if f["check_id"].startswith("COMPOSE-")}
     assert "/srv/a/b/c" in projects
     assert "/srv/a/b/c/d" not in projects
+
+
+def test_a_superset_config_the_project_does_not_give_is_named(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {
+        "compose.yaml": "services:\n  superset:\n    image: apache/superset:4.1.1\n"})
+    report = scan_report(tmp_path, str(project))
+    (target,) = report["targets"]
+    assert ("superset_config.py: not found among the files the project gives service superset "
+            "(looked for /app/pythonpath/superset_config.py); settings judged from its "
+            "environment and Superset's defaults") in target["problems"]
