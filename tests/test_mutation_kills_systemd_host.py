@@ -36,7 +36,7 @@ from auditor.checks.systemd.facts import (
 )
 from auditor.checks.systemd.hostconf import _logrotate, apt_reads
 from auditor.checks.systemd.pglive import PgLiveError, describe, dsn_from_uri, read_live
-from auditor.checks.systemd.postgres import listen_is_local
+from auditor.checks.systemd.postgres import listen_is_local, unquote
 from auditor.checks.systemd.resources import memory_bytes
 from auditor.checks.systemd.services import collect_services
 from auditor.checks.systemd.storage import bool_off
@@ -479,3 +479,11 @@ def test_app_routes_match_by_port_or_by_a_superset_upstream(tmp_path: Path) -> N
     routes = app_routes(NginxConfig(present=True, servers=(server,)), found)
     assert [(r.backends, matched) for _, r, matched in routes] == [
         (("127.0.0.1:8088",), True), (("10.0.0.7:9000",), True)]
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("'it''s'", "it's"), (r"'a\'b'", "a'b"), (r"'C:\\x'", "C:\\x"), ("off  # comment", "off"),
+    ("'/var/lib/pg' # data", "/var/lib/pg"),
+])
+def test_postgresql_conf_unquote(raw: str, value: str) -> None:
+    assert unquote(raw) == value
