@@ -39,12 +39,6 @@ def at(item: Assignment | None) -> Location | None:
     return where(item.path, item.line) if item else None
 
 
-def unit_location(service: Service) -> Location | None:
-    if service.exec_start is not None and service.via is None:
-        return at(service.exec_start)
-    return where(service.unit.path)
-
-
 def no_services(found: ServiceSet) -> Result:
     return Result("superset", Status.SKIP,
                   f"no systemd unit runs Superset ({len(found.unit_names)} service units read)")
