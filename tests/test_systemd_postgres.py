@@ -212,7 +212,7 @@ def test_working_archiving_on_the_host_is_not_off_host(server: Server, tmp_path:
     server.sql(f"ALTER SYSTEM SET archive_command = 'cp %p {archive}/%f'")
     server.sql("SELECT pg_reload_conf()")
     time.sleep(0.5)
-    server.sql("INSERT INTO t VALUES (2)")
+    server.sql("CREATE TABLE IF NOT EXISTS t (x int); INSERT INTO t VALUES (2)")
     server.sql("SELECT pg_switch_wal()")
     _wait(lambda: (server.query("SELECT archived_count FROM pg_stat_archiver") or 0) > 0)
     report = scan_report(tmp_path, str(_tree(tmp_path)), "--pg-dsn", server.dsn())
