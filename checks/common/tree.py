@@ -43,9 +43,7 @@ class Tree:
         # which pathlib then joins as an absolute path, i.e. the machine's /etc.
         parts = PurePosixPath(path.replace("\\", "/").lstrip("/")).parts
         current = self.root
-        for index, part in enumerate(parts):
-            if part in ("", "."):
-                continue
+        for index, part in enumerate(parts):  # PurePosixPath leaves out "" and "." parts
             if part == "..":
                 if current == self.root:
                     raise TreeError(f"{inner}: leads out of the audited tree")
