@@ -410,6 +410,8 @@ NOT_DEPLOYMENTS = {
     # A Helm values file given with -f to chart-secrets/ (test_security_secrets): on its own
     # it holds no object to audit, so a scan of it says "nothing auditable" (exit 2).
     "security/chart-values.yaml",
+    # promtool's unit tests of the alert rules (tests/test_alert_rules.py): no deployment.
+    "alerts/deploy-auditor.rules.test.yml",
 }
 
 

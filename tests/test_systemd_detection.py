@@ -42,19 +42,23 @@ def test_projects_and_manifests_are_not_host_trees(other: Path) -> None:
     assert collect.detect(parse_target(str(other))) is None
 
 
-def test_a_host_tree_without_superset_is_audited_only_when_asked(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]
-                                                                ) -> None:
+def test_a_host_tree_without_superset_is_nothing_auditable_unless_forced(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 15: no style is claimed without a file or process that belongs to it. etc/ with
+    # an nginx.conf is a host, not a Superset deployment: an empty --root and a machine
+    # without Superset were reported "systemd detected 50%" and graded F, exit 0.
     tree = tmp_path / "bare"
     (tree / "etc/systemd/system").mkdir(parents=True)
     (tree / "etc/nginx").mkdir()
     (tree / "etc/nginx/nginx.conf").write_text("events {}\nhttp {}\n")
-    as_path = collect.detect(parse_target(str(tree)))
-    assert as_path is not None and as_path.confidence < 0.5 and as_path.app is None
-    assert main(["scan", str(tree)]) == 2
-    assert "nothing auditable" in capsys.readouterr().err
-    # --root says "this is a host": it is audited as one, honestly skipping the app checks.
-    report = scan_report(tmp_path, "--root", str(tree))
+    assert collect.detect(parse_target(str(tree))) is None
+    for argv in (["scan", str(tree)], ["scan", "--root", str(tree)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "nothing auditable found (looked for" in err and "systemd units running " \
+            "Superset" in err
+    # --style says "audit this as a host": it is, honestly skipping the app checks.
+    report = scan_report(tmp_path, "--root", str(tree), "--style", "systemd")
     (target,) = report["targets"]
     assert target["style"] == "systemd" and target["app"] is None
     skipped = {f["check_id"] for f in target["findings"] if f["status"] == "skip"}

@@ -74,14 +74,15 @@ def detect(target: Target) -> Detection | None:
     services = collect_services(UnitIndex.build(tree, problems), problems)
     extra = [f"Nginx configuration {n}" for n in ("/etc/nginx/nginx.conf",) if tree.exists(n)]
     extra += [f"PostgreSQL cluster /etc/postgresql/{v}" for v in tree.listdir("/etc/postgresql")]
-    if services.services:
-        evidence = [f"systemd unit {s.unit.path} runs {s.launch.kind} ({s.role})"
-                    for s in services.services[:3]]
-        return Detection(Style.SYSTEMD, 0.95, tuple(evidence + extra[:2]), "superset")
-    # A host with no Superset unit is still a host: audited when asked for (host, --root).
-    evidence = ["a host tree (etc/ laid out like /) with no systemd unit running Superset",
-                *extra[:2]]
-    return Detection(Style.SYSTEMD, 0.5 if target.host_tree else 0.35, tuple(evidence), None)
+    if not services.services:
+        # No unit runs Superset: nothing here belongs to this style (an empty --root, a
+        # machine without Superset). Claiming "systemd" from etc/ alone audited a host of no
+        # deployment and graded it F; it is "nothing auditable" now, naming what was sought
+        # (--style systemd still forces the audit).
+        return None
+    evidence = [f"systemd unit {s.unit.path} runs {s.launch.kind} ({s.role})"
+                for s in services.services[:3]]
+    return Detection(Style.SYSTEMD, 0.95, tuple(evidence + extra[:2]), "superset")
 
 
 def collect(target: Target, options: Mapping[str, object]) -> Facts:
