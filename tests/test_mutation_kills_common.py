@@ -353,6 +353,18 @@ def test_a_symlink_loop_is_named(tmp_path: Path) -> None:
     assert tree.why_missing("a/x") == "symbolic link loop"
 
 
+def test_absolute_links_count_towards_the_limit(tmp_path: Path) -> None:
+    link(tmp_path, "a", "/b")
+    link(tmp_path, "b", "/a")
+    assert reason(Tree(tmp_path), "a") == "a: symbolic link loop"
+    write(tmp_path, "f", "end")
+    for i in range(40):  # 40 absolute links in a row are followed, a 41st is not
+        link(tmp_path, f"m{i}", f"/m{i + 1}" if i + 1 < 40 else "/f")
+    assert Tree(tmp_path).resolve("m0") == tmp_path / "f"
+    link(tmp_path, "n", "/m0")
+    assert reason(Tree(tmp_path), "n") == "n: symbolic link loop"
+
+
 def chain(root: Path, links: int) -> None:
     """l0 -> l1 -> ... -> l<links-1> -> f: ``links`` symbolic links to follow."""
     write(root, "f", "end")
