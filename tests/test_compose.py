@@ -613,3 +613,24 @@ def test_raw_env_file_format_is_taken_literally(tmp_path: Path) -> None:
     web = service(project_of(tmp_path), "web")
     assert web.env["QUOTED"].value == "'kept' # and this"
     assert web.env["DOLLAR"].value == "${NOT_EXPANDED}"
+
+
+def test_other_compose_files_beside_the_chosen_one_are_named(tmp_path: Path) -> None:
+    """Issue 15: a directory with docker-compose.yml and docker-compose-non-dev.yml was
+    audited from the first, silently; the evidence now says which and how to pick another."""
+    body = "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+    for name in ("docker-compose.yml", "docker-compose-non-dev.yml", "compose.override.yml"):
+        (tmp_path / name).write_text(body)
+    from auditor.targets import parse_targets
+
+    (target,) = parse_targets([str(tmp_path)])
+    detection = collect.detect(target)
+    assert detection is not None
+    assert detection.evidence[0] == ("Compose file docker-compose.yml, compose.override.yml "
+                                     "with services superset")
+    assert detection.evidence[1] == (
+        "also here, not audited: docker-compose-non-dev.yml (to audit one instead: auditor "
+        f"scan {tmp_path}/docker-compose-non-dev.yml)")
+    (one_file,) = parse_targets([str(tmp_path / "docker-compose-non-dev.yml")])
+    chosen = collect.detect(one_file)
+    assert chosen is not None and not any("also here" in e for e in chosen.evidence)

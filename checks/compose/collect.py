@@ -17,7 +17,7 @@ from auditor.checks.common.bounds import ProjectTree, levels_up, tree_top
 from auditor.checks.common.tree import Tree
 from auditor.checks.compose import configsource
 from auditor.checks.compose.common import proxies_for
-from auditor.checks.compose.discover import DEFAULT_FILES
+from auditor.checks.compose.discover import DEFAULT_FILES, other_compose_files
 from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
 from auditor.checks.compose.project import ProjectRead, read_project
 from auditor.checks.superset.configmodel import (
@@ -97,6 +97,12 @@ def _detection(target: Target, read: ProjectRead, explicit: bool,
     evidence = [f"Compose file {names} with services {listed or '(none)'}"]
     if loaded.fallback:
         evidence.append("not a name Compose loads by default: it is run with -f")
+    others = [] if explicit else other_compose_files(tree, loaded.base, loaded.files)
+    if others:
+        # Say which file was chosen and how to audit another, instead of choosing silently.
+        where = f"{target.label.rstrip('/')}/{others[0]}"
+        evidence.append(f"also here, not audited: {', '.join(others[:4])} (to audit one "
+                        f"instead: auditor scan {where})")
     superset = [s for s in services if s.superset]
     if superset:
         evidence.append("Superset services: " + ", ".join(f"{s.name} ({s.role})"

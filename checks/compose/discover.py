@@ -120,6 +120,16 @@ def compose_files(tree: Tree, base: str, env: Mapping[str, str],
     return ([prefix + others[0]], True) if others else ([], False)
 
 
+def other_compose_files(tree: Tree, base: str, chosen: list[str]) -> list[str]:
+    """Compose-looking files in ``base`` that Compose would not load with ``chosen``
+    (docker-compose-non-dev.yml beside docker-compose.yml): named, never merged."""
+    prefix = "" if base in ("", ".") else base + "/"
+    return sorted(
+        name for name in tree.listdir(base or ".")
+        if name.endswith((".yml", ".yaml")) and "compose" in name and "override" not in name
+        and prefix + name not in chosen)
+
+
 def load(tree: Tree, base: str, host_tree: bool, files: list[str] | None = None) -> Loaded:
     problems: dict[str, str] = {}
     env_file = project_env(tree, base, problems)
