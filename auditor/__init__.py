@@ -20,7 +20,12 @@ __version__ = "0.1.0"
 _checkout = Path(__file__).resolve().parent.parent
 if not Path(__file__).with_name("checks").is_dir() and (_checkout / "pyproject.toml").is_file() \
         and (_checkout / "checks" / "__init__.py").is_file():
-    __path__.append(str(_checkout))
+    import importlib.util
+
+    # An editable install's finder already serves them: then the checkout stays off the
+    # package path (searching it would list the checkout's root on every submodule import).
+    if importlib.util.find_spec("auditor.checks") is None:
+        __path__.append(str(_checkout))
 PROJECT_NAME = "auditor"
 
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
