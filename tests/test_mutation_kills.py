@@ -447,3 +447,18 @@ def test_tripped_names_each_gate_in_option_order() -> None:
                         comparison=comparison((), 99.0, 90.0))
     assert [name for name, _ in tripped(_covered(0.5), gates)] == [
         "fail-under", "regression", "coverage"]
+
+
+@pytest.mark.parametrize(("address", "loopback"), [
+    ("localhost.example.com:5000", False), ("localhostfoo:5000", False),
+    ("localhost:5000", True), ("LOCALHOST:5000", True), ("app.localhost:5000", True),
+    ("127.5.5.5:5000", True), ("::1", True), ("::1:80", True), ("fe80::1", False),
+    ("::", False),
+], ids=lambda v: _node_id(v))
+def test_loopback_is_the_whole_host_not_its_start(address: str, loopback: bool) -> None:
+    """A name that starts with 'localhost' is another machine: the debugger reachable
+    through it was judged local (common.debugger and pip's bind check alike)."""
+    from auditor.checks.pip.common import is_loopback as pip_is_loopback
+
+    assert is_loopback(address) is loopback
+    assert pip_is_loopback(address) is loopback

@@ -6,9 +6,10 @@ verdict whichever style audits it.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 
-from auditor.checks.pip.facts import LOOPBACK_PREFIXES, Launch
+from auditor.checks.pip.facts import Launch
 
 RISK = (
     "the Werkzeug debugger runs any Python typed into its console as the service user; its "
@@ -55,10 +56,26 @@ def _port(address: str) -> str:
 
 
 def is_loopback(address: str) -> bool:
+    """Whether ``address`` (host:port, [v6]:port, a bare host, unix:path) is local only.
+
+    By the whole host, not its start: ``localhost.example.com`` and ``localhostfoo`` are
+    other machines' names, which a prefix test took for loopback (a debugger reachable
+    from the network then passed). ``::1:80`` is read as gunicorn reads a bind, host ``::1``
+    and port 80; a bare ``::1`` as the address it is."""
     if address.startswith("unix:"):
         return True
     host = address.rsplit(":", 1)[0] if ":" in address.rsplit("]", 1)[-1] else address
-    return host.strip("[]").startswith(LOOPBACK_PREFIXES)
+    return _loopback_host(host) or _loopback_host(address)
+
+
+def _loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):  # RFC 6761: always loopback
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def reachable(binds: Iterable[str], proxied: Iterable[tuple[str, str]]) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.checks.common.debugger import is_loopback as debugger_is_loopback
 from auditor.checks.common.redact import redact_words
-from auditor.checks.pip.facts import LOOPBACK_PREFIXES, Launch, PipProject
+from auditor.checks.pip.facts import Launch, PipProject
 from auditor.checks.superset.configmodel import SupersetConfig
 from auditor.model import Facts, Location, Result, Status
 
@@ -67,11 +68,11 @@ def each_web(facts: Facts) -> Iterator[tuple[PipProject, Launch | None]]:
 
 def is_loopback(address: str) -> bool:
     """Reachable from this host only: a loopback address, or a unix socket (``unix:PATH``,
-    or a bare path as uwsgi's --socket takes it)."""
+    or a bare path as uwsgi's --socket takes it). The host is judged whole (common.debugger):
+    ``localhost.example.com:8088`` is another machine."""
     if address.startswith("/"):
         return True
-    host = address.rsplit(":", 1)[0] if not address.startswith("unix:") else address
-    return host.startswith(LOOPBACK_PREFIXES)
+    return debugger_is_loopback(address)
 
 
 def cmd(launch: Launch) -> str:
