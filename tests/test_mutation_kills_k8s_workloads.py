@@ -8,7 +8,7 @@ expected value a literal.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,16 @@ def test_selects(selector: Mapping[str, Any] | None, labels: dict[str, str],
 ])
 def test_controller_of(pod: Mapping[str, object], expected: tuple[str, str] | None) -> None:
     assert controller_of(pod) == expected
+
+
+@pytest.fixture(autouse=True)
+def _room_for_the_depth_bounds_under_test() -> Iterator[None]:
+    """The Kustomize code bounds nesting itself (TooDeep at 400 levels); under mutmut every
+    call is wrapped in two more frames, which would hit Python's recursion limit first."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 5000))
+    yield
+    sys.setrecursionlimit(limit)
 
 
 def _container(command: list[str] | None = None, image: str = "apache/superset:4.1.1",
@@ -1164,16 +1174,9 @@ def test_clone_shares_nothing_and_is_bounded() -> None:
     deep: Any = 1
     for _ in range(400):
         deep = [deep]
-    # Room for the depth the clone allows even when every call is wrapped (mutmut's
-    # trampolines take two more frames per call): the bound under test is the clone's own.
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 5000))
-    try:
-        assert kustread.clone(deep) == deep
-        with pytest.raises(kustread.TooDeep):
-            kustread.clone([deep])
-    finally:
-        sys.setrecursionlimit(limit)
+    assert kustread.clone(deep) == deep
+    with pytest.raises(kustread.TooDeep):
+        kustread.clone([deep])
 
 
 # --- the checks' own guards for kinds a live cluster would not list --------------------------
