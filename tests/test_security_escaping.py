@@ -20,6 +20,7 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Any, Literal
 
+import yaml
 from conftest import assert_valid_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -78,6 +79,8 @@ class Tags(HTMLParser):
         self.tags: Counter[tuple[str, tuple[str, ...]]] = Counter()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "wbr" and not attrs:
+            return  # a line-break opportunity after / : . _ in names: placement, not markup
         self.tags[(tag, tuple(sorted(name for name, _ in attrs)))] += 1
 
     handle_startendtag = handle_starttag
@@ -109,6 +112,9 @@ def structure(report: Report) -> dict[str, object]:
     assert_valid_report(data)
     out["json"] = sum(len(t["findings"]) for t in data["targets"])
     out["prometheus"] = samples(render(report, "prometheus"))
+    out["codequality"] = len(json.loads(render(report, "codequality")))
+    out["policyreport"] = sum(len(doc["results"]) for doc in
+                              yaml.safe_load_all(render(report, "policyreport")) if doc)
     return out
 
 
