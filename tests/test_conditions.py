@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import conditions
+import needs
 import pytest
 from conditions import Case, dedent
 from conftest import scan_report
@@ -49,6 +50,8 @@ def _finding(report: dict[str, Any], case: Case) -> dict[str, Any]:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_condition(tmp_path: Path, case: Case) -> None:
+    for tool in case.needs:
+        needs.require_tool(tool, f"apt-get install {tool}")
     root = tmp_path / "tree"
     root.mkdir()
     _write(root, case.files)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import needs
 import pytest
 from conftest import write_tree
 
@@ -62,6 +63,7 @@ def test_the_real_pre_commit_runs_the_hook(tmp_path: Path) -> None:
     pre_commit = shutil.which("pre-commit")
     if pre_commit is None:
         pytest.skip("pre-commit not installed: pip install -e '.[test]'")
+    needs.require_tool("git", "apt-get install git")
     work = write_tree(tmp_path / "work", {"proj/compose.yaml": WEAK_COMPOSE})
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"),
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",

@@ -56,6 +56,9 @@ class Case:
     """``auditor scan``'s expected exit code (2: nothing evaluated)."""
     tags: tuple[str, ...] = field(default=())
     """Free-form labels (``boundary``), for selecting cases with ``-k``."""
+    needs: tuple[str, ...] = ()
+    """System tools the case needs (``openssl``): missing, the case skips naming the tool
+    (and fails under AUDITOR_TESTS_REQUIRE_ALL, as every such test does: tests/needs.py)."""
 
     @property
     def id(self) -> str:
