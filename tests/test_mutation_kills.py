@@ -447,6 +447,14 @@ def test_tripped_names_each_gate_in_option_order() -> None:
                         comparison=comparison((), 99.0, 90.0))
     assert [name for name, _ in tripped(_covered(0.5), gates)] == [
         "fail-under", "regression", "coverage"]
+    failing = report(TargetReport(
+        target="t", style=Style.PIP, app=None, detection=Detection(Style.PIP, 1.0, (), None),
+        score=Score(value=50.0, grade="F", ready=False, coverage=1.0),
+        findings=(Finding(check_id="T-X-001", row=Row.GITOPS, style=Style.PIP,
+                          severity=Severity.HIGH, status=Status.FAIL, title="t", message="m",
+                          subject="s", remediation="r"),), problems=()), value=50.0)
+    assert [name for name, _ in tripped(failing, GateOptions(fail_on=Severity.HIGH))] == [
+        "fail-on"]
 
 
 @pytest.mark.parametrize(("address", "loopback"), [

@@ -374,3 +374,20 @@ def test_nothing_evaluated_says_so() -> None:
         "coverage 0.0% is under the READY bar of 80%")
     assert score().ready_reasons == ("nothing was evaluated, so there is no score",
                                      "no check applies, so there is no coverage")
+
+
+@pytest.mark.parametrize(("passes", "fails", "band"), [(17, 3, "B"), (15, 5, "C")])
+def test_the_cap_is_explained_from_bands_b_and_c(passes: int, fails: int, band: str) -> None:
+    capped = score(check("T-AVAILABILITY-001", C, *([P] * passes), *([F] * fails)))
+    assert capped.grade == "D"
+    assert capped.ready_reasons[-1] == (
+        f"the critical failure caps the grade at D (the score alone gives {band})")
+
+
+def test_coverage_just_under_its_bar_keeps_its_decimals() -> None:
+    # 7,999 of 10,000 equal-weight checks evaluated: 79.99 %, never shown as "80.0%"
+    evaluated = [check(f"T-AVAILABILITY-{i:05}", L, P) for i in range(7999)]
+    skipped = [check(f"T-UPDATES-{i:05}", L, S, row=Row.UPDATES) for i in range(2001)]
+    result = score(*evaluated, *skipped)
+    assert result.coverage == 0.7999
+    assert result.ready_reasons == ("coverage 79.99% is under the READY bar of 80%",)
