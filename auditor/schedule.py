@@ -571,15 +571,10 @@ def next_steps(root: Path, cron: bool, options: ScheduleOptions) -> list[str]:
 # ---------------------------------------------------------------- command line
 
 def _fraction_or_none(text: str) -> float | None:
-    if text.strip().lower() == "none":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number or 'none'") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1")
-    return value
+    """``--min-coverage`` of the schedule: scan's own fraction, or ``none`` for no gate."""
+    from auditor.cli import _fraction
+
+    return None if text.strip().lower() == "none" else _fraction(text)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

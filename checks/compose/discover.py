@@ -110,11 +110,7 @@ def compose_files(tree: Tree, base: str, env: Mapping[str, str],
     if found:
         overrides = [prefix + name for name in OVERRIDE_FILES if tree.exists(prefix + name)]
         return [found[0], *overrides[:1]], False
-    others = sorted(
-        name for name in tree.listdir(base or ".")
-        if name.endswith((".yml", ".yaml")) and ("compose" in name)
-        and "override" not in name
-    )
+    others = other_compose_files(tree, base, [])
     # Prefer what a production install would be started with (-f docker-compose-prod.yml).
     others.sort(key=lambda n: (not any(w in n for w in ("prod", "non-dev")), n))
     return ([prefix + others[0]], True) if others else ([], False)
