@@ -694,3 +694,18 @@ def test_owned() -> None:
     assert live.owned({"metadata": {"ownerReferences": [{"controller": True}]}})
     assert not live.owned({"metadata": {"ownerReferences": [{"controller": False}, "x"]}})
     assert not live.owned({})
+
+
+def test_kubernetes_case_ids_are_plain_printable_ascii() -> None:
+    # pytest escapes a backslash or non-ASCII character of an ids= test id, keeps the escaped
+    # id on the parametrize mark and escapes it again in a second session of the same process:
+    # mutmut's clean run (its second session) then cannot select the test by the id it
+    # recorded, and the whole mutation run stops with pytest's exit code 4.
+    import conditions.k8s_security
+    import conditions.k8s_workloads
+
+    ids = [case.id for module in (conditions.k8s_security, conditions.k8s_workloads)
+           for case in module.CASES]
+    bad = [i for i in ids if "\\" in i or not (i.isascii() and i.isprintable())]
+    assert bad == []
+    assert 'K8S-CONFIG-SECRETS-002:fail:admin/admin spelled --password "admin"' in ids
