@@ -1540,3 +1540,65 @@ def test_a_superset_config_the_project_does_not_give_is_named(tmp_path: Path) ->
     assert ("superset_config.py: not found among the files the project gives service superset "
             "(looked for /app/pythonpath/superset_config.py); settings judged from its "
             "environment and Superset's defaults") in target["problems"]
+
+
+FRONTED = """\
+services:
+  superset:
+    image: apache/superset:4.1.1
+    command: ["gunicorn", "--timeout", "120", "superset.app:create_app()"]
+    ports: ["0.0.0.0:8088:8088", "10.0.0.5:9000:8088", "8100-8101:8088"]
+    volumes: ["superset_home:/app/superset_home", "./cfg:/app/cfg", "/data:/app/own", "/app/anon"]
+  worker:
+    image: apache/superset:4.1.1
+    command: celery --app=superset.tasks.celery_app:app worker
+    deploy: {replicas: 3}
+    volumes: ["superset_home:/app/superset_home", "./cfg:/app/cfg", "/app/anon"]
+  nginx:
+    image: nginx:1.27
+    depends_on: {superset: {condition: service_started}}
+    ports: ["443:443"]
+volumes:
+  superset_home: {}
+"""
+
+
+def _superset_facts(tmp_path: Path, compose: str) -> Any:
+    """What the compose style hands the Superset checks (ENABLE_PROXY_FIX, caches, probes):
+    no COMPOSE-* check reads it, so it is asserted from collect() itself."""
+    from auditor.checks.compose.collect import collect
+    from auditor.model import Target, TargetKind
+
+    project = write_tree(tmp_path / "p", {"compose.yaml": compose})
+    facts = collect(Target(str(project), TargetKind.PATH, root=str(project)), {})
+    return facts.values["superset.config"]
+
+
+def test_the_superset_checks_learn_the_proxy_topology_and_urls(tmp_path: Path) -> None:
+    conf = _superset_facts(tmp_path, FRONTED)
+    assert (conf.behind_proxy, conf.proxy_evidence) == (True, "service nginx (nginx:1.27)")
+    topology = conf.topology
+    assert (topology.web, topology.workers, topology.beats) == (1, 3, 0)
+    assert topology.gunicorn_timeout == 120.0
+    assert topology.evidence == ("service superset: web x1", "service worker: worker x3")
+    # a named volume and a bind mount both services share; /app/own and the anonymous
+    # /app/anon are not one store
+    assert topology.shared_dirs == (("/app/cfg", "bind mount cfg"),
+                                    ("/app/superset_home", "volume superset_home"))
+    # proxy first, 0.0.0.0 probed on loopback, a port range left out
+    assert conf.urls == ("https://127.0.0.1:443", "http://127.0.0.1:8088",
+                         "http://10.0.0.5:9000")
+
+
+def test_a_published_web_without_a_proxy_is_not_behind_one(tmp_path: Path) -> None:
+    conf = _superset_facts(tmp_path, "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+                                     "    ports: ['8088:8088']\n")
+    assert (conf.behind_proxy, conf.proxy_evidence) == (
+        False, "no proxy service in the Compose project")
+
+
+def test_a_web_published_on_loopback_only_may_have_a_proxy_on_the_host(
+        tmp_path: Path) -> None:
+    conf = _superset_facts(tmp_path, "services:\n  superset:\n"
+                           "    image: apache/superset:4.1.1\n    ports: ['127.0.0.1:8088:8088']\n")
+    assert (conf.behind_proxy, conf.proxy_evidence) == (None, "")
