@@ -487,3 +487,94 @@ def test_app_routes_match_by_port_or_by_a_superset_upstream(tmp_path: Path) -> N
 ])
 def test_postgresql_conf_unquote(raw: str, value: str) -> None:
     assert unquote(raw) == value
+
+
+class _Cursor:
+    """Answers read_live's four queries as a PostgreSQL standby would."""
+
+    def __init__(self, queries: list[str]) -> None:
+        self.queries = queries
+
+    def __enter__(self) -> _Cursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def execute(self, sql: str, params: object = None) -> None:
+        self.queries.append(sql)
+
+    def fetchall(self) -> list[tuple[str, str]]:
+        return [("fsync", "on"), ("archive_mode", "always")]
+
+    def fetchone(self) -> tuple[object, ...]:
+        last = self.queries[-1]
+        if "pg_is_in_recovery" in last:
+            return ("16.4", True)
+        if "pg_stat_archiver" in last:
+            return (7, "2026-12-01 10:00:00+00", 2, "2026-12-02 11:00:00+00", False)
+        return (1,)
+
+
+class _Connection:
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+        self.read_only = False
+        self.rolled_back = False
+
+    def __enter__(self) -> _Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def cursor(self) -> _Cursor:
+        return _Cursor(self.queries)
+
+    def rollback(self) -> None:
+        self.rolled_back = True
+
+
+def test_read_live_reads_a_standby_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No live suite has a standby: psycopg's connect answers as one."""
+    import psycopg
+
+    conn = _Connection()
+    calls: list[tuple[str, dict[str, object]]] = []
+
+    def connect(dsn: str, **kwargs: object) -> _Connection:
+        calls.append((dsn, kwargs))
+        return conn
+
+    monkeypatch.setattr(psycopg, "connect", connect)
+    live = read_live("postgresql://u:pw@db.internal/meta", timeout=2.5)
+    assert calls == [("postgresql://u:pw@db.internal/meta", {
+        "connect_timeout": 2, "autocommit": False,
+        "options": "-c default_transaction_read_only=on -c statement_timeout=2500",
+        "application_name": "deploy-auditor"})]
+    assert (conn.read_only, conn.rolled_back) == (True, True)
+    assert live == PgLive(label="db.internal:5432/meta",
+                          settings={"fsync": "on", "archive_mode": "always"},
+                          archived_count=7, last_archived_time="2026-12-01 10:00:00+00",
+                          failed_count=2, last_failed_time="2026-12-02 11:00:00+00",
+                          archiver_stale=False, in_recovery=True, replicas=1, version="16.4")
+
+
+@pytest.mark.parametrize(("dsn", "error", "message"), [
+    ("postgresql://u:s3cret@db.internal:5433/meta", "password s3cret rejected\nmore",
+     "db.internal:5433/meta: password *** rejected"),
+    ("host=db.internal dbname=meta", 'cannot parse "host=db.internal dbname=meta"',
+     'db.internal:5432/meta: cannot parse "the given DSN"'),
+    ("host=db.internal dbname=meta", "", "db.internal:5432/meta: OperationalError"),
+])
+def test_read_live_error_names_the_server_not_the_password(
+        monkeypatch: pytest.MonkeyPatch, dsn: str, error: str, message: str) -> None:
+    import psycopg
+
+    def connect(dsn: str, **kwargs: object) -> _Connection:
+        raise psycopg.OperationalError(error)
+
+    monkeypatch.setattr(psycopg, "connect", connect)
+    with pytest.raises(PgLiveError) as caught:
+        read_live(dsn, timeout=0.2)
+    assert str(caught.value) == message
