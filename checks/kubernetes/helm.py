@@ -6,12 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from auditor.checks.kubernetes import chartcopy
 from auditor.checks.kubernetes.objects import DEFAULT_NAMESPACE
 
 RENDER_TIMEOUT_S = 120
@@ -21,6 +23,8 @@ RENDER_TIMEOUT_S = 120
 class Rendered:
     text: str = ""
     error: str | None = None
+    problems: Mapping[str, str] = field(default_factory=dict)
+    """What of the chart was left out of the copy helm rendered (``chartcopy``)."""
 
 
 def chart_file(root: Path) -> Path | None:
@@ -31,6 +35,8 @@ def chart_file(root: Path) -> Path | None:
 
 
 def chart_identity(chart: Path) -> tuple[str, str]:
+    if not _stays_inside(chart, chart.parent):
+        return chart.parent.name, "?"  # a link out: not the chart's to name (see chartcopy)
     try:
         data = yaml.safe_load(chart.read_text(encoding="utf-8"))
     except Exception:
@@ -41,6 +47,11 @@ def chart_identity(chart: Path) -> tuple[str, str]:
         return chart.parent.name, "?"
     return (_scalar(data.get("name")) or chart.parent.name,
             _scalar(data.get("version")) or "?")
+
+
+def _stays_inside(path: Path, folder: Path) -> bool:
+    real, base = os.path.realpath(path), os.path.realpath(folder)
+    return real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _scalar(value: object) -> str | None:
@@ -67,28 +78,99 @@ def render(chart_dir: Path, options: Mapping[str, object]) -> Rendered:
             f"{chart_dir}: a Helm chart, and helm is not installed: install helm, or render it "
             f"yourself ('helm template {chart_dir} > rendered.yaml') and audit the output"
         ))
+    try:
+        private = Path(tempfile.mkdtemp(prefix="deploy-auditor-helm-"))
+    except OSError as exc:
+        return Rendered(error=f"{chart_dir}: no private folder to render it in "
+                              f"({exc.strerror or exc})")
+    try:
+        return _render_copy(binary, chart_dir, options, private)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _render_copy(binary: str, chart_dir: Path, options: Mapping[str, object],
+                 private: Path) -> Rendered:
+    """Render the chart from a copy in ``private`` (see ``chartcopy``), by helm with an
+    environment of its own there."""
     name = chart_dir.resolve().name or "release"
-    command = [binary, "template", name, str(chart_dir)]
+    copy = private / "chart" / name
+    try:
+        problems = chartcopy.copy_chart(chart_dir, copy)
+    except chartcopy.CopyError as exc:
+        return Rendered(error=f"{chart_dir}: {exc}")
+    try:
+        values = [_values_file(given, chart_dir, copy) for given in _strings(options.get("values"))]
+    except chartcopy.CopyError as exc:
+        return Rendered(error=f"{chart_dir}: {exc}", problems=problems)
+    command = [binary, "template", name, str(copy)]
     # Always a namespace: without one helm takes the kubeconfig context's (or
     # $HELM_NAMESPACE), which the collector cannot know; objects the chart leaves without a
     # namespace are related in this same one (``collect.applied_namespace``).
     given = options.get("namespace")
     command += ["--namespace", given if isinstance(given, str) and given else DEFAULT_NAMESPACE]
-    for values in _strings(options.get("values")):
-        command += ["--values", values]
+    for path in values:
+        command += ["--values", path]
     for setting in _strings(options.get("set")):
         command += ["--set", setting]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S,
-                              check=False, stdin=subprocess.DEVNULL)
+                              check=False, stdin=subprocess.DEVNULL, env=sandbox_env(private))
     except subprocess.TimeoutExpired:
-        return Rendered(error=f"{chart_dir}: helm template did not finish in {RENDER_TIMEOUT_S}s")
+        return Rendered(error=f"{chart_dir}: helm template did not finish in {RENDER_TIMEOUT_S}s",
+                        problems=problems)
     except OSError as exc:
-        return Rendered(error=f"{chart_dir}: cannot run helm ({exc.strerror or exc})")
+        return Rendered(error=f"{chart_dir}: cannot run helm ({exc.strerror or exc})",
+                        problems=problems)
     if done.returncode != 0:
         message = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        return Rendered(error=f"{chart_dir}: helm template failed: {message}")
-    return Rendered(text=done.stdout)
+        message = message.replace(str(copy), str(chart_dir))
+        return Rendered(error=f"{chart_dir}: helm template failed: {message}", problems=problems)
+    return Rendered(text=done.stdout, problems=problems)
+
+
+def sandbox_env(private: Path) -> dict[str, str]:
+    """helm's whole environment: nothing of the auditor's (no token, proxy, kubeconfig or
+    helm settings of the machine), its homes inside ``private``, plugins off.
+
+    No PATH: ``helm template`` runs no other program (no plugin, no post-renderer), and
+    without one it could find none."""
+    home, config, cache = private / "home", private / "config", private / "cache"
+    for folder in (home, config, cache, private / "data", private / "plugins", private / "tmp"):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    kubeconfig = private / "kubeconfig"
+    kubeconfig.touch(mode=0o600)
+    return {
+        "HOME": str(home),
+        "TMPDIR": str(private / "tmp"),
+        "KUBECONFIG": str(kubeconfig),
+        "HELM_CONFIG_HOME": str(config),
+        "HELM_CACHE_HOME": str(cache),
+        "HELM_DATA_HOME": str(private / "data"),
+        "HELM_PLUGINS": str(private / "plugins"),
+        "HELM_NO_PLUGINS": "1",
+        "HELM_REPOSITORY_CONFIG": str(config / "repositories.yaml"),
+        "HELM_REPOSITORY_CACHE": str(cache / "repository"),
+        "HELM_REGISTRY_CONFIG": str(config / "registry" / "config.json"),
+    }
+
+
+def _values_file(given: str, chart_dir: Path, copy: Path) -> str:
+    """The path helm reads a ``--values`` file at. One outside the chart is the user's own,
+    read where it is; one inside is read from the copy, so a link in the chart cannot lead
+    it out (``-f chart/values-prod.yaml`` of ``values-prod.yaml -> /etc/shadow``)."""
+    if "://" in given or not os.path.lexists(given):
+        return given  # a URL, or missing: helm says so
+    for base, path in ((os.path.abspath(chart_dir), os.path.abspath(given)),
+                       (os.path.realpath(chart_dir), os.path.realpath(given))):
+        if path == base or path.startswith(base.rstrip(os.sep) + os.sep):
+            inside = copy / os.path.relpath(path, base)
+            if not inside.is_file():
+                raise chartcopy.CopyError(
+                    f"values file {given} is in the chart but not a regular file of it (a "
+                    "symlink out of the chart, or not a file); not rendered")
+            return str(inside)
+    return given
 
 
 def _strings(value: object) -> list[str]:
