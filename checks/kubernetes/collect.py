@@ -89,6 +89,7 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
     chart = helm.chart_file(root)
     if chart is not None:
         rendered = helm.render(chart.parent, options)
+        problems.update(rendered.problems)  # what of the chart helm was not given
         if rendered.error:
             problems["manifests"] = rendered.error
             return build([], "chart", problems, namespace=namespace)
