@@ -6,7 +6,8 @@ live cluster) with HOME, XDG_CACHE_HOME, XDG_CONFIG_HOME and TMPDIR pointed at f
 directories and a fresh working directory. The audited tree, the working directory, HOME
 and TMPDIR are snapshotted before and after (path, size, mtime_ns, mode, and a hash of
 every file's content, which does not depend on atime): the only new or changed entries are
-the requested --report paths, and the --history-dir entry and its lock when given.
+the requested --report paths, and the --history-dir entry and its lock when given (and the
+mtime of TMPDIR itself after a chart, rendered in a private folder made and removed there).
 """
 
 from __future__ import annotations
@@ -138,8 +139,12 @@ def test_only_the_requested_reports_are_written(runs: dict[str, Run], name: str)
     assert run.process is not None and run.before is not None and run.after is not None
     assert run.process.returncode == 0, run.stderr
     for watched in run.watched:
-        assert not changes(run.before[watched], run.after[watched]), (
-            f"{watched} changed: {sorted(changes(run.before[watched], run.after[watched]))}")
+        changed_here = changes(run.before[watched], run.after[watched])
+        if name == "chart" and watched == "TMPDIR":
+            # helm renders a private copy of the chart in a folder made in TMPDIR and
+            # removed afterwards (issue 14): TMPDIR's own mtime moves, nothing stays.
+            changed_here -= {"."}
+        assert not changed_here, f"{watched} changed: {sorted(changed_here)}"
     changed = changes(run.before["cwd"], run.after["cwd"])
     allowed = {"out", *REPORTS.values()}
     if run.history:
