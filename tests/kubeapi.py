@@ -31,6 +31,12 @@ What it serves (GET only; every other method gets a 405 Status):
 - Known CRD kinds exist only when enabled with ``crds=``; otherwise their paths
   answer 404 with a Status body, as a server without the CRD does.
 
+Faults (methods returning a ``Fault``): ``forbid``, ``fail`` (from a given page
+on, for lists failing part-way), ``expire_continue``, ``throttle``, ``delay``,
+``truncate``, ``reset``, ``respond``, and three that keep a connection busy:
+``trickle`` (the headers, then the body a byte at a time), ``endless`` (a body that
+never ends) and ``hang_after_headers`` (the headers, then silence).
+
 Objects are never copied deeply: ``add`` keeps a shallow copy with
 ``metadata`` completed (namespace, resourceVersion, uid, creationTimestamp).
 """
@@ -42,6 +48,7 @@ import binascii
 import contextlib
 import json
 import re
+import select
 import socket
 import struct
 import sys
@@ -312,7 +319,8 @@ class _Continue:
 class Fault:
     """An injected failure; returned by the fault methods so tests can read ``hits``."""
 
-    action: str  # forbid, fail, expire_continue, throttle, delay, truncate, reset, respond
+    action: str  # forbid, fail, expire_continue, throttle, delay, truncate, reset, respond,
+    # trickle, endless, hang_after_headers
     plural: str  # "pods", "deployments.apps" (plural.group) or "*" (every request)
     namespace: str | None = None  # only requests scoped to this namespace
     times: int | None = None  # None: every matching request
@@ -324,6 +332,8 @@ class Fault:
     body: bytes = b""  # respond: the body sent as is
     headers: dict[str, str] = field(default_factory=dict)  # respond, fail: extra headers
     outside: frozenset[str] | None = None  # only requests not scoped to one of these
+    from_page: int = 0  # only requests for this page of a list or a later one (0: the first)
+    announce: bool = False  # endless: a Content-Length of 1 TiB rather than chunked encoding
 
     def applies(self, target: _Target, page: int | None) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -335,6 +345,8 @@ class Fault:
         if self.namespace is not None and self.namespace != target.namespace:
             return False
         if self.outside is not None and target.namespace in self.outside:
+            return False
+        if self.from_page and (page or 0) < self.from_page:
             return False
         return self.action != "expire_continue" or (page is not None and page >= self.after_pages)
 
@@ -415,12 +427,19 @@ def _partial_requested(accept: str, list_kind: bool) -> bool | None:
     return None
 
 
+STREAMED = ("trickle", "endless", "hang_after_headers")
+"""Faults whose body is sent by the handler over time, not at once."""
+ENDLESS_ITEM = b'{"metadata":{"name":"endless","namespace":"default"}},'
+"""Repeated for ever after the start of a list: valid JSON so far, never a whole list."""
+
+
 @dataclass
 class _Reply:
     status: int
     body: JSON | bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False
+    stream: Fault | None = None  # a STREAMED fault: how the body goes out
 
 
 # --- the server --------------------------------------------------------------
@@ -578,15 +597,19 @@ class FakeKubeAPI:
         namespace: str | None = None,
         times: int | None = None,
         retry_after: int | None = None,
+        from_page: int = 0,
     ) -> Fault:
         """A server error (500 InternalError, 503 ServiceUnavailable, 504 Timeout...).
 
         Any code gives a Status body with that code (404 for a kind not served).
         ``retry_after`` adds a Retry-After header, as an overloaded server may.
+        ``from_page``: only continue requests for that page (0-based) or a later one, so
+        that a list fails part-way, after its first pages were served.
         """
         headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
         return self._add_fault(
-            Fault("fail", plural, namespace, times, code=code, headers=headers)
+            Fault("fail", plural, namespace, times, code=code, headers=headers,
+                  from_page=from_page)
         )
 
     def expire_continue(
@@ -631,6 +654,38 @@ class FakeKubeAPI:
     ) -> Fault:
         """200 whose body is cut to ``fraction``; Content-Length matches the cut body."""
         return self._add_fault(Fault("truncate", plural, namespace, times, fraction=fraction))
+
+    def trickle(
+        self,
+        plural: str,
+        seconds: float = 1.0,
+        *,
+        times: int | None = None,
+        namespace: str | None = None,
+    ) -> Fault:
+        """200 with the real headers (Content-Length of the whole answer), then the body one
+        byte every ``seconds``: every socket read gets data, the answer takes for ever."""
+        return self._add_fault(Fault("trickle", plural, namespace, times, seconds=seconds))
+
+    def endless(
+        self,
+        plural: str,
+        *,
+        announce: bool = False,
+        times: int | None = None,
+        namespace: str | None = None,
+    ) -> Fault:
+        """200 whose body never ends: the start of a list, then the same item for as long as
+        the client reads. Chunked encoding, or with ``announce`` a Content-Length of 1 TiB."""
+        return self._add_fault(
+            Fault("endless", plural, namespace, times, announce=announce)
+        )
+
+    def hang_after_headers(
+        self, plural: str, *, times: int | None = None, namespace: str | None = None
+    ) -> Fault:
+        """200 with the real headers, then nothing until the client goes or the server stops."""
+        return self._add_fault(Fault("hang_after_headers", plural, namespace, times))
 
     def reset(
         self, plural: str, *, times: int | None = None, namespace: str | None = None
@@ -803,11 +858,13 @@ class FakeKubeAPI:
         wait = sum(f.seconds for f in applied if f.action == "delay")
         if wait and self._stopping.wait(wait):
             return _Reply(0, reset=True)  # stopped while sleeping
-        if fault is None or fault.action == "truncate":
+        if fault is None or fault.action == "truncate" or fault.action in STREAMED:
             reply = self._serve(target, query, accept)
-            if fault is not None:
+            if fault is not None and fault.action == "truncate":
                 body = _encode(reply.body)
                 reply.body = body[: int(len(body) * fault.fraction)]
+            elif fault is not None:
+                reply.stream = fault
             return reply
         return self._fault_reply(fault, target, query)
 
@@ -1100,6 +1157,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         body = _encode(reply.body)
+        if reply.stream is not None:
+            self._stream(reply.status, body, reply.stream)
+            return
         headers = {"Content-Type": "application/json", **reply.headers}
         self.send_response(reply.status)
         self.send_header("Content-Length", str(len(body)))
@@ -1112,6 +1172,45 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
+
+    def _stream(self, status: int, body: bytes, fault: Fault) -> None:
+        """Send the headers now and the body as ``fault`` says, until the client goes."""
+        self.close_connection = True  # whatever happens, this connection carries no more
+        endless = fault.action == "endless"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if endless and not fault.announce:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(1 << 40 if endless else len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        stopping = self.server.api._stopping
+        with contextlib.suppress(OSError):  # the client closed: the point of the fault
+            if fault.action == "trickle":
+                for index in range(len(body)):
+                    if stopping.wait(fault.seconds) or self._client_gone():
+                        return
+                    self.wfile.write(body[index : index + 1])
+            elif endless:
+                self._write_endless(not fault.announce, stopping)
+            else:
+                while not stopping.wait(0.05) and not self._client_gone():
+                    pass
+
+    def _write_endless(self, chunked: bool, stopping: threading.Event) -> None:
+        block = ENDLESS_ITEM * 1024  # about 56 KiB a write
+        if chunked:
+            block = b"%x\r\n%s\r\n" % (len(block), block)
+        start = b'{"kind":"List","apiVersion":"v1","metadata":{},"items":['
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(start), start) if chunked else start)
+        while not stopping.is_set():
+            self.wfile.write(block)
+
+    def _client_gone(self) -> bool:
+        """Whether the client closed its end (readable, and nothing to read)."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the API keeps its own structured log

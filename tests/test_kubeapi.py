@@ -515,6 +515,83 @@ def test_reset_connection(api: FakeKubeAPI, kube: client.ApiClient) -> None:
         raw_get(kube, "/api/v1/pods")
 
 
+def _open(api: FakeKubeAPI, path: str, read_timeout: float = 5.0) -> Any:
+    """GET with urllib3 directly, the body left on the socket for the test to read."""
+    pool = urllib3.PoolManager(retries=False)
+    return pool.request("GET", api.url + path, headers={"Authorization": "Bearer s3cret"},
+                        preload_content=False,
+                        timeout=urllib3.Timeout(connect=5.0, read=read_timeout))
+
+
+def test_a_trickled_answer_is_whole_and_never_trips_a_read_timeout(api: FakeKubeAPI) -> None:
+    api.trickle("pods", seconds=0.01, times=1)
+    response = _open(api, "/api/v1/namespaces/none/pods", read_timeout=0.3)
+    length = int(response.headers["Content-Length"])
+    # Each byte comes well within the read timeout; the whole answer takes longer than it.
+    assert length * 0.01 > 0.3
+    body = response.read()
+    assert len(body) == length
+    assert json.loads(body)["kind"] == "PodList"
+    assert api.log[-1].faults == ("trickle",) and api.log[-1].status == 200
+
+
+@pytest.mark.parametrize("announce", [False, True])
+def test_an_endless_body_goes_on_for_as_long_as_it_is_read(
+    api: FakeKubeAPI, announce: bool
+) -> None:
+    api.endless("pods", announce=announce)
+    response = _open(api, "/api/v1/pods")
+    if announce:
+        assert response.headers["Content-Length"] == str(1 << 40)
+    else:
+        assert response.headers["Transfer-Encoding"] == "chunked"
+        assert "Content-Length" not in response.headers
+    read = 0
+    first = b""
+    while read < 8 << 20:  # 8 MiB, more than any test cap, and it still goes on
+        chunk = response.read(1 << 16)
+        assert chunk, "the body ended"
+        first = first or chunk
+        read += len(chunk)
+    response.close()
+    assert first.startswith(b'{"kind":"List","apiVersion":"v1","metadata":{},"items":[')
+    assert b'{"metadata":{"name":"endless","namespace":"default"}},' in first
+    # The next request is answered as usual: the fault holds every matching request.
+    api.clear_faults()
+    assert json.loads(_open(api, "/api/v1/pods").read())["kind"] == "PodList"
+
+
+def test_a_hang_after_headers_sends_headers_then_nothing(api: FakeKubeAPI) -> None:
+    api.hang_after_headers("pods", times=1)
+    response = _open(api, "/api/v1/pods", read_timeout=0.2)
+    assert response.status == 200 and int(response.headers["Content-Length"]) > 0
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        response.read()
+    response.close()
+    assert api.log[-1].faults == ("hang_after_headers",)
+    assert json.loads(_open(api, "/api/v1/pods").read())["kind"] == "PodList"
+
+
+def test_a_streamed_fault_ends_with_the_server(tmp_path: Path) -> None:
+    api = FakeKubeAPI(OBJECTS).start()
+    api.hang_after_headers("pods")
+    response = _open(api, "/api/v1/pods", read_timeout=10.0)
+    api.stop()  # the hanging handler sees the server stop and closes its connection
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        response.read()
+
+
+def test_a_list_can_fail_from_its_second_page_on(api: FakeKubeAPI,
+                                                 kube: client.ApiClient) -> None:
+    api.fail("pods", 500, from_page=1)
+    first = raw_get(kube, "/api/v1/pods", [("limit", 5)])
+    assert len(first["items"]) == 5 and first["metadata"]["continue"]
+    with pytest.raises(ApiException) as failed:
+        raw_get(kube, "/api/v1/pods", [("limit", 5), ("continue", first["metadata"]["continue"])])
+    assert failed.value.status == 500
+    assert [r.status for r in api.list_requests("pods")][-2:] == [200, 500]
+
+
 # --- the request log, methods and auth ------------------------------------------------
 
 

@@ -23,6 +23,15 @@ requests is given up on as a whole, not kind by kind. Listing a failing cluster
 so ends within about the budget plus one ``--timeout`` for each kind a worker
 has still to start.
 
+Bounded reads. Each request has one deadline, ``--timeout``, for connecting, the
+headers and the whole body: urllib3's own timeouts apply to each socket read, so a
+server sending a byte a second would never trip them. When the deadline passes, the
+request's sockets are shut down (``_Watch``), which ends any read blocked on them; the
+request counts as unanswered and is retried like a timeout. A response over the size
+cap (``--max-response-mib``) is not read further and is final: the same page would be
+as large again. A kind whose list failed on any page contributes nothing (no objects,
+no pods, no releases): it is unlisted, never listed in part.
+
 Memory. Objects are slimmed as each page is read (``slim``), never kept whole:
 controller-owned pods become summaries and owned ReplicaSets are dropped (their
 controllers carry the spec); ``managedFields`` keep their managers but not their
@@ -34,11 +43,13 @@ their presence; repeated strings are held once. Nothing a check reads is dropped
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import math
 import os
 import random
+import socket
 import sys
 import threading
 import time
@@ -47,6 +58,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from auditor.checks.kubernetes.facts import HelmRelease
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.model import Target
@@ -54,7 +67,15 @@ from auditor.model import Target
 PAGE_SIZE = 500
 WORKERS = 6
 TIMEOUT_S = 30.0
-"""Default per-request read timeout; ``--timeout`` overrides it."""
+"""Default deadline of one request (connect, headers, body); ``--timeout`` overrides it."""
+MAX_RESPONSE_MIB = 256
+"""Default cap on one response (``--max-response-mib``): a page of ``PAGE_SIZE`` objects
+averaging 512 KiB, some 25 times a large pod with its managedFields. Only ConfigMaps or
+Secrets near their 1 MiB limit by the hundred come near it (Helm's release records, the
+largest Secrets, are listed as metadata only). It bounds memory: ``WORKERS`` lists read
+at once, so bodies hold at most 1.5 GiB, where an endless body would take it all."""
+CHUNK = 1 << 16
+"""Bytes asked of the socket at once while a body is read."""
 METADATA_ONLY = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 
 MAX_RETRIES = 3
@@ -172,7 +193,8 @@ class Cluster:
     secrets_read: bool = False
 
 
-Fetch = Callable[[str, list[tuple[str, str]], str], tuple[int, bytes, Mapping[str, str]]]
+Body = bytes | bytearray
+Fetch = Callable[[str, list[tuple[str, str]], str], tuple[int, Body, Mapping[str, str]]]
 
 
 def _timeout(options: Mapping[str, object]) -> tuple[float, float]:
@@ -181,40 +203,246 @@ def _timeout(options: Mapping[str, object]) -> tuple[float, float]:
     return (min(5.0, seconds), seconds)
 
 
-def client_fetch(target: Target, options: Mapping[str, object]) -> Fetch:
-    """A GET function over the kubernetes client's configuration and connection pool."""
-    from kubernetes import client, config
+def _cap_mib(options: Mapping[str, object]) -> int:
+    value = options.get("max_response_mib")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
+        else MAX_RESPONSE_MIB
 
-    configuration = client.Configuration()
+
+# --- bounded requests ----------------------------------------------------------------
+
+
+class Overdue(TimeoutError):
+    """A request's deadline passed before its whole answer had arrived."""
+
+
+class TooLarge(Exception):
+    """A response over the size cap: not read further, and not asked again."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+_CURRENT = threading.local()
+"""The ``_Watch`` of the request a worker thread is making, if any."""
+
+
+class _Watch:
+    """One request's deadline. When it passes, every socket the request used is shut down,
+    which ends a read blocked on it at once, in connect, TLS, headers or body alike.
+
+    Sockets are held as duplicates, closed when the request ends: shutting a duplicate
+    down shuts the connection down, and a duplicate is never a number reused by then.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def attach(self, sock: socket.socket) -> None:
+        try:
+            duplicate = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        except OSError:
+            return  # already closed: nothing to end
+        with self._lock:
+            self._sockets.append(duplicate)
+            if self.expired:
+                _shut(duplicate)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> _Watch:
+        _CURRENT.watch = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _CURRENT.watch = None
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # not connected (any more): no read to end
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _attach(sock: socket.socket | None) -> None:
+    watch: _Watch | None = getattr(_CURRENT, "watch", None)
+    if watch is not None and sock is not None:
+        watch.attach(sock)
+
+
+def _watch_sockets(pool_manager: Any) -> None:
+    """Have the pool manager's connections hand each socket they use to the request's watch:
+    a new one as soon as it is connected (before TLS), a kept-alive one at each request.
+    Derived from the pool classes in place, so proxies (SOCKS included) keep working."""
+    from urllib3.connection import HTTPConnection
+
+    class Watched(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            _attach(sock)
+            return sock
+
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            _attach(self.sock)
+            super().request(*args, **kwargs)
+
+    def watched(pool: type[Any]) -> type[Any]:
+        connection = type(f"Watched{pool.ConnectionCls.__name__}",
+                          (Watched, pool.ConnectionCls), {})
+        return type(f"Watched{pool.__name__}", (pool,), {"ConnectionCls": connection})
+
+    pool_manager.pool_classes_by_scheme = {
+        scheme: watched(pool) for scheme, pool in pool_manager.pool_classes_by_scheme.items()}
+
+
+def read_body(response: Any, cap_mib: int) -> bytearray:
+    """The whole body of a urllib3 response, or TooLarge past ``cap_mib`` MiB.
+
+    Read in chunks so that the cap is checked as bytes arrive (urllib3 bounds what one
+    read decompresses), into one buffer that grows in place: a body costs its size once.
+    """
+    cap = cap_mib << 20
+    refusal = f"response larger than {cap_mib} MiB, not read; raise the cap with " \
+              "--max-response-mib"
+    announced = str(response.headers.get("Content-Length") or "").strip()
+    if announced.isdigit() and int(announced) > cap:
+        raise TooLarge(int(response.status), refusal)
+    body = bytearray()
+    while chunk := response.read(CHUNK):
+        if len(body) + len(chunk) > cap:
+            raise TooLarge(int(response.status), refusal)
+        body += chunk
+    return body
+
+
+def _end(response: Any, complete: bool) -> None:
+    """Hand the connection back: kept alive after a whole body, closed otherwise (unread
+    bytes would be read as the next answer)."""
+    if not complete:
+        response.close()
+    response.release_conn()
+
+
+class ConfigProblem(Exception):
+    """The cluster's configuration cannot be loaded; the message names where it was read."""
+
+
+def _kubeconfig_paths(given: object) -> list[str]:
+    if isinstance(given, str) and given:
+        return [given]
+    listed = os.environ.get("KUBECONFIG", "")
+    if listed:
+        return [p for p in listed.split(os.pathsep) if p]
+    return [os.path.expanduser("~/.kube/config")]
+
+
+def _config_reason(exc: Exception, context: str | None) -> str:
+    """The loader's error in a few words (its own messages omit the file or read oddly)."""
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        return "not valid YAML" + (f" (line {mark.line + 1})" if mark is not None else "")
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if context and "Expected object with name" in text and "contexts" in text:
+        return f"no context {context!r}"
+    if type(exc).__name__ == "ConfigException":
+        return text.removeprefix("Invalid kube-config file. ").removeprefix(
+            "Invalid kube-config. ")[:200]
+    return f"not a kubeconfig ({type(exc).__name__}: {text})"[:200]
+
+
+def _load_config(configuration: Any, options: Mapping[str, object], context: str | None
+                 ) -> None:
+    from kubernetes import config
+
     kubeconfig = options.get("kubeconfig")
-    given = options.get("context")
-    context = target.context or (given if isinstance(given, str) and given else None)
     in_cluster = "KUBERNETES_SERVICE_HOST" in os.environ and not kubeconfig and \
         not os.environ.get("KUBECONFIG") and context is None
     # The kubernetes client ships no type hints.
     if in_cluster:
-        config.load_incluster_config(  # type: ignore[no-untyped-call]
-            client_configuration=configuration)
-    else:
+        try:
+            config.load_incluster_config(  # type: ignore[no-untyped-call]
+                client_configuration=configuration)
+        except Exception as exc:
+            raise ConfigProblem("cannot load the in-cluster service account: "
+                                f"{_config_reason(exc, None)}") from None
+        return
+    paths = _kubeconfig_paths(kubeconfig)
+    shown = os.pathsep.join(paths)
+    if not any(os.path.exists(p) for p in paths):
+        raise ConfigProblem(f"cannot load kubeconfig {shown}: no such file")
+    try:
         config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=kubeconfig if isinstance(kubeconfig, str) else None,
+            config_file=kubeconfig if isinstance(kubeconfig, str) and kubeconfig else None,
             context=context, client_configuration=configuration)
+    except Exception as exc:
+        raise ConfigProblem(f"cannot load kubeconfig {shown}: "
+                            f"{_config_reason(exc, context)}") from None
+
+
+def connect(target: Target, options: Mapping[str, object]) -> tuple[Fetch, str]:
+    """A GET function over the kubernetes client's configuration and connection pool, and
+    the API server's URL; ConfigProblem when no configuration can be loaded."""
+    from kubernetes import client
+
+    configuration = client.Configuration()
+    given = options.get("context")
+    context = target.context or (given if isinstance(given, str) and given else None)
+    _load_config(configuration, options, context)
     # urllib3 would silently retry resets and timeouts three times (4x --timeout); the
     # lister decides itself what a failed request means.
     configuration.retries = False
     api = client.ApiClient(configuration)
-    timeout = _timeout(options)
+    _watch_sockets(api.rest_client.pool_manager)
+    connect_s, deadline_s = _timeout(options)
+    cap_mib = _cap_mib(options)
 
     def fetch(path: str, query: list[tuple[str, str]], accept: str
-              ) -> tuple[int, bytes, Mapping[str, str]]:
+              ) -> tuple[int, Body, Mapping[str, str]]:
         request = api.param_serialize("GET", path, query_params=query,
                                       header_params={"Accept": accept},
                                       auth_settings=["BearerToken"])
-        response = api.call_api(*request, _request_timeout=timeout)
-        body = response.read() or b""  # type: ignore[no-untyped-call]
-        return int(response.status), bytes(body), dict(response.headers or {})
+        with _Watch(deadline_s) as watch:
+            try:
+                # The client never preloads: the body is still on the socket here.
+                raw = api.call_api(*request, _request_timeout=(connect_s, deadline_s)).response
+                complete = False
+                try:
+                    body = read_body(raw, cap_mib)
+                    complete = True
+                finally:
+                    _end(raw, complete)
+            except TooLarge:
+                raise
+            except Exception as exc:
+                if watch.expired:
+                    raise Overdue(f"no answer within {deadline_s:g} s (not complete by "
+                                  f"then: {type(exc).__name__})") from None
+                raise
+        return int(raw.status), body, dict(raw.headers or {})
 
-    return fetch
+    return fetch, str(configuration.host or "")
+
+
+def client_fetch(target: Target, options: Mapping[str, object]) -> Fetch:
+    """A GET function over the kubernetes client's configuration and connection pool."""
+    return connect(target, options)[0]
 
 
 # --- one run's shared clock --------------------------------------------------------
@@ -235,16 +463,19 @@ class Pacer:
         self._lock = threading.Lock()
         self._answered = False
         self._silent = 0
+        self.silence = ""
+        """Why the first request without an answer got none."""
 
     def remaining(self) -> float:
         return self._deadline - self._clock()
 
-    def heard(self, answered: bool) -> None:
+    def heard(self, answered: bool, why: str = "") -> None:
         with self._lock:
             if answered:
                 self._answered = True
             else:
                 self._silent += 1
+                self.silence = self.silence or why
 
     @property
     def unreachable(self) -> bool:
@@ -289,7 +520,7 @@ STATUS_NAMES = {401: "unauthorized", 403: "forbidden", 404: "not found", 410: "g
                 504: "gateway timeout"}
 
 
-def _status_reason(status: int, body: bytes, headers: Mapping[str, str]) -> str:
+def _status_reason(status: int, body: Body, headers: Mapping[str, str]) -> str:
     label = f"{STATUS_NAMES.get(status, 'error')} ({status})"
     try:
         data = json.loads(body)
@@ -306,13 +537,30 @@ def _status_reason(status: int, body: bytes, headers: Mapping[str, str]) -> str:
 
 
 def _no_answer(exc: Exception, timeout: float | None) -> str:
+    if isinstance(exc, Overdue):
+        return str(exc)
     name = type(exc).__name__
     if "timeout" in name.lower() and timeout:
         return f"no answer within {timeout:g} s ({name})"
-    return f"no answer ({name})"
+    cause = _system_error(exc)
+    return f"no answer ({name}: {cause})" if cause else f"no answer ({name})"
 
 
-def _parse_page(body: bytes) -> dict[str, Any]:
+def _system_error(exc: BaseException) -> str:
+    """The system's words for why a connection failed (refused, unreachable, unknown host),
+    from the OSError urllib3 wraps; "" when there is none."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror.lower()
+        wrapped = [a for a in current.args if isinstance(a, BaseException)]
+        current = current.__cause__ or (wrapped[0] if wrapped else current.__context__)
+    return ""
+
+
+def _parse_page(body: Body) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except ValueError:
@@ -369,9 +617,12 @@ def get_page(fetch: Fetch, pacer: Pacer, path: str, query: list[tuple[str, str]]
         headers: Mapping[str, str] = {}
         try:
             status, body, headers = fetch(path, query, accept)
+        except TooLarge as exc:  # final: the same page would be as large again
+            pacer.heard(True)
+            raise ListError(exc.status, str(exc)) from None
         except Exception as exc:  # resets, timeouts, refusals: the kind is a problem, not a crash
-            pacer.heard(False)
             error = ListError(0, _no_answer(exc, timeout))
+            pacer.heard(False, error.reason)
         else:
             pacer.heard(True)
             if status == 200:
@@ -622,7 +873,10 @@ def _list_one(fetch: Fetch, kind: Kind, namespace: str | None, pacer: Pacer,
         return listed
 
 
-def _record(cluster: Cluster, listed: _Listed, missing: set[str]) -> None:
+def _record(cluster: Cluster, listed: _Listed, missing: set[str],
+            pods: list[dict[str, Any]], releases: list[HelmRelease]) -> None:
+    """Keep what one kind's list gave, all of it or, when the list failed on any page,
+    none of it: a part of the pods (or releases) would be judged as all of them."""
     kind = listed.kind
     label = f"{kind.key}" + (" (Helm releases)" if kind is HELM_RELEASES else "") + (
         f" in namespace {listed.namespace}" if listed.namespace else "")
@@ -631,6 +885,8 @@ def _record(cluster: Cluster, listed: _Listed, missing: set[str]) -> None:
             f"{listed.nameless} object(s) without metadata.name ignored")
     if listed.problem is None:
         cluster.items.extend(listed.items)
+        pods.extend(listed.pods)
+        releases.extend(listed.releases)
         return
     if kind.crd and listed.problem.startswith("not found"):
         # The server does not serve this custom resource: the feature is not installed, so
@@ -658,8 +914,14 @@ def _secret_namespaces(options: Mapping[str, object], namespace: str | None
 def read_cluster(target: Target, options: Mapping[str, object],
                  fetch: Fetch | None = None) -> Cluster:
     cluster = Cluster(secrets_read=bool(options.get("read_secrets")))
+    server = ""
     try:
-        fetch = fetch or client_fetch(target, options)
+        if fetch is None:
+            fetch, server = connect(target, options)
+    except ConfigProblem as exc:
+        cluster.problems["cluster"] = str(exc)[:300]
+        cluster.missing = frozenset(k.kind for k in KINDS)
+        return cluster
     except Exception as exc:
         cluster.problems["cluster"] = f"cannot connect: {type(exc).__name__}: {exc}"[:300]
         cluster.missing = frozenset(k.kind for k in KINDS)
@@ -677,13 +939,13 @@ def read_cluster(target: Target, options: Mapping[str, object],
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for listed in pool.map(lambda job: _list_one(fetch, job[0], job[1], pacer, timeout),
                                jobs):
-            _record(cluster, listed, missing)
-            pods.extend(listed.pods)
-            releases.extend(listed.releases)
+            _record(cluster, listed, missing, pods, releases)
     if pacer.unreachable:
         # First: it is the cause of every other problem, and the one an exit line names.
-        cluster.problems = {"cluster": "the API server answered no request; nothing was "
-                            "listed", **cluster.problems}
+        where = f" at {server}" if server else ""
+        why = " " + pacer.silence.removeprefix("no answer ") if pacer.silence else ""
+        cluster.problems = {"cluster": f"the API server{where} answered no request{why}; "
+                            "nothing was listed", **cluster.problems}
     cluster.pods = tuple(pods)
     cluster.releases = tuple(sorted(releases, key=lambda r: (r.namespace, r.name, r.revision)))
     cluster.missing = frozenset(missing)
