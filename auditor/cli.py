@@ -35,6 +35,16 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
 def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scan = sub.add_parser(
         "scan", help="audit targets and report",
@@ -58,7 +68,12 @@ def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                             "kubectl apply -n and helm template --namespace do (default: default)")
     kubernetes.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file")
     kubernetes.add_argument("--timeout", type=float, metavar="SECONDS",
-                            help="per-request timeout for live clusters (default 30)")
+                            help="deadline of each request to a live cluster: connect, "
+                                 "headers and whole body (default 30)")
+    kubernetes.add_argument("--max-response-mib", type=_positive_int, metavar="MIB",
+                            help="largest response read from a live cluster, in MiB; a "
+                                 "larger one is a problem (default 256: a page of 500 "
+                                 "objects of 512 KiB each)")
     kubernetes.add_argument("--read-secrets", action="store_true",
                             help="allow reading Secrets from a live cluster (values never printed)")
     kubernetes.add_argument("--secrets-namespace", action="append", default=[], metavar="NS",
