@@ -147,6 +147,9 @@ LEAVING = {
     "absolute link to /etc/passwd": (
         {"env": "/etc/passwd"}, FILES_GET, PASSWD,
         ["chart env: symlink to /etc/passwd leaves the chart, not copied"]),
+    "a link to //etc/passwd": (
+        {"env": "//etc/passwd"}, FILES_GET, PASSWD,
+        ["chart env: symlink to //etc/passwd leaves the chart, not copied"]),
     "absolute link to a file out of the chart": (
         {"env": "{outside}/secret.txt"}, FILES_GET, FILE_SECRET,
         ["chart env: symlink to {outside}/secret.txt leaves the chart, not copied"]),

@@ -108,7 +108,7 @@ def _copy_entry(root: str, folder: _Folder, name: str, budget: _Budget,
     if stat.S_ISLNK(mode):
         target = os.readlink(path)
         real = os.path.realpath(path)
-        if not _inside(real, root):
+        if not inside(real, root):
             problems[f"chart {label}"] = f"symlink to {target} leaves the chart, not copied"
             return None
         try:
@@ -160,7 +160,8 @@ def _copy_file(source: str, dest: Path, budget: _Budget) -> bool:
     return True
 
 
-def _inside(real: str, root: str) -> bool:
+def inside(real: str, root: str) -> bool:
+    """Whether the resolved path ``real`` is ``root`` or below it (both resolved)."""
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 

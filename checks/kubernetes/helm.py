@@ -35,7 +35,7 @@ def chart_file(root: Path) -> Path | None:
 
 
 def chart_identity(chart: Path) -> tuple[str, str]:
-    if not _stays_inside(chart, chart.parent):
+    if not chartcopy.inside(os.path.realpath(chart), os.path.realpath(chart.parent)):
         return chart.parent.name, "?"  # a link out: not the chart's to name (see chartcopy)
     try:
         data = yaml.safe_load(chart.read_text(encoding="utf-8"))
@@ -47,11 +47,6 @@ def chart_identity(chart: Path) -> tuple[str, str]:
         return chart.parent.name, "?"
     return (_scalar(data.get("name")) or chart.parent.name,
             _scalar(data.get("version")) or "?")
-
-
-def _stays_inside(path: Path, folder: Path) -> bool:
-    real, base = os.path.realpath(path), os.path.realpath(folder)
-    return real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _scalar(value: object) -> str | None:
@@ -163,7 +158,7 @@ def _values_file(given: str, chart_dir: Path, copy: Path) -> str:
         return given  # a URL, or missing: helm says so
     for base, path in ((os.path.abspath(chart_dir), os.path.abspath(given)),
                        (os.path.realpath(chart_dir), os.path.realpath(given))):
-        if path == base or path.startswith(base.rstrip(os.sep) + os.sep):
+        if chartcopy.inside(path, base):
             inside = copy / os.path.relpath(path, base)
             if not inside.is_file():
                 raise chartcopy.CopyError(
