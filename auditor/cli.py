@@ -213,12 +213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as exc:
         from auditor.errors import one_line
+        from auditor.text import shown
 
         if debug:
             import traceback
 
             traceback.print_exc()
-        print(f"auditor: {one_line(exc)}", file=sys.stderr)
+        print(shown(f"auditor: {one_line(exc)}"), file=sys.stderr)
         return EXIT_ERROR
 
 

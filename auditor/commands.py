@@ -38,6 +38,7 @@ from auditor.runlog import error_fields, run_fields, write_line
 from auditor.schedule import cmd_install_schedule
 from auditor.scoring import Thresholds, formula
 from auditor.targets import parse_targets
+from auditor.text import shown
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
 
@@ -51,7 +52,7 @@ def dispatch(args: argparse.Namespace) -> int:
     try:
         return handler(args)
     except UsageError as exc:
-        print(f"auditor: {exc}", file=sys.stderr)
+        print(shown(f"auditor: {exc}"), file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -93,7 +94,7 @@ def _scan(args: argparse.Namespace, session: Session,
     if history_dir:
         past, unreadable = load_history(history_dir)
         for problem in unreadable:
-            print(f"auditor: warning: {problem}", file=sys.stderr)
+            print(shown(f"auditor: warning: {problem}"), file=sys.stderr)
     stdin_text = sys.stdin.read() if "-" in args.targets else None
     targets = parse_targets(args.targets, root=args.root, stdin_text=stdin_text)
     config = resolve_config(args.config, targets)
@@ -153,11 +154,11 @@ def _scan(args: argparse.Namespace, session: Session,
     # and never 1 (no gate can pass or trip on no verdict).
     empty = nothing_evaluated(report)
     if empty is not None:
-        print(f"auditor: {empty}", file=sys.stderr)
+        print(shown(f"auditor: {empty}"), file=sys.stderr)
         code = EXIT_ERROR
     else:
         for reason in reasons:
-            print(f"auditor: gate: {reason}", file=sys.stderr)
+            print(shown(f"auditor: gate: {reason}"), file=sys.stderr)
         code = EXIT_GATE if reasons else EXIT_OK
     if not _push(args, report, base):
         code = EXIT_ERROR
@@ -237,7 +238,7 @@ def _push(args: argparse.Namespace, report: Report, options: RenderOptions) -> b
     try:
         push_report(report, args.pushgateway, options)
     except PushError as exc:
-        print(f"auditor: pushgateway: {exc}", file=sys.stderr)
+        print(shown(f"auditor: pushgateway: {exc}"), file=sys.stderr)
         return False
     return True
 
@@ -276,7 +277,7 @@ def _write_outputs(report: Report, outputs: list[tuple[Renderer, str]], base: Re
     to_stdout: str | None = None
     files = [path for _, path in outputs if path != "-"] + [path for path, _ in extra]
     for line in sweep(files):
-        print(f"auditor: note: {line}", file=sys.stderr)
+        print(shown(f"auditor: note: {line}"), file=sys.stderr)
     with staging() as staged:
         for renderer, path in outputs:
             to_tty = path == "-" and sys.stdout.isatty()
@@ -378,7 +379,7 @@ def _emit(path: str, text: str) -> None:
         return
     with reserved([path]):
         for line in sweep([path]):
-            print(f"auditor: note: {line}", file=sys.stderr)
+            print(shown(f"auditor: note: {line}"), file=sys.stderr)
         stage(path, lambda handle: handle.write(text)).commit()
 
 
@@ -389,7 +390,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.directory}: no such history directory")
     runs, problems = load_history(args.directory)
     for problem in problems:
-        print(f"auditor: {problem}", file=sys.stderr)
+        print(shown(f"auditor: {problem}"), file=sys.stderr)
     runs = select(runs, target=args.target, last=args.last)
     if args.format == "json":
         print(json.dumps([run.as_dict() for run in runs], indent=2))

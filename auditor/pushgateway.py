@@ -23,6 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from auditor.checks.common.redact import redact_url
+
 if TYPE_CHECKING:
     from auditor.model import Report
     from auditor.reports.base import RenderOptions
@@ -111,17 +113,13 @@ def _segment(name: str, value: str) -> str:
 
 
 def redact(url: str) -> str:
-    """``url`` with the password of any userinfo replaced by ``***``."""
+    """``url`` as stderr may show it: masked by the one masking module, or not at all when
+    it cannot be parsed (its parts cannot be told apart, so neither can a password)."""
     try:
-        parts = urlsplit(url)
-        password = parts.password
+        urlsplit(url).port  # noqa: B018 - a bad port raises here, as a push would
     except ValueError:
         return "<unparseable URL>"
-    if password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    return redact_url(url)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

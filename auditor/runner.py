@@ -32,7 +32,7 @@ from auditor.plugins import PluginHost
 from auditor.registry import Registry
 from auditor.scoring import outcomes, score_findings, score_outcomes
 from auditor.targets import choose_styles
-from auditor.text import printable
+from auditor.text import printable, shown
 
 
 class Progress(Protocol):
@@ -108,8 +108,8 @@ def audit(
                                        object_waivers, waiver_hits)
                     findings.append(finding)
                     sink.finding(finding)
-            problems = tuple(printable(p) for p in collect_problems) + tuple(
-                printable(f"{name}: {reason}") for name, reason in facts.problems.items()
+            problems = tuple(shown(p) for p in collect_problems) + tuple(
+                shown(f"{name}: {reason}") for name, reason in facts.problems.items()
             )
             reports.append(
                 TargetReport(
@@ -117,7 +117,7 @@ def audit(
                     style=detection.style,
                     app=app,
                     detection=dataclasses.replace(
-                        detection, evidence=tuple(printable(e) for e in detection.evidence)),
+                        detection, evidence=tuple(shown(e) for e in detection.evidence)),
                     score=score_findings(findings, config.thresholds),
                     findings=tuple(findings),
                     problems=problems,
@@ -136,7 +136,7 @@ def audit(
         score=score_outcomes(pooled, config.thresholds),
         targets=tuple(reports),
         waivers=_waiver_outcomes(config.waivers, waiver_hits, today),
-        problems=tuple(printable(p) for p in run_problems),
+        problems=tuple(shown(p) for p in run_problems),
     )
 
 
@@ -284,12 +284,12 @@ def _finding(
         severity=severity,
         status=status,
         title=check.title,
-        message=printable(result.message or _default_message(check, result.status)),
+        message=shown(result.message or _default_message(check, result.status)),
         subject=printable(result.subject),
         remediation=check.remediation,
         location=(dataclasses.replace(result.location, path=printable(result.location.path))
                   if result.location else None),
-        evidence=tuple(printable(e) for e in result.evidence),
+        evidence=tuple(shown(e) for e in result.evidence),
         waiver=waiver_ref,
     )
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from auditor.text import shown
+
 # cli.py builds this subcommand's parser on every start, `auditor --version` included, so
 # what only installing needs (subprocess, difflib, tempfile) is imported when installing.
 
@@ -623,7 +625,7 @@ def cmd_install_schedule(args: argparse.Namespace) -> int:
             print(note)
         planned = install(options, root, args.cron, args.force, args.dry_run)
     except ScheduleError as exc:
-        print(f"auditor: {exc}", file=sys.stderr)
+        print(shown(f"auditor: {exc}"), file=sys.stderr)
         return 2
     if args.dry_run:
         print("dry run: nothing written")

@@ -30,3 +30,11 @@ def without_controls(text: str) -> str:
     they are escape sequences (ESC, CSI U+009B) that an audited object could use to
     recolour, hide or rewrite what the reader sees."""
     return text.translate(_CONTROLS)
+
+
+def shown(text: str) -> str:
+    """``text`` as any output may show it: printable, with every secret it quotes masked
+    (the one masking module, :mod:`auditor.checks.common.redact`)."""
+    from auditor.checks.common.redact import mask_text
+
+    return mask_text(printable(text))

@@ -254,8 +254,10 @@ def test_a_path_naming_a_secret_does_not_hide_the_next_word() -> None:
     """x_redact_words__mutmut_20 ("/" -> "XX/XX"): a path such as a secrets file is not an
     option, so the word after it is shown."""
     assert redact("cat /run/secrets/db_password now") == "cat /run/secrets/db_password now"
+    # An option naming a file (``--password-file``) takes a path, not the secret: shown.
     assert redact("--password-file /run/secrets/token -v") == \
-        "--password-file *** -v"
+        "--password-file /run/secrets/token -v"
+    assert redact("--password /run/secrets/token -v") == "--password *** -v"
 
 
 # --- checks/common/secretvalues.py (checks-common target: 9 of 9 survived) -------------------

@@ -145,11 +145,14 @@ def test_group_url_encodes_what_a_path_cannot_hold() -> None:
         group_url("ftp://u:pw@gw/", JOB, {})
 
 
-def test_redact_hides_only_the_password() -> None:
+def test_redact_hides_the_password_the_token_user_and_secret_query_values() -> None:
     assert redact("http://user:s3cret@gw:9091/x?q=1") == "http://user:***@gw:9091/x?q=1"
     assert redact("https://:tok@gw/") == "https://:***@gw/"
     assert redact("http://gw:9091/") == "http://gw:9091/"
-    assert redact("http://user@gw/") == "http://user@gw/"
+    # A user alone in an http(s) URL is where a token goes (issue 14, item 3).
+    assert redact("http://user@gw/") == "http://***@gw/"
+    assert redact("http://gw:9091/?token=s3cret&job=x") == "http://gw:9091/?token=***&job=x"
+    assert redact("http://gw:bad/") == "<unparseable URL>"
 
 
 # --- against the real Pushgateway ---------------------------------------------------------
