@@ -10,6 +10,11 @@ from pathlib import Path
 
 from auditor.model import Detection, Style, Target, TargetKind
 
+PSEUDO_FILESYSTEMS = ("/proc", "/sys", "/dev")
+"""The running machine's kernel interfaces: reading one can block (``/proc/kmsg``), drain
+(the kernel log) or act (a device). A target there, or linked there, is refused; /dev/shm is
+an ordinary tmpfs where files are put, and is not."""
+ORDINARY_UNDER_DEV = "/dev/shm"
 DETECTION_THRESHOLD = 0.5
 """Detections below this confidence are reported as evidence but not audited."""
 
@@ -30,16 +35,40 @@ def parse_target(spec: str, *, root: str | None = None, stdin_text: str | None =
         context = spec.split(":", 1)[1] if ":" in spec else None
         return Target(label=spec, kind=TargetKind.KUBE, context=context or None)
     path = Path(spec)
-    if not path.exists():
+    _not_pseudo(spec, path)
+    try:
+        exists = path.exists()
+    except OSError as exc:
+        raise TargetError(f"{spec}: {(exc.strerror or str(exc)).lower()}") from None
+    if not exists:
         raise TargetError(f"{spec}: no such file or directory")
     if not os.access(path, os.R_OK):
         raise TargetError(f"{spec}: permission denied")
     return Target(label=spec, kind=TargetKind.PATH, root=str(path))
 
 
+def _not_pseudo(spec: str, path: Path) -> None:
+    try:
+        real = os.path.realpath(path)
+    except OSError as exc:  # a link /proc keeps for itself (/proc/1/root)
+        raise TargetError(f"{spec}: {(exc.strerror or str(exc)).lower()}") from None
+    if real == ORDINARY_UNDER_DEV or real.startswith(ORDINARY_UNDER_DEV + "/"):
+        return
+    for top in PSEUDO_FILESYSTEMS:
+        if real == top or real.startswith(top + "/"):
+            where = "" if real == os.path.abspath(spec) else f" (a link to {real})"
+            raise TargetError(f"{spec}{where}: under {top}, the running kernel's interface, "
+                              "not a deployment; not read")
+
+
 def _host_tree(root: str, label: str) -> Target:
     path = Path(root)
-    if not path.is_dir():
+    _not_pseudo(root, path)
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:
+        raise TargetError(f"{root}: {(exc.strerror or str(exc)).lower()}") from None
+    if not is_dir:
         raise TargetError(f"{root}: --root must be a directory laid out like /")
     return Target(label=label, kind=TargetKind.PATH, root=str(path), host_tree=True)
 

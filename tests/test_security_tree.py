@@ -271,3 +271,45 @@ def test_special_and_huge_files_beside_manifests_and_compose_files(tmp_path: Pat
     assert set(problems) == {"manifests", "project"}
     opened = [p for kind, p in run.events if kind == "open"]
     assert not [p for p in opened if p.endswith("pipe.yaml")], "a FIFO is never opened"
+
+
+# -- targets on the running kernel's interfaces (issue 14, item 1) -------------------------
+
+
+@pytest.mark.parametrize("spec", ["/proc/kmsg", "/proc/self/environ", "/dev/zero",
+                                  "/sys/kernel", "/proc", "/dev"])
+def test_targets_under_proc_sys_dev_are_refused_unread(spec: str) -> None:
+    """``auditor scan /proc/kmsg`` blocked forever reading it, and drained the kernel log."""
+    from auditor.targets import TargetError, parse_target
+
+    if not os.path.exists(spec):
+        pytest.skip(f"{spec} does not exist on this machine")
+    top = "/" + spec.split("/")[1]
+    pattern = f"^{spec}( \\(a link to [^)]*\\))?: under {top}, the running kernel's"
+    with pytest.raises(TargetError, match=pattern):
+        parse_target(spec)
+
+
+def test_a_link_to_proc_is_refused_as_a_target_and_as_a_root(tmp_path: Path) -> None:
+    from auditor.targets import TargetError, parse_target
+
+    link = tmp_path / "manifests.yaml"
+    link.symlink_to("/proc/self/environ")
+    with pytest.raises(TargetError, match=r"\(a link to /proc/\d+/environ\): under /proc"):
+        parse_target(str(link))
+    folder = tmp_path / "root"
+    folder.symlink_to("/sys")
+    with pytest.raises(TargetError, match="under /sys"):
+        parse_target("host", root=str(folder))
+
+
+def test_dev_shm_is_an_ordinary_place_for_a_target() -> None:
+    """A tmpfs where files are put (the fuzz suites audit trees there), not a device."""
+    import tempfile
+
+    from auditor.targets import parse_target
+
+    if not os.path.isdir("/dev/shm") or not os.access("/dev/shm", os.W_OK):
+        pytest.skip("no writable /dev/shm on this machine")
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as folder:
+        assert parse_target(folder).root == folder

@@ -203,6 +203,30 @@ def test_unreadable_files_are_named_for_an_ordinary_user(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def test_a_crontab_directory_nobody_may_list_is_not_read_as_empty(
+    as_nobody: tuple[str, pwd.struct_passwd],
+) -> None:
+    """Issue 14, item 7, with real permission bits: user crontabs are root-only on Debian
+    (1730 root:crontab). Before, an unlistable /etc/cron.d gave no names and the backup
+    checks failed "no backup" with no problem named."""
+    work = Path(tempfile.mkdtemp(prefix="auditor-tree-"))
+    try:
+        work.chmod(0o755)
+        tree = work / "tree"
+        shutil.copytree(ROOT / "examples" / "manual-vm", tree, symlinks=True)
+        (tree / "etc/cron.d").chmod(0o700)
+        code, report, stderr = _scan_as(as_nobody, [str(tree), "--style", "systemd"])
+        assert code == 0, stderr
+        assert report is not None
+        target = systemd_target(report)
+        assert "permission denied" in problem(target, "directory /etc/cron.d")
+        backups = [f for f in target["findings"] if f["check_id"] == "SYSTEMD-BACKUPS-001"]
+        assert [f["status"] for f in backups] == ["skip"]
+        assert "/etc/cron.d could not be read" in backups[0]["message"]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def test_scan_host_completes_as_an_ordinary_user(
     as_nobody: tuple[str, pwd.struct_passwd],
 ) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -29,6 +29,11 @@ class Tree:
     """A directory audited as a self-contained world."""
 
     root: Path
+    unreadable: dict[str, str] = field(default_factory=dict, compare=False, hash=False,
+                                       repr=False, kw_only=True)
+    """Directories that exist but could not be listed (inner path: why). Listing one gives
+    no names, which must never read as "nothing there": collectors name each as a problem
+    and the checks that look for something in it do not conclude it is absent."""
 
     @classmethod
     def at(cls, root: str | os.PathLike[str]) -> Tree:
@@ -137,10 +142,27 @@ class Tree:
             return False
 
     def listdir(self, inner: str) -> list[str]:
+        """The names in a directory; none when it is missing, and none, recorded in
+        ``unreadable``, when it exists but cannot be listed."""
         try:
             return sorted(os.listdir(self.resolve(inner)))
-        except (TreeError, RecursionError, OSError, ValueError):  # ValueError: a NUL byte
+        except (FileNotFoundError, NotADirectoryError):
             return []
+        except OSError as exc:  # EACCES for a non-root run (crontabs are root-only), EIO
+            reason = "permission denied" if isinstance(exc, PermissionError) else (
+                (exc.strerror or str(exc)).lower())
+            self.unreadable[inner] = reason
+            return []
+        except (TreeError, RecursionError, ValueError):  # ValueError: a NUL byte
+            return []
+
+    def unreadable_under(self, *folders: str) -> tuple[str, ...]:
+        """The unreadable directories at or below any of ``folders`` (inner paths)."""
+        def norm(path: str) -> str:
+            return "/" + path.strip("/")
+        wanted = [norm(f) for f in folders]
+        return tuple(sorted(d for d in self.unreadable if any(
+            norm(d) == w or norm(d).startswith(w.rstrip("/") + "/") for w in wanted)))
 
     def walk(self, inner: str, max_depth: int, skip: frozenset[str] = frozenset()) -> Iterator[str]:
         """Inner paths of files and directories below ``inner``, not following symlinks."""

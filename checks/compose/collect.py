@@ -160,6 +160,8 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         for scope, conf in configs:
             for problem in conf.problems:
                 problems["superset.config" + (f" {scope}" if scope else "")] = problem
+    for directory, why in tree.unreadable.items():  # never read as "nothing there"
+        problems.setdefault(f"directory {directory}", f"{why}: not read")
     return Facts(Style.COMPOSE, values=values, problems=problems, app=app)
 
 

@@ -44,6 +44,11 @@ def _evaluate(facts: Facts) -> Iterator[Result]:
     elif (hosts := outside(facts, lambda db: db.loopback)) is not None:
         yield Result(name, Status.SKIP, unseen_message(hosts),
                      tuple(sorted({h.source for h in hosts})))
+    elif proj.unreadable:
+        yield Result(name, Status.SKIP,
+                     "skipped: no backup found in what could be read, and "
+                     f"{', '.join(proj.unreadable[:3])} could not be read (audit as root)",
+                     tuple(f"{path}: not readable" for path in proj.unreadable[:3]))
     else:
         yield Result(name, Status.FAIL,
                      "no backup of the metadata database was found (dashboards, charts, users "

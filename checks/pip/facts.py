@@ -184,6 +184,9 @@ class PipProject:
     """Evidence the deployment is under version control (``.git``), or None."""
     declarative: tuple[str, ...] = ()
     """Files that declare the deployment (requirements, config, scripts)."""
+    unreadable: tuple[str, ...] = ()
+    """Directories and files of the tree that exist but could not be read (a non-root run):
+    what a check looks for may be in them, so not finding it there proves nothing."""
 
     @property
     def web(self) -> tuple[Launch, ...]:

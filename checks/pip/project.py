@@ -148,8 +148,19 @@ def scan_project(
         logrotate=logrotate,
         versioned=versioned,
         declarative=declarative,
+        unreadable=_unreadable(scan),
     )
     return project, scan
+
+
+def _unreadable(scan: ProjectScan) -> tuple[str, ...]:
+    """What could not be read, each also a named problem: listing nothing from a directory
+    that cannot be listed must not read as an empty one."""
+    for directory, why in scan.tree.unreadable.items():
+        scan.problems[f"directory {directory}"] = f"{why}: not read"
+    denied = [key.removeprefix("file ") for key, why in scan.problems.items()
+              if key.startswith("file ") and why == "permission denied"]
+    return (*sorted(scan.tree.unreadable), *denied)
 
 
 def _with_dotenv(launch: Launch, dotenv: dict[str, str]) -> Launch:

@@ -115,12 +115,23 @@ def _scheduled(facts: Facts) -> Iterator[Result]:
     elif (elsewhere := _elsewhere(facts)) is not None:
         yield Result(SUBJECT, Status.SKIP, elsewhere,
                      (f"looked in {len(jobs.looked_in)} crontab, cron script and timer file(s)",))
+    elif jobs.unreadable:
+        yield _unread(jobs)
     else:
         yield Result(SUBJECT, Status.FAIL,
                      "no backup of the metadata database: no pg_dump, pgbackrest, barman or "
                      "wal-g job in cron or a systemd timer, and no WAL archiving",
                      (f"looked in {len(jobs.looked_in)} crontab, cron script and timer file(s)",
                       "archive_mode off or archive_command empty"))
+
+
+def _unread(jobs: Jobs) -> Result:
+    """No backup found, but not everything could be read: "none" would be a guess."""
+    return Result(SUBJECT, Status.SKIP,
+                  "skipped: no backup job found in what could be read, and "
+                  f"{', '.join(jobs.unreadable[:3])} could not be read (audit as root)",
+                  (f"looked in {len(jobs.looked_in)} crontab, cron script and timer file(s)",
+                   *(f"{path}: not readable" for path in jobs.unreadable[:3])))
 
 
 def _off_host(facts: Facts) -> Iterator[Result]:
@@ -152,6 +163,8 @@ def _off_host(facts: Facts) -> Iterator[Result]:
         elif (elsewhere := _elsewhere(facts)) is not None:
             yield Result(SUBJECT, Status.SKIP, elsewhere,
                          ("no scheduled backup or WAL archiving on this host",))
+        elif jobs.unreadable:
+            yield _unread(jobs)
         else:
             yield Result(SUBJECT, Status.FAIL, "no backup leaves the host (there is no backup)",
                          ("no scheduled backup or WAL archiving found",))

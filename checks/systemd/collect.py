@@ -126,6 +126,8 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         values[F.LIVE] = state
         values[F.PROCESSES] = processes
     _pg_live(options, config, values, problems)
+    for directory, why in tree.unreadable.items():  # never read as "nothing there"
+        problems.setdefault(f"directory {directory}", f"{why}: not read")
     app = "superset" if services.services or config is not None else None
     return Facts(Style.SYSTEMD, values=values, problems=problems, app=app)
 

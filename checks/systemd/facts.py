@@ -317,6 +317,9 @@ class Jobs:
     looked_in: tuple[str, ...] = ()
     pgbackrest_remote: bool = False
     """pgbackrest.conf names a remote repository (repo1-host, or an S3/GCS/Azure repo)."""
+    unreadable: tuple[str, ...] = ()
+    """Cron directories and files that exist but could not be read (a non-root run): a
+    backup job may be in them, so finding none proves nothing."""
 
     @property
     def backups(self) -> tuple[Job, ...]:

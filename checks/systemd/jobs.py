@@ -8,7 +8,6 @@ skip file names with a dot, so ``/etc/cron.daily/backup.sh`` never runs.
 
 from __future__ import annotations
 
-import os
 import re
 
 from auditor.checks.common.redact import redact
@@ -68,6 +67,8 @@ class _Reader:
         self.problems = problems
         self.pgbackrest_remote = pgbackrest_remote
         self.looked: list[str] = []
+        self.unread: list[str] = []
+        """Crontabs and cron scripts that exist but could not be read: a job may be there."""
 
     def read(self, path: str, report_missing: bool = True) -> str | None:
         try:
@@ -76,6 +77,8 @@ class _Reader:
             reason = str(exc).split(": ", 1)[-1]
             if report_missing or reason != "not found":
                 self.problems[f"file {path}"] = reason
+            if reason == "permission denied":
+                self.unread.append(path)
             return None
 
     def script(self, path: str) -> str:
@@ -119,18 +122,6 @@ def _pgbackrest_remote(tree: Tree) -> bool:
     return False
 
 
-def _readable_dir(tree: Tree, inner: str, problems: dict[str, str]) -> None:
-    """Name a directory that exists but cannot be listed (user crontabs are root-only)."""
-    if not tree.is_dir(inner):
-        return
-    try:
-        path = tree.resolve(inner)
-    except (TreeError, RecursionError):
-        return
-    if not os.access(path, os.R_OK | os.X_OK):
-        problems[f"directory {inner}"] = "permission denied (its crontabs were not read)"
-
-
 def collect_jobs(tree: Tree, index: UnitIndex, problems: dict[str, str]) -> Jobs:
     reader = _Reader(tree, problems, _pgbackrest_remote(tree))
     jobs: list[Job] = []
@@ -167,7 +158,6 @@ def collect_jobs(tree: Tree, index: UnitIndex, problems: dict[str, str]) -> Jobs
             jobs.append(reader.job(f"cron.{period}", path, path, None, runs=skipped is None,
                                    why_not=skipped, script=text))
     for spool in SPOOLS:
-        _readable_dir(tree, spool, problems)
         for name in tree.listdir(spool):
             path = f"{spool}/{name}"
             if tree.is_dir(path):
@@ -179,8 +169,14 @@ def collect_jobs(tree: Tree, index: UnitIndex, problems: dict[str, str]) -> Jobs
             for entry in scan_crontab(text, path, system=False):
                 jobs.append(reader.job(entry.schedule, entry.command, path, entry.line))
     jobs.extend(_timers(index, reader))
+    folders = tree.unreadable_under("/etc/cron.d", *(f"/etc/cron.{p}" for p in PERIODIC),
+                                    *SPOOLS)
+    for directory in folders:
+        problems[f"directory {directory}"] = (
+            f"{tree.unreadable[directory]} (its crontabs were not read)")
     return Jobs(jobs=tuple(jobs), looked_in=tuple(reader.looked),
-                pgbackrest_remote=reader.pgbackrest_remote)
+                pgbackrest_remote=reader.pgbackrest_remote,
+                unreadable=(*folders, *reader.unread))
 
 
 def _timers(index: UnitIndex, reader: _Reader) -> list[Job]:
