@@ -430,3 +430,20 @@ def test_links_that_multiply_the_chart_stop_at_the_cap(
     assert helm.render(chart, {}) == helm.Rendered(
         error=f"{chart}: more than 500 files and folders, more than a chart holds; not rendered")
     assert list(private_parent.iterdir()) == []
+
+
+def test_version_control_metadata_is_never_given_to_helm(
+        tmp_path: Path, helm_on_path: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # A chart at the root of a CI checkout: actions/checkout keeps the token in .git/config,
+    # and the pull request's own .helmignore decides what helm leaves out.
+    chart = make_chart(tmp_path, '{{- $leak := print (.Files.Get ".git/config") '
+                                 '(.Files.Get "gitconf") | regexFind "basic [^;]*" '
+                                 '| trimPrefix "basic " }}', {"gitconf": ".git/config"})
+    (chart / ".git").mkdir()
+    (chart / ".git" / "config").write_text(f"[http]\n\textraheader = basic {FILE_SECRET};\n")
+    (chart / ".helmignore").write_text("# nothing ignored\n")
+    code, outputs = every_output(tmp_path, capsys, str(chart))
+    assert shown(outputs, FILE_SECRET) == []
+    assert code == 0 and audited(outputs)
+    assert target(outputs)["problems"] == [
+        "chart gitconf: symlink to .git/config leads into version-control metadata, not copied"]

@@ -25,8 +25,9 @@ MAX_ENTRIES = 10_000
 hold a few hundred; links between folders inside a chart can multiply a copy, and this
 bounds the walk whatever the tree."""
 UNVERSIONED = frozenset({".git", ".hg", ".svn"})
-"""Version-control history is no part of a chart (``helm create`` writes a .helmignore
-that leaves it out) and a checkout's history alone could pass the caps."""
+"""Version-control metadata is no part of a chart (``helm create`` writes a .helmignore
+that leaves it out), a checkout's history alone could pass the caps, and a CI checkout
+keeps its token in ``.git/config``: neither copied nor reached through a link."""
 CHUNK = 1024 * 1024
 
 
@@ -102,22 +103,10 @@ def _copy_entry(root: str, folder: _Folder, name: str, budget: _Budget,
     """Copy one entry of ``folder``; returns it when it is a folder still to walk."""
     path = os.path.join(folder.real, name)
     label = f"{folder.label}/{name}" if folder.label else name
-    mode = os.lstat(path).st_mode
-    real = path
-    what = ""
-    if stat.S_ISLNK(mode):
-        target = os.readlink(path)
-        real = os.path.realpath(path)
-        if not inside(real, root):
-            problems[f"chart {label}"] = f"symlink to {target} leaves the chart, not copied"
-            return None
-        try:
-            mode = os.stat(real).st_mode
-        except OSError as exc:  # dangling, or a loop of links
-            problems[f"chart {label}"] = (f"symlink to {target} cannot be followed "
-                                          f"({exc.strerror or exc}), not copied")
-            return None
-        what = f"symlink to {target}: "
+    found = _follow(root, path, label, problems)
+    if found is None:
+        return None
+    real, mode, what = found
     if stat.S_ISDIR(mode):
         return _folder(folder, name, label, real, what, problems)
     if stat.S_ISREG(mode):
@@ -126,6 +115,32 @@ def _copy_entry(root: str, folder: _Folder, name: str, budget: _Budget,
         return None
     problems[f"chart {label}"] = f"{what}{_kind(mode)}, not a regular file, not copied"
     return None
+
+
+def _follow(root: str, path: str, label: str,
+            problems: dict[str, str]) -> tuple[str, int, str] | None:
+    """(where the entry really is, its mode, "symlink to X: " for a link, else ""), or None
+    when it is a link that may not be followed (named in ``problems``)."""
+    mode = os.lstat(path).st_mode
+    if not stat.S_ISLNK(mode):
+        return path, mode, ""
+    target = os.readlink(path)
+    real = os.path.realpath(path)
+    if not inside(real, root):
+        problems[f"chart {label}"] = f"symlink to {target} leaves the chart, not copied"
+        return None
+    # Into .git: a checkout keeps its credentials there (actions/checkout's extraheader).
+    if UNVERSIONED & set(Path(os.path.relpath(real, root)).parts):
+        problems[f"chart {label}"] = (f"symlink to {target} leads into version-control "
+                                      "metadata, not copied")
+        return None
+    try:
+        mode = os.stat(real).st_mode
+    except OSError as exc:  # dangling, or a loop of links
+        problems[f"chart {label}"] = (f"symlink to {target} cannot be followed "
+                                      f"({exc.strerror or exc}), not copied")
+        return None
+    return real, mode, f"symlink to {target}: "
 
 
 def _folder(folder: _Folder, name: str, label: str, real: str, what: str,
