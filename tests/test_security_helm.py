@@ -447,3 +447,130 @@ def test_version_control_metadata_is_never_given_to_helm(
     assert code == 0 and audited(outputs)
     assert target(outputs)["problems"] == [
         "chart gitconf: symlink to .git/config leads into version-control metadata, not copied"]
+
+
+# -- values schemas that refer out of the chart ------------------------------------------
+
+SCHEMA_OUT = '{"properties": {"a": {"$ref": "file://{outside}/ref.json"}}}'
+
+
+def schema_chart(tmp_path: Path, schema: str) -> Path:
+    chart = make_chart(tmp_path)
+    (tmp_path / "outside" / "ref.json").write_text(json.dumps({"enum": [FILE_SECRET]}))
+    (chart / "values.yaml").write_text("a: 1\n")
+    (chart / "values.schema.json").write_text(schema.replace("{outside}",
+                                                             str(tmp_path / "outside")))
+    return chart
+
+
+def test_a_schema_reading_a_file_of_the_machine_is_not_followed(
+        tmp_path: Path, helm_on_path: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # helm's error would quote the file: 'a must be one of the following: "<secret>"'.
+    chart = schema_chart(tmp_path, SCHEMA_OUT)
+    code, outputs = every_output(tmp_path, capsys, str(chart))
+    assert shown(outputs, FILE_SECRET) == []
+    assert code == 0 and audited(outputs)
+    assert target(outputs)["problems"] == [
+        f"chart values.schema.json: a values schema that refers outside the chart ($ref "
+        f"file://{tmp_path}/outside/ref.json): values not validated against the chart's "
+        "schemas"]
+
+
+def test_a_schema_makes_no_request_from_the_machine(tmp_path: Path, helm_on_path: str) -> None:
+    import http.server
+    import threading
+
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = b'{"type": "integer"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        chart = schema_chart(tmp_path, json.dumps({
+            "$schema": f"http://127.0.0.1:{port}/meta",
+            "properties": {"a": {"$ref": f"http://127.0.0.1:{port}/a.json"}}}))
+        rendered = helm.render(chart, {})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == []
+    assert rendered.error is None and "kind: Deployment" in rendered.text
+    assert list(rendered.problems) == ["chart values.schema.json"]
+
+
+def _tgz(members: Mapping[str, bytes]) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_a_schema_in_a_packaged_subchart_is_checked_too(tmp_path: Path,
+                                                        helm_on_path: str) -> None:
+    # charts/outer-0.1.0.tgz holds outer/charts/inner-0.1.0.tgz, whose schema reads a file.
+    chart = make_chart(tmp_path)
+    (tmp_path / "outside" / "ref.json").write_text(json.dumps({"enum": [FILE_SECRET]}))
+    schema = json.dumps({"properties": {"a": {"$ref": f"file://{tmp_path}/outside/ref.json"}}})
+    inner = _tgz({"inner/Chart.yaml": b"apiVersion: v2\nname: inner\nversion: 0.1.0\n",
+                  "inner/values.yaml": b"a: 1\n",
+                  "inner/values.schema.json": schema.encode()})
+    outer = _tgz({"outer/Chart.yaml": b"apiVersion: v2\nname: outer\nversion: 0.1.0\n",
+                  "outer/charts/inner-0.1.0.tgz": inner})
+    (chart / "charts").mkdir()
+    (chart / "charts" / "outer-0.1.0.tgz").write_bytes(outer)
+    rendered = helm.render(chart, {})
+    assert FILE_SECRET not in f"{rendered.text} {rendered.error}"
+    assert rendered.error is None and "kind: Deployment" in rendered.text
+    assert rendered.problems == {
+        "chart charts/outer-0.1.0.tgz:outer/charts/inner-0.1.0.tgz:inner/values.schema.json":
+            f"a values schema that refers outside the chart ($ref file://{tmp_path}/outside/"
+            "ref.json): values not validated against the chart's schemas"}
+
+
+def test_an_archive_past_the_cap_is_not_unpacked_further(
+        tmp_path: Path, helm_on_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.checks.kubernetes import chartschema
+
+    chart = make_chart(tmp_path)
+    (chart / "charts").mkdir()
+    (chart / "charts" / "big-0.1.0.tgz").write_bytes(_tgz({
+        "big/Chart.yaml": b"apiVersion: v2\nname: big\nversion: 0.1.0\n",
+        "big/padding.txt": b"\0" * (2 * 1024 * 1024)}))
+    monkeypatch.setattr(chartschema, "MAX_UNPACKED", 1024 * 1024)
+    rendered = helm.render(chart, {})
+    assert rendered.problems == {"chart charts/big-0.1.0.tgz": (
+        "archives too large to check: values not validated against the chart's schemas")}
+    assert rendered.error is None and "kind: Deployment" in rendered.text
+
+
+def test_a_schema_within_itself_still_validates_values(tmp_path: Path,
+                                                      helm_on_path: str) -> None:
+    # Local references, a draft helm holds, and "id" as data or as a property name are fine:
+    # the values are still checked, and helm refuses them as it would for an install.
+    chart = schema_chart(tmp_path, json.dumps({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "definitions": {"small": {"type": "integer", "maximum": 0}},
+        "properties": {"a": {"$ref": "#/definitions/small"}, "id": {"type": "string"},
+                       "b": {"default": {"id": "file:///etc/passwd"}}}}))
+    rendered = helm.render(chart, {})
+    assert rendered.problems == {}
+    assert rendered.error is not None
+    assert rendered.error.startswith(f"{chart}: helm template failed: - a: ")  # a's maximum

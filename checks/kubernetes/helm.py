@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from auditor.checks.kubernetes import chartcopy
+from auditor.checks.kubernetes import chartcopy, chartschema
 from auditor.checks.kubernetes.objects import DEFAULT_NAMESPACE
 
 RENDER_TIMEOUT_S = 120
@@ -108,6 +108,10 @@ def _render_copy(binary: str, chart_dir: Path, options: Mapping[str, object],
         command += ["--values", path]
     for setting in _strings(options.get("set")):
         command += ["--set", setting]
+    reaching = chartschema.reaching_out(copy)
+    if reaching:
+        command.append("--skip-schema-validation")
+        problems.update(reaching)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S,
                               check=False, stdin=subprocess.DEVNULL, env=sandbox_env(private))
