@@ -131,6 +131,11 @@ def superset_configs(facts: KubeFacts) -> tuple[ConfigSet, dict[str, str]]:
         )
     configs = tuple((w.subject, _config_of(facts, w))
                     for w in sorted(candidates, key=lambda w: w.subject))
+    for subject, config in configs:
+        # A mounted superset_config.py that could not be analysed (too large, not Python):
+        # its settings are unknown (the checks skip), and the report says why.
+        for problem in config.problems:
+            problems[f"superset.config {subject}"] = problem
     return ConfigSet(configs), problems
 
 

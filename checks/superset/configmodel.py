@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from auditor.checks.superset import parse_cost
 from auditor.checks.superset.defaults import (
     AUTH_TYPES,
     DEFAULT_SUPERSET_HOME,
@@ -137,8 +138,14 @@ class SupersetConfig:
     unseen: str | None = None
     """A superset_config.py the deployment mounts from a source that was not audited (a
     ConfigMap from a generator): any setting may be set there, so none is a known default."""
+    unparsed: str | None = None
+    """Why the deployment's superset_config.py was not analysed (too large, not valid
+    Python): it may set anything, so no setting is known, not even one the environment
+    gives (the file runs after Superset reads its environment and may override it)."""
 
     def get(self, name: str) -> Setting:
+        if self.unparsed:
+            return Setting(name, Unknown(self.unparsed), self.config_path or "superset_config.py")
         if name in self.settings:
             return self.settings[name]
         if self.unseen:
@@ -181,6 +188,8 @@ def scoped(scope: str, name: str) -> str:
 
 
 _ENV_FUNCS = {"getenv", "get", "env", "environ_get"}
+_OVERSPENT = Unknown(f"the file builds more than {parse_cost.MAX_BUILT_CHARS:,} characters "
+                     "of text in all; the rest was not built")
 
 
 class _Analyzer:
@@ -192,6 +201,7 @@ class _Analyzer:
         self.settings: dict[str, Setting] = {}
         self.names: dict[str, object] = {}
         self.getters: dict[str, EnvGetter] = {}
+        self.budget = parse_cost.ValueBudget()
 
     def run(self, tree: ast.Module) -> None:
         for node in tree.body:
@@ -325,6 +335,13 @@ class _Analyzer:
         return None
 
     def _value(self, node: ast.expr) -> object:
+        value = self._evaluate(node)
+        if self.budget.too_large(value):
+            return Unknown(f"a value of more than {parse_cost.MAX_VALUE_WEIGHT:,} characters, "
+                           "built by reusing names")
+        return value
+
+    def _evaluate(self, node: ast.expr) -> object:
         try:
             value = ast.literal_eval(node)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -384,6 +401,10 @@ class _Analyzer:
             if value is None or not isinstance(value, str | int | float | bool):
                 return Unknown("built with % formatting from an unset or non-scalar value")
             values.append(value)
+        if parse_cost.percent_too_wide(template):
+            return Unknown("built with % formatting of a field too wide to build")
+        if not self.budget.spend(len(template) + sum(self.budget.weight(v) for v in values)):
+            return _OVERSPENT
         try:
             return template % tuple(values)
         except (TypeError, ValueError, KeyError, OverflowError):
@@ -403,6 +424,8 @@ class _Analyzer:
                 return Unknown(f"built with an f-string from an unknown value ({value.reason})")
             if value is None:
                 return Unknown("built with an f-string from an unset value")
+            if not self.budget.spend(self.budget.weight(value)):
+                return _OVERSPENT
             parts.append(str(value))
         return "".join(parts)
 
@@ -627,24 +650,15 @@ def analyze(
         for var, value in env.items()
         if var.startswith("SUPERSET_FEATURE_") and not value.unknown
     }
+    unparsed: str | None = None
     if text is not None and path is not None:
-        try:
-            # Python reads a source file's UTF-8 BOM as an encoding mark, not as code.
-            with warnings.catch_warnings():
-                # ``"\e"`` in an audited file is its author's concern, not a warning of ours.
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text.removeprefix("\ufeff"), filename=path)
-        except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
-            # MemoryError and RecursionError: expressions nested beyond the parser's stack.
-            line = getattr(exc, "lineno", None)
-            problems.append(f"{path}:{line or 1}: not valid Python ({exc.__class__.__name__})")
-        else:
-            analyzer = _Analyzer(path, env, unseen_env)
-            analyzer.run(tree)
-            for key, found in analyzer.settings.items():
-                if key == "SECRET_KEY" and found.value is None and "SECRET_KEY" in settings:
-                    continue  # ``os.environ.get("X")`` unset: Superset's env default stands
-                settings[key] = found
+        found_settings, unparsed = _analyze_file(text, path, env, unseen_env)
+        if unparsed is not None:
+            problems.append(unparsed)
+        for key, found in found_settings.items():
+            if key == "SECRET_KEY" and found.value is None and "SECRET_KEY" in settings:
+                continue  # ``os.environ.get("X")`` unset: Superset's env default stands
+            settings[key] = found
     if flags:
         current = settings.get("FEATURE_FLAGS")
         # Superset puts SUPERSET_FEATURE_* into DEFAULT_FEATURE_FLAGS and its feature flag
@@ -660,4 +674,32 @@ def analyze(
             settings[key] = dataclasses.replace(
                 item, value=item.value.replace("{SUPERSET_HOME}", str(home_value))
             )
-    return SupersetConfig(settings=settings, config_path=path, problems=tuple(problems))
+    return SupersetConfig(settings=settings, config_path=path, problems=tuple(problems),
+                          unparsed=unparsed)
+
+
+def _analyze_file(
+    text: str, path: str, env: Mapping[str, EnvValue], unseen_env: str | None
+) -> tuple[dict[str, Setting], str | None]:
+    """The settings a config file makes, or why it could not be analysed (a problem that
+    names the file)."""
+    refused = parse_cost.refusal(text)
+    if refused is not None:
+        return {}, f"{path}: {refused}, not parsed"
+    try:
+        # Python reads a source file's UTF-8 BOM as an encoding mark, not as code.
+        with warnings.catch_warnings():
+            # ``"\e"`` in an audited file is its author's concern, not a warning of ours.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.removeprefix("\ufeff"), filename=path)
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        # MemoryError and RecursionError: expressions nested beyond the parser's stack.
+        line = getattr(exc, "lineno", None)
+        return {}, f"{path}:{line or 1}: not valid Python ({exc.__class__.__name__})"
+    analyzer = _Analyzer(path, env, unseen_env)
+    try:
+        analyzer.run(tree)
+    except (MemoryError, RecursionError) as exc:
+        # The parser's own limits keep the tree shallow enough; this is the last guard.
+        return {}, f"{path}: too deeply nested to analyse ({exc.__class__.__name__}), not parsed"
+    return analyzer.settings, None

@@ -17,6 +17,7 @@ from auditor.checks.pip.shell import (
     scan_script,
     split_words,
 )
+from auditor.checks.superset import parse_cost
 from auditor.checks.superset.configmodel import EnvValue
 from auditor.checks.systemd.facts import Assignment, LogFile, Service, ServiceSet, Unit
 from auditor.checks.systemd.unitfile import (
@@ -210,9 +211,14 @@ def _gunicorn_settings(
         path = default if tree.exists(default) else None
     if path:
         try:
-            merged.update(_gunicorn_file(tree.read_text(path, limit=256 * 1024)))
+            text = tree.read_text(path, limit=parse_cost.MAX_CONFIG_BYTES)
         except TreeError as exc:
             problems[f"file {path}"] = str(exc).split(": ", 1)[-1]
+        else:
+            refused = parse_cost.refusal(text)
+            if refused is not None:
+                problems[f"file {path}"] = f"{refused}, not parsed"
+            merged.update(_gunicorn_file(text))
     cmd_args = env.get("GUNICORN_CMD_ARGS")
     if cmd_args:
         merged.update(parse_options("gunicorn", split_words(cmd_args) or []))
@@ -224,10 +230,14 @@ def _gunicorn_settings(
 
 
 def _gunicorn_file(text: str) -> dict[str, tuple[str, ...]]:
-    """Literal top-level settings of a gunicorn.conf.py, read with ast (never executed)."""
+    """Literal top-level settings of a gunicorn.conf.py, read with ast (never executed);
+    none from a file too costly to parse or not valid Python."""
+    if parse_cost.refusal(text) is not None:
+        return {}
     try:
         module = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        # MemoryError and RecursionError: expressions nested beyond the parser's stack.
         return {}
     found: dict[str, tuple[str, ...]] = {}
     for node in module.body:
