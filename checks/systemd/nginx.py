@@ -18,6 +18,7 @@ import crossplane  # type: ignore[import-untyped]
 
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.systemd.facts import (
+    NGINX,
     Directive,
     Listen,
     NginxConfig,
@@ -29,6 +30,16 @@ from auditor.checks.systemd.facts import (
 
 MAIN = "/etc/nginx/nginx.conf"
 MAX_DEPTH = 16
+MAX_EXPANSIONS = 10_000
+"""Files expanded at most, each inclusion counted: nginx expands a file every time it is
+included, so ``include inc/*.conf`` in every file of ``inc/`` expands along every path
+(8 files: 109,600 expansions). Real configurations expand tens of files."""
+MAX_DIRECTIVES = 200_000
+"""Directives expanded at most (a few hundred bytes each in memory): a large real
+configuration (a blocklist of ``deny`` lines) has tens of thousands."""
+MAX_PARSED_BYTES = 2 * 1024 * 1024
+"""Bytes parsed at most, all files together (each once): crossplane takes about 1.4 s and
+100 MB a MiB of short directives. Real configurations are tens of KB (mime.types is 5 KB)."""
 DEFAULT_READ_TIMEOUT = 60.0
 REDIRECT_CODES = frozenset({"301", "302", "303", "307", "308"})
 # nginx's time units (ngx_parse_time): a value may combine them, "1m30s" or "1h 30m".
@@ -44,25 +55,54 @@ class _Loader:
         self.files: list[str] = []
         self.errors: list[str] = []
         self.conf_dir = posixpath.dirname(MAIN)
+        self.resolved: dict[str, str | None] = {}
+        """Each path included: its resolved path, None when it cannot be read."""
+        self.parsed: dict[str, list[dict[str, object]]] = {}
+        """Each file's statements by its resolved path: parsed once however often included."""
+        self.globs: dict[str, list[str]] = {}
+        self.sizes: dict[str, int] = {}
+        self.parsed_bytes = 0
+        self.expansions = 0
+        self.directives = 0
+        self.over: str | None = None
+        """Why the expansion stopped short (a bound was reached), if it did."""
 
     def load(self, path: str, stack: tuple[str, ...] = ()) -> tuple[Directive, ...]:
-        try:
-            self.tree.read_text(path)  # bounded, binary refused, symlinks kept inside
-            real = self.tree.resolve(path)
-        except TreeError as exc:
-            self.problems[f"nginx {path}"] = str(exc).split(": ", 1)[-1]
+        if path not in self.resolved:
+            self.resolved[path] = self._readable(path)
+        key = self.resolved[path]
+        if key is None:
             return ()
-        except RecursionError:
-            self.problems[f"nginx {path}"] = "symbolic link loop"
-            return ()
-        key = str(real)
         if key in stack:
             self.problems[f"nginx {path}"] = "includes itself (include cycle), not read again"
             return ()
         if len(stack) >= MAX_DEPTH:
             self.problems[f"nginx {path}"] = f"includes nested deeper than {MAX_DEPTH}, not read"
             return ()
+        if not self._room(expansions=1):
+            return ()
         self.files.append(path)
+        return tuple(self._convert(self._parse(key, path), path, (*stack, key)))
+
+    def _readable(self, path: str) -> str | None:
+        """The resolved path of a file that may be parsed, or None (a named problem)."""
+        try:
+            text = self.tree.read_text(path)  # bounded, binary refused, symlinks kept inside
+            key = str(self.tree.resolve(path))
+            self.sizes[key] = len(text.encode("utf-8", "surrogateescape"))
+            return key
+        except TreeError as exc:
+            self.problems[f"nginx {path}"] = str(exc).split(": ", 1)[-1]
+        except RecursionError:
+            self.problems[f"nginx {path}"] = "symbolic link loop"
+        return None
+
+    def _parse(self, key: str, path: str) -> list[dict[str, object]]:
+        """The statements of the file at ``key`` (resolved), its errors noted once."""
+        if key in self.parsed:
+            return self.parsed[key]
+        if not self._room(parsed_bytes=self.sizes.get(key, 0)):
+            return []
         payload = crossplane.parse(key, single=True, catch_errors=True, check_ctx=False,
                                    check_args=False, comments=False)
         for error in payload.get("errors", ()):
@@ -71,12 +111,30 @@ class _Loader:
         parsed: list[dict[str, object]] = []
         for config in payload.get("config", ()):
             parsed = list(config.get("parsed", ()))
-        return tuple(self._convert(parsed, path, (*stack, key)))
+        self.parsed[key] = parsed
+        return parsed
+
+    def _room(self, expansions: int = 0, directives: int = 0, parsed_bytes: int = 0) -> bool:
+        """Whether one more file, directive or file's bytes may be taken; past a bound, the
+        reason is kept and nothing more is read."""
+        self.expansions += expansions
+        self.directives += directives
+        self.parsed_bytes += parsed_bytes
+        if self.over is None and self.parsed_bytes > MAX_PARSED_BYTES:
+            self.over = (f"the files it includes hold more than "
+                         f"{MAX_PARSED_BYTES // (1024 * 1024)} MiB together")
+        if self.over is None and self.expansions > MAX_EXPANSIONS:
+            self.over = f"includes expand to more than {MAX_EXPANSIONS:,} files"
+        if self.over is None and self.directives > MAX_DIRECTIVES:
+            self.over = f"includes expand to more than {MAX_DIRECTIVES:,} directives"
+        return self.over is None
 
     def _convert(
         self, statements: Iterable[dict[str, object]], path: str, stack: tuple[str, ...]
     ) -> Iterator[Directive]:
         for stmt in statements:
+            if not self._room(directives=1):
+                return
             name = str(stmt.get("directive", ""))
             raw_args = stmt.get("args", [])
             args = tuple(str(a) for a in raw_args) if isinstance(raw_args, list) else ()
@@ -109,7 +167,9 @@ class _Loader:
                     "not found (nginx refuses to start)")
                 return []
             return [full]
-        return sorted(self._glob(full))
+        if full not in self.globs:
+            self.globs[full] = sorted(self._glob(full))
+        return self.globs[full]
 
     def _glob(self, pattern: str) -> Iterator[str]:
         parts = [p for p in pattern.split("/") if p]
@@ -136,6 +196,9 @@ def load_nginx(tree: Tree, problems: dict[str, str], source: str = "files") -> N
         return NginxConfig(present=False, source=source)
     loader = _Loader(tree, problems)
     top = loader.load(MAIN)
+    if loader.over is not None:
+        # What was read is part of the configuration: verdicts on it could be false.
+        problems[NGINX] = f"{MAIN}: {loader.over}, not read in full"
     http = [d for d in top if d.name == "http" and d.block is not None]
     body = tuple(child for block in http for child in (block.block or ()))
     upstreams = {
