@@ -242,48 +242,116 @@ def _includes(value: Any, inner: str, host_tree: bool, up: int) -> list[str]:
 def _resolve_extends(tree: Tree, inner: str, services: Mapping[str, Any], loaded: Loaded,
                      host_tree: bool) -> dict[str, dict[str, Any]]:
     """Each service normalised, with ``extends`` applied (same file or another one)."""
-    cache: dict[str, Mapping[str, Any]] = {inner: services}
+    resolver = _Extends(tree, inner, services, loaded, host_tree)
     result: dict[str, dict[str, Any]] = {}
     for name, spec in services.items():
         if not isinstance(spec, Mapping):
             loaded.problems[f"service {name}"] = f"{inner}: the service is not a mapping"
             continue
-        result[str(name)] = _extended(tree, inner, str(name), cache, loaded, host_tree, set())
+        key = (inner, str(name))
+        if resolver.too_deep(key):
+            loaded.problems[f"service {name}"] = (
+                f"{inner}: extends a chain of more than {MAX_EXTENDS_DEPTH} services, not "
+                "resolved (the service is not audited)")
+            continue
+        result[str(name)] = resolver.extended(key, frozenset())[0]
     return result
 
 
-def _extended(tree: Tree, inner: str, name: str, cache: dict[str, Mapping[str, Any]],
-              loaded: Loaded, host_tree: bool, chain: set[tuple[str, str]]) -> dict[str, Any]:
-    spec = cache[inner].get(name)
-    if not isinstance(spec, Mapping):
-        return {}
-    own = normalize_service({k: v for k, v in spec.items() if k != "extends"})
-    extends = spec.get("extends")
-    if not extends:
-        return own
-    if isinstance(extends, str):
-        extends = {"service": extends}
-    if not isinstance(extends, Mapping) or not extends.get("service"):
-        loaded.problems[f"service {name}"] = f"{inner}: extends without a service"
-        return own
-    target_file = inner
-    if extends.get("file"):
-        joined = join(dirname(inner), str(extends["file"]), host_tree, loaded.up)
-        if joined is None:
-            loaded.problems[f"service {name}"] = f"extends a file outside the project: " \
-                                                  f"{extends['file']}"
-            return own
-        target_file = joined
-        if target_file not in cache:
-            parsed = _read_file(tree, target_file, loaded.env, loaded.problems)
-            other = parsed.data.get("services") if parsed else None
-            cache[target_file] = other if isinstance(other, Mapping) else {}
-    key = (target_file, str(extends["service"]))
-    if key in chain:
-        loaded.problems[f"service {name}"] = f"extends loops back to {key[1]} in {key[0]}"
-        return own
-    parent = _extended(tree, target_file, key[1], cache, loaded, host_tree, chain | {key})
-    if not parent:
-        loaded.problems[f"service {name}"] = f"extends {key[1]}, not found in {target_file}"
-        return own
-    return merge_service(parent, own)
+MAX_EXTENDS_DEPTH = 64
+"""Services an ``extends`` chain may pass through. Compose sets no limit, but real projects
+extend one to three levels (a common base, a profile); a chain beyond this is an attack on
+the audit's time (each level merged again for each service below it) or a mistake."""
+
+_Key = tuple[str, str]
+"""(file, service)."""
+
+
+class _Extends:
+    """``extends`` of one file's services, each (file, service) resolved once: a chain of
+    N services costs N merges, not N for each of them."""
+
+    def __init__(self, tree: Tree, inner: str, services: Mapping[str, Any], loaded: Loaded,
+                 host_tree: bool) -> None:
+        self.tree = tree
+        self.loaded = loaded
+        self.host_tree = host_tree
+        self.files: dict[str, Mapping[str, Any]] = {inner: services}
+        self.parents: dict[_Key, _Key | None] = {}
+        self.done: dict[_Key, dict[str, Any]] = {}
+        """Resolutions that met no loop (a loop's result depends on where it is entered)."""
+
+    def too_deep(self, key: _Key) -> bool:
+        """Whether following ``extends`` from ``key`` passes more than the bound of services
+        before it ends (at a service that extends none, or back in a loop)."""
+        seen: set[_Key] = set()
+        current: _Key | None = key
+        while current is not None:
+            parent = self.parent(current)
+            if parent is None or parent in seen:
+                return False
+            seen.add(parent)
+            if len(seen) > MAX_EXTENDS_DEPTH:
+                return True
+            current = parent
+        return False
+
+    def parent(self, key: _Key) -> _Key | None:
+        """The (file, service) ``key`` extends, its file read; None when it extends none or
+        cannot (a named problem)."""
+        if key not in self.parents:
+            self.parents[key] = self._find_parent(key)
+        return self.parents[key]
+
+    def _find_parent(self, key: _Key) -> _Key | None:
+        inner, name = key
+        spec = self.files[inner].get(name)
+        extends = spec.get("extends") if isinstance(spec, Mapping) else None
+        if not extends:
+            return None
+        if isinstance(extends, str):
+            extends = {"service": extends}
+        if not isinstance(extends, Mapping) or not extends.get("service"):
+            self.loaded.problems[f"service {name}"] = f"{inner}: extends without a service"
+            return None
+        target_file = inner
+        if extends.get("file"):
+            joined = join(dirname(inner), str(extends["file"]), self.host_tree, self.loaded.up)
+            if joined is None:
+                self.loaded.problems[f"service {name}"] = (
+                    f"extends a file outside the project: {extends['file']}")
+                return None
+            target_file = joined
+            if target_file not in self.files:
+                parsed = _read_file(self.tree, target_file, self.loaded.env,
+                                    self.loaded.problems)
+                other = parsed.data.get("services") if parsed else None
+                self.files[target_file] = other if isinstance(other, Mapping) else {}
+        return target_file, str(extends["service"])
+
+    def extended(self, key: _Key, chain: frozenset[_Key]) -> tuple[dict[str, Any], bool]:
+        """The service at ``key`` with its ``extends`` applied, and whether the result met no
+        loop. ``chain``: the services extended on the way here (the loop check)."""
+        if key in self.done:
+            return self.done[key], True
+        inner, name = key
+        spec = self.files[inner].get(name)
+        if not isinstance(spec, Mapping):
+            return {}, True
+        own = normalize_service({k: v for k, v in spec.items() if k != "extends"})
+        parent = self.parent(key)
+        result, clean = own, True
+        if parent is not None and parent in chain:
+            self.loaded.problems[f"service {name}"] = (
+                f"extends loops back to {parent[1]} in {parent[0]}")
+            clean = False
+        elif parent is not None:
+            base, clean = self.extended(parent, chain | {parent})
+            if not base:
+                self.loaded.problems[f"service {name}"] = (
+                    f"extends {parent[1]}, not found in {parent[0]}")
+            else:
+                result = merge_service(base, own)
+        if clean:
+            self.done[key] = result
+        return result, clean
