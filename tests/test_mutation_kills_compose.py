@@ -1602,3 +1602,36 @@ def test_a_web_published_on_loopback_only_may_have_a_proxy_on_the_host(
     conf = _superset_facts(tmp_path, "services:\n  superset:\n"
                            "    image: apache/superset:4.1.1\n    ports: ['127.0.0.1:8088:8088']\n")
     assert (conf.behind_proxy, conf.proxy_evidence) == (None, "")
+
+
+def test_a_script_default_is_judged_by_the_init_service_that_runs_it(tmp_path: Path) -> None:
+    """The init service gives ADMIN_PASSWORD; the web, which never runs the script, does not."""
+    project = write_tree(tmp_path / "p", {
+        "compose.yaml": "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+                        "  superset-init:\n    image: apache/superset:4.1.1\n"
+                        "    command: [\"/app/docker/docker-init.sh\"]\n"
+                        "    environment:\n      ADMIN_PASSWORD: Zq8-own-admin-Kx2\n"
+                        "    volumes:\n      - ./docker:/app/docker\n",
+        "docker/docker-init.sh": "#!/bin/sh\nsuperset fab create-admin --username admin "
+                                 "--password \"${ADMIN_PASSWORD:-admin}\"\n"})
+    report = scan_report(tmp_path, str(project))
+    found = {f["subject"]: f["status"] for t in report["targets"] for f in t["findings"]
+             if f["check_id"] == "COMPOSE-CONFIG-SECRETS-001"}
+    assert found == {"service/superset": "pass", "service/superset-init": "pass"}
+
+
+@pytest.mark.parametrize(("text", "expanded"), [
+    ("${A:-a$$b}x", "a$bx"),
+    ("${A:-$${B}}", "${B}"),  # $${ is a literal, not a nested ${
+])
+def test_a_dollar_escape_inside_braces(text: str, expanded: str) -> None:
+    from auditor.checks.compose.interpolate import interpolate
+
+    assert interpolate(text, {}) == (expanded, [])
+
+
+def test_a_brace_without_a_variable_name_is_named_invalid() -> None:
+    from auditor.checks.compose.interpolate import Issue, interpolate
+
+    assert interpolate("${-x}", {}) == ("${-x}", [
+        Issue("invalid", "", "a ${...} that does not start with a variable name")])

@@ -518,6 +518,13 @@ HEALTH_CASES = [
          "fail", subject="service/superset-worker",
          evidence=("Dockerfile:4 HEALTHCHECK in stage runtime",),
          message="inherits a HEALTHCHECK that probes the web port"),
+    Case("COMPOSE-SUPERVISION-002", "a worker built with a celery HEALTHCHECK",
+         {C: "services:\n  superset-worker:\n    build: .\n"
+             "    command: celery --app=superset.tasks.celery_app:app worker\n",
+          "Dockerfile": "FROM python:3.11-slim\nRUN pip install apache-superset\n"
+                        "HEALTHCHECK CMD celery -A superset.tasks.celery_app:app inspect ping\n"},
+         "pass", subject="service/superset-worker", evidence=("Dockerfile:3",),
+         message="has a health check from its Dockerfile"),
     Case("COMPOSE-SUPERVISION-002", "no HEALTHCHECK in two stages",
          {C: "services:\n  superset:\n    build: .\n"
              "    command: gunicorn 'superset.app:create_app()'\n",
