@@ -351,6 +351,11 @@ def main() -> int:
     parser.add_argument("--summary-only", action="store_true")
     parser.add_argument("--show", metavar="MUTANT", help="print one mutant's diff")
     args = parser.parse_args()
+    # --tests takes one or more words, so mutant globs written after it land there (and were
+    # then silently dropped as missing test modules: the sample was drawn from the whole
+    # target). Test modules end in .py; mutant names and globs never do.
+    args.mutants += [word for word in args.tests if not word.endswith(".py")]
+    args.tests = [word for word in args.tests if word.endswith(".py")]
     if args.list or not args.target:
         for name, (mutate, tests) in TARGETS.items():
             print(f"{name}:\n  mutate: {' '.join(mutate)}\n  tests:  {' '.join(tests)}")
