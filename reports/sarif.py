@@ -80,9 +80,13 @@ def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
     notifications = broken + _problems(report)
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
+    driver: dict[str, Any] = {"name": TOOL_NAME, "version": _clean(report.tool_version)}
+    home = information_uri()
+    if home is not None:
+        driver["informationUri"] = home
+    driver["rules"] = rules
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": TOOL_NAME, "version": _clean(report.tool_version),
-                            "rules": rules}},
+        "tool": {"driver": driver},
         "automationDetails": {"id": _automation_id(report)},
         "invocations": [invocation],
         "results": results,
@@ -92,6 +96,27 @@ def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def information_uri() -> str | None:
+    """The project's home page, as its installed metadata names it (``[project.urls]``):
+    where a developer reading an alert learns about the tool. None when the metadata names
+    none: a made-up address would send them nowhere."""
+    from importlib import metadata
+
+    try:
+        meta = metadata.metadata(TOOL_NAME)
+    except metadata.PackageNotFoundError:
+        return None
+    urls: dict[str, str] = {}
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        urls[label.strip().lower()] = url.strip()
+    for candidate in (urls.get("homepage"), urls.get("repository"), urls.get("source"),
+                      urls.get("documentation"), *(meta.get_all("Home-page") or [])):
+        if isinstance(candidate, str) and _is_web_url(candidate):
+            return candidate
+    return None
 
 
 # rules ----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from auditor.checks.kubernetes import appconfig, helm, kustomize
+from auditor.checks.kubernetes import appconfig, chartsources, helm, kustomize
 from auditor.checks.kubernetes.facts import HelmRelease, KubeFacts, Workload
 from auditor.checks.kubernetes.kinds import audited, not_audited
 from auditor.checks.kubernetes.loader import (
@@ -95,6 +95,8 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
             return build([], "chart", problems, namespace=namespace)
         try:
             items = load_text(rendered.text, f"{root.name or 'chart'} (helm template)")
+            # Each object located in the template that wrote it (helm's "# Source:").
+            items = chartsources.relocate(items, chart.parent, rendered.text)
         except ManifestError as exc:
             problems["manifests"] = str(exc)
             items = []
