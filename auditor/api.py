@@ -9,12 +9,13 @@ The CLI is a thin layer over this::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.config import Config, find_config, load_config
+from auditor.config import Config, ConfigError, find_config, load_config
 from auditor.model import Report, Style, Target, TargetKind
 from auditor.plugins import PluginHost, get_plugin_manager
 from auditor.registry import Registry, build_registry
@@ -33,6 +34,40 @@ class Session:
 def open_session(*, autoload: bool | None = None, extra: Sequence[object] = ()) -> Session:
     host = get_plugin_manager(autoload=autoload, extra=extra)
     return Session(host=host, registry=build_registry(host))
+
+
+def with_custom_checks(session: Session, config: Config) -> Session:
+    """``session`` plus the checks ``config`` declares, as a new session (``session`` and
+    every other user of it are untouched, so one configuration's checks never leak into
+    another run).
+
+    They come through ``auditor_register_checks`` and the registry's validation like any
+    plugin's; an id another plugin already uses is a configuration error, raised before
+    any audit.
+    """
+    if not config.custom_checks:
+        return session
+    import pluggy
+
+    from auditor import PROJECT_NAME, hookspecs
+    from auditor.customchecks.plugin import CustomChecksPlugin
+
+    manager = pluggy.PluginManager(PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    name = f"custom checks of {config.source}"
+    manager.register(CustomChecksPlugin(config.custom_checks), name=name)
+    own = PluginHost(manager, sources={name: "configuration"})
+    declared = build_registry(own).checks
+    where = config.source or "configuration"
+    for error in own.errors:
+        raise ConfigError(f"{where}: {error}")
+    for check_id in declared:
+        if check_id in session.registry.checks:
+            owner = session.registry.checks[check_id].plugin
+            raise ConfigError(f"{where}: custom check {check_id}: id already used by {owner}")
+    registry = dataclasses.replace(session.registry,
+                                   checks={**session.registry.checks, **declared})
+    return Session(host=session.host, registry=registry)
 
 
 def resolve_config(config_path: str | None, targets: Sequence[Target]) -> Config:
@@ -75,7 +110,7 @@ def audit_targets(
     debug: bool = False,
     annotation_waivers: bool = True,
 ) -> Report:
-    session = session or open_session()
+    session = with_custom_checks(session or open_session(), config)
     options = ScanOptions(
         style=Style(style) if style else None,
         app=app,

@@ -23,6 +23,17 @@ Example ``auditor.toml`` (in ``pyproject.toml`` the same keys live under
     subject = "web/*"
     reason = "bound to all interfaces inside a lab VLAN"
     expires = 2027-03-31
+
+    [checks.custom.CUSTOM-LABELS-001]     # a check declared as a JSON Schema, no code
+    style = "kubernetes"
+    kinds = ["Deployment", "StatefulSet"]
+    row = "gitops"
+    severity = "medium"
+    title = "Workloads carry the labels of the organisation"
+    success = "labelled"
+    failure = "a required label is missing"
+    remediation = "Add app.kubernetes.io/name and app.kubernetes.io/version."
+    schema_file = "schemas/labels.json"   # JSON or YAML, below this file's directory
 """
 
 from __future__ import annotations
@@ -36,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.model import Severity
+from auditor.model import Check, Severity
 from auditor.scoring import Thresholds
 
 CONFIG_NAME = "auditor.toml"
@@ -82,6 +93,8 @@ class Config:
     """How far the score may fall below a ``--baseline`` before the gate trips."""
     waivers: tuple[Waiver, ...] = ()
     gates: Gates = field(default_factory=Gates)
+    custom_checks: tuple[Check, ...] = ()
+    """Checks declared under ``[checks.custom.ID]`` (see :mod:`auditor.customchecks`)."""
 
     def is_disabled(self, check_id: str) -> bool:
         return any(fnmatch.fnmatchcase(check_id, pattern) for pattern in self.disabled)
@@ -134,13 +147,15 @@ def load_config(path: Path) -> Config:
         where = str(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a table")
-    return parse_config(data, where, text)
+    return parse_config(data, where, text, path.parent)
 
 
-_KNOWN_KEYS = {"disable", "gates", "severity", "thresholds", "waivers"}
+_KNOWN_KEYS = {"checks", "disable", "gates", "severity", "thresholds", "waivers"}
 
 
-def parse_config(data: Mapping[str, Any], where: str, text: str = "") -> Config:
+def parse_config(data: Mapping[str, Any], where: str, text: str = "",
+                 base: Path | None = None) -> Config:
+    """``base``: the configuration file's directory, where ``schema_file`` paths start."""
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(
@@ -188,7 +203,45 @@ def parse_config(data: Mapping[str, Any], where: str, text: str = "") -> Config:
         max_score_drop=max_drop,
         waivers=waivers,
         gates=gates,
+        custom_checks=_custom_checks(data, where, text, base),
     )
+
+
+def _custom_checks(data: Mapping[str, Any], where: str, text: str,
+                   base: Path | None) -> tuple[Check, ...]:
+    checks = _table(data, "checks", where, text)
+    unknown = sorted(set(checks) - {"custom"})
+    if unknown:
+        raise ConfigError(f"{_at(where, text, unknown[0])}: unknown key 'checks.{unknown[0]}' "
+                          "(expected checks.custom)")
+    declared = checks.get("custom", {})
+    if not isinstance(declared, dict):
+        raise ConfigError(f"{_at(where, text, 'checks.custom')}: 'checks.custom' must hold "
+                          "one table per check: [checks.custom.CUSTOM-NAME-NNN]")
+    if not declared:
+        return ()
+    # Imported only here: jsonschema is needed only by configurations that declare checks.
+    from auditor.customchecks.declaration import DeclarationError, as_check, declare
+
+    found = []
+    for check_id, raw in declared.items():
+        try:
+            found.append(as_check(declare(check_id, raw, base, Path(where.split(" [", 1)[0]).name)))
+        except DeclarationError as exc:
+            raise ConfigError(f"{_custom_at(where, text, check_id)}: custom check "
+                              f"{check_id}: {exc}") from None
+    return tuple(found)
+
+
+def _custom_at(where: str, text: str, check_id: str) -> str:
+    """``file:line`` of the ``[checks.custom.ID]`` header (of the file alone without one)."""
+    header = re.compile(r"^\s*\[\s*(?:tool\s*\.\s*auditor\s*\.\s*)?checks\s*\.\s*custom"
+                        r"\s*\.\s*[\"']?" + re.escape(check_id) + r"[\"']?\s*\]")
+    path = where.split(" [", 1)[0]
+    for number, line in enumerate(text.splitlines(), 1):
+        if header.match(line):
+            return f"{path}:{number}"
+    return path
 
 
 def _gates(table: Mapping[str, Any], where: str, text: str) -> Gates:
