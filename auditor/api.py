@@ -54,11 +54,12 @@ def with_custom_checks(session: Session, config: Config) -> Session:
 
     manager = pluggy.PluginManager(PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
-    name = f"custom checks of {config.source}"
+    where = config.source or "configuration"
+    # The file's name, not its path: check catalogs never show the auditing machine's paths.
+    name = f"custom checks of {Path(where.split(' [', 1)[0]).name}"
     manager.register(CustomChecksPlugin(config.custom_checks), name=name)
     own = PluginHost(manager, sources={name: "configuration"})
     declared = build_registry(own).checks
-    where = config.source or "configuration"
     for error in own.errors:
         raise ConfigError(f"{where}: {error}")
     for check_id in declared:

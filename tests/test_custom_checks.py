@@ -278,7 +278,7 @@ def test_session_with_custom_checks_leaves_the_given_session_alone(
               if c.id.startswith("CUSTOM-")]
     assert listed == ["CUSTOM-REGISTRY-002", "CUSTOM-SUPERSET-VERSION-002"]
     check = derived.registry.checks["CUSTOM-REGISTRY-002"]
-    assert check.plugin == f"custom checks of {EXAMPLE_CONFIG}"
+    assert check.plugin == "custom checks of auditor.toml"
     assert (check.style, check.requires) == (Style.COMPOSE, ("compose",))
     assert check.rationale == "An organisation's own rule, declared in auditor.toml."
 
@@ -558,3 +558,30 @@ def test_a_backtracking_pattern_is_stopped(tmp_path: Path) -> None:
     assert (second["status"], second["message"]) == (
         "error", f"not validated: the check's time ran out on apps/v1/Deployment/default/"
                  f"{'a' * 40}!")
+
+
+def test_kinds_that_could_not_be_listed_are_said_never_taken_as_none(
+        session: Session, example: Config) -> None:
+    from auditor.checks.kubernetes.facts import KubeFacts
+    from auditor.checks.kubernetes.objects import Item
+    from auditor.model import Facts
+
+    deployment = Item({"apiVersion": "apps/v1", "kind": "Deployment",
+                       "metadata": {"name": "web", "namespace": "bi",
+                                    "labels": {"app.kubernetes.io/name": "web",
+                                               "app.kubernetes.io/version": "1"}}})
+    check = with_custom_checks(session, example).registry.checks["CUSTOM-LABELS-001"]
+
+    def live(*items: Item, missing: frozenset[str]) -> list[tuple[str, str, str]]:
+        kube = KubeFacts(items=items, by_kind={"Deployment": items} if items else {},
+                         workloads=(), source="live", kinds_missing=missing)
+        results = check.evaluate(Facts(Style.KUBERNETES, values={"kubernetes": kube}))
+        return [(r.subject, r.status.value, r.message) for r in results]
+
+    assert live(deployment, missing=frozenset({"StatefulSet"})) == [
+        ("apps/v1/Deployment/bi/web", "pass",
+         "app.kubernetes.io/name and app.kubernetes.io/version are set"),
+        ("kinds:StatefulSet", "skip", "skipped: StatefulSet could not be listed")]
+    assert live(missing=frozenset({"Deployment", "DaemonSet"})) == [
+        ("kinds:Deployment,StatefulSet,DaemonSet", "skip",
+         "skipped: Deployment, DaemonSet could not be listed")]

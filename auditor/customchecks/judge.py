@@ -39,15 +39,16 @@ Subject = tuple[str, Location | None, object]
 
 
 def build_check(declaration: Declaration) -> Check:
-    collect: Callable[[Facts], list[Subject] | Result]
+    collect: Callable[[Facts], Sequence[Subject | Result] | Result]
     collect = _kubernetes(declaration) if declaration.style == Style.KUBERNETES else _compose
     fact = "kubernetes" if declaration.style == Style.KUBERNETES else "compose"
 
     def evaluate(facts: Facts) -> list[Result]:
-        subjects = collect(facts)
-        if isinstance(subjects, Result):
-            return [subjects]
-        return _judge_all(declaration, subjects)
+        found = collect(facts)
+        if isinstance(found, Result):
+            return [found]
+        said = [r for r in found if isinstance(r, Result)]
+        return _judge_all(declaration, [s for s in found if not isinstance(s, Result)]) + said
 
     return Check(
         id=declaration.id, style=declaration.style, row=declaration.row,
@@ -57,28 +58,33 @@ def build_check(declaration: Declaration) -> Check:
         references=declaration.references, requires=(fact,))
 
 
-def _kubernetes(declaration: Declaration) -> Callable[[Facts], list[Subject] | Result]:
+def _kubernetes(declaration: Declaration
+                ) -> Callable[[Facts], Sequence[Subject | Result] | Result]:
     kinds = declaration.kinds
 
-    def subjects(facts: Facts) -> list[Subject] | Result:
+    def subjects(facts: Facts) -> Sequence[Subject | Result] | Result:
         from auditor.checks.kubernetes.facts import KubeFacts
 
         kube = facts.get("kubernetes", KubeFacts)
         items = kube.of(*kinds)
+        unlisted = [k for k in kinds if k in kube.kinds_missing]
         if not items:
-            unlisted = [k for k in kinds if k in kube.kinds_missing]
             reason = (f"{', '.join(unlisted)} could not be listed" if unlisted
                       else f"no {' or '.join(kinds)} in the target")
             return Result(f"kinds:{','.join(kinds)}", Status.SKIP, f"skipped: {reason}")
-        return [(item.subject, item.location, item.obj) for item in items]
+        found: list[Subject | Result] = [(i.subject, i.location, i.obj) for i in items]
+        if unlisted:  # judged what could be listed; the rest is said, never taken as none
+            found.append(Result(f"kinds:{','.join(unlisted)}", Status.SKIP,
+                                f"skipped: {', '.join(unlisted)} could not be listed"))
+        return found
 
     return subjects
 
 
-def _compose(facts: Facts) -> list[Subject] | Result:
+def _compose(facts: Facts) -> Sequence[Subject | Result] | Result:
     from auditor.checks.compose.facts import ComposeFacts
 
-    found: list[Subject] = [
+    found: list[Subject | Result] = [
         (project.subject(f"service/{service.name}"), service.where(), service.spec)
         for project in facts.get("compose", ComposeFacts).projects
         for service in project.services]
