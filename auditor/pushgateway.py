@@ -1,42 +1,46 @@
-"""Push the Prometheus exposition of a report to a Pushgateway.
+"""Push the Prometheus exposition of a report to a Pushgateway, through prometheus_client.
 
 This sends our own metrics to the gateway named by the user and nothing else: it never
 talks to the audited target.
 
-``PUT /metrics/job/<job>{/<label>/<value>}`` replaces the whole group, so series of targets
-no longer audited disappear with the next push instead of lingering. PUT is idempotent,
-which is what makes the single retry safe: one more attempt after a short pause when the
-connection was reset or the gateway answered 5xx (a restart, a proxy in front of it), and
-none on timeouts, so a run costs at most about twice ``timeout``.
+prometheus_client's ``push_to_gateway`` builds the group's path (``/metrics/job/<job>``
+plus the grouping keys, base64 where a value holds ``/``, a space or nothing) and PUTs the
+metrics, which replaces the whole group: series of targets no longer audited disappear with
+the next push instead of lingering. PUT is idempotent, which is what makes the single retry
+safe: one more attempt after a short pause when the connection was reset or the gateway
+answered 5xx (a restart, a proxy in front of it), and none on timeouts, so a run costs at
+most about twice ``timeout``. A user and password in the URL are sent as basic
+authentication (urllib would take them for part of the host name).
 """
 
 from __future__ import annotations
 
-import base64
+import http.client
 import re
 import socket
 import time
-from collections.abc import Iterator, Mapping
+import urllib.error
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
-
-import requests
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from auditor.checks.common.redact import redact_url
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.metrics_core import Metric
+
     from auditor.model import Report
     from auditor.reports.base import RenderOptions
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 RETRY_BACKOFF_S = 0.5
 
 _NO_GROUPING: Mapping[str, str] = MappingProxyType({})
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-# Values made only of these go into the path as they are (readable in logs); anything else
-# is base64, which also covers "/", the empty value and "." or ".." that path cleaning eats.
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:-]+")
+
+Handler = Callable[[], None]
 
 
 class PushError(Exception):
@@ -56,60 +60,127 @@ def push_report(report: Report, url: str, options: RenderOptions) -> None:
 
 def push(text: str, url: str, *, job: str = "deploy_auditor",
          grouping: Mapping[str, str] = _NO_GROUPING, timeout: float = 10.0) -> None:
-    target = group_url(url, job, grouping)
-    shown = redact(target)
-    body = text.encode("utf-8")
+    """PUT the Prometheus text ``text`` into the group ``job`` + ``grouping`` of the
+    gateway at ``url`` (its base URL, with any route prefix)."""
+    from prometheus_client.exposition import push_to_gateway
+
+    _check_group(job, grouping)
+    gateway = Gateway.parse(url)
+    registry = _registry(text, gateway)
     for attempt in (1, 2):
         try:
-            response = requests.put(
-                target, data=body, headers={"Content-Type": CONTENT_TYPE},
-                timeout=timeout, allow_redirects=False,
-            )
-        except requests.Timeout:
-            raise PushError(f"push to {shown} failed: no answer within {timeout:g} s") from None
-        except requests.RequestException as exc:
+            push_to_gateway(gateway.base, job, registry, grouping_key=dict(grouping),
+                            timeout=timeout, handler=gateway.handler)
+            return
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            if attempt == 1 and exc.code >= 500:
+                time.sleep(RETRY_BACKOFF_S)
+                continue
+            reason = _one_line(str(exc.reason or ""))
+            raise PushError(f"push to {gateway.shown()} failed: HTTP {exc.code} {reason}"
+                            .rstrip()) from None
+        except OSError as exc:  # urllib.error.URLError, socket and http.client errors
+            if _timed_out(exc):
+                raise PushError(f"push to {gateway.shown()} failed: no answer within "
+                                f"{timeout:g} s") from None
             if attempt == 1 and _was_reset(exc):
                 time.sleep(RETRY_BACKOFF_S)
                 continue
-            raise PushError(f"push to {shown} failed: {_cause(exc)}") from None
-        status = response.status_code
-        response.close()
-        if 200 <= status < 300:
-            return
-        if attempt == 1 and status >= 500:
-            time.sleep(RETRY_BACKOFF_S)
-            continue
-        reason = _one_line(response.reason or "")
-        raise PushError(f"push to {shown} failed: HTTP {status} {reason}".rstrip())
+            raise PushError(f"push to {gateway.shown()} failed: {_cause(exc)}") from None
+        except (http.client.HTTPException, ValueError) as exc:
+            # An answer that is not HTTP (BadStatusLine), a URL urllib refuses (InvalidURL).
+            raise PushError(f"push to {gateway.shown()} failed: {type(exc).__name__}"
+                            ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def group_url(url: str, job: str, grouping: Mapping[str, str]) -> str:
-    """``url`` (the gateway's base URL, with any route prefix) plus the group's path."""
+@dataclass
+class Gateway:
+    """The gateway's URL, taken apart: prometheus_client appends the group's path to the
+    base, and sends no credentials or query string of its own."""
+
+    parts: SplitResult
+    base: str
+    query: str
+    user: str | None
+    password: str | None
+    sent: str = ""
+    """The URL of the last request, for messages."""
+
+    @classmethod
+    def parse(cls, url: str) -> Gateway:
+        if "://" not in url:
+            url = "http://" + url  # as the official client libraries do: "host:9091" is HTTP
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            port = parts.port
+        except ValueError:
+            raise PushError(f"push to {redact(url)} failed: not a valid URL") from None
+        if parts.scheme not in ("http", "https") or not host:
+            raise PushError(f"push to {redact(url)} failed: not an http(s) URL")
+        netloc = f"[{host}]" if ":" in host else host
+        if port is not None:
+            netloc += f":{port}"
+        base = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+        user = unquote(parts.username) if parts.username is not None else None
+        password = unquote(parts.password) if parts.password is not None else None
+        return cls(parts, base, parts.query, user, password, base)
+
+    def handler(self, url: str, method: str, timeout: float | None,
+                headers: list[tuple[str, str]], data: bytes) -> Handler:
+        """prometheus_client's handler, with the query string and basic authentication."""
+        from prometheus_client.exposition import basic_auth_handler, default_handler
+
+        if self.query:
+            url += "?" + self.query
+        self.sent = url
+        if self.user is None and self.password is None:
+            return default_handler(url, method, timeout, headers, data)
+        return basic_auth_handler(url, method, timeout, headers, data,
+                                  self.user or "", self.password or "")
+
+    def shown(self) -> str:
+        """The last request's URL with the user's credentials in place, masked."""
+        sent = urlsplit(self.sent)
+        return redact(urlunsplit((sent.scheme, self.parts.netloc, sent.path, sent.query, "")))
+
+
+def _check_group(job: str, grouping: Mapping[str, str]) -> None:
     if not job:
         raise ValueError("the Pushgateway job name must not be empty")
-    if "://" not in url:
-        # As the official client libraries do: "host:9091" means plain HTTP.
-        url = "http://" + url
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise PushError(f"push to {redact(url)} failed: not an http(s) URL")
-    segments = [_segment("job", job)]
     for name, value in grouping.items():
         if not _LABEL_NAME.fullmatch(name) or name.startswith("__") or name == "job":
             raise ValueError(f"invalid grouping label name {name!r}")
-        segments.append(_segment(name, value))
-    path = parts.path.rstrip("/") + "/metrics/" + "/".join(segments)
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+        if value in (".", ".."):
+            # prometheus_client puts these in the path as they are, where path cleaning
+            # would eat them and name another group.
+            raise ValueError(f"grouping label {name} cannot be {value!r}")
 
 
-def _segment(name: str, value: str) -> str:
-    if _PLAIN_VALUE.fullmatch(value) and value not in (".", ".."):
-        return f"{name}/{value}"
-    # URL-safe alphabet; an empty value needs the "=" padding form, or the router would
-    # collapse the resulting "//".
-    encoded = base64.urlsafe_b64encode(value.encode("utf-8")).decode("ascii") or "="
-    return f"{name}@base64/{encoded}"
+class _Exposition:
+    """Metric families already rendered, as a prometheus_client collector."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return iter(self._families)
+
+
+def _registry(text: str, gateway: Gateway) -> CollectorRegistry:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.parser import text_string_to_metric_families
+
+    try:
+        families = list(text_string_to_metric_families(text))
+    except (ValueError, TypeError, IndexError):
+        raise PushError(f"push to {gateway.shown()} failed: the metrics are not "
+                        "Prometheus text") from None
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Exposition(families))
+    return registry
 
 
 def redact(url: str) -> str:
@@ -123,8 +194,8 @@ def redact(url: str) -> str:
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and what it wraps: requests wraps urllib3 (in ``args`` and ``reason``), which
-    wraps the socket error (in ``__cause__`` or ``__context__``)."""
+    """``exc`` and what it wraps: urllib's URLError holds the socket error in ``reason``,
+    others chain it in ``__cause__`` or ``__context__``."""
     seen: set[int] = set()
     pending = [exc]
     while pending:
@@ -138,14 +209,18 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         pending.extend(item for item in linked if isinstance(item, BaseException))
 
 
+def _timed_out(exc: BaseException) -> bool:
+    return any(isinstance(c, TimeoutError) for c in _causes(exc))
+
+
 def _was_reset(exc: BaseException) -> bool:
     # http.client.RemoteDisconnected (closed without an answer) is a ConnectionResetError.
     return any(isinstance(c, ConnectionResetError | BrokenPipeError) for c in _causes(exc))
 
 
 def _cause(exc: BaseException) -> str:
-    """A short reason from the socket layer ("Connection refused"); the exception texts of
-    requests and urllib3 are not used, as they repeat the URL with its password."""
+    """A short reason from the socket layer ("Connection refused"); exception texts are not
+    used, as they may repeat the URL with its password."""
     for cause in _causes(exc):
         if isinstance(cause, socket.gaierror):
             return "cannot resolve the host name"

@@ -1,5 +1,6 @@
-"""Pushing to the real Prometheus Pushgateway (Debian's prometheus-pushgateway), reading
-back what it exposes with prometheus_client's parser; failures against a tiny HTTP server.
+"""Pushing through prometheus_client to the real Prometheus Pushgateway (Debian's
+prometheus-pushgateway), reading back what it exposes with prometheus_client's parser;
+failures against a tiny HTTP server.
 
 Without the binary these tests skip (fail under AUDITOR_TESTS_REQUIRE_ALL=1, see tests/needs.py);
 AUDITOR_TESTS_NO_PUSHGATEWAY=1 skips them even where it is installed.
@@ -24,7 +25,7 @@ from reportdata import HOSTILE_SECRET, SECRETS, all_examples_report, hostile_rep
 from test_prometheus_report import HOSTILE_TARGET_LABEL, hostile_labels_report
 
 from auditor import pushgateway
-from auditor.pushgateway import PushError, group_url, push, push_report, redact
+from auditor.pushgateway import PushError, push, push_report, redact
 from auditor.reports.prometheus import render_prometheus
 
 BINARY = "prometheus-pushgateway"
@@ -121,28 +122,50 @@ def rendered(text: str) -> dict[tuple[str, Series], float]:
     }
 
 
-# --- URL building -------------------------------------------------------------------------
+# --- the group's path ----------------------------------------------------------------------
 
 
-def test_group_url_encodes_what_a_path_cannot_hold() -> None:
-    url = group_url("http://gw:9091/prefix/", JOB, {
+def test_grouping_keys_are_encoded_into_the_path(scripted: Any) -> None:
+    server = scripted(200, 200)
+    push("deploy_auditor_info 1\n", server.url + "/prefix/", grouping={
         "instance": "host-1.example.org:9100", "path": "/var/tmp", "empty": "",
-        "dots": "..", "space": "a b", "greek": "Προμηθεύς",
+        "space": "a b", "greek": "Προμηθεύς",
     })
-    assert url == (
-        "http://gw:9091/prefix/metrics/job/deploy_auditor/instance/host-1.example.org:9100"
-        "/path@base64/L3Zhci90bXA=/empty@base64/=/dots@base64/Li4="
-        "/space@base64/YSBi/greek@base64/zqDPgc6_zrzOt864zrXPjc-C"
-    )
-    assert group_url("gw:9091", "nightly/audit", {}) == (
-        "http://gw:9091/metrics/job@base64/bmlnaHRseS9hdWRpdA==")
+    push("deploy_auditor_info 1\n", server.url, job="nightly/audit")
+    # prometheus_client's encoding, keys sorted: base64 where a value holds "/", a space or
+    # nothing, percent-encoding otherwise.
+    assert [r["path"] for r in server.requests] == [
+        "/prefix/metrics/job/deploy_auditor/empty@base64/="
+        "/greek/%CE%A0%CF%81%CE%BF%CE%BC%CE%B7%CE%B8%CE%B5%CF%8D%CF%82"
+        "/instance/host-1.example.org%3A9100/path@base64/L3Zhci90bXA=/space@base64/YSBi",
+        "/metrics/job@base64/bmlnaHRseS9hdWRpdA==",
+    ]
+
+
+def test_bad_groups_and_urls_are_refused_before_any_request(scripted: Any) -> None:
+    server = scripted()
     for bad in ("job", "__name__", "1x", "a-b", ""):
         with pytest.raises(ValueError):
-            group_url("http://gw", JOB, {bad: "v"})
+            push("deploy_auditor_info 1\n", server.url, grouping={bad: "v"})
+    for value in (".", ".."):
+        with pytest.raises(ValueError):
+            push("deploy_auditor_info 1\n", server.url, grouping={"dots": value})
     with pytest.raises(ValueError):
-        group_url("http://gw", "", {})
-    with pytest.raises(PushError, match="not an http"):
-        group_url("ftp://u:pw@gw/", JOB, {})
+        push("deploy_auditor_info 1\n", server.url, job="")
+    with pytest.raises(PushError, match=r"^push to ftp://u:\*\*\*@gw/ failed: not an http"):
+        push("deploy_auditor_info 1\n", "ftp://u:pw@gw/")
+    with pytest.raises(PushError, match=r"failed: the metrics are not Prometheus text$"):
+        push('broken{label="x" 1\n', server.url)
+    assert server.requests == []
+
+
+def test_credentials_go_as_basic_auth_and_the_query_stays(scripted: Any) -> None:
+    server = scripted(200)
+    push("deploy_auditor_info 1\n", server.url.replace("://", "://auditor:p%40ss@") + "/?x=1",
+         grouping={"instance": "h1"})
+    [request] = server.requests
+    assert request["path"] == "/metrics/job/deploy_auditor/instance/h1?x=1"
+    assert request["headers"]["Authorization"] == "Basic YXVkaXRvcjpwQHNz"  # auditor:p@ss
 
 
 def test_redact_hides_the_password_the_token_user_and_secret_query_values() -> None:
@@ -209,14 +232,17 @@ def test_push_report_groups_by_this_host(gateway: str) -> None:
 def test_a_push_the_gateway_rejects_raises_without_the_body(gateway: str) -> None:
     marker = "do-not-echo-4711"
     url = gateway.replace("http://", "http://auditor:pw-0815@")
+    push('# TYPE deploy_auditor_clash gauge\ndeploy_auditor_clash{label="x"} 1\n', gateway,
+         grouping={"scope": "/first"})
+    # The same name as a counter elsewhere: the gateway answers 400 and quotes the metric.
     with pytest.raises(PushError) as caught:
-        push(f'broken_metric{{label="{marker}" 1\n', url, grouping={"scope": "/x"})
+        push(f'# TYPE deploy_auditor_clash counter\n'
+             f'deploy_auditor_clash_total{{label="{marker}"}} 1\n', url,
+             grouping={"scope": "/x"})
     message = str(caught.value)
-    assert "\n" not in message
-    assert "HTTP 400" in message
-    assert redact(group_url(url, JOB, {"scope": "/x"})) in message
-    assert "auditor:***@" in message
-    assert marker not in message and "pw-0815" not in message
+    assert message == (f"push to http://auditor:***@{gateway.removeprefix('http://')}"
+                       "/metrics/job/deploy_auditor/scope@base64/L3g= failed: "
+                       "HTTP 400 Bad Request")
 
 
 # --- failures -----------------------------------------------------------------------------
@@ -297,12 +323,15 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Scripted]]:
 
 def test_request_shape(scripted: Any) -> None:
     server = scripted(200)
-    push("deploy_auditor_info 1\n", server.url, job="nightly",
+    push("# HELP deploy_auditor_info About the run.\n# TYPE deploy_auditor_info gauge\n"
+         'deploy_auditor_info{version="0.1.0"} 1\n', server.url, job="nightly",
          grouping={"instance": "h1", "target": "/srv/x"})
     [request] = server.requests
     assert request["path"] == "/metrics/job/nightly/instance/h1/target@base64/L3Nydi94"
-    assert request["headers"]["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
-    assert request["body"] == b"deploy_auditor_info 1\n"
+    assert request["headers"]["Content-Type"].startswith("text/plain; version=")
+    assert request["body"].decode() == (
+        "# HELP deploy_auditor_info About the run.\n# TYPE deploy_auditor_info gauge\n"
+        'deploy_auditor_info{version="0.1.0"} 1.0\n')
 
 
 @pytest.mark.parametrize(("statuses", "attempts", "error"), [
