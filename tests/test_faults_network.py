@@ -4,21 +4,20 @@ A server that trickles its answer a byte at a time, one whose body never ends, o
 that sends its headers and then nothing, a list that fails after its first page, and
 no server at all: every run ends, names what went wrong, and judges nothing from half
 an answer. The servers are the test API server's faults (tests/kubeapi.py); every run
-is guarded (``hang_guard``) so that a hang fails the test instead of the suite.
+is guarded (``guarded``) so that a hang fails the test instead of the suite.
 """
 
 from __future__ import annotations
 
 import contextlib
-import signal
 import socket
 import subprocess
 import sys
+import threading
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -32,27 +31,37 @@ RS = "superset-7d4b9c6f5d"
 """The ReplicaSet of the Deployment below: pods owned by it are the Deployment's."""
 
 
-class Hung(BaseException):
-    """A run outlived its guard (a BaseException: nothing in the auditor catches it)."""
+GUARD_S = 60.0
+"""How long a guarded call may run before it counts as hung: a guard, not a speed test,
+several times what each run needs on a loaded machine."""
+
+T = TypeVar("T")
 
 
-@contextlib.contextmanager
-def hang_guard(seconds: float) -> Iterator[None]:
-    """Fail, rather than hang the suite, when the block runs longer than ``seconds``.
+def guarded(call: Callable[[], T], seconds: float = GUARD_S) -> T:
+    """``call()`` in a thread of its own; the test fails if it has not ended by ``seconds``.
 
-    A guard against hangs, not a speed test: each bound is several times what the run
-    needs on a loaded machine.
+    A thread and not SIGALRM: the lister's stuck workers would hold the main thread in
+    the pool's shutdown. Once the test has failed, leaving the server's ``with`` closes its
+    connections, which ends the stuck reads.
     """
-    def expired(signum: int, frame: FrameType | None) -> None:
-        raise Hung(f"still running after {seconds:g} s")
+    result: list[T] = []
+    error: list[BaseException] = []
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    def run() -> None:
+        try:
+            result.append(call())
+        except BaseException as exc:  # handed to the test's thread
+            error.append(exc)
+
+    thread = threading.Thread(target=run, name="guarded", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"still running after {seconds:g} s: a hang")
+    if error:
+        raise error[0]
+    return result[0]
 
 
 def deployment() -> dict[str, Any]:
@@ -101,9 +110,15 @@ def findings(report: dict[str, Any], check_id: str) -> list[tuple[str, str, str]
 
 
 def read(api: FakeKubeAPI, tmp_path: Path, **options: object) -> live.Cluster:
+    """The library's read of the cluster, guarded."""
     kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
-    return live.read_cluster(Target("kube", TargetKind.KUBE),
-                             {"kubeconfig": str(kubeconfig), **options})
+    return guarded(lambda: live.read_cluster(Target("kube", TargetKind.KUBE),
+                                             {"kubeconfig": str(kubeconfig), **options}))
+
+
+def scan(tmp_path: Path, *args: str, code: int = 0) -> dict[str, Any]:
+    """``auditor scan ARGS`` in-process (the JSON report), guarded."""
+    return guarded(lambda: scan_report(tmp_path, *args, code=code))
 
 
 @pytest.fixture
@@ -117,10 +132,10 @@ def short_budget(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_server_trickling_every_answer_ends_the_run_and_says_so(tmp_path: Path) -> None:
     """The issue's attack: one byte a second, --timeout 3, was still running after 150 s."""
-    with FakeKubeAPI(crash_looping()) as api, hang_guard(60):
+    with FakeKubeAPI(crash_looping()) as api:
         api.trickle("*", seconds=1.0)
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
-        report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig),
+        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig),
                              "--timeout", "3", code=2)
         url = api.url
     cluster = [p for p in problems(report) if p.startswith("cluster: ")]
@@ -132,11 +147,11 @@ def test_a_server_trickling_every_answer_ends_the_run_and_says_so(tmp_path: Path
 def test_one_trickling_kind_is_a_problem_and_its_checks_skip(
     tmp_path: Path, short_budget: None
 ) -> None:
-    with FakeKubeAPI(crash_looping()) as api, hang_guard(60):
+    with FakeKubeAPI(crash_looping()) as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
-        whole = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
+        whole = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
         api.trickle("pods", seconds=0.5)
-        report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
+        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
         tried = len(api.list_requests("pods")) - 1
     assert any(p.startswith("list pods: no answer within 1 s (not complete by then")
                for p in problems(report))
@@ -148,12 +163,60 @@ def test_one_trickling_kind_is_a_problem_and_its_checks_skip(
 def test_a_hang_after_the_headers_ends_at_the_deadline(
     tmp_path: Path, short_budget: None
 ) -> None:
-    with FakeKubeAPI(crash_looping()) as api, hang_guard(60):
+    with FakeKubeAPI(crash_looping()) as api:
         api.hang_after_headers("pods")
         cluster = read(api, tmp_path, timeout=1)
     assert cluster.problems["list pods"].startswith("no answer within 1 s")
     assert "Pod" in cluster.missing and cluster.pods == ()
     assert "Deployment" not in cluster.missing
+
+
+class TrickledHandshake:
+    """A TLS server that starts a 16 KiB handshake record and sends it a byte at a time.
+    Not the test API server: the handshake comes before any HTTP. (Python's ssl bounds a
+    whole handshake by the socket timeout; this holds the deadline, and the watched
+    connections, to HTTPS, which the test API server does not speak.)"""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.stopping = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):  # the listener closed: the test is over
+            while True:
+                client, _ = self.listener.accept()
+                threading.Thread(target=self._drip, args=(client,), daemon=True).start()
+
+    def _drip(self, client: socket.socket) -> None:
+        with client, contextlib.suppress(OSError):
+            client.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KiB
+            while not self.stopping.wait(0.3):
+                client.sendall(b"\x02")
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.listener.close()
+
+
+def test_a_trickled_tls_handshake_ends_at_the_deadline(tmp_path: Path) -> None:
+    server = TrickledHandshake()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "tls",
+        "clusters": [{"name": "tls", "cluster": {"server": f"https://127.0.0.1:{server.port}",
+                                                 "insecure-skip-tls-verify": True}}],
+        "contexts": [{"name": "tls", "context": {"cluster": "tls", "user": "tls"}}],
+        "users": [{"name": "tls", "user": {"token": "x"}}]}))
+    try:
+        cluster = guarded(lambda: live.read_cluster(Target("kube", TargetKind.KUBE),
+                                                    {"kubeconfig": str(kubeconfig),
+                                                     "timeout": 2}))
+    finally:
+        server.close()
+    assert cluster.problems["cluster"].startswith(
+        f"the API server at https://127.0.0.1:{server.port} answered no request within 2 s")
 
 
 # --- a body that never ends -----------------------------------------------------------------
@@ -164,7 +227,7 @@ def test_an_endless_body_stops_at_the_cap_and_is_not_asked_again(
     tmp_path: Path, announce: bool
 ) -> None:
     cap_mib = 2
-    with FakeKubeAPI(crash_looping()) as api, hang_guard(60):
+    with FakeKubeAPI(crash_looping()) as api:
         api.endless("pods", announce=announce)
         tracemalloc.start()
         try:
@@ -183,17 +246,17 @@ def test_an_endless_body_stops_at_the_cap_and_is_not_asked_again(
 
 
 def test_the_cap_is_an_option_of_scan(tmp_path: Path) -> None:
-    with FakeKubeAPI(crash_looping()) as api, hang_guard(60):
+    with FakeKubeAPI(crash_looping()) as api:
         api.endless("pods")
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
-        report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig),
+        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig),
                              "--max-response-mib", "1")
     assert ("list pods: response larger than 1 MiB, not read; raise the cap with "
             "--max-response-mib") in problems(report)
 
 
 def test_an_answer_under_the_cap_is_read_whole(tmp_path: Path) -> None:
-    with FakeKubeAPI(crash_looping()) as api, hang_guard(60):
+    with FakeKubeAPI(crash_looping()) as api:
         cluster = read(api, tmp_path, max_response_mib=1)
     assert {p["name"] for p in cluster.pods} == {
         "aaa-other-0", "aaa-other-1", f"{RS}-a0000", f"{RS}-x1111", f"{RS}-x2222"}
@@ -207,11 +270,11 @@ def test_a_pod_list_failing_on_page_two_keeps_nothing_of_page_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, short_budget: None
 ) -> None:
     monkeypatch.setattr(live, "PAGE_SIZE", 3)
-    with FakeKubeAPI(crash_looping()) as api, hang_guard(60):
+    with FakeKubeAPI(crash_looping()) as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
-        whole = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
+        whole = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
         api.fail("pods", 500, from_page=1)
-        report = scan_report(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
+        report = scan(tmp_path, "kube", "--kubeconfig", str(kubeconfig), "--timeout", "1")
         pages = [r for r in api.list_requests("pods") if r.status == 200]
     subject = "apps/v1/Deployment/analytics/superset"
     assert (subject, "fail", "2 of 3 pod(s) not ready or restarting") in findings(
@@ -238,7 +301,7 @@ def test_a_failed_kind_gives_no_objects_pods_or_releases(tmp_path: Path,
     loose = {"apiVersion": "v1", "kind": "Pod",
              "metadata": {"name": "aaa-loose", "namespace": "analytics"}}
     objects = [*crash_looping(), loose, helm_release(1), helm_release(2)]
-    with FakeKubeAPI(objects) as api, hang_guard(60):
+    with FakeKubeAPI(objects) as api:
         whole = read(api, tmp_path, timeout=1)
         api.fail("pods", 403, from_page=1)  # final at once: no retry to wait for
         api.fail("secrets", 403, from_page=1)
