@@ -175,7 +175,7 @@ def staged_files(rev: str | None) -> dict[Path, bytes]:
 
 
 def stage(target: str, stage_dir: Path, fresh: bool, rev: str | None,
-          extra_tests: list[str]) -> None:
+          extra_tests: list[str], deselect: list[str]) -> None:
     """Lay the repository out as installed (checks/ -> auditor/checks) in stage_dir."""
     mutate, tests = TARGETS[target]
     tests = tests + extra_tests
@@ -214,7 +214,7 @@ def stage(target: str, stage_dir: Path, fresh: bool, rev: str | None,
         # -x: one failing test is a kill, the rest need not run.
         "pytest_add_cli_args = " + json.dumps(
             ["-p", "no:cacheprovider", "-x", "-q"]
-            + [arg for test in DESELECT for arg in ("--deselect", test)]),
+            + [arg for test in (*DESELECT, *deselect) for arg in ("--deselect", test)]),
         # The git-diff based cache invalidation would look at the stage, not a repo.
         "use_git_change_detection = false",
         "",
@@ -347,6 +347,10 @@ def main() -> int:
     parser.add_argument("--tests", nargs="+", default=[], metavar="MODULE",
                         help="more test modules for this run (tests/test_x.py), e.g. an "
                              "in-process live suite that reaches a module the target's do not")
+    parser.add_argument("--deselect", action="append", default=[], metavar="TEST_ID",
+                        help="leave this test out of the run (repeatable): a test failing at "
+                             "the staged commit for reasons outside the target stops mutmut "
+                             "before any mutant; leaving a test out can only lower the score")
     parser.add_argument("--seed", type=int, default=13, help="the sample's seed (default 13)")
     parser.add_argument("--summary-only", action="store_true")
     parser.add_argument("--show", metavar="MUTANT", help="print one mutant's diff")
@@ -365,7 +369,7 @@ def main() -> int:
         return subprocess.run(["mutmut", "show", args.show], cwd=stage_dir).returncode
     if not args.summary_only:
         stage(args.target, stage_dir, not args.keep, None if args.worktree else args.rev,
-              args.tests)
+              args.tests, args.deselect)
         chosen = list(args.mutants)
         if args.sample:
             # Generation and mutmut's one clean test run, no mutant run: a name that
