@@ -57,6 +57,7 @@ _HARMLESS = re.compile(
     | (?:~|\.{1,2})?/[\w.@-]*(?:/[\w.@-]*)*              # paths
     | \$[A-Za-z_]\w*|\$\{[A-Za-z_]\w*\}                   # variable references, no default
     | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+                       # constants: AUTH_DB, LOG_INFO
+    | [A-Z]{1,8}                                          # a metavar: FMT=PATH, KEY=VALUE
     | [a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+(?::\d+)?           # DNS names: db.internal:5432
     | [A-Za-z_]\w*(?:\.\w+)+:\w+(?:\(\))?                 # import paths: superset.app:create_app()
     | C|POSIX|C\.[\w-]+|[a-z]{2,3}_[A-Z]{2}(?:\.[\w-]+)?  # locales
