@@ -1635,3 +1635,25 @@ def test_a_brace_without_a_variable_name_is_named_invalid() -> None:
 
     assert interpolate("${-x}", {}) == ("${-x}", [
         Issue("invalid", "", "a ${...} that does not start with a variable name")])
+
+
+DER_KEY = "\x30\x82\x04\xa4\x02\x01\x00\x02\x82\x01\x01\x00\xc3\x00\x00\xff"
+
+
+def test_proxy_key_files_and_missing_configs_are_not_read(tmp_path: Path) -> None:
+    """A proxy's private key (here DER, binary) is never opened, mounted or COPYed; a mounted
+    config that is not in the project is Docker's business, not a read error."""
+    compose = ("services:\n  superset:\n    image: apache/superset:4.1.1\n"
+               "  nginx:\n    image: nginx:1.27\n    volumes:\n"
+               "      - ./certs/server.key:/etc/nginx/server.key:ro\n"
+               "      - ./missing.conf:/etc/nginx/conf.d/default.conf:ro\n"
+               "  edge:\n    build: ./edge\n")
+    project = write_tree(tmp_path / "p", {
+        "compose.yaml": compose,
+        "edge/Dockerfile": "FROM nginx:1.27\nCOPY server.key /etc/nginx/server.key\n"})
+    for key in ("certs/server.key", "edge/server.key"):
+        (project / key).parent.mkdir(exist_ok=True)
+        (project / key).write_bytes(DER_KEY.encode("latin-1"))
+    report = scan_report(tmp_path, str(project))
+    (target,) = report["targets"]
+    assert [p for p in target["problems"] if not p.startswith("superset_config.py:")] == []
