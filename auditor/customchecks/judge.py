@@ -99,19 +99,18 @@ class _TimeUp(Exception):
 
 def _judge_all(declaration: Declaration, subjects: Sequence[Subject]) -> list[Result]:
     results: list[Result] = []
-    try:
-        for subject, location, obj in subjects:
+    for index, (subject, location, obj) in enumerate(subjects):
+        try:
             with _deadline(SECONDS_PER_OBJECT):
-                results.append(_judge(declaration, subject, location, obj))
-    except _TimeUp:
-        stopped = subjects[len(results)]
-        results.append(Result(stopped[0], Status.ERROR,
-                              f"validation stopped after {SECONDS_PER_OBJECT:g} s: the "
-                              "schema's patterns backtrack on this object", (), stopped[1]))
-        results.extend(Result(subject, Status.ERROR,
-                              f"not validated: the check's time ran out on {stopped[0]}",
-                              (), location)
-                       for subject, location, _ in subjects[len(results):])
+                result = _judge(declaration, subject, location, obj)
+        except _TimeUp:
+            return [*results, Result(subject, Status.ERROR,
+                                     f"validation stopped after {SECONDS_PER_OBJECT:g} s: the "
+                                     "schema's patterns backtrack on this object", (), location),
+                    *(Result(rest, Status.ERROR,
+                             f"not validated: the check's time ran out on {subject}", (), where)
+                      for rest, where, _ in subjects[index + 1:])]
+        results.append(result)
     return results
 
 
@@ -199,7 +198,8 @@ def _clip(text: str, limit: int = 120) -> str:
 @contextlib.contextmanager
 def _deadline(seconds: float) -> Iterator[None]:
     """Raise _TimeUp in the block after ``seconds``, where an alarm is ours to use."""
-    if threading.current_thread() is not threading.main_thread() or \
+    if not hasattr(signal, "SIGALRM") or \
+            threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, signal.SIG_IGN) or \
             signal.getitimer(signal.ITIMER_REAL)[0] > 0:
         yield  # someone else's alarm (a test's hang guard, an embedding program): leave it
