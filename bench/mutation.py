@@ -81,7 +81,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "core": (
         ["auditor/scoring.py", "auditor/gates.py", "auditor/checks/common/redact.py"],
         ["tests/test_scoring.py", "tests/test_regression.py",
-         "tests/test_security_secrets.py", "tests/test_mutation_kills.py"],
+         "tests/test_security_secrets.py", "tests/test_mutation_kills.py",
+         "tests/test_security_masking_structure.py"],
     ),
     "checks-common": (
         ["auditor/checks/common/*.py"],

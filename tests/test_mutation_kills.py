@@ -14,7 +14,7 @@ import pytest
 
 from auditor.checks.common.debugger import _address, _port, is_loopback, reachable, reasons
 from auditor.checks.common.images import Pinning, describe, is_moving, pinning, split
-from auditor.checks.common.redact import redact, redact_words
+from auditor.checks.common.redact import mask_text, redact, redact_url, redact_words
 from auditor.checks.common.secretvalues import secret_kind
 from auditor.checks.pip.facts import Launch
 from auditor.compare import BaselineError, Comparison, FindingRef, Snapshot
@@ -258,6 +258,95 @@ def test_a_path_naming_a_secret_does_not_hide_the_next_word() -> None:
     assert redact("--password-file /run/secrets/token -v") == \
         "--password-file /run/secrets/token -v"
     assert redact("--password /run/secrets/token -v") == "--password *** -v"
+
+
+
+# Structural masking (issue 14, item 3): each rule and each harmless class pinned exactly.
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("A= B=*** C=... D=<redacted>", "A= B=*** C=... D=<redacted>"),  # empty, placeholders
+    ("W=4 T=90s M=512Mi P=50% N=-1 F=0.5", "W=4 T=90s M=512Mi P=50% N=-1 F=0.5"),
+    ("D=on E=False Y=yes", "D=on E=False Y=yes"),
+    ("B=0.0.0.0:8088 C=[::1]:80 S=unix:/run/s.sock L=localhost", None),
+    ("P=/opt/app R=./run.sh H=~/x", None),
+    ("V=$HOME U=${USER} X=${A:-secret}", "V=$HOME U=${USER} X=***}"),
+    ("K=AUTH_DB Q=FMT Z=ABCDEFGHI", "K=AUTH_DB Q=FMT Z=***"),
+    ("N=db.internal:5432 I=superset.app:create_app()", None),
+    ("LANG=C.UTF-8 LC=en_US.UTF-8 G=@daily", None),
+    ("CONN='1' CONN2=\"abc\"", "CONN='1' CONN2=***\""),
+    ("URL=http://h/x?a=b URL2=redis:pw@cache:6379", "URL=http://h/x?a=b URL2=redis:***@cache:6379"),
+])
+def test_each_harmless_class_is_shown_and_nothing_else(text: str, shown: str | None) -> None:
+    assert mask_text(text) == (text if shown is None else shown)
+    assert redact(text) == (text if shown is None else shown)
+
+
+def test_a_setting_name_shows_its_value_a_secret_name_never() -> None:
+    assert mask_text("REDIS_HOST=cache SUPERSET_LOAD_EXAMPLES=maybe") == \
+        "REDIS_HOST=cache SUPERSET_LOAD_EXAMPLES=maybe"
+    assert mask_text("REDIS_HOSTX=cache") == "REDIS_HOSTX=***"
+    assert mask_text("DB_PASSWORD_HOST=cache") == "DB_PASSWORD_HOST=***"
+    assert mask_text("-e lower=x1y2 --env other=z") == "-e lower=*** --env other=***"
+    assert mask_text("lower=x1y2") == "lower=x1y2"  # not an environment name, no -e before
+    assert mask_text('"DB_CONN=abc", x') == '"DB_CONN=***", x'
+
+
+def test_names_holding_a_path_show_it_and_only_a_path() -> None:
+    assert mask_text("DB_PASSWORD_FILE=/run/secrets/db") == "DB_PASSWORD_FILE=/run/secrets/db"
+    assert mask_text("DB_PASSWORD_FILE=s3cr3t") == "DB_PASSWORD_FILE=***"
+    assert mask_text("LoadCredential=key:/etc/k") == "LoadCredential=key:/etc/k"
+    assert mask_text("SetCredential=key:s3cr3t") == "SetCredential=***"
+    assert mask_text("DB_PASSWORD=/x8Kd") == "DB_PASSWORD=***"
+
+
+def test_user_options_mask_only_what_follows_the_colon() -> None:
+    assert redact("curl -u admin:pw x") == "curl -u admin:*** x"
+    assert redact("curl -u admin x") == "curl -u admin x"
+    assert redact("docker run -u 1000:1000 x") == "docker run -u 1000:1000 x"
+    assert redact("curl --user admin:pw\" x") == "curl --user admin:***\" x"
+    assert redact("curl -uadmin:pw --user=bob:pw2 -u") == "curl -uadmin:*** --user=bob:*** -u"
+    assert redact("ls -u --user=bob x") == "ls -u --user=bob x"
+
+
+def test_authorization_headers_keep_the_scheme_and_mask_the_credential() -> None:
+    assert redact("-H 'Authorization: Bearer tok' -v") == "-H 'Authorization: Bearer ***' -v"
+    assert redact("-H 'Authorization: tok' -v") == "-H 'Authorization: ***' -v"
+    assert redact("-H 'X-Auth-Token: tok' -v") == "-H 'X-Auth-Token: ***' -v"
+    assert mask_text("missing token: set it") == "missing token: set it"
+    assert redact("missing token: set it") == "missing token: *** it"
+
+
+def test_tool_specific_password_options() -> None:
+    assert redact("mysql -uroot -ppw -p -h db") == "mysql -uroot -p*** -p -h db"
+    assert redact("psql -p5432 db") == "psql -p5432 db"  # only after mysql
+    assert redact("/usr/bin/redis-cli -a pw ping") == "/usr/bin/redis-cli -a *** ping"
+    assert redact("ls -a pw") == "ls -a pw"  # only after redis-cli
+    assert redact("mariadb --password=x -pY") == "mariadb --password=*** -p***"
+
+
+def test_words_naming_a_secret_hide_the_next_in_commands_options_in_text() -> None:
+    assert redact("mysqladmin password newpw") == "mysqladmin password *** "[:-1]
+    assert mask_text("the password is rotated --token abc") == \
+        "the password is rotated --token ***"
+    assert redact("proxy_pass http://u:pw@up; x") == "proxy_pass http://u:***@up; x"
+    assert redact("--token-file /t --pass-env DB x") == "--token-file /t --pass-env DB x"
+
+
+def test_urls_mask_passwords_token_users_and_secret_query_values() -> None:
+    assert redact_url("https://ghp_x@github.com/o/r") == "https://***@github.com/o/r"
+    assert redact_url("ssh://git@github.com/o/r") == "ssh://git@github.com/o/r"
+    assert redact_url("http://h/?token=a&b=c&api_key=d;sig=e#f") == \
+        "http://h/?token=***&b=c&api_key=***;sig=***#f"
+    assert redact_url("http://h/?X-Amz-Signature=a&key=b&code=c&monkey=d") == \
+        "http://h/?X-Amz-Signature=***&key=***&code=***&monkey=d"
+    assert redact_url("amqp:guest:pw@mq// nginx:1.25@sha256:ab") == \
+        "amqp:guest:***@mq// nginx:1.25@sha256:ab"
+    assert redact_url("a/b:c@d x:y@-z") == "a/b:c@d x:y@-z"
+
+
+def test_free_text_keeps_its_spacing_and_an_empty_text_is_empty() -> None:
+    assert mask_text("") == "" and redact("") == ""
+    assert mask_text("  a\n\tDB_CONN=x  ") == "  a\n\tDB_CONN=***  "
 
 
 # --- checks/common/secretvalues.py (checks-common target: 9 of 9 survived) -------------------

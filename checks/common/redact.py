@@ -44,7 +44,7 @@ URL_TOKEN_USER = re.compile(r"(?i)\b((?:git\+)?https?://)([^:/?#@\s\"']+)@")
 (``https://ghp_...@github.com``): masked whole."""
 QUERY_SECRET = re.compile(
     r"(?i)([?&;](?:[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
-    r"|credential|signature|auth)[\w.-]*|key|sig|code)=)[^&#\s\"']*")
+    r"|credential|signature|auth)[\w.-]*|key|sig|code)=)[^&;#\s\"']*")
 """A query parameter whose name says it carries a secret: ``?token=X``, ``&X-Amz-Signature=X``."""
 MASK = "***"
 
@@ -70,7 +70,7 @@ _HARMLESS = re.compile(
     """
 )
 """Values shown in an environment assignment: none of them can be a credential."""
-_ENV_NAME = re.compile(r"(?:^|[^\w.-])([A-Z][A-Z0-9_]*[A-Z0-9])$")
+_ENV_NAME = re.compile(r"(?:^|[^\w.-])([A-Z](?:[A-Z0-9_]*[A-Z0-9])?)$")
 _SETTING_NAME = re.compile(
     r"(?:^|_)(?:HOST|HOSTNAME|PORT|USER|USERNAME|DB|NAME|ENV|DIR|PATH|HOME|LEVEL|MODE"
     r"|ENABLED|DEBUG|TIMEOUT|WORKERS|THREADS|EXAMPLES|DIALECT|VERSION|APP|TZ|LANG|LOCALE"
@@ -149,61 +149,55 @@ def _user_password(value: str) -> str:
 
 
 class _Masker:
-    """The state of one command line or text, word by word (a credential option hides the
-    word after it). ``command``: every word naming a secret hides the next (``mysqladmin
-    password X``); in free text only option-like words do, so prose stays readable."""
+    """The state of one command line or text, word by word: what the previous word says the
+    next one is (``expect``), and the tools met so far. ``command``: every word naming a
+    secret hides the next (``mysqladmin password X``); in free text only option-like words
+    do, so prose stays readable."""
 
     def __init__(self, command: bool) -> None:
         self.command = command
-        self.hide_next = False
-        self.user_next = False
-        self.env_next = False
-        self.scheme_next = False
-        self.mysql = False
-        self.redis_cli = False
+        self.expect = ""
+        """``secret`` (mask it), ``user`` (user:password), ``env`` (an assignment),
+        ``scheme`` (an Authorization scheme, then the credential), or nothing."""
+        self.tools: set[str] = set()
 
     def word(self, word: str) -> str:
-        if self.hide_next:
-            self.hide_next = False
+        expect, self.expect = self.expect, ""
+        if expect == "secret":
             return MASK + _split_closers(word)[1]
-        if self.user_next:
-            self.user_next = False
+        if expect == "user":
             return _user_password(redact_url(word))
-        if self.scheme_next:
-            self.scheme_next = False
+        if expect == "scheme":
             if word.lower() in _AUTH_SCHEMES:
-                self.hide_next = True
+                self.expect = "secret"
                 return word
             return MASK + _split_closers(word)[1]
-        after_env, self.env_next = self.env_next, False
-        return self._plain(word, after_env)
+        return self._plain(word, after_env=expect == "env")
 
     def _plain(self, word: str, after_env: bool) -> str:
         base = word.rsplit("/", 1)[-1]
-        self.mysql = self.mysql or base.startswith(("mysql", "mariadb"))
-        self.redis_cli = self.redis_cli or base == "redis-cli"
-        if word in _ENV_OPTIONS:
-            self.env_next = True
-            return word
-        if word in _USER_OPTIONS:
-            self.user_next = True
+        if base.startswith(("mysql", "mariadb")) or base == "redis-cli":
+            self.tools.add("redis-cli" if base == "redis-cli" else "mysql")
+        if word in _ENV_OPTIONS or word in _USER_OPTIONS:
+            self.expect = "env" if word in _ENV_OPTIONS else "user"
             return word
         if _AUTH_HEADER.match(word) or self._secret_header(word):
-            self.scheme_next = True
+            self.expect = "scheme"
             return word
-        if self.mysql and word.startswith("-p") and len(word) > 2 and "=" not in word:
+        if "mysql" in self.tools and word.startswith("-p") and len(word) > 2 and "=" not in word:
             return "-p" + MASK
-        if self.redis_cli and word == "-a":
-            self.hide_next = True
+        if "redis-cli" in self.tools and word == "-a":
+            self.expect = "secret"
             return word
         masked = _assignment(word, after_env)
         if masked is not None:
             return masked
-        if word.startswith("-u") and not word.startswith("--") and ":" in word:
-            return "-u" + _user_password(redact_url(word[2:]))
-        if word.startswith("--user=") and ":" in word:
-            return "--user=" + _user_password(redact_url(word[7:]))
-        self.hide_next = self._hides_next(word)
+        for option in ("-u", "--user="):
+            if word.startswith(option) and word[len(option):len(option) + 1] != "-" and (
+                    ":" in word):
+                return option + _user_password(redact_url(word[len(option):]))
+        if self._hides_next(word):
+            self.expect = "secret"
         return redact_url(word)
 
     def _secret_header(self, word: str) -> bool:
