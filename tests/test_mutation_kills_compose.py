@@ -1657,3 +1657,28 @@ def test_proxy_key_files_and_missing_configs_are_not_read(tmp_path: Path) -> Non
     report = scan_report(tmp_path, str(project))
     (target,) = report["targets"]
     assert [p for p in target["problems"] if not p.startswith("superset_config.py:")] == []
+
+
+CUSTOM_BUILD = {
+    "compose.yaml": "services:\n  superset:\n    build: .\n"
+                    "    command: gunicorn 'superset.app:create_app()'\n"
+                    "  db:\n    image: example/app-postgres:16\n    ports: ['5432:5432']\n",
+    "Dockerfile": "FROM example/superset-custom:1.0\nUSER superset\n"}
+
+
+def test_a_custom_superset_base_image_may_carry_its_own_config(tmp_path: Path) -> None:
+    report = scan_report(tmp_path, str(write_tree(tmp_path / "p", CUSTOM_BUILD)))
+    (target,) = report["targets"]
+    assert target["problems"] == [
+        "superset_config.py: not found among the files the project gives service superset "
+        "(looked for /app/pythonpath/superset_config.py); the base image "
+        "example/superset-custom:1.0 may carry its own superset_config.py, which cannot be "
+        "seen offline: the settings it could make are unknown, only the environment is judged"]
+
+
+def test_a_database_is_known_by_a_name_that_ends_in_its_engine(tmp_path: Path) -> None:
+    """``example/app-postgres`` is PostgreSQL though its last part does not start with it."""
+    report = scan_report(tmp_path, str(write_tree(tmp_path / "p", CUSTOM_BUILD)))
+    (found,) = [f for t in report["targets"] for f in t["findings"]
+                if f["check_id"] == "COMPOSE-NETWORK-002" and f["subject"] == "service/db"]
+    assert (found["status"], found["evidence"]) == ("fail", ["ports: 0.0.0.0:5432->5432/tcp"])
