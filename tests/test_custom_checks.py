@@ -369,6 +369,11 @@ BAD_TABLES = [
      '"$ref" = "#/$defs/a"}',
      "schema refers to itself without end (a $ref loop)"),
     ('schema = {type = "object"}',
+     'schema = {properties = {metadata = {"$ref" = "#/$defs/meta"}}}',
+     "schema refers to '#/$defs/meta' at /properties/metadata, which it does not define"),
+    ('schema = {type = "object"}', 'schema = {"$ref" = "#meta"}',
+     "schema refers to a part it does not define"),
+    ('schema = {type = "object"}',
      'schema = {"$schema" = "http://json-schema.org/draft-07/schema#"}',
      "schema declares $schema 'http://json-schema.org/draft-07/schema#'; custom checks are "
      "JSON Schema Draft 2020-12 (https://json-schema.org/draft/2020-12/schema)"),
@@ -531,6 +536,18 @@ def test_a_reference_loop_through_the_object_is_an_error_finding(
     assert (finding.status, finding.message) == (
         Status.ERROR, "not validated: the schema's references recurse deeper than Python "
                       "allows on this object")
+
+
+def test_an_undefined_reference_met_only_through_the_object_is_an_error_finding(
+        session: Session, tmp_path: Path) -> None:
+    # A nested $id makes the reference relative to it: judged by jsonschema, on the object.
+    config = _config(tmp_path, _table(schema=(
+        '{properties = {metadata = {"$id" = "https://example.com/meta", '
+        '"$ref" = "#/$defs/absent"}}}')))
+    report = scan([str(FIXTURES / "pass-kubernetes")], config=config, session=session)
+    finding = custom(report)[("CUSTOM-T-001", "apps/v1/Deployment/analytics/superset")]
+    assert (finding.status, finding.message) == (
+        Status.ERROR, "not validated: the schema refers to a part it does not define")
 
 
 def test_a_backtracking_pattern_is_stopped(tmp_path: Path) -> None:

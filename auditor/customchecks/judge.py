@@ -116,6 +116,8 @@ def _judge_all(declaration: Declaration, subjects: Sequence[Subject]) -> list[Re
 
 def _judge(declaration: Declaration, subject: str, location: Location | None,
            obj: object) -> Result:
+    from referencing.exceptions import Unresolvable
+
     try:
         whole = as_json(obj, max_depth=OBJECT_DEPTH, max_nodes=OBJECT_NODES)
     except TooLarge as exc:
@@ -132,6 +134,9 @@ def _judge(declaration: Declaration, subject: str, location: Location | None,
     except RecursionError:
         return Result(subject, Status.ERROR, "not validated: the schema's references recurse "
                       "deeper than Python allows on this object", (), location)
+    except Unresolvable:
+        return Result(subject, Status.ERROR, "not validated: the schema refers to a part it "
+                      "does not define", (), location)
     if not errors:
         return Result(subject, Status.PASS, declaration.success, (), location)
     lines = [_evidence(declaration.path, e) for e in errors[:MAX_EVIDENCE]]

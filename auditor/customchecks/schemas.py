@@ -129,7 +129,12 @@ def _refuse(uri: str) -> Any:
 
 
 def _screen(schema: object) -> None:
+    nested_ids = any(key == "$id" and path for path, key, _ in _keywords(schema, []))
     for path, key, value in _keywords(schema, []):
+        if key == "$ref" and isinstance(value, str) and not nested_ids \
+                and not _defined(schema, value):
+            raise SchemaProblem(f"schema refers to {_clip(value)!r} at {pointer(path)}, which "
+                                "it does not define")
         if key in _REFERENCES and isinstance(value, str) and not value.startswith("#"):
             raise SchemaProblem(f"schema refers to {_clip(value)!r} at {pointer(path)}: only "
                                 "references inside the schema ('#...') are allowed, the "
@@ -148,6 +153,23 @@ def _screen(schema: object) -> None:
                                         f"{MAX_PATTERN} characters")
 
 
+def _defined(schema: object, ref: str) -> bool:
+    """Whether a ``#/...`` reference leads somewhere in ``schema`` (others are not judged
+    here: anchors, percent-escapes; a nested ``$id`` changes what they are relative to)."""
+    if not ref.startswith("#/") or "%" in ref:
+        return True
+    node = schema
+    for token in ref[2:].split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    return True
+
+
 def _keywords(node: object, path: list[str | int]) -> Iterator[tuple[list[str | int], str, Any]]:
     """Every (path of the object, key, value) of a plain-data tree (bounded by as_json)."""
     if isinstance(node, dict):
@@ -160,12 +182,16 @@ def _keywords(node: object, path: list[str | int]) -> Iterator[tuple[list[str | 
 
 
 def _probe(validator: Any) -> None:
+    from referencing.exceptions import Unresolvable
+
     for instance in _PROBES:
         try:
             for _ in validator.iter_errors(instance):
                 pass
         except RecursionError:
             raise SchemaProblem("schema refers to itself without end (a $ref loop)") from None
+        except Unresolvable:
+            raise SchemaProblem("schema refers to a part it does not define") from None
 
 
 def pointer(tokens: list[str | int] | tuple[str | int, ...]) -> str:
