@@ -135,6 +135,10 @@ def _add_scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                          help="with --history-dir: remove runs older than DAYS")
     history.add_argument("--pushgateway", metavar="URL",
                          help="push the Prometheus metrics of this run to a Pushgateway at URL")
+    history.add_argument("--apply-policyreports", action="store_true",
+                         help="write this run's PolicyReports (wgpolicyk8s.io) into the audited "
+                              "live cluster by server-side apply: the auditor's only write, "
+                              "to its own report objects (needs create/patch on them)")
     history.add_argument("--lock", metavar="PATH",
                          help="hold PATH locked for the run; a run that finds it held exits 2 "
                               "before writing anything (default with --history-dir: "

@@ -30,7 +30,7 @@ from auditor.history import (
     run_from_report,
 )
 from auditor.history import load as load_history
-from auditor.model import Report, Severity
+from auditor.model import Report, Severity, Target, TargetKind
 from auditor.outpaths import reserved
 from auditor.reports.base import Renderer, RenderOptions
 from auditor.runlock import LockError, run_lock
@@ -162,6 +162,8 @@ def _scan(args: argparse.Namespace, session: Session,
         code = EXIT_GATE if reasons else EXIT_OK
     if not _push(args, report, base):
         code = EXIT_ERROR
+    if not _apply_policyreports(args, report, targets, extra):
+        code = EXIT_ERROR
     if args.log:
         written = [(renderer.name, path) for renderer, path in outputs]
         written += [("history", path) for path, _ in extra_files]
@@ -241,6 +243,24 @@ def _push(args: argparse.Namespace, report: Report, options: RenderOptions) -> b
         print(shown(f"auditor: pushgateway: {exc}"), file=sys.stderr)
         return False
     return True
+
+
+def _apply_policyreports(args: argparse.Namespace, report: Report,
+                         targets: list[Target], extra: dict[str, object]) -> bool:
+    """With --apply-policyreports, each live cluster's PolicyReports written into it."""
+    if not args.apply_policyreports:
+        return True
+    from auditor.policyapply import apply
+
+    kube = [t for t in targets if t.kind is TargetKind.KUBE]
+    if not kube:
+        print("auditor: policyreports: --apply-policyreports needs a live cluster target "
+              "(kube or kube:CONTEXT); nothing written", file=sys.stderr)
+        return False
+    problems = [problem for target in kube for problem in apply(report, target, extra)]
+    for problem in problems:
+        print(shown(f"auditor: policyreports: {problem}"), file=sys.stderr)
+    return not problems
 
 
 def _progress(args: argparse.Namespace) -> _Live | None:

@@ -222,6 +222,62 @@ def test_cluster_wide_audit_reads_secrets_only_in_the_named_namespaces(helm: str
     assert "--namespace" not in args(docs)
 
 
+POLICY_RULE = {"apiGroups": ["wgpolicyk8s.io"],
+               "resources": ["policyreports", "clusterpolicyreports"],
+               "verbs": ["create", "update", "patch"]}
+
+
+def writes(docs: list[Doc]) -> list[Doc]:
+    """Every rule of every role that grants a verb beyond get, list and watch."""
+    return [rule for role in of_kind(docs, "ClusterRole") + of_kind(docs, "Role")
+            for rule in role["rules"] if not set(rule["verbs"]) <= READ_VERBS]
+
+
+def test_policy_reports_are_off_by_default_and_grant_nothing(helm: str) -> None:
+    for options in ([], sets(scan__namespace="analytics")):
+        docs = render(helm, *options)
+        assert writes(docs) == []
+        assert not [r for r in rbac(docs) if "policyreports" in r["metadata"]["name"]]
+        assert "--apply-policyreports" not in args(docs)
+
+
+def test_policy_reports_add_exactly_their_write_grant(helm: str) -> None:
+    off, on = render(helm), render(helm, *sets(policyReports__enabled="true"))
+    # The audit's own role is untouched and still read-only.
+    audit_roles = [r for r in of_kind(on, "ClusterRole") if r["metadata"]["name"] == NAME]
+    assert audit_roles == of_kind(off, "ClusterRole")
+    [role] = [r for r in of_kind(on, "ClusterRole") if r["metadata"]["name"] != NAME]
+    assert role["metadata"]["name"] == f"{NAME}-policyreports"
+    assert role["rules"] == [POLICY_RULE]
+    assert writes(on) == [POLICY_RULE]
+    [binding] = [b for b in of_kind(on, "ClusterRoleBinding")
+                 if b["metadata"]["name"] == f"{NAME}-policyreports"]
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io",
+                                  "kind": "ClusterRole", "name": f"{NAME}-policyreports"}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": NAME,
+                                    "namespace": NAMESPACE}]
+    assert len(rbac(on)) == len(rbac(off)) + 2
+    argv = args(on)
+    assert argv.count("--apply-policyreports") == 1
+    assert build_parser().parse_args(argv).apply_policyreports is True
+
+
+def test_a_namespaced_audit_may_write_policy_reports_only_there(helm: str) -> None:
+    docs = render(helm, *sets(policyReports__enabled="true", scan__namespace="analytics"))
+    assert not of_kind(docs, "ClusterRole") and not of_kind(docs, "ClusterRoleBinding")
+    [role] = [r for r in of_kind(docs, "Role") if r["metadata"]["name"] == f"{NAME}-policyreports"]
+    assert role["metadata"]["namespace"] == "analytics"
+    # A Role cannot grant a cluster-scoped kind: the namespace's PolicyReport alone.
+    assert role["rules"] == [{"apiGroups": ["wgpolicyk8s.io"], "resources": ["policyreports"],
+                              "verbs": ["create", "update", "patch"]}]
+    assert writes(docs) == role["rules"]
+    [binding] = [b for b in of_kind(docs, "RoleBinding")
+                 if b["metadata"]["name"] == f"{NAME}-policyreports"]
+    assert binding["metadata"]["namespace"] == "analytics"
+    assert binding["roleRef"]["kind"] == "Role"
+    assert "--apply-policyreports" in args(docs)
+
+
 @pytest.mark.parametrize(("options", "message"), [
     (sets(readSecrets__enabled="true"), "needs readSecrets.namespaces"),
     ([*sets(readSecrets__enabled="true", scan__namespace="analytics"),
@@ -619,6 +675,14 @@ def test_notes_say_how_to_run_and_read_an_audit(dry_run: Any) -> None:
     assert "a Role in analytics" in gated and "Secrets are read in analytics only" in gated
     assert "every Secret in scope" in gated and "emptyDir" in gated
     assert "placeholder" not in gated
+
+
+def test_notes_name_the_policy_report_write(dry_run: Any) -> None:
+    assert "PolicyReports" not in dry_run()
+    notes = dry_run(*sets(policyReports__enabled="true"))
+    assert ("Its one write: each run applies its PolicyReports (wgpolicyk8s.io: create, "
+            "update, patch on policyreports and clusterpolicyreports, nothing else)") in notes
+    assert "kubectl get policyreports -A -l app.kubernetes.io/managed-by=deploy-auditor" in notes
 
 
 # --- the auditor's own verdict on the chart ---------------------------------------------------

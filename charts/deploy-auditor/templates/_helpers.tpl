@@ -175,6 +175,7 @@ tests/test_auditor_chart.py compares them with live.KINDS, so the two cannot dri
 {{- $args = concat $args (list "--report" (printf "prometheus=%s" (include "deploy-auditor.metricsFile" .))) -}}
 {{- end -}}
 {{- with .Values.metrics.pushgateway.url }}{{ $args = concat $args (list "--pushgateway" .) }}{{ end -}}
+{{- if .Values.policyReports.enabled }}{{ $args = append $args "--apply-policyreports" }}{{ end -}}
 {{- if not (kindIs "invalid" .Values.minCoverage) }}{{ $args = concat $args (list "--min-coverage" (toString .Values.minCoverage)) }}{{ end -}}
 {{- if not (kindIs "invalid" .Values.failUnder) }}{{ $args = concat $args (list "--fail-under" (toString .Values.failUnder)) }}{{ end -}}
 {{- with .Values.failOn }}{{ $args = concat $args (list "--fail-on" .) }}{{ end -}}
