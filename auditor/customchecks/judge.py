@@ -168,17 +168,21 @@ def _evidence(prefix: tuple[str, ...], error: Any) -> str:
                    "unevaluatedProperties", "propertyNames"):
         # These name keys (the schema's, or the object's), never a value.
         return f"{where}: {_clip(error.message)}"
-    detail = f"{where}: fails {keyword} {_clip(_json(error.validator_value))}"
-    if _quotable(tokens, error.instance):
-        detail += f" (value {_json(error.instance)})"
+    if not _open(tokens):
+        # A schema may name the very secret it forbids (not: {const: "thisISaSECRET_1234"}):
+        # under such a key neither the object's value nor the schema's is shown.
+        return f"{where}: fails {keyword}"
+    # A failing ``not`` means the object matched its schema: that schema may spell the value.
+    detail = f"{where}: fails {keyword}" if keyword == "not" else (
+        f"{where}: fails {keyword} {_clip(_json(error.validator_value))}")
+    value = error.instance
+    if not isinstance(value, dict | list) and len(_json(value)) <= MAX_QUOTED:
+        detail += f" (value {_json(value)})"
     return detail
 
 
-def _quotable(tokens: list[str | int], value: object) -> bool:
-    if isinstance(value, dict | list):
-        return False
-    if isinstance(value, str) and len(value) > MAX_QUOTED:
-        return False
+def _open(tokens: list[str | int]) -> bool:
+    """Whether values at this path may be quoted: under no key that may hold a secret."""
     words = [t for t in tokens if isinstance(t, str)]
     return not any(w in _NEVER_QUOTED or _SECRET_TOKEN.search(w) for w in words)
 
