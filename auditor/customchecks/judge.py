@@ -172,8 +172,9 @@ def _evidence(prefix: tuple[str, ...], error: Any) -> str:
         # A schema may name the very secret it forbids (not: {const: "thisISaSECRET_1234"}):
         # under such a key neither the object's value nor the schema's is shown.
         return f"{where}: fails {keyword}"
-    # A failing ``not`` means the object matched its schema: that schema may spell the value.
-    detail = f"{where}: fails {keyword}" if keyword == "not" else (
+    # A failing ``not`` (or ``oneOf`` matched twice) means the object matched a subschema:
+    # that subschema may spell the value.
+    detail = f"{where}: fails {keyword}" if keyword in ("not", "oneOf") else (
         f"{where}: fails {keyword} {_clip(_json(error.validator_value))}")
     value = error.instance
     if not isinstance(value, dict | list) and len(_json(value)) <= MAX_QUOTED:
