@@ -578,3 +578,78 @@ def test_read_live_error_names_the_server_not_the_password(
     with pytest.raises(PgLiveError) as caught:
         read_live(dsn, timeout=0.2)
     assert str(caught.value) == message
+
+
+# --- live.py: what the running machine answers, stood in for ----------------------------------
+
+NGINX_T = ("# configuration file /etc/nginx/nginx.conf:\nevents {}\nhttp {\n"
+           "    include /etc/nginx/conf.d/*.conf;\n}\n\n"
+           "# configuration file /etc/nginx/conf.d/superset.conf:\nserver {\n    listen 8443;\n"
+           "    location / {\n        proxy_pass http://127.0.0.1:8088;\n    }\n}\n")
+
+
+def _nginx_answers(monkeypatch: pytest.MonkeyPatch,
+                   answer: tuple[int, str, str]) -> list[list[str]]:
+    from auditor.checks.systemd import live
+
+    calls: list[list[str]] = []
+
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        calls.append(argv)
+        return answer
+
+    monkeypatch.setattr(live.shutil, "which", lambda name: f"/usr/sbin/{name}")
+    monkeypatch.setattr(live, "_run", run)
+    return calls
+
+
+def test_nginx_dump_is_read_file_by_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.checks.systemd.live import nginx_dump
+
+    calls = _nginx_answers(monkeypatch, (0, NGINX_T, ""))
+    problems: dict[str, str] = {}
+    config = nginx_dump(problems)
+    assert calls == [["/usr/sbin/nginx", "-T", "-q"]]
+    assert problems == {}
+    assert config is not None
+    assert (config.main, config.files, config.source) == (
+        "/etc/nginx/nginx.conf", ("/etc/nginx/nginx.conf", "/etc/nginx/conf.d/superset.conf"),
+        "nginx -T")
+    (server,) = config.servers
+    assert (server.path, [listen.port for listen in server.listens]) == (
+        "/etc/nginx/conf.d/superset.conf", [8443])
+    assert [route.backends for route in server.routes] == [("127.0.0.1:8088",)]
+
+
+def test_nginx_dump_that_fails_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.checks.systemd.live import nginx_dump
+
+    _nginx_answers(monkeypatch, (1, "", "nginx: [warn] x\nnginx: [emerg] open() failed\n"))
+    problems: dict[str, str] = {}
+    assert nginx_dump(problems) is None
+    assert problems == {"nginx -T": "failed (nginx: [emerg] open() failed); read /etc/nginx "
+                                    "from files instead"}
+
+
+def test_a_command_that_cannot_start_says_why() -> None:
+    from auditor.checks.systemd.live import _run
+
+    assert _run(["/nonexistent/deploy-auditor-test"]) == (
+        127, "", "[Errno 2] No such file or directory: '/nonexistent/deploy-auditor-test'")
+
+
+def test_live_processes_keep_their_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.checks.common import live as common_live
+    from auditor.checks.common.live import ProcessInfo
+    from auditor.checks.systemd.live import live_state
+
+    gunicorn = ProcessInfo(pid=41, ppid=1, name="gunicorn",
+                           cmdline=("/opt/venv/bin/gunicorn", "superset.app:create_app()"),
+                           user="superset", cwd=None, parents=(), environ=None)
+    monkeypatch.setattr(common_live, "processes", lambda words, found: [gunicorn])
+    problems: dict[str, str] = {}
+    _, found = live_state([], problems)
+    assert found == Processes((LiveProcess(pid=41, name="gunicorn",
+                                           cmdline=("/opt/venv/bin/gunicorn",
+                                                    "superset.app:create_app()"),
+                                           user="superset", ppid=1),))
