@@ -653,3 +653,21 @@ def test_live_processes_keep_their_names(monkeypatch: pytest.MonkeyPatch) -> Non
                                            cmdline=("/opt/venv/bin/gunicorn",
                                                     "superset.app:create_app()"),
                                            user="superset", ppid=1),))
+
+
+class _EmptyCursor(_Cursor):
+    """A server whose statistics views answer no row at all."""
+
+    def fetchone(self) -> tuple[object, ...] | None:  # type: ignore[override]
+        return None
+
+
+def test_read_live_without_statistics_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg
+
+    conn = _Connection()
+    monkeypatch.setattr(conn, "cursor", lambda: _EmptyCursor(conn.queries))
+    monkeypatch.setattr(psycopg, "connect", lambda dsn, **kwargs: conn)
+    live = read_live("postgresql://u@db.internal/meta")
+    assert live == PgLive(label="db.internal:5432/meta",
+                          settings={"fsync": "on", "archive_mode": "always"})
