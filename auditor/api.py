@@ -43,10 +43,13 @@ def with_custom_checks(session: Session, config: Config) -> Session:
 
     They come through ``auditor_register_checks`` and the registry's validation like any
     plugin's; an id another plugin already uses is a configuration error, raised before
-    any audit.
+    any audit. A session that already holds this configuration's checks is returned as it
+    is, so a front end may add them for its catalog before the audit adds them again.
     """
-    if not config.custom_checks:
-        return session
+    present = session.registry.checks
+    if all(c.id in present and present[c.id].evaluate is c.evaluate
+           for c in config.custom_checks):
+        return session  # none declared, or this configuration's checks are in already
     import pluggy
 
     from auditor import PROJECT_NAME, hookspecs
@@ -63,11 +66,10 @@ def with_custom_checks(session: Session, config: Config) -> Session:
     for error in own.errors:
         raise ConfigError(f"{where}: {error}")
     for check_id in declared:
-        if check_id in session.registry.checks:
-            owner = session.registry.checks[check_id].plugin
-            raise ConfigError(f"{where}: custom check {check_id}: id already used by {owner}")
-    registry = dataclasses.replace(session.registry,
-                                   checks={**session.registry.checks, **declared})
+        if check_id in present:
+            raise ConfigError(f"{where}: custom check {check_id}: id already used by "
+                              f"{present[check_id].plugin}")
+    registry = dataclasses.replace(session.registry, checks={**present, **declared})
     return Session(host=session.host, registry=registry)
 
 

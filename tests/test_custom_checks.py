@@ -295,6 +295,7 @@ def test_session_with_custom_checks_leaves_the_given_session_alone(
     listed = [c.id for c in derived.registry.select(style="compose")
               if c.id.startswith("CUSTOM-")]
     assert listed == ["CUSTOM-REGISTRY-002", "CUSTOM-SUPERSET-VERSION-002"]
+    assert with_custom_checks(derived, example) is derived  # the CLI's catalog, then the audit
     check = derived.registry.checks["CUSTOM-REGISTRY-002"]
     assert check.plugin == "custom checks of auditor.toml"
     assert (check.style, check.requires) == (Style.COMPOSE, ("compose",))
