@@ -1682,3 +1682,14 @@ def test_a_database_is_known_by_a_name_that_ends_in_its_engine(tmp_path: Path) -
     (found,) = [f for t in report["targets"] for f in t["findings"]
                 if f["check_id"] == "COMPOSE-NETWORK-002" and f["subject"] == "service/db"]
     assert (found["status"], found["evidence"]) == ("fail", ["ports: 0.0.0.0:5432->5432/tcp"])
+
+
+def test_a_long_syntax_port_keeps_its_protocol(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {"compose.yaml": (
+        "services:\n  superset:\n    image: apache/superset:4.1.1\n  db:\n"
+        "    image: postgres:16.6\n    ports:\n      - target: 5432\n        published: 5432\n"
+        "        host_ip: 127.0.0.1\n        protocol: udp\n")})
+    report = scan_report(tmp_path, str(project))
+    (found,) = [f for t in report["targets"] for f in t["findings"]
+                if f["check_id"] == "COMPOSE-NETWORK-001" and f["subject"] == "service/db"]
+    assert (found["status"], found["evidence"]) == ("pass", ["ports: 127.0.0.1:5432->5432/udp"])
