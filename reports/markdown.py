@@ -135,22 +135,32 @@ def _failing(report: Report, budget: int) -> list[str]:
     attention.sort(key=lambda tf: (order[tf[1].row], -tf[1].severity.rank, tf[1].check_id))
     head = [
         "", f"<details><summary>Findings that need attention ({len(attention)})</summary>", "",
-        "| row | status | severity | check | target | subject | message | fix |",
-        "|---|---|---|---|---|---|---|---|",
+        "| row | status | severity | check | target | subject | where | message | fix |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     body: list[str] = []
     used = sum(len(line) + 1 for line in head)
     for target, f in attention:
         line = (f"| {f.row.value} | {f.status.value} | {f.severity.value} | {code(f.check_id)} "
-                f"| {cell(target, 80)} | {cell(f.subject, 120)} | {cell(f.message)} | "
+                f"| {cell(target, 80)} | {cell(f.subject, 120)} | {cell(_where(f), 120)} "
+                f"| {cell(f.message)} | "
                 f"{cell(f.remediation, 200)} |")
         if used + len(line) > budget:
             body.append(f"| … | | | | | {len(attention) - len(body)} more in the full report "
-                        "| | |")
+                        "| | | |")
             break
         body.append(line)
         used += len(line) + 1
     return [*head, *body, "", "</details>"]
+
+
+def _where(finding: Finding) -> str:
+    """The file and line, relative to the target (as the terminal and JUnit show it): for
+    a chart, the template that wrote the object."""
+    location = finding.location
+    if location is None:
+        return ""
+    return f"{location.path}:{location.line}" if location.line else location.path
 
 
 STATUS_ICON = {"fail": "❌", "error": "💥", "warn": "⚠️", "pass": "✅", "waived": "🏳️",

@@ -154,3 +154,25 @@ def test_reports_name_the_template_file_and_line(helm_on_path: str, tmp_path: Pa
     assert physical and all(p == {
         "artifactLocation": {"uri": f"file://{root}/templates/multi.yaml"},
         "region": {"startLine": 10}} for p in physical)
+
+
+def test_every_format_names_the_template(helm_on_path: str, tmp_path: Path) -> None:
+    root = chart(tmp_path, helm_on_path)
+    from auditor.cli import main
+
+    out = {fmt: tmp_path / f"out.{fmt}" for fmt in ("junit", "codequality", "markdown",
+                                                     "terminal")}
+    argv = ["scan", str(root), "--format", "json", "--output", str(tmp_path / "r.json"),
+            "--verbose"]
+    for fmt, path in out.items():
+        argv += ["--report", f"{fmt}={path}"]
+    assert main(argv) == 0
+    assert "location: templates/multi.yaml:10" in out["junit"].read_text()
+    issues = json.loads(out["codequality"].read_text())
+    # Outside the working directory, the path stays as the audit was given it (absolute).
+    assert {"path": f"{root}/templates/multi.yaml", "lines": {"begin": 10}} in [
+        i["location"] for i in issues]
+    assert "| templates/multi.yaml:10 |" in out["markdown"].read_text()
+    assert "(templates/multi.yaml:10)" in out["terminal"].read_text()
+    for path in out.values():
+        assert "(helm template)" not in path.read_text().replace("packed", "")
