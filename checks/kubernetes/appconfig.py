@@ -11,13 +11,20 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.kustomize import data_unknown
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
-from auditor.checks.kubernetes.routes import all_routes, routes_to, sidecar_tls, unresolved
+from auditor.checks.kubernetes.routes import (
+    Route,
+    all_routes,
+    services_of,
+    sidecar_tls,
+    unresolved,
+)
 from auditor.checks.superset.configmodel import (
     ConfigSet,
     EnvValue,
@@ -51,10 +58,69 @@ def object_data(item: Item) -> dict[str, str]:
 
 
 def _find(facts: KubeFacts, kind: str, namespace: str, name: str) -> Item | None:
-    for item in facts.in_namespace(kind, namespace):
-        if item.name == name:
-            return item
-    return None
+    return facts.relations.named(kind, namespace, name)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Counts:
+    """Superset's processes in one namespace, counted once for all its web workloads."""
+
+    web: int
+    workers: int
+    beats: int
+    evidence: tuple[str, ...]
+    """One tuple, shared by the topology of every configuration in the namespace."""
+
+
+class _Sources:
+    """What the configurations of one audit share, worked out once for all of them: the
+    routes and which route reaches which Service, the routes no audited Service explains,
+    the process counts per namespace, and each distinct superset_config.py analysed once
+    (one run's cache, dropped with it)."""
+
+    def __init__(self, facts: KubeFacts) -> None:
+        self.facts = facts
+        self.routes = all_routes(facts)
+        self._by_backend: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for position, route in enumerate(self.routes):
+            for backend in dict.fromkeys(route.backends):
+                self._by_backend[backend].append(position)
+        self._unresolved: dict[str, bool] = {}
+        self._counts: dict[str, _Counts] = {}
+        self._analysed: dict[tuple[object, ...], SupersetConfig] = {}
+
+    def routes_to(self, workload: Workload) -> list[Route]:
+        """``routes.routes_to`` over every route, by the backend index."""
+        names = {(workload.item.namespace, s.name) for s in services_of(self.facts, workload)}
+        positions = sorted({p for name in names for p in self._by_backend.get(name, ())})
+        return [self.routes[p] for p in positions]
+
+    def unresolved(self, namespace: str) -> bool:
+        if namespace not in self._unresolved:
+            self._unresolved[namespace] = bool(unresolved(self.facts, self.routes, namespace))
+        return self._unresolved[namespace]
+
+    def counts(self, namespace: str) -> _Counts:
+        if namespace not in self._counts:
+            mine = self.facts.workloads_in(namespace)
+
+            def replicas(role: str) -> int:
+                return sum((w.replicas if w.replicas is not None else 1) for w in mine
+                           if w.role == role and w.long_running)
+
+            self._counts[namespace] = _Counts(
+                replicas("web"), replicas("worker"), replicas("beat"),
+                tuple(f"{w.kind} {w.item.name}: {w.role}" for w in mine if w.superset))
+        return self._counts[namespace]
+
+    def analyze(self, text: str | None, where: str | None, env: Mapping[str, EnvValue],
+                unseen_env: str | None) -> SupersetConfig:
+        """``configmodel.analyze``, once per distinct input (the file's text, where it is
+        mounted from and the environment it reads)."""
+        key = (text, where, tuple(env.items()), unseen_env)
+        if key not in self._analysed:
+            self._analysed[key] = analyze(text, where, env, unseen_env)
+        return self._analysed[key]
 
 
 def pod_env(facts: KubeFacts, workload: Workload) -> dict[str, EnvValue]:
@@ -129,7 +195,8 @@ def superset_configs(facts: KubeFacts) -> tuple[ConfigSet, dict[str, str]]:
         problems["superset.secrets"] = (
             "Secrets were not read (give --read-secrets): settings from Secrets are unknown"
         )
-    configs = tuple((w.subject, _config_of(facts, w))
+    sources = _Sources(facts)
+    configs = tuple((w.subject, _config_of(sources, w))
                     for w in sorted(candidates, key=lambda w: w.subject))
     for subject, config in configs:
         # A mounted superset_config.py that could not be analysed (too large, not Python):
@@ -139,19 +206,21 @@ def superset_configs(facts: KubeFacts) -> tuple[ConfigSet, dict[str, str]]:
     return ConfigSet(configs), problems
 
 
-def _config_of(facts: KubeFacts, workload: Workload) -> SupersetConfig:
+def _config_of(sources: _Sources, workload: Workload) -> SupersetConfig:
+    facts = sources.facts
     env = pod_env(facts, workload)
     mounted = _mounted_config(facts, workload)
-    behind_proxy, evidence = _proxy_in_front(facts, workload)
-    topology = _topology(facts, workload, env)
-    urls = _ingress_urls(facts, workload)
+    routes = sources.routes_to(workload)
+    behind_proxy, evidence = _proxy_in_front(sources, workload, routes)
+    topology = _topology(sources, workload, env)
+    urls = _ingress_urls(routes)
     unseen_env, unseen_config = _unseen_sources(facts, workload)
     if mounted is None:
-        return dataclasses.replace(analyze(None, None, env, unseen_env),
+        return dataclasses.replace(sources.analyze(None, None, env, unseen_env),
                                    behind_proxy=behind_proxy, proxy_evidence=evidence,
                                    topology=topology, urls=urls, unseen=unseen_config)
     text, where = mounted
-    config = analyze(text, where, env, unseen_env)
+    config = sources.analyze(text, where, env, unseen_env)
     # The file lives inside an object, not on disk: keep the object and line in each
     # setting's source, but give no file location.
     settings = {name: dataclasses.replace(s, path=None) for name, s in config.settings.items()}
@@ -201,22 +270,22 @@ def _unseen_sources(facts: KubeFacts, workload: Workload) -> tuple[str | None, s
     return (", ".join(env_from) or None), config_from
 
 
-def _proxy_in_front(facts: KubeFacts, workload: Workload) -> tuple[bool | None, str]:
-    """Whether a proxy fronts the web pods, and what it is; None when it cannot be told."""
-    routes = all_routes(facts)
-    mine = routes_to(facts, workload, routes)
+def _proxy_in_front(sources: _Sources, workload: Workload, mine: list[Route],
+                    ) -> tuple[bool | None, str]:
+    """Whether a proxy fronts the web pods (``mine`` are the routes to them), and what it
+    is; None when it cannot be told."""
     sidecar = sidecar_tls(workload)
     if mine or sidecar:
         return True, ", ".join([r.label for r in mine[:3]] + ([sidecar] if sidecar else []))
     # A route whose Service is not among the objects may still be this one's way in.
-    if unresolved(facts, routes, workload.item.namespace):
+    if sources.unresolved(workload.item.namespace):
         return None, ""
     return False, ""
 
 
-def _ingress_urls(facts: KubeFacts, web: Workload) -> tuple[str, ...]:
+def _ingress_urls(routes: list[Route]) -> tuple[str, ...]:
     urls = []
-    for route in routes_to(facts, web, all_routes(facts)):
+    for route in routes:
         for host in route.hosts:
             if host and "*" not in host:
                 secure = route.tls is True and host not in route.uncovered
@@ -224,14 +293,9 @@ def _ingress_urls(facts: KubeFacts, web: Workload) -> tuple[str, ...]:
     return tuple(dict.fromkeys(urls))
 
 
-def _topology(facts: KubeFacts, web: Workload, env: Mapping[str, EnvValue]) -> Topology:
+def _topology(sources: _Sources, web: Workload, env: Mapping[str, EnvValue]) -> Topology:
     """Replicas of Superset's parts in the web workload's namespace (one release)."""
-    mine = facts.workloads_in(web.item.namespace)
-
-    def replicas(role: str) -> int:
-        return sum((w.replicas if w.replicas is not None else 1) for w in mine
-                   if w.role == role and w.long_running)
-
+    counts = sources.counts(web.item.namespace)
     timeout = None
     for container in web.main_containers():
         if "gunicorn" in container.command_text:
@@ -241,7 +305,5 @@ def _topology(facts: KubeFacts, web: Workload, env: Mapping[str, EnvValue]) -> T
             timeout = gunicorn_timeout(given, "gunicorn")
         elif "GUNICORN_TIMEOUT" in env and not env["GUNICORN_TIMEOUT"].unknown:
             timeout = gunicorn_timeout(env["GUNICORN_TIMEOUT"].value, "gunicorn")
-    return Topology(web=replicas("web"), workers=replicas("worker"), beats=replicas("beat"),
-                    gunicorn_timeout=timeout,
-                    evidence=tuple(f"{w.kind} {w.item.name}: {w.role}" for w in mine
-                                   if w.superset))
+    return Topology(web=counts.web, workers=counts.workers, beats=counts.beats,
+                    gunicorn_timeout=timeout, evidence=counts.evidence)

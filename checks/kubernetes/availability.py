@@ -9,16 +9,13 @@ from auditor.checks.kubernetes.common import kube, missing, result, skip_all
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import as_list, as_map
 from auditor.checks.kubernetes.tiers import serving, tier
-from auditor.checks.kubernetes.topology import controller_of, selects
+from auditor.checks.kubernetes.topology import controller_of
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
 def hpa_for(facts: KubeFacts, workload: Workload) -> Mapping[str, Any] | None:
-    for hpa in facts.in_namespace("HorizontalPodAutoscaler", workload.item.namespace):
-        ref = as_map(hpa.spec.get("scaleTargetRef"))
-        if ref.get("kind") == workload.kind and ref.get("name") == workload.item.name:
-            return hpa.spec
-    return None
+    hpa = facts.relations.targeting("HorizontalPodAutoscaler", workload)
+    return hpa.spec if hpa is not None else None
 
 
 def effective_min(facts: KubeFacts, workload: Workload) -> int | None:
@@ -55,8 +52,7 @@ def _pdb(facts: Facts) -> Iterator[Result]:
         replicas = effective_min(k, web)
         # policy/v1: an empty selector selects every pod of the namespace, a missing (null)
         # one none (it passed as covering the web pods).
-        pdbs = [p for p in k.in_namespace("PodDisruptionBudget", web.item.namespace)
-                if selects(_selector(p.spec.get("selector")), web.pod_labels)]
+        pdbs = k.relations.selecting("PodDisruptionBudget", web)
         if not pdbs:
             yield result(web, Status.FAIL, f"no PodDisruptionBudget covers the {tier(web)} "
                          "pods: a node drain may evict them all at once")
@@ -83,10 +79,6 @@ def _pdb(facts: Facts) -> Iterator[Result]:
         else:
             yield result(web, Status.PASS, f"a PodDisruptionBudget keeps {tier(web)} pods "
                          "during drains and still lets one go", evidence)
-
-
-def _selector(value: object) -> Mapping[str, Any] | None:
-    return value if isinstance(value, Mapping) else None
 
 
 def blocks_drains(spec: Mapping[str, Any], replicas: int) -> str | None:

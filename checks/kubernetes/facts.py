@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
+
+if TYPE_CHECKING:
+    from auditor.checks.kubernetes.topology import Relations
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
                             "CronJob", "Pod", "ReplicationController"})
@@ -111,6 +115,14 @@ class KubeFacts:
 
     def role(self, role: str) -> tuple[Workload, ...]:
         return tuple(w for w in self.workloads if w.role == role)
+
+    @cached_property
+    def relations(self) -> Relations:
+        """Selector matches and lookups by name, indexed on first use and kept with these
+        facts (a frozen dataclass: the cache lives in the instance, never shared)."""
+        from auditor.checks.kubernetes.topology import Relations  # it imports this module
+
+        return Relations(self)
 
     @property
     def live(self) -> bool:

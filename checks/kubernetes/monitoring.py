@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 
 from auditor.checks.kubernetes.common import app_workloads, kube, result
+from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
-from auditor.checks.kubernetes.topology import selects
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 SHIPPERS = ("fluent-bit", "fluentbit", "fluentd", "vector", "promtail", "filebeat",
@@ -22,6 +23,59 @@ def watches(monitor: Item, namespace: str) -> bool:
         return True
     names = [str(n) for n in as_list(chosen.get("matchNames"))]
     return namespace in names if names else monitor.namespace == namespace
+
+
+class _Scrapes:
+    """Which monitors scrape which workloads, namespace by namespace, through the selector
+    indexes: a workload's evidence comes from its own entries, never from a pass over every
+    monitor and Service of its namespace."""
+
+    def __init__(self, facts: KubeFacts, monitors: Sequence[Item]) -> None:
+        self._facts = facts
+        self._monitors = monitors
+        # watches(), grouped: monitors that look into every namespace, and by namespace.
+        self._everywhere: list[int] = []
+        self._watching: dict[str, list[int]] = defaultdict(list)
+        for position, monitor in enumerate(monitors):
+            chosen = as_map(monitor.spec.get("namespaceSelector"))
+            if chosen.get("any") is True:
+                self._everywhere.append(position)
+                continue
+            names = [str(n) for n in as_list(chosen.get("matchNames"))]
+            for name in dict.fromkeys(names) if names else (monitor.namespace,):
+                self._watching[name].append(position)
+        self._done: dict[str, tuple[dict[int, list[int]], dict[int, list[int]]]] = {}
+
+    def evidence(self, workload: Workload) -> list[str]:
+        """PodMonitors that select its pods and ServiceMonitors that select a Service that
+        selects them, in the order of the monitors (then of the Services)."""
+        pods, services = self._of(workload.item.namespace)
+        found = [(position, -1, f"PodMonitor {self._monitors[position].name}")
+                 for position in pods.get(id(workload), ())]
+        for number, service in enumerate(self._facts.relations.selecting("Service", workload)):
+            found += [(position, number, f"ServiceMonitor {self._monitors[position].name} "
+                                         f"via Service {service.name}")
+                      for position in services.get(id(service), ())]
+        return [text for _, _, text in sorted(found)]
+
+    def _of(self, namespace: str) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """(workload id -> PodMonitors, Service id -> ServiceMonitors) watching ``namespace``."""
+        if namespace in self._done:
+            return self._done[namespace]
+        relations = self._facts.relations
+        pods: dict[int, list[int]] = defaultdict(list)
+        services: dict[int, list[int]] = defaultdict(list)
+        for position in sorted({*self._everywhere, *self._watching.get(namespace, ())}):
+            monitor = self._monitors[position]
+            selector = as_map(monitor.spec.get("selector"))
+            if monitor.kind == "PodMonitor":
+                for workload in relations.workloads_selected(namespace, selector):
+                    pods[id(workload)].append(position)
+            elif monitor.kind == "ServiceMonitor":
+                for service in relations.objects_selected("Service", namespace, selector):
+                    services[id(service)].append(position)
+        self._done[namespace] = (pods, services)
+        return pods, services
 
 # gunicorn --access-logfile/--error-logfile/--log-file and celery --logfile, FLAG FILE or
 # FLAG=FILE; "-" (gunicorn) and these device paths are stdout and stderr.
@@ -49,7 +103,7 @@ def log_files(command: str) -> list[tuple[str, str]]:
 
 def _metrics(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
-    monitors = k.of("ServiceMonitor", "PodMonitor")
+    scrapes = _Scrapes(k, k.of("ServiceMonitor", "PodMonitor"))
     # Only the web tier serves HTTP; celery metrics reach Prometheus through it or statsd.
     for workload in k.role("web") or tuple(app_workloads(k)):
         evidence = []
@@ -57,14 +111,7 @@ def _metrics(facts: Facts) -> Iterator[Result]:
             evidence.append("annotation prometheus.io/scrape: true")
         if any(e in c.image for c in workload.containers for e in EXPORTERS):
             evidence.append("exporter sidecar")
-        for monitor in (m for m in monitors if watches(m, workload.item.namespace)):
-            selector = as_map(monitor.spec.get("selector"))
-            if monitor.kind == "PodMonitor" and selects(selector, workload.pod_labels):
-                evidence.append(f"PodMonitor {monitor.name}")
-            for service in k.in_namespace("Service", workload.item.namespace):
-                if monitor.kind == "ServiceMonitor" and selects(selector, service.labels) and \
-                        selects(as_map(service.spec.get("selector")) or None, workload.pod_labels):
-                    evidence.append(f"ServiceMonitor {monitor.name} via Service {service.name}")
+        evidence += scrapes.evidence(workload)
         if evidence:
             yield result(workload, Status.PASS, "metrics are scraped", evidence)
         else:

@@ -15,7 +15,6 @@ from typing import Any
 
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
-from auditor.checks.kubernetes.topology import selects
 
 ROUTE_KINDS = ("Ingress", "HTTPRoute", "TLSRoute", "VirtualService", "IngressRoute",
                "HTTPProxy", "Route", "Gateway")
@@ -81,8 +80,7 @@ def all_routes(facts: KubeFacts) -> list[Route]:
 
 def services_of(facts: KubeFacts, workload: Workload) -> list[Item]:
     """Services in the workload's namespace that select its pods."""
-    return [s for s in facts.in_namespace("Service", workload.item.namespace)
-            if selects(as_map(s.spec.get("selector")) or None, workload.pod_labels)]
+    return list(facts.relations.selecting("Service", workload))
 
 
 def routes_to(facts: KubeFacts, workload: Workload, routes: list[Route]) -> list[Route]:

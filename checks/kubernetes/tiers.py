@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
-from auditor.checks.kubernetes.objects import as_map
-from auditor.checks.kubernetes.topology import selects
 
 # Single-instance state stores are judged by the storage and backups rows, not as tiers
 # that should run several replicas.
@@ -25,9 +23,7 @@ def serving(facts: KubeFacts) -> tuple[Workload, ...]:
     for workload in facts.workloads:
         if workload.kind not in SCALABLE or workload.role in NOT_A_TIER:
             continue
-        services = facts.in_namespace("Service", workload.item.namespace)
-        if any(selects(as_map(s.spec.get("selector")) or None, workload.pod_labels)
-               for s in services):
+        if facts.relations.selecting("Service", workload):
             found.append(workload)
     return tuple(found)
 
