@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.customchecks.plain import tokens_of
 from auditor.customchecks.schemas import SchemaProblem, compile_schema, read_schema_file
 from auditor.model import Check, Row, Severity, Style
 
@@ -129,9 +130,7 @@ def _pointer(value: object) -> tuple[str, ...]:
     if not isinstance(value, str) or (value and not value.startswith("/")):
         raise DeclarationError(f"path {value!r} is not a JSON pointer (\"\" for the whole "
                                "object, or like \"/spec/template/spec\")")
-    if not value:
-        return ()
-    return tuple(t.replace("~1", "/").replace("~0", "~") for t in value[1:].split("/"))
+    return tokens_of(value)
 
 
 def _schema(raw: Mapping[str, Any], base: Path | None) -> Any:

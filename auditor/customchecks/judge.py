@@ -17,7 +17,7 @@ from typing import Any
 
 from auditor.checks.common.redact import SECRET_WORD
 from auditor.customchecks.declaration import Declaration
-from auditor.customchecks.plain import TooLarge, as_json
+from auditor.customchecks.plain import ABSENT, TooLarge, as_json, follow
 from auditor.customchecks.schemas import pointer
 from auditor.model import Check, Facts, Location, Result, Status, Style
 
@@ -123,8 +123,8 @@ def _judge(declaration: Declaration, subject: str, location: Location | None,
     except TooLarge as exc:
         return Result(subject, Status.ERROR, f"not validated: the object is {exc}", (),
                       location)
-    instance = _follow(whole, declaration.path)
-    if instance is _ABSENT:
+    instance = follow(whole, declaration.path)
+    if instance is ABSENT:
         return Result(subject, Status.SKIP,
                       f"skipped: no {pointer(list(declaration.path))} in this object", (),
                       location)
@@ -144,20 +144,6 @@ def _judge(declaration: Declaration, subject: str, location: Location | None,
         lines.append(f"... and {len(errors) - MAX_EVIDENCE} more")
     return Result(subject, Status.FAIL, declaration.failure, tuple(dict.fromkeys(lines)),
                   location)
-
-
-_ABSENT = object()
-
-
-def _follow(value: Any, tokens: tuple[str, ...]) -> Any:
-    for token in tokens:
-        if isinstance(value, dict) and token in value:
-            value = value[token]
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-            value = value[int(token)]
-        else:
-            return _ABSENT
-    return value
 
 
 def _evidence(prefix: tuple[str, ...], error: Any) -> str:

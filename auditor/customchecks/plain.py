@@ -1,4 +1,5 @@
-"""Values from TOML, YAML or a collector as plain JSON data, walked within bounds."""
+"""Values from TOML, YAML or a collector as plain JSON data, walked within bounds, and
+JSON pointers (RFC 6901) into them."""
 
 from __future__ import annotations
 
@@ -37,3 +38,26 @@ def as_json(value: object, *, max_depth: int, max_nodes: int) -> Any:
         return str(item)
 
     return walk(value, 0)
+
+
+ABSENT = object()
+"""What :func:`follow` answers for a pointer that leads nowhere."""
+
+
+def tokens_of(pointer: str) -> tuple[str, ...]:
+    """The tokens of a JSON pointer (``""`` or ``/a/b``), ``~1`` and ``~0`` unescaped."""
+    if not pointer:
+        return ()
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/"))
+
+
+def follow(value: Any, tokens: tuple[str, ...]) -> Any:
+    """The value the tokens lead to in plain data, or ABSENT."""
+    for token in tokens:
+        if isinstance(value, dict) and token in value:
+            value = value[token]
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return ABSENT
+    return value

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from auditor.customchecks.plain import TooLarge, as_json
+from auditor.customchecks.plain import ABSENT, TooLarge, as_json, follow, tokens_of
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -158,16 +158,7 @@ def _defined(schema: object, ref: str) -> bool:
     here: anchors, percent-escapes; a nested ``$id`` changes what they are relative to)."""
     if not ref.startswith("#/") or "%" in ref:
         return True
-    node = schema
-    for token in ref[2:].split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return False
-    return True
+    return follow(schema, tokens_of(ref[1:])) is not ABSENT
 
 
 def _keywords(node: object, path: list[str | int]) -> Iterator[tuple[list[str | int], str, Any]]:
