@@ -1693,3 +1693,15 @@ def test_a_long_syntax_port_keeps_its_protocol(tmp_path: Path) -> None:
     (found,) = [f for t in report["targets"] for f in t["findings"]
                 if f["check_id"] == "COMPOSE-NETWORK-001" and f["subject"] == "service/db"]
     assert (found["status"], found["evidence"]) == ("pass", ["ports: 127.0.0.1:5432->5432/udp"])
+
+
+def test_a_known_superset_base_image_carries_no_config_of_its_own(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {
+        "compose.yaml": "services:\n  superset:\n    build: .\n"
+                        "    command: gunicorn 'superset.app:create_app()'\n",
+        "Dockerfile": "FROM apache/superset:4.1.1\nUSER superset\n"})
+    (target,) = scan_report(tmp_path, str(project))["targets"]
+    assert target["problems"] == [
+        "superset_config.py: not found among the files the project gives service superset "
+        "(looked for /app/pythonpath/superset_config.py); settings judged from its "
+        "environment and Superset's defaults"]

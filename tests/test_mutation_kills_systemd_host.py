@@ -671,3 +671,18 @@ def test_read_live_without_statistics_rows(monkeypatch: pytest.MonkeyPatch) -> N
     live = read_live("postgresql://u@db.internal/meta")
     assert live == PgLive(label="db.internal:5432/meta",
                           settings={"fsync": "on", "archive_mode": "always"})
+
+
+@pytest.mark.parametrize("keyword", ["postrotate", "prerotate", "firstaction", "lastaction",
+                                     "preremove"])
+def test_logrotate_script_lines_are_not_directives(keyword: str) -> None:
+    """A shell brace group closing inside a script does not close the rule."""
+    text = (f"/var/log/a.log {{\n    {keyword}\n        {{\n            systemctl reload x\n"
+            "        } || true\n    endscript\n    rotate 7\n}\n")
+    (rule,) = _logrotate(text, "/etc/logrotate.d/x", -1)
+    assert (rule.patterns, rule.bounded) == (("/var/log/a.log",), True)
+
+
+def test_logrotate_brace_right_after_the_pattern() -> None:
+    (rule,) = _logrotate("/var/log/a.log{\n    rotate 7\n}\n", "/etc/logrotate.d/x", -1)
+    assert (rule.patterns, rule.line, rule.bounded) == (("/var/log/a.log",), 1, True)

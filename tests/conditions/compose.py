@@ -1276,6 +1276,12 @@ BACKUP_CASES = [
          evidence=("SQLALCHEMY_DATABASE_URI from Superset default: sqlite file",
                    "looked for a backup service and scheduled scripts"),
          message="the metadata database is the sqlite file"),
+    Case("COMPOSE-BACKUPS-001", "Superset's sqlite file beside a backup service",
+         {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n  backup:\n"
+             "    image: prodrigestivill/postgres-backup-local:16\n    environment:\n"
+             "      SCHEDULE: \"@daily\"\n"}, "warn", subject="database",
+         evidence=("service backup: postgres-backup; scheduled: SCHEDULE=@daily; off host: no",),
+         message="service backup backs up something, but nothing is seen copying that file"),
 ]
 
 # -- COMPOSE-CONFIG-SECRETS-001: no published default secret --------------------------------
