@@ -1705,3 +1705,14 @@ def test_a_known_superset_base_image_carries_no_config_of_its_own(tmp_path: Path
         "superset_config.py: not found among the files the project gives service superset "
         "(looked for /app/pythonpath/superset_config.py); settings judged from its "
         "environment and Superset's defaults"]
+
+
+def test_the_deepest_bind_mount_gives_the_config(tmp_path: Path) -> None:
+    """/app and /app/pythonpath both cover the config path: the deeper mount is the one seen."""
+    project = write_tree(tmp_path / "p", {
+        "compose.yaml": "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+                        "    volumes: ['./app:/app', './cfg:/app/pythonpath']\n",
+        "app/README": "the application directory, no pythonpath/ here\n",
+        "cfg/superset_config.py": "ROW_LIMIT = 5000\n"})
+    (target,) = scan_report(tmp_path, str(project))["targets"]
+    assert target["problems"] == []
