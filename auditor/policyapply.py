@@ -111,41 +111,25 @@ def apply(report: Report, target: Target, options: Mapping[str, object]) -> list
 
 def _apply_one(api: Any, doc: Mapping[str, Any], timeout: float) -> str | None:
     path = path_of(doc)
-    shown = f"{doc['kind']} {doc['metadata'].get('namespace', '')}/{doc['metadata']['name']}"
+    meta = doc["metadata"]
+    where = f"{meta['namespace']}/" if "namespace" in meta else ""
+    shown = f"{doc['kind']} {where}{meta['name']}"
     request = api.param_serialize(
         "PATCH", path, query_params=[("fieldManager", FIELD_MANAGER), ("force", "true")],
         header_params={"Content-Type": "application/apply-patch+yaml",
                        "Accept": "application/json"},
         body=json.dumps(doc).encode("utf-8"), auth_settings=["BearerToken"])
-    for attempt in (1, 2):
-        try:
-            response = api.call_api(*request, _request_timeout=(timeout, timeout)).response
-            status = int(response.status)
-            reason = str(response.reason or "")
-            response.release_conn()
-            break
-        except Exception as exc:  # the connection: refused, reset, timed out
-            # An apply is idempotent: one more try on a pooled connection the server had
-            # closed (a reset), none on a timeout, which would only double the wait.
-            if attempt == 1 and _was_reset(exc):
-                continue
-            return f"{shown.replace(' /', ' ')} not written: {type(exc).__name__}"
+    try:
+        response = api.call_api(*request, _request_timeout=(timeout, timeout)).response
+        status = int(response.status)
+        reason = str(response.reason or "")
+        # The answer (the applied object) is read to its end, or the pooled connection would
+        # hand its rest to the next request as a status line.
+        response.drain_conn()
+        response.release_conn()
+    except Exception as exc:  # the connection: refused, reset, timed out
+        return f"{shown} not written: {type(exc).__name__}"
     if 200 <= status < 300:
         return None
-    return f"{shown.replace(' /', ' ')} not written: HTTP {status} {reason}".rstrip()
+    return f"{shown} not written: HTTP {status} {reason}".rstrip()
 
-
-def _was_reset(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, ConnectionResetError | BrokenPipeError):
-            return True
-        pending.extend(c for c in (current.__cause__, current.__context__,
-                                   getattr(current, "reason", None), *current.args)
-                       if isinstance(c, BaseException))
-    return False
