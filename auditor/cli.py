@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"only the checks of this comparison row: {', '.join(ROWS)}")
     checks.add_argument("--format", choices=("terminal", "json"), default="terminal",
                         help="terminal (a table) or json (a list of check objects)")
+    checks.add_argument("--config", metavar="FILE",
+                        help="also list the custom checks this auditor.toml or pyproject.toml "
+                             "declares")
 
     explain = sub.add_parser("explain", help="explain a check or the scoring formula")
     explain.add_argument("check_id", nargs="?", metavar="CHECK_ID",

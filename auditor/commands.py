@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from auditor.api import Session, audit_targets, open_session, resolve_config
+from auditor.api import Session, audit_targets, open_session, resolve_config, with_custom_checks
 from auditor.atomic import stage, staging, sweep
 from auditor.compare import Snapshot, compare, load_snapshot, snapshot_from_report
 from auditor.config import Config, load_config
@@ -25,8 +25,9 @@ from auditor.history import (
     DEFAULT_KEEP,
     HistoryRun,
     ensure_directory,
-    file_name,
+    entry_name,
     prune,
+    report_digest,
     run_from_report,
 )
 from auditor.history import load as load_history
@@ -98,6 +99,8 @@ def _scan(args: argparse.Namespace, session: Session,
     stdin_text = sys.stdin.read() if "-" in args.targets else None
     targets = parse_targets(args.targets, root=args.root, stdin_text=stdin_text)
     config = resolve_config(args.config, targets)
+    # Its custom checks join the catalog the renderers read (SARIF rules, HTML rationale).
+    session = with_custom_checks(session, config)
     baseline = _baseline(args, past)
     live = _progress(args)
     extra = {
@@ -226,10 +229,12 @@ def _baseline(args: argparse.Namespace, past: list[HistoryRun]) -> Snapshot | No
 
 def _history_entry(directory: Path, report: Report, options: RenderOptions
                    ) -> tuple[str, Callable[[TextIO], object]]:
-    from auditor.reports.json_report import render_json
+    """The history file: the JSON report, streamed into it like ``--format json`` (the
+    whole text of a large report was held in memory for the name's digest)."""
+    from auditor.reports.json_report import write_json
 
-    text = render_json(report, options)
-    return str(directory / file_name(text)), lambda handle: handle.write(text)
+    name = entry_name(report_digest(report))
+    return str(directory / name), lambda handle: write_json(report, options, handle)
 
 
 def _push(args: argparse.Namespace, report: Report, options: RenderOptions) -> bool:
@@ -329,7 +334,7 @@ def _terminal_width() -> int:
 
 
 def cmd_checks(args: argparse.Namespace) -> int:
-    session = open_session()
+    session = with_custom_checks(open_session(), load_config_arg(args.config))
     selected = session.registry.select(style=args.style, row=args.row)
     if args.format == "json":
         print(json.dumps([c.as_dict() for c in selected], indent=2))
@@ -347,7 +352,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.check_id:
         raise UsageError("explain needs a CHECK_ID or --scoring")
-    session = open_session()
+    session = with_custom_checks(open_session(), load_config_arg(args.config))
     check = session.registry.checks.get(args.check_id.upper())
     if check is None:
         import difflib
