@@ -117,6 +117,20 @@ def test_a_template_linked_out_of_the_chart_is_not_read(helm_on_path: str,
     assert item.location == Location(LABEL, 3)
 
 
+@pytest.mark.parametrize("source", [
+    "top/../../outside.yaml", "/etc/passwd", "top//templates/x.yaml", "top/templates/../x.yaml",
+    "top/templates/missing.yaml", "top/charts/nosuch/templates/x.yaml", "top",
+])
+def test_a_source_that_names_no_file_of_the_chart_keeps_helms_output(
+        source: str, tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "topdir", {"Chart.yaml": TOP["Chart.yaml"],
+                                            "templates/x.yaml": "apiVersion: v1\nkind: Service\n"})
+    (tmp_path / "outside.yaml").write_text("apiVersion: v1\nkind: Service\n")
+    text = f"---\n# Source: {source}\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n"
+    [item] = relocate(load_text(text, LABEL), root, text)
+    assert item.location == Location(LABEL, 3)
+
+
 @pytest.mark.parametrize(("template", "rendered", "can"), [
     ("apiVersion: v1", "apiVersion: v1", True),
     ("apiVersion: v2", "apiVersion: v1", False),
