@@ -1277,11 +1277,18 @@ BACKUP_CASES = [
                    "looked for a backup service and scheduled scripts"),
          message="the metadata database is the sqlite file"),
     Case("COMPOSE-BACKUPS-001", "Superset's sqlite file beside a backup service",
-         {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n  backup:\n"
+         {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+             "    volumes: ['.:/app/pythonpath']\n  backup:\n"
              "    image: prodrigestivill/postgres-backup-local:16\n    environment:\n"
-             "      SCHEDULE: \"@daily\"\n"}, "warn", subject="database",
-         evidence=("service backup: postgres-backup; scheduled: SCHEDULE=@daily; off host: no",),
-         message="service backup backs up something, but nothing is seen copying that file"),
+             "      SCHEDULE: \"@daily\"\n",
+          "superset_config.py": "ROW_LIMIT = 5000\n"
+                                "SQLALCHEMY_DATABASE_URI = 'sqlite:////app/superset_home/superset.db'\n"},
+         "warn", subject="database",
+         evidence=("SQLALCHEMY_DATABASE_URI from superset_config.py:2: sqlite file "
+                   "/app/superset_home/superset.db",
+                   "service backup: postgres-backup; scheduled: SCHEDULE=@daily; off host: no"),
+         message="service backup backs up something, but nothing is seen copying that file",
+         location=("superset_config.py", 2)),
 ]
 
 # -- COMPOSE-CONFIG-SECRETS-001: no published default secret --------------------------------
