@@ -35,9 +35,11 @@ def test_hardened_chart_is_ready_and_flawed_chart_is_not(helm_on_path: str,
     assert bad["score"]["ready"] is False and bad["score"]["grade"] == "F"
     assert statuses(bad, "K8S-PROXY-TLS-001") == {"fail"}
     assert statuses(good, "K8S-PROXY-TLS-001") == {"pass"}
-    # Locations point into helm's output, named after the chart.
+    # Locations point at the template that wrote each object (helm's "# Source:" comments),
+    # relative to the chart, so forge annotations land on the file (issue 17, item 7).
     located = [f["location"] for t in good["targets"] for f in t["findings"] if f["location"]]
-    assert located and all(loc["path"] == "pass-chart (helm template)" for loc in located)
+    assert located and all(loc["path"].startswith("templates/") for loc in located)
+    assert all((CHARTS / "pass-chart" / loc["path"]).is_file() for loc in located)
 
 
 def test_values_and_set_reach_helm(helm_on_path: str, tmp_path: Path) -> None:
