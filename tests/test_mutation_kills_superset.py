@@ -451,10 +451,20 @@ def test_jwt_judge() -> None:
 
 # --- probe.certificate against the loopback servers of tests/conditions/superset.py -------
 
+def _tls_servers() -> dict[str, int]:
+    """The HTTPS test servers of the Superset cases; they are made with openssl, so without
+    it the test skips naming it (a fresh machine with Python only)."""
+    from conditions.superset import TLS
+    from needs import require_tool
+
+    require_tool("openssl", "apt-get install openssl")
+    return TLS
+
+
 def test_certificate_of_a_trusted_server() -> None:
     import datetime as dt
 
-    from conditions.superset import TLS
+    TLS = _tls_servers()
 
     now = dt.datetime.now(dt.UTC)
     cert = certificate("localhost", TLS["long"], 5.0, now)
@@ -471,7 +481,7 @@ def test_certificate_without_an_expiry_is_trusted_with_no_days(
     import datetime as dt
     import ssl
 
-    from conditions.superset import TLS
+    TLS = _tls_servers()
 
     monkeypatch.setattr(ssl.SSLSocket, "getpeercert", lambda self, binary_form=False: {})
     assert certificate("localhost", TLS["long"], 5.0, dt.datetime.now(dt.UTC)) == Certificate(
@@ -518,7 +528,7 @@ def test_get_reads_the_body_below_400_only() -> None:
 
 
 def test_get_names_a_tls_error() -> None:
-    from conditions.superset import TLS
+    TLS = _tls_servers()
 
     # requests trusts certifi's bundle, not the conditions' CA: the handshake fails.
     answer = _get(f"https://localhost:{TLS['elsewhere']}/ok/health", 5.0)
