@@ -686,3 +686,22 @@ def test_logrotate_script_lines_are_not_directives(keyword: str) -> None:
 def test_logrotate_brace_right_after_the_pattern() -> None:
     (rule,) = _logrotate("/var/log/a.log{\n    rotate 7\n}\n", "/etc/logrotate.d/x", -1)
     assert (rule.patterns, rule.line, rule.bounded) == (("/var/log/a.log",), 1, True)
+
+
+def test_pg_hba_continuation_lines_join_at_the_backslash() -> None:
+    from auditor.checks.systemd.postgres import _lines
+
+    text = "host all all 10.0.0.0/8 \\\n    scram-sha-256\nlocal all all peer\n"
+    assert list(_lines(text)) == [(1, "host all all 10.0.0.0/8      scram-sha-256"),
+                                  (3, "local all all peer")]
+
+
+@pytest.mark.parametrize(("command", "shown"), [
+    ("pg_dump --password=s3cret superset", "pg_dump --password=*** superset"),
+    ("x" * 160, "x" * 160),
+    ("x" * 161, "x" * 157 + "..."),
+])
+def test_job_commands_are_masked_and_cut_at_160(command: str, shown: str) -> None:
+    from auditor.checks.systemd.jobs import _mask
+
+    assert _mask(command) == shown
