@@ -90,7 +90,7 @@ def routes_to(facts: KubeFacts, workload: Workload, routes: list[Route]) -> list
 
 def unresolved(facts: KubeFacts, routes: list[Route], namespace: str) -> list[Route]:
     """Routes that might reach ``namespace``'s pods through a Service we cannot see."""
-    known = {(s.namespace, s.name) for s in facts.of("Service")}
+    known = facts.relations.present("Service")
     return [r for r in routes if not r.backends or any(
         backend not in known and backend[0] in (namespace, "") for backend in r.backends)]
 

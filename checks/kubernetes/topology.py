@@ -259,6 +259,7 @@ class Relations:
         self._selecting: dict[tuple[str, str], dict[int, tuple[Item, ...]]] = {}
         self._named: dict[tuple[str, str], dict[str, Item]] = {}
         self._targeting: dict[tuple[str, str], dict[tuple[Hashable, Hashable], Item]] = {}
+        self._present: dict[str, frozenset[tuple[str, str]]] = {}
 
     def matches(self, selector: Mapping[str, Any] | None, labels: Mapping[str, Any]) -> bool:
         """:func:`selects`, answered once per pair of objects (both are kept, so their ids
@@ -318,6 +319,12 @@ class Relations:
                 names.setdefault(item.name, item)
             self._named[(kind, namespace)] = names
         return names.get(name)
+
+    def present(self, kind: str) -> frozenset[tuple[str, str]]:
+        """(namespace, name) of every object of ``kind``."""
+        if kind not in self._present:
+            self._present[kind] = frozenset((i.namespace, i.name) for i in self._facts.of(kind))
+        return self._present[kind]
 
     def targeting(self, kind: str, workload: Workload) -> Item | None:
         """The first object of ``kind`` in the workload's namespace whose
