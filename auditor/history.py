@@ -93,15 +93,40 @@ def run_from_data(data: Mapping[str, Any], path: str) -> HistoryRun:
 
 
 def run_from_report(report: Report, path: str = "this run") -> HistoryRun:
-    from auditor.reports.json_report import report_dict
-
-    return run_from_data(report_dict(report), path)
+    """This run's point, read from the report itself: what ``run_from_data`` reads from its
+    JSON, without turning every finding into a dict to count the failing ones."""
+    points = tuple(
+        TargetPoint(
+            target=str(target.target), style=str(target.style.value),
+            value=_number(target.score.value), grade=target.score.grade or None,
+            ready=bool(target.score.ready), coverage=_number(target.score.coverage),
+            failing=sum(1 for f in target.findings if f.status.value == "fail"))
+        for target in report.targets)
+    return HistoryRun(
+        started_at=str(report.started_at), path=path, value=_number(report.score.value),
+        grade=report.score.grade or None, ready=bool(report.score.ready),
+        coverage=_number(report.score.coverage), targets=points)
 
 
 def file_name(text: str, now: datetime | None = None) -> str:
+    return entry_name(hashlib.sha256(text.encode("utf-8")).hexdigest(), now)
+
+
+def entry_name(digest: str, now: datetime | None = None) -> str:
+    """The name of a history entry written ``now``, told apart by ``digest``."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-    return f"{moment.strftime('%Y%m%dT%H%M%S.%f')}Z-{digest}.json"
+    return f"{moment.strftime('%Y%m%dT%H%M%S.%f')}Z-{digest[:8]}.json"
+
+
+def report_digest(report: Report) -> str:
+    """A digest of what a run found, fed finding by finding: the entry's name needs it
+    before the report is written, and the report is streamed, never held as one text."""
+    digest = hashlib.sha256(f"{report.started_at}\0{report.score.value}".encode())
+    for target in report.targets:
+        digest.update(f"\0{target.target}\0{target.style.value}".encode())
+        for finding in target.findings:
+            digest.update(f"\0{finding.fingerprint}:{finding.status.value}".encode())
+    return digest.hexdigest()
 
 
 def ensure_directory(directory: str) -> Path:

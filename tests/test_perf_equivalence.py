@@ -349,6 +349,45 @@ def test_selector_matching_grows_linearly_in_one_namespace(
     assert large <= 2.5 * small, (small, large)
 
 
+def test_history_point_is_read_from_the_report_as_from_its_json(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.api import scan
+    from auditor.history import run_from_data, run_from_report
+
+    monkeypatch.chdir(REPO)
+    for example in ("kubernetes", "pip-dev"):
+        point = run_from_report(scan([f"examples/{example}"]))
+        expected = run_from_data(read_golden(f"example-{example}"), "this run")
+        assert point.targets == expected.targets
+        assert (point.value, point.grade, point.ready, point.coverage, point.path) == (
+            expected.value, expected.grade, expected.ready, expected.coverage, "this run")
+    failing = run_from_report(scan(["examples/kubernetes"])).targets[0].failing
+    assert failing == 36
+
+
+def test_history_entry_is_the_json_report_and_only_a_history_builds_a_point(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor import commands
+    from auditor.cli import main
+    from auditor.history import NAME
+
+    monkeypatch.chdir(REPO)
+    history = tmp_path / "history"
+    out = tmp_path / "report.json"
+    assert main(["scan", "examples/pip-dev", "--format", "json", "--output", str(out),
+                 "--history-dir", str(history)]) == 0
+    (entry,) = [p for p in history.iterdir() if p.suffix == ".json"]
+    assert NAME.match(entry.name)
+    assert entry.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+
+    def no_point(*args: object) -> None:
+        raise AssertionError("a history point was built for a run without --history-dir")
+
+    monkeypatch.setattr(commands, "run_from_report", no_point)
+    assert main(["scan", "examples/pip-dev", "--format", "html", "--output",
+                 str(tmp_path / "report.html")]) == 0
+
+
 def main(argv: list[str]) -> int:
     """``--write``: make the golden files from the code importable now (run before a
     change that must not move a verdict)."""
