@@ -705,3 +705,23 @@ def test_job_commands_are_masked_and_cut_at_160(command: str, shown: str) -> Non
     from auditor.checks.systemd.jobs import _mask
 
     assert _mask(command) == shown
+
+
+def test_environment_file_wildcards_expand_in_their_directory(tmp_path: Path) -> None:
+    from auditor.checks.systemd.services import _expand_glob
+
+    (tmp_path / "etc/superset").mkdir(parents=True)
+    for name in ("a.env", "b.conf"):
+        (tmp_path / "etc/superset" / name).write_text("A=1\n")
+    tree = Tree.at(tmp_path)
+    assert _expand_glob(tree, "/etc/superset/*.env") == ["/etc/superset/a.env"]
+    assert _expand_glob(tree, "/etc/superset/b.conf") == ["/etc/superset/b.conf"]
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ('""', ""), ("''", ""), ('"a\\"b"', 'a"b'), ("'x'", "x"), ("x # note", "x"), ('"', '"'),
+])
+def test_environment_file_values_unquoted(raw: str, value: str) -> None:
+    from auditor.checks.systemd.unitfile import _unquote
+
+    assert _unquote(raw) == value
