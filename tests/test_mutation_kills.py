@@ -344,6 +344,19 @@ def test_urls_mask_passwords_token_users_and_secret_query_values() -> None:
     assert redact_url("a/b:c@d x:y@-z") == "a/b:c@d x:y@-z"
 
 
+def test_masking_survivors_of_the_core_run() -> None:
+    """Each line kills one survivor of `bench/mutation.py core` (docs/mutation.md)."""
+    assert mask_text("CONN='X1'") == "CONN=***'"  # quotes stripped, nothing else
+    assert mask_text("--env=DB_CONN=x1") == "--env=DB_CONN=***"  # the names kept joined
+    assert redact("curl -u admin:pw:x") == "curl -u admin:***"  # all after the first colon
+    assert redact("x foo=password bar") == "x foo=password bar"  # "=": not an option
+    assert redact("x '--password-file' /run/x") == "x '--password-file' /run/x"
+    assert redact_words(["mysqladmin", "password", "pw"]) == ["mysqladmin", "password", "***"]
+    assert redact("/usr/local/bin/mysql -pS3cret") == "/usr/local/bin/mysql -p***"
+    assert redact("./mysql -p=x") == "./mysql -p***"
+    assert redact("mysql -p") == "mysql -p"  # a prompt, no value
+
+
 def test_free_text_keeps_its_spacing_and_an_empty_text_is_empty() -> None:
     assert mask_text("") == "" and redact("") == ""
     assert mask_text("  a\n\tDB_CONN=x  ") == "  a\n\tDB_CONN=***  "

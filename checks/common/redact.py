@@ -22,7 +22,7 @@ One module for every style, every format and stderr: checks mask the commands th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 SECRET_WORD = re.compile(
     r"(?i)(password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|credential"
@@ -139,6 +139,11 @@ def _assignment(word: str, after_env_option: bool) -> str | None:
     return None
 
 
+def _hidden(word: str) -> str:
+    """A secret word masked, the quotes or brackets closing around it kept."""
+    return MASK + _split_closers(word)[1]
+
+
 def _user_password(value: str) -> str:
     """``user:X`` as ``user:***`` unless what follows the colon is harmless (a uid:gid)."""
     user, colon, secret = value.partition(":")
@@ -163,19 +168,21 @@ class _Masker:
 
     def word(self, word: str) -> str:
         expect, self.expect = self.expect, ""
-        if expect == "secret":
-            return MASK + _split_closers(word)[1]
-        if expect == "user":
-            return _user_password(redact_url(word))
-        if expect == "scheme":
-            if word.lower() in _AUTH_SCHEMES:
-                self.expect = "secret"
-                return word
-            return MASK + _split_closers(word)[1]
-        return self._plain(word, after_env=expect == "env")
+        if not expect or expect == "env":
+            return self._plain(word, after_env=bool(expect))
+        return _EXPECTED[expect](self, word)
+
+    def _user(self, word: str) -> str:
+        return _user_password(redact_url(word))
+
+    def _scheme(self, word: str) -> str:
+        if word.lower() in _AUTH_SCHEMES:
+            self.expect = "secret"
+            return word
+        return _hidden(word)
 
     def _plain(self, word: str, after_env: bool) -> str:
-        base = word.rsplit("/", 1)[-1]
+        base = word[word.rfind("/") + 1:]
         if base.startswith(("mysql", "mariadb")) or base == "redis-cli":
             self.tools.add("redis-cli" if base == "redis-cli" else "mysql")
         if word in _ENV_OPTIONS or word in _USER_OPTIONS:
@@ -184,7 +191,7 @@ class _Masker:
         if _AUTH_HEADER.match(word) or self._secret_header(word):
             self.expect = "scheme"
             return word
-        if "mysql" in self.tools and word.startswith("-p") and len(word) > 2 and "=" not in word:
+        if "mysql" in self.tools and word.startswith("-p") and len(word) > 2:
             return "-p" + MASK
         if "redis-cli" in self.tools and word == "-a":
             self.expect = "secret"
@@ -193,8 +200,7 @@ class _Masker:
         if masked is not None:
             return masked
         for option in ("-u", "--user="):
-            if word.startswith(option) and word[len(option):len(option) + 1] != "-" and (
-                    ":" in word):
+            if word.startswith(option) and ":" in word:
                 return option + _user_password(redact_url(word[len(option):]))
         if self._hides_next(word):
             self.expect = "secret"
@@ -214,26 +220,27 @@ class _Masker:
         return self.command or word.startswith("-")
 
 
+_EXPECTED: dict[str, Callable[[_Masker, str], str]] = {
+    "secret": lambda _masker, word: _hidden(word),
+    "user": _Masker._user,
+    "scheme": _Masker._scheme,
+}
+"""What a word announced for the next one, and how that next word is shown."""
+
+
 def redact_words(words: Iterable[str]) -> list[str]:
     """Command words with secret values masked (see the module's docstring)."""
     masker = _Masker(command=True)
     return [masker.word(word) for word in words]
 
 
-def _words(text: str) -> Iterator[re.Match[str]]:
-    return re.finditer(r"\S+", text)
+_WORD = re.compile(r"\S+")
 
 
 def _mask(text: str, command: bool) -> str:
+    """Word by word, the blanks between them kept as they are."""
     masker = _Masker(command=command)
-    shown: list[str] = []
-    last = 0
-    for match in _words(text):
-        shown.append(text[last:match.start()])
-        shown.append(masker.word(match.group()))
-        last = match.end()
-    shown.append(text[last:])
-    return "".join(shown)
+    return _WORD.sub(lambda match: masker.word(match.group()), text)
 
 
 def redact(text: str) -> str:
