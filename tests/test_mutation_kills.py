@@ -355,6 +355,10 @@ def test_masking_survivors_of_the_core_run() -> None:
     assert redact("/usr/local/bin/mysql -pS3cret") == "/usr/local/bin/mysql -p***"
     assert redact("./mysql -p=x") == "./mysql -p***"
     assert redact("mysql -p") == "mysql -p"  # a prompt, no value
+    # Each mark alone lets the URL rules run (they are skipped for words with none).
+    for text, masked in (("h/?token=a", "h/?token=***"), ("h/x&token=a", "h/x&token=***"),
+                         ("h/x;sig=a", "h/x;sig=***"), ("redis:pw@h", "redis:***@h")):
+        assert redact_url(text) == masked and mask_text(text) == masked
 
 
 def test_free_text_keeps_its_spacing_and_an_empty_text_is_empty() -> None:
