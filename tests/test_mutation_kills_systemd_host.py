@@ -725,3 +725,34 @@ def test_environment_file_values_unquoted(raw: str, value: str) -> None:
     from auditor.checks.systemd.unitfile import _unquote
 
     assert _unquote(raw) == value
+
+
+def test_apt_scopes_close_at_their_brace() -> None:
+    from auditor.checks.systemd.hostconf import _apt_file
+
+    values: dict[str, object] = {}
+    text = ('APT {\n  Periodic {\n    Update-Package-Lists "1";\n  };\n};\n'
+            'Unattended-Upgrade::Mail "root";\n')
+    _apt_file(text, "/etc/apt/apt.conf.d/50x", values, {})  # type: ignore[arg-type]
+    assert sorted(values) == ["apt::periodic::update-package-lists", "unattended-upgrade::mail"]
+
+
+@pytest.mark.parametrize(("directive", "problems"), [
+    ("include_if_exists", {}),
+    ("include", {"file /etc/postgresql/16/main/missing.conf": "not found"}),
+])
+def test_postgresql_conf_includes(tmp_path: Path, directive: str,
+                                  problems: dict[str, str]) -> None:
+    from auditor.checks.systemd.postgres import _read_conf
+
+    main = tmp_path / "etc/postgresql/16/main"
+    main.mkdir(parents=True)
+    (main / "postgresql.conf").write_text(f"{directive} = 'extra.conf'\n"
+                                          f"{directive} = 'missing.conf'\n")
+    (main / "extra.conf").write_text("fsync = off\n")
+    settings: dict[str, object] = {}
+    found: dict[str, str] = {}
+    _read_conf(Tree.at(tmp_path), "/etc/postgresql/16/main/postgresql.conf",
+               settings, found, 0, True)  # type: ignore[arg-type]
+    assert [(k, v.value) for k, v in settings.items()] == [("fsync", "off")]  # type: ignore[attr-defined]
+    assert found == problems

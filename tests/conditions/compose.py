@@ -1040,6 +1040,10 @@ TRAEFIK_TLS = {C: """
         ports: ["443:443"]
 """}
 PROXY_CASES = [
+    Case("COMPOSE-PROXY-TLS-001", "no Superset: the service publishing a port is the web",
+         {C: "services:\n  app:\n    image: example/app:1.0\n    ports: ['8080:8080']\n"},
+         "fail", subject="service/app", evidence=("ports: 0.0.0.0:8080->8080/tcp",),
+         message="no reverse proxy service: the web is reached over plain HTTP"),
     Case("COMPOSE-PROXY-TLS-001", "nginx with ssl and a certificate", TLS, "pass",
          subject="service/superset",
          evidence=("proxy service nginx (nginx:1.27)", "publishes 443: 0.0.0.0:443->443/tcp",
