@@ -756,3 +756,15 @@ def test_postgresql_conf_includes(tmp_path: Path, directive: str,
                settings, found, 0, True)  # type: ignore[arg-type]
     assert [(k, v.value) for k, v in settings.items()] == [("fsync", "off")]  # type: ignore[attr-defined]
     assert found == problems
+
+
+def test_apt_list_entries_are_all_kept() -> None:
+    from auditor.checks.systemd.hostconf import _apt_file
+
+    lists: dict[str, list[str]] = {}
+    text = ('Unattended-Upgrade::Origins-Pattern {\n'
+            '  "origin=Debian,codename=${distro_codename}";\n'
+            '  "origin=Debian,label=Debian-Security";\n};\n')
+    _apt_file(text, "/etc/apt/apt.conf.d/50unattended-upgrades", {}, lists)
+    assert lists == {"unattended-upgrade::origins-pattern": [
+        "origin=Debian,codename=${distro_codename}", "origin=Debian,label=Debian-Security"]}
