@@ -1716,3 +1716,12 @@ def test_the_deepest_bind_mount_gives_the_config(tmp_path: Path) -> None:
         "cfg/superset_config.py": "ROW_LIMIT = 5000\n"})
     (target,) = scan_report(tmp_path, str(project))["targets"]
     assert target["problems"] == []
+
+
+def test_a_project_without_application_services_skips_scalability(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "p", {"compose.yaml": "services:\n  db:\n"
+                                                          "    image: postgres:16.6\n"})
+    found = [(f["subject"], f["status"], f["message"]) for t in scan_report(
+        tmp_path, str(project))["targets"] for f in t["findings"]
+        if f["check_id"] == "COMPOSE-SCALABILITY-001"]
+    assert found == [("application", "skip", "no application service in the project")]
