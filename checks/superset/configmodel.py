@@ -424,6 +424,9 @@ class _Analyzer:
                 return Unknown(f"built with an f-string from an unknown value ({value.reason})")
             if value is None:
                 return Unknown("built with an f-string from an unset value")
+            if not isinstance(value, str | bytes | int | float | bool):
+                # A dict's text would show the Unknown values it may hold as text of ours.
+                return Unknown("built with an f-string from a non-scalar value")
             if not self.budget.spend(self.budget.weight(value)):
                 return _OVERSPENT
             parts.append(str(value))
