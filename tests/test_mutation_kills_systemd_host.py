@@ -768,3 +768,11 @@ def test_apt_list_entries_are_all_kept() -> None:
     _apt_file(text, "/etc/apt/apt.conf.d/50unattended-upgrades", {}, lists)
     assert lists == {"unattended-upgrade::origins-pattern": [
         "origin=Debian,codename=${distro_codename}", "origin=Debian,label=Debian-Security"]}
+
+
+@pytest.mark.parametrize(("found", "text"), [
+    (["a", "b", "c", "d", "e", "f"], "a, b, c, d, e, f"),
+    (["a", "b", "c", "d", "e", "f", "g"], "a, b, c, d, e, f and 1 more"),
+])
+def test_exposure_lists_six_items_then_counts(found: list[str], text: str) -> None:
+    assert security.describe(found) == text
