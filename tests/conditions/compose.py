@@ -783,7 +783,7 @@ LOG_CASES = [
     *(Case("COMPOSE-LOGGING-001", f"driver {driver}",
            _logs("driver: json-file", f"driver: {driver}"), "pass", subject="service/superset",
            evidence=(f"driver {driver} (logging.driver)",),
-           message=f"logs are shipped ({driver})")
+           message=f"logs are shipped ({driver})", location=(C, 4))
       for driver in ("syslog", "journald", "fluentd", "gelf", "awslogs", "gcplogs", "splunk",
                      "loki", "logentries", "etwlogs")),
     Case("COMPOSE-LOGGING-001", "an unknown driver without bounds",
