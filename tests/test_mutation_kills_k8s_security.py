@@ -709,3 +709,14 @@ def test_kubernetes_case_ids_are_plain_printable_ascii() -> None:
     bad = [i for i in ids if "\\" in i or not (i.isascii() and i.isprintable())]
     assert bad == []
     assert 'K8S-CONFIG-SECRETS-002:fail:admin/admin spelled --password "admin"' in ids
+
+
+def test_within_is_false_outside_the_root(tmp_path: Path) -> None:
+    # loader._within decides whether a link's target may be read (survivor of the
+    # bench/mutation.py run of 44599e5: returning True on the way out was not noticed)
+    from auditor.checks.kubernetes import loader
+
+    (tmp_path / "inside.yaml").write_text("kind: Service\n")
+    assert loader._within(tmp_path / "inside.yaml", tmp_path)
+    assert not loader._within(Path("/etc/hostname"), tmp_path)
+    assert not loader._within(tmp_path.parent, tmp_path)

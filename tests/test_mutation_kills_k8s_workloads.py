@@ -1295,3 +1295,39 @@ def test_a_strategic_patch_that_cannot_apply_is_named() -> None:
     assert notes.problems["kustomize k.yaml:12"] == (
         "JSON patch not applied to Deployment web: nested too deeply")
     assert acc[0].obj == DEPLOY
+
+
+# --- survivors of the bench/mutation.py run of 44599e5 (docs/mutation/k8s_workloads.md) ----
+
+
+def test_patches_that_select_nothing_are_named_exactly() -> None:
+    notes = kustread.Notes()
+    acc = [_res(clone(DEPLOY))]
+    kustapply._smp("spec: {}", None, acc, "k.yaml:1", notes)
+    kustapply._smp({"metadata": {"name": "gone"}}, None, acc, "k.yaml:2", notes)
+    kustapply._smp({"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"paused": True}},
+                   {"kind": "Service", "labelSelector": "app=x"}, acc, "k.yaml:3", notes)
+    assert notes.problems == {
+        "kustomize k.yaml:1": "a strategic merge patch that is not a map; not applied",
+        "kustomize k.yaml:2": "patch for ? gone matches no object (kustomize refuses it); "
+                              "not applied",
+        "kustomize k.yaml:3": "patch target (kind=Service, labelSelector=app=x) matches no "
+                              "object; not applied",
+    }
+    assert acc[0].obj == DEPLOY
+
+
+def test_a_patch_naming_another_namespace_does_not_identify_the_object() -> None:
+    res = _res(clone(DEPLOY))
+    assert kustapply._identified(res, {"kind": "Deployment", "metadata": {"name": "web"}})
+    assert kustapply._identified(
+        res, {"kind": "Deployment", "metadata": {"name": "web", "namespace": "bi"}})
+    assert not kustapply._identified(
+        res, {"kind": "Deployment", "metadata": {"name": "web", "namespace": "other"}})
+
+
+def test_a_patch_entry_with_neither_patch_nor_path_is_refused_by_name() -> None:
+    with pytest.raises(Refused) as refused:
+        kustapply._content(None, {"target": {"kind": "Deployment"}}, "k.yaml:4",
+                           None)  # type: ignore[arg-type]
+    assert str(refused.value) == "a patch with neither patch nor path; not applied"
