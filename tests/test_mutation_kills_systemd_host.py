@@ -776,3 +776,11 @@ def test_apt_list_entries_are_all_kept() -> None:
 ])
 def test_exposure_lists_six_items_then_counts(found: list[str], text: str) -> None:
     assert security.describe(found) == text
+
+
+def test_a_beat_unit_is_counted_for_the_superset_checks(tmp_path: Path) -> None:
+    beat = changed(BASE, {UNIT: dedent(BASE[UNIT]).replace(
+        GUNICORN, "/opt/superset/venv/bin/celery --app=superset.tasks.celery_app:app beat")})
+    topology = _host_facts(tmp_path, beat).values["superset.config"].topology  # type: ignore[attr-defined]
+    assert (topology.web, topology.workers, topology.beats, topology.evidence) == (
+        0, 0, 1, ("superset.service: beat",))
