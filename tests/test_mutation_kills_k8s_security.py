@@ -720,3 +720,9 @@ def test_within_is_false_outside_the_root(tmp_path: Path) -> None:
     assert loader._within(tmp_path / "inside.yaml", tmp_path)
     assert not loader._within(Path("/etc/hostname"), tmp_path)
     assert not loader._within(tmp_path.parent, tmp_path)
+
+
+def test_status_reason_keeps_160_characters_of_the_message() -> None:
+    message = "m" * 159 + "XYZ"
+    reason = live._status_reason(403, ('{"message": "' + message + '"}').encode(), {})
+    assert reason == "forbidden (403): " + "m" * 159 + "X"
