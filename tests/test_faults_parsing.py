@@ -225,6 +225,21 @@ def test_gunicorn_conf_with_a_costly_fstring_is_named(tmp_path: Path) -> None:
     assert "f-strings too costly to parse" in problem and problem.endswith(", not parsed")
 
 
+def test_gunicorn_conf_of_a_pip_project_with_a_costly_fstring_is_named(tmp_path: Path) -> None:
+    """The pip style reads the same file for a gunicorn launch; it skipped it silently."""
+    project = tmp_path / "pip"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "pip-dev", project,
+                    symlinks=True)
+    script = project / "run.sh"
+    script.write_text(script.read_text().replace(
+        "nohup superset run -h 0.0.0.0 -p 8088 --with-threads --reload --debugger",
+        "exec gunicorn -w 4 -b 127.0.0.1:8088 'superset.app:create_app()'"))
+    (project / "gunicorn.conf.py").write_text("workers = 8\n" + FSTRING_FIELDS)
+    target = only_target(scan_report(tmp_path, str(project), "--style", "pip"), "pip")
+    (problem,) = [p for p in target["problems"] if p.startswith("file gunicorn.conf.py")]
+    assert "f-strings too costly to parse" in problem and problem.endswith(", not parsed")
+
+
 # -- nginx ----------------------------------------------------------------------------
 
 
@@ -348,3 +363,15 @@ def test_extends_loop_is_still_named(tmp_path: Path) -> None:
     assert loaded.problems["service a"] == "extends loops back to b in compose.yaml"
     assert loaded.services["d"]["image"] == "busybox:1.36"
     assert loaded.services["d"]["environment"] == {"B": "1", "C": "1", "D": "1"}
+
+
+def test_a_huge_chart_yaml_is_not_read_for_the_name(tmp_path: Path) -> None:
+    """chart_identity parsed Chart.yaml whole, with no cap (every other reader has one)."""
+    from auditor.checks.kubernetes.helm import chart_identity
+
+    chart = tmp_path / "mychart"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text("name: big\nversion: 1.0.0\n# " + "x" * 2_000_000 + "\n")
+    assert chart_identity(chart / "Chart.yaml") == ("mychart", "?")
+    (chart / "Chart.yaml").write_text("name: small\nversion: 1.0.0\n")
+    assert chart_identity(chart / "Chart.yaml") == ("small", "1.0.0")

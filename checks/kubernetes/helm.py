@@ -17,6 +17,8 @@ from auditor.checks.kubernetes import chartcopy, chartschema
 from auditor.checks.kubernetes.objects import DEFAULT_NAMESPACE
 
 RENDER_TIMEOUT_S = 120
+MAX_CHART_YAML_BYTES = 1024 * 1024
+"""Chart.yaml is a few hundred bytes; a larger one is not read for the chart's name."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ def chart_identity(chart: Path) -> tuple[str, str]:
     if not chartcopy.inside(os.path.realpath(chart), os.path.realpath(chart.parent)):
         return chart.parent.name, "?"  # a link out: not the chart's to name (see chartcopy)
     try:
+        if not chart.is_file() or chart.stat().st_size > MAX_CHART_YAML_BYTES:
+            return chart.parent.name, "?"  # a FIFO would block, a huge file cost (issue 14)
         data = yaml.safe_load(chart.read_text(encoding="utf-8"))
     except Exception:
         # Not UTF-8, not YAML, nested too deeply, or a tagged value PyYAML's constructors

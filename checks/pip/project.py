@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.compose.dotenv import parse_flask_dotenv
+from auditor.checks.pip import gunicorn_conf
 from auditor.checks.pip.appspec import application, module_file
 from auditor.checks.pip.facts import (
     BackupScript,
@@ -28,7 +29,6 @@ from auditor.checks.pip.shell import (
     split_words,
 )
 from auditor.checks.superset.configmodel import EnvValue
-from auditor.checks.systemd.services import _gunicorn_file
 
 SKIP_DIRS = frozenset({".git", "node_modules", "site-packages", "__pycache__", "lib", "lib64",
                        "include", "share", ".tox", ".mypy_cache", "superset-frontend"})
@@ -184,7 +184,11 @@ def _gunicorn_settings(scan: ProjectScan, launch: Launch) -> Launch:
     # for in the project by its file name; python:MODULE is not a file.
     inner = scan.inner(named.rsplit("/", 1)[-1] if named.startswith("/") else named)
     if not named.startswith("python:") and scan.tree.exists(inner):
-        merged.update(_gunicorn_file(scan.read(inner) or ""))
+        text = scan.read(inner) or ""
+        refused = gunicorn_conf.refusal(text)
+        if refused is not None:
+            scan.problems[f"file {inner}"] = refused
+        merged.update(gunicorn_conf.settings(text))
     cmd_args = launch.env.get("GUNICORN_CMD_ARGS")
     if cmd_args:
         merged.update(parse_options("gunicorn", split_words(cmd_args) or []))

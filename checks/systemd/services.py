@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import fnmatch
 import posixpath
 
 from auditor.checks.common.tree import Tree, TreeError
+from auditor.checks.pip import gunicorn_conf
 from auditor.checks.pip.appspec import application, module_file
 from auditor.checks.pip.facts import Launch
 from auditor.checks.pip.shell import (
@@ -33,14 +33,6 @@ APP_WORDS = ("superset", "gunicorn", "celery", "flask")
 SHELLS = frozenset({"sh", "bash", "dash", "zsh"})
 ROLES = {"celery-worker": "worker", "celery-beat": "beat"}
 # gunicorn.conf.py names -> the option names launch_from_words uses.
-GUNICORN_SETTINGS = {
-    "workers": "workers", "timeout": "timeout", "bind": "bind", "accesslog": "access-logfile",
-    "errorlog": "error-logfile", "worker_class": "worker-class", "threads": "threads",
-    "statsd_host": "statsd-host", "graceful_timeout": "graceful-timeout",
-    "max_requests": "max-requests", "user": "user", "wsgi_app": "wsgi-app",
-}
-
-
 def collect_services(index: UnitIndex, problems: dict[str, str]) -> ServiceSet:
     names = [n for n in index.names(".service") if not n.endswith("@.service")]
     services: list[Service] = []
@@ -215,10 +207,10 @@ def _gunicorn_settings(
         except TreeError as exc:
             problems[f"file {path}"] = str(exc).split(": ", 1)[-1]
         else:
-            refused = parse_cost.refusal(text)
+            refused = gunicorn_conf.refusal(text)
             if refused is not None:
-                problems[f"file {path}"] = f"{refused}, not parsed"
-            merged.update(_gunicorn_file(text))
+                problems[f"file {path}"] = refused
+            merged.update(gunicorn_conf.settings(text))
     cmd_args = env.get("GUNICORN_CMD_ARGS")
     if cmd_args:
         merged.update(parse_options("gunicorn", split_words(cmd_args) or []))
@@ -227,32 +219,6 @@ def _gunicorn_settings(
     if config:
         options["config"] = (config,)
     return dataclasses.replace(launch, options=options)
-
-
-def _gunicorn_file(text: str) -> dict[str, tuple[str, ...]]:
-    """Literal top-level settings of a gunicorn.conf.py, read with ast (never executed);
-    none from a file too costly to parse or not valid Python."""
-    if parse_cost.refusal(text) is not None:
-        return {}
-    try:
-        module = ast.parse(text)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        # MemoryError and RecursionError: expressions nested beyond the parser's stack.
-        return {}
-    found: dict[str, tuple[str, ...]] = {}
-    for node in module.body:
-        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
-            continue
-        target = node.targets[0]
-        if not isinstance(target, ast.Name) or target.id not in GUNICORN_SETTINGS:
-            continue
-        try:
-            value = ast.literal_eval(node.value)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            continue  # computed (cpu_count() * 2 + 1): left to the command line and defaults
-        values = value if isinstance(value, list | tuple) else [value]
-        found[GUNICORN_SETTINGS[target.id]] = tuple(str(v) for v in values)
-    return found
 
 
 def _log_files(unit: Unit, launch: Launch, workdir: str | None) -> tuple[LogFile, ...]:
