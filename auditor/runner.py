@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import time
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -76,6 +77,9 @@ def audit(
     progress: Progress | None = None,
 ) -> Report:
     sink: Progress = progress or _Silent()
+    # Thousands of findings of one check share their messages and evidence lines: each
+    # distinct line is masked once per run (a cache of this run only, nothing kept after).
+    show = functools.lru_cache(maxsize=8192)(shown)
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     today = options.today or started.date()
@@ -104,12 +108,12 @@ def audit(
             object_waivers = facts.waivers if options.annotation_waivers else {}
             for check in sorted(checks, key=lambda c: c.id):
                 for result in one_per_subject(_run_check(check, facts, options.debug)):
-                    finding = _finding(check, result, detection.style, config, active_waivers,
-                                       object_waivers, waiver_hits)
+                    finding = _finding(check, result, detection.style, config, show,
+                                       active_waivers, object_waivers, waiver_hits)
                     findings.append(finding)
                     sink.finding(finding)
-            problems = tuple(shown(p) for p in collect_problems) + tuple(
-                shown(f"{name}: {reason}") for name, reason in facts.problems.items()
+            problems = tuple(show(p) for p in collect_problems) + tuple(
+                show(f"{name}: {reason}") for name, reason in facts.problems.items()
             )
             reports.append(
                 TargetReport(
@@ -117,7 +121,7 @@ def audit(
                     style=detection.style,
                     app=app,
                     detection=dataclasses.replace(
-                        detection, evidence=tuple(shown(e) for e in detection.evidence)),
+                        detection, evidence=tuple(show(e) for e in detection.evidence)),
                     score=score_findings(findings, config.thresholds),
                     findings=tuple(findings),
                     problems=problems,
@@ -136,7 +140,7 @@ def audit(
         score=score_outcomes(pooled, config.thresholds),
         targets=tuple(reports),
         waivers=_waiver_outcomes(config.waivers, waiver_hits, today),
-        problems=tuple(shown(p) for p in run_problems),
+        problems=tuple(show(p) for p in run_problems),
     )
 
 
@@ -254,6 +258,7 @@ def _finding(
     result: Result,
     style: Style,
     config: Config,
+    show: Callable[[str], str],
     waivers: Iterable[Waiver],
     object_waivers: Mapping[str, Mapping[str, str]],
     hits: dict[int, int],
@@ -284,12 +289,12 @@ def _finding(
         severity=severity,
         status=status,
         title=check.title,
-        message=shown(result.message or _default_message(check, result.status)),
+        message=show(result.message or _default_message(check, result.status)),
         subject=printable(result.subject),
         remediation=check.remediation,
         location=(dataclasses.replace(result.location, path=printable(result.location.path))
                   if result.location else None),
-        evidence=tuple(shown(e) for e in result.evidence),
+        evidence=tuple(show(e) for e in result.evidence),
         waiver=waiver_ref,
     )
 

@@ -21,7 +21,6 @@ One module for every style, every format and stderr: checks mask the commands th
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable
 
@@ -251,9 +250,7 @@ def redact(text: str) -> str:
     return _mask(text, command=True)
 
 
-@functools.lru_cache(maxsize=8192)
 def mask_text(text: str) -> str:
     """Free text (a message, an evidence line, a problem) with every secret it quotes masked:
-    what :func:`redact` masks, but a word like "token" in prose does not hide the next.
-    Cached: thousands of findings of one check share their messages and evidence lines."""
+    what :func:`redact` masks, but a word like "token" in prose does not hide the next."""
     return _mask(text, command=False)
