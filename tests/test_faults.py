@@ -35,9 +35,11 @@ def hang_guard_s(timeout: float = TIMEOUT) -> float:
     A correctness bound, not a speed benchmark: four times the run's retry budget,
     which itself covers every backoff and Retry-After the policy allows. A lister
     that multiplied waits per kind, or waited on a server that never answers, would
-    take far longer (every kind x 4 attempts x --timeout, or a 600 s Retry-After).
+    take far longer (every kind x 4 attempts x --timeout, or a 600 s Retry-After). At
+    least two minutes: a starved machine (a fresh-clone run beside mutation tests took
+    45 s for the clean run) must not read as a hang.
     """
-    return 4 * live.budget_s(timeout)
+    return max(4 * live.budget_s(timeout), 120.0)
 
 
 def hardened_objects() -> list[dict[str, Any]]:

@@ -313,6 +313,12 @@ def test_authorization_headers_keep_the_scheme_and_mask_the_credential() -> None
     assert redact("-H 'Authorization: tok' -v") == "-H 'Authorization: ***' -v"
     assert redact("-H 'X-Auth-Token: tok' -v") == "-H 'X-Auth-Token: ***' -v"
     assert mask_text("missing token: set it") == "missing token: set it"
+    # In prose an object named like a secret before a colon hides nothing (a kustomize
+    # problem lost the file it names); a header's own name still does.
+    assert mask_text("secretGenerator superset-secret: superset.env is not") == \
+        "secretGenerator superset-secret: superset.env is not"
+    assert mask_text("Private-Token: abc X-Vault-Token: def") == \
+        "Private-Token: *** X-Vault-Token: ***"
     assert redact("missing token: set it") == "missing token: *** it"
 
 

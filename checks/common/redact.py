@@ -84,6 +84,8 @@ _CLOSERS = "\"'`]),;}"
 _ENV_OPTIONS = frozenset({"-e", "--env", "--environment", "--set-env"})
 _USER_OPTIONS = frozenset({"-u", "--user", "--proxy-user"})
 _AUTH_HEADER = re.compile(r"(?i)^[\"']?(?:proxy-)?authorization:$")
+_HEADER_NAME = re.compile(r"(?i)^[\"']?(?:x-[\w-]+|private-token|api-key|auth-token):$")
+"""Header names that carry a credential, as free text quotes them (curl -H, a probe)."""
 _AUTH_SCHEMES = frozenset({"basic", "bearer", "token", "digest", "negotiate", "bot", "apikey"})
 _FILE_OPTION = re.compile(r"(?i)(?:file|path|dir|env|command|cmd)$")
 _PATH_VALUE = re.compile(r"(?:[\w.-]+:)?(?:~|\.{1,2})?/[\w.@-]+(?:/[\w.@-]*)*")
@@ -209,10 +211,11 @@ class _Masker:
         return redact_url(word)
 
     def _secret_header(self, word: str) -> bool:
-        """``X-Api-Key: X``; in prose only a header-like word (``token:`` starts a sentence)."""
+        """``X-Api-Key: X``. In prose only a header's own name does: ``superset-secret:`` or
+        ``token:`` there name an object or start a sentence."""
         if not word.endswith(":") or not SECRET_WORD.search(word):
             return False
-        return self.command or "-" in word
+        return self.command or _HEADER_NAME.match(word) is not None
 
     def _hides_next(self, word: str) -> bool:
         if "=" in word or "/" in word or not SECRET_WORD.search(word):
