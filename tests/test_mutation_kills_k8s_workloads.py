@@ -1331,3 +1331,19 @@ def test_a_patch_entry_with_neither_patch_nor_path_is_refused_by_name() -> None:
         kustapply._content(None, {"target": {"kind": "Deployment"}}, "k.yaml:4",
                            None)  # type: ignore[arg-type]
     assert str(refused.value) == "a patch with neither patch nor path; not applied"
+
+
+def test_map_fields_that_are_not_maps(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [web.yaml]\ncommonLabels: [a]\ncommonAnnotations: x\n"
+        "patchesJson6902:\n- target: {kind: Deployment, name: web}\n  patch: 'op: add'\n")
+    (tmp_path / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert built.problems == {
+        "kustomize kustomization.yaml:2": "commonLabels is not a map; not applied",
+        "kustomize kustomization.yaml:3": "commonAnnotations is not a map; not applied",
+        "kustomize kustomization.yaml:5": "a patchesJson6902 patch that is not a list of "
+                                          "operations; not applied",
+    }
