@@ -1347,3 +1347,16 @@ def test_map_fields_that_are_not_maps(tmp_path: Path) -> None:
         "kustomize kustomization.yaml:5": "a patchesJson6902 patch that is not a list of "
                                           "operations; not applied",
     }
+
+
+def test_several_kustomization_files_are_named_in_one_note(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("resources: [web.yaml]\n")
+    (tmp_path / "kustomization.yml").write_text("")
+    (tmp_path / "Kustomization").write_text("")
+    (tmp_path / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert built.problems == {
+        "kustomize kustomization.yaml": "the directory also holds kustomization.yml, "
+        "Kustomization (kustomize refuses several); kustomization.yaml is read"}
