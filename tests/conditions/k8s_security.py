@@ -1108,6 +1108,14 @@ spec:
   routes: [{services: [{name: superset, port: 8088}]}]
 """
 CTR = _tree(DEPLOYMENT, SERVICE, CONTOUR)
+CONTOUR_ROOT = """\
+apiVersion: projectcontour.io/v1
+kind: HTTPProxy
+metadata: {name: root, namespace: bi}
+spec:
+  virtualhost: {fqdn: bi.example.com, tls: {secretName: superset-tls}}
+  includes: [{name: superset}]
+"""
 HP = "projectcontour.io/v1/HTTPProxy/bi/superset"
 PROXY_TLS += [
     Case("K8S-PROXY-TLS-001", "Contour virtualhost tls", CTR, "pass", subject=HP,
@@ -1124,6 +1132,13 @@ PROXY_TLS += [
          _with(CTR, "  virtualhost: {fqdn: bi.example.com, tls: {secretName: superset-tls}}\n",
                ""), "warn", subject=HP,
          evidence=("no virtualhost and no root HTTPProxy including it among the objects",)),
+    # A child proxy takes the virtual host and TLS of the root that includes it.
+    Case("K8S-PROXY-TLS-001", "Contour child included by a root with tls",
+         _with(CTR, "  virtualhost: {fqdn: bi.example.com, tls: {secretName: superset-tls}}\n",
+               "") | {"root.yaml": CONTOUR_ROOT}, "pass", subject=HP,
+         evidence=("virtualhost.tls.secretName superset-tls",),
+         message="Contour HTTPProxy superset (included by root) terminates TLS for "
+                 "bi.example.com"),
 ]
 
 OPENSHIFT = """\
