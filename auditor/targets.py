@@ -39,7 +39,7 @@ def parse_target(spec: str, *, root: str | None = None, stdin_text: str | None =
     try:
         exists = path.exists()
     except OSError as exc:
-        raise TargetError(f"{spec}: {(exc.strerror or str(exc)).lower()}") from None
+        raise _unreadable(spec, exc) from None
     if not exists:
         raise TargetError(f"{spec}: no such file or directory")
     if not os.access(path, os.R_OK):
@@ -51,14 +51,22 @@ def _not_pseudo(spec: str, path: Path) -> None:
     try:
         real = os.path.realpath(path)
     except OSError as exc:  # a link /proc keeps for itself (/proc/1/root)
-        raise TargetError(f"{spec}: {(exc.strerror or str(exc)).lower()}") from None
-    if real == ORDINARY_UNDER_DEV or real.startswith(ORDINARY_UNDER_DEV + "/"):
+        raise _unreadable(spec, exc) from None
+    if _under(real, ORDINARY_UNDER_DEV):
         return
     for top in PSEUDO_FILESYSTEMS:
-        if real == top or real.startswith(top + "/"):
+        if _under(real, top):
             where = "" if real == os.path.abspath(spec) else f" (a link to {real})"
             raise TargetError(f"{spec}{where}: under {top}, the running kernel's interface, "
                               "not a deployment; not read")
+
+
+def _under(path: str, top: str) -> bool:
+    return path == top or path.startswith(top + "/")
+
+
+def _unreadable(spec: str, exc: OSError) -> TargetError:
+    return TargetError(f"{spec}: {(exc.strerror or str(exc)).lower()}")
 
 
 def _host_tree(root: str, label: str) -> Target:
@@ -67,7 +75,7 @@ def _host_tree(root: str, label: str) -> Target:
     try:
         is_dir = path.is_dir()
     except OSError as exc:
-        raise TargetError(f"{root}: {(exc.strerror or str(exc)).lower()}") from None
+        raise _unreadable(root, exc) from None
     if not is_dir:
         raise TargetError(f"{root}: --root must be a directory laid out like /")
     return Target(label=label, kind=TargetKind.PATH, root=str(path), host_tree=True)
