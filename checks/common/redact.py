@@ -88,12 +88,13 @@ _HEADER_NAME = re.compile(r"(?i)^[\"']?(?:x-[\w-]+|private-token|api-key|auth-to
 """Header names that carry a credential, as free text quotes them (curl -H, a probe)."""
 _AUTH_SCHEMES = frozenset({"basic", "bearer", "token", "digest", "negotiate", "bot", "apikey"})
 _FILE_OPTION = re.compile(r"(?i)(?:file|path|dir|env|command|cmd)$")
+"""``--password-file /run/secrets/x`` names where a secret is, not the secret."""
 _PATH_VALUE = re.compile(r"(?:[\w.-]+:)?(?:~|\.{1,2})?/[\w.@-]+(?:/[\w.@-]*)*")
 """What a name ending in FILE/PATH/DIR (``DB_PASSWORD_FILE``) or systemd's ``LoadCredential``
 (``ID:PATH``) holds: where the secret is, shown like any path."""
 _PATH_NAME = re.compile(r"(?i)(?:file|path|dir|loadcredential|loadcredentialencrypted)$")
 _PLACEHOLDERS = frozenset({"***", "...", "…", "<redacted>", "<hidden>"})
-"""``--password-file /run/secrets/x`` names where a secret is, not the secret."""
+"""What a check writes in place of a value it will not show: shown as it is."""
 _PASS_DIRECTIVE = re.compile(r"(?:proxy|fastcgi|uwsgi|scgi|grpc|memcached)_pass;?$")
 """nginx's ``proxy_pass URL``: an upstream, masked inside like any URL, not a password."""
 
