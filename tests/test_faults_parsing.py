@@ -10,15 +10,14 @@ that has gone wrong.
 from __future__ import annotations
 
 import shutil
-import signal
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import pytest
 import yaml
 from conftest import scan_report
+from fuzzlib import time_limit
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.compose.discover import load
@@ -32,16 +31,8 @@ HANG_GUARD_S = 60
 
 @pytest.fixture(autouse=True)
 def hang_guard() -> Iterator[None]:
-    def fire(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError(f"still running after {HANG_GUARD_S} s: the bound did not hold")
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.alarm(HANG_GUARD_S)
-    try:
+    with time_limit(HANG_GUARD_S):  # fuzzlib's: a SIGALRM that no check can catch
         yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def statuses(target: dict[str, Any], check_id: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ since root reads every file whatever its mode.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -179,14 +180,24 @@ def _scan_as(runner: tuple[str, pwd.struct_passwd], args: list[str]
         shutil.rmtree(out_dir, ignore_errors=True)
 
 
-def test_unreadable_files_are_named_for_an_ordinary_user(
-    as_nobody: tuple[str, pwd.struct_passwd],
-) -> None:
+@contextlib.contextmanager
+def readable_copy(source: Path) -> Iterator[Path]:
+    """A copy of the tree ``source`` in a folder nobody may enter (the suite's own tmp_path
+    lies under root's private directories), removed afterwards."""
     work = Path(tempfile.mkdtemp(prefix="auditor-tree-"))
     try:
         work.chmod(0o755)
         tree = work / "tree"
-        shutil.copytree(HARDENED, tree, symlinks=True)
+        shutil.copytree(source, tree, symlinks=True)
+        yield tree
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_unreadable_files_are_named_for_an_ordinary_user(
+    as_nobody: tuple[str, pwd.struct_passwd],
+) -> None:
+    with readable_copy(HARDENED) as tree:
         (tree / "etc/superset/superset.env").chmod(0o000)
         (tree / "etc/postgresql/15/main/pg_hba.conf").chmod(0o000)
         code, report, stderr = _scan_as(as_nobody, [str(tree)])
@@ -199,8 +210,6 @@ def test_unreadable_files_are_named_for_an_ordinary_user(
         trust = [f for f in target["findings"] if f["check_id"] == "SYSTEMD-CONFIG-SECRETS-002"]
         assert [f["status"] for f in trust] == ["skip"]
         assert "permission denied" in trust[0]["message"]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def test_a_crontab_directory_nobody_may_list_is_not_read_as_empty(
@@ -209,11 +218,7 @@ def test_a_crontab_directory_nobody_may_list_is_not_read_as_empty(
     """Issue 14, item 7, with real permission bits: user crontabs are root-only on Debian
     (1730 root:crontab). Before, an unlistable /etc/cron.d gave no names and the backup
     checks failed "no backup" with no problem named."""
-    work = Path(tempfile.mkdtemp(prefix="auditor-tree-"))
-    try:
-        work.chmod(0o755)
-        tree = work / "tree"
-        shutil.copytree(ROOT / "examples" / "manual-vm", tree, symlinks=True)
+    with readable_copy(ROOT / "examples" / "manual-vm") as tree:
         (tree / "etc/cron.d").chmod(0o700)
         code, report, stderr = _scan_as(as_nobody, [str(tree), "--style", "systemd"])
         assert code == 0, stderr
@@ -223,8 +228,6 @@ def test_a_crontab_directory_nobody_may_list_is_not_read_as_empty(
         backups = [f for f in target["findings"] if f["check_id"] == "SYSTEMD-BACKUPS-001"]
         assert [f["status"] for f in backups] == ["skip"]
         assert "/etc/cron.d could not be read" in backups[0]["message"]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def test_scan_host_completes_as_an_ordinary_user(
