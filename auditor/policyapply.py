@@ -97,7 +97,7 @@ def apply(report: Report, target: Target, options: Mapping[str, object]) -> list
     given = options.get("context")
     context = target.context or (given if isinstance(given, str) and given else None)
     try:
-        live._load_config(configuration, options, context)
+        live.load_cluster_config(configuration, options, context)
     except live.ConfigProblem as exc:
         return [f"PolicyReports not written: {exc}"]
     configuration.retries = False

@@ -367,8 +367,8 @@ def _config_reason(exc: Exception, context: str | None) -> str:
     return f"not a kubeconfig ({type(exc).__name__}: {text})"[:200]
 
 
-def _load_config(configuration: Any, options: Mapping[str, object], context: str | None
-                 ) -> None:
+def load_cluster_config(configuration: Any, options: Mapping[str, object],
+                        context: str | None) -> None:
     from kubernetes import config
 
     kubeconfig = options.get("kubeconfig")
@@ -404,7 +404,7 @@ def connect(target: Target, options: Mapping[str, object]) -> tuple[Fetch, str]:
     configuration = client.Configuration()
     given = options.get("context")
     context = target.context or (given if isinstance(given, str) and given else None)
-    _load_config(configuration, options, context)
+    load_cluster_config(configuration, options, context)
     # urllib3 would silently retry resets and timeouts three times (4x --timeout); the
     # lister decides itself what a failed request means.
     configuration.retries = False
