@@ -1,33 +1,36 @@
-"""Benchmark: auditing manifest files against just parsing them, and against checkov.
+"""Benchmark: the audit of manifest files against parsing them, and against checkov.
 
-    python bench/bench_manifests.py                  # 1k, 4k and 16k documents
-    python bench/bench_manifests.py --sizes 4000 --max-ratio 2
-    python bench/bench_manifests.py --floor-only     # parsing only, no audit
-    python bench/bench_manifests.py --json out.json  # also write the results as JSON
+    python bench/bench_manifests.py                         # every input set, 1k/4k/16k
+    python bench/bench_manifests.py --sizes 4000 --inputs gen2-one-namespace
+    python bench/bench_manifests.py --json out.json --checkov-sizes 4000,16000
 
-For each size, documents from ``bench/gen_manifests.py`` are written to a
-temporary directory, then timed ``--repeat`` times, floor and audit taking
-turns so that both see the same machine load; the best run of each is kept:
+Every figure is a whole process against a whole process. For each input set
+(``bench/inputs.py``: two generators, one of them written without reading the
+checks, and the real charts of ``../shared/corpus``) and each size, the
+documents are written to a scratch directory, then timed in rounds, floor and
+audit taking turns (floor, audit, floor, audit, ...) so that both see the same
+machine load; the median of the rounds is reported (5 rounds up to 4,000
+documents, 3 above, or ``--repeat``):
 
-- floor: reading every file and ``yaml.load_all(..., Loader=yaml.CSafeLoader)``;
-- audit: what ``auditor scan DIR --style kubernetes --format json --output /dev/null``
-  does, in-process: ``auditor.api.scan([DIR], style="kubernetes")`` plus the JSON
-  rendering (imports and plugin loading are warmed up on a tiny set first);
-- checkov, when installed, at the sizes in ``--checkov-sizes`` (default 4000):
-  ``checkov -d DIR --framework kubernetes --quiet --compact --skip-download``,
-  best of ``--checkov-repeat``. ``--skip-download`` keeps checkov off the
-  network (without it, checkov first tries to fetch guidelines from Prisma
-  Cloud, which only adds time). checkov is looked up with ``--checkov``,
-  ``$CHECKOV``, the bench venv of ``bench/checkov_env.py``, then ``PATH``.
+- floor: ``python bench/floor.py DIR``, a fresh interpreter that reads every
+  file and runs ``yaml.load_all(..., Loader=yaml.CSafeLoader)``, start-up included;
+- audit: ``auditor scan DIR --style kubernetes --format json --output FILE
+  --quiet``, start-up included: the console script installed beside this Python
+  (``python -m auditor`` when there is none, or ``--auditor-cmd``), run from a
+  scratch directory, never the repository root, so a normal install is measured
+  as installed;
+- checkov, when installed, at ``--checkov-sizes`` (default 4000), median of
+  ``--checkov-repeat`` runs: ``checkov -d DIR --framework kubernetes --quiet
+  --compact --skip-download`` (see ``bench/checkov_env.py``).
 
-Wall time is the headline; CPU time (user + system) is recorded too, as it is
-less disturbed by other load on a shared machine. Peak memory (max RSS) of the
-floor and of one audit is measured in a fresh subprocess each (``VmHWM`` of its
-own address space, see ``bench/measure.py``), so neither inherits the other's
-heap, nor this process's; checkov's is its own process's (with the children it
-waited for). The goal (issues 3
-and 8) is an audit/floor ratio of at most 2 at 4,000 documents, and checkov at
-least 15 times slower than the audit on the same files.
+Wall time, CPU time (user + system of the process and the children it waited
+for) and peak RSS are each process's own (``bench/measure.py``); peak RSS is the
+largest of the rounds. A run that failed (the floor exiting non-zero or parsing
+another count; the audit exiting other than 0 or 1, printing a traceback, or
+writing no report) makes its row an error, never a figure; the bench then exits
+1 after printing everything else. An input set that cannot be built here (no
+corpus, no helm) is reported as skipped, with the reason. The claim line names
+the worst input set at 4,000 documents.
 """
 
 from __future__ import annotations
@@ -36,12 +39,11 @@ import argparse
 import json
 import platform
 import re
+import shlex
 import shutil
-import subprocess
+import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,343 +54,360 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from checkov_env import HOW_TO_INSTALL, checkov_version, find_checkov  # noqa: E402
-from gen_manifests import generate  # noqa: E402
-from measure import own_peak_mb, run  # noqa: E402
+from inputs import DEFAULT_CORPUS, INPUT_NAMES, InputSet, RenderError, Skip, input_sets  # noqa: E402
+from wholeproc import (  # noqa: E402
+    RunFailed,
+    Sample,
+    auditor_command,
+    read_summary,
+    run_audit,
+    run_checkov,
+    run_floor,
+)
 
-Loader: Any = getattr(yaml, "CSafeLoader", None)
 CHECKOV_SUMMARY = re.compile(r"Passed checks: (\d+), Failed checks: (\d+), Skipped checks: (\d+)")
-
-
-class BenchError(Exception):
-    """Ends the benchmark with one line on stderr."""
+JUDGED_DOCS = 4000
+SMALL_SIZE_REPEAT, LARGE_SIZE_REPEAT = 5, 3  # rounds up to JUDGED_DOCS, and above
 
 
 @dataclass
-class Checkov:
-    command: list[str]
-    found_in: str
-    version: str | None
+class Figures:
+    """Medians of one kind of process over its rounds; every sample is kept too."""
+
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+    walls: list[float]
+    cpus: list[float]
+
+    @classmethod
+    def of(cls, samples: list[Sample]) -> Figures:
+        walls, cpus = [s.wall_s for s in samples], [s.cpu_s for s in samples]
+        return cls(statistics.median(walls), statistics.median(cpus),
+                   max(s.peak_mb for s in samples), walls, cpus)
+
+
+def ratio(a: Figures | None, b: Figures | None, cpu: bool = False) -> float | None:
+    if a is None or b is None:
+        return None
+    top, bottom = (a.cpu_s, b.cpu_s) if cpu else (a.wall_s, b.wall_s)
+    return top / bottom if bottom > 0 else None
 
 
 @dataclass
 class Row:
+    input_set: str
     docs: int
-    files: int
-    megabytes: float
-    floor_s: float
-    floor_cpu_s: float
-    floor_rss_mb: float | None = None
-    audit_s: float | None = None
-    audit_cpu_s: float | None = None
-    audit_rss_mb: float | None = None
+    status: str = "ok"  # ok | error | skipped
+    note: str = ""
+    files: int = 0
+    megabytes: float = 0.0
+    rounds: int = 0
+    floor: Figures | None = None
+    audit: Figures | None = None
     findings: int | None = None
-    checkov_s: float | None = None
-    checkov_cpu_s: float | None = None
-    checkov_rss_mb: float | None = None
+    problems: int | None = None
+    checkov: Figures | None = None
     checkov_results: dict[str, int] = field(default_factory=dict)
     checkov_note: str = ""
 
     def derived(self) -> dict[str, float | None]:
-        def div(a: float | None, b: float | None) -> float | None:
-            return a / b if a is not None and b else None
-
         return {
-            "floor_docs_per_s": div(self.docs, self.floor_s),
-            "audit_docs_per_s": div(self.docs, self.audit_s),
-            "checkov_docs_per_s": div(self.docs, self.checkov_s),
-            "audit_over_floor": div(self.audit_s, self.floor_s),
-            "audit_over_floor_cpu": div(self.audit_cpu_s, self.floor_cpu_s),
-            "checkov_over_audit": div(self.checkov_s, self.audit_s),
-            "checkov_over_audit_cpu": div(self.checkov_cpu_s, self.audit_cpu_s),
+            "audit_over_floor": ratio(self.audit, self.floor),
+            "audit_over_floor_cpu": ratio(self.audit, self.floor, cpu=True),
+            "checkov_over_audit": ratio(self.checkov, self.audit),
+            "checkov_over_audit_cpu": ratio(self.checkov, self.audit, cpu=True),
         }
 
 
-# -- the measured operations ---------------------------------------------------------------
-
-
-def parse_floor(directory: Path) -> int:
-    """Parse every manifest with the C loader; returns the number of documents."""
-    count = 0
-    for path in sorted(directory.glob("*.yaml")):
-        with open(path, encoding="utf-8") as handle:
-            count += sum(1 for doc in yaml.load_all(handle.read(), Loader=Loader) if doc)
-    return count
-
-
-def run_audit(directory: Path) -> int:
-    """The in-process audit and JSON report; returns the number of findings."""
-    try:
-        from auditor.api import scan
-        from auditor.reports.base import RenderOptions
-        from auditor.reports.json_report import render_json
-    except ImportError as exc:
-        raise BenchError(f"cannot import the auditor: {exc}") from exc
-    try:
-        report = scan([str(directory)], style="kubernetes")
-        rendered = render_json(report, RenderOptions())
-    except Exception as exc:
-        raise BenchError(
-            f"auditor.api.scan failed on {directory.name}: {type(exc).__name__}: {exc}"
-        ) from exc
-    with open("/dev/null", "w", encoding="utf-8") as sink:
-        sink.write(rendered)
-    kube = [t for t in report.targets if t.style == "kubernetes"]
-    if not kube:
-        problems = "; ".join(report.problems) or "no problems reported"
-        raise BenchError(f"auditor found no kubernetes target in {directory} ({problems})")
-    return sum(len(t.findings) for t in kube)
-
-
 @dataclass
-class Timing:
-    wall: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    value: Any = None
-
-    def run(self, action: Callable[[], Any]) -> None:
-        wall, cpu = time.perf_counter(), time.process_time()
-        self.value = action()
-        self.cpu.append(time.process_time() - cpu)
-        self.wall.append(time.perf_counter() - wall)
+class Context:
+    args: argparse.Namespace
+    workdir: Path
+    auditor: list[str]
+    checkov: list[str] | None
+    checkov_found_in: str | None = None
+    checkov_version: str | None = None
 
 
-def child(mode: str, directory: Path) -> int:
-    """One operation in a fresh interpreter; prints its peak memory as JSON."""
+# -- measuring one row ----------------------------------------------------------------------
+
+
+def rounds_for(size: int, args: argparse.Namespace) -> int:
+    if args.repeat:
+        return int(args.repeat)
+    return SMALL_SIZE_REPEAT if size <= JUDGED_DOCS else LARGE_SIZE_REPEAT
+
+
+def checkov_figures(ctx: Context, directory: Path, scratch: Path, row: Row) -> None:
+    args = ctx.args
+    if args.no_checkov:
+        row.checkov_note = "not run (--no-checkov)"
+        return
+    if ctx.checkov is None:
+        row.checkov_note = f"not installed ({HOW_TO_INSTALL})"
+        return
+    if args.checkov_sizes != "all" and row.docs not in args.checkov_size_list:
+        row.checkov_note = f"not run at {row.docs} documents"
+        return
+    samples, text = [], ""
     try:
-        value = parse_floor(directory) if mode == "floor" else run_audit(directory)
-    except BenchError as exc:
-        print(json.dumps({"error": str(exc)}))
-        return 1
-    print(json.dumps({"value": value, "maxrss_mb": own_peak_mb()}))
-    return 0
-
-
-def peak_rss(mode: str, directory: Path) -> float:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(directory)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = done.stdout.strip().splitlines()
-    try:
-        data = json.loads(lines[-1])
-    except (IndexError, json.JSONDecodeError):
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise BenchError(f"{mode} subprocess failed (exit {done.returncode}): {last}") from None
-    if "error" in data:
-        raise BenchError(data["error"])
-    return float(data["maxrss_mb"])
-
-
-def run_checkov(checkov: Checkov, directory: Path, row: Row, repeat: int) -> None:
-    """Best of ``repeat`` checkov runs into ``row``; its summary line is kept as a sanity check.
-
-    stdout goes to a scratch file (read back only for the ``Passed checks`` line),
-    stderr to /dev/null; wall, CPU and peak memory are checkov's own (``measure.run``).
-    """
-    args = [*checkov.command, "-d", str(directory), "--framework", "kubernetes",
-            "--quiet", "--compact", "--skip-download"]
-    out = directory.parent / f"checkov-{directory.name}.out"
-    walls, cpus, peaks = [], [], []
-    for _ in range(repeat):
-        with open(out, "wb") as stdout:
-            done = run(args, stdout=stdout, stderr=subprocess.DEVNULL)
-        if done.exit_code not in (0, 1):  # 1: some checks failed, which is expected
-            row.checkov_note = f"checkov exited {done.exit_code}"
-            return
-        walls.append(done.wall_s)
-        cpus.append(done.cpu_s)
-        peaks.append(done.peak_mb)
-    text = out.read_text(encoding="utf-8", errors="replace")
-    out.unlink()
+        for _ in range(args.checkov_repeat):
+            sample, text = run_checkov(ctx.checkov, directory, scratch)
+            samples.append(sample)
+    except RunFailed as exc:
+        row.status, row.note = "error", str(exc)
+        return
     summary = CHECKOV_SUMMARY.search(text)
     if summary is None:
-        row.checkov_note = "checkov printed no 'Passed checks' summary; its time is not reported"
+        row.status, row.note = "error", "checkov printed no 'Passed checks' summary"
         return
     passed, failed, skipped = (int(g) for g in summary.groups())
     row.checkov_results = {"passed": passed, "failed": failed, "skipped": skipped}
-    row.checkov_s, row.checkov_cpu_s, row.checkov_rss_mb = min(walls), min(cpus), max(peaks)
+    row.checkov = Figures.of(samples)
+
+
+def measure(ctx: Context, inputs: InputSet, size: int) -> Row:
+    row = Row(inputs.name, size)
+    directory = ctx.workdir / f"{inputs.name}-{size}"
+    scratch = ctx.workdir / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        files = inputs.write(size, directory, ctx.workdir / "render", ctx.args.seed)
+    except Skip as exc:
+        row.status, row.note = "skipped", str(exc)
+        return row
+    except (RenderError, OSError) as exc:
+        row.status, row.note = "error", f"could not write the input set: {exc}"
+        return row
+    row.files = len(files)
+    row.megabytes = sum(f.stat().st_size for f in files) / 1e6
+    report = scratch / "report.json"
+    floors: list[Sample] = []
+    audits: list[Sample] = []
+    try:
+        for _ in range(rounds_for(size, ctx.args)):  # taking turns: both see the same load
+            floors.append(run_floor(directory, size, scratch))
+            audits.append(run_audit(ctx.auditor, directory, report, scratch))
+        summary = read_summary(report)
+    except RunFailed as exc:
+        row.status, row.note = "error", str(exc)
+        return row
+    finally:
+        row.rounds = len(audits)
+    row.floor, row.audit = Figures.of(floors), Figures.of(audits)
+    row.findings, row.problems = summary.findings, len(summary.problems)
+    checkov_figures(ctx, directory, scratch, row)
+    if ctx.args.keep is None:
+        shutil.rmtree(directory, ignore_errors=True)
+    return row
+
+
+# -- output ---------------------------------------------------------------------------------
+
+
+def num(value: float | None, spec: str, suffix: str = "") -> str:
+    return "-" if value is None else f"{value:{spec}}{suffix}"
+
+
+COLUMNS = ("input set", "docs", "files", "MB", "floor s", "audit s", "audit/floor",
+           "(CPU)", "floor MB", "audit MB", "findings", "checkov s", "checkov/audit",
+           "(CPU)", "checkov MB")
+
+
+def cells(row: Row) -> list[str]:
+    head = [row.input_set, f"{row.docs:,}"]
+    if row.status != "ok":
+        word = "ERROR" if row.status == "error" else "skipped"
+        return [*head, f"{word}: {row.note}"]
+    d = row.derived()
+    f, a, c = row.floor, row.audit, row.checkov
+    return [
+        *head, str(row.files), f"{row.megabytes:.1f}", num(f.wall_s if f else None, ".3f"),
+        num(a.wall_s if a else None, ".3f"), num(d["audit_over_floor"], ".2f", "x"),
+        num(d["audit_over_floor_cpu"], ".2f", "x"), num(f.peak_mb if f else None, ".0f"),
+        num(a.peak_mb if a else None, ".0f"), num(row.findings, ",d"),
+        num(c.wall_s if c else None, ".1f"), num(d["checkov_over_audit"], ".1f", "x"),
+        num(d["checkov_over_audit_cpu"], ".1f", "x"), num(c.peak_mb if c else None, ".0f"),
+    ]
+
+
+def table(rows: list[Row]) -> str:
+    body = [cells(r) for r in rows]
+    full = [b for b in body if len(b) == len(COLUMNS)]
+    widths = [max([len(h)] + [len(b[i]) for b in full]) for i, h in enumerate(COLUMNS)]
+
+    def line(values: list[str]) -> str:
+        if len(values) < len(COLUMNS):  # an error or a skip: its note runs on
+            return "  ".join(v.rjust(widths[i]) if i else v.ljust(widths[i])
+                             for i, v in enumerate(values[:2])) + "  " + values[2]
+        return "  ".join(v.rjust(widths[i]) if i else v.ljust(widths[i])
+                         for i, v in enumerate(values))
+
+    lines = [line(list(COLUMNS)), "-" * (sum(widths) + 2 * (len(widths) - 1))]
+    return "\n".join([*lines, *(line(b) for b in body)])
+
+
+def worst(rows: list[Row], size: int) -> dict[str, Any]:
+    """The claim at one size: the worst input set, or why there is none."""
+    at = [r for r in rows if r.docs == size]
+    failed = [r.input_set for r in at if r.status == "error"]
+    ok = [r for r in at if r.status == "ok" and r.derived()["audit_over_floor"] is not None]
+    claim: dict[str, Any] = {"docs": size, "failed": failed,
+                             "skipped": [r.input_set for r in at if r.status == "skipped"]}
+    if failed or not ok:
+        return claim
+    bad = max(ok, key=lambda r: r.derived()["audit_over_floor"] or 0.0)
+    claim |= {"input_set": bad.input_set, **bad.derived(),
+              "audit_peak_mb": max(r.audit.peak_mb for r in ok if r.audit)}
+    versus = [(r.derived()["checkov_over_audit"], r.input_set) for r in ok
+              if r.derived()["checkov_over_audit"] is not None]
+    if versus:
+        claim["checkov_worst"] = {"over_audit": min(versus)[0], "input_set": min(versus)[1]}
+    return claim
+
+
+def claim_line(claim: dict[str, Any]) -> str:
+    size = f"{claim['docs']:,} documents"
+    if claim["failed"]:
+        return f"claim at {size}: none, {', '.join(claim['failed'])} failed"
+    if "input_set" not in claim:
+        return f"claim at {size}: none, no input set measured"
+    text = (f"claim at {size}: worst input set {claim['input_set']}, audit"
+            f" {claim['audit_over_floor']:.2f}x the floor"
+            f" (CPU {claim['audit_over_floor_cpu']:.2f}x),"
+            f" peak RSS up to {claim['audit_peak_mb']:.0f} MB")
+    if "checkov_worst" in claim:
+        cw = claim["checkov_worst"]
+        text += f"; checkov {cw['over_audit']:.1f}x slower at least ({cw['input_set']})"
+    if claim["skipped"]:
+        text += f"; skipped: {', '.join(claim['skipped'])}"
+    return text
+
+
+def row_json(row: Row) -> dict[str, Any]:
+    return {**asdict(row), **row.derived()}
+
+
+def results(rows: list[Row], ctx: Context, sets: list[InputSet]) -> dict[str, Any]:
+    args = ctx.args
+    return {
+        "bench": "manifests",
+        "method": "whole process vs whole process, interleaved, median of rounds",
+        "python": platform.python_version(),
+        "pyyaml": yaml.__version__,
+        "auditor_command": shlex.join(ctx.auditor),
+        "repeat": args.repeat or f"{SMALL_SIZE_REPEAT} up to {JUDGED_DOCS} docs,"
+                                 f" {LARGE_SIZE_REPEAT} above",
+        "seed": args.seed,
+        "inputs": [{"name": s.name, "about": s.about} for s in sets],
+        "checkov": {
+            "skipped": bool(args.no_checkov),
+            "installed": ctx.checkov is not None,
+            "version": ctx.checkov_version,
+            "found_in": ctx.checkov_found_in,
+            "repeat": args.checkov_repeat,
+            "how_to_install": HOW_TO_INSTALL,
+        },
+        "rows": [row_json(r) for r in rows],
+        "claims": [worst(rows, size) for size in args.size_list],
+    }
 
 
 # -- driver ---------------------------------------------------------------------------------
 
 
-def measure(size: int, workdir: Path, args: argparse.Namespace, checkov: Checkov | None) -> Row:
-    directory = workdir / f"docs-{size}"
-    files = generate(size, directory, per_file=args.per_file, seed=args.seed)
-    megabytes = sum(f.stat().st_size for f in files) / 1e6
-    floor, audit = Timing(), Timing()
-    for _ in range(args.repeat):  # taking turns: both see the same load
-        floor.run(lambda: parse_floor(directory))
-        if not args.floor_only:
-            audit.run(lambda: run_audit(directory))
-    if floor.value != size:
-        raise BenchError(f"the floor parsed {floor.value} documents, expected {size}")
-    row = Row(size, len(files), megabytes, min(floor.wall), min(floor.cpu))
-    if not args.no_rss:
-        row.floor_rss_mb = peak_rss("floor", directory)
-    if args.floor_only:
-        return row
-    row.audit_s, row.audit_cpu_s, row.findings = min(audit.wall), min(audit.cpu), audit.value
-    if not args.no_rss:
-        row.audit_rss_mb = peak_rss("audit", directory)
-    if args.no_checkov:
-        row.checkov_note = "not run (--no-checkov)"
-    elif checkov is None:
-        row.checkov_note = f"not installed ({HOW_TO_INSTALL})"
-    elif args.checkov_sizes == "all" or size in args.checkov_size_list:
-        run_checkov(checkov, directory, row, args.checkov_repeat)
-    else:
-        row.checkov_note = f"not run at {size} documents (--checkov-sizes {args.checkov_sizes})"
-    return row
-
-
-def fmt(value: float | None, spec: str, suffix: str = "") -> str:
-    """``value`` formatted by ``spec`` (e.g. ">8.3f"), or a dash of the same width."""
-    if value is None:
-        width = int("".join(c for c in spec.split(".")[0].split(",")[0] if c.isdigit()) or 0)
-        return f"{'-':>{width + len(suffix)}}"
-    return f"{value:{spec}}{suffix}"
-
-
-def table(rows: list[Row], checkov: Checkov | None) -> str:
-    head = (
-        f"{'docs':>6} {'files':>5} {'MB':>5} | {'floor s':>8} {'docs/s':>8} {'RSS MB':>7} |"
-        f" {'audit s':>8} {'docs/s':>8} {'RSS MB':>7} {'findings':>8} |"
-        f" {'audit/floor':>11} {'(CPU)':>7} |"
-        f" {'checkov s':>9} {'RSS MB':>7} {'checkov/audit':>13} {'(CPU)':>7}"
-    )
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        d = r.derived()
-        lines.append(
-            f"{r.docs:>6} {r.files:>5} {r.megabytes:>5.1f} |"
-            f" {r.floor_s:>8.3f} {fmt(d['floor_docs_per_s'], '>8,.0f')}"
-            f" {fmt(r.floor_rss_mb, '>7.0f')} |"
-            f" {fmt(r.audit_s, '>8.3f')} {fmt(d['audit_docs_per_s'], '>8,.0f')}"
-            f" {fmt(r.audit_rss_mb, '>7.0f')} {fmt(r.findings, '>8d')} |"
-            f" {fmt(d['audit_over_floor'], '>10.2f', 'x')}"
-            f" {fmt(d['audit_over_floor_cpu'], '>6.2f', 'x')} |"
-            f" {fmt(r.checkov_s, '>9.2f')} {fmt(r.checkov_rss_mb, '>7.0f')}"
-            f" {fmt(d['checkov_over_audit'], '>12.1f', 'x')}"
-            f" {fmt(d['checkov_over_audit_cpu'], '>6.1f', 'x')}"
-        )
-    if checkov is not None:
-        lines.append(f"checkov {checkov.version or '(version unknown)'} from {checkov.found_in}")
-    for note in sorted({r.checkov_note for r in rows if r.checkov_note}):
-        lines.append(f"checkov: {note}")
-    return "\n".join(lines)
-
-
-def results(rows: list[Row], checkov: Checkov | None, args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "bench": "manifests",
-        "python": platform.python_version(),
-        "pyyaml": yaml.__version__,
-        "repeat": args.repeat,
-        "per_file": args.per_file,
-        "seed": args.seed,
-        "checkov": {
-            "skipped": args.no_checkov or args.floor_only,
-            "installed": checkov is not None,
-            "version": checkov.version if checkov else None,
-            "found_in": checkov.found_in if checkov else None,
-            "repeat": args.checkov_repeat,
-            "how_to_install": HOW_TO_INSTALL,
-        },
-        "rows": [{**asdict(r), **r.derived()} for r in rows],
-    }
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,4000,16000", help="comma-separated doc counts")
-    parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
-    parser.add_argument("--checkov", help="checkov executable (default: see the module doc)")
-    parser.add_argument("--checkov-repeat", type=int, default=1, help="best of N checkov runs")
-    parser.add_argument("--checkov-sizes", default="4000",
+    parser.add_argument("--inputs", default=",".join(INPUT_NAMES),
+                        help=f"comma-separated input sets (default all: {','.join(INPUT_NAMES)})")
+    parser.add_argument("--repeat", type=int,
+                        help=f"rounds per row (default {SMALL_SIZE_REPEAT} up to {JUDGED_DOCS}"
+                             f" documents, {LARGE_SIZE_REPEAT} above); the median is reported")
+    parser.add_argument("--auditor-cmd", help="the auditor command, shell-quoted"
+                                              " (default: the console script beside this Python)")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                        help="the shared corpus of real charts (default ../shared/corpus)")
+    parser.add_argument("--checkov", help="checkov executable (default: see bench/checkov_env.py)")
+    parser.add_argument("--checkov-repeat", type=int, default=3, help="checkov runs (median)")
+    parser.add_argument("--checkov-sizes", default=str(JUDGED_DOCS),
                         help="sizes at which checkov runs, comma-separated, or 'all'")
     parser.add_argument("--no-checkov", action="store_true", help="do not run checkov")
-    parser.add_argument("--no-rss", action="store_true", help="skip the peak-memory subprocesses")
-    parser.add_argument("--per-file", type=int, default=100, help="documents per file")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--floor-only", action="store_true", help="time parsing only")
     parser.add_argument("--max-ratio", type=float, help="exit 2 if audit/floor exceeds this")
-    parser.add_argument("--keep", type=Path, help="generate into DIR and keep it")
+    parser.add_argument("--keep", type=Path, help="write the inputs under DIR and keep them")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
-    parser.add_argument("--child", nargs=2, metavar=("MODE", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         args.size_list = [int(s) for s in args.sizes.split(",") if s.strip()]
-        args.checkov_size_list = (
-            [] if args.checkov_sizes == "all"
-            else [int(s) for s in args.checkov_sizes.split(",") if s.strip()]
-        )
+        args.checkov_size_list = ([] if args.checkov_sizes == "all" else
+                                  [int(s) for s in args.checkov_sizes.split(",") if s.strip()])
     except ValueError:
         parser.error("--sizes and --checkov-sizes take comma-separated integers")
-    if not args.size_list or min(args.size_list) < 1 or args.repeat < 1:
-        parser.error("--sizes and --repeat must be positive")
-    if args.checkov_repeat < 1:
-        parser.error("--checkov-repeat must be positive")
+    args.input_list = [s.strip() for s in args.inputs.split(",") if s.strip()]
+    unknown = sorted(set(args.input_list) - set(INPUT_NAMES))
+    if unknown or not args.input_list:
+        parser.error(f"--inputs: unknown input set {', '.join(unknown) or '(none)'}")
+    if not args.size_list or min(args.size_list) < 1:
+        parser.error("--sizes must be positive")
+    if (args.repeat is not None and args.repeat < 1) or args.checkov_repeat < 1:
+        parser.error("--repeat and --checkov-repeat must be positive")
     return args
 
 
-def locate_checkov(args: argparse.Namespace) -> Checkov | None:
-    if args.floor_only or args.no_checkov:
-        return None
-    found = find_checkov(args.checkov)
-    if found is None:
-        return None
-    command, where = found
-    return Checkov(command, where, checkov_version(command))
+def context(args: argparse.Namespace, workdir: Path) -> Context:
+    ctx = Context(args, workdir, auditor_command(args.auditor_cmd), None)
+    if not args.no_checkov:
+        found = find_checkov(args.checkov)
+        if found is not None:
+            ctx.checkov, ctx.checkov_found_in = found
+            ctx.checkov_version = checkov_version(ctx.checkov)
+    return ctx
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.child:
-        return child(args.child[0], Path(args.child[1]))
-    if Loader is None:
+    if not hasattr(yaml, "CSafeLoader"):
         print("bench: PyYAML was built without libyaml (no yaml.CSafeLoader)", file=sys.stderr)
         return 1
-    print(
-        f"manifest benchmark: Python {platform.python_version()}, PyYAML {yaml.__version__}"
-        f" (CSafeLoader), best of {args.repeat}, {args.per_file} documents per file",
-        flush=True,
-    )
-    checkov = locate_checkov(args)
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-manifests-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    ctx = context(args, workdir)
+    sets = [s for s in input_sets(args.corpus) if s.name in args.input_list]
+    print(f"manifest benchmark: Python {platform.python_version()}, PyYAML {yaml.__version__}"
+          f" (CSafeLoader); auditor: {shlex.join(ctx.auditor)}; whole processes, interleaved,"
+          f" median of rounds", flush=True)
     rows: list[Row] = []
     try:
-        if not args.floor_only:  # imports and plugin loading, outside every timed run
-            run_audit(directory=_warm_up_set(workdir, args))
         for size in args.size_list:
-            rows.append(measure(size, workdir, args, checkov))
-            print(f"  {size} documents done", file=sys.stderr, flush=True)
-    except BenchError as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return 1
+            for inputs in sets:
+                rows.append(measure(ctx, inputs, size))
+                r = rows[-1]
+                print(f"  {inputs.name} {size}: {r.status} {r.note}".rstrip(),
+                      file=sys.stderr, flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(table(rows, checkov))
-    if args.keep is not None:
-        print(f"manifests kept in {workdir}")
+    print(table(rows))
+    if ctx.checkov is not None:
+        print(f"checkov {ctx.checkov_version or '(version unknown)'} from {ctx.checkov_found_in}")
+    elif not args.no_checkov:
+        print(f"checkov: not installed ({HOW_TO_INSTALL})")
+    data = results(rows, ctx, sets)
+    for claim in data["claims"]:
+        print(claim_line(claim))
     if args.json is not None:
-        args.json.write_text(json.dumps(results(rows, checkov, args), indent=2) + "\n")
-    if args.max_ratio is not None and not args.floor_only:
-        over = [r for r in rows if r.audit_s is not None and r.audit_s / r.floor_s > args.max_ratio]
-        if over:
-            worst = max(r.audit_s / r.floor_s for r in over if r.audit_s is not None)
-            print(f"bench: audit/floor {worst:.2f}x exceeds --max-ratio {args.max_ratio}")
-            return 2
+        args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    if any(r.status == "error" for r in rows):
+        return 1
+    ratios = [r.derived()["audit_over_floor"] for r in rows]
+    over = [x for x in ratios if x is not None and args.max_ratio is not None
+            and x > args.max_ratio]
+    if over:
+        print(f"bench: audit/floor {max(over):.2f}x exceeds --max-ratio {args.max_ratio}")
+        return 2
     return 0
-
-
-def _warm_up_set(workdir: Path, args: argparse.Namespace) -> Path:
-    directory = workdir / "warm-up"
-    generate(min(50, args.per_file), directory, per_file=args.per_file, seed=args.seed)
-    return directory
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ def run(
     stdout: int | IO[Any] | None = None,
     stderr: int | IO[Any] | None = None,
     env: dict[str, str] | None = None,
+    cwd: str | Path | None = None,
 ) -> Run:
     """Run ``argv`` to completion through the launcher; its own wall, CPU and peak memory."""
     handle, report = tempfile.mkstemp(prefix="bench-measure-", suffix=".json")
@@ -62,7 +63,7 @@ def run(
     try:
         done = subprocess.run(
             [sys.executable, __file__, report, "--", *argv],
-            stdout=stdout, stderr=stderr, env=env, check=False,
+            stdout=stdout, stderr=stderr, env=env, cwd=cwd, check=False,
         )
         text = Path(report).read_text(encoding="utf-8")
         if done.returncode != 0 or not text:
