@@ -26,7 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from measure import Run, run  # noqa: E402
+from wholeproc import RunFailed, Sample, auditor_command, run_checked  # noqa: E402
 
 
 def serve(namespaces: int, pods: int, kubeconfig: Path) -> subprocess.Popen[str]:
@@ -43,10 +43,13 @@ def serve(namespaces: int, pods: int, kubeconfig: Path) -> subprocess.Popen[str]
     return server
 
 
-def audit(kubeconfig: Path, report: Path) -> Run:
-    return run(
-        [sys.executable, "-m", "auditor", "scan", "kube", "--kubeconfig", str(kubeconfig),
+def audit(kubeconfig: Path, report: Path) -> Sample:
+    """The installed auditor, run from the scratch directory: from the repository root
+    ``python -m auditor`` would import the source tree, not what is installed."""
+    return run_checked(
+        [*auditor_command(), "scan", "kube", "--kubeconfig", str(kubeconfig),
          "--format", "json", "--output", str(report), "--quiet"],
+        report.parent, "the live audit",
     )
 
 
@@ -63,11 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         server = serve(args.namespaces, args.pods, kubeconfig)
         try:
             done = audit(kubeconfig, report)
+        except RunFailed as exc:  # a failed run is an error, never a figure
+            print(f"bench: {exc}", file=sys.stderr)
+            return 1
         finally:
             server.send_signal(signal.SIGTERM)
             summary_line, _ = server.communicate(timeout=60)
-        if done.exit_code != 0:
-            print(f"bench: the audit exited {done.exit_code}", file=sys.stderr)
+        if not report.is_file():
+            print("bench: the live audit wrote no report", file=sys.stderr)
             return 1
         report_bytes = report.stat().st_size
         data = json.loads(report.read_text())

@@ -27,8 +27,9 @@ low side and the ratio on the high side. With the floor, the ratio says how much
 of an audit is parsing many formats and running the checks rather than I/O.
 
 The start-up is reported separately, with one cold run of the command line
-(``python -m auditor scan ... --format json --output /dev/null``) in a fresh
-process: its wall time and peak RSS.
+(``auditor scan ... --format json --output /dev/null``, the installed command,
+from a scratch directory) in a fresh process: its wall time and peak RSS; a run
+that exits other than 0 or 1 or prints a traceback fails the bench.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,7 +54,7 @@ from auditor.targets import parse_targets
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from measure import run  # noqa: E402
+from wholeproc import RunFailed, auditor_command, run_checked  # noqa: E402
 
 DEFAULT_TARGET = HERE.parent / "examples" / "manual-vm"
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -187,11 +189,17 @@ def bench_target(
         bytes_read=bytes_read, commands=commands, budget_s=args.budget, repeat=len(walls),
     )
     if not args.no_cli:
-        where = ["host"] if live else ["--root", spec]
-        cold = run([sys.executable, "-m", "auditor", "scan", *where, "--format", "json",
-                    "--output", os.devnull, "--quiet"])
-        result.cli = {"wall_s": cold.wall_s, "cpu_s": cold.cpu_s, "peak_rss_mb": cold.peak_mb,
-                      "exit_code": cold.exit_code}
+        # the installed command, from a scratch directory: from the repository root
+        # `python -m auditor` would import the source tree, not what is installed
+        where = ["host"] if live else ["--root", str(Path(spec).resolve())]
+        with tempfile.TemporaryDirectory(prefix="bench-host-") as scratch:
+            try:
+                cold = run_checked([*auditor_command(), "scan", *where, "--format", "json",
+                                    "--output", os.devnull, "--quiet"], Path(scratch),
+                                   "the cold command line")
+            except RunFailed as exc:  # a failed run is an error, never a figure
+                return f"{spec}: {exc}"
+        result.cli = {"wall_s": cold.wall_s, "cpu_s": cold.cpu_s, "peak_rss_mb": cold.peak_mb}
     return result
 
 
@@ -214,7 +222,7 @@ def describe(r: Result) -> str:
     if r.cli:
         lines.append(
             f"  cold command line: {r.cli['wall_s']:.2f} s wall, {r.cli['peak_rss_mb']:.0f} MB"
-            f" peak RSS (exit {r.cli['exit_code']})"
+            " peak RSS"
         )
     if r.kind == "root":
         verdict = "OK" if r.best_s < r.budget_s else "OVER BUDGET"

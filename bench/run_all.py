@@ -7,15 +7,18 @@
 Runs, each as a subprocess of its own (a fresh heap), and collects their
 ``--json`` results:
 
-1. ``bench_manifests.py``: 1,000 / 4,000 / 16,000 generated manifest documents,
-   the audit against the PyYAML C-loader parse floor, and checkov at 4,000 (best
-   of 2) when it is installed (``bench/checkov_env.py`` installs it in a venv of its own);
+1. ``bench_manifests.py``: 1,000 / 4,000 / 16,000 documents of every input set
+   (two generators, one written without reading the checks, in one namespace and
+   in many, and the real charts of ``../shared/corpus``), the audit process
+   against a PyYAML C-loader parse process, interleaved, median of rounds, and
+   checkov at 4,000 when it is installed (``bench/checkov_env.py`` installs it in
+   a venv of its own);
 2. ``bench_cluster.py``: a live audit of a synthetic cluster (500 namespaces,
    10,000 pods) served by the test API server: requests, wall time, peak RSS;
 3. ``bench_host.py``: examples/manual-vm as ``--root`` and the live machine
    (``host``), each against the floor of listing and reading what it reads.
 
-Then prints one markdown table, the issue 8 targets met or not, and the machine
+Then prints one markdown table, the issue 8 and 16 targets met or not, and the machine
 facts (CPU count, Python, load, CPU steal during the run). ``--quick`` shrinks
 every size and skips checkov; it is a smoke test, its times are not judged.
 ``--markdown`` rewrites the whole page except what follows the line
@@ -46,13 +49,17 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from checkov_env import HOW_TO_INSTALL  # noqa: E402
+from manifest_rows import (  # noqa: E402
+    JUDGED_DOCS,
+    Verdict,
+    failures,
+    manifest_rows,
+    num,
+    seconds,
+)
 
-TARGET_FLOOR_RATIO = 2.0  # audit of 4,000 documents within 2x the YAML parse floor
-TARGET_CHECKOV_RATIO = 15.0  # and at least 15x faster than checkov on the same files
 TARGET_CLUSTER_RSS_MB = 300.0  # peak memory for 10,000 pods
 TARGET_HOST_S = 0.5  # issue 4: a host-tree audit under half a second
-JUDGED_DOCS = 4000
 JUDGED_PODS = 10_000
 
 Json = dict[str, Any]
@@ -61,9 +68,9 @@ Json = dict[str, Any]
 @dataclass
 class Plan:
     sizes: str
-    repeat: int
+    repeat: int | None  # None: bench_manifests.py's own (5 rounds up to 4,000, 3 above)
     checkov: bool
-    checkov_repeat: int
+    checkov_repeat: int | None
     namespaces: int
     pods: int
     host_targets: list[str]
@@ -75,7 +82,7 @@ def plan(args: argparse.Namespace) -> Plan:
     if args.quick:
         base = Plan("100,400", 1, False, 1, 20, 400, [], 3, False)
     else:
-        base = Plan("1000,4000,16000", 3, True, 2, 500, 10_000, [], 20, True)
+        base = Plan("1000,4000,16000", None, True, None, 500, 10_000, [], 20, True)
     base.host_targets = args.host_target or ["examples/manual-vm", "host"]
     if args.sizes:
         base.sizes = args.sizes
@@ -193,9 +200,12 @@ def run_all(p: Plan, tmp: Path, verbose: bool, only: set[str]) -> dict[str, Json
     results: dict[str, Json | str] = {}
     if "manifests" in only:
         out = tmp / "manifests.json"
-        argv = [py, str(HERE / "bench_manifests.py"), "--sizes", p.sizes, "--repeat",
-                str(p.repeat), "--checkov-sizes", str(JUDGED_DOCS), "--checkov-repeat",
-                str(p.checkov_repeat), "--json", str(out)]
+        argv = [py, str(HERE / "bench_manifests.py"), "--sizes", p.sizes,
+                "--checkov-sizes", str(JUDGED_DOCS), "--json", str(out)]
+        if p.repeat is not None:
+            argv += ["--repeat", str(p.repeat)]
+        if p.checkov_repeat is not None:
+            argv += ["--checkov-repeat", str(p.checkov_repeat)]
         if not p.checkov:
             argv.append("--no-checkov")
         results["manifests"] = run_bench("manifests", argv, out, verbose)
@@ -218,88 +228,6 @@ def run_all(p: Plan, tmp: Path, verbose: bool, only: set[str]) -> dict[str, Json
 
 
 # -- the table -------------------------------------------------------------------------------
-
-
-def num(value: float | None, spec: str, suffix: str = "", none: str = "-") -> str:
-    return none if value is None else f"{value:{spec}}{suffix}"
-
-
-def seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
-
-
-@dataclass
-class Verdict:
-    name: str
-    measured: str
-    met: bool | None  # None: not judged
-
-
-def manifest_rows(data: Json, quick: bool) -> tuple[list[list[str]], list[Verdict]]:
-    rows: list[list[str]] = []
-    verdicts: list[Verdict] = []
-    ck = data["checkov"]
-    for r in data["rows"]:
-        docs = r["docs"]
-        judged = docs == JUDGED_DOCS and not quick
-        ratio = r["audit_over_floor"]
-        target = ""
-        if judged and ratio is not None:
-            met = ratio <= TARGET_FLOOR_RATIO
-            target = f"<= {TARGET_FLOOR_RATIO:g}x floor: {'met' if met else 'NOT met'}"
-            verdicts.append(Verdict(f"audit of {docs:,} documents within "
-                                    f"{TARGET_FLOOR_RATIO:g}x the YAML parse floor",
-                                    f"{ratio:.2f}x", met))
-        rows.append([
-            f"manifests, {docs:,} documents ({r['megabytes']:.1f} MB,"
-            f" {r['files']} file{'s' if r['files'] != 1 else ''})",
-            f"audit {seconds(r['audit_s'])} (best of {data['repeat']})",
-            f"PyYAML C-loader parse {seconds(r['floor_s'])}",
-            f"{num(ratio, '.2f', 'x')} floor (CPU {num(r['audit_over_floor_cpu'], '.2f', 'x')})",
-            f"{num(r['audit_docs_per_s'], ',.0f')} docs/s vs"
-            f" {num(r['floor_docs_per_s'], ',.0f')} floor",
-            f"{num(r['audit_rss_mb'], '.0f', ' MB')}"
-            f" (floor {num(r['floor_rss_mb'], '.0f', ' MB')})",
-            target,
-        ])
-        if r["checkov_s"] is not None:
-            versus = r["checkov_over_audit"]
-            met = versus is not None and versus >= TARGET_CHECKOV_RATIO
-            target = "" if quick else (
-                f">= {TARGET_CHECKOV_RATIO:g}x: {'met' if met else 'NOT met'}")
-            if docs == JUDGED_DOCS and not quick:
-                verdicts.append(Verdict(f"at least {TARGET_CHECKOV_RATIO:g}x faster than checkov"
-                                        f" on the same {docs:,} documents",
-                                        f"{versus:.1f}x", met))
-            res = r["checkov_results"]
-            rows.append([
-                f"checkov {ck['version'] or '?'}, same {docs:,} documents"
-                f" ({res.get('passed', 0) + res.get('failed', 0):,} check results)",
-                f"checkov {seconds(r['checkov_s'])} (best of {ck['repeat']})",
-                f"audit {seconds(r['audit_s'])}",
-                f"audit is {num(versus, '.1f', 'x')} faster"
-                f" (CPU {num(r['checkov_over_audit_cpu'], '.1f', 'x')})",
-                f"{num(r['checkov_docs_per_s'], ',.0f')} docs/s",
-                num(r["checkov_rss_mb"], ".0f", " MB"),
-                target,
-            ])
-        elif docs == JUDGED_DOCS:
-            note = r["checkov_note"] or "not run"
-            rows.append([f"checkov, same {docs:,} documents", f"checkov: {note}",
-                         "", "", "", "", ""])
-            if not quick:
-                verdicts.append(Verdict(f"at least {TARGET_CHECKOV_RATIO:g}x faster than checkov",
-                                        f"checkov: {note}", None))
-    if not quick and not any(r["docs"] == JUDGED_DOCS for r in data["rows"]):
-        verdicts.append(Verdict(f"audit of {JUDGED_DOCS:,} documents", "size not run", None))
-    if not any(r["docs"] == JUDGED_DOCS for r in data["rows"]):
-        note = ("not run (--no-checkov or --quick)" if ck.get("skipped")
-                else f"checkov {ck['version']} installed, run at {JUDGED_DOCS:,} documents only"
-                if ck["installed"] else f"not installed ({HOW_TO_INSTALL})")
-        rows.append(["checkov", f"checkov: {note}", "", "", "", "", ""])
-    return rows, verdicts
 
 
 def cluster_rows(data: Json, quick: bool) -> tuple[list[list[str]], list[Verdict]]:
@@ -375,6 +303,8 @@ def summarise(results: dict[str, Json | str], quick: bool) -> tuple[str, list[Ve
             rows.append([name, f"FAILED: {data}", "", "", "", "", ""])
             continue
         more_rows, more_verdicts = BUILDERS[name](data, quick)
+        if name == "manifests":  # a failed input set is a failure, the others still shown
+            errors += failures(data)
         rows += more_rows
         verdicts += more_verdicts
     return markdown_table(rows), verdicts, errors
@@ -403,17 +333,31 @@ def facts_lines(facts: Json) -> list[str]:
 
 
 DEFINITIONS = """\
-- **manifests floor**: reading every generated file and `yaml.load_all(...,
-  Loader=yaml.CSafeLoader)`: the least any YAML-based tool can do. The audit is
-  `auditor.api.scan([DIR], style="kubernetes")` plus the JSON report, in-process,
-  after a warm-up; floor and audit take turns, best of N each. Peak RSS of each in a
-  fresh process.
+- **manifests**: every figure is a whole process against a whole process. The
+  floor is `python bench/floor.py DIR`: a fresh interpreter reading every file and
+  running `yaml.load_all(..., Loader=yaml.CSafeLoader)`, the least any YAML-based
+  tool can do. The audit is `auditor scan DIR --style kubernetes --format json
+  --output FILE --quiet` (the installed console script, run from a scratch
+  directory, never the repository root), start-up included. Floor and audit take
+  turns (floor, audit, floor, audit, ...), median of 5 rounds up to 4,000 documents
+  and of 3 above; wall and CPU ratios of the medians, peak RSS the largest of the
+  rounds. A run that failed (exit other than 0 or 1, a traceback, no report, a
+  floor that parsed another count) makes its row a failure, never a figure.
+- **input sets**: `gen1` (`bench/gen_manifests.py`, written next to the checks,
+  one namespace per 40 documents); `gen2-one-namespace` and `gen2-many-namespaces`
+  (`bench/gen_manifests2.py`, written without reading the checks: Helm output with
+  `# Source:` lines, hand-written files with comments, anchors and merge keys,
+  JSON; everything in one namespace, or 50); `corpus-charts` (the charts of
+  `../shared/corpus` rendered by `helm template`, one copy per namespace; skipped
+  with the reason where the corpus or helm is missing). Targets are judged on the
+  worst input set.
 - **checkov**: `checkov -d DIR --framework kubernetes --quiet --compact
   --skip-download` on the same directory, in its own venv (`bench/checkov_env.py`),
-  best of N; its peak RSS and CPU time include the children it waited for.
-- **cluster**: `auditor scan kube --format json --output FILE` in a fresh process,
-  start-up included, against `tests/kubeapi.py` serving `bench/synthetic_cluster.py`
-  from another process; requests counted from the server's request log.
+  median of its runs; its peak RSS and CPU time include the children it waited for.
+- **cluster**: `auditor scan kube --format json --output FILE` in a fresh process
+  (the installed command, from a scratch directory), start-up included, against
+  `tests/kubeapi.py` serving `bench/synthetic_cluster.py` from another process;
+  requests counted from the server's request log.
 - **host floor**: one audit is traced (`sys.addaudithook`: files opened for reading,
   directories listed), then the floor lists the same directories and reads the same
   files in full. Commands the audit runs (`nginx -T`, `ufw status`) and `stat`
@@ -445,7 +389,7 @@ def render_markdown(command: str, facts: Json, table: str, verdicts: list[Verdic
         "",
         table,
         "",
-        "## Targets (issue 8)",
+        "## Targets (issues 8 and 16)",
         "",
         *verdict_lines(verdicts, quick),
     ]
@@ -477,9 +421,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default="manifests,cluster,host",
                         help="comma-separated subset of manifests,cluster,host")
     parser.add_argument("--sizes", help="manifest document counts (default 1000,4000,16000)")
-    parser.add_argument("--repeat", type=int, help="best of N for manifests (default 3)")
+    parser.add_argument("--repeat", type=int,
+                        help="manifest rounds, median (default 5 up to 4,000 documents, 3 above)")
     parser.add_argument("--no-checkov", action="store_true", help="do not run checkov")
-    parser.add_argument("--checkov-repeat", type=int, help="best of N checkov runs (default 2)")
+    parser.add_argument("--checkov-repeat", type=int, help="checkov runs, median (default 3)")
     parser.add_argument("--namespaces", type=int, help="cluster namespaces (default 500)")
     parser.add_argument("--pods", type=int, help="cluster pods (default 10000)")
     parser.add_argument("--host-target", action="append",

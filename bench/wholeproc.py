@@ -84,21 +84,25 @@ def audit_argv(command: list[str], directory: Path, report: Path) -> list[str]:
             "--output", str(report), "--quiet"]
 
 
-def run_audit(command: list[str], directory: Path, report: Path, scratch: Path) -> Sample:
-    report.unlink(missing_ok=True)
+def run_checked(argv: list[str], scratch: Path, what: str = "the audit") -> Sample:
+    """An auditor process run from ``scratch``: exit 0 or 1 and no traceback, or RunFailed."""
     out, err = scratch / "audit.out", scratch / "audit.err"
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
-        done = run(audit_argv(command, directory, report), stdout=stdout, stderr=stderr,
-                   cwd=scratch)
+        done = run(argv, stdout=stdout, stderr=stderr, cwd=scratch)
     errors = err.read_text(encoding="utf-8", errors="replace")
     if done.exit_code not in AUDIT_OK_EXITS:
-        raise RunFailed(f"the audit exited {done.exit_code}: {_last_line(err)}")
+        raise RunFailed(f"{what} exited {done.exit_code}: {_last_line(err)}")
     if TRACEBACK in errors:
-        raise RunFailed(f"the audit printed a traceback (exit {done.exit_code}):"
-                        f" {_last_line(err)}")
-    if not report.is_file() or report.stat().st_size == 0:
-        raise RunFailed(f"the audit exited {done.exit_code} without writing {report.name}")
+        raise RunFailed(f"{what} printed a traceback (exit {done.exit_code}): {_last_line(err)}")
     return Sample(done.wall_s, done.cpu_s, done.peak_mb)
+
+
+def run_audit(command: list[str], directory: Path, report: Path, scratch: Path) -> Sample:
+    report.unlink(missing_ok=True)
+    sample = run_checked(audit_argv(command, directory, report), scratch)
+    if not report.is_file() or report.stat().st_size == 0:
+        raise RunFailed(f"the audit exited without writing {report.name}")
+    return sample
 
 
 def read_summary(report: Path) -> AuditSummary:

@@ -183,3 +183,42 @@ def test_the_default_auditor_is_the_installed_command_not_the_source_tree() -> N
     beside = Path(sys.executable).parent / "auditor"
     assert command == ([str(beside)] if beside.is_file() else [sys.executable, "-m", "auditor"])
     assert auditor_command("python -m auditor") == ["python", "-m", "auditor"]
+
+
+# -- run_all's verdicts -----------------------------------------------------------------------
+
+
+def fake_row(name: str, docs: int, ratio: float, *, status: str = "ok",
+             checkov: float | None = None, peak: float = 100.0) -> dict[str, Any]:
+    figures = {"wall_s": 1.0, "cpu_s": 1.0, "peak_mb": peak, "walls": [1.0], "cpus": [1.0]}
+    return {"input_set": name, "docs": docs, "status": status, "note": "boom", "files": 1,
+            "megabytes": 1.0, "rounds": 5, "floor": figures, "audit": figures,
+            "findings": 1, "problems": 0,
+            "checkov": figures if checkov else None, "checkov_results": {},
+            "checkov_note": "", "audit_over_floor": ratio, "audit_over_floor_cpu": ratio,
+            "checkov_over_audit": checkov, "checkov_over_audit_cpu": checkov}
+
+
+def test_run_all_judges_the_worst_input_set_and_never_a_failed_one() -> None:
+    from manifest_rows import failures, manifest_rows
+
+    data = {"checkov": {"skipped": False, "installed": True}, "rows": [
+        fake_row("gen1", 4000, 1.9, checkov=40.0),
+        fake_row("gen2-one-namespace", 4000, 2.6, checkov=30.0),
+        fake_row("corpus-charts", 4000, 0.0, status="skipped", checkov=None),
+        fake_row("gen1", 16000, 2.0, peak=120.0),
+        fake_row("gen2-one-namespace", 16000, 0.0, status="error"),
+    ]}
+    rows, verdicts = manifest_rows(data, quick=False)
+    assert len(rows) == 5 and all(len(r) == 7 for r in rows)
+    at_4k = next(v for v in verdicts if "2x the floor at 4,000" in v.name)
+    assert at_4k.met is False and "gen2-one-namespace" in at_4k.measured
+    assert "corpus-charts skipped" in at_4k.measured
+    at_16k = next(v for v in verdicts if "at 16,000" in v.name and "floor" in v.name)
+    assert at_16k.met is None and "failed" in at_16k.measured
+    checkov = next(v for v in verdicts if "checkov" in v.name)
+    assert checkov.met is True and "30.0x" in checkov.measured
+    rss = next(v for v in verdicts if "RSS" in v.name)
+    assert rss.met is None  # an input set failed at 16,000: not measured
+    assert failures(data) == [
+        "manifests: gen2-one-namespace at 16,000 documents: boom"]
