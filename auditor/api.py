@@ -10,30 +10,54 @@ The CLI is a thin layer over this::
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.config import Config, ConfigError, find_config, load_config
-from auditor.model import Report, Style, Target, TargetKind
+from auditor.model import Check, Report, Style, Target, TargetKind
 from auditor.plugins import PluginHost, get_plugin_manager
 from auditor.registry import Registry, build_registry
 from auditor.runner import Progress, ScanOptions, audit
 from auditor.targets import parse_targets
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Session:
-    """Plugins and what they registered, built once per run (never at import time)."""
+    """Plugins, and the registries built from them on demand, each once (never at import
+    time).
+
+    A scan asks for the registry of the styles it audits (:meth:`registry_for`), so the
+    check modules of other styles are never imported; :attr:`registry` is the whole
+    catalog, for listings. A session lives for one run or one embedding caller.
+    """
 
     host: PluginHost
-    registry: Registry
+    given: Registry | None = None
+    """A registry given whole (tests, embedding): every request is answered with it."""
+    custom: Mapping[str, Check] = field(default_factory=dict)
+    """Checks a configuration declares, already validated, joined to every registry."""
+    custom_source: str = ""
+    _built: dict[frozenset[Style] | None, Registry] = field(
+        default_factory=dict, init=False, repr=False)
+
+    @property
+    def registry(self) -> Registry:
+        return self.registry_for(None)
+
+    def registry_for(self, styles: Iterable[Style] | None) -> Registry:
+        """The checks of ``styles`` (and every check their plugins chose to return), the
+        renderers and the apps; ``None``: every style's checks."""
+        key = None if styles is None else frozenset(styles)
+        if key not in self._built:
+            base = self.given or build_registry(self.host, key)
+            self._built[key] = _joined(base, self.custom, self.custom_source)
+        return self._built[key]
 
 
 def open_session(*, autoload: bool | None = None, extra: Sequence[object] = ()) -> Session:
-    host = get_plugin_manager(autoload=autoload, extra=extra)
-    return Session(host=host, registry=build_registry(host))
+    return Session(host=get_plugin_manager(autoload=autoload, extra=extra))
 
 
 def with_custom_checks(session: Session, config: Config) -> Session:
@@ -42,13 +66,14 @@ def with_custom_checks(session: Session, config: Config) -> Session:
     another run).
 
     They come through ``auditor_register_checks`` and the registry's validation like any
-    plugin's; an id another plugin already uses is a configuration error, raised before
-    any audit. A session that already holds this configuration's checks is returned as it
-    is, so a front end may add them for its catalog before the audit adds them again.
+    plugin's: a declaration the registry rejects is a configuration error raised here,
+    and an id another plugin already uses is one raised when a registry is built, after
+    detection and before any check runs. A session that already holds this
+    configuration's checks is returned as it is, so a front end may add them for its
+    catalog before the audit adds them again.
     """
-    present = session.registry.checks
-    if all(c.id in present and present[c.id].evaluate is c.evaluate
-           for c in config.custom_checks):
+    held = session.custom
+    if all(c.id in held and held[c.id].evaluate is c.evaluate for c in config.custom_checks):
         return session  # none declared, or this configuration's checks are in already
     import pluggy
 
@@ -65,12 +90,18 @@ def with_custom_checks(session: Session, config: Config) -> Session:
     declared = build_registry(own).checks
     for error in own.errors:
         raise ConfigError(f"{where}: {error}")
-    for check_id in declared:
+    return Session(session.host, session.given, dict(declared), where)
+
+
+def _joined(base: Registry, custom: Mapping[str, Check], where: str) -> Registry:
+    if not custom:
+        return base
+    present = base.checks
+    for check_id in custom:
         if check_id in present:
             raise ConfigError(f"{where}: custom check {check_id}: id already used by "
                               f"{present[check_id].plugin}")
-    registry = dataclasses.replace(session.registry, checks={**present, **declared})
-    return Session(host=session.host, registry=registry)
+    return dataclasses.replace(base, checks={**present, **custom})
 
 
 def resolve_config(config_path: str | None, targets: Sequence[Target]) -> Config:
@@ -121,4 +152,4 @@ def audit_targets(
         extra=dict(extra or {}),
         annotation_waivers=annotation_waivers,
     )
-    return audit(targets, session.host, session.registry, config, options, progress)
+    return audit(targets, session.host, session.registry_for, config, options, progress)

@@ -66,7 +66,8 @@ def _outputs(args: argparse.Namespace, session: Session) -> list[tuple[Renderer,
         if not sep or not fmt or not path:
             raise UsageError(f"--report {spec!r}: expected FMT=PATH")
         wanted.append((fmt, path))
-    renderers = session.registry.renderers
+    # The renderers only: no style's checks are imported before detection has chosen.
+    renderers = session.registry_for(()).renderers
     chosen = []
     for fmt, path in wanted:
         renderer = renderers.get(fmt)
@@ -128,7 +129,8 @@ def _scan(args: argparse.Namespace, session: Session,
             live.close()
     comparison = compare(baseline, snapshot_from_report(report)) if baseline else None
     base = RenderOptions(verbose=args.verbose, debug=args.debug,
-                         catalog=dict(session.registry.checks), comparison=comparison,
+                         catalog=dict(session.registry_for(t.style for t in report.targets)
+                                      .checks), comparison=comparison,
                          history=(*past, run_from_report(report)) if history_dir else (),
                          thresholds=config.thresholds)
     extra_files = [_history_entry(history_dir, report, base)] if history_dir else []
@@ -426,6 +428,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     session = open_session()
+    # Every style's checks are registered here: registering is where a plugin's hooks fail.
+    _ = session.registry
     host = session.host
     for name, plugin in sorted(host.pm.list_name_plugin(), key=lambda p: str(p[0])):
         if plugin is None:

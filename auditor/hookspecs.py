@@ -30,8 +30,16 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
 @hookspec
-def auditor_register_checks() -> Sequence[Check]:  # type: ignore[empty-body]
+def auditor_register_checks(  # type: ignore[empty-body]
+    styles: frozenset[Style] | None,
+) -> Sequence[Check]:
     """Return the checks this plugin provides.
+
+    ``styles`` names the styles the run audits, or is ``None`` when the whole catalog
+    is wanted (``auditor checks``, ``explain``). A plugin may leave out its checks of
+    other styles, so that a run imports only what it uses (the built-in style packs
+    do); returning every check is always correct, and implementations that do not
+    take the argument keep working.
 
     Check ids must be unique across all plugins (``<STYLE>-<ROW>-<NNN>``,
     upper case); the registry rejects a duplicate and reports which plugin

@@ -40,9 +40,13 @@ class Registry:
         ]
 
 
-def build_registry(host: PluginHost) -> Registry:
+def build_registry(host: PluginHost, styles: Iterable[Style] | None = None) -> Registry:
+    """What the plugins register; with ``styles``, plugins may leave out the checks of
+    other styles (see ``auditor_register_checks``), so only those are imported."""
+    wanted = None if styles is None else frozenset(styles)
     checks: dict[str, Check] = {}
-    for plugin, provided in _in_registration_order(host, "auditor_register_checks"):
+    for plugin, provided in _in_registration_order(host, "auditor_register_checks",
+                                                   styles=wanted):
         for check in _as_list(host, plugin, provided, Check, "auditor_register_checks"):
             problem = _invalid(check)
             if problem:
@@ -71,14 +75,15 @@ def build_registry(host: PluginHost) -> Registry:
     return Registry(checks=checks, renderers=renderers, apps=apps)
 
 
-def _in_registration_order(host: PluginHost, hook: str) -> list[tuple[str, object]]:
+def _in_registration_order(host: PluginHost, hook: str,
+                           **kwargs: object) -> list[tuple[str, object]]:
     """Answers oldest plugin first, so built-ins keep their ids and names.
 
     ``host.call`` runs the newest plugin first (as pluggy does, for firstresult
     hooks); for registration that would let a later plugin take over a built-in
     check id and blame the built-in for the duplicate.
     """
-    return list(host.call(hook))[::-1]
+    return list(host.call(hook, **kwargs))[::-1]
 
 
 def _as_list(

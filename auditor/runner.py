@@ -68,14 +68,23 @@ class NothingAuditable(Exception):
     """No target yielded a style to audit; the message is one line for the user."""
 
 
+RegistryFor = Callable[[frozenset[Style]], Registry]
+"""The registry for the styles a run audits (``Session.registry_for``)."""
+
+
 def audit(
     targets: Sequence[Target],
     host: PluginHost,
-    registry: Registry,
+    registry: Registry | RegistryFor,
     config: Config,
     options: ScanOptions,
     progress: Progress | None = None,
 ) -> Report:
+    """Detect every target, then collect facts and run the checks of each chosen style.
+
+    ``registry`` may be a function of the styles chosen: it is called once, after
+    detection, so a run imports the check modules of those styles only.
+    """
     sink: Progress = progress or _Silent()
     # Thousands of findings of one check share their messages and evidence lines: each
     # distinct line is masked once per run (a cache of this run only, nothing kept after).
@@ -89,6 +98,7 @@ def audit(
     reports: list[TargetReport] = []
     unauditable: list[str] = []
     detect_problems: list[str] = []
+    plan: list[tuple[Target, list[Detection]]] = []
     for target in targets:
         detections, detect_errors = _detect(host, target)
         detect_problems.extend(detect_errors)
@@ -96,12 +106,16 @@ def audit(
         if not chosen:
             unauditable.append(_nothing_here(target, detections))
             continue
+        plan.append((target, chosen))
+    styles = frozenset(d.style for _, chosen in plan for d in chosen)
+    known = registry if isinstance(registry, Registry) else registry(styles) if plan else Registry()
+    for target, chosen in plan:
         for detection in chosen:
             sink.collecting(target, detection.style)
             facts, collect_problems = _collect(host, target, detection.style, collect_options)
             app = options.app or detection.app or facts.app
             checks = [
-                c for c in registry.for_target(detection.style, app)
+                c for c in known.for_target(detection.style, app)
                 if not config.is_disabled(c.id)
             ]
             findings: list[Finding] = []

@@ -888,7 +888,7 @@ def test_style_plugin_delegates_to_its_functions() -> None:
 
     plugin = StylePlugin(Style.COMPOSE, (), detect, collect)
     target = Target(label="t", kind=TargetKind.PATH, root="/x")
-    assert plugin.auditor_register_checks() == []
+    assert plugin.auditor_register_checks(None) == []
     assert plugin.auditor_detect(target) == Detection(Style.COMPOSE, 0.5)
     assert plugin.auditor_collect(target, Style.COMPOSE, {"k": 1}) == "facts"
     assert plugin.auditor_collect(target, Style.PIP, {"k": 2}) is None

@@ -9,16 +9,16 @@ engine is needed: files are read through :class:`Tree`, never outside it.
 from __future__ import annotations
 
 import dataclasses
-import posixpath
 from collections.abc import Mapping
-from pathlib import Path
 
-from auditor.checks.common.bounds import ProjectTree, levels_up, tree_top
+from auditor.checks.common.bounds import levels_up, tree_top
 from auditor.checks.common.tree import Tree
 from auditor.checks.compose import configsource
 from auditor.checks.compose.common import proxies_for
-from auditor.checks.compose.discover import DEFAULT_FILES, other_compose_files
+from auditor.checks.compose.discover import other_compose_files
 from auditor.checks.compose.facts import ComposeFacts, ComposeProject, Service
+from auditor.checks.compose.layout import Layout, layout
+from auditor.checks.compose.layout import detect as detect
 from auditor.checks.compose.project import ProjectRead, read_project
 from auditor.checks.superset.configmodel import (
     ConfigSet,
@@ -26,51 +26,15 @@ from auditor.checks.superset.configmodel import (
     Topology,
     gunicorn_timeout,
 )
-from auditor.model import Detection, Facts, Style, Target, TargetKind
-
-HOST_DIRS = ("opt", "srv", "home", "root")
-HOST_SKIP = frozenset({".git", "node_modules", "site-packages", "proc", "sys", "dev", ".cache",
-                       "venv", ".venv", "__pycache__", ".local", "superset-frontend"})
-
-
-def _layout(target: Target) -> tuple[Tree, list[tuple[str, list[str] | None]]] | None:
-    """The tree to read and the projects in it: (inner base, explicit files or None)."""
-    if target.kind not in (TargetKind.PATH, TargetKind.HOST) or target.root is None:
-        return None
-    root = Path(target.root)
-    if root.is_file():
-        if not root.name.endswith((".yml", ".yaml")):
-            return None
-        return ProjectTree.for_project(root.parent), [(".", [root.name])]
-    if not root.is_dir():
-        return None
-    if not target.host_tree:
-        # Relative paths may climb to the enclosing repository's root, no further (bounds).
-        return ProjectTree.for_project(root), [(".", None)]
-    tree = Tree.at(root)
-    return tree, [(base, None) for base in host_projects(tree)]
-
-
-def host_projects(tree: Tree) -> list[str]:
-    """Inner directories of a host tree holding a Compose file, a few levels deep."""
-    found: list[str] = []
-    for top in HOST_DIRS:
-        for path in tree.walk(top, max_depth=4, skip=HOST_SKIP):
-            directory, name = posixpath.split(path)
-            if name in DEFAULT_FILES and directory not in found:
-                found.append(directory)
-    return found
+from auditor.model import Detection, Facts, Style, Target
 
 
 def _label(target: Target, base: str) -> str:
     return "." if not target.host_tree else "/" + base
 
 
-def detect(target: Target) -> Detection | None:
-    layout = _layout(target)
-    if layout is None:
-        return None
-    tree, bases = layout
+def detect_in(target: Target, where: Layout) -> Detection | None:
+    tree, bases = where
     best: Detection | None = None
     for base, files in bases:
         read = read_project(tree, base, _label(target, base), target.host_tree, files, light=True)
@@ -122,10 +86,10 @@ def _detection(target: Target, read: ProjectRead, explicit: bool,
 
 
 def collect(target: Target, options: Mapping[str, object]) -> Facts:
-    layout = _layout(target)
-    if layout is None:
+    where = layout(target)
+    if where is None:
         return Facts(Style.COMPOSE, problems={"compose": "the target has no files to read"})
-    tree, bases = layout
+    tree, bases = where
     problems: dict[str, str] = {}
     projects: list[ComposeProject] = []
     configs: list[tuple[str, SupersetConfig]] = []

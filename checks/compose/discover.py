@@ -16,6 +16,7 @@ from typing import Any
 from auditor.checks.common.bounds import levels_up
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.compose.dotenv import EnvFile, parse_dotenv
+from auditor.checks.compose.layout import DEFAULT_FILES
 from auditor.checks.compose.merge import (
     merge_service,
     merge_values,
@@ -24,7 +25,6 @@ from auditor.checks.compose.merge import (
 )
 from auditor.checks.compose.yamlload import ServiceMarks, YamlError, load_compose
 
-DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml",
                   "docker-compose.override.yaml")
 RESOURCES = ("networks", "volumes", "secrets", "configs")

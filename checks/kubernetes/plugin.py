@@ -1,9 +1,18 @@
-"""The kubernetes style plugin: detection, fact collection and the check list."""
+"""The kubernetes style plugin: detection, fact collection and the check list.
+
+Named, not imported: only a run that audits this style imports its checks.
+"""
 
 from __future__ import annotations
 
 from auditor.checks.common.style import StylePlugin
-from auditor.checks.kubernetes import checks_list, collect
-from auditor.model import Style
+from auditor.model import Style, TargetKind
 
-plugin = StylePlugin(Style.KUBERNETES, checks_list.CHECKS, collect.detect, collect.collect)
+plugin = StylePlugin(
+    Style.KUBERNETES,
+    checks="auditor.checks.kubernetes.checks_list:CHECKS",
+    detect="auditor.checks.kubernetes.collect:detect",
+    collect="auditor.checks.kubernetes.collect:collect",
+    kinds=frozenset({TargetKind.PATH, TargetKind.STDIN, TargetKind.KUBE}),
+    host_trees=False,  # manifests are audited as files or live, never in a host's /
+)

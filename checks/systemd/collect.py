@@ -20,6 +20,8 @@ from auditor.checks.superset.configmodel import (
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.facts import HostInfo, ServiceSet
 from auditor.checks.systemd.hostconf import load_apt, load_logs, load_redis
+from auditor.checks.systemd.hosttree import detect as detect
+from auditor.checks.systemd.hosttree import tree_of
 from auditor.checks.systemd.jobs import collect_jobs
 from auditor.checks.systemd.nginx import load_nginx
 from auditor.checks.systemd.pglive import PgLiveError, dsn_from_uri, read_live
@@ -27,9 +29,8 @@ from auditor.checks.systemd.postgres import load_postgres
 from auditor.checks.systemd.services import collect_services
 from auditor.checks.systemd.ufw import load_ufw
 from auditor.checks.systemd.units import UnitIndex
-from auditor.model import Detection, Facts, Style, Target, TargetKind
+from auditor.model import Detection, Facts, Style, Target
 
-HOST_MARKERS = ("etc/systemd", "etc/nginx", "usr")
 CONFIG_LOCATIONS = ("/etc/superset/superset_config.py", "/opt/superset/superset_config.py",
                     "/opt/superset/pythonpath/superset_config.py",
                     "/srv/superset/superset_config.py", "/var/lib/superset/superset_config.py",
@@ -52,24 +53,8 @@ UNPINNED = re.compile(r"^\s*apache[-_]superset\b(?!\s*(\[[^\]]*\])?\s*===?\s*[\w
                       r"(?![\w.+*-]))", re.I | re.M)
 
 
-def _tree(target: Target) -> Tree | None:
-    if target.kind not in (TargetKind.PATH, TargetKind.HOST) or target.root is None:
-        return None
-    tree = Tree.at(target.root)
-    return tree if tree.root.is_dir() else None
-
-
-def is_host_tree(target: Target, tree: Tree) -> bool:
-    """A tree laid out like / : etc/ plus one of etc/systemd, etc/nginx, usr."""
-    if target.host_tree:
-        return True
-    return tree.is_dir("etc") and any(tree.is_dir(m) for m in HOST_MARKERS)
-
-
-def detect(target: Target) -> Detection | None:
-    tree = _tree(target)
-    if tree is None or not is_host_tree(target, tree):
-        return None
+def detect_in(target: Target, tree: Tree) -> Detection | None:
+    """Detection in a tree laid out like a host's ``/``."""
     problems: dict[str, str] = {}
     services = collect_services(UnitIndex.build(tree, problems), problems)
     extra = [f"Nginx configuration {n}" for n in ("/etc/nginx/nginx.conf",) if tree.exists(n)]
@@ -86,7 +71,7 @@ def detect(target: Target) -> Detection | None:
 
 
 def collect(target: Target, options: Mapping[str, object]) -> Facts:
-    tree = _tree(target)
+    tree = tree_of(target)
     if tree is None:
         return Facts(Style.SYSTEMD, problems={F.SERVICES: "the target has no files to read"})
     problems: dict[str, str] = {}
