@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,10 +19,7 @@ from auditor.checks.kubernetes.kustomize import data_unknown
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.kubernetes.routes import (
     Route,
-    all_routes,
-    services_of,
     sidecar_tls,
-    unresolved,
 )
 from auditor.checks.superset.configmodel import (
     ConfigSet,
@@ -74,31 +70,13 @@ class _Counts:
 
 class _Sources:
     """What the configurations of one audit share, worked out once for all of them: the
-    routes and which route reaches which Service, the routes no audited Service explains,
-    the process counts per namespace, and each distinct superset_config.py analysed once
-    (one run's cache, dropped with it)."""
+    process counts per namespace and each distinct superset_config.py analysed once (one
+    run's cache, dropped with it). Routes are the facts' own (``KubeFacts.routes``)."""
 
     def __init__(self, facts: KubeFacts) -> None:
         self.facts = facts
-        self.routes = all_routes(facts)
-        self._by_backend: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for position, route in enumerate(self.routes):
-            for backend in dict.fromkeys(route.backends):
-                self._by_backend[backend].append(position)
-        self._unresolved: dict[str, bool] = {}
         self._counts: dict[str, _Counts] = {}
         self._analysed: dict[tuple[object, ...], SupersetConfig] = {}
-
-    def routes_to(self, workload: Workload) -> list[Route]:
-        """``routes.routes_to`` over every route, by the backend index."""
-        names = {(workload.item.namespace, s.name) for s in services_of(self.facts, workload)}
-        positions = sorted({p for name in names for p in self._by_backend.get(name, ())})
-        return [self.routes[p] for p in positions]
-
-    def unresolved(self, namespace: str) -> bool:
-        if namespace not in self._unresolved:
-            self._unresolved[namespace] = bool(unresolved(self.facts, self.routes, namespace))
-        return self._unresolved[namespace]
 
     def counts(self, namespace: str) -> _Counts:
         if namespace not in self._counts:
@@ -210,7 +188,7 @@ def _config_of(sources: _Sources, workload: Workload) -> SupersetConfig:
     facts = sources.facts
     env = pod_env(facts, workload)
     mounted = _mounted_config(facts, workload)
-    routes = sources.routes_to(workload)
+    routes = sources.facts.routes.to(workload)
     behind_proxy, evidence = _proxy_in_front(sources, workload, routes)
     topology = _topology(sources, workload, env)
     urls = _ingress_urls(routes)
@@ -278,7 +256,7 @@ def _proxy_in_front(sources: _Sources, workload: Workload, mine: list[Route],
     if mine or sidecar:
         return True, ", ".join([r.label for r in mine[:3]] + ([sidecar] if sidecar else []))
     # A route whose Service is not among the objects may still be this one's way in.
-    if sources.unresolved(workload.item.namespace):
+    if sources.facts.routes.unresolved(workload.item.namespace):
         return None, ""
     return False, ""
 

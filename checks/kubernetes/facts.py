@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
 
 if TYPE_CHECKING:
+    from auditor.checks.kubernetes.routes import RouteTable
     from auditor.checks.kubernetes.topology import Relations
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
@@ -123,6 +124,13 @@ class KubeFacts:
         from auditor.checks.kubernetes.topology import Relations  # it imports this module
 
         return Relations(self)
+
+    @cached_property
+    def routes(self) -> RouteTable:
+        """Every way in and the Services each reaches, read once for the checks that ask."""
+        from auditor.checks.kubernetes.routes import RouteTable  # it imports this module
+
+        return RouteTable(self)
 
     @property
     def live(self) -> bool:

@@ -117,10 +117,8 @@ def _namespace_and_token(facts: Facts) -> Iterator[Result]:
 def _account_automount(k: KubeFacts, namespace: str, name: str) -> object:
     """The ServiceAccount's own automountServiceAccountToken (a pod that sets none inherits
     it: a default account patched to false mounts no token), None when not audited."""
-    for account in k.in_namespace("ServiceAccount", namespace):
-        if account.name == name:
-            return account.obj.get("automountServiceAccountToken")
-    return None
+    account = k.relations.named("ServiceAccount", namespace, name)
+    return account.obj.get("automountServiceAccountToken") if account is not None else None
 
 
 def _check(id_: str, severity: Severity, title: str, rationale: str, remediation: str,

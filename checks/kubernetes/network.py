@@ -7,7 +7,6 @@ from typing import Any
 
 from auditor.checks.kubernetes.common import app_workloads, kube, missing, result, skip_all
 from auditor.checks.kubernetes.objects import as_list, as_map
-from auditor.checks.kubernetes.routes import all_routes
 from auditor.checks.kubernetes.topology import workloads_selected
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -83,7 +82,7 @@ def policy_types(spec: Mapping[str, Any]) -> list[str]:
 
 def _services(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
-    reached = {backend: r.label for r in all_routes(k) for backend in r.backends}
+    reached = {backend: r.label for r in k.routes.routes for backend in r.backends}
     for service in k.of("Service"):
         kind = service.spec.get("type", "ClusterIP")
         behind = workloads_selected(k, service, as_map(service.spec.get("selector")) or None)

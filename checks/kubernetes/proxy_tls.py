@@ -8,23 +8,20 @@ from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.routes import (
     ROUTE_KINDS,
     Route,
-    all_routes,
-    routes_to,
     sidecar_tls,
-    unresolved,
 )
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
 def _tls(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
-    routes = all_routes(k)
+    routes = k.routes.routes
     for route in routes:
         yield _route_result(route)
     if not any(w.superset for w in k.workloads):
         return  # without the app, a workload with no route may well be internal
     for web in k.role("web"):
-        mine = routes_to(k, web, routes)
+        mine = k.routes.to(web)
         sidecar = sidecar_tls(web)
         secured = [r.label for r in mine if r.tls and not r.plain]
         evidence = [r.label for r in mine] + ([sidecar] if sidecar else [])
@@ -42,7 +39,7 @@ def _tls(facts: Facts) -> Iterator[Result]:
         elif mine:
             yield result(web, Status.WARN, "the routes to the web pods terminate TLS in "
                          "configuration that is not among the audited objects", evidence)
-        elif unseen := unresolved(k, routes, web.item.namespace):
+        elif unseen := k.routes.unresolved(web.item.namespace):
             yield result(web, Status.WARN, f"{len(unseen)} route(s) send traffic to "
                          "Services that are not among the audited objects; none names a "
                          "Service that selects the web pods", [r.label for r in unseen][:8])

@@ -9,6 +9,7 @@ route names explicitly) that select the workload's pods.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -83,16 +84,35 @@ def services_of(facts: KubeFacts, workload: Workload) -> list[Item]:
     return list(facts.relations.selecting("Service", workload))
 
 
-def routes_to(facts: KubeFacts, workload: Workload, routes: list[Route]) -> list[Route]:
-    names = {(workload.item.namespace, s.name) for s in services_of(facts, workload)}
-    return [r for r in routes if names & set(r.backends)]
+class RouteTable:
+    """Every route of one audit, read once (``KubeFacts.routes``) and indexed by the
+    Services it sends to, so that a workload's routes are found without a pass over every
+    route per workload (issue 16: hundreds of web workloads and Ingresses in one
+    namespace)."""
 
+    def __init__(self, facts: KubeFacts) -> None:
+        self._facts = facts
+        self.routes = all_routes(facts)
+        self._by_backend: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for position, route in enumerate(self.routes):
+            for backend in dict.fromkeys(route.backends):
+                self._by_backend[backend].append(position)
+        self._unresolved: dict[str, list[Route]] = {}
 
-def unresolved(facts: KubeFacts, routes: list[Route], namespace: str) -> list[Route]:
-    """Routes that might reach ``namespace``'s pods through a Service we cannot see."""
-    known = facts.relations.present("Service")
-    return [r for r in routes if not r.backends or any(
-        backend not in known and backend[0] in (namespace, "") for backend in r.backends)]
+    def to(self, workload: Workload) -> list[Route]:
+        """The routes that send to a Service selecting the workload's pods, in order."""
+        names = {(workload.item.namespace, s.name) for s in services_of(self._facts, workload)}
+        positions = sorted({p for name in names for p in self._by_backend.get(name, ())})
+        return [self.routes[p] for p in positions]
+
+    def unresolved(self, namespace: str) -> list[Route]:
+        """Routes that might reach ``namespace``'s pods through a Service we cannot see."""
+        if namespace not in self._unresolved:
+            known = self._facts.relations.present("Service")
+            self._unresolved[namespace] = [
+                r for r in self.routes if not r.backends or any(
+                    b not in known and b[0] in (namespace, "") for b in r.backends)]
+        return self._unresolved[namespace]
 
 
 def sidecar_tls(workload: Workload) -> str | None:

@@ -36,9 +36,8 @@ def _autoscaled(facts: Facts) -> Iterator[Result]:
             _requests(c).get(name) for c in web.main_containers() if only in (None, c.name))]
         # The status of the HPA that scales this workload: matched by kind as hpa_for does
         # (by name alone, an HPA of a StatefulSet of the same name lent its status).
-        hpa_items = [h for h in k.in_namespace("HorizontalPodAutoscaler", web.item.namespace)
-                     if h.spec is hpa]
-        status = as_map(hpa_items[0].obj.get("status")) if hpa_items else {}
+        scaler = k.relations.targeting("HorizontalPodAutoscaler", web)
+        status = as_map(scaler.obj.get("status")) if scaler is not None else {}
         if not isinstance(high, int) or not isinstance(low, int) or high <= low:
             yield result(web, Status.FAIL, "the HPA cannot scale (maxReplicas <= minReplicas)",
                          evidence)
