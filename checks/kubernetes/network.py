@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from typing import Any
 
 from auditor.checks.kubernetes.common import app_workloads, kube, missing, result, skip_all
-from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.kubernetes.topology import workloads_selected
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -22,18 +22,22 @@ def _policies(facts: Facts) -> Iterator[Result]:
     covered: dict[str, str] = {}
     egress_only: dict[str, str] = {}
     open_to_all: dict[str, str] = {}
+    # A workload is named with the first policy of each kind that selects it. Policies of
+    # one kind and namespace with equal selectors select the same pods, so only the first
+    # of each such group is matched: a namespace of hundreds of default-deny policies and
+    # workloads costs one pass per group, not one per policy (issue 16).
+    first: dict[tuple[str, str, Hashable], tuple[Item, Mapping[str, Any]]] = {}
     for policy in k.of("NetworkPolicy"):
-        selector = policy.spec.get("podSelector")
+        selector = as_map(policy.spec.get("podSelector"))
         restricts = "Ingress" in policy_types(policy.spec)
-        for workload in workloads_selected(k, policy, as_map(selector)):
-            if restricts and admits_all(policy.spec):
-                # Policies add up: one that admits every peer opens the pods whatever
-                # the others deny.
-                open_to_all.setdefault(workload.subject, policy.name)
-            elif restricts:
-                covered.setdefault(workload.subject, policy.name)
-            else:
-                egress_only.setdefault(workload.subject, policy.name)
+        # Policies add up: one that admits every peer opens the pods whatever the others deny.
+        kind = "open" if restricts and admits_all(policy.spec) else \
+            "covered" if restricts else "egress"
+        first.setdefault((kind, policy.namespace, frozen(selector)), (policy, selector))
+    named = {"open": open_to_all, "covered": covered, "egress": egress_only}
+    for (kind, _, _), (policy, selector) in first.items():
+        for workload in workloads_selected(k, policy, selector):
+            named[kind].setdefault(workload.subject, policy.name)
     # Without Superset workloads app_workloads is every workload, the database included:
     # one verdict per workload, not one per list it is in.
     judged = {w.subject: w for w in [*app_workloads(k), *k.role("database"), *k.role("redis")]}
@@ -54,6 +58,16 @@ def _policies(facts: Facts) -> Iterator[Result]:
         else:
             yield result(workload, Status.FAIL, "no NetworkPolicy restricts ingress to its pods: "
                          "every pod in the cluster can reach them")
+
+
+def frozen(value: object) -> Hashable:
+    """A hashable stand-in for a YAML value: equal values, equal stand-ins (keys of any
+    type, as YAML allows, are compared by their repr)."""
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((repr(k), frozen(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return ("list", tuple(frozen(v) for v in value))
+    return (type(value).__name__, repr(value))
 
 
 def admits_all(spec: Mapping[str, Any]) -> bool:
