@@ -365,6 +365,10 @@ EXPOSURES = [
      "PrivateTmp=yes\n"
      "NoNewPrivileges=yes\n",
      6.0, 'MEDIUM'),
+    # An allow-list naming a family beyond the five rated alone ("exotic sockets").
+    ("User=superset\n"
+     "RestrictAddressFamilies=AF_UNIX AF_BLUETOOTH\n",
+     8.7, 'EXPOSED'),
 ]
 
 
@@ -784,3 +788,109 @@ def test_a_beat_unit_is_counted_for_the_superset_checks(tmp_path: Path) -> None:
     topology = _host_facts(tmp_path, beat).values["superset.config"].topology  # type: ignore[attr-defined]
     assert (topology.web, topology.workers, topology.beats, topology.evidence) == (
         0, 0, 1, ("superset.service: beat",))
+
+
+# --- Survivors of the session 4 run (commit 07821de) ------------------------------------------
+
+def test_only_words_before_the_first_brace_are_patterns() -> None:
+    # Mutant: the patterns were cut at the last brace of the line (rsplit).
+    rules = list(_logrotate("/var/log/a.log { /var/log/b.log {\nrotate 4\n}\n", "/etc/lr", -1))
+    assert [(rule.patterns, rule.line) for rule in rules] == [(("/var/log/a.log",), 1)]
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("JUSTANAME\nKEY=v\n", {"KEY": ("v", "/etc/app.env:2")}),
+    ("1BAD=x\nKEY=v\n", {"KEY": ("v", "/etc/app.env:2")}),
+    ("BAD-NAME=x\n", {}),
+])
+def test_environment_file_keeps_only_named_assignments(text: str,
+                                                       found: dict[str, tuple[str, str]]) -> None:
+    # Mutant: a line was skipped only when it lacked both the '=' and a valid name.
+    from auditor.checks.systemd.unitfile import env_file
+
+    read = env_file(text, "/etc/app.env")
+    assert {name: (v.value, v.source) for name, v in read.items()} == found
+
+
+def test_nginx_fact_is_read_as_an_nginx_config() -> None:
+    # Mutant: the fact was asked for with no type (None), which raises TypeError.
+    from auditor.checks.systemd.common import nginx
+    from auditor.model import Style
+
+    config = NginxConfig(present=True, main="/etc/nginx/nginx.conf")
+    assert nginx(Facts(Style.SYSTEMD, values={"systemd.nginx": config})) is config
+
+
+def _ufw_answers(monkeypatch: pytest.MonkeyPatch, answer: tuple[int, str, str]) -> list[list[str]]:
+    from auditor.checks.systemd import live
+
+    calls: list[list[str]] = []
+
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        calls.append(argv)
+        return answer
+
+    monkeypatch.setattr(live.shutil, "which", lambda name: f"/usr/sbin/{name}")
+    monkeypatch.setattr(live, "_run", run)
+    return calls
+
+
+def test_ufw_status_is_asked_when_ufw_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.checks.systemd.facts import Ufw
+    from auditor.checks.systemd.live import ufw_status
+
+    calls = _ufw_answers(monkeypatch, (0, "Status: inactive\n", ""))
+    problems: dict[str, str] = {}
+    status = ufw_status(Ufw(installed=True), problems)
+    assert calls == [["/usr/sbin/ufw", "status", "verbose"]]
+    assert problems == {}
+    assert status is not None
+    assert (status.enabled, status.source) == (False, "ufw status verbose")
+
+
+def test_ufw_status_refused_names_the_error_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Mutant: only nginx's [emerg] was picked, so the last line (not ufw's ERROR) was named.
+    from auditor.checks.systemd.facts import Ufw
+    from auditor.checks.systemd.live import ufw_status
+
+    _ufw_answers(monkeypatch, (1, "", "ERROR: You need to be root to run this script\n"
+                                     "see ufw(8)\n"))
+    problems: dict[str, str] = {}
+    assert ufw_status(Ufw(installed=True), problems) is None
+    assert problems == {"ufw status": "failed (ERROR: You need to be root to run this script); "
+                                      "read /etc/ufw instead"}
+
+
+def test_apt_value_before_any_name_is_ignored() -> None:
+    # Mutant: the name started as "" instead of None, so a stray leading string was a setting.
+    from auditor.checks.systemd.facts import PgSetting
+    from auditor.checks.systemd.hostconf import _apt_file
+
+    values: dict[str, PgSetting] = {}
+    text = '"stray";\nAPT::Periodic::Update-Package-Lists "1";\n'
+    _apt_file(text, "/etc/apt/apt.conf.d/20x", values, {})
+    assert {k: v.value for k, v in values.items()} == {
+        "apt::periodic::update-package-lists": "1"}
+
+
+def test_apt_trailing_comment_is_not_read() -> None:
+    # Mutant: the pattern for a // comment after a setting never matched.
+    from auditor.checks.systemd.facts import PgSetting
+    from auditor.checks.systemd.hostconf import _apt_file
+
+    values: dict[str, PgSetting] = {}
+    text = 'APT::Periodic::Unattended-Upgrade "1";  // was "0" before\n'
+    _apt_file(text, "/etc/apt/apt.conf.d/20auto-upgrades", values, {})
+    assert {k: v.value for k, v in values.items()} == {
+        "apt::periodic::unattended-upgrade": "1"}
+
+
+def test_gunicorn_python_config_is_a_module_not_a_file(tmp_path: Path) -> None:
+    # Mutant: --config python:module was read as a file relative to the chdir.
+    unit = tmp_path / "etc/systemd/system/superset.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text(f"[Service]\nExecStart={GUNICORN} --config python:superset_gunicorn\n")
+    problems: dict[str, str] = {}
+    services = collect_services(UnitIndex.build(Tree.at(tmp_path), {}), problems)
+    assert [s.name for s in services.services] == ["superset.service"]
+    assert problems == {}

@@ -515,6 +515,10 @@ CONFIG_SECRETS_002 = [
                                                                f"host all all 0.0.0.0/0 {method}"),
            "pass", PG, ("5 pg_hba line(s) read",))
       for method in ("md5", "password", "scram-sha-256", "reject")],
+    # A line of no known connection type is no rule (PostgreSQL refuses the file).
+    case("SYSTEMD-CONFIG-SECRETS-002", "unknown connection type",
+         hba(SCRAM_LINE, SCRAM_LINE + "\nhots all all 0.0.0.0/0 trust"), "pass", PG,
+         ("5 pg_hba line(s) read",)),
     case("SYSTEMD-CONFIG-SECRETS-002", "trust in a comment",
          hba(SCRAM_LINE, SCRAM_LINE + "  # was trust"), "pass", PG, ("5 pg_hba line(s) read",)),
     case("SYSTEMD-CONFIG-SECRETS-002", "no pg_hba.conf", changed(BASE, {HBA: None}), "skip", PG,
@@ -684,6 +688,11 @@ AVAILABILITY_002 = [
          (f"{CONF_PATH}:3: primary_conninfo is set",)),
     case("SYSTEMD-AVAILABILITY-002", "standby.signal in the data directory",
          changed(hba(REPLICATION + "\n", ""), {"var/lib/postgresql/15/main/standby.signal": ""}),
+         "pass", PG, ("standby.signal in the data directory",)),
+    # recovery.conf marks a standby up to PostgreSQL 11, as standby.signal does since 12.
+    case("SYSTEMD-AVAILABILITY-002", "recovery.conf in the data directory",
+         changed(hba(REPLICATION + "\n", ""),
+                 {"var/lib/postgresql/15/main/recovery.conf": "standby_mode = 'on'\n"}),
          "pass", PG, ("standby.signal in the data directory",)),
     case("SYSTEMD-AVAILABILITY-002", "no cluster", NO_CLUSTER, "skip", "metadata-database", (),
          message="no PostgreSQL cluster under /etc/postgresql"),
