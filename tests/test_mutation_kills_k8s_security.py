@@ -726,3 +726,269 @@ def test_status_reason_keeps_160_characters_of_the_message() -> None:
     message = "m" * 159 + "XYZ"
     reason = live._status_reason(403, ('{"message": "' + message + '"}').encode(), {})
     assert reason == "forbidden (403): " + "m" * 159 + "X"
+
+
+# -- session 4 (run of 07821de): survivors of the sample, each pinned by behaviour ----------
+
+def test_config_reason_names_the_yaml_line_and_strips_the_loaders_prefix() -> None:
+    # live._config_reason: the line of a YAML error (mutmut 1, 13), a ConfigException's
+    # message without the client's "Invalid kube-config file." prefix (mutmut 41)
+    import yaml
+    from kubernetes.config import ConfigException
+
+    with pytest.raises(yaml.YAMLError) as broken:
+        yaml.safe_load("a: [1\nb: 2\n")
+    assert live._config_reason(broken.value, None) == "not valid YAML (line 2)"
+    assert live._config_reason(yaml.YAMLError("no mark"), None) == "not valid YAML"
+    empty = ConfigException("Invalid kube-config file. No configuration found.")
+    assert live._config_reason(empty, None) == "No configuration found."
+    assert live._config_reason(ConfigException("Invalid kube-config. Bad user"), None) == \
+        "Bad user"
+    assert live._config_reason(ValueError("odd"), None) == "not a kubeconfig (ValueError: odd)"
+
+
+def _kubeconfig(path: Path, server: str = "http://127.0.0.1:1") -> Path:
+    import yaml
+
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "a",
+        "clusters": [{"name": "a", "cluster": {"server": server}}],
+        "contexts": [{"name": "a", "context": {"cluster": "a", "user": "a"}}],
+        "users": [{"name": "a", "user": {"token": "unused"}}]}))
+    return path
+
+
+def test_load_cluster_config_names_a_missing_context(tmp_path: Path) -> None:
+    # the context goes into the reason (mutmut 44 passed None: the client's raw message)
+    from kubernetes import client
+
+    path = _kubeconfig(tmp_path / "kc")
+    with pytest.raises(live.ConfigProblem) as problem:
+        live.load_cluster_config(client.Configuration(), {"kubeconfig": str(path)}, "b")
+    assert str(problem.value) == f"cannot load kubeconfig {path}: no context 'b'"
+
+
+def test_load_cluster_config_in_a_pod_names_the_service_account(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # in-cluster (a service host, no kubeconfig, no context): the message says what failed
+    # (mutmut 20 changed its text)
+    from kubernetes import client
+    from kubernetes.config import incluster_config
+
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(tmp_path / "token"))
+    with pytest.raises(live.ConfigProblem) as problem:
+        live.load_cluster_config(client.Configuration(), {}, None)
+    assert str(problem.value) == \
+        "cannot load the in-cluster service account: Service token file does not exist."
+
+
+def test_client_fetch_passes_the_options_on(tmp_path: Path) -> None:
+    # client_fetch hands its options to connect (mutmut 4 dropped them: a TypeError)
+    absent = tmp_path / "absent"
+    with pytest.raises(live.ConfigProblem) as problem:
+        live.client_fetch(Target("kube", TargetKind.KUBE), {"kubeconfig": str(absent)})
+    assert str(problem.value) == f"cannot load kubeconfig {absent}: no such file"
+
+
+def test_share_strings_reaches_into_dicts_inside_lists() -> None:
+    # one copy of each repeated string, however deep (mutmut 19: nothing under a list's
+    # dicts or lists was visited)
+    import sys
+
+    def fresh() -> str:
+        return "".join(["If", "Not", "Present"])  # a new object, not the interned one
+
+    obj: dict[str, object] = {"containers": [{"pullPolicy": fresh()}, [fresh()]],
+                              "top": fresh()}
+    live._share_strings(obj)
+    shared = sys.intern("IfNotPresent")
+    containers = obj["containers"]
+    assert isinstance(containers, list)
+    assert containers[0]["pullPolicy"] is shared
+    assert containers[1][0] is shared
+    assert obj["top"] is shared
+
+
+def test_system_error_finds_the_wrapped_os_error() -> None:
+    # the system's words from an OSError in the cause chain (mutmut 4 never looked)
+    refused = ConnectionRefusedError(111, "Connection refused")
+    assert live._system_error(refused) == "connection refused"
+    try:
+        raise RuntimeError("pool gave up") from refused
+    except RuntimeError as wrapped:
+        assert live._system_error(wrapped) == "connection refused"
+        assert live._no_answer(wrapped, 5.0) == "no answer (RuntimeError: connection refused)"
+    assert live._system_error(RuntimeError("plain")) == ""
+
+
+class _Response:
+    def __init__(self, chunks: list[bytes], length: str | None = None) -> None:
+        self.headers = {"Content-Length": length} if length is not None else {}
+        self.status = 200
+        self.chunks = list(chunks)
+        self.reads = 0
+
+    def read(self, size: int) -> bytes:
+        self.reads += 1
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+def test_read_body_refuses_an_announced_oversize_body_before_reading() -> None:
+    # Content-Length over the cap: TooLarge with the response's status, nothing read
+    # (mutmut 9 ignored the header, mutmut 22 lost the status)
+    response = _Response([b"{}"], length=str((1 << 20) + 1))
+    with pytest.raises(live.TooLarge) as refused:
+        live.read_body(response, 1)
+    assert refused.value.status == 200
+    assert str(refused.value) == \
+        "response larger than 1 MiB, not read; raise the cap with --max-response-mib"
+    assert response.reads == 0
+    assert live.read_body(_Response([b"{}"], length="2"), 1) == bytearray(b"{}")
+
+
+def test_read_body_counts_the_bytes_as_they_arrive() -> None:
+    # no Content-Length: the cap holds on what was read (mutmut 25 subtracted the chunk)
+    half = b"x" * (1 << 19)
+    assert len(live.read_body(_Response([half, half]), 1)) == 1 << 20
+    with pytest.raises(live.TooLarge) as refused:
+        live.read_body(_Response([half, half, b"y"]), 1)
+    assert refused.value.status == 200
+    with pytest.raises(live.TooLarge):
+        live.read_body(_Response([b"x" * 600_000, b"x" * 600_000]), 1)
+
+
+def _still_pacer() -> live.Pacer:
+    return live.Pacer(60.0, clock=lambda: 0.0, sleep=lambda _s: None, jitter=lambda: 0.0)
+
+
+def test_get_page_turns_an_oversize_page_into_a_final_list_error() -> None:
+    # TooLarge becomes a ListError with its status and reason (mutmut 28 dropped the reason)
+    asked: list[str] = []
+
+    def fetch(path: str, query: list[tuple[str, str]], accept: str
+              ) -> tuple[int, bytes, dict[str, str]]:
+        asked.append(path)
+        raise live.TooLarge(200, "response larger than 1 MiB")
+
+    with pytest.raises(live.ListError) as error:
+        live.get_page(fetch, _still_pacer(), "/api/v1/pods", [], "application/json")
+    assert (error.value.status, error.value.reason) == (200, "response larger than 1 MiB")
+    assert asked == ["/api/v1/pods"]
+
+
+def test_get_page_does_not_ask_a_server_that_never_answered() -> None:
+    # with the pacer already unreachable: a ListError saying so, no request (mutmut 4
+    # raised None, a TypeError)
+    pacer = _still_pacer()
+    for _ in range(live.UNREACHABLE_AFTER):
+        pacer.heard(False, "refused")
+    asked: list[str] = []
+
+    def fetch(path: str, query: list[tuple[str, str]], accept: str
+              ) -> tuple[int, bytes, dict[str, str]]:
+        asked.append(path)
+        return 200, b'{"items": []}', {}
+
+    with pytest.raises(live.ListError) as error:
+        live.get_page(fetch, pacer, "/api/v1/pods", [], "application/json")
+    assert (error.value.status, error.value.reason) == (
+        0, "no answer: the API server has answered no request; not attempted")
+    assert asked == []
+
+
+def test_watches_reads_the_namespace_selector() -> None:
+    # monitoring.watches: own namespace by default, matchNames, any: true (mutmut 5, 13, 22)
+    from auditor.checks.kubernetes.monitoring import watches
+
+    def monitor(spec: dict[str, object]) -> Item:
+        return Item({"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+                     "metadata": {"name": "m", "namespace": "monitoring"}, "spec": spec})
+
+    own = monitor({})
+    assert (watches(own, "monitoring"), watches(own, "bi")) == (True, False)
+    listed = monitor({"namespaceSelector": {"matchNames": ["bi", "web"]}})
+    assert [watches(listed, n) for n in ("bi", "web", "monitoring", "other")] == \
+        [True, True, False, False]
+    every = monitor({"namespaceSelector": {"any": True}})
+    assert (watches(every, "bi"), watches(every, "monitoring")) == (True, True)
+
+
+# routes: read through all_routes (present in both 07821de and HEAD, where RouteTable
+# indexes it), so the tests pin the readers, not how routes are looked up.
+
+def _routes(*objects: dict[str, object]) -> dict[str, tuple[object, ...]]:
+    from auditor.checks.kubernetes.routes import all_routes
+
+    return {r.label: (r.backends, r.tls, r.evidence) for r in all_routes(_facts(*objects))}
+
+
+def _meta(name: str, namespace: str = "bi") -> dict[str, str]:
+    return {"name": name, "namespace": namespace}
+
+
+def test_ingress_default_backend_in_either_shape_and_the_any_host_evidence() -> None:
+    # spec.backend holding a service (mutmut 30 read it only as serviceName) and the
+    # evidence "rule hosts: *" when no rule names a host (mutmut 92)
+    found = _routes(
+        {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": _meta("new"),
+         "spec": {"backend": {"service": {"name": "web", "port": {"number": 80}}}}},
+        {"apiVersion": "extensions/v1beta1", "kind": "Ingress", "metadata": _meta("old"),
+         "spec": {"backend": {"serviceName": "api", "servicePort": 80}}})
+    assert found == {
+        "Ingress new": ((("bi", "web"),), False, ("tls hosts: -", "rule hosts: *")),
+        "Ingress old": ((("bi", "api"),), False, ("tls hosts: -", "rule hosts: *")),
+    }
+
+
+def test_gateway_api_listener_evidence() -> None:
+    # an HTTPS listener is named as it is, a TLS one with its mode (mutmut 163 appended
+    # to the HTTPS one)
+    gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+               "metadata": _meta("gw"),
+               "spec": {"listeners": [
+                   {"name": "https", "protocol": "HTTPS", "port": 443},
+                   {"name": "tls", "protocol": "TLS", "port": 8443,
+                    "tls": {"mode": "Passthrough"}}]}}
+    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": _meta("web"),
+             "spec": {"parentRefs": [{"name": "gw"}],
+                      "rules": [{"backendRefs": [{"name": "web", "port": 80}]}]}}
+    assert _routes(gateway, route) == {"HTTPRoute web": (
+        (("bi", "web"),), True,
+        ("Gateway gw listener https (HTTPS 443)",
+         "Gateway gw listener tls (TLS 8443) tls Passthrough"))}
+
+
+def test_traefik_backends_and_tls_secret() -> None:
+    # a service's own namespace (mutmut 8), only kind Service (mutmut 28: a TraefikService
+    # counted), the secret named in the evidence (mutmut 64)
+    found = _routes({
+        "apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute", "metadata": _meta("web"),
+        "spec": {"routes": [{"match": "Host(`a`)", "services": [
+            {"name": "web", "namespace": "front", "port": 80},
+            {"name": "weighted", "kind": "TraefikService"},
+            {"name": "api", "port": 80}]}],
+            "tls": {"secretName": "web-cert"}}})
+    assert found == {"Traefik IngressRoute web": (
+        (("front", "web"), ("bi", "api")), True,
+        ("entryPoints: all", "spec.tls (secret web-cert)"))}
+
+
+def test_istio_tls_server_and_odd_destination_hosts() -> None:
+    # a TLS server terminates or passes TLS through (mutmut 98 took only HTTPS); a
+    # destination host that is not a string is no backend (mutmut 25 read it: a crash)
+    gateway = {"apiVersion": "networking.istio.io/v1beta1", "kind": "Gateway",
+               "metadata": _meta("gw"),
+               "spec": {"servers": [{"port": {"number": 443, "protocol": "TLS"},
+                                     "tls": {"mode": "PASSTHROUGH"}, "hosts": ["*"]}]}}
+    service = {"apiVersion": "networking.istio.io/v1beta1", "kind": "VirtualService",
+               "metadata": _meta("web"),
+               "spec": {"gateways": ["gw"], "hosts": ["a.example"],
+                        "tls": [{"route": [{"destination": {"host": "web"}},
+                                           {"destination": {"host": 7}},
+                                           {"destination": {"host": ["x"]}}]}]}}
+    assert _routes(gateway, service) == {"Istio VirtualService web via Gateway gw": (
+        (("bi", "web"),), True, ("Istio Gateway gw port 443 TLS tls PASSTHROUGH",))}
