@@ -7,6 +7,7 @@ answer on an edge) are pinned here, each expected value a literal.
 from __future__ import annotations
 
 import dataclasses
+import json
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -992,3 +993,138 @@ def test_istio_tls_server_and_odd_destination_hosts() -> None:
                                            {"destination": {"host": ["x"]}}]}]}}
     assert _routes(gateway, service) == {"Istio VirtualService web via Gateway gw": (
         (("bi", "web"),), True, ("Istio Gateway gw port 443 TLS tls PASSTHROUGH",))}
+
+
+# -- live.py: one cluster read with a fake fetch (no server) --------------------------------
+
+def _answering(forbidden: str = "") -> live.Fetch:
+    """Every list empty, except a 403 for requests whose query holds ``forbidden``."""
+    def fetch(path: str, query: list[tuple[str, str]], accept: str
+              ) -> tuple[int, bytes, dict[str, str]]:
+        if forbidden and any(forbidden in value for _, value in query):
+            return 403, b'{"message": "not allowed"}', {}
+        return 200, b'{"items": []}', {}
+    return fetch
+
+
+def test_read_cluster_names_the_helm_release_list_and_the_secrets_not_read() -> None:
+    # a failed list of Helm release Secrets is named as such (_record mutmut 7 changed the
+    # label); without --read-secrets the problem says so, with it there is none
+    # (read_cluster mutmut 111 inverted that)
+    target = Target("kube", TargetKind.KUBE)
+    cluster = live.read_cluster(target, {}, _answering(forbidden="owner=helm"))
+    assert cluster.problems == {
+        "list secrets (Helm releases)": "forbidden (403): not allowed",
+        "secrets": "Secrets not read (no --read-secrets): secret values are not compared"}
+    assert cluster.missing == frozenset({"Secret"})
+    read = live.read_cluster(target, {"read_secrets": True}, _answering())
+    assert (read.problems, read.missing, read.secrets_read) == ({}, frozenset(), True)
+
+
+def test_read_cluster_that_cannot_connect_lists_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # any error while connecting is the cluster's problem, and every kind is missing
+    # (mutmut 22, 23: the problem lost or under another key; 28: a TypeError)
+    def broken(target: Target, options: object) -> tuple[live.Fetch, str]:
+        raise RuntimeError("no route to the proxy")
+
+    monkeypatch.setattr(live, "connect", broken)
+    cluster = live.read_cluster(Target("kube", TargetKind.KUBE), {})
+    assert cluster.problems == {"cluster": "cannot connect: RuntimeError: no route to the proxy"}
+    assert {"Deployment", "Pod", "Service", "Ingress", "NetworkPolicy"} <= cluster.missing
+
+
+def _two_pages_then_gone(clock: list[float] | None = None) -> live.Fetch:
+    """A first page with a continue token, then 410 Gone for the next one (moving
+    ``clock`` past any budget when given)."""
+    def fetch(path: str, query: list[tuple[str, str]], accept: str
+              ) -> tuple[int, bytes, dict[str, str]]:
+        if ("continue", "next") in query:
+            if clock is not None:
+                clock[0] = 1000.0
+            return 410, b'{"message": "token expired"}', {}
+        return 200, json.dumps({"metadata": {"continue": "next"}, "items": [
+            {"metadata": {"name": "a", "namespace": "bi"}}]}).encode(), {}
+    return fetch
+
+
+def test_list_kind_raises_expired_with_the_gone_status() -> None:
+    # a 410 on a later page is Expired(410) (mutmut 34 gave it no status)
+    kind = live.Kind("v1", "configmaps", "ConfigMap")
+    pacer = live.Pacer(60.0, clock=lambda: 0.0, sleep=lambda _s: None, jitter=lambda: 0.0)
+    listed: list[str] = []
+    with pytest.raises(live.Expired) as expired:
+        for entry in live.list_kind(_two_pages_then_gone(), kind, None, pacer):
+            listed.append(entry["metadata"]["name"])
+    assert (expired.value.status, expired.value.reason) == (410, "gone (410): token expired")
+    assert listed == ["a"]
+
+
+def test_list_one_does_not_relist_past_the_budget() -> None:
+    # an expired list with the budget spent is a problem naming why (mutmut 32: no
+    # problem, so half a list counted as the whole)
+    now = [0.0]
+    pacer = live.Pacer(10.0, clock=lambda: now[0], sleep=lambda _s: None, jitter=lambda: 0.0)
+    kind = live.Kind("v1", "configmaps", "ConfigMap")
+    listed = live._list_one(_two_pages_then_gone(now), kind, None, pacer, 5.0)
+    assert listed.problem == \
+        "gone (410): token expired; not relisted: the run's 10 s budget is spent"
+
+
+def test_list_one_turns_a_bug_into_a_problem_naming_it() -> None:
+    # an unexpected exception costs the kind, named with its type (mutmut 41 named NoneType)
+    def jitter() -> float:
+        raise ZeroDivisionError("division by zero")
+
+    pacer = live.Pacer(60.0, clock=lambda: 0.0, sleep=lambda _s: None, jitter=jitter)
+
+    def unavailable(path: str, query: list[tuple[str, str]], accept: str
+                    ) -> tuple[int, bytes, dict[str, str]]:
+        return 503, b"", {}
+
+    listed = live._list_one(unavailable, live.Kind("v1", "pods", "Pod"), None, pacer, 5.0)
+    assert listed.problem == "could not be read: ZeroDivisionError: division by zero"
+
+
+def test_get_page_gives_up_when_the_wait_would_pass_the_budget() -> None:
+    # the final error keeps the status and says why it was not retried (mutmut 76 passed
+    # the reason as the status: a TypeError)
+    pacer = live.Pacer(0.1, clock=lambda: 0.0, sleep=lambda _s: None, jitter=lambda: 0.0)
+
+    def unavailable(path: str, query: list[tuple[str, str]], accept: str
+                    ) -> tuple[int, bytes, dict[str, str]]:
+        return 503, b"", {}
+
+    with pytest.raises(live.ListError) as error:
+        live.get_page(unavailable, pacer, "/api/v1/pods", [], "application/json")
+    assert (error.value.status, error.value.reason) == (
+        503, "unavailable (503); not retried: a 0.2 s wait would pass the run's 0.1 s budget")
+
+
+def test_proxy_tls_messages_name_every_plain_listener_and_the_unknown() -> None:
+    # proxy_tls._route_result: the plain listeners joined by ", " (mutmut 12) and the
+    # message of a route whose TLS cannot be told (mutmut 36)
+    from auditor.checks.kubernetes.proxy_tls import _route_result
+    from auditor.checks.kubernetes.routes import all_routes
+
+    gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+               "metadata": _meta("gw"),
+               "spec": {"listeners": [{"name": "https", "protocol": "HTTPS", "port": 443},
+                                      {"name": "http", "protocol": "HTTP", "port": 80},
+                                      {"name": "alt", "protocol": "HTTP", "port": 8080}]}}
+    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": _meta("web"),
+             "spec": {"parentRefs": [{"name": "gw"}],
+                      "rules": [{"backendRefs": [{"name": "web", "port": 80}]}]}}
+    traefik = {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute",
+               "metadata": _meta("secure"),
+               "spec": {"entryPoints": ["websecure"],
+                        "routes": [{"services": [{"name": "web", "port": 80}]}]}}
+    found = {r.label: _route_result(r) for r in all_routes(_facts(gateway, route, traefik))}
+    assert {label: (r.status, r.message) for label, r in found.items()} == {
+        "HTTPRoute web": (Status.WARN, "HTTPRoute web terminates TLS but also serves plain "
+                          "HTTP (Gateway gw listener http (HTTP 80), Gateway gw listener alt "
+                          "(HTTP 8080)): logins can travel in clear text"),
+        "Traefik IngressRoute secure": (Status.WARN, "Traefik IngressRoute secure: whether "
+                                        "TLS is terminated depends on configuration that is "
+                                        "not among the audited objects"),
+    }
