@@ -174,3 +174,46 @@ def test_a_style_whose_checks_cannot_be_imported_is_named_only_when_audited() ->
     assert [e.message for e in host.errors] == [
         "auditor_register_checks raised ModuleNotFoundError: No module named "
         "'auditor.checks.compose.no_such_module'"]
+
+
+def test_pip_detection_reads_what_it_weighs_and_answers_as_a_full_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.checks.pip import collect as pip_collect
+    from auditor.checks.pip import project as pip_project
+
+    targets = _targets(tmp_path)
+    light = [pip_collect.detect(t) for t in targets]
+    full_scan = pip_project.scan_project
+
+    def full(*args: object, **kwargs: object) -> object:
+        kwargs.pop("light", None)
+        return full_scan(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pip_collect, "scan_project", full)
+    assert [pip_collect.detect(t) for t in targets] == light
+    assert sum(d is not None for d in light) >= 2
+
+
+def test_a_light_pip_read_skips_the_files_only_checks_need(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.pip.project import scan_project
+
+    for index in range(30):
+        (tmp_path / f"m{index}.yaml").write_text("kind: ConfigMap\n")
+    (tmp_path / "requirements.txt").write_text("apache-superset==4.1.1\n")
+    read: list[str] = []
+    original = Tree.read_text
+
+    def counting(self: Tree, inner: str, *args: object, **kwargs: object) -> str:
+        read.append(inner)
+        return original(self, inner, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Tree, "read_text", counting)
+    tree = Tree.at(str(tmp_path))
+    light, _ = scan_project(tree, ".", ".", False, light=True)
+    light_reads, read[:] = len(read), []
+    whole, _ = scan_project(tree, ".", ".", False)
+    assert [r.name for r in light.requirements] == [r.name for r in whole.requirements] == [
+        "apache-superset"]
+    assert light_reads < 5 and len(read) >= 30  # every YAML file read for update tooling

@@ -106,7 +106,7 @@ def detect(target: Target) -> Detection | None:
         return None
     best: Detection | None = None
     for base in candidate_projects(target, tree):
-        project, scan = scan_project(tree, base, base, target.host_tree)
+        project, scan = scan_project(tree, base, base, target.host_tree, light=True)
         confidence, found, superset = _evidence(project, scan.config_path)
         if confidence == 0:
             continue

@@ -74,8 +74,12 @@ class ProjectScan:
 
 
 def scan_project(
-    tree: Tree, base: str, label: str, host_tree: bool
+    tree: Tree, base: str, label: str, host_tree: bool, *, light: bool = False
 ) -> tuple[PipProject, ProjectScan]:
+    """Read a project; ``light`` stops after what detection weighs (virtualenvs,
+    requirements, launches, the Superset configuration): schedules, backups, proxies and
+    update tooling read every script and YAML file, a cost a manifest directory asked
+    whether it is a pip project should not pay."""
     scan = ProjectScan(tree=tree, base=base, label=label)
     files = list(tree.walk(base, max_depth=3, skip=SKIP_DIRS))
     names = {path: path.rsplit("/", 1)[-1] for path in files}
@@ -114,16 +118,22 @@ def scan_project(
     for key, value in state.env.items():
         scan.env.setdefault(key, EnvValue(value, state.env_sources.get(key, "script")))
 
-    schedules = [s for p in files if names[p] in ("crontab",) or names[p].endswith(".cron")
-                 for s in _crontab(scan, p, system=False)]
-    if host_tree:
-        schedules.extend(_host_crontabs(scan))
-    scripts = [p for p in files if names[p].endswith(".sh")]
-    backups = tuple(_backup_scripts(scan, scripts, schedules, host_tree))
-    proxies = tuple(_proxies(scan, files, names, host_tree))
-    update_tooling = tuple(_update_tooling(scan, files, names, schedules))
-    logrotate = tuple(p for p in files if "logrotate" in p)
-    if host_tree:
+    schedules: list[Scheduled] = []
+    backups: tuple[BackupScript, ...] = ()
+    proxies: tuple[ProxyConfig, ...] = ()
+    update_tooling: tuple[str, ...] = ()
+    logrotate: tuple[str, ...] = ()
+    if not light:
+        schedules = [s for p in files if names[p] in ("crontab",) or names[p].endswith(".cron")
+                     for s in _crontab(scan, p, system=False)]
+        if host_tree:
+            schedules.extend(_host_crontabs(scan))
+        scripts = [p for p in files if names[p].endswith(".sh")]
+        backups = tuple(_backup_scripts(scan, scripts, schedules, host_tree))
+        proxies = tuple(_proxies(scan, files, names, host_tree))
+        update_tooling = tuple(_update_tooling(scan, files, names, schedules))
+        logrotate = tuple(p for p in files if "logrotate" in p)
+    if host_tree and not light:
         logrotate += tuple(
             f"etc/logrotate.d/{n}" for n in tree.listdir("etc/logrotate.d")
             if "superset" in n or "gunicorn" in n
