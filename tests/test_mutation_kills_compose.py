@@ -1725,3 +1725,261 @@ def test_a_project_without_application_services_skips_scalability(tmp_path: Path
         tmp_path, str(project))["targets"] for f in t["findings"]
         if f["check_id"] == "COMPOSE-SCALABILITY-001"]
     assert found == [("application", "skip", "no application service in the project")]
+
+
+# -- session 4 (sample of 07821de, seed 13): survivors of the uniform sample -------------------
+# Each test names the behaviour it pins; the comment names the mutant(s) it kills.
+
+def _problems(tmp_path: Path, files: dict[str, str | bytes]) -> list[str]:
+    """The problems of the one target a project of ``files`` gives."""
+    project = tmp_path / "p"
+    for name, text in files.items():
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+    report = scan_report(tmp_path, str(project))
+    (target,) = report["targets"]
+    problems: list[str] = target["problems"]
+    return problems
+
+
+def test_the_folder_of_a_compose_file_at_the_top_is_dot() -> None:
+    # discover.x_dirname__mutmut_1 ("or" -> "and")
+    from auditor.checks.compose.discover import dirname
+
+    assert dirname("compose.yaml") == "."
+    assert dirname("deploy/compose.yaml") == "deploy"
+
+
+def test_a_dockerfile_the_parser_refuses_names_the_error_kind() -> None:
+    # dockerfile.x_read_image__mutmut_32 (the message replaced by None)
+    from auditor.checks.compose.dockerfile import DockerfileError, read_image
+
+    with pytest.raises(DockerfileError) as raised:
+        read_image("FROM busybox:1.36\nENV\n", "Dockerfile", {}, None)
+    assert str(raised.value) == "cannot be parsed (IndexError)"
+
+
+def test_a_from_without_an_image_is_refused() -> None:
+    # dockerfile.x_read_image__mutmut_65 (a missing parent image read as "XXXX")
+    from auditor.checks.compose.dockerfile import DockerfileError, read_image
+
+    with pytest.raises(DockerfileError) as raised:
+        read_image("FROM\nRUN true\n", "Dockerfile", {}, None)
+    assert str(raised.value) == "line 1: FROM without an image"
+
+
+def test_copy_targets_leave_out_sources_named_by_a_variable() -> None:
+    # dockerfile.xǁBuiltImageǁcopy_targets__mutmut_21 ("$" -> "XX$XX")
+    from auditor.checks.compose.dockerfile import read_image
+
+    built = read_image("FROM busybox:1.36\nCOPY ${CONF} app.ini /etc/x/\nCOPY $ONLY /etc/y\n",
+                       "Dockerfile", {}, None)
+    assert [(sources, dest) for sources, dest, _ in built.copy_targets()] == [
+        (("app.ini",), "/etc/x/")]
+
+
+@pytest.mark.parametrize(("inner", "text", "tls", "certs", "upstreams"), [
+    ("proxy/Caddyfile", "superset.example.org {\n  file_server\n}\n", True,
+     ("automatic HTTPS",), ()),
+    ("proxy/site.conf", "superset.example.org {\n  reverse_proxy superset:8088\n}\n", True,
+     ("automatic HTTPS",), ("superset",)),
+])
+def test_caddy_is_known_by_its_file_name_or_by_reverse_proxy(
+        inner: str, text: str, tls: bool, certs: tuple[str, ...],
+        upstreams: tuple[str, ...]) -> None:
+    # extras.x__proxy_config__mutmut_41 ("or" -> "and")
+    from auditor.checks.compose.extras import _proxy_config
+
+    found = _proxy_config(inner, text)
+    assert found is not None
+    assert (found.tls, found.certificates, found.upstreams) == (tls, certs, upstreams)
+
+
+def test_a_daemon_json_that_is_not_json_is_named(tmp_path: Path) -> None:
+    # extras.x_daemon_config__mutmut_23 (the message upper-cased)
+    write_tree(tmp_path / "srv/app", {"compose.yaml": PORTED})
+    write_tree(tmp_path, {"etc/docker/daemon.json": "{not json"})
+    report = scan_report(tmp_path, "--root", str(tmp_path))
+    problems = [p for t in report["targets"] for p in t["problems"]]
+    assert "/srv/app: file etc/docker/daemon.json: not valid JSON" in problems
+
+
+def test_a_project_file_that_cannot_be_read_is_named_with_the_reason(tmp_path: Path) -> None:
+    # extras.xǁProjectFilesǁread__mutmut_12 (the path kept instead of the reason)
+    problems = _problems(tmp_path, {"compose.yaml": "services:\n  web:\n    image: a:1.0.1\n",
+                                    "backup.sh": b"\x00\x01\x02binary"})
+    assert "file backup.sh: binary file, not read" in problems
+
+
+def _copied(tmp_path: Path, files: dict[str, str], dockerfile: str, path: str) -> Any:
+    """Where the container file ``path`` comes from in an image built from ``dockerfile``
+    with the project (``files``) as its context."""
+    import dataclasses
+
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.dockerfile import read_image
+    from auditor.checks.compose.imagefiles import locate
+
+    write_tree(tmp_path, files)
+    built = dataclasses.replace(read_image(dockerfile, "Dockerfile", {}, None), context=".")
+    return locate(Tree.at(tmp_path), [], built, path)
+
+
+def test_a_copied_folder_provides_its_files_under_a_destination_ending_in_x(
+        tmp_path: Path) -> None:
+    # imagefiles.x__candidates__mutmut_55 (dest.rstrip("/") -> rstrip("XX/XX"): "/opt/APEX"
+    # would lose its X)
+    found = _copied(tmp_path, {"conf/app.ini": "x\n"},
+                    "FROM busybox:1.36\nCOPY conf /opt/APEX\n", "/opt/APEX/app.ini")
+    assert found is not None
+    assert (found.inner, found.via) == ("conf/app.ini", "Dockerfile:2 COPY in stage #0")
+
+
+def test_a_folder_inside_a_copied_folder_is_not_a_file(tmp_path: Path) -> None:
+    # imagefiles.x__candidates__mutmut_90 ("or tree.is_dir" -> "and tree.is_dir")
+    assert _copied(tmp_path, {"conf/sub/app.ini": "x\n"},
+                   "FROM busybox:1.36\nCOPY conf /opt/conf\n", "/opt/conf/sub") is None
+
+
+def test_a_required_variable_message_is_interpolated() -> None:
+    # interpolate.x__braced__mutmut_82 (the message expanded without the environment)
+    from auditor.checks.compose.interpolate import interpolate
+
+    text, issues = interpolate("${KEY:?set it in ${WHERE}}", {"WHERE": "the .env file"})
+    assert text == ""
+    assert [(i.kind, i.name, i.detail) for i in issues] == [
+        ("required", "KEY", "set it in the .env file")]
+
+
+def test_ports_of_an_override_merge_by_host_ip_target_and_published_port() -> None:
+    # merge.x__port_key__mutmut_2 (host_ip left out of the key), _6 (target left out)
+    from auditor.checks.compose.merge import merge_values
+
+    base = {"services": {"web": {"ports": [
+        {"host_ip": "127.0.0.1", "target": 80, "published": "8080", "protocol": "tcp"},
+        {"target": 81, "published": "9090", "protocol": "tcp"}]}}}
+    over = {"services": {"web": {"ports": [
+        {"host_ip": "0.0.0.0", "target": 80, "published": "8080", "protocol": "tcp"},
+        {"target": 82, "published": "9090", "protocol": "tcp"}]}}}
+    merged = merge_values(base, over)
+    assert merged["services"]["web"]["ports"] == [
+        {"host_ip": "127.0.0.1", "target": 80, "published": "8080", "protocol": "tcp"},
+        {"target": 81, "published": "9090", "protocol": "tcp"},
+        {"host_ip": "0.0.0.0", "target": 80, "published": "8080", "protocol": "tcp"},
+        {"target": 82, "published": "9090", "protocol": "tcp"}]
+    same = merge_values(base, {"services": {"web": {"ports": [
+        {"host_ip": "127.0.0.1", "target": 80, "published": "8080", "protocol": "tcp",
+         "mode": "host"}]}}})
+    assert same["services"]["web"]["ports"] == [
+        {"host_ip": "127.0.0.1", "target": 80, "published": "8080", "protocol": "tcp",
+         "mode": "host"},
+        {"target": 81, "published": "9090", "protocol": "tcp"}]
+
+
+def test_a_depends_on_list_means_service_started() -> None:
+    # merge.x__as_mapping__mutmut_18 (the condition text)
+    from auditor.checks.compose.merge import _as_mapping
+
+    assert _as_mapping("depends_on", ["db", "redis"]) == {
+        "db": {"condition": "service_started"}, "redis": {"condition": "service_started"}}
+
+
+@pytest.mark.parametrize(("item", "parsed"), [
+    ({"type": "tmpfs", "target": "/tmp"},
+     {"type": "tmpfs", "source": "", "target": "/tmp", "read_only": False,
+      "raw": "type: tmpfs, target: /tmp"}),
+    ({"type": "bind", "source": "./conf", "target": "/etc/conf", "read_only": True},
+     {"type": "bind", "source": "./conf", "target": "/etc/conf", "read_only": True,
+      "raw": "type: bind, source: ./conf, target: /etc/conf"}),
+    ("/var/lib/data",
+     {"type": "anonymous", "source": "", "target": "/var/lib/data", "read_only": False,
+      "raw": "/var/lib/data"}),
+    ("./conf:/etc/conf:ro,z",
+     {"type": "bind", "source": "./conf", "target": "/etc/conf", "read_only": True,
+      "raw": "./conf:/etc/conf:ro,z"}),
+    ("data:/var/lib/data:rw",
+     {"type": "volume", "source": "data", "target": "/var/lib/data", "read_only": False,
+      "raw": "data:/var/lib/data:rw"}),
+])
+def test_a_volume_entry_in_long_form(item: Any, parsed: dict[str, Any]) -> None:
+    # merge.x_parse_volume__mutmut_6 ("TYPE"), _26 (a missing source as "None"),
+    # _38 ("READ_ONLY"), _58 ("SOURCE"), _99 ("XXroXX")
+    from auditor.checks.compose.merge import parse_volume
+
+    assert parse_volume(item) == parsed
+
+
+def test_the_profiles_note_lists_services_comma_separated() -> None:
+    # profiles.x_assumed_note__mutmut_5 (the separator)
+    from auditor.checks.compose.profiles import assumed_note
+
+    assert assumed_note({"debug": ["a", "b"], "admin": ["c"]}) == (
+        "services under Compose profiles are audited as if every profile were enabled "
+        "(admin: c; debug: a, b); which ones run depends on --profile or COMPOSE_PROFILES "
+        "where docker compose is started, which the project's files do not say")
+
+
+@pytest.mark.parametrize(("command", "role"), [
+    ("/app/docker/docker-bootstrap.sh", None),
+    ("gunicorn -w 4 superset:app", "web"),
+])
+def test_the_superset_role_of_a_bare_bootstrap_or_a_gunicorn_app(command: str,
+                                                                 role: str | None) -> None:
+    # roles.x__long_running__mutmut_19 (a bootstrap with no argument read past the end),
+    # _61 ("superset:app" -> "XXsuperset:appXX")
+    from auditor.checks.compose.roles import superset_process
+
+    assert superset_process(command) == role
+
+
+@pytest.mark.parametrize(("build", "problem"), [
+    ("      context: ../elsewhere\n",
+     "service web build: Dockerfile Dockerfile (context ../elsewhere) lies outside the "
+     "audited tree (the project folder: no git repository above it); not read"),
+    ("      dockerfile: ../Dockerfile\n",
+     "service web build: Dockerfile ../Dockerfile (context .) lies outside the audited tree "
+     "(the project folder: no git repository above it); not read"),
+])
+def test_a_dockerfile_outside_the_tree_is_named_with_its_context(
+        tmp_path: Path, build: str, problem: str) -> None:
+    # services.x_built_image__mutmut_74 ("context" key), _76 (the "." default), _80
+    # (describe without the tree)
+    compose = f"services:\n  web:\n    build:\n{build}"
+    assert problem in _problems(tmp_path, {"compose.yaml": compose})
+
+
+def test_a_dockerfile_that_cannot_be_read_is_named_with_the_reason(tmp_path: Path) -> None:
+    # services.x_built_image__mutmut_93 (the TreeError text split wrongly)
+    problems = _problems(tmp_path, {"compose.yaml": "services:\n  web:\n    build: .\n",
+                                    "Dockerfile": b"FROM a\x00\x01\n"})
+    assert "file Dockerfile: binary file, not read" in problems
+
+
+def test_environment_list_entries_keep_their_line_and_interpolation() -> None:
+    # yamlload.x__env_lines__mutmut_16 (rsplit: "A=b=c" named "A=b"), _26 (None added)
+    from auditor.checks.compose.yamlload import load_compose
+
+    loaded = load_compose("services:\n  web:\n    image: a:1.0.1\n    environment:\n"
+                          "      - OPTS=a=b\n      - KEY=${SECRET}\n      - PLAIN=x\n",
+                          {"SECRET": "s"})
+    marks = loaded.services["web"]
+    assert marks.env == {"OPTS": 5, "KEY": 6, "PLAIN": 7}
+    assert marks.env_interpolated == {"KEY"}
+
+
+def test_a_dockerfile_beyond_the_repository_names_the_repository_as_the_tree(
+        tmp_path: Path) -> None:
+    # services.x_built_image__mutmut_80 (describe called without the tree: the project
+    # folder named instead of the repository around it)
+    repo = write_tree(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "deploy/compose.yaml": "services:\n  web:\n    build:\n      context: ../../elsewhere\n"})
+    report = scan_report(tmp_path, str(repo / "deploy"))
+    (target,) = report["targets"]
+    assert ("service web build: Dockerfile Dockerfile (context ../../elsewhere) lies outside "
+            "the audited tree (the git repository around the project, up to ..); not read"
+            ) in target["problems"]

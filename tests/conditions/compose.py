@@ -201,6 +201,14 @@ SERVER_CASES = [
          changed(SCRIPTED, {"docker/start.sh": None}), "skip", subject="service/superset",
          message="which server runs cannot be seen: the script it starts could not be read",
          evidence=("command: /app/docker/start.sh",)),
+    # webserver._unknown_why's last reason, whole (mutant x__unknown_why__mutmut_13 wrapped
+    # its second half in XX).
+    Case("COMPOSE-APP-SECURITY-002", "a command that is no server it knows",
+         _command("python -m http.server 8088"), "skip", subject="service/superset",
+         message="which server runs cannot be seen: 'python -m http.server 8088' is not a "
+                 "server the auditor recognises, and no script it starts could be read from "
+                 "the project",
+         evidence=("command: python -m http.server 8088",)),
     Case("COMPOSE-APP-SECURITY-002", "no web service",
          {C: "services:\n  db:\n    image: postgres:16.6\n"}, "skip", subject="Superset web"),
 ]
@@ -1165,6 +1173,11 @@ STORAGE_CASES = [
          replaced(STORAGE, C, "    volumes:\n      - db_data:/var/lib/postgresql/data\n", ""),
          "fail", subject="service/db", evidence=("data directory /var/lib/postgresql/data",),
          message="nothing is mounted at /var/lib/postgresql/data", location=(C, 2)),
+    # A target written with a trailing slash is the same directory (storage.data_mount
+    # strips it; mutant x_data_mount__mutmut_5 stripped whitespace instead).
+    Case("COMPOSE-STORAGE-001", "a volume target with a trailing slash",
+         _volume("db_data:/var/lib/postgresql/data/"), "pass", subject="service/db",
+         message="kept on the named volume db_data"),
     Case("COMPOSE-STORAGE-001", "a volume on the parent of the data directory",
          _volume("db_data:/var/lib/postgresql"), "pass", subject="service/db"),
     Case("COMPOSE-STORAGE-001", "a volume elsewhere", _volume("db_data:/var/lib/postgres"),
