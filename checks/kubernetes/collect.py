@@ -45,12 +45,13 @@ def detect(target: Target) -> Detection | None:
         app = "superset" if "superset" in name.lower() else None
         return Detection(Style.KUBERNETES, 0.9, (f"Helm chart {name} {version} (Chart.yaml)",),
                          app)
-    hits, names = looks_like_manifests(root)
+    files = manifest_files(root)  # walked once: a directory may hold thousands
+    hits, names = looks_like_manifests(root, files=files)
     kustomized = kustomize.describe(root)
     if not hits and kustomized is None:
         return None
     app = None
-    for path in manifest_files(root)[:20]:
+    for path in files[:20]:
         if "superset" in read_head(path, 200000).lower():
             app = "superset"
             break

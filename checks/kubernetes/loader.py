@@ -196,11 +196,13 @@ def load_text(text: str, label: str) -> list[Item]:
     return list(flatten(documents(text, label)))
 
 
-def looks_like_manifests(root: Path, limit: int = 20) -> tuple[int, list[str]]:
-    """A cheap look for detection: how many of the first files hold apiVersion and kind."""
+def looks_like_manifests(root: Path, limit: int = 20,
+                         files: list[Path] | None = None) -> tuple[int, list[str]]:
+    """A cheap look for detection: how many of the first files hold apiVersion and kind
+    (``files``: ``manifest_files(root)`` when the caller has walked the tree already)."""
     hits = 0
     evidence: list[str] = []
-    for path in manifest_files(root)[:limit]:
+    for path in (manifest_files(root) if files is None else files)[:limit]:
         head = read_head(path, 65536)
         if "apiVersion" in head and "kind" in head:
             hits += 1
