@@ -1128,3 +1128,31 @@ def test_proxy_tls_messages_name_every_plain_listener_and_the_unknown() -> None:
                                         "TLS is terminated depends on configuration that is "
                                         "not among the audited objects"),
     }
+
+
+def test_documents_error_lines_and_reader_errors() -> None:
+    # the line of the problem, not of its context (loader mutmut 51 took the context's:
+    # line 1, where the sequence opened); a reader error has no mark at all (mutmut 55:
+    # an AttributeError instead of the manifest error)
+    with pytest.raises(ManifestError) as unclosed:
+        list(documents("a: [1, 2\nb: 3\n", "x"))
+    assert str(unclosed.value) == "x:2: invalid YAML: did not find expected ',' or ']'"
+    with pytest.raises(ManifestError) as control:
+        list(documents("a: \x07\n", "x"))
+    assert str(control.value) == \
+        "x:1: invalid YAML: unacceptable character #x0007: control characters are not allowed"
+
+
+def test_documents_walk_aliases_only_where_the_text_has_some(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the alias walk is skipped for text with no anchor and alias (loader mutmut 33 walked
+    # every document: the same verdicts, a pass more over each)
+    from auditor.checks.kubernetes import loader
+
+    walked: list[str] = []
+    monkeypatch.setattr(loader, "_check_aliases", lambda node, label: walked.append(label))
+    assert [d for d, _ in documents("a: 1\n---\nb: [x, y]\n", "plain")] == \
+        [{"a": 1}, {"b": ["x", "y"]}]
+    assert walked == []
+    assert [d for d, _ in documents("a: &x 1\nb: *x\n", "aliased")] == [{"a": 1, "b": 1}]
+    assert walked == ["aliased"]
