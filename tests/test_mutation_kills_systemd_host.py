@@ -894,3 +894,21 @@ def test_gunicorn_python_config_is_a_module_not_a_file(tmp_path: Path) -> None:
     services = collect_services(UnitIndex.build(Tree.at(tmp_path), {}), problems)
     assert [s.name for s in services.services] == ["superset.service"]
     assert problems == {}
+
+
+def test_app_urls_come_from_the_nginx_servers_https_first() -> None:
+    # Mutants: the servers replaced by () (no URL at all); "localhost" kept as a name.
+    from auditor.checks.systemd.collect import _urls
+    from auditor.checks.systemd.facts import Listen
+
+    route = _route("127.0.0.1:8088", None)
+    plain = Server(names=("localhost",), listens=(Listen("0.0.0.0", 8080, False),),
+                   path="/etc/nginx/sites-enabled/x", line=1, tls=False, plain=True,
+                   routes=(route,))
+    tls = Server(names=("_", "bi.example.com"), listens=(Listen("0.0.0.0", 443, True),),
+                 path="/etc/nginx/sites-enabled/x", line=9, tls=True, routes=(route,))
+    idle = Server(names=("static.example.com",), listens=(Listen("0.0.0.0", 80, False),),
+                  path="/etc/nginx/sites-enabled/x", line=20, tls=False)
+    config = NginxConfig(present=True, servers=(plain, tls, idle))
+    assert _urls(config) == ("https://bi.example.com", "http://127.0.0.1:8080")
+    assert _urls(None) == ()
