@@ -11,7 +11,6 @@ from auditor.checks.kubernetes.facts import HelmRelease, KubeFacts, Workload
 from auditor.checks.kubernetes.kinds import audited, not_audited
 from auditor.checks.kubernetes.loader import (
     ManifestError,
-    load_file,
     load_text,
     looks_like_manifests,
     manifest_files,
@@ -19,6 +18,7 @@ from auditor.checks.kubernetes.loader import (
     walk_manifests,
 )
 from auditor.checks.kubernetes.objects import DEFAULT_NAMESPACE, Item
+from auditor.checks.kubernetes.parallel import load_files
 from auditor.checks.kubernetes.topology import workloads
 from auditor.model import Detection, Facts, Style, Target, TargetKind
 from auditor.text import printable
@@ -112,14 +112,13 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
         label = path.relative_to(base).as_posix()
         problems[f"file {label}"] = ("a symbolic link that leads out of the audited directory; "
                                      "not read")
-    for path in files:
-        if built is not None and built.covers(path):
-            continue
-        label = path.relative_to(base).as_posix() if path != root else path.name
-        try:
-            items.extend(load_file(path, label))
-        except ManifestError as exc:
-            problems[f"file {label}"] = str(exc)
+    wanted = [(path, path.relative_to(base).as_posix() if path != root else path.name)
+              for path in files if built is None or not built.covers(path)]
+    for (_, label), loaded in zip(wanted, load_files(wanted), strict=True):
+        if isinstance(loaded, ManifestError):
+            problems[f"file {label}"] = str(loaded)
+        else:
+            items.extend(loaded)
     if built is not None:
         items.extend(built.items)
         problems.update(built.problems)
