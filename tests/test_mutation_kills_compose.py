@@ -1983,3 +1983,77 @@ def test_a_dockerfile_beyond_the_repository_names_the_repository_as_the_tree(
     assert ("service web build: Dockerfile Dockerfile (context ../../elsewhere) lies outside "
             "the audited tree (the git repository around the project, up to ..); not read"
             ) in target["problems"]
+
+
+def test_a_compose_boolean_is_lower_case_text() -> None:
+    # merge.x_scalar_text__mutmut_7 (false as "FALSE")
+    from auditor.checks.compose.merge import scalar_text
+
+    assert (scalar_text(False), scalar_text(True), scalar_text(None)) == ("false", "true", None)
+
+
+def test_a_bind_mount_gives_a_file_whose_name_starts_with_x(tmp_path: Path) -> None:
+    # imagefiles.x_locate__mutmut_30 (the rest under the mount stripped of "X" too)
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.facts import Mount
+    from auditor.checks.compose.imagefiles import locate
+
+    write_tree(tmp_path, {"conf/Xconfig.py": "x\n"})
+    mount = Mount(kind="bind", source="./conf", target="/app/conf", inner="conf",
+                  read_only=False, raw="./conf:/app/conf")
+    found = locate(Tree.at(tmp_path), [mount], None, "/app/conf/Xconfig.py")
+    assert found is not None
+    assert (found.inner, found.via) == ("conf/Xconfig.py", "volumes: ./conf:/app/conf")
+
+
+def test_a_copied_file_names_the_copy_instruction(tmp_path: Path) -> None:
+    # imagefiles.x_locate__mutmut_65 (via None)
+    found = _copied(tmp_path, {"superset_config.py": "x\n"},
+                    "FROM busybox:1.36\nRUN true\nCOPY superset_config.py /app/pythonpath/\n",
+                    "/app/pythonpath/superset_config.py")
+    assert found is not None
+    assert (found.inner, found.via) == ("superset_config.py", "Dockerfile:3 COPY in stage #0")
+
+
+def test_each_host_project_is_judged_by_its_own_superset_config(tmp_path: Path) -> None:
+    # storage.x__project_config__mutmut_3 (the fact read as type None), _7 (its name
+    # upper-cased): with two projects, each one's configuration decides its database.
+    write_tree(tmp_path / "srv/a", {
+        "compose.yaml": "services:\n  superset:\n    image: apache/superset:4.1.1\n"})
+    write_tree(tmp_path / "srv/b", {
+        "compose.yaml": "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+                        "    volumes: ['./conf:/app/pythonpath']\n",
+        "conf/superset_config.py": "SQLALCHEMY_DATABASE_URI = 'postgresql://u@db/s'\n"})
+    report = scan_report(tmp_path, "--root", str(tmp_path))
+    found = {f["subject"]: (f["status"], f["message"]) for t in report["targets"]
+             for f in t["findings"] if f["check_id"] == "COMPOSE-BACKUPS-001"}
+    assert found == {
+        "/srv/a:database": (
+            "fail", "the metadata database is the sqlite file ~/.superset/superset.db in "
+                    "Superset's container and nothing backs it up: dashboards, charts, users "
+                    "and saved queries are lost with that disk or volume"),
+        "/srv/b:database": ("skip", "no database service in the project")}
+
+
+def test_a_superset_service_without_an_image_says_none_is_named(tmp_path: Path) -> None:
+    # configsource.x_image_may_carry__mutmut_21 ("(none named)" wrapped in XX)
+    problems = _problems(tmp_path, {
+        "compose.yaml": "services:\n  superset:\n"
+                        "    command: gunicorn superset.app:create_app()\n"})
+    assert ("superset_config.py: not found among the files the project gives service superset "
+            "(looked for /app/pythonpath/superset_config.py); image (none named) may carry its "
+            "own superset_config.py, which cannot be seen offline: the settings it could make "
+            "are unknown, only the environment is judged") in problems
+
+
+def test_a_sqlite_path_is_everything_after_the_first_triple_slash(tmp_path: Path) -> None:
+    # storage.x__sqlite_file__mutmut_28 (rsplit: a path holding ":///" itself was cut)
+    project = write_tree(tmp_path / "p", {
+        "compose.yaml": "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+                        "    volumes: ['./conf:/app/pythonpath']\n",
+        "conf/superset_config.py": "SQLALCHEMY_DATABASE_URI = 'sqlite:////data/a:///b.db'\n"})
+    report = scan_report(tmp_path, str(project))
+    (found,) = [f for t in report["targets"] for f in t["findings"]
+                if f["check_id"] == "COMPOSE-BACKUPS-001"]
+    assert found["evidence"][0] == ("SQLALCHEMY_DATABASE_URI from conf/superset_config.py:1: "
+                                    "sqlite file /data/a:///b.db")

@@ -209,6 +209,13 @@ SERVER_CASES = [
                  "server the auditor recognises, and no script it starts could be read from "
                  "the project",
          evidence=("command: python -m http.server 8088",)),
+    # webserver._shown: the CMD of the image built here is what runs (mutant
+    # x__shown__mutmut_4 fell back to "its own default command").
+    Case("COMPOSE-APP-SECURITY-002", "a built image's CMD that is no server it knows",
+         {C: "services:\n  superset:\n    build: .\n",
+          "Dockerfile": "FROM apache/superset:4.1.1\nRUN true\nCMD [\"python\", \"serve.py\"]\n"},
+         "skip", subject="service/superset",
+         evidence=("Dockerfile:3 CMD in stage #0: python serve.py",)),
     Case("COMPOSE-APP-SECURITY-002", "no web service",
          {C: "services:\n  db:\n    image: postgres:16.6\n"}, "skip", subject="Superset web"),
 ]
