@@ -897,7 +897,8 @@ def test_gunicorn_python_config_is_a_module_not_a_file(tmp_path: Path) -> None:
 
 
 def test_app_urls_come_from_the_nginx_servers_https_first() -> None:
-    # Mutants: the servers replaced by () (no URL at all); "localhost" kept as a name.
+    # Mutants: the servers replaced by () (no URL at all); "localhost" kept as a name; the
+    # listen port dropped; port 80 not the default of http.
     from auditor.checks.systemd.collect import _urls
     from auditor.checks.systemd.facts import Listen
 
@@ -909,6 +910,10 @@ def test_app_urls_come_from_the_nginx_servers_https_first() -> None:
                  path="/etc/nginx/sites-enabled/x", line=9, tls=True, routes=(route,))
     idle = Server(names=("static.example.com",), listens=(Listen("0.0.0.0", 80, False),),
                   path="/etc/nginx/sites-enabled/x", line=20, tls=False)
-    config = NginxConfig(present=True, servers=(plain, tls, idle))
-    assert _urls(config) == ("https://bi.example.com", "http://127.0.0.1:8080")
+    redirect = Server(names=("bi.example.com",), listens=(Listen("0.0.0.0", 80, False),),
+                      path="/etc/nginx/sites-enabled/x", line=30, tls=False, plain=True,
+                      routes=(route,))
+    config = NginxConfig(present=True, servers=(plain, tls, idle, redirect))
+    assert _urls(config) == ("https://bi.example.com", "http://127.0.0.1:8080",
+                             "http://bi.example.com")
     assert _urls(None) == ()
