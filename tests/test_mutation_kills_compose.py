@@ -2057,3 +2057,34 @@ def test_a_sqlite_path_is_everything_after_the_first_triple_slash(tmp_path: Path
                 if f["check_id"] == "COMPOSE-BACKUPS-001"]
     assert found["evidence"][0] == ("SQLALCHEMY_DATABASE_URI from conf/superset_config.py:1: "
                                     "sqlite file /data/a:///b.db")
+
+
+def test_paths_under_kernel_and_scratch_folders_are_not_scripts() -> None:
+    # scripts.x__paths__mutmut_10 ("/sys/" -> "/SYS/")
+    from auditor.checks.compose.scripts import _paths
+
+    assert _paths("cat /sys/fs/cgroup/memory.max /proc/1/status /dev/null /tmp/x.sh "
+                  "&& exec /app/docker/../start.sh") == ["/app/start.sh"]
+
+
+def test_a_config_file_at_an_absolute_host_path_is_read_on_a_host_tree(tmp_path: Path) -> None:
+    # configsource.x__source__mutmut_14 (host_tree dropped: /etc/... read as outside the tree)
+    write_tree(tmp_path / "srv/app", {"compose.yaml": """
+        services:
+          superset:
+            image: apache/superset:4.1.1
+            configs:
+              - source: superset_config
+                target: /app/pythonpath/superset_config.py
+        configs:
+          superset_config:
+            file: /etc/superset/superset_config.py
+    """})
+    write_tree(tmp_path, {"etc/superset/superset_config.py":
+                          "SQLALCHEMY_DATABASE_URI = 'sqlite:////var/lib/superset/meta.db'\n"})
+    report = scan_report(tmp_path, "--root", str(tmp_path))
+    (found,) = [f for t in report["targets"] for f in t["findings"]
+                if f["check_id"] == "COMPOSE-BACKUPS-001"]
+    assert found["evidence"][0] == ("SQLALCHEMY_DATABASE_URI from "
+                                    "etc/superset/superset_config.py:1: sqlite file "
+                                    "/var/lib/superset/meta.db")
