@@ -1156,3 +1156,63 @@ def test_documents_walk_aliases_only_where_the_text_has_some(
     assert walked == []
     assert [d for d, _ in documents("a: &x 1\nb: *x\n", "aliased")] == [{"a": 1, "b": 1}]
     assert walked == ["aliased"]
+
+
+# -- whole checks on built facts (sampled mutants of 07821de not yet run when written) ------
+
+def _verdict_of(check_id: str, *objects: dict[str, object]) -> list[tuple[str, Status, str]]:
+    check = next(c for c in KUBERNETES_CHECKS if c.id == check_id)
+    facts = build([Item(o) for o in objects], "live", {})
+    return [(r.subject, r.status, r.message) for r in check.evaluate(facts)]
+
+
+def _superset_web(**container: object) -> dict[str, object]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta("superset"),
+            "spec": {"selector": {"matchLabels": {"app": "superset"}}, "template": {
+                "metadata": {"labels": {"app": "superset"}},
+                "spec": {"containers": [{
+                    "name": "web", "image": "apache/superset:4.1.1",
+                    "command": ["gunicorn", "-b", "0.0.0.0:8088", "superset.app:create_app()"],
+                    **container}]}}}}
+
+
+def test_hardening_failure_lists_its_problems_joined() -> None:
+    # isolation._hardening: the first problems joined by "; " (mutmut 41 joined by "XX; XX")
+    found = _verdict_of("K8S-ISOLATION-003", _superset_web())
+    assert found == [("apps/v1/Deployment/bi/superset", Status.FAIL,
+                      "web: writable root filesystem; web: no seccomp profile")]
+
+
+def test_a_route_to_an_unseen_service_is_named_for_the_web_pods() -> None:
+    # proxy_tls._tls: the web pods' warning when routes name only Services not audited
+    # (mutmut 105 changed its text)
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+               "metadata": _meta("web"),
+               "spec": {"tls": [{"hosts": ["a.example"]}], "rules": [{"host": "a.example",
+                        "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+                            "service": {"name": "ghost", "port": {"number": 80}}}}]}}]}}
+    found = _verdict_of("K8S-PROXY-TLS-001", _superset_web(), ingress)
+    assert ("apps/v1/Deployment/bi/superset", Status.WARN,
+            "1 route(s) send traffic to Services that are not among the audited objects; "
+            "none names a Service that selects the web pods") in found
+
+
+def test_build_without_objects_says_so() -> None:
+    # collect.build: no object and no manifest problem is a problem of its own (mutmut 104,
+    # 106 changed its key and text)
+    problems: dict[str, str] = {}
+    build([], "files", problems)
+    assert problems == {"objects": "no Kubernetes objects were found"}
+    given = {"manifests": "x.yaml:1: invalid YAML"}
+    build([], "files", given)
+    assert given == {"manifests": "x.yaml:1: invalid YAML"}
+
+
+def test_detect_names_every_manifest_file(tmp_path: Path) -> None:
+    # collect.detect: the files joined by ", " (mutmut 103)
+    root = write_tree(tmp_path / "two", {
+        "a.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n",
+        "b.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n"})
+    found = detect(Target("two", TargetKind.PATH, root=str(root)))
+    assert found is not None
+    assert found.evidence == ("Kubernetes manifests in a.yaml, b.yaml",)
