@@ -1216,3 +1216,31 @@ def test_detect_names_every_manifest_file(tmp_path: Path) -> None:
     found = detect(Target("two", TargetKind.PATH, root=str(root)))
     assert found is not None
     assert found.evidence == ("Kubernetes manifests in a.yaml, b.yaml",)
+
+
+def test_superset_config_names_three_routes_in_front_and_their_urls() -> None:
+    # appconfig: the proxy evidence names the first three routes (_proxy_in_front mutmut 8
+    # named four); the URLs are https where TLS covers the host, each once
+    # (_ingress_urls mutmut 5, 8, 17)
+    from auditor.checks.kubernetes.appconfig import superset_configs
+
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": _meta("superset"),
+               "spec": {"selector": {"app": "superset"}, "ports": [{"port": 8088}]}}
+
+    def ingress(name: str, host: str, tls: bool) -> dict[str, object]:
+        spec: dict[str, object] = {"rules": [{"host": host, "http": {"paths": [{
+            "path": "/", "pathType": "Prefix",
+            "backend": {"service": {"name": "superset", "port": {"number": 8088}}}}]}}]}
+        if tls:
+            spec["tls"] = [{"hosts": [host], "secretName": f"{name}-cert"}]
+        return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                "metadata": _meta(name), "spec": spec}
+
+    facts = _facts(_superset_web(), service, ingress("a", "a.example", True),
+                   ingress("b", "b.example", False), ingress("c", "a.example", True),
+                   ingress("d", "d.example", True))
+    configs, _ = superset_configs(facts)
+    config = configs.items[0][1]
+    assert (config.behind_proxy, config.proxy_evidence) == (
+        True, "Ingress a, Ingress b, Ingress c")
+    assert config.urls == ("https://a.example", "http://b.example", "https://d.example")
