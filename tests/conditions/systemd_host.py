@@ -1017,7 +1017,8 @@ GITOPS_001 = [
          "pass", "host", ("/etc is a git repository (etckeeper)",)),
     case("SYSTEMD-GITOPS-001", "hand-edited", HAND, "fail", "host",
          ("no 'Ansible managed' (or Puppet/Salt/Chef) header, no /etc/.git",),
-         message="hand-edited"),
+         message="hand-edited: no configuration management marker in Superset's units or "
+                 "config and /etc is not under version control"),
     case("SYSTEMD-GITOPS-001", "header in another unit",
          replaced(HAND, AGENT, "[Service]", "# Ansible managed\n[Service]"), "fail", "host",
          ("no 'Ansible managed' (or Puppet/Salt/Chef) header, no /etc/.git",)),
