@@ -1244,3 +1244,59 @@ def test_superset_config_names_three_routes_in_front_and_their_urls() -> None:
     assert (config.behind_proxy, config.proxy_evidence) == (
         True, "Ingress a, Ingress b, Ingress c")
     assert config.urls == ("https://a.example", "http://b.example", "https://d.example")
+
+
+HARDENED = {"securityContext": {
+    "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+    "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}}
+WEB_SUBJECT = "apps/v1/Deployment/bi/superset"
+
+
+def test_passing_verdicts_say_what_passed() -> None:
+    # the PASS messages of isolation (_non_root mutmut 46, 49; _privileges mutmut 67) and
+    # of a Secret without a default (config_secrets._defaults mutmut 76)
+    web = _superset_web(**HARDENED)
+    assert _verdict_of("K8S-ISOLATION-001", web) == [
+        (WEB_SUBJECT, Status.PASS, "every container runs as non-root")]
+    assert _verdict_of("K8S-ISOLATION-002", web) == [
+        (WEB_SUBJECT, Status.PASS, "no privilege escalation, all capabilities dropped")]
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": _meta("s"),
+              "data": {"SECRET_KEY": "bm90LWEtZGVmYXVsdA=="}}
+    assert _verdict_of("K8S-CONFIG-SECRETS-002", web, secret) == [
+        ("v1/Secret/bi/s", Status.PASS, "no known default value")]
+
+
+def test_a_host_port_is_named_with_its_number() -> None:
+    # isolation._host: "web: hostPort 8088" (mutmut 34, 35 read another key: hostPort None)
+    web = _superset_web(ports=[{"containerPort": 8088, "hostPort": 8088}])
+    assert _verdict_of("K8S-ISOLATION-004", web) == [
+        (WEB_SUBJECT, Status.FAIL, "shares the node: web: hostPort 8088")]
+
+
+@pytest.mark.parametrize("shell", ["/bin/sh", "bash", "/usr/bin/bash"])
+def test_the_debugger_is_found_behind_any_shell(shell: str) -> None:
+    # app_security._launch reads sh/bash by path or name (mutmut 14: a path not split,
+    # mutmut 22: bash not a shell); the loopback-only warning's text (_debugger mutmut 91)
+    web = _superset_web(command=[shell, "-c", "superset run -p 8088 --debugger"])
+    assert _verdict_of("K8S-APP-SECURITY-002", web) == [
+        (WEB_SUBJECT, Status.WARN, "the Werkzeug debugger is on but listens only on the "
+                                   "pod's loopback: any process in the pod can run code")]
+
+
+def test_read_head_replaces_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    # loader.read_head decodes with replacement (mutmut 10: UnicodeDecodeError)
+    path = tmp_path / "odd.yaml"
+    path.write_bytes(b"kind: \xff\n")
+    assert read_head(path, 100) == "kind: \ufffd\n"
+
+
+def test_superset_configs_say_when_secrets_were_not_read() -> None:
+    # appconfig.superset_configs: the problem names the missing --read-secrets (mutmut 16
+    # left it None); with Secrets read there is none
+    from auditor.checks.kubernetes.appconfig import superset_configs
+
+    _, unread = superset_configs(_facts(_superset_web(), secrets_read=False))
+    assert unread == {"superset.secrets": "Secrets were not read (give --read-secrets): "
+                                          "settings from Secrets are unknown"}
+    _, read = superset_configs(_facts(_superset_web()))
+    assert read == {}
