@@ -1300,6 +1300,14 @@ BACKUP_CASES = [
          evidence=("SQLALCHEMY_DATABASE_URI from Superset default: sqlite file",
                    "looked for a backup service and scheduled scripts"),
          message="the metadata database is the sqlite file"),
+    # storage._backed_up: no database service and no sqlite file is a skip on the subject
+    # "database" (mutants x__backed_up__mutmut_20 and _36 changed its message and subject).
+    Case("COMPOSE-BACKUPS-001", "no database service, the metadata database not visible",
+         {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+             "    volumes: ['./conf:/app/pythonpath']\n",
+          "conf/superset_config.py": "import os\n"
+                                     "SQLALCHEMY_DATABASE_URI = os.environ['DB_URI']\n"},
+         "skip", subject="database", message="no database service in the project"),
     Case("COMPOSE-BACKUPS-001", "Superset's sqlite file beside a backup service",
          {C: "services:\n  superset:\n    image: apache/superset:4.1.1\n"
              "    volumes: ['.:/app/pythonpath']\n  backup:\n"
