@@ -1300,3 +1300,74 @@ def test_superset_configs_say_when_secrets_were_not_read() -> None:
                                           "settings from Secrets are unknown"}
     _, read = superset_configs(_facts(_superset_web()))
     assert read == {}
+
+
+def _superset_service() -> dict[str, object]:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta("superset"),
+            "spec": {"selector": {"app": "superset"}, "ports": [{"port": 8088}]}}
+
+
+def test_passing_logging_and_network_verdicts_say_why() -> None:
+    # K8S-LOGGING-001's PASS message (monitoring._logs mutmut 38), the NetworkPolicy named
+    # (network._policies mutmut 80), the Service type (network._services mutmut 62, 63)
+    web = _superset_web(**HARDENED)
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": _meta("only-ingress"),
+              "spec": {"podSelector": {"matchLabels": {"app": "superset"}},
+                       "policyTypes": ["Ingress"], "ingress": [{"from": [
+                           {"namespaceSelector": {"matchLabels": {"name": "ingress"}}}]}]}}
+    assert _verdict_of("K8S-LOGGING-001", web) == [
+        (WEB_SUBJECT, Status.PASS, "logs go to stdout, where the cluster collects them")]
+    assert _verdict_of("K8S-NETWORK-001", web, policy) == [
+        (WEB_SUBJECT, Status.PASS, "NetworkPolicy only-ingress restricts ingress to its pods")]
+    assert _verdict_of("K8S-NETWORK-002", web, _superset_service()) == [
+        ("v1/Service/bi/superset", Status.PASS, "Service type ClusterIP")]
+
+
+def test_net_bind_service_is_the_one_capability_allowed() -> None:
+    # isolation._privileges: NET_BIND_SERVICE (any case, CAP_ or not) may be added
+    # (mutmut 41 compared it lower-cased: never equal, so it failed)
+    web = _superset_web(securityContext={"allowPrivilegeEscalation": False, "capabilities": {
+        "drop": ["ALL"], "add": ["NET_BIND_SERVICE", "cap_net_bind_service"]}})
+    assert _verdict_of("K8S-ISOLATION-002", web) == [
+        (WEB_SUBJECT, Status.PASS, "no privilege escalation, all capabilities dropped")]
+
+
+def test_default_secrets_skip_when_secrets_were_not_read() -> None:
+    # config_secrets._defaults: the skip says how to have them compared (mutmut 8 lost the
+    # status, mutmut 16 changed the text)
+    check = next(c for c in KUBERNETES_CHECKS if c.id == "K8S-CONFIG-SECRETS-002")
+    facts = build([Item(_superset_web(**HARDENED))], "live", {}, secrets_read=False)
+    assert [(r.subject, r.status, r.message) for r in check.evaluate(facts)] == [
+        ("secrets", Status.SKIP, "Secrets were not read (give --read-secrets to compare "
+                                 "their values; they are never printed)")]
+
+
+def _proxy_verdicts(*objects: dict[str, object]) -> list[tuple[object, ...]]:
+    check = next(c for c in KUBERNETES_CHECKS if c.id == "K8S-PROXY-TLS-001")
+    facts = build([Item(o) for o in objects], "live", {})
+    return [(r.subject, r.status, r.message, r.evidence) for r in check.evaluate(facts)]
+
+
+def test_web_pods_tls_from_a_sidecar_or_a_mixed_route() -> None:
+    # proxy_tls._tls: a TLS sidecar named in the evidence (mutmut 25 dropped it); a route
+    # serving plain HTTP next to TLS warns with its message (mutmut 36 lost it)
+    sidecar = _superset_web(**HARDENED)
+    pod = sidecar["spec"]["template"]["spec"]  # type: ignore[index]
+    pod["containers"].append({"name": "envoy", "image": "envoyproxy/envoy:v1.31",
+                              "ports": [{"containerPort": 8443}]})
+    assert _proxy_verdicts(sidecar, _superset_service()) == [
+        (WEB_SUBJECT, Status.PASS, "TLS is terminated by a TLS sidecar in the pod",
+         ("container envoy (envoyproxy/envoy:v1.31) serves TLS on port 8443",))]
+    gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+               "metadata": _meta("gw"),
+               "spec": {"listeners": [{"name": "https", "protocol": "HTTPS", "port": 443},
+                                      {"name": "http", "protocol": "HTTP", "port": 80}]}}
+    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": _meta("web"),
+             "spec": {"parentRefs": [{"name": "gw"}],
+                      "rules": [{"backendRefs": [{"name": "superset", "port": 8088}]}]}}
+    found = _proxy_verdicts(_superset_web(**HARDENED), _superset_service(), gateway, route)
+    assert (WEB_SUBJECT, Status.WARN, "a route to the web pods serves plain HTTP next to TLS: "
+            "logins can travel in clear text",
+            ("HTTPRoute web: Gateway gw listener http (HTTP 80)",)) in found
