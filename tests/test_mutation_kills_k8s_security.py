@@ -1371,3 +1371,21 @@ def test_web_pods_tls_from_a_sidecar_or_a_mixed_route() -> None:
     assert (WEB_SUBJECT, Status.WARN, "a route to the web pods serves plain HTTP next to TLS: "
             "logins can travel in clear text",
             ("HTTPRoute web: Gateway gw listener http (HTTP 80)",)) in found
+
+
+def test_build_reads_waivers_and_the_superset_config() -> None:
+    # collect.build: only auditor.io/waive.* annotations with a reason are waivers (mutmut 25
+    # took any annotation with a value, mutmut 31 crashed on one); an empty reason is a
+    # problem; the Superset config and the app are facts of the build (mutmut 94, 119)
+    web = _superset_web(**HARDENED)
+    web["metadata"] = {**_meta("superset"), "annotations": {
+        "auditor.io/waive.k8s-isolation-005": "the namespace is ours alone",
+        "auditor.io/waive.K8S-NETWORK-001": " ",
+        "example.com/owner": "team-bi"}}
+    problems: dict[str, str] = {}
+    facts = build([Item(web)], "live", problems)
+    assert facts.waivers == {WEB_SUBJECT: {"K8S-ISOLATION-005": "the namespace is ours alone"}}
+    assert problems == {f"waiver {WEB_SUBJECT}":
+                        "annotation auditor.io/waive.K8S-NETWORK-001 has no reason; ignored"}
+    assert facts.app == "superset"
+    assert "superset.config" in facts.values
