@@ -1389,3 +1389,29 @@ def test_build_reads_waivers_and_the_superset_config() -> None:
                         "annotation auditor.io/waive.K8S-NETWORK-001 has no reason; ignored"}
     assert facts.app == "superset"
     assert "superset.config" in facts.values
+
+
+def test_unseen_sources_name_what_the_audit_lacks() -> None:
+    # appconfig._unseen_sources: envFrom sources missing or unread (mutmut 4 read no envFrom,
+    # 35 found no object, 52 never took a Secret as unread) and a superset_config.py
+    # volume from a ConfigMap not audited (mutmut 70 ignored the mount path, 126 the kind)
+    from auditor.checks.kubernetes.appconfig import _unseen_sources
+
+    def web(volume: str) -> dict[str, object]:
+        made = _superset_web(envFrom=[{"secretRef": {"name": "app-env"}},
+                                      {"configMapRef": {"name": "present"}},
+                                      {"configMapRef": {"name": "missing"}}],
+                             volumeMounts=[{"name": "config", "mountPath": "/app/pythonpath"}])
+        pod = made["spec"]["template"]["spec"]  # type: ignore[index]
+        pod["volumes"] = [{"name": "config", "configMap": {"name": volume}}]
+        return made
+
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": _meta("app-env"),
+              "data": {"A": "YQ=="}}
+    present = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("present"),
+               "data": {"B": "b", "superset_config.py": "ROW_LIMIT = 1\n"}}
+    unread = _facts(web("cfg-missing"), secret, present, secrets_read=False)
+    assert _unseen_sources(unread, unread.workloads[0]) == (
+        "Secret app-env, ConfigMap missing", "ConfigMap cfg-missing")
+    read = _facts(web("present"), secret, present)
+    assert _unseen_sources(read, read.workloads[0]) == ("ConfigMap missing", None)
