@@ -1415,3 +1415,23 @@ def test_unseen_sources_name_what_the_audit_lacks() -> None:
         "Secret app-env, ConfigMap missing", "ConfigMap cfg-missing")
     read = _facts(web("present"), secret, present)
     assert _unseen_sources(read, read.workloads[0]) == ("ConfigMap missing", None)
+
+
+def test_the_debugger_follows_flask_debug_from_env_and_env_from() -> None:
+    # app_security._debugger: FLASK_DEBUG from a literal env entry (mutmut 19, 27, 39 lost
+    # it), from envFrom (mutmut 12 kept only literal env), the literal one winning
+    loopback = ("the Werkzeug debugger is on but listens only on the pod's loopback: any "
+                "process in the pod can run code")
+    run = ["superset", "run", "-p", "8088"]
+    debug_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("dbg"),
+                 "data": {"FLASK_DEBUG": "1"}}
+    from_map = [{"configMapRef": {"name": "dbg"}}]
+    literal = _superset_web(command=run, env=[{"name": "FLASK_DEBUG", "value": "1"}])
+    assert _verdict_of("K8S-APP-SECURITY-002", literal) == [(WEB_SUBJECT, Status.WARN, loopback)]
+    mapped = _superset_web(command=run, envFrom=from_map)
+    assert _verdict_of("K8S-APP-SECURITY-002", mapped, debug_map) == [
+        (WEB_SUBJECT, Status.WARN, loopback)]
+    overridden = _superset_web(command=run, envFrom=from_map,
+                               env=[{"name": "FLASK_DEBUG", "value": "0"}])
+    assert _verdict_of("K8S-APP-SECURITY-002", overridden, debug_map) == [
+        (WEB_SUBJECT, Status.PASS, "no interactive debugger")]
