@@ -1435,3 +1435,23 @@ def test_the_debugger_follows_flask_debug_from_env_and_env_from() -> None:
                                env=[{"name": "FLASK_DEBUG", "value": "0"}])
     assert _verdict_of("K8S-APP-SECURITY-002", overridden, debug_map) == [
         (WEB_SUBJECT, Status.PASS, "no interactive debugger")]
+
+
+def test_metrics_evidence_names_pod_and_service_monitors() -> None:
+    # monitoring._metrics reads PodMonitors as well (mutmut 11), a PodMonitor counts only
+    # for the pods its selector picks (_Scrapes._of mutmut 23), a ServiceMonitor through the
+    # Services selecting the pods (_Scrapes.evidence mutmut 16)
+    def monitor(kind: str, name: str, app: str) -> dict[str, object]:
+        return {"apiVersion": "monitoring.coreos.com/v1", "kind": kind, "metadata": _meta(name),
+                "spec": {"selector": {"matchLabels": {"app": app}}}}
+
+    service = _superset_service()
+    service["metadata"] = {**_meta("superset"), "labels": {"app": "superset"}}
+    check = next(c for c in KUBERNETES_CHECKS if c.id == "K8S-MONITORING-001")
+    facts = build([Item(o) for o in (_superset_web(**HARDENED), service,
+                                     monitor("PodMonitor", "pods", "superset"),
+                                     monitor("PodMonitor", "workers", "worker"),
+                                     monitor("ServiceMonitor", "svc", "superset"))], "live", {})
+    assert [(r.subject, r.status, r.message, r.evidence) for r in check.evaluate(facts)] == [
+        (WEB_SUBJECT, Status.PASS, "metrics are scraped",
+         ("ServiceMonitor svc via Service superset", "PodMonitor pods"))]
