@@ -1455,3 +1455,16 @@ def test_metrics_evidence_names_pod_and_service_monitors() -> None:
     assert [(r.subject, r.status, r.message, r.evidence) for r in check.evaluate(facts)] == [
         (WEB_SUBJECT, Status.PASS, "metrics are scraped",
          ("ServiceMonitor svc via Service superset", "PodMonitor pods"))]
+
+
+def test_pods_in_files_are_counted_as_a_cluster_gives_them() -> None:
+    # collect._runtime_records: a Pod read from a file is summarised like a listed one, and
+    # an owned one leaves its spec to its controller (mutmut 32 compared the kind "pod")
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": "web-1", "namespace": "bi", "ownerReferences": [
+               {"controller": True, "kind": "ReplicaSet", "name": "web-x"}]},
+           "status": {"phase": "Running"}}
+    facts = kube(build([Item(pod)], "manifests", {}))
+    assert facts.pods == ({"namespace": "bi", "name": "web-1", "owner": "ReplicaSet/web-x",
+                           "node": None, "phase": "Running", "ready": False, "restarts": 0},)
+    assert facts.items == ()
