@@ -1468,3 +1468,19 @@ def test_pods_in_files_are_counted_as_a_cluster_gives_them() -> None:
     assert facts.pods == ({"namespace": "bi", "name": "web-1", "owner": "ReplicaSet/web-x",
                            "node": None, "phase": "Running", "ready": False, "restarts": 0},)
     assert facts.items == ()
+
+
+def test_a_mounted_config_names_its_object_not_a_file() -> None:
+    # appconfig._config_of: settings of a superset_config.py held in a ConfigMap keep the
+    # object and line as their source, and no file path (mutmut 65 crashed, 67 kept the path)
+    from auditor.checks.kubernetes.appconfig import superset_configs
+
+    web = _superset_web(volumeMounts=[{"name": "config", "mountPath": "/app/pythonpath"}])
+    pod = web["spec"]["template"]["spec"]  # type: ignore[index]
+    pod["volumes"] = [{"name": "config", "configMap": {"name": "cfg"}}]
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("cfg"),
+                  "data": {"superset_config.py": "ROW_LIMIT = 1\n"}}
+    configs, _ = superset_configs(_facts(web, config_map))
+    setting = configs.items[0][1].settings["ROW_LIMIT"]
+    assert (setting.value, setting.source, setting.path, setting.line) == (
+        1, "ConfigMap cfg key superset_config.py:1", None, 1)
