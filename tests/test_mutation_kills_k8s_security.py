@@ -1484,3 +1484,19 @@ def test_a_mounted_config_names_its_object_not_a_file() -> None:
     setting = configs.items[0][1].settings["ROW_LIMIT"]
     assert (setting.value, setting.source, setting.path, setting.line) == (
         1, "ConfigMap cfg key superset_config.py:1", None, 1)
+
+
+def test_a_rendered_chart_names_itself_in_locations(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # collect.collect: objects helm rendered are located in "<chart dir> (helm template)"
+    # (mutmut 84 named every chart "chart"); helm itself is replaced by its output here
+    from auditor.checks.kubernetes import collect as collect_module
+    from auditor.checks.kubernetes import helm
+
+    root = write_tree(tmp_path / "bi-chart", {"Chart.yaml": "name: bi\nversion: 1.0.0\n"})
+    rendered = "---\n# Source: bi/templates/svc.yaml\napiVersion: v1\nkind: Service\n" \
+               "metadata: {name: web, namespace: bi}\n"
+    monkeypatch.setattr(helm, "render", lambda chart, options: helm.Rendered(text=rendered))
+    facts = kube(collect_module.collect(Target("bi-chart", TargetKind.PATH, root=str(root)), {}))
+    assert [(i.subject, i.location.path if i.location else None) for i in facts.items] == [
+        ("v1/Service/bi/web", "bi-chart (helm template)")]
