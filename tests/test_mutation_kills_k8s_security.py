@@ -1500,3 +1500,13 @@ def test_a_rendered_chart_names_itself_in_locations(tmp_path: Path,
     facts = kube(collect_module.collect(Target("bi-chart", TargetKind.PATH, root=str(root)), {}))
     assert [(i.subject, i.location.path if i.location else None) for i in facts.items] == [
         ("v1/Service/bi/web", "bi-chart (helm template)")]
+
+
+def test_a_host_path_volume_shares_the_node() -> None:
+    # isolation._host: a hostPath volume is named (mutmut 22 read no volumes)
+    web = _superset_web()
+    pod = web["spec"]["template"]["spec"]  # type: ignore[index]
+    pod["volumes"] = [{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}},
+                      {"name": "tmp", "emptyDir": {}}]
+    assert _verdict_of("K8S-ISOLATION-004", web) == [
+        (WEB_SUBJECT, Status.FAIL, "shares the node: hostPath volume docker")]
