@@ -1510,3 +1510,14 @@ def test_a_host_path_volume_shares_the_node() -> None:
                       {"name": "tmp", "emptyDir": {}}]
     assert _verdict_of("K8S-ISOLATION-004", web) == [
         (WEB_SUBJECT, Status.FAIL, "shares the node: hostPath volume docker")]
+
+
+@pytest.mark.parametrize(("privileged", "expected"), [
+    (True, (WEB_SUBJECT, Status.FAIL, "web: privileged")),
+    (False, (WEB_SUBJECT, Status.PASS, "no privilege escalation, all capabilities dropped")),
+])
+def test_privileged_fails_only_when_true(privileged: bool,
+                                         expected: tuple[str, Status, str]) -> None:
+    # isolation._privileges: privileged: true fails, false passes (mutmut 8 swapped them)
+    context = {**HARDENED["securityContext"], "privileged": privileged}
+    assert _verdict_of("K8S-ISOLATION-002", _superset_web(securityContext=context)) == [expected]
