@@ -1521,3 +1521,12 @@ def test_privileged_fails_only_when_true(privileged: bool,
     # isolation._privileges: privileged: true fails, false passes (mutmut 8 swapped them)
     context = {**HARDENED["securityContext"], "privileged": privileged}
     assert _verdict_of("K8S-ISOLATION-002", _superset_web(securityContext=context)) == [expected]
+
+
+def test_non_root_needs_run_as_non_root_or_a_positive_user() -> None:
+    # isolation._non_root: no runAsNonRoot and no runAsUser may run as root; a positive
+    # runAsUser is enough (mutmut 30 compared None > 0: a TypeError)
+    assert _verdict_of("K8S-ISOLATION-001", _superset_web()) == [
+        (WEB_SUBJECT, Status.FAIL, "web: may run as root (no runAsNonRoot)")]
+    assert _verdict_of("K8S-ISOLATION-001", _superset_web(securityContext={"runAsUser": 1000})) \
+        == [(WEB_SUBJECT, Status.PASS, "every container runs as non-root")]
