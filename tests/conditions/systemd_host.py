@@ -1064,8 +1064,10 @@ ROLLBACK_001 = [
                         "opt/superset/uv.lock": '[[package]]\nname = "apache-superset"\n'}),
          "pass", "superset", ("/opt/superset/uv.lock: apache-superset locked",)),
     case("SYSTEMD-ROLLBACK-001", "no record", changed(BASE, {REQUIREMENTS: None}), "fail",
-         "superset", ("looked in WorkingDirectory, the virtualenv's parent",),
-         message="no record of the installed Superset version"),
+         "superset", ("looked in WorkingDirectory, the virtualenv's parent, /opt/superset, "
+                      "/srv/superset and /etc/superset",),
+         message="no record of the installed Superset version (no pinned requirements, "
+                 "lock file or release directories)"),
     case("SYSTEMD-ROLLBACK-001", "a file of another name",
          changed(BASE, {REQUIREMENTS: None, "opt/superset/notes.txt": "apache-superset==4.1.1\n"}),
          "fail", "superset", ("looked in WorkingDirectory, the virtualenv's parent",)),
