@@ -1530,3 +1530,10 @@ def test_non_root_needs_run_as_non_root_or_a_positive_user() -> None:
         (WEB_SUBJECT, Status.FAIL, "web: may run as root (no runAsNonRoot)")]
     assert _verdict_of("K8S-ISOLATION-001", _superset_web(securityContext={"runAsUser": 1000})) \
         == [(WEB_SUBJECT, Status.PASS, "every container runs as non-root")]
+
+
+def test_log_files_strip_only_quotes() -> None:
+    # monitoring.log_files drops quotes around a word and nothing else (mutmut 3 stripped
+    # X characters as well)
+    assert log_files("gunicorn --log-file /logs/X --access-logfile 'Xa.log'") == [
+        ("--log-file", "/logs/X"), ("--access-logfile", "Xa.log")]
