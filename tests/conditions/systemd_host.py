@@ -888,7 +888,7 @@ LOGGING_001 = [
     case("SYSTEMD-LOGGING-001", "rotate -1",
          changed(LOGGED, {ROTATE: f"{ACCESS} {{\n    rotate -1\n}}\n"}), "warn", SVC,
          (f"{ACCESS}: /etc/logrotate.d/superset:1 keeps every old file (rotate -1)",),
-         message="rotated but old logs are never deleted"),
+         location=(UNIT, None), message="rotated but old logs are never deleted"),
     case("SYSTEMD-LOGGING-001", "rotate -1 with maxage",
          changed(LOGGED, {ROTATE: f"{ACCESS} {{\n    rotate -1\n    maxage 30\n}}\n"}), "pass",
          SVC, (f"{ACCESS}: rotated by /etc/logrotate.d/superset:1",)),
