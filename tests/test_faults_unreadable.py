@@ -121,3 +121,16 @@ def test_unreadable_folder_of_a_pip_project_makes_its_backup_check_skip(
     assert "could not be read" in found["message"] and "ops" in found["message"]
     assert any(p.startswith("directory ") and "ops: permission denied: not read" in p
                for p in problems(report)), problems(report)
+
+
+def test_a_path_holding_colon_space_is_not_part_of_the_reason(tmp_path: Path) -> None:
+    # TreeError keeps path and reason apart: callers cut the message at its first ": "
+    # before, so "b: c.py" came out as the reason "c.py: not found".
+    from auditor.checks.common.tree import Tree, TreeError
+
+    tree = Tree.at(str(tmp_path))
+    with pytest.raises(TreeError) as caught:
+        tree.read_text("a/b: c.py")
+    assert (caught.value.path, caught.value.reason) == ("a/b: c.py", "not found")
+    assert str(caught.value) == "a/b: c.py: not found"
+    assert tree.why_missing("x: y") == "not found"

@@ -89,7 +89,7 @@ class ProjectTree(Tree):
             # The outer tree names the path it was given; the reason follows that name (a
             # path may itself hold ": ", so the name is cut off whole, not split at ": ").
             reason = str(exc).removeprefix(f"{self.prefix}/{inner}: ")
-            raise TreeError(f"{inner}: {reason}") from None
+            raise TreeError(inner, reason) from None
 
 
 def levels_up(tree: Tree) -> int:

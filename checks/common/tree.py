@@ -21,7 +21,15 @@ MAX_LINKS = 40
 
 
 class TreeError(Exception):
-    """A path that cannot be read inside the tree; the message is the reason."""
+    """A path that cannot be read inside the tree: ``path: reason``.
+
+    The reason is kept apart because callers name the path themselves; cutting the
+    message at its first ": " gave a path holding ": " as part of the reason."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -51,24 +59,24 @@ class Tree:
         for index, part in enumerate(parts):  # PurePosixPath leaves out "" and "." parts
             if part == "..":
                 if current == self.root:
-                    raise TreeError(f"{inner}: leads out of the audited tree")
+                    raise TreeError(inner, "leads out of the audited tree")
                 current = current.parent
                 continue
             candidate = current / part
             try:
                 link = os.readlink(candidate) if candidate.is_symlink() else None
             except OSError as exc:  # a name too long for the file system, ...
-                raise TreeError(f"{inner}: {(exc.strerror or str(exc)).lower()}") from None
+                raise TreeError(inner, (exc.strerror or str(exc)).lower()) from None
             if link is not None:
                 if hops >= MAX_LINKS:
-                    raise TreeError(f"{inner}: symbolic link loop")
+                    raise TreeError(inner, "symbolic link loop")
                 rest = "/".join(parts[index + 1 :])
                 if os.path.isabs(link):  # absolute: from the tree's root, never the machine's
                     return self._resolve(link + ("/" + rest if rest else ""), inner, hops + 1)
                 relative = (candidate.parent.relative_to(self.root) / link).as_posix()
                 normal = os.path.normpath(relative + ("/" + rest if rest else ""))
                 if normal == ".." or normal.startswith("../"):
-                    raise TreeError(f"{inner}: symlink leads out of the audited tree")
+                    raise TreeError(inner, "symlink leads out of the audited tree")
                 return self._resolve("/" + normal, inner, hops + 1)
             current = candidate
         return current
@@ -83,7 +91,7 @@ class Tree:
         try:
             path = self.resolve(inner)
         except RecursionError:
-            raise TreeError(f"{inner}: symbolic link loop") from None
+            raise TreeError(inner, "symbolic link loop") from None
         try:
             # Only regular files are opened: a FIFO would block the audit forever and a device
             # (/dev/zero, a tape, a watchdog) may never end or act on being opened.
@@ -93,20 +101,20 @@ class Tree:
                 info = os.fstat(handle.fileno())
                 self._regular(inner, info.st_mode)  # replaced between stat and open
                 if info.st_size > limit:
-                    raise TreeError(f"{inner}: larger than {limit // 1024} KiB, not read")
+                    raise TreeError(inner, f"larger than {limit // 1024} KiB, not read")
                 data = handle.read(limit + 1)
         except PermissionError:
-            raise TreeError(f"{inner}: permission denied") from None
+            raise TreeError(inner, "permission denied") from None
         except FileNotFoundError:
-            raise TreeError(f"{inner}: not found") from None
+            raise TreeError(inner, "not found") from None
         except OSError as exc:
-            raise TreeError(f"{inner}: cannot read ({exc.strerror or exc})") from None
+            raise TreeError(inner, f"cannot read ({exc.strerror or exc})") from None
         except ValueError:  # a NUL byte, from a YAML or JSON escape in an audited file
-            raise TreeError(f"{inner}: not a valid path (NUL byte)") from None
+            raise TreeError(inner, "not a valid path (NUL byte)") from None
         if len(data) > limit:  # grew while being read
-            raise TreeError(f"{inner}: larger than {limit // 1024} KiB, not read")
+            raise TreeError(inner, f"larger than {limit // 1024} KiB, not read")
         if b"\0" in data:
-            raise TreeError(f"{inner}: binary file, not read")
+            raise TreeError(inner, "binary file, not read")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -115,18 +123,18 @@ class Tree:
     @staticmethod
     def _regular(inner: str, mode: int) -> None:
         if stat.S_ISDIR(mode):
-            raise TreeError(f"{inner}: is a directory")
+            raise TreeError(inner, "is a directory")
         if not stat.S_ISREG(mode):
             kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
                     else "a device")
-            raise TreeError(f"{inner}: {kind}, not a regular file; not read")
+            raise TreeError(inner, f"{kind}, not a regular file; not read")
 
     def why_missing(self, inner: str) -> str:
         """Why ``inner`` is not there to read: it leads out of the tree, loops, or is not found."""
         try:
             self.resolve(inner)
         except TreeError as exc:
-            return str(exc).removeprefix(f"{inner}: ")
+            return exc.reason
         return "not found"
 
     def exists(self, inner: str) -> bool:

@@ -85,7 +85,7 @@ def find(tree: Tree, read: ProjectRead, service: Service, host_tree: bool,
         try:
             text = tree.read_text(found.inner)
         except TreeError as exc:
-            problems[f"{prefix}file {found.inner}"] = str(exc).split(": ", 1)[-1]
+            problems[f"{prefix}file {found.inner}"] = exc.reason
             continue
         return analyze(text, found.inner, env)
     looked = ", ".join(paths)

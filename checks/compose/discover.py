@@ -84,7 +84,7 @@ def project_env(tree: Tree, base: str, problems: dict[str, str]) -> EnvFile:
     try:
         text = tree.read_text(inner)
     except TreeError as exc:
-        problems[f"file {inner}"] = _reason(exc)
+        problems[f"file {inner}"] = exc.reason
         return EnvFile()
     parsed = parse_dotenv(text, {})
     for line, issue in parsed.issues:
@@ -154,8 +154,6 @@ def load(tree: Tree, base: str, host_tree: bool, files: list[str] | None = None)
     return loaded
 
 
-def _reason(exc: TreeError) -> str:
-    return str(exc).split(": ", 1)[-1]
 
 
 def _read_file(tree: Tree, inner: str, env: Mapping[str, str],
@@ -163,7 +161,7 @@ def _read_file(tree: Tree, inner: str, env: Mapping[str, str],
     try:
         text = tree.read_text(inner)
     except TreeError as exc:
-        problems[f"file {inner}"] = _reason(exc)
+        problems[f"file {inner}"] = exc.reason
         return None
     try:
         parsed = load_compose(text, env)

@@ -56,7 +56,7 @@ class ProjectFiles:
         try:
             return self.tree.read_text(inner)
         except TreeError as exc:
-            problems[f"file {inner}"] = str(exc).split(": ", 1)[-1]
+            problems[f"file {inner}"] = exc.reason
             return None
 
 
@@ -285,7 +285,7 @@ def daemon_config(tree: Tree, problems: dict[str, str]) -> DaemonConfig | None:
     try:
         data = json.loads(tree.read_text(inner))
     except TreeError as exc:
-        problems[f"file {inner}"] = str(exc).split(": ", 1)[-1]
+        problems[f"file {inner}"] = exc.reason
         return None
     except (ValueError, RecursionError):  # RecursionError: nested too deeply
         problems[f"file {inner}"] = "not valid JSON"

@@ -62,7 +62,7 @@ def read_started(tree: Tree, mounts: Sequence[Mount], built: BuiltImage | None,
             text = tree.read_text(found.inner, limit=MAX_SCRIPT_BYTES)
         except TreeError as exc:
             if started:
-                reason = str(exc).split(": ", 1)[-1]
+                reason = exc.reason
                 unread.append(f"{path}: {found.inner} ({found.via}): {reason}")
             continue
         if not _is_shell(found.inner, text):

@@ -44,7 +44,7 @@ class EnvFiles:
         try:
             text = self.tree.read_text(inner)
         except TreeError as exc:
-            self.problems[f"env_file {inner}"] = str(exc).split(": ", 1)[-1]
+            self.problems[f"env_file {inner}"] = exc.reason
             return None
         if raw:
             return _raw_env(text)
@@ -243,7 +243,7 @@ def built_image(tree: Tree, build: Mapping[str, Any], directory: str, host_tree:
         try:
             text = tree.read_text(inner, limit=MAX_DOCKERFILE_BYTES)
         except TreeError as exc:
-            problems[f"file {inner}"] = str(exc).split(": ", 1)[-1]
+            problems[f"file {inner}"] = exc.reason
             return None
         label = inner
     context = join(directory, str(build.get("context") or "."), host_tree, levels_up(tree))

@@ -69,7 +69,7 @@ class ProjectScan:
         try:
             return self.tree.read_text(inner)
         except TreeError as exc:
-            self.problems[f"file {inner}"] = str(exc).split(": ", 1)[-1]
+            self.problems[f"file {inner}"] = exc.reason
             return None
 
 

@@ -32,7 +32,7 @@ def _read(tree: Tree, path: str, problems: dict[str, str]) -> str | None:
     try:
         return tree.read_text(path)
     except TreeError as exc:
-        reason = str(exc).split(": ", 1)[-1]
+        reason = exc.reason
         if reason != "not found":
             problems[f"file {path}"] = reason
         return None

@@ -74,7 +74,7 @@ class _Reader:
         try:
             return self.tree.read_text(path, limit=512 * 1024)
         except TreeError as exc:
-            reason = str(exc).split(": ", 1)[-1]
+            reason = exc.reason
             if report_missing or reason != "not found":
                 self.problems[f"file {path}"] = reason
             if reason == "permission denied":
@@ -86,7 +86,7 @@ class _Reader:
         try:
             return self.tree.read_text(path, limit=512 * 1024)
         except TreeError as exc:
-            reason = str(exc).split(": ", 1)[-1]
+            reason = exc.reason
             if not reason.startswith(("binary file", "larger than")):
                 self.problems[f"file {path}"] = reason
             return ""

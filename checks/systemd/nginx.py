@@ -92,7 +92,7 @@ class _Loader:
             self.sizes[key] = len(text.encode("utf-8", "surrogateescape"))
             return key
         except TreeError as exc:
-            self.problems[f"nginx {path}"] = str(exc).split(": ", 1)[-1]
+            self.problems[f"nginx {path}"] = exc.reason
         except RecursionError:
             self.problems[f"nginx {path}"] = "symbolic link loop"
         return None
@@ -157,7 +157,7 @@ class _Loader:
                     self.tree.resolve(full)
                 except TreeError as exc:
                     self.problems[f"nginx include {pattern} ({path}:{line})"] = (
-                        str(exc).split(": ", 1)[-1])
+                        exc.reason)
                     return []
                 except RecursionError:
                     self.problems[f"nginx include {pattern} ({path}:{line})"] = (

@@ -46,7 +46,7 @@ def _read(tree: Tree, path: str, problems: dict[str, str], required: bool) -> st
     try:
         return tree.read_text(path)
     except TreeError as exc:
-        reason = str(exc).split(": ", 1)[-1]
+        reason = exc.reason
         if required or reason != "not found":
             problems[f"file {path}"] = reason
         return None

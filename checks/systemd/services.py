@@ -66,7 +66,7 @@ def unit_environment(
             try:
                 text = tree.read_text(inner)
             except TreeError as exc:
-                reason = str(exc).split(": ", 1)[-1]
+                reason = exc.reason
                 if not (optional and reason == "not found"):
                     suffix = "" if optional else "; systemd refuses to start the unit without it"
                     problems[f"file {inner}"] = (
@@ -137,7 +137,7 @@ def _launch(
         text = tree.read_text(words[0], limit=256 * 1024)
     except TreeError as exc:
         if "not found" not in str(exc):
-            problems[f"file {words[0]}"] = str(exc).split(": ", 1)[-1]
+            problems[f"file {words[0]}"] = exc.reason
         return None, None
     if not text.startswith("#!"):
         return None, None
@@ -205,7 +205,7 @@ def _gunicorn_settings(
         try:
             text = tree.read_text(path, limit=parse_cost.MAX_CONFIG_BYTES)
         except TreeError as exc:
-            problems[f"file {path}"] = str(exc).split(": ", 1)[-1]
+            problems[f"file {path}"] = exc.reason
         else:
             refused = gunicorn_conf.refusal(text)
             if refused is not None:

@@ -16,7 +16,7 @@ def _assignments(tree: Tree, path: str, problems: dict[str, str]) -> dict[str, t
     try:
         text = tree.read_text(path)
     except TreeError as exc:
-        reason = str(exc).split(": ", 1)[-1]
+        reason = exc.reason
         if reason != "not found":
             problems[f"file {path}"] = reason
         return {}
@@ -42,7 +42,7 @@ def load_ufw(tree: Tree, problems: dict[str, str]) -> Ufw:
         try:
             text = tree.read_text(path)
         except TreeError as exc:
-            reason = str(exc).split(": ", 1)[-1]
+            reason = exc.reason
             if reason != "not found":
                 problems[f"file {path}"] = reason
             continue

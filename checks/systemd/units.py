@@ -81,7 +81,7 @@ class UnitIndex:
             try:
                 self.texts[inner] = self.tree.read_text(inner)
             except TreeError as exc:
-                self.problems[f"file /{inner}"] = str(exc).split(": ", 1)[-1]
+                self.problems[f"file /{inner}"] = exc.reason
                 self.texts[inner] = None
         return self.texts[inner]
 
