@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conditions import changed, dedent
-from conditions.systemd_host import BASE, CRON, GUNICORN, HBA, PGCONF, UNIT
+from conditions.systemd_host import BASE, CRON, GUNICORN, HBA, NO_BACKUP, PGCONF, UNIT
 
 from auditor.checks.common.tree import Tree
 from auditor.checks.pip.facts import HostLive
@@ -917,3 +917,84 @@ def test_app_urls_come_from_the_nginx_servers_https_first() -> None:
     assert _urls(config) == ("https://bi.example.com", "http://127.0.0.1:8080",
                              "http://bi.example.com")
     assert _urls(None) == ()
+
+
+# --- Survivors among the first 200 of the seed-13 sample (commit 07821de) ---------------------
+
+def _services(tmp_path: Path, units: dict[str, str]) -> ServiceSet:
+    for name, text in units.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text))
+    return collect_services(UnitIndex.build(Tree.at(tmp_path), {}), {})
+
+
+@pytest.mark.parametrize("target", [
+    Target("-", TargetKind.STDIN),
+    Target("missing", TargetKind.PATH, root="/nonexistent/deploy-auditor-tree"),
+])
+def test_a_target_without_files_says_so(target: Target) -> None:
+    # Mutants: the problem text upper-cased; no problems at all (the checks would skip
+    # without saying why).
+    assert collect(target, {}).problems == {SERVICES: "the target has no files to read"}
+
+
+def test_celery_dash_f_log_file_is_named_as_written(tmp_path: Path) -> None:
+    # Mutants: the log file's origin "celery -f" replaced by None / wrapped in XX.
+    from auditor.checks.systemd.facts import LogFile
+
+    celery = "/opt/superset/venv/bin/celery --app=superset.tasks.celery_app:app worker"
+    (service,) = _services(tmp_path, {"etc/systemd/system/superset-worker.service": f"""\
+        [Service]
+        WorkingDirectory=/opt/superset
+        ExecStart={celery} -f logs/celery.log
+        """}).services
+    assert service.log_files == (LogFile("/opt/superset/logs/celery.log", "celery -f"),)
+
+
+def test_gunicorn_dash_c_is_its_config_not_a_shell_script(tmp_path: Path) -> None:
+    # Mutant: any command with -c in its first words (gunicorn -c conf.py) was read as
+    # 'sh -c SCRIPT', so the web unit was lost.
+    (service,) = _services(tmp_path, {"etc/systemd/system/superset.service": """\
+        [Service]
+        ExecStart=/usr/bin/gunicorn -c /etc/superset/gunicorn.conf.py "superset.app:create_app()"
+        """}).services
+    assert (service.role, service.launch.kind) == ("web", "gunicorn")
+
+
+def test_environment_file_wildcard_in_a_unit(tmp_path: Path) -> None:
+    # Mutant: the wildcard was expanded with no tree (AttributeError).
+    from auditor.checks.systemd.services import unit_environment
+
+    (tmp_path / "etc/superset").mkdir(parents=True)
+    (tmp_path / "etc/superset/a.env").write_text("SUPERSET_ENV=production\n")
+    (tmp_path / "etc/superset/b.txt").write_text("OTHER=x\n")
+    unit_path = tmp_path / "etc/systemd/system/superset.service"
+    unit_path.parent.mkdir(parents=True)
+    unit_path.write_text(f"[Service]\nEnvironmentFile=/etc/superset/*.env\nExecStart={GUNICORN}\n")
+    tree = Tree.at(tmp_path)
+    problems: dict[str, str] = {}
+    env, inline = unit_environment(tree, UnitIndex.build(tree, {}).load("superset.service"),
+                                   problems)
+    assert {k: (v.value, v.source) for k, v in env.items()} == {
+        "SUPERSET_ENV": ("production", "/etc/superset/a.env:1")}
+    assert (inline, problems) == ({}, {})
+
+
+def test_gunicorn_wsgi_app_option_names_the_application(tmp_path: Path) -> None:
+    # Mutant: --wsgi-app=MODULE was looked up as option None, so the unit's name decided and an
+    # exporter in a unit called superset-exporter counted as Superset's web tier.
+    services = _services(tmp_path, {"etc/systemd/system/superset-exporter.service": """\
+        [Service]
+        ExecStart=/opt/exporter/venv/bin/gunicorn --wsgi-app=exporter:app -b 127.0.0.1:9100
+        """})
+    assert services.services == ()
+    assert services.unit_names == ("superset-exporter.service",)
+
+
+def test_no_backup_at_all_is_said_in_full(tmp_path: Path) -> None:
+    # Mutants: the message or the evidence wrapped in XX (the condition case matches
+    # substrings, which XX around the whole text keeps).
+    assert _results("SYSTEMD-BACKUPS-002", _host_facts(tmp_path, NO_BACKUP)) == [
+        ("metadata-database", "fail", "no backup leaves the host (there is no backup)",
+         ("no scheduled backup or WAL archiving found",))]
