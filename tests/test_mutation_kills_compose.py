@@ -2088,3 +2088,119 @@ def test_a_config_file_at_an_absolute_host_path_is_read_on_a_host_tree(tmp_path:
     assert found["evidence"][0] == ("SQLALCHEMY_DATABASE_URI from "
                                     "etc/superset/superset_config.py:1: sqlite file "
                                     "/var/lib/superset/meta.db")
+
+
+# -- extends, include and empty files (session 4, the first 200 of the seed-13 sample) ------
+
+
+def test_a_missing_parent_service_names_the_file_it_was_looked_for_in(tmp_path: Path) -> None:
+    # discover.xǁ_Extendsǁextended__mutmut_35 ("not found in" the service, not the file)
+    problems = _problems(tmp_path, {
+        "compose.yaml": "services:\n  web:\n    image: a:1\n    extends: missing\n"})
+    assert problems == ["service web: extends missing, not found in compose.yaml"]
+
+
+def test_an_extends_loop_is_named_and_ends(tmp_path: Path) -> None:
+    # discover.xǁ_Extendsǁextended__mutmut_18 (the loop check never true: endless recursion)
+    problems = _problems(tmp_path, {
+        "compose.yaml": "services:\n  a:\n    image: a:1\n    extends: b\n"
+                        "  b:\n    image: b:1\n    extends: a\n"})
+    assert problems == ["service a: extends loops back to b in compose.yaml",
+                        "service b: extends loops back to a in compose.yaml"]
+
+
+def test_an_extends_chain_beyond_the_bound_is_not_resolved(tmp_path: Path) -> None:
+    # discover.xǁ_Extendsǁtoo_deep__mutmut_3 and _8 (the chain never counted: never too deep)
+    from auditor.checks.compose.discover import MAX_EXTENDS_DEPTH
+
+    lines = ["services:", "  s0:", "    image: a:1"]
+    for i in range(1, MAX_EXTENDS_DEPTH + 2):
+        lines += [f"  s{i}:", f"    extends: s{i - 1}"]
+    problems = _problems(tmp_path, {"compose.yaml": "\n".join(lines) + "\n"})
+    assert problems == [f"service s{MAX_EXTENDS_DEPTH + 1}: compose.yaml: extends a chain of "
+                        f"more than {MAX_EXTENDS_DEPTH} services, not resolved (the service "
+                        "is not audited)"]
+
+
+def test_a_service_extends_one_of_another_file_interpolated_with_the_env(
+        tmp_path: Path) -> None:
+    # discover.xǁ_Extendsǁ_find_parent__mutmut_36 (key "XXfileXX"), _51 (env dropped from
+    # the read of the other file), _54 (its services never taken)
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.discover import load
+
+    write_tree(tmp_path, {
+        "compose.yaml": "services:\n  web:\n    extends: {file: base/common.yml, service: c}\n"
+                        "    ports: ['8000:8000']\n",
+        "base/common.yml": "services:\n  c:\n    image: ${IMG}\n    restart: always\n",
+        ".env": "IMG=app:2\n"})
+    loaded = load(Tree(tmp_path), ".", False)
+    assert loaded.problems == {}
+    assert loaded.services["web"]["image"] == "app:2"
+    assert loaded.services["web"]["restart"] == "always"
+
+
+def test_includes_nest_to_their_bound(tmp_path: Path) -> None:
+    # discover.x__merge_file__mutmut_52 (an included file merged at depth None)
+    from auditor.checks.compose.discover import MAX_INCLUDE_DEPTH
+
+    files = {"compose.yaml": "include: [i1/compose.yaml]\nservices:\n  web:\n    image: a:1\n"}
+    for i in range(1, MAX_INCLUDE_DEPTH + 2):
+        files[f"i{i}/compose.yaml"] = (f"include: [../i{i + 1}/compose.yaml]\n"
+                                       f"services:\n  s{i}:\n    image: s:{i}\n")
+    problems = _problems(tmp_path, files)
+    assert problems == [f"include i{MAX_INCLUDE_DEPTH + 1}/compose.yaml: includes nested too "
+                        "deep"]
+
+
+def test_an_empty_compose_file_loads_as_nothing(tmp_path: Path) -> None:
+    # yamlload.x_load_compose__mutmut_15 (an empty file's LoadedFile built with two fields)
+    from auditor.checks.compose.yamlload import LoadedFile, load_compose
+
+    assert load_compose("", {}) == LoadedFile({}, {}, [])
+    assert load_compose("# nothing\n", {}) == LoadedFile({}, {}, [])
+
+
+def test_a_document_too_deep_for_the_parser_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    # yamlload.x_load_compose__mutmut_6 (the RecursionError reason -> None)
+    from auditor.checks.compose import yamlload
+
+    def deep(self: object) -> None:
+        raise RecursionError
+
+    monkeypatch.setattr(yamlload._Loader, "get_single_node", deep)
+    with pytest.raises(yamlload.YamlError) as caught:
+        yamlload.load_compose("services: {}\n", {})
+    assert str(caught.value) == "nested too deeply to be a Compose file"
+
+
+def test_the_light_read_for_detection_names_the_files(tmp_path: Path) -> None:
+    # project.x_read_project__mutmut_45 (files None in the light read)
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.project import read_project
+
+    write_tree(tmp_path, {"compose.yaml": "services:\n  web:\n    image: a:1\n",
+                          "compose.override.yaml": "services:\n  web:\n    restart: always\n"})
+    read = read_project(Tree(tmp_path), ".", ".", False, light=True)
+    assert read.project is not None
+    assert read.project.files == ("compose.yaml", "compose.override.yaml")
+
+
+def test_only_a_bind_mount_has_a_source_inside_the_tree(tmp_path: Path) -> None:
+    # services.x__mounts__mutmut_34 ("bind and source" -> "or": a named volume read as the
+    # project folder of the same name, its files taken for the container's)
+    problems = _problems(tmp_path, {
+        "compose.yaml": "services:\n  superset:\n    image: apache/superset:4.1.1\n"
+                        "    volumes: ['conf:/app/pythonpath', './data:/data']\n"
+                        "volumes:\n  conf: {}\n",
+        "conf/superset_config.py": "SECRET_KEY = 'x'\n"})
+    assert any(p.startswith("superset_config.py: not found among the files the project gives "
+                            "service superset") for p in problems), problems
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.project import read_project
+
+    read = read_project(Tree(tmp_path / "p"), ".", ".", False, light=True)
+    assert read.project is not None
+    (superset,) = read.project.services
+    assert [(m.kind, m.source, m.inner) for m in superset.mounts] == [
+        ("volume", "conf", None), ("bind", "./data", "data")]
