@@ -2204,3 +2204,49 @@ def test_only_a_bind_mount_has_a_source_inside_the_tree(tmp_path: Path) -> None:
     (superset,) = read.project.services
     assert [(m.kind, m.source, m.inner) for m in superset.mounts] == [
         ("volume", "conf", None), ("bind", "./data", "data")]
+
+
+def test_a_user_crontab_of_the_host_is_a_schedule(tmp_path: Path) -> None:
+    # extras.x__schedules__mutmut_35 (the folder var/spool/cron/crontabs misspelt: never read)
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.extras import ProjectFiles, _schedules
+
+    write_tree(tmp_path, {
+        "srv/app/compose.yaml": "services:\n  web:\n    image: a:1\n",
+        "var/spool/cron/crontabs/root": "# m h dom mon dow command\n"
+                                        "0 3 * * * /srv/app/backup.sh\n"})
+    problems: dict[str, str] = {}
+    found = _schedules(ProjectFiles.scan(Tree(tmp_path), "srv/app"), True, problems)
+    assert found == [("var/spool/cron/crontabs/root", "0 3 * * * /srv/app/backup.sh")]
+    assert problems == {}
+
+
+def test_an_env_file_at_an_absolute_host_path_is_read_on_a_host_tree(tmp_path: Path) -> None:
+    # services.x__service__mutmut_26 (host_tree dropped: /etc/... read as outside the tree)
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.project import read_project
+
+    write_tree(tmp_path, {
+        "srv/app/compose.yaml": "services:\n  web:\n    image: a:1\n"
+                                "    env_file: /etc/superset/superset.env\n",
+        "etc/superset/superset.env": "SUPERSET_LOG_LEVEL=info\n"})
+    read = read_project(Tree(tmp_path), "srv/app", "/srv/app", True, light=True)
+    assert read.project is not None and read.loaded.problems == {}
+    (web,) = read.project.services
+    assert {k: (v.value, v.source) for k, v in web.env.items()} == {
+        "SUPERSET_LOG_LEVEL": ("info", "etc/superset/superset.env:1")}
+
+
+def test_a_compose_entrypoint_drops_the_cmd_of_the_image_built(tmp_path: Path) -> None:
+    # services.x_process__mutmut_19 (the image's CMD kept after a Compose entrypoint)
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.project import read_project
+
+    write_tree(tmp_path, {
+        "compose.yaml": "services:\n  web:\n    build: .\n    entrypoint: ['gunicorn', 'app']\n"
+                        "  worker:\n    build: .\n",
+        "Dockerfile": "FROM python:3.11-slim\nCMD [\"celery\", \"worker\"]\n"})
+    read = read_project(Tree(tmp_path), ".", ".", False, light=True)
+    assert read.project is not None
+    assert {s.name: s.process for s in read.project.services} == {
+        "web": "gunicorn app", "worker": "celery worker"}
