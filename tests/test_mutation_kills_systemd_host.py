@@ -998,3 +998,61 @@ def test_no_backup_at_all_is_said_in_full(tmp_path: Path) -> None:
     assert _results("SYSTEMD-BACKUPS-002", _host_facts(tmp_path, NO_BACKUP)) == [
         ("metadata-database", "fail", "no backup leaves the host (there is no backup)",
          ("no scheduled backup or WAL archiving found",))]
+
+
+def test_a_host_running_superset_is_a_superset_target(tmp_path: Path) -> None:
+    # Mutant: the app was left out of the collected facts.
+    assert _host_facts(tmp_path, BASE).app == "superset"
+
+
+def test_unreadable_config_reason_keeps_a_path_with_spaces(tmp_path: Path) -> None:
+    # Mutant: the reason was cut at the first blank (inside the path), not after "path: ".
+    where = "/opt/my superset/superset_config.py"
+    files = changed(BASE, {
+        UNIT: dedent(BASE[UNIT]).replace(
+            "[Service]\n", f'[Service]\nEnvironment="SUPERSET_CONFIG_PATH={where}"\n'),
+        f"{where[1:]}/keep": "a directory, not a file\n"})
+    assert _host_facts(tmp_path, files).problems["superset.config"] == (
+        f"{where}: is a directory")
+
+
+def test_unreadable_directories_are_named_as_problems(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Mutant: the problem was stored under its text with no value. (A run as root lists every
+    # directory, so listing the one directory is refused by hand.)
+    import os
+
+    listdir = os.listdir
+    refused = tmp_path / "host/etc/logrotate.d"
+
+    def refuse(path: str | os.PathLike[str]) -> list[str]:
+        if Path(path) == refused:
+            raise PermissionError(13, "Permission denied", str(path))
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", refuse)
+    facts = _host_facts(tmp_path, changed(BASE, {"etc/logrotate.d/keep": "# nothing\n"}))
+    assert facts.problems["directory /etc/logrotate.d"] == "permission denied: not read"
+
+
+@pytest.mark.parametrize("answered", [True, False])
+def test_live_ufw_status_replaces_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            answered: bool) -> None:
+    # Mutant: 'status or files' -> 'status and files': the files' view kept when ufw answered,
+    # nothing at all when it did not.
+    from auditor.checks.systemd import live
+    from auditor.checks.systemd.facts import UFW, Ufw
+
+    status = Ufw(installed=True, enabled=False, source="ufw status verbose")
+    monkeypatch.setattr(live, "nginx_dump", lambda problems: None)
+    monkeypatch.setattr(live, "ufw_status", lambda ufw, problems: status if answered else None)
+    monkeypatch.setattr(live, "live_state", lambda dirs, problems: (None, None))
+    root = tmp_path / "host"
+    (root / "etc/ufw").mkdir(parents=True)
+    (root / "etc/ufw/ufw.conf").write_text("ENABLED=yes\n")
+    facts = collect(Target("host", TargetKind.HOST, root=str(root), host_tree=True, live=True),
+                    {})
+    found = facts.values[UFW]
+    assert isinstance(found, Ufw)
+    assert (found.enabled, found.source) == ((False, "ufw status verbose") if answered
+                                             else (True, "files"))
