@@ -185,7 +185,8 @@ def stage(target: str, stage_dir: Path, fresh: bool, rev: str | None,
     # Everything but mutants/ (mutmut's results, kept so unchanged mutants are not rerun).
     if stage_dir.exists():
         for entry in stage_dir.iterdir():
-            if entry.name != "mutants":
+            # The sample drawn for these results stays with them (--prefix reads it).
+            if entry.name not in ("mutants", "sample.json"):
                 shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() \
                     else entry.unlink()
     stage_dir.mkdir(parents=True, exist_ok=True)
@@ -306,7 +307,52 @@ def mutant_names(stage_dir: Path) -> list[str]:
 def sample(names: list[str], size: int, seed: int) -> list[str]:
     """A uniform random sample: every mutant equally likely, so the killed fraction of the
     sample estimates the package's score (see wilson())."""
-    return sorted(random.Random(seed).sample(names, min(size, len(names))))
+    return sorted(draw_order(names, size, seed))
+
+
+def draw_order(names: list[str], size: int, seed: int) -> list[str]:
+    """The sample in the order it was drawn: its first k are a uniform sample of k too.
+
+    mutmut runs the mutants it is given module by module, so the part of a sample that a
+    stopped run reached is not uniform; a prefix of the draw order is (``--prefix``)."""
+    return random.Random(seed).sample(names, min(size, len(names)))
+
+
+def prefix(stage_dir: Path, k: int, globs: list[str]) -> list[str]:
+    """The first ``k`` of the stage's sample in draw order (see draw_order); ``globs``: the
+    ones the sample was drawn with, when sample.json predates recording them."""
+    drawn = json.loads((stage_dir / "sample.json").read_text())
+    globs = drawn.get("globs") or globs
+    everything = [n for n in mutant_names(stage_dir)
+                  if not globs or any(fnmatch(n, p) for p in globs)]
+    if len(everything) != drawn["of"]:
+        raise SystemExit(f"{stage_dir}: {len(everything)} mutants match the sample's globs, "
+                         f"it was drawn from {drawn['of']}: not the stage it was drawn in")
+    order = draw_order(everything, len(drawn["names"]), drawn["seed"])
+    return order[:k]
+
+
+def exit_codes(stage_dir: Path) -> dict[str, int | None]:
+    codes: dict[str, int | None] = {}
+    for meta in (stage_dir / "mutants").rglob("*.py.meta"):
+        codes.update(json.loads(meta.read_text()).get("exit_code_by_key", {}))
+    return codes
+
+
+def print_prefix(stage_dir: Path, k: int, globs: list[str]) -> None:
+    """The score of the first ``k`` drawn: run, killed, and who survived."""
+    first = prefix(stage_dir, k, globs)
+    codes = exit_codes(stage_dir)
+    ran = [n for n in first if codes.get(n) is not None]
+    killed = [n for n in ran if STATUS.get(codes[n], "suspicious") in ("killed", "timeout")]
+    low, high = wilson(len(killed), len(ran))
+    print(f"\nfirst {k} of the sample in draw order (a uniform sample): {len(ran)} run, "
+          f"{len(killed)} killed: {100 * len(killed) / max(1, len(ran)):.1f} %, 95 % interval "
+          f"{100 * low:.1f} % to {100 * high:.1f} %"
+          + (f"; {k - len(ran)} not run yet" if len(ran) < k else ""))
+    for name in first:
+        if name in ran and name not in killed:
+            print(f"  {STATUS.get(codes[name], 'suspicious')}: {name}")
 
 
 def wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -353,6 +399,10 @@ def main() -> int:
                              "the staged commit for reasons outside the target stops mutmut "
                              "before any mutant; leaving a test out can only lower the score")
     parser.add_argument("--seed", type=int, default=13, help="the sample's seed (default 13)")
+    parser.add_argument("--prefix", type=int, metavar="K",
+                        help="with --keep on a sampled stage: run the mutants of the first K of "
+                             "the sample in draw order not run yet, and score those K (a "
+                             "uniform sample, unlike the part a stopped run reached)")
     parser.add_argument("--summary-only", action="store_true")
     parser.add_argument("--show", metavar="MUTANT", help="print one mutant's diff")
     args = parser.parse_args()
@@ -372,7 +422,12 @@ def main() -> int:
         stage(args.target, stage_dir, not args.keep, None if args.worktree else args.rev,
               args.tests, args.deselect)
         chosen = list(args.mutants)
-        if args.sample:
+        if args.prefix:
+            codes = exit_codes(stage_dir)
+            chosen = [n for n in prefix(stage_dir, args.prefix, args.mutants)
+                      if codes.get(n) is None]
+            print(f"first {args.prefix} drawn: {len(chosen)} not run yet")
+        elif args.sample:
             # Generation and mutmut's one clean test run, no mutant run: a name that
             # matches nothing.
             run_mutmut(stage_dir, args.max_children, ["no.such.mutant"], args.minutes)
@@ -380,10 +435,14 @@ def main() -> int:
                           if not args.mutants or any(fnmatch(n, p) for p in args.mutants)]
             chosen = sample(everything, args.sample, args.seed)
             (stage_dir / "sample.json").write_text(json.dumps(
-                {"seed": args.seed, "of": len(everything), "names": chosen}))
+                {"seed": args.seed, "of": len(everything), "names": chosen,
+                 "globs": list(args.mutants)}))
             print(f"sample: {len(chosen)} of {len(everything)} mutants, seed {args.seed}")
-        run_mutmut(stage_dir, args.max_children, chosen, args.minutes)
+        if chosen or not args.prefix:  # no names would mean every mutant of the target
+            run_mutmut(stage_dir, args.max_children, chosen, args.minutes)
     print_summary(stage_dir)
+    if args.prefix:
+        print_prefix(stage_dir, args.prefix, args.mutants)
     return 0
 
 
