@@ -1056,3 +1056,50 @@ def test_live_ufw_status_replaces_the_files(tmp_path: Path, monkeypatch: pytest.
     assert isinstance(found, Ufw)
     assert (found.enabled, found.source) == ((False, "ufw status verbose") if answered
                                              else (True, "files"))
+
+
+@pytest.mark.parametrize(("uri", "host"), [
+    ("postgresql:///superset", "localhost"),
+    ("postgresql://superset@db.internal:5432/superset", "db.internal"),
+    ("sqlite:////var/lib/superset/superset.db", None),
+])
+def test_database_host_of_the_uri(tmp_path: Path, uri: str, host: str | None) -> None:
+    # Mutant: a URI without a host (a local socket) gave "LOCALHOST".
+    from conditions.systemd_host import CONFIG
+
+    from auditor.checks.systemd.facts import HOSTINFO, HostInfo
+
+    files = changed(BASE, {CONFIG: f'SQLALCHEMY_DATABASE_URI = "{uri}"\n'})
+    info = _host_facts(tmp_path, files).values[HOSTINFO]
+    assert isinstance(info, HostInfo)
+    assert info.db_uri_host == host
+
+
+def test_etckeeper_evidence_is_said_as_is(tmp_path: Path) -> None:
+    # Mutant: the evidence wrapped in XX (the GITOPS-001 case matches a substring).
+    from auditor.checks.systemd.facts import HOSTINFO, HostInfo
+
+    info = _host_facts(tmp_path, changed(BASE, {"etc/.git/HEAD": "ref: main\n"})).values[HOSTINFO]
+    assert isinstance(info, HostInfo)
+    assert "/etc is a git repository (etckeeper)" in info.managed
+
+
+@pytest.mark.parametrize(("options", "timeout"), [
+    ({"timeout": 2}, 2.0), ({"timeout": 0.5}, 0.5), ({}, 5.0), ({"timeout": "2"}, 5.0)])
+def test_live_postgres_is_read_with_the_run_timeout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, object],
+        timeout: float) -> None:
+    # Mutant: the timeout of the run was not passed on (always pglive's default of 5 s).
+    collector = importlib.import_module("auditor.checks.systemd.collect")
+    calls: list[tuple[str, float]] = []
+
+    def read(dsn: str, seconds: float = 5.0) -> PgLive:
+        calls.append((dsn, seconds))
+        raise PgLiveError("not connected in tests")
+
+    monkeypatch.setattr(collector, "read_live", read)
+    root = tmp_path / "host"
+    root.mkdir()
+    collect(Target("host", TargetKind.PATH, root=str(root), host_tree=True),
+            {"pg_dsn": "postgresql://auditor@db.internal/superset", **options})
+    assert calls == [("postgresql://auditor@db.internal/superset", timeout)]
