@@ -1103,3 +1103,27 @@ def test_live_postgres_is_read_with_the_run_timeout(
     collect(Target("host", TargetKind.PATH, root=str(root), host_tree=True),
             {"pg_dsn": "postgresql://auditor@db.internal/superset", **options})
     assert calls == [("postgresql://auditor@db.internal/superset", timeout)]
+
+
+def test_journald_empty_assignment_resets_even_an_unset_key(tmp_path: Path) -> None:
+    # Mutant: pop() without a default raised KeyError for a key never set before.
+    from auditor.checks.systemd.hostconf import _journald
+
+    (tmp_path / "etc/systemd").mkdir(parents=True)
+    (tmp_path / "etc/systemd/journald.conf").write_text(
+        "[Journal]\nSystemMaxUse=\nStorage=volatile\nCompress=yes\nCompress=\n")
+    values, files = _journald(Tree.at(tmp_path), {})
+    assert {k: (v.value, v.line) for k, v in values.items()} == {"Storage": ("volatile", 3)}
+    assert files == ("/etc/systemd/journald.conf",)
+
+
+def test_a_cluster_directory_without_postgresql_conf_is_a_cluster(tmp_path: Path) -> None:
+    # Mutant: a cluster counted only when it held postgresql.conf (its reading names the
+    # missing file instead of the host having no PostgreSQL).
+    from auditor.checks.systemd.postgres import load_postgres
+
+    (tmp_path / "etc/postgresql/16/main").mkdir(parents=True)
+    (tmp_path / "etc/postgresql/16/main/pg_hba.conf").write_text("local all all peer\n")
+    clusters = load_postgres(Tree.at(tmp_path), {})
+    assert [(c.name, c.conf_path) for c in clusters.clusters] == [
+        ("16/main", "/etc/postgresql/16/main/postgresql.conf")]
