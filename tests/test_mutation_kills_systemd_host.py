@@ -1127,3 +1127,15 @@ def test_a_cluster_directory_without_postgresql_conf_is_a_cluster(tmp_path: Path
     clusters = load_postgres(Tree.at(tmp_path), {})
     assert [(c.name, c.conf_path) for c in clusters.clusters] == [
         ("16/main", "/etc/postgresql/16/main/postgresql.conf")]
+
+
+def test_host_config_read_errors_name_the_reason_not_a_missing_file(tmp_path: Path) -> None:
+    # Mutant: the reason was None, so even a missing file became a problem (with no text).
+    from auditor.checks.systemd.hostconf import _read
+
+    (tmp_path / "etc/logrotate.d/superset").mkdir(parents=True)
+    problems: dict[str, str] = {}
+    tree = Tree.at(tmp_path)
+    assert _read(tree, "/etc/logrotate.d/missing", problems) is None
+    assert _read(tree, "/etc/logrotate.d/superset", problems) is None
+    assert problems == {"file /etc/logrotate.d/superset": "is a directory"}
