@@ -1139,3 +1139,15 @@ def test_host_config_read_errors_name_the_reason_not_a_missing_file(tmp_path: Pa
     assert _read(tree, "/etc/logrotate.d/missing", problems) is None
     assert _read(tree, "/etc/logrotate.d/superset", problems) is None
     assert problems == {"file /etc/logrotate.d/superset": "is a directory"}
+
+
+def test_etc_crontab_lines_name_a_user_before_the_command(tmp_path: Path) -> None:
+    # Mutant: /etc/crontab was read as a user's crontab, so the user became the command.
+    from auditor.checks.systemd.jobs import collect_jobs
+
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/crontab").write_text("0 3 * * * postgres pg_dump -Fc superset\n")
+    tree = Tree.at(tmp_path)
+    jobs = collect_jobs(tree, UnitIndex.build(tree, {}), {})
+    assert [(j.schedule, j.command, j.source, j.line) for j in jobs.jobs] == [
+        ("0 3 * * *", "pg_dump -Fc superset", "/etc/crontab", 1)]
