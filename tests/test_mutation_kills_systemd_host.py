@@ -1151,3 +1151,18 @@ def test_etc_crontab_lines_name_a_user_before_the_command(tmp_path: Path) -> Non
     jobs = collect_jobs(tree, UnitIndex.build(tree, {}), {})
     assert [(j.schedule, j.command, j.source, j.line) for j in jobs.jobs] == [
         ("0 3 * * *", "pg_dump -Fc superset", "/etc/crontab", 1)]
+
+
+def test_cron_period_scripts_skip_only_placeholders(tmp_path: Path) -> None:
+    # Mutants: a file named 'placeholder' read as a job; the first dotted name ended the scan
+    # of the directory (break for continue).
+    from auditor.checks.systemd.jobs import collect_jobs
+
+    daily = tmp_path / "etc/cron.daily"
+    daily.mkdir(parents=True)
+    for name in (".placeholder", "a-backup", "placeholder", "z-backup"):
+        (daily / name).write_text("#!/bin/sh\npg_dump -Fc superset\n")
+    tree = Tree.at(tmp_path)
+    jobs = collect_jobs(tree, UnitIndex.build(tree, {}), {})
+    assert [(j.schedule, j.source) for j in jobs.jobs] == [
+        ("cron.daily", "/etc/cron.daily/a-backup"), ("cron.daily", "/etc/cron.daily/z-backup")]
