@@ -2250,3 +2250,12 @@ def test_a_compose_entrypoint_drops_the_cmd_of_the_image_built(tmp_path: Path) -
     assert read.project is not None
     assert {s.name: s.process for s in read.project.services} == {
         "web": "gunicorn app", "worker": "celery worker"}
+
+
+def test_an_absolute_host_path_loses_only_its_leading_slashes() -> None:
+    # discover.x_join__mutmut_11 (lstrip("XX/XX"): a first folder starting with X was cut)
+    from auditor.checks.compose.discover import join
+
+    assert join("srv/app", "/Xfer/XX.env", True) == "Xfer/XX.env"
+    assert join("srv/app", "//etc/x.env", True) == "etc/x.env"
+    assert join("srv/app", "/Xfer/XX.env", False) is None
