@@ -1166,3 +1166,40 @@ def test_cron_period_scripts_skip_only_placeholders(tmp_path: Path) -> None:
     jobs = collect_jobs(tree, UnitIndex.build(tree, {}), {})
     assert [(j.schedule, j.source) for j in jobs.jobs] == [
         ("cron.daily", "/etc/cron.daily/a-backup"), ("cron.daily", "/etc/cron.daily/z-backup")]
+
+
+def test_an_unreadable_cron_d_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Mutant: /etc/cron.d looked up upper-cased among the unreadable directories. (A run as
+    # root lists every directory, so listing it is refused by hand.)
+    import os
+
+    from auditor.checks.systemd.jobs import collect_jobs
+
+    listdir = os.listdir
+    refused = tmp_path / "etc/cron.d"
+    refused.mkdir(parents=True)
+
+    def refuse(path: str | os.PathLike[str]) -> list[str]:
+        if Path(path) == refused:
+            raise PermissionError(13, "Permission denied", str(path))
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", refuse)
+    tree = Tree.at(tmp_path)
+    problems: dict[str, str] = {}
+    jobs = collect_jobs(tree, UnitIndex.build(tree, {}), problems)
+    assert jobs.unreadable == ("/etc/cron.d",)
+    assert problems == {"directory /etc/cron.d": "permission denied (its crontabs were not read)"}
+
+
+def test_timer_schedule_keeps_on_unit_active_sec(tmp_path: Path) -> None:
+    # Mutant: OnUnitActiveSec= was looked up under another name, so the schedule said "timer".
+    from auditor.checks.systemd.jobs import collect_jobs
+
+    system = tmp_path / "etc/systemd/system"
+    system.mkdir(parents=True)
+    (system / "pg-backup.timer").write_text("[Timer]\nOnBootSec=15min\nOnUnitActiveSec=1d\n")
+    (system / "pg-backup.service").write_text("[Service]\nExecStart=/usr/bin/pg_dump superset\n")
+    tree = Tree.at(tmp_path)
+    jobs = collect_jobs(tree, UnitIndex.build(tree, {}), {})
+    assert [j.schedule for j in jobs.jobs] == ["OnBootSec=15min; OnUnitActiveSec=1d"]
