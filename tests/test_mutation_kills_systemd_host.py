@@ -1203,3 +1203,32 @@ def test_timer_schedule_keeps_on_unit_active_sec(tmp_path: Path) -> None:
     tree = Tree.at(tmp_path)
     jobs = collect_jobs(tree, UnitIndex.build(tree, {}), {})
     assert [j.schedule for j in jobs.jobs] == ["OnBootSec=15min; OnUnitActiveSec=1d"]
+
+
+def _settings(tmp_path: Path, text: str) -> object:
+    unit = tmp_path / "etc/systemd/system/x.service"
+    unit.parent.mkdir(parents=True, exist_ok=True)
+    unit.write_text("[Service]\nExecStart=/opt/superset/venv/bin/gunicorn app\n" + text)
+    return security._Settings(UnitIndex.build(Tree.at(tmp_path), {}).load("x.service"))
+
+
+@pytest.mark.parametrize(("text", "score"), [
+    ("DevicePolicy=closed\n", 0),
+    ("DevicePolicy=closed\nDeviceAllow=/dev/null rw\n", 5),
+    ("DevicePolicy=closed\nProtectClock=yes\n", 5),
+    ("DevicePolicy=auto\nDeviceAllow=/dev/null rw\n", 10),
+])
+def test_device_exposure_counts_device_allow(tmp_path: Path, text: str, score: int) -> None:
+    # Mutant: DeviceAllow= looked up in lower case, so an allow-list under a closed policy
+    # rated as no device access at all.
+    assert security._devices(_settings(tmp_path, text)) == score  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("allow", "score"), [
+    ("", 0), ("::1/128", 2), ("::1", 2), ("127.0.0.0/8 localhost link-local", 2),
+    ("10.0.0.0/8", 5),
+])
+def test_ip_exposure_local_allow_list(tmp_path: Path, allow: str, score: int) -> None:
+    # Mutant: "::1/128" not counted as local, so allowing only it rated as a network.
+    text = "IPAddressDeny=any\n" + (f"IPAddressAllow={allow}\n" if allow else "")
+    assert security._ip(_settings(tmp_path, text)) == score  # type: ignore[arg-type]
