@@ -2259,3 +2259,26 @@ def test_an_absolute_host_path_loses_only_its_leading_slashes() -> None:
     assert join("srv/app", "/Xfer/XX.env", True) == "Xfer/XX.env"
     assert join("srv/app", "//etc/x.env", True) == "etc/x.env"
     assert join("srv/app", "/Xfer/XX.env", False) is None
+
+
+def test_compose_file_at_an_absolute_host_path_is_loaded_on_a_host_tree(tmp_path: Path) -> None:
+    # discover.x_load__mutmut_17 (host_tree dropped: COMPOSE_FILE=/opt/... read as outside)
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.discover import load
+
+    write_tree(tmp_path, {"srv/app/.env": "COMPOSE_FILE=/opt/stack/prod.yml\n",
+                          "opt/stack/prod.yml": "services:\n  web:\n    image: a:1\n"})
+    loaded = load(Tree(tmp_path), "srv/app", True)
+    assert (loaded.fatal, loaded.files, list(loaded.services)) == (
+        None, ["opt/stack/prod.yml"], ["web"])
+
+
+def test_compose_file_naming_only_files_outside_the_tree_is_fatal(tmp_path: Path) -> None:
+    # discover.x_load__mutmut_43 (the fatal reason wrapped in XX)
+    from auditor.checks.common.tree import Tree
+    from auditor.checks.compose.discover import load
+
+    write_tree(tmp_path, {".env": "COMPOSE_FILE=/opt/stack/prod.yml\n"})
+    loaded = load(Tree(tmp_path), ".", False)
+    assert (loaded.fatal, loaded.files) == (
+        "COMPOSE_FILE in .env names no Compose file inside the audited tree", [])
