@@ -1232,3 +1232,14 @@ def test_ip_exposure_local_allow_list(tmp_path: Path, allow: str, score: int) ->
     # Mutant: "::1/128" not counted as local, so allowing only it rated as a network.
     text = "IPAddressDeny=any\n" + (f"IPAddressAllow={allow}\n" if allow else "")
     assert security._ip(_settings(tmp_path, text)) == score  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("umask", "score"), [
+    ("0000", 10), ("0002", 5), ("0022", 5), ("0026", 1), ("0007", 2), ("0027", 1), ("0077", 0),
+    ("bad", 5),
+])
+def test_umask_exposure_levels(tmp_path: Path, umask: str, score: int) -> None:
+    # Mutant: 'mask & 0o004' -> 'mask | 0o004', so a umask leaving files world-readable
+    # (0002) rated as if only its group could write them.
+    text = f"User=superset\nUMask={umask}\n"
+    assert security._umask(_settings(tmp_path, text)) == score  # type: ignore[arg-type]
