@@ -1243,3 +1243,20 @@ def test_umask_exposure_levels(tmp_path: Path, umask: str, score: int) -> None:
     # (0002) rated as if only its group could write them.
     text = f"User=superset\nUMask={umask}\n"
     assert security._umask(_settings(tmp_path, text)) == score  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("unit_section", "rated"), [
+    ("", True), ("[Unit]\nDefaultDependencies=yes\n", True),
+    ("[Unit]\nDefaultDependencies=no\n", False),
+])
+def test_default_dependencies_off_drops_the_mount_items(tmp_path: Path, unit_section: str,
+                                                        rated: bool) -> None:
+    # Mutant: DefaultDependencies= looked up upper-cased, so =no never dropped the four items
+    # systemd-analyze rates only with default dependencies.
+    unit = tmp_path / "etc/systemd/system/x.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text(unit_section + "[Service]\nUser=superset\nExecStart=/usr/bin/gunicorn app\n")
+    found = security.exposure(UnitIndex.build(Tree.at(tmp_path), {}).load("x.service"))
+    names = {finding.setting for finding in found.findings}
+    mounts = {"PrivateTmp=", "ProtectHome=", "ProtectSystem=", "RootDirectory=/RootImage="}
+    assert (mounts & names) == (mounts if rated else set())
