@@ -1260,3 +1260,13 @@ def test_default_dependencies_off_drops_the_mount_items(tmp_path: Path, unit_sec
     names = {finding.setting for finding in found.findings}
     mounts = {"PrivateTmp=", "ProtectHome=", "ProtectSystem=", "RootDirectory=/RootImage="}
     assert (mounts & names) == (mounts if rated else set())
+
+
+def test_an_enabled_unit_without_a_file_keeps_its_links(tmp_path: Path) -> None:
+    # Mutants: the unit built without a path (TypeError); its links looked up under None.
+    wants = tmp_path / "etc/systemd/system/multi-user.target.wants"
+    wants.mkdir(parents=True)
+    (wants / "ghost.service").symlink_to("/lib/systemd/system/ghost.service")
+    unit = UnitIndex.build(Tree.at(tmp_path), {}).load("ghost.service")
+    assert (unit.name, unit.path, unit.enabled_by, unit.masked) == (
+        "ghost.service", None, ("/etc/systemd/system/multi-user.target.wants",), False)
