@@ -1270,3 +1270,15 @@ def test_an_enabled_unit_without_a_file_keeps_its_links(tmp_path: Path) -> None:
     unit = UnitIndex.build(Tree.at(tmp_path), {}).load("ghost.service")
     assert (unit.name, unit.path, unit.enabled_by, unit.masked) == (
         "ghost.service", None, ("/etc/systemd/system/multi-user.target.wants",), False)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("A=1\nB=2\n", ["A=1", "B=2"]), ("A=1\nB=2", ["A=1", "B=2"]), ("A=1\r\n", ["A=1"]),
+    ("", []),
+])
+def test_unit_file_lines_keep_a_last_line_without_newline(text: str, found: list[str]) -> None:
+    # Mutant: 'found and last == ""' -> 'or', so a file not ending in a newline lost its
+    # last line (and an empty one raised IndexError).
+    from auditor.checks.systemd.unitfile import lines
+
+    assert lines(text) == found
