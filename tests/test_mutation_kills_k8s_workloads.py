@@ -1360,3 +1360,78 @@ def test_several_kustomization_files_are_named_in_one_note(tmp_path: Path) -> No
     assert built.problems == {
         "kustomize kustomization.yaml": "the directory also holds kustomization.yml, "
         "Kustomization (kustomize refuses several); kustomization.yaml is read"}
+
+
+# --- survivors of the uniform first 100 of the 44599e5 sample (session 4) -------------------
+
+
+def test_a_list_field_that_is_not_a_list_is_noted_on_its_own_line(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("components: []\nresources: web.yaml\n")
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert built.problems["kustomize kustomization.yaml:2"] == "resources is not a list; not read"
+    assert "kustomize kustomization.yaml:1" not in built.problems
+
+
+def test_a_generator_merges_into_the_object_of_its_own_namespace(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [cm.yaml]\nconfigMapGenerator:\n- name: app\n  namespace: bi\n"
+        "  behavior: merge\n  literals: [B=2]\n")
+    (tmp_path / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: other}\n"
+        "data: {A: '1'}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: bi}\n"
+        "data: {A: '1'}\n")
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert built.problems == {}
+    assert [item.obj for item in built.items] == [
+        {"apiVersion": "v1", "kind": "ConfigMap",
+         "metadata": {"name": "app", "namespace": "other"}, "data": {"A": "1"}},
+        {"apiVersion": "v1", "kind": "ConfigMap",
+         "metadata": {"name": "app", "namespace": "bi"}, "data": {"A": "1", "B": "2"}},
+    ]
+
+
+def test_an_unlisted_manifest_below_a_base_is_named_when_an_overlay_includes_it(
+        tmp_path: Path) -> None:
+    (tmp_path / "base" / "extra").mkdir(parents=True)
+    (tmp_path / "kustomization.yaml").write_text("resources: [base]\n")
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [web.yaml]\n")
+    (tmp_path / "base" / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
+    (tmp_path / "base" / "extra" / "stray.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert built.problems == {
+        "kustomize base/kustomization.yaml": "1 manifest file(s) in its directory that it "
+        "does not list are not audited (not applied by kubectl apply -k): "
+        "base/extra/stray.yaml"}
+
+
+def test_a_nameless_patch_identifies_a_nameless_object() -> None:
+    nameless = _res({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {}})
+    assert kustapply._identified(nameless, {"kind": "Deployment"})
+    assert not kustapply._identified(nameless, {"kind": "Deployment",
+                                                "metadata": {"name": "web"}})
+
+
+def test_a_labels_field_given_as_one_map_is_applied_as_one_entry(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [web.yaml]\nlabels: {pairs: {team: bi}}\n")
+    (tmp_path / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n")
+    built = build(tmp_path, tmp_path)
+    assert built is not None
+    assert built.problems == {}
+    assert [item.obj["metadata"] for item in built.items] == [
+        {"name": "web", "labels": {"team": "bi"}}]
+
+
+def test_put_counts_list_levels_towards_the_nesting_bound() -> None:
+    node: list[Any] = [{}]
+    kustxform._put(node, (), {"k": "v"}, True, 400)  # the element would be level 401
+    assert node == [{}]
+    kustxform._put(node, (), {"k": "v"}, True, 399)
+    assert node == [{"k": "v"}]
