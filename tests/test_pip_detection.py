@@ -145,3 +145,17 @@ def test_a_setproctitle_renamed_gunicorn_is_still_a_gunicorn_launch() -> None:
     live = dataclasses.replace(launch, live=True, pid=10, family=(10, 11, 12, 13))
     assert live.workers == 3
     assert dataclasses.replace(launch, live=True, pid=10, family=(10,)).workers == 1
+
+
+def test_gunicorn_options_that_take_a_value_keep_it() -> None:
+    # An option the table did not know left its value behind as a positional word:
+    # `--wsgi-app X` gave no wsgi-app option at all.
+    from auditor.checks.pip.shell import ShellState, launch_from_words
+
+    words = ["gunicorn", "--backlog", "2048", "--wsgi-app", "superset.app:create_app()",
+             "--keep-alive", "5", "-w", "4", "-n", "superset", "--umask", "007"]
+    launch = launch_from_words(words, False, "x", None, ShellState(env={}))
+    assert launch is not None
+    assert (launch.option("wsgi-app"), launch.option("backlog"), launch.option("keep-alive"),
+            launch.option("workers"), launch.option("name"), launch.option("umask")) == (
+        "superset.app:create_app()", "2048", "5", "4", "superset", "007")

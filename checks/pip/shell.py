@@ -36,6 +36,21 @@ VALUE_OPTIONS: Mapping[str, Mapping[str, str]] = {
         "--worker-tmp-dir": "worker-tmp-dir", "-e": "env", "--env": "env",
         "--chdir": "chdir", "--pythonpath": "pythonpath", "--log-level": "log-level",
         "--forwarded-allow-ips": "forwarded-allow-ips", "-p": "pid", "--pid": "pid",
+        # The rest of gunicorn's settings that take a value (gunicorn.org/en/stable/settings):
+        # unknown, each would leave its value behind as a positional word.
+        "--wsgi-app": "wsgi-app", "--backlog": "backlog",
+        "--worker-connections": "worker-connections", "--keep-alive": "keep-alive",
+        "--limit-request-fields": "limit-request-fields",
+        "--limit-request-field_size": "limit-request-field_size", "-n": "name",
+        "--name": "name", "-g": "group", "--group": "group", "-m": "umask", "--umask": "umask",
+        "--access-logformat": "access-logformat", "--statsd-prefix": "statsd-prefix",
+        "--dogstatsd-tags": "dogstatsd-tags", "--proxy-allow-from": "proxy-allow-from",
+        "--paste": "paste", "--paster": "paste", "--reload-engine": "reload-engine",
+        "--reload-extra-file": "reload-extra-file", "--ssl-version": "ssl-version",
+        "--cert-reqs": "cert-reqs", "--ca-certs": "ca-certs", "--ciphers": "ciphers",
+        "--tmp-upload-dir": "tmp-upload-dir", "--logger-class": "logger-class",
+        "--log-syslog-to": "log-syslog-to", "--log-syslog-prefix": "log-syslog-prefix",
+        "--log-syslog-facility": "log-syslog-facility",
     },
     "superset-run": {
         "-h": "host", "--host": "host", "-p": "port", "--port": "port",

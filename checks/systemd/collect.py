@@ -145,7 +145,7 @@ def _superset_config(
         try:
             text = tree.read_text(path)
         except TreeError as exc:
-            problems["superset.config"] = f"{path}: {str(exc).split(': ', 1)[-1]}"
+            problems["superset.config"] = f"{path}: {exc.reason}"
             return None
         config = analyze(text, path.lstrip("/"), env)
         for problem in config.problems:
