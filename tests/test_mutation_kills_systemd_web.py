@@ -579,3 +579,25 @@ def test_backends_read_the_host_after_the_first_scheme_only(tmp_path: Path) -> N
         "    location /b/ { proxy_pass http://unix:/run/g.sock:/api:v1; }\n  }\n}\n")})
     (server,) = load_nginx(tree, {}).servers
     assert [r.backends for r in server.routes] == [("10.0.1.11:8088",), ("unix:/run/g.sock",)]
+
+
+def test_a_bind_without_a_port_is_no_listener() -> None:
+    # gunicorn --bind superset (a host name, no port): skipped, not an int("superset") error.
+    assert network._split("superset") == ("0.0.0.0", None)
+    assert network._split("10.0.0.5:8088") == ("10.0.0.5", 8088)
+    assert network._split("unix:/run/superset.sock") == ("unix:/run/superset.sock", None)
+
+
+def test_nginx_without_proxy_pass_says_so_in_exactly_these_words(tmp_path: Path) -> None:
+    from conditions.systemd_web import NO_PROXY
+
+    from auditor.checks.systemd import proxy_tls
+
+    for name, text in NO_PROXY.items():
+        (tmp_path / name.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name.lstrip("/")).write_text(text)
+    target = Target(label="t", kind=TargetKind.PATH, root=str(tmp_path), host_tree=True)
+    facts = collect(target, {})
+    (result,) = [r for c in proxy_tls.CHECKS if c.id == "SYSTEMD-PROXY-TLS-001"
+                 for r in c.evaluate(facts)]
+    assert (result.status.value, result.message) == ("fail", "nginx does not proxy to Superset")
