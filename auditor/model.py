@@ -142,13 +142,13 @@ class Detection:
     app: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     path: str
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """A check's verdict on one subject. ``message`` defaults to the check's own."""
 
@@ -272,7 +272,7 @@ class WaiverRef:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     check_id: str
     row: Row

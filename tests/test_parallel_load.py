@@ -107,3 +107,19 @@ def test_a_scan_through_the_pool_reports_as_a_serial_scan(tmp_path: Path,
         report.pop("started_at"), report.pop("duration_s")
     assert pooled == serial
     assert any("f07.yaml" in p for p in pooled["problems"] + pooled["targets"][0]["problems"])
+
+
+@pytest.mark.parametrize(("loadavg", "cores", "idle"), [
+    ("0.00 0.01 0.05 1/120 4242\n", 2, 2),  # only this process runs: both cores are idle
+    ("1.98 1.50 0.90 1/120 4242\n", 2, 2),  # a busy minute that has ended counts for nothing
+    ("0.50 0.40 0.30 2/120 4242\n", 2, 1),  # one other task runs now
+    ("3.00 3.00 3.00 9/300 4242\n", 4, 1),  # more runnable than cores: never below one
+    ("garbage\n", 4, 1),                    # unreadable: no pool
+])
+def test_idle_cores_counts_what_runs_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         loadavg: str, cores: int, idle: int) -> None:
+    fake = tmp_path / "loadavg"
+    fake.write_text(loadavg, encoding="ascii")
+    monkeypatch.setattr(parallel, "LOADAVG", str(fake))
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(cores)))
+    assert parallel._idle_cores() == idle

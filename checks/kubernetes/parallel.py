@@ -22,6 +22,7 @@ MIN_FILES = 32
 MIN_BYTES = 2 * 1024 * 1024
 """Below this much input a pool costs more to start than it saves."""
 MAX_WORKERS = 4
+LOADAVG = "/proc/loadavg"
 
 Loaded = list[Item] | ManifestError
 """A file's objects, or why it could not be read (as ``load_file`` raises it)."""
@@ -46,14 +47,20 @@ def load_files(files: Sequence[tuple[Path, str]], *, workers: int | None = None,
 
 
 def _idle_cores() -> int:
-    """Cores this process may use that other work is not already using: on a machine
-    whose cores are busy, workers only take turns with the parent and cost their start."""
+    """Cores this process may use that other work is not using now: on a machine whose
+    cores are busy, workers only take turns with the parent and cost their start.
+
+    Busy is the count of runnable tasks at this moment (``/proc/loadavg``'s fourth field,
+    this process included), not the load average: a one-minute average still counts the
+    work that just ended, such as the previous run of a benchmark or a CI step, and kept
+    the pool from ever starting on an idle two-core machine."""
     try:
         usable = len(os.sched_getaffinity(0))
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # not Linux: no affinity or load average
+        with open(LOADAVG, encoding="ascii") as handle:
+            running = int(handle.read().split()[3].split("/")[0])
+    except (AttributeError, OSError, ValueError, IndexError):  # not Linux
         return 1
-    return max(1, int(usable - busy + 0.5))
+    return max(1, usable - max(0, running - 1))
 
 
 def _load(path: Path, label: str) -> Loaded:
