@@ -20,6 +20,7 @@ from auditor.model import (
     FactMissing,
     Facts,
     Finding,
+    Location,
     Report,
     Result,
     Status,
@@ -306,11 +307,18 @@ def _finding(
         message=show(result.message or _default_message(check, result.status)),
         subject=printable(result.subject),
         remediation=check.remediation,
-        location=(dataclasses.replace(result.location, path=printable(result.location.path))
-                  if result.location else None),
+        location=_printable_location(result.location),
         evidence=tuple(show(e) for e in result.evidence),
         waiver=waiver_ref,
     )
+
+
+def _printable_location(location: Location | None) -> Location | None:
+    # Most paths are printable already: their Location is kept, not copied per finding.
+    if location is None:
+        return None
+    path = printable(location.path)
+    return location if path == location.path else Location(path, location.line)
 
 
 def _default_message(check: Check, status: Status) -> str:

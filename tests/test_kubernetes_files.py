@@ -173,3 +173,21 @@ def test_alias_bombs_are_refused_and_big_plain_documents_are_not() -> None:
     text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\nx: &x 1\ny: *x\n"
             f"big: [{values}]\n")
     assert len(list(load_text(text, "big.yaml"))) == 1
+
+
+@pytest.mark.parametrize("before", [
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\ndata: {a: &a x}\n",  # ASCII
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\ndata: {a: &a é}\n",  # not
+])
+@pytest.mark.parametrize("where", ["last", "first"])
+def test_each_document_with_an_alias_is_measured_wherever_it_is(before: str, where: str) -> None:
+    """The alias walk is skipped only for documents whose own text holds no alias: a bomb
+    beside anchored but alias-free documents, before or after them, is still refused."""
+    docs = [before, _laughs(7), before] if where == "last" else [_laughs(7), before]
+    with pytest.raises(ManifestError, match=r"bomb\.yaml:\d+: aliases expand to more than"):
+        list(load_text("---\n".join(docs), "bomb.yaml"))
+    with pytest.raises(ManifestError, match="recursive alias"):
+        list(load_text("---\n".join([before, "a: &l [*l]\n"]), "loop.yaml"))
+    aliased = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\ndata: {b: &b y, a: *b}\n"
+    kept = load_text("---\n".join([before, aliased]), "ok.yaml")
+    assert kept[1].obj["data"] == {"b": "y", "a": "y"}

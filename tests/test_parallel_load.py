@@ -123,3 +123,20 @@ def test_idle_cores_counts_what_runs_now(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(parallel, "LOADAVG", str(fake))
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(cores)))
     assert parallel._idle_cores() == idle
+
+
+def test_a_task_seen_on_one_look_only_does_not_keep_the_pool_away(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "loadavg"
+    fake.write_text("0.9 0.9 0.9 2/120 4242\n", encoding="ascii")  # a kernel thread's moment
+    monkeypatch.setattr(parallel, "LOADAVG", str(fake))
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1})
+    looks: list[float] = []
+
+    def later(seconds: float) -> None:  # between two looks the other task is gone
+        looks.append(seconds)
+        fake.write_text("0.9 0.9 0.9 1/120 4242\n", encoding="ascii")
+
+    monkeypatch.setattr(parallel.time, "sleep", later)
+    assert parallel._idle_cores() == 2
+    assert looks == [0.001]

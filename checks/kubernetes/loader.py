@@ -30,22 +30,23 @@ except AttributeError:  # PyYAML built without libyaml
 
 
 class _Loader(SafeLoader):  # type: ignore[valid-type,misc]
-    """PyYAML's C loader, remembering implicit tags: a plain scalar's tag depends on its
-    text alone, manifests repeat the same keys and values thousands of times, and the
-    resolver is Python code the C parser calls once per scalar (a fifth of the parse)."""
+    """PyYAML's C loader, remembering the tags of plain scalars: a plain scalar's tag
+    depends on its text alone, manifests repeat the same keys and values thousands of
+    times, and the resolver is Python code the C parser calls once per node (a fifth of
+    the parse). Quoted scalars, mappings and sequences get SafeLoader's defaults without
+    a search, as ``Resolver.resolve`` gives them when no path resolvers are set."""
 
-    _tags: ClassVar[dict[tuple[str, Any], str]] = {}
+    _tags: ClassVar[dict[str, str]] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is not ScalarNode or not isinstance(value, str) or len(value) > 64:
-            return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = self._tags.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(self._tags) < 65536:  # bounded: a run of unique values stays small
-                self._tags[key] = tag
-        return tag
+        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            tag = self._tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= 64 and len(self._tags) < 65536:  # bounded
+                    self._tags[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
 
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -84,11 +85,17 @@ def documents(text: str, label: str) -> Iterator[tuple[object, Location]]:
     # substring tests first: most manifests hold no "&", and the patterns cost a pass each.
     anchored = "&" in text and "*" in text and ANCHOR_HINT.search(text) is not None \
         and ALIAS_HINT.search(text) is not None
+    # Anchors belong to their document, so a document whose own text holds no alias
+    # cannot expand. Its text is found by its marks, which count characters here; in
+    # ASCII text characters and bytes agree whatever a libyaml build counts, so any
+    # other text keeps the walk of every document.
+    by_document = anchored and text.isascii()
     try:
         while loader.check_node():
             node = loader.get_node()
             line = node.start_mark.line + 1 if node is not None else None
-            if anchored and node is not None:
+            if anchored and node is not None and (not by_document or ALIAS_HINT.search(
+                    text, max(0, node.start_mark.index - 1), node.end_mark.index + 1)):
                 _check_aliases(node, label)
             try:
                 document = build_document(loader, node)

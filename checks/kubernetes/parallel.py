@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -23,6 +24,7 @@ MIN_BYTES = 2 * 1024 * 1024
 """Below this much input a pool costs more to start than it saves."""
 MAX_WORKERS = 4
 LOADAVG = "/proc/loadavg"
+LOOKS = 5
 
 Loaded = list[Item] | ManifestError
 """A file's objects, or why it could not be read (as ``load_file`` raises it)."""
@@ -32,10 +34,12 @@ def load_files(files: Sequence[tuple[Path, str]], *, workers: int | None = None,
                min_files: int | None = None, min_bytes: int | None = None) -> list[Loaded]:
     """``load_file`` of each (path, label), in order; in worker processes when there are
     enough files and idle cores (``MIN_FILES``, ``MIN_BYTES`` unless given)."""
-    count = min(workers or _idle_cores(), MAX_WORKERS)
     fewest = MIN_FILES if min_files is None else min_files
     least = MIN_BYTES if min_bytes is None else min_bytes
-    if count < 2 or len(files) < fewest or _size(files) < least:
+    if len(files) < fewest or _size(files) < least:
+        return [_load(path, label) for path, label in files]
+    count = min(workers or _idle_cores(), MAX_WORKERS)
+    if count < 2:
         return [_load(path, label) for path, label in files]
     try:
         context = multiprocessing.get_context("fork")
@@ -50,17 +54,25 @@ def _idle_cores() -> int:
     """Cores this process may use that other work is not using now: on a machine whose
     cores are busy, workers only take turns with the parent and cost their start.
 
-    Busy is the count of runnable tasks at this moment (``/proc/loadavg``'s fourth field,
-    this process included), not the load average: a one-minute average still counts the
-    work that just ended, such as the previous run of a benchmark or a CI step, and kept
-    the pool from ever starting on an idle two-core machine."""
+    Busy is the count of runnable tasks (``/proc/loadavg``'s fourth field, this process
+    included), not the load average: a one-minute average still counts work that just
+    ended, such as a benchmark's previous run or a CI step, and kept the pool from ever
+    starting on an idle two-core machine. The fewest of a few looks a millisecond apart:
+    one look may catch a kernel thread's moment on a core."""
     try:
         usable = len(os.sched_getaffinity(0))
-        with open(LOADAVG, encoding="ascii") as handle:
-            running = int(handle.read().split()[3].split("/")[0])
+        others = usable
+        for look in range(LOOKS):
+            if look:
+                time.sleep(0.001)
+            with open(LOADAVG, encoding="ascii") as handle:
+                running = int(handle.read().split()[3].split("/")[0])
+            others = min(others, max(0, running - 1))
+            if not others:
+                break
     except (AttributeError, OSError, ValueError, IndexError):  # not Linux
         return 1
-    return max(1, usable - max(0, running - 1))
+    return max(1, usable - others)
 
 
 def _load(path: Path, label: str) -> Loaded:
