@@ -26,10 +26,13 @@ with the audit. Existence probes (``stat``) are left out, so the floor errs on t
 low side and the ratio on the high side. With the floor, the ratio says how much
 of an audit is parsing many formats and running the checks rather than I/O.
 
-The start-up is reported separately, with one cold run of the command line
-(``auditor scan ... --format json --output /dev/null``, the installed command,
-from a scratch directory) in a fresh process: its wall time and peak RSS; a run
-that exits other than 0 or 1 or prints a traceback fails the bench.
+The start-up is reported separately: the command line (``auditor scan ... --format
+json --output /dev/null``, the installed command, from a scratch directory) in fresh
+processes, its wall time and peak RSS. For a host tree it takes turns with two
+floors (``bench/startup.py``): importing every module one such audit imports, and
+importing its third-party packages alone; the median of ``--cli-rounds``. The live
+machine gets one cold run. A run that exits other than 0 or 1 or prints a traceback
+fails the bench.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from auditor.targets import parse_targets
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from startup import measure as startup_of  # noqa: E402
 from wholeproc import RunFailed, auditor_command, run_checked  # noqa: E402
 
 DEFAULT_TARGET = HERE.parent / "examples" / "manual-vm"
@@ -128,7 +132,7 @@ class Result:
     commands: list[str]
     budget_s: float
     repeat: int
-    cli: dict[str, float | int] = field(default_factory=dict)
+    cli: dict[str, float | int | str] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float | None:
@@ -192,14 +196,25 @@ def bench_target(
         # the installed command, from a scratch directory: from the repository root
         # `python -m auditor` would import the source tree, not what is installed
         where = ["host"] if live else ["--root", str(Path(spec).resolve())]
-        with tempfile.TemporaryDirectory(prefix="bench-host-") as scratch:
-            try:
-                cold = run_checked([*auditor_command(), "scan", *where, "--format", "json",
-                                    "--output", os.devnull, "--quiet"], Path(scratch),
-                                   "the cold command line")
-            except RunFailed as exc:  # a failed run is an error, never a figure
-                return f"{spec}: {exc}"
-        result.cli = {"wall_s": cold.wall_s, "cpu_s": cold.cpu_s, "peak_rss_mb": cold.peak_mb}
+        scan = ["scan", *where, "--format", "json", "--output", os.devnull, "--quiet"]
+        try:
+            if live:  # the machine's commands and state vary: one run, not judged
+                with tempfile.TemporaryDirectory(prefix="bench-host-") as scratch:
+                    cold = run_checked([*auditor_command(), *scan], Path(scratch),
+                                       "the cold command line")
+                result.cli = {"wall_s": cold.wall_s, "cpu_s": cold.cpu_s,
+                              "peak_rss_mb": cold.peak_mb}
+            else:
+                started = startup_of(scan, rounds=args.cli_rounds)
+                result.cli = {"wall_s": started.cold_s, "cpu_s": started.cold_cpu_s,
+                              "peak_rss_mb": started.peak_mb, "rounds": started.rounds,
+                              "modules": started.modules, "imports_s": started.imports_s,
+                              "imports_ratio": started.ratio,
+                              "third_party": ", ".join(started.third_party),
+                              "third_party_s": started.third_party_s,
+                              "third_party_ratio": started.third_party_ratio}
+        except RunFailed as exc:  # a failed run is an error, never a figure
+            return f"{spec}: {exc}"
     return result
 
 
@@ -224,6 +239,13 @@ def describe(r: Result) -> str:
             f"  cold command line: {r.cli['wall_s']:.2f} s wall, {r.cli['peak_rss_mb']:.0f} MB"
             " peak RSS"
         )
+    if "imports_s" in r.cli:
+        lines.append(
+            f"  importing its {r.cli['modules']} modules: {r.cli['imports_s']:.2f} s, the cold"
+            f" command {r.cli['imports_ratio']:.2f}x that (its third-party packages alone,"
+            f" {r.cli['third_party']}: {r.cli['third_party_s']:.2f} s,"
+            f" {r.cli['third_party_ratio']:.1f}x); median of {r.cli['rounds']}"
+        )
     if r.kind == "root":
         verdict = "OK" if r.best_s < r.budget_s else "OVER BUDGET"
         lines.append(f"  budget {r.budget_s * 1000:.0f} ms: {verdict}")
@@ -237,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
                              " default examples/manual-vm)")
     parser.add_argument("--repeat", type=int, default=20, help="timed runs (best is reported)")
     parser.add_argument("--budget", type=float, default=0.5, help="seconds the best run may take")
-    parser.add_argument("--no-cli", action="store_true", help="skip the cold command-line run")
+    parser.add_argument("--no-cli", action="store_true", help="skip the cold command-line runs")
+    parser.add_argument("--cli-rounds", type=int, default=5,
+                        help="cold runs of a host tree, taking turns with the import floors")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
     args = parser.parse_args(argv)
     specs = args.target or [str(DEFAULT_TARGET)]

@@ -222,3 +222,24 @@ def test_run_all_judges_the_worst_input_set_and_never_a_failed_one() -> None:
     assert rss.met is None  # an input set failed at 16,000: not measured
     assert failures(data) == [
         "manifests: gen2-one-namespace at 16,000 documents: boom"]
+
+
+def test_start_up_floor_imports_what_a_host_audit_imports() -> None:
+    import startup
+
+    assert startup.third_party(["auditor.cli", "yaml", "yaml.nodes", "json", "_yaml",
+                                "__editable___x_finder", "pluggy._hooks"]) == ["yaml", "pluggy"]
+    result = startup.measure(["scan", "--root", str(REPO / "examples" / "manual-vm"),
+                              "--format", "json", "--output", "/dev/null", "--quiet"], rounds=1)
+    assert result.modules > 100  # the auditor's own modules and the standard library's
+    assert "pluggy" in result.third_party and "auditor" not in result.third_party
+    assert result.cold_s > 0 and result.imports_s > 0 and result.third_party_s > 0
+    assert result.ratio == result.cold_s / result.imports_s
+
+
+def test_start_up_bench_refuses_a_run_that_audited_nothing(tmp_path: Path) -> None:
+    import startup
+    from wholeproc import RunFailed
+
+    with pytest.raises(RunFailed, match=r"imported no checks|exited"):
+        startup.measure(["checks", "--no-such-flag"], rounds=1)
