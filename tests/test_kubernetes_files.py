@@ -191,3 +191,63 @@ def test_each_document_with_an_alias_is_measured_wherever_it_is(before: str, whe
     aliased = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\ndata: {b: &b y, a: *b}\n"
     kept = load_text("---\n".join([before, aliased]), "ok.yaml")
     assert kept[1].obj["data"] == {"b": "y", "a": "y"}
+
+
+RECURSIVE = {
+    "sequence": "a: &a [*a]\n",
+    "mapping": "a: &a {b: *a}\n",
+    "deep": "x: &a {b: {c: [1, *a]}}\n",
+    "merge of itself": "a: &a {<<: *a}\n",
+    "merge through a merge": "a: &a {<<: &b {<<: *a}}\n",
+    "merge in a list": "a: &a {<<: [&c {z: 1}, *a]}\n",
+    "after an unusual tag": "t: 2001-12-14\na: &a [*a]\n",  # SafeConstructor's document
+}
+
+
+@pytest.mark.parametrize("body", RECURSIVE.values(), ids=RECURSIVE.keys())
+def test_a_value_inside_itself_is_refused_without_the_walk(
+        body: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short document's expansion is bounded without walking its graph; a value that
+    contains itself is then refused while it is built (or by the walk, run before
+    SafeConstructor is given a document with an unusual tag), never built or recursed on."""
+    from auditor.checks.kubernetes import loader
+
+    walked: list[int] = []
+    real = loader._check_aliases
+    monkeypatch.setattr(loader, "_check_aliases", lambda node, label: (walked.append(1),
+                                                                        real(node, label)))
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n" + body
+    with pytest.raises(ManifestError, match=r"^r\.yaml:\d+: invalid YAML: recursive alias$"):
+        load_text(text, "r.yaml")
+    assert walked == ([1] if "2001" in body else [])
+
+
+def test_merges_and_shared_values_still_build_when_the_walk_is_skipped() -> None:
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+            "b: &b {x: 1}\nc: &c {<<: *b, y: 2}\nd: {<<: [*c, *b], z: 3}\ne: [*b, *b]\n")
+    obj = load_text(text, "ok.yaml")[0].obj
+    assert obj["c"] == {"x": 1, "y": 2} and obj["d"] == {"x": 1, "y": 2, "z": 3}
+    assert obj["e"][0] is obj["e"][1] is obj["b"]  # shared, as SafeConstructor shares them
+
+
+@pytest.mark.parametrize("levels", range(1, 9))
+@pytest.mark.parametrize("width", [1, 2, 3])
+def test_the_alias_bound_is_never_below_the_real_expansion(levels: int, width: int) -> None:
+    """Chains where each level repeats the one before ``width`` times, the worst case for
+    a count of aliases: whenever ``_bounded`` skips the walk, the walk would have found
+    an expansion within the limit."""
+    from yaml import CSafeLoader, compose
+
+    from auditor.checks.common.yamlgraph import measure
+    from auditor.checks.kubernetes.loader import ALIAS_HINT, MAX_ALIAS_EXPANSION, _bounded
+
+    lines = ["l0: &l0 {a: 1, b: [x, y]}"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
+    text = "\n".join(lines) + "\n"
+    node = compose(text, Loader=CSafeLoader)
+    added = max(m.size - m.written for m in measure(node))
+    aliases = len(ALIAS_HINT.findall(text))
+    assert aliases == width * (levels - 1)
+    if _bounded(aliases, len(text)):
+        assert added <= MAX_ALIAS_EXPANSION
+        assert max(m.size for m in measure(node)) <= (4 * len(text) + 4) << aliases

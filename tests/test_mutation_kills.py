@@ -584,3 +584,29 @@ def test_loopback_is_the_whole_host_not_its_start(address: str, loopback: bool) 
 
     assert is_loopback(address) is loopback
     assert pip_is_loopback(address) is loopback
+
+
+def test_secret_kind_prefilters_never_change_an_answer() -> None:
+    """The substring tests before each search are necessary conditions of a match: over
+    values built from every pattern's parts, the answer equals a search without them."""
+    import itertools
+
+    from auditor.checks.common import secretvalues as sv
+
+    def searched(value: str) -> str | None:
+        for label, pattern, _ in sv.KINDS:
+            if pattern.search(value):
+                return label
+        for match in sv.URL_WITH_PASSWORD.finditer(value):
+            if not sv.PLACEHOLDER.match(match.group("password")):
+                return "a connection string with a password"
+        return None
+
+    parts = ["-----BEGIN EC PRIVATE KEY-----", "-----BEGIN", '"private_key": "k"',
+             '"type": "service_account"', "ASIAABCDEFGHIJKLMNOP", "AKIA1234",
+             "accountkey=" + "A" * 24, "ACCOUNTKEY=" + "b" * 30, "x://u:p@h", "x://u@h",
+             "a=b", "plain text", "@", "://"]
+    values = ["".join(c) for n in (1, 2, 3) for c in itertools.permutations(parts, n)]
+    assert len(values) > 2000
+    assert [secret_kind(v) for v in values] == [searched(v) for v in values]
+    assert secret_kind("x AccountKey=" + "Ab1+" * 8) == "an Azure storage account key"

@@ -21,19 +21,27 @@ URL_WITH_PASSWORD = re.compile(
 # A password that is a reference to be filled in elsewhere is not a secret in the file.
 PLACEHOLDER = re.compile(r"^(?:\$|\{|%\(|<|\*+$|x+$|\.\.\.$)", re.I)
 
-KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a PEM private key", PEM_PRIVATE_KEY),
-    ("a GCP service account key", GCP_SERVICE_ACCOUNT),
-    ("an AWS access key id", AWS_ACCESS_KEY),
-    ("an Azure storage account key", AZURE_ACCOUNT_KEY),
+KINDS: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
+    ("a PEM private key", PEM_PRIVATE_KEY, (("-----BEGIN ",),)),
+    ("a GCP service account key", GCP_SERVICE_ACCOUNT,
+     (('"private_key"',), ("service_account",))),
+    ("an AWS access key id", AWS_ACCESS_KEY, (("AKIA", "ASIA"),)),
+    ("an Azure storage account key", AZURE_ACCOUNT_KEY, (("=",),)),
 )
+"""(kind, pattern, what every match contains: one text of each group). A substring test
+costs a fraction of a regular expression's search, and ConfigMaps hold whole files: a
+value lacking what a match needs is not searched (``secret_kind`` took a tenth of a
+4,000-document audit)."""
 
 
 def secret_kind(value: str) -> str | None:
     """What kind of secret ``value`` holds ("a PEM private key"), or None."""
-    for label, pattern in KINDS:
-        if pattern.search(value):
+    for label, pattern, needed in KINDS:
+        if all(any(text in value for text in group) for group in needed) \
+                and pattern.search(value):
             return label
+    if "://" not in value or "@" not in value:  # every URL_WITH_PASSWORD match has both
+        return None
     for match in URL_WITH_PASSWORD.finditer(value):
         if not PLACEHOLDER.match(match.group("password")):
             return "a connection string with a password"

@@ -7,6 +7,7 @@ document costs nothing beyond the parse itself, and built from the nodes by
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -94,12 +95,24 @@ def documents(text: str, label: str) -> Iterator[tuple[object, Location]]:
         while loader.check_node():
             node = loader.get_node()
             line = node.start_mark.line + 1 if node is not None else None
-            if anchored and node is not None and (not by_document or ALIAS_HINT.search(
-                    text, max(0, node.start_mark.index - 1), node.end_mark.index + 1)):
-                _check_aliases(node, label)
+            unmeasured = None
+            if anchored and node is not None:
+                walk = functools.partial(_check_aliases, node, label)
+                if not by_document:
+                    walk()
+                else:
+                    start, end = node.start_mark.index, node.end_mark.index
+                    aliases = len(ALIAS_HINT.findall(text, max(0, start - 1), end + 1))
+                    if aliases and not _bounded(aliases, end - start):
+                        walk()
+                    elif aliases:
+                        unmeasured = walk
             try:
-                document = build_document(loader, node)
-            except (yaml.YAMLError, RecursionError):
+                document = build_document(loader, node, unmeasured)
+            except RecursiveAlias as exc:
+                raise ManifestError(f"{label}:{exc.line}: invalid YAML: recursive alias") \
+                    from None
+            except (yaml.YAMLError, RecursionError, ManifestError):
                 raise
             except Exception as exc:
                 # PyYAML's constructors on tagged values: ``!!int abc`` or 5,000 digits
@@ -116,6 +129,19 @@ def documents(text: str, label: str) -> Iterator[tuple[object, Location]]:
         raise ManifestError(f"{label}: nested too deeply to be a manifest") from None
     finally:
         loader.dispose()
+
+
+def _bounded(aliases: int, length: int) -> bool:
+    """Whether a document of ``length`` characters holding at most ``aliases`` aliases
+    cannot expand past ``MAX_ALIAS_EXPANSION``, without walking it.
+
+    A document writes at most ``4 * length + 4`` nodes (a node takes a character or
+    two: ``a:`` is a key and its null value). An alias repeats a node written before
+    it, whose expansion holds only aliases before it; so each alias at most doubles
+    the largest expansion so far, and the document expands to at most ``2**aliases``
+    times what it writes. Counting ``*`` patterns over-counts aliases: the bound errs
+    towards walking."""
+    return aliases <= 24 and (4 * length + 4) << aliases <= MAX_ALIAS_EXPANSION
 
 
 def _check_aliases(root: Node, label: str) -> None:
