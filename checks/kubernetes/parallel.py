@@ -1,9 +1,10 @@
 """Reading many manifest files on every core (issue 16, item 6).
 
 Parsing is most of a large audit and the C parser holds the GIL, so threads would not
-help: files are read in worker processes, each returning its files' objects pickled
-(unpickling costs a fraction of building them), in the order the files were given. The
-result is the serial one, object for object and error for error; where a pool cannot be
+help: files are read by this process and by worker processes, one per other idle core,
+each worker returning its files' objects pickled (unpickling costs a fraction of
+building them); results are put back in the order the files were given. The result
+is the serial one, object for object and error for error; where a pool cannot be
 had (one core, no ``fork``, a sandbox that refuses processes) the files are read here.
 """
 
@@ -23,6 +24,7 @@ MIN_FILES = 32
 MIN_BYTES = 2 * 1024 * 1024
 """Below this much input a pool costs more to start than it saves."""
 MAX_WORKERS = 4
+"""Readers at most, this process included."""
 LOADAVG = "/proc/loadavg"
 LOOKS = 5
 
@@ -41,10 +43,16 @@ def load_files(files: Sequence[tuple[Path, str]], *, workers: int | None = None,
     count = min(workers or _idle_cores(), MAX_WORKERS)
     if count < 2:
         return [_load(path, label) for path, label in files]
+    parts = _chunks(files, count * 4)
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(count, mp_context=context) as pool:
-            chunks = list(pool.map(_load_chunk, _chunks(files, count * 4)))
+        with ProcessPoolExecutor(count - 1, mp_context=context) as pool:
+            # This process reads every count-th part itself while the workers read the
+            # rest: one core's share is never pickled, and no core waits on the others.
+            pending = {i: pool.submit(_load_chunk, part) for i, part in enumerate(parts)
+                       if i % count}
+            mine = {i: _load_chunk(part) for i, part in enumerate(parts) if not i % count}
+            chunks = [mine[i] if i in mine else pending[i].result() for i in range(len(parts))]
     except (OSError, RuntimeError, ValueError):  # no fork, no processes, a broken pool
         return [_load(path, label) for path, label in files]
     return [loaded for chunk in chunks for loaded in chunk]
