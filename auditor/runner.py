@@ -90,6 +90,13 @@ def audit(
     # Thousands of findings of one check share their messages and evidence lines: each
     # distinct line is masked once per run (a cache of this run only, nothing kept after).
     show = functools.lru_cache(maxsize=8192)(shown)
+
+    # Evidence tuples are shared too (a namespace's topology, one per workload): equal
+    # tuples come out as one tuple, not one copy per finding.
+    @functools.lru_cache(maxsize=4096)
+    def show_lines(lines: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(show(line) for line in lines)
+
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     today = options.today or started.date()
@@ -123,7 +130,8 @@ def audit(
             object_waivers = facts.waivers if options.annotation_waivers else {}
             for check in sorted(checks, key=lambda c: c.id):
                 for result in one_per_subject(_run_check(check, facts, options.debug)):
-                    finding = _finding(check, result, detection.style, config, show,
+                    finding = _finding(check, result, detection.style, config,
+                                       (show, show_lines),
                                        active_waivers, object_waivers, waiver_hits)
                     findings.append(finding)
                     sink.finding(finding)
@@ -273,11 +281,12 @@ def _finding(
     result: Result,
     style: Style,
     config: Config,
-    show: Callable[[str], str],
+    shown_as: tuple[Callable[[str], str], Callable[[tuple[str, ...]], tuple[str, ...]]],
     waivers: Iterable[Waiver],
     object_waivers: Mapping[str, Mapping[str, str]],
     hits: dict[int, int],
 ) -> Finding:
+    show, show_lines = shown_as
     severity = config.severity.get(check.id, check.severity)
     status = result.status
     waiver_ref = None
@@ -308,7 +317,7 @@ def _finding(
         subject=printable(result.subject),
         remediation=check.remediation,
         location=_printable_location(result.location),
-        evidence=tuple(show(e) for e in result.evidence),
+        evidence=show_lines(result.evidence),
         waiver=waiver_ref,
     )
 

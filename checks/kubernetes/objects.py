@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.model import Location
@@ -50,6 +50,9 @@ class Item:
     copy: str = ""
     """Set on the second and later definitions of one object (same kind, namespace and
     name) in one input, so that each keeps a subject of its own (see ``collect``)."""
+    _subject: str = field(default="", init=False, repr=False, compare=False)
+    """``subject`` once worked out: every check names the object by it, and one string
+    shared by all of an object's findings is what keeps 100,000 findings small."""
 
     @property
     def kind(self) -> str:
@@ -92,8 +95,12 @@ class Item:
         # applied to name it (and fingerprint its findings) alike, and a namespace-less
         # HPA of a chart is named where it lands. It depends on --namespace only where
         # the object names none, and then it is a different object in the cluster too.
+        if self._subject:
+            return self._subject
         base = subject_of(self.obj, self.namespace)
-        return f"{base}{self.copy}" if self.copy else base
+        subject = f"{base}{self.copy}" if self.copy else base
+        object.__setattr__(self, "_subject", subject)  # a cache of a derived value
+        return subject
 
     @property
     def spec(self) -> Mapping[str, Any]:
