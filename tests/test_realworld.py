@@ -35,7 +35,13 @@ from fixturelib import GIT_MARKER
 from auditor.cli import main
 
 HERE = Path(__file__).parent / "fixtures" / "realworld"
-CASES: list[dict[str, Any]] = json.loads((HERE / "cases.json").read_text())["cases"]
+CASES: list[dict[str, Any]] = [
+    # cases.json, then cases-*.json: one file per batch of cases, so that people adding
+    # cases side by side never edit one file.
+    case
+    for path in sorted(HERE.glob("cases*.json"), key=lambda p: (p.name != "cases.json", p.name))
+    for case in json.loads(path.read_text())["cases"]
+]
 ROWS = frozenset(
     {
         "scalability",
