@@ -1012,8 +1012,9 @@ EXACT: dict[str, tuple[str, list[str]]] = {
             'network backend: internal',
             'network front: not internal',
         ]),
-    'COMPOSE-NETWORK-003:fail:the default network': (
-        'on network default, shared with every service and with a route out',
+    'COMPOSE-NETWORK-003:warn:the default network': (
+        'on default, which no other service joins, but not internal: it can still open '
+        'connections out',
         [
             'network default: not internal',
         ]),
@@ -1023,7 +1024,7 @@ EXACT: dict[str, tuple[str, list[str]]] = {
             'network_mode: none',
         ]),
     'COMPOSE-NETWORK-003:fail:network_mode: host': (
-        'on network host, shared with every service and with a route out',
+        'on network host, shared with every process on the host and with a route out',
         [
             'network host: not internal',
         ]),

@@ -17,6 +17,7 @@ from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 PUBLIC_PROXY_PORTS = (80, 443)
 UFW_NOTE = "Docker's iptables rules publish it around UFW"
+ALONE = "no other service"
 
 
 def _loopback(project: ComposeProject, port: Port) -> bool:
@@ -95,13 +96,51 @@ def _networks_of(service: Service) -> list[str]:
     return list(value) if isinstance(value, dict) and value else ["default"]
 
 
+def _declared(project: ComposeProject, name: str, key: str) -> bool:
+    conf = project.networks.get(name)
+    return isinstance(conf, dict) and flag(conf.get(key))
+
+
+def _external(project: ComposeProject, name: str) -> bool:
+    # external: {name: x} is the old (v2/v3.4) spelling of external: true with a name.
+    conf = project.networks.get(name)
+    return isinstance(conf, dict) and (flag(conf.get("external"))
+                                       or isinstance(conf.get("external"), dict))
+
+
+def _network_fact(project: ComposeProject, name: str) -> str:
+    if _declared(project, name, "internal"):
+        return f"network {name}: internal"
+    if _external(project, name):
+        # Its options are set by whoever created it: this project cannot say it is not
+        # internal.
+        return f"network {name}: external, created outside this project"
+    return f"network {name}: not internal"
+
+
+def _sharers(project: ComposeProject, service: Service, networks: list[str]) -> str:
+    """Who else is on ``networks``: the evidence for "shared with", never assumed."""
+    if "host" in networks:
+        return "every process on the host"
+    if "bridge" in networks:
+        return "every container on Docker's default bridge"
+    others = [s.name for s in project.services
+              if s.name != service.name and set(_networks_of(s)) & set(networks)]
+    if others and len(others) == len(project.services) - 1:
+        return "every service"
+    if not others:
+        return ALONE
+    return f"service{'s' if len(others) > 1 else ''} {', '.join(others)}"
+
+
 def _internal(facts: Facts) -> Iterator[Result]:
     for project in each_project(facts):
         backends = project.role("database", "redis")
         if not backends:
             yield none_of(project, "database or Redis")
             continue
-        proxy_networks = {n for s in project.role("proxy") for n in _networks_of(s)}
+        proxies = project.role("proxy")
+        proxy_networks = {n for s in proxies for n in _networks_of(s)}
         for service in backends:
             networks = _networks_of(service)
             if networks == ["none"]:
@@ -109,22 +148,37 @@ def _internal(facts: Facts) -> Iterator[Result]:
                              "network_mode: none: no network, no route in or out",
                              ("network_mode: none",), "network_mode")
                 continue
-            internal = [n for n in networks if isinstance(project.networks.get(n), dict)
-                        and flag(project.networks[n].get("internal"))]
-            evidence = tuple(f"network {n}: {'internal' if n in internal else 'not internal'}"
-                             for n in networks)
+            internal = [n for n in networks if _declared(project, n, "internal")]
+            external = [n for n in networks if n not in internal and _external(project, n)]
+            evidence = tuple(_network_fact(project, n) for n in networks)
             if networks and len(internal) == len(networks):
                 yield result(project, service, Status.PASS,
                              f"only on internal network{'s' if len(networks) > 1 else ''} "
                              f"{', '.join(networks)}", evidence, "networks")
-            elif not set(networks) & (proxy_networks | {"default", "host", "bridge"}):
+            elif external and len(internal) + len(external) == len(networks):
                 yield result(project, service, Status.WARN,
-                             f"on {', '.join(networks)}, apart from the proxy but not internal: "
-                             "it can still open connections out", evidence, "networks")
+                             f"on external network{'s' if len(external) > 1 else ''} "
+                             f"{', '.join(external)}: created outside this project, so whether "
+                             "it is internal is not written here (docker network inspect "
+                             f"{external[0]})", evidence, "networks")
+            elif not set(networks) & (proxy_networks | {"default", "host", "bridge"}):
+                apart = "apart from the proxy but not internal" if proxies \
+                    else "with no proxy on it but not internal"
+                yield result(project, service, Status.WARN,
+                             f"on {', '.join(networks)}, {apart}: it can still open "
+                             "connections out", evidence, "networks")
+            elif _sharers(project, service, networks) == ALONE:
+                # Alone on the default network is alone on a network that is not internal:
+                # nothing else reaches it, it can still open connections out.
+                apart = "which no other service joins, but not internal"
+                yield result(project, service, Status.WARN,
+                             f"on {', '.join(networks)}, {apart}: it can still open "
+                             "connections out", evidence, "networks")
             else:
-                fronting = [proxy_label(s) for s in project.role("proxy")
+                fronting = [proxy_label(s) for s in proxies
                             if set(_networks_of(s)) & set(networks)]
-                shared = f"proxy {fronting[0]}" if fronting else "every service"
+                shared = f"proxy {fronting[0]}" if fronting \
+                    else _sharers(project, service, networks)
                 yield result(project, service, Status.FAIL,
                              f"on network {', '.join(networks)}, shared with {shared} and with "
                              "a route out", evidence, "networks")

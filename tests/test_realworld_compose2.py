@@ -1,0 +1,87 @@
+"""Verdicts found false on real Superset Compose deployments (cases-compose2.json), pinned
+on the smallest input that shows each one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conftest import scan_report, write_tree
+
+C = "docker-compose.yml"
+
+
+def _findings(tmp_path: Path, compose: str, check: str) -> dict[str, dict[str, Any]]:
+    project = write_tree(tmp_path / "p", {C: compose})
+    report = scan_report(tmp_path, str(project), "--style", "compose")
+    return {f["subject"].rsplit(":", 1)[-1]: f for t in report["targets"]
+            for f in t["findings"] if f["check_id"] == check}
+
+
+# URBREATH/Superset: db on `superset_network_dev`, declared `external: true`. Whether that
+# network is internal is set by whoever ran `docker network create`; the project cannot say
+# "not internal".
+EXTERNAL = """
+    services:
+      superset:
+        image: apache/superset:4.1.2
+        networks: [backend]
+      db:
+        image: postgres:16.6
+        networks: [backend]
+    networks:
+      backend:
+        external: true
+"""
+
+
+def test_an_external_network_is_not_claimed_not_internal(tmp_path: Path) -> None:
+    db = _findings(tmp_path, EXTERNAL, "COMPOSE-NETWORK-003")["service/db"]
+    assert db["status"] == "warn"
+    assert db["evidence"] == ["network backend: external, created outside this project"]
+    assert "not internal" not in db["message"]
+    assert "docker network inspect backend" in db["message"]
+
+
+def test_an_old_style_external_network_with_a_name_is_external(tmp_path: Path) -> None:
+    compose = EXTERNAL.replace("external: true", "external:\n          name: shared_backend")
+    db = _findings(tmp_path, compose, "COMPOSE-NETWORK-003")["service/db"]
+    assert db["evidence"] == ["network backend: external, created outside this project"]
+
+
+# URBREATH/Superset again: redis has no networks: (the default network) while superset is
+# only on the external network; pgadmin is the one other service on default.
+SHARED = """
+    services:
+      superset:
+        image: apache/superset:4.1.2
+        networks: [backend]
+      redis:
+        image: redis:7.4.1
+      admindb:
+        image: dpage/pgadmin4:8.12
+    networks:
+      backend: {}
+"""
+
+
+def test_shared_with_names_the_services_that_share_the_network(tmp_path: Path) -> None:
+    redis = _findings(tmp_path, SHARED, "COMPOSE-NETWORK-003")["service/redis"]
+    assert redis["status"] == "fail"
+    assert redis["message"] == ("on network default, shared with service admindb and with a "
+                                "route out")
+
+
+def test_the_default_network_of_every_service_is_shared_with_every_service(
+        tmp_path: Path) -> None:
+    compose = SHARED.replace("        networks: [backend]\n", "")
+    redis = _findings(tmp_path, compose, "COMPOSE-NETWORK-003")["service/redis"]
+    assert redis["status"] == "fail"
+    assert "shared with every service" in redis["message"]
+
+
+def test_no_proxy_is_not_called_apart_from_the_proxy(tmp_path: Path) -> None:
+    compose = EXTERNAL.replace("external: true", "internal: false")
+    db = _findings(tmp_path, compose, "COMPOSE-NETWORK-003")["service/db"]
+    assert db["status"] == "warn"
+    assert "proxy" in db["message"] and "apart from the proxy" not in db["message"]
