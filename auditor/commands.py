@@ -9,11 +9,10 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from auditor.api import Session, audit_targets, open_session, resolve_config, with_custom_checks
 from auditor.atomic import stage, staging, sweep
-from auditor.compare import Snapshot, compare, load_snapshot, snapshot_from_report
 from auditor.config import Config, load_config
 from auditor.gates import (
     GateOptions,
@@ -21,25 +20,18 @@ from auditor.gates import (
     nothing_evaluated,
     tripped,
 )
-from auditor.history import (
-    DEFAULT_KEEP,
-    HistoryRun,
-    ensure_directory,
-    entry_name,
-    prune,
-    report_digest,
-    run_from_report,
-)
-from auditor.history import load as load_history
 from auditor.model import Report, Severity, Target, TargetKind
 from auditor.outpaths import reserved
 from auditor.reports.base import Renderer, RenderOptions
-from auditor.runlock import LockError, run_lock
-from auditor.runlog import error_fields, run_fields, write_line
-from auditor.schedule import cmd_install_schedule
 from auditor.scoring import Thresholds, formula
 from auditor.targets import parse_targets
 from auditor.text import shown
+
+# History, comparison, locking, run logs and schedules are imported where an option asks
+# for them: a plain scan should not pay for what it does not use (issue 16, item 5).
+if TYPE_CHECKING:
+    from auditor.compare import Snapshot
+    from auditor.history import HistoryRun
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
 
@@ -91,9 +83,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def _scan(args: argparse.Namespace, session: Session,
           outputs: list[tuple[Renderer, str]]) -> int:
-    history_dir = ensure_directory(args.history_dir) if args.history_dir else None
+    history_dir: Path | None = None
     past: list[HistoryRun] = []
-    if history_dir:
+    if args.history_dir:
+        from auditor.history import ensure_directory
+        from auditor.history import load as load_history
+
+        history_dir = ensure_directory(args.history_dir)
         past, unreadable = load_history(history_dir)
         for problem in unreadable:
             print(shown(f"auditor: warning: {problem}"), file=sys.stderr)
@@ -127,7 +123,11 @@ def _scan(args: argparse.Namespace, session: Session,
     finally:
         if live is not None:
             live.close()
-    comparison = compare(baseline, snapshot_from_report(report)) if baseline else None
+    comparison = None
+    if baseline:
+        from auditor.compare import compare, snapshot_from_report
+
+        comparison = compare(baseline, snapshot_from_report(report))
     base = RenderOptions(verbose=args.verbose, debug=args.debug,
                          catalog=dict(session.registry_for(t.style for t in report.targets)
                                       .checks), comparison=comparison,
@@ -136,6 +136,8 @@ def _scan(args: argparse.Namespace, session: Session,
     extra_files = [_history_entry(history_dir, report, base)] if history_dir else []
     _write_outputs(report, outputs, base, extra_files)
     if history_dir:
+        from auditor.history import DEFAULT_KEEP, prune
+
         keep = DEFAULT_KEEP if args.history_keep is None else args.history_keep
         prune(history_dir, keep, args.history_max_age,
               protect=[Path(path) for path, _ in extra_files])
@@ -170,6 +172,8 @@ def _scan(args: argparse.Namespace, session: Session,
     if not _apply_policyreports(args, report, targets, extra):
         code = EXIT_ERROR
     if args.log:
+        from auditor.runlog import run_fields, write_line
+
         written = [(renderer.name, path) for renderer, path in outputs]
         written += [("history", path) for path, _ in extra_files]
         write_line(args.log, run_fields(report, gates, written, code))
@@ -185,6 +189,7 @@ def cmd_scan_logged(args: argparse.Namespace) -> int:
     except Exception as exc:
         if args.log:
             from auditor.errors import one_line
+            from auditor.runlog import error_fields, write_line
 
             write_line(args.log, error_fields(one_line(exc)))
         raise
@@ -196,9 +201,13 @@ def _take_lock(args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
     if args.lock:
         path = Path(args.lock)
     elif args.history_dir:
+        from auditor.history import ensure_directory
+
         path = ensure_directory(args.history_dir) / ".auditor.lock"
     else:
         return
+    from auditor.runlock import LockError, run_lock
+
     try:
         stack.enter_context(run_lock(path))
     except LockError as exc:
@@ -233,6 +242,7 @@ def _history_entry(directory: Path, report: Report, options: RenderOptions
                    ) -> tuple[str, Callable[[TextIO], object]]:
     """The history file: the JSON report, streamed into it like ``--format json`` (the
     whole text of a large report was held in memory for the name's digest)."""
+    from auditor.history import entry_name, report_digest
     from auditor.reports.json_report import write_json
 
     name = entry_name(report_digest(report))
@@ -379,7 +389,7 @@ def load_config_arg(path: str | None) -> Config:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from auditor.compare import render_text
+    from auditor.compare import compare, load_snapshot, render_text, snapshot_from_report
     from auditor.reportload import load_report
 
     old = load_snapshot(args.old, "old report")
@@ -411,6 +421,7 @@ def _emit(path: str, text: str) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from auditor.history import load as load_history
     from auditor.history import render_table, select
 
     if not Path(args.directory).is_dir():
@@ -424,6 +435,21 @@ def cmd_history(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_table(runs))
     return EXIT_OK
+
+
+def run_from_report(report: Report) -> HistoryRun:
+    """This run's history point, for a run with --history-dir (a name of this module, so
+    a test can hold that a run without one builds none)."""
+    from auditor.history import run_from_report as point
+
+    return point(report)
+
+
+def cmd_install_schedule(args: argparse.Namespace) -> int:
+    """:func:`auditor.schedule.cmd_install_schedule`, imported only for this command."""
+    from auditor.schedule import cmd_install_schedule as install
+
+    return install(args)
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:

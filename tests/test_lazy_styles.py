@@ -131,6 +131,29 @@ def test_a_host_audit_imports_no_kubernetes_and_no_compose_checks() -> None:
     assert "checks_list" in styles["systemd"]  # type: ignore[operator]
 
 
+def test_a_plain_host_scan_imports_no_history_lock_log_or_tls(tmp_path: Path) -> None:
+    # The command line's own extras are imported where an option asks for them, and TLS
+    # only where --probe reaches a server: a scan with none of them does not pay for them.
+    out = tmp_path / "report.json"
+    script = (
+        "import json, sys\n"
+        "from auditor.cli import main\n"
+        f"code = main(['scan', '--root', {str(EXAMPLES / 'manual-vm')!r}, '--format', 'json',"
+        f" '--output', {str(out)!r}, '--quiet'])\n"
+        "print(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT / "tests", check=True, timeout=120)
+    code, modules = json.loads(done.stdout)
+    assert code in (0, 1), done.stderr  # audited: 1 is a gate the example trips
+    assert json.loads(out.read_text(encoding="utf-8"))["targets"][0]["style"] == "systemd"
+    loaded = set(modules)
+    assert "auditor.checks.superset.probe" in loaded  # its fact types, for the live checks
+    for name in ("ssl", "auditor.history", "auditor.runlock", "auditor.runlog",
+                 "auditor.pushgateway", "auditor.policyapply"):
+        assert name not in loaded, name
+
+
 def test_a_manifest_audit_imports_no_host_or_compose_checks() -> None:
     styles = _imports_after(
         "from auditor.api import scan\n"
