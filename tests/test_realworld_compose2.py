@@ -85,3 +85,49 @@ def test_no_proxy_is_not_called_apart_from_the_proxy(tmp_path: Path) -> None:
     db = _findings(tmp_path, compose, "COMPOSE-NETWORK-003")["service/db"]
     assert db["status"] == "warn"
     assert "proxy" in db["message"] and "apart from the proxy" not in db["message"]
+
+
+# URBREATH/Superset: the metadata URI, password included, is written into environment:,
+# beside a Mapbox public token (pk.*) that Superset sends to every browser drawing a map.
+URI = """
+    services:
+      superset:
+        image: apache/superset:4.1.2
+        environment:
+          - SQLALCHEMY_DATABASE_URI=postgresql+psycopg2://superset:superset@db:5432/superset
+          - MAPBOX_API_KEY=pk.eyJ1IjoiZXhhbXBsZSIsImEiOiJmYWtlIn0.ZmFrZS1tYXBib3gtdG9rZW4
+"""
+
+
+def test_a_password_inside_a_url_is_a_secret_written_into_the_file(tmp_path: Path) -> None:
+    web = _findings(tmp_path, URI, "COMPOSE-CONFIG-SECRETS-002")["service/superset"]
+    assert web["status"] == "fail"
+    assert web["evidence"] == ["SQLALCHEMY_DATABASE_URI at docker-compose.yml:5 environment "
+                               "(value not shown)"]
+
+
+def test_a_default_password_inside_a_url_is_a_published_default(tmp_path: Path) -> None:
+    web = _findings(tmp_path, URI, "COMPOSE-CONFIG-SECRETS-001")["service/superset"]
+    assert web["status"] == "fail"
+    assert any(e.startswith("the password in SQLALCHEMY_DATABASE_URI") for e in web["evidence"])
+    assert "superset@" not in " ".join(web["evidence"])
+
+
+def test_a_mapbox_public_token_is_not_a_secret(tmp_path: Path) -> None:
+    compose = "\n".join(line for line in URI.splitlines() if "SQLALCHEMY" not in line)
+    web = _findings(tmp_path, compose, "COMPOSE-CONFIG-SECRETS-002")["service/superset"]
+    assert web["status"] == "pass"
+
+
+def test_a_mapbox_secret_token_stays_a_secret(tmp_path: Path) -> None:
+    compose = "\n".join(line for line in URI.splitlines() if "SQLALCHEMY" not in line)
+    web = _findings(tmp_path, compose.replace("=pk.", "=sk."),
+                    "COMPOSE-CONFIG-SECRETS-002")["service/superset"]
+    assert web["status"] == "fail"
+
+
+def test_a_url_whose_password_is_a_variable_is_not_literal(tmp_path: Path) -> None:
+    compose = URI.replace("superset:superset@", "superset:${DB_PASSWORD}@")
+    compose = "\n".join(line for line in compose.splitlines() if "MAPBOX" not in line)
+    web = _findings(tmp_path, compose, "COMPOSE-CONFIG-SECRETS-002")["service/superset"]
+    assert web["status"] == "pass"

@@ -28,6 +28,20 @@ DEFAULT_PASSWORDS = {
     "postgres": "the postgres image's documented example password",
 }
 FLAG_VALUES = frozenset({"yes", "no", "true", "false", "0", "1", "on", "off", ""})
+# scheme://user:password@host: SQLALCHEMY_DATABASE_URI, DATABASE_URL, REDIS_URL carry their
+# password inside a value whose name says nothing about secrets.
+URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.\-]*://[^:/?#@\s]*:([^@/\s]+)@", re.I)
+
+
+def url_password(value: str) -> str | None:
+    match = URL_PASSWORD.match(value.strip())
+    return match.group(1) if match else None
+
+
+def _public_token(name: str, value: str) -> bool:
+    """A Mapbox public token (pk.*): made to be sent to browsers, and Superset sends
+    MAPBOX_API_KEY to every browser that draws a map; not a secret to keep out of git."""
+    return "MAPBOX" in name.upper() and value.strip().startswith("pk.")
 
 
 def is_secret_name(name: str) -> bool:
@@ -46,6 +60,9 @@ def _hits(project: ComposeProject, service: Service) -> tuple[list[str], Locatio
             hits.append(f"{name} ({env.source}) is {label}")
         elif is_secret_name(name) and value in DEFAULT_PASSWORDS:
             hits.append(f"{name} ({env.source}) is {DEFAULT_PASSWORDS[value]}")
+        elif (password := url_password(value)) in DEFAULT_PASSWORDS:
+            hits.append(f"the password in {name} ({env.source}) is "
+                        f"{DEFAULT_PASSWORDS[str(password)]}")
         else:
             continue
         where = where or env_location(env)
@@ -60,7 +77,7 @@ def _defaults(facts: Facts) -> Iterator[Result]:
     for project in each_project(facts):
         checked = [s for s in project.services
                    if s.superset or s.role in ("database", "redis", "backup")
-                   or any(is_secret_name(k) for k in s.env)]
+                   or any(_holds_secret(k, v.value) for k, v in s.env.items())]
         for service in checked:
             hits, where = _hits(project, service)
             if hits:
@@ -90,10 +107,17 @@ def _script_applies(project: ComposeProject, hit: ScriptHit) -> bool:
     return not runners
 
 
+def _holds_secret(name: str, value: str) -> bool:
+    if _public_token(name, value):
+        return False
+    return is_secret_name(name) or url_password(value) is not None
+
+
 def _literal(facts: Facts) -> Iterator[Result]:
     for project in each_project(facts):
         for service in project.services:
-            secrets = sorted(k for k in service.env if is_secret_name(k))
+            secrets = sorted(k for k, v in service.env.items()
+                             if not v.unknown and _holds_secret(k, v.value))
             literal = [k for k in secrets if k in service.literal_env
                        and service.env[k].value.lower() not in FLAG_VALUES
                        and not service.env[k].value.startswith("/")]
