@@ -60,8 +60,10 @@ def application(launch: Launch) -> str | None:
         named = launch.option("app") or _option_anywhere(launch.argv, ("-A", "--app"))
         return named or launch.env.get("CELERY_APP") or None
     if kind == "uwsgi":
+        # The command line, else the ini file's settings merged into the options.
         return _option_anywhere(launch.argv, ("--module", "-w", "--wsgi-file", "--wsgi",
-                                              "--mount", "--file"))
+                                              "--mount", "--file")) or (
+            launch.option("module") or launch.option("wsgi-file") or launch.option("mount"))
     if kind in ("gunicorn", "waitress"):
         positional = _positionals(kind, _after(launch.argv, _START[kind]))
         return positional[-1] if positional else None

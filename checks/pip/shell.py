@@ -65,7 +65,8 @@ VALUE_OPTIONS: Mapping[str, Mapping[str, str]] = {
         "-p": "processes", "--workers": "workers", "--threads": "threads",
         "--max-requests": "max-requests", "--limit-as": "limit-as",
         "--reload-on-rss": "reload-on-rss", "--harakiri": "harakiri",
-        "--logto": "logto", "--uid": "uid", "--https": "https",
+        "--logto": "logto", "--uid": "uid", "--https": "https", "--ini": "ini",
+        "--module": "module", "--mount": "mount", "--wsgi-file": "wsgi-file",
     },
     "waitress": {"--listen": "listen", "--host": "host", "--port": "port",
                  "--threads": "threads"},
@@ -188,7 +189,8 @@ def classify(words: Sequence[str]) -> tuple[str, int] | None:
             rest = names[i + 1 :]
             if "beat" in rest:
                 return "celery-beat", i + 1
-            if "worker" in rest:
+            # ``celery multi start NODES``: workers, daemonized by celery itself.
+            if "worker" in rest or "multi" in rest:
                 return "celery-worker", i + 1
             return None
         # The first real word is some other program.
@@ -238,6 +240,21 @@ def parse_options(kind: str, args: Sequence[str]) -> dict[str, tuple[str, ...]]:
     return {key: tuple(values) for key, values in options.items()}
 
 
+VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def _expand(word: str, env: Mapping[str, str]) -> list[str]:
+    """``$VAR`` and ``${VAR}`` the script or its unit's environment set, as the shell
+    expands them (``celery multi start -A $CELERY_APP $CELERYD_OPTS`` with both from an
+    EnvironmentFile); a word that is one variable is split on blanks. An unknown variable
+    stays as written: its value is not in the input."""
+    whole = VARIABLE.fullmatch(word)
+    if whole is not None:
+        name = whole.group(1) or whole.group(2)
+        return env[name].split() if name in env else [word]
+    return [VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), word)]
+
+
 def launch_from_words(
     words: Sequence[str], background: bool, source: str, line: int | None, state: ShellState
 ) -> Launch | None:
@@ -249,7 +266,7 @@ def launch_from_words(
             key, value = word.split("=", 1)
             env[key] = value
             continue
-        clean.append(word)
+        clean.extend(_expand(word, env))
     found = classify(clean)
     if found is None:
         return None

@@ -10,6 +10,7 @@ from auditor.checks.systemd.common import (
     app_routes,
     at,
     cmd,
+    direct_reach,
     each_service,
     host_of,
     no_app,
@@ -50,7 +51,7 @@ def web_hosts(facts: Facts) -> tuple[list[str], list[str]]:
                 + (", ".join(route.backends) or "unresolved") for _, route, _ in routes[:4]]
     if not routes:
         evidence.append("no nginx route proxies to Superset" if config.present
-                        else "no nginx: clients reach gunicorn on this host")
+                        else f"no nginx: {direct_reach(found, ports=False)}")
     return hosts or ["this host"], evidence
 
 

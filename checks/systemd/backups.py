@@ -69,6 +69,14 @@ def _job_line(job: Job) -> str:
     return f"{place} ({job.schedule}): {', '.join(job.tools)}"
 
 
+def _archive_evidence(facts: Facts) -> str:
+    """What the tree says of WAL archiving: with no cluster under /etc/postgresql there is
+    no archive_mode to read, and saying it is off would be evidence the input lacks."""
+    if not facts.get(F.POSTGRES, PgClusters).clusters:
+        return "no PostgreSQL cluster under /etc/postgresql: no WAL archiving configured here"
+    return "archive_mode off or archive_command empty"
+
+
 def _archiver_failing(live: PgLive | None) -> str | None:
     if live is None or live.failed_count is None:
         return None
@@ -122,7 +130,7 @@ def _scheduled(facts: Facts) -> Iterator[Result]:
                      "no backup of the metadata database: no pg_dump, pgbackrest, barman or "
                      "wal-g job in cron or a systemd timer, and no WAL archiving",
                      (f"looked in {len(jobs.looked_in)} crontab, cron script and timer file(s)",
-                      "archive_mode off or archive_command empty"))
+                      _archive_evidence(facts)))
 
 
 def _unread(jobs: Jobs) -> Result:

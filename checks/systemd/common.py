@@ -71,6 +71,21 @@ def app_binds(found: ServiceSet) -> list[str]:
     return [b for s in found.web for b in s.launch.binds]
 
 
+def direct_reach(found: ServiceSet, *, ports: bool = True) -> str:
+    """How clients reach the web server when no nginx is in the tree (``ports``: name the
+    binds). A server bound only to unix sockets (uwsgi's socket= for an nginx uwsgi_pass)
+    is reached by no client at all: saying clients reach it on its port would be evidence
+    the input does not hold."""
+    kinds = "/".join(dict.fromkeys(s.launch.kind for s in found.web)) or "the web server"
+    binds = app_binds(found)
+    if binds and all(b.startswith("unix:") for b in binds):
+        return (f"{kinds} listens only on {', '.join(binds)}, and no web server in the tree "
+                "serves that socket" + (" (nothing here terminates TLS)" if ports else ""))
+    if not ports:
+        return f"clients reach {kinds} on this host"
+    return f"clients reach {kinds} directly on {', '.join(binds) or 'its port'}, without TLS"
+
+
 def _port(address: str) -> str:
     return address.rsplit(":", 1)[-1] if not address.startswith("unix:") else address
 

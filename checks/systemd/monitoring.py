@@ -24,7 +24,7 @@ def _watched(facts: Facts) -> Iterator[Result]:
     else:
         yield Result("host", Status.FAIL,
                      "nothing watches the host or Superset: no monitoring agent is enabled, no "
-                     "job probes /health and gunicorn sends no metrics",
+                     "job probes /health and the web server sends no metrics",
                      (f"{len(services(facts).unit_names)} service units read, none a known "
                       "agent (node_exporter, telegraf, zabbix-agent, datadog-agent, netdata...)",))
 

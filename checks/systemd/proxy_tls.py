@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.availability import no_web_tier
 from auditor.checks.systemd.common import (
-    app_binds,
     app_routes,
     app_servers,
+    direct_reach,
     server_subject,
     services,
     where,
@@ -33,9 +33,7 @@ def _missing(facts: Facts) -> Result | None:
         return absent
     config = _config(facts)
     if not config.present:
-        binds = ", ".join(app_binds(services(facts))) or "its port"
-        return Result("superset", Status.FAIL,
-                      f"no nginx: clients reach gunicorn directly on {binds}, without TLS",
+        return Result("superset", Status.FAIL, f"no nginx: {direct_reach(services(facts))}",
                       ("no /etc/nginx/nginx.conf",))
     if not app_routes(config, services(facts)):
         return Result("superset", Status.FAIL, "nginx does not proxy to Superset",

@@ -7,7 +7,7 @@ import fnmatch
 import posixpath
 
 from auditor.checks.common.tree import Tree, TreeError
-from auditor.checks.pip import gunicorn_conf
+from auditor.checks.pip import gunicorn_conf, uwsgi_ini
 from auditor.checks.pip.appspec import application, module_file
 from auditor.checks.pip.facts import Launch
 from auditor.checks.pip.shell import (
@@ -100,6 +100,8 @@ def _service(tree: Tree, unit: Unit, problems: dict[str, str]) -> Service | None
     workdir = (unit.value("Service", "WorkingDirectory") or "").lstrip("-") or None
     if launch.kind == "gunicorn":
         launch = _gunicorn_settings(tree, launch, workdir, plain, problems)
+    elif launch.kind == "uwsgi":
+        launch = _uwsgi_settings(tree, launch, workdir, problems)
     role = ROLES.get(launch.kind, "web" if launch.is_web else "")
     if not role or not _is_superset(tree, unit, launch, env, workdir):
         return None
@@ -221,12 +223,33 @@ def _gunicorn_settings(
     return dataclasses.replace(launch, options=options)
 
 
+def _uwsgi_settings(
+    tree: Tree, launch: Launch, workdir: str | None, problems: dict[str, str]
+) -> Launch:
+    """``uwsgi --ini FILE``: the file's settings (processes, socket, logto...), then the
+    command line's own options over them. Without it a unit whose whole configuration is
+    the ini file read as one worker on no socket."""
+    config = uwsgi_ini.ini_path(launch.argv)
+    if config is None:
+        return launch
+    path = config if config.startswith("/") else posixpath.join(workdir or "/", config)
+    try:
+        text = tree.read_text(path, limit=parse_cost.MAX_CONFIG_BYTES)
+    except TreeError as exc:
+        problems[f"file {path}"] = exc.reason
+        return launch
+    merged = dict(uwsgi_ini.settings(text))
+    merged.update({k: v for k, v in launch.options.items() if k != "ini"})
+    return dataclasses.replace(launch, options=merged)
+
+
 def _log_files(unit: Unit, launch: Launch, workdir: str | None) -> tuple[LogFile, ...]:
     base = workdir or "/"
     found: list[LogFile] = []
     for option, how in (("access-logfile", "gunicorn --access-logfile"),
                         ("error-logfile", "gunicorn --error-logfile"),
-                        ("logfile", "celery --logfile")):
+                        ("logfile", "celery --logfile"),
+                        ("logto", "uwsgi logto")):
         value = launch.option(option)
         if value and value != "-":
             found.append(LogFile(posixpath.join(base, value), how))
