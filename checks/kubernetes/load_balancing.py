@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.kubernetes.availability import effective_min
+from auditor.checks.kubernetes.availability import effective_min, hpa_for
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.routes import services_of
 from auditor.checks.kubernetes.tiers import serving, tier
@@ -23,6 +23,12 @@ def _service(facts: Facts) -> Iterator[Result]:
             # the input does not hold); K8S-AVAILABILITY-001 skips it too.
             yield result(web, Status.SKIP, "replica count is not a number",
                          (f"Service {services[0].name}",))
+        elif replicas < 2 and hpa_for(k, web) is not None:
+            # An HPA sets the count and the workload often writes no replicas at all:
+            # "replicas 1" quoted a field the input did not hold.
+            yield result(web, Status.FAIL, f"Service {services[0].name} has one pod to send "
+                         "traffic to whenever the HPA scales down to its minimum",
+                         (f"HPA minReplicas {replicas}",))
         elif replicas < 2:
             yield result(web, Status.FAIL, f"Service {services[0].name} has one pod to send "
                          "traffic to", (f"replicas {replicas}",))
