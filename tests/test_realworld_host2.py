@@ -118,3 +118,23 @@ def test_verdicts_on_a_uwsgi_socket_host(tmp_path: Path) -> None:
     assert restart == {"superset.service": "pass", "celeryd-superset.service": "fail"}
     [backup] = findings(report, "SYSTEMD-BACKUPS-001")
     assert not any("archive_mode off" in e for e in backup["evidence"]), backup
+
+
+def test_pip_project_reads_its_uwsgi_ini(tmp_path: Path) -> None:
+    """The pip style, same server: ``uwsgi --ini uwsgi.ini`` from a start script."""
+    root = write_tree(tmp_path / "project", {
+        "requirements.txt": "apache-superset==4.0.1\nuwsgi==2.0.26\n",
+        "start.sh": "#!/bin/sh\nexec venv/bin/uwsgi --ini uwsgi.ini\n",
+        "uwsgi.ini": "[uwsgi]\nhttp-socket = 127.0.0.1:8088\nmodule = superset.app:create_app()\n"
+                     "processes = 4\nlogto = /var/log/superset/uwsgi.log\n",
+        "venv/pyvenv.cfg": "home = /usr/bin\n",
+    })
+    report = scan_report(tmp_path, str(root), "--style", "pip")
+    status = {f["check_id"]: (f["status"], f["message"]) for t in report["targets"]
+              for f in t["findings"]}
+    assert status["PIP-AVAILABILITY-001"][0] == "pass"  # processes = 4
+    assert status["PIP-LOAD-BALANCING-001"] == (
+        "pass", "uwsgi spreads requests over 4 workers on one host")
+    assert status["PIP-NETWORK-001"][0] == "pass"  # http-socket on loopback
+    # logto: a file (not rotated here), not "the terminal".
+    assert "terminal" not in status["PIP-LOGGING-001"][1]

@@ -33,7 +33,7 @@ def _evaluate(facts: Facts) -> Iterator[Result]:
                          tuple(evidence), location(launch))
         elif workers >= 2:
             yield Result(web_subject(proj, launch), Status.PASS,
-                         f"gunicorn spreads requests over {workers} workers on one host",
+                         f"{launch.kind} spreads requests over {workers} workers on one host",
                          tuple(evidence), location(launch))
         else:
             yield Result(web_subject(proj, launch), Status.FAIL,

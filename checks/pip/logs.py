@@ -14,11 +14,12 @@ DISCARDED = ("/dev/null", "NONE")
 
 
 def _log_file(launch: Launch) -> str | None:
-    """The file the server's output or log goes to; gunicorn's ``-`` names standard output
-    or error, i.e. the terminal, not a file."""
+    """The file the server's output or log goes to (gunicorn's log files, uwsgi's logto or
+    daemonize); gunicorn's ``-`` names standard output or error, i.e. the terminal, not a
+    file."""
     if launch.stdout:
         return launch.stdout
-    for name in ("error-logfile", "access-logfile"):
+    for name in ("error-logfile", "access-logfile", "logto"):  # logto: uwsgi's log file
         value = launch.option(name)
         if value and value != "-":
             return value

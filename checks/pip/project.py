@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.compose.dotenv import parse_flask_dotenv
-from auditor.checks.pip import gunicorn_conf
+from auditor.checks.pip import gunicorn_conf, uwsgi_ini
 from auditor.checks.pip.appspec import application, module_file
 from auditor.checks.pip.facts import (
     BackupScript,
@@ -113,7 +113,8 @@ def scan_project(
                 looked.append(path)
                 launches.extend(scan_supervisor(text, _rel(scan, path)))
     dotenv = {key: value.value for key, value in scan.env.items()}
-    launches = [_gunicorn_settings(scan, _with_dotenv(launch, dotenv)) for launch in launches
+    launches = [_uwsgi_settings(scan, _gunicorn_settings(scan, _with_dotenv(launch, dotenv)))
+                for launch in launches
                 if _runs_superset(scan, launch)]
     for key, value in state.env.items():
         scan.env.setdefault(key, EnvValue(value, state.env_sources.get(key, "script")))
@@ -203,6 +204,25 @@ def _gunicorn_settings(scan: ProjectScan, launch: Launch) -> Launch:
     if cmd_args:
         merged.update(parse_options("gunicorn", split_words(cmd_args) or []))
     merged.update(launch.options)
+    return dataclasses.replace(launch, options=merged)
+
+
+def _uwsgi_settings(scan: ProjectScan, launch: Launch) -> Launch:
+    """``uwsgi --ini FILE``: the file's settings (processes, socket, logto...) under the
+    command line's own. Without it a server configured in its ini file read as one process
+    on no socket, logging to the terminal."""
+    if launch.kind != "uwsgi":
+        return launch
+    named = uwsgi_ini.ini_path(launch.argv)
+    if named is None:
+        return launch
+    # A deployed absolute path is looked for in the project by its file name, as for
+    # gunicorn's config file.
+    inner = scan.inner(named.rsplit("/", 1)[-1] if named.startswith("/") else named)
+    if not scan.tree.exists(inner):
+        return launch
+    merged = dict(uwsgi_ini.settings(scan.read(inner) or ""))
+    merged.update({k: v for k, v in launch.options.items() if k != "ini"})
     return dataclasses.replace(launch, options=merged)
 
 
