@@ -138,3 +138,61 @@ def test_pip_project_reads_its_uwsgi_ini(tmp_path: Path) -> None:
     assert status["PIP-NETWORK-001"][0] == "pass"  # http-socket on loopback
     # logto: a file (not rotated here), not "the terminal".
     assert "terminal" not in status["PIP-LOGGING-001"][1]
+
+
+SOCKET_UNIT = "[Socket]\nListenStream={listen}\n\n[Install]\nWantedBy=sockets.target\n"
+ACTIVATED_UNIT = """
+[Unit]
+Requires=gunicorn.socket
+
+[Service]
+Type=notify
+User=superset
+ExecStart=/opt/superset/venv/bin/gunicorn -w 10 -b 127.0.0.1:8080 "superset.app:create_app()"
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def socket_host(root: Path, listen: str, enabled: bool = True) -> Path:
+    """gunicorn.service without Restart= nor a .wants link, started by an enabled
+    gunicorn.socket (the pattern of unipartdigital/puppet-superset's units)."""
+    write_tree(root, {
+        "etc/systemd/system/gunicorn.socket": SOCKET_UNIT.format(listen=listen),
+        "etc/systemd/system/gunicorn.service": ACTIVATED_UNIT,
+        "opt/superset/venv/pyvenv.cfg": "home = /usr/bin\n",
+    })
+    if enabled:
+        wants = root / "etc/systemd/system/sockets.target.wants"
+        wants.mkdir(parents=True)
+        (wants / "gunicorn.socket").symlink_to("/etc/systemd/system/gunicorn.socket")
+    return root
+
+
+def test_a_socket_activated_service_is_restarted_and_started_by_its_socket(
+        tmp_path: Path) -> None:
+    report = scan_report(tmp_path, str(socket_host(tmp_path / "host", "127.0.0.1:8080")),
+                         "--style", "systemd")
+    for check in ("SYSTEMD-SUPERVISION-001", "SYSTEMD-SUPERVISION-002"):
+        [found] = findings(report, check)
+        assert found["status"] == "pass", found
+        assert "gunicorn.socket" in " ".join([found["message"], *found["evidence"]])
+
+
+def test_a_socket_that_is_not_enabled_starts_nothing(tmp_path: Path) -> None:
+    report = scan_report(tmp_path, str(socket_host(tmp_path / "host", "127.0.0.1:8080",
+                                                   enabled=False)), "--style", "systemd")
+    for check in ("SYSTEMD-SUPERVISION-001", "SYSTEMD-SUPERVISION-002"):
+        [found] = findings(report, check)
+        assert found["status"] == "fail", found
+
+
+def test_gunicorn_listens_where_its_socket_unit_says(tmp_path: Path) -> None:
+    """ListenStream=8080 is every interface, whatever -b 127.0.0.1:8080 says: gunicorn
+    serves the file descriptors systemd passes it."""
+    report = scan_report(tmp_path, str(socket_host(tmp_path / "host", "8080")),
+                         "--style", "systemd")
+    [bound] = findings(report, "SYSTEMD-NETWORK-003")
+    assert bound["status"] == "fail", bound
+    assert any("ListenStream" in e for e in bound["evidence"]), bound

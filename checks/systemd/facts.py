@@ -72,6 +72,17 @@ class LogFile:
 
 
 @dataclass(frozen=True)
+class SocketActivation:
+    """A ``.socket`` unit that starts the service when a connection arrives (Accept=no):
+    systemd listens in the service's stead and starts it again after it dies."""
+
+    name: str
+    path: str | None
+    listens: tuple[str, ...] = ()
+    enabled_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Service:
     """A Superset process run by systemd: the web server, a celery worker or beat."""
 
@@ -87,6 +98,8 @@ class Service:
     via: str | None = None
     """The wrapper script the command was found in, when ExecStart runs a script."""
     notes: tuple[str, ...] = ()
+    socket: SocketActivation | None = None
+    """The socket unit that activates it, if any."""
 
     @property
     def name(self) -> str:

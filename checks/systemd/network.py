@@ -53,8 +53,15 @@ def listeners(facts: Facts) -> list[Listener]:
             if port is not None or host.startswith("unix:"):
                 location = where(service.exec_start.path, service.exec_start.line) if (
                     service.exec_start) else None
+                socket = service.socket
+                how = (f"{socket.name}: ListenStream= {', '.join(socket.listens)} (gunicorn "
+                       "serves the socket systemd passes it, not its own --bind)") if (
+                    socket is not None and socket.listens and service.launch.kind == "gunicorn"
+                ) else f"--bind {bind}"
+                if socket is not None and how != f"--bind {bind}":
+                    location = where(socket.path)
                 found.append(Listener(f"{service.launch.kind} {service.name}", port or 0,
-                                      (host,), f"--bind {bind}", location))
+                                      (host,), how, location))
     live_pg = facts.optional(F.PGLIVE, PgLive)
     for cluster in facts.get(F.POSTGRES, PgClusters).clusters:
         setting = cluster.setting("listen_addresses")

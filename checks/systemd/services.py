@@ -19,7 +19,14 @@ from auditor.checks.pip.shell import (
 )
 from auditor.checks.superset import parse_cost
 from auditor.checks.superset.configmodel import EnvValue
-from auditor.checks.systemd.facts import Assignment, LogFile, Service, ServiceSet, Unit
+from auditor.checks.systemd.facts import (
+    Assignment,
+    LogFile,
+    Service,
+    ServiceSet,
+    SocketActivation,
+    Unit,
+)
 from auditor.checks.systemd.unitfile import (
     env_file,
     environment_words,
@@ -44,9 +51,54 @@ def collect_services(index: UnitIndex, problems: dict[str, str]) -> ServiceSet:
             continue
         service = _service(index.tree, unit, problems)
         if service is not None:
+            socket = activating_socket(index, name)
+            if socket is not None:
+                service = dataclasses.replace(service, socket=socket,
+                                              launch=_socket_binds(service.launch, socket))
             services.append(service)
     enabled = tuple(sorted(n for n in index.enabled if n.endswith(".service")))
     return ServiceSet(services=tuple(services), unit_names=tuple(names), enabled=enabled)
+
+
+def activating_socket(index: UnitIndex, name: str) -> SocketActivation | None:
+    """The socket unit that starts ``name`` on a connection: ``NAME.socket``, or any socket
+    naming it in ``Service=``. An ``Accept=yes`` socket starts instances of a template
+    (``NAME@.service``), not this unit; a masked one starts nothing."""
+    for socket_name in index.names(".socket"):
+        if socket_name.endswith("@.socket"):
+            continue
+        socket = index.load(socket_name)
+        if socket.masked or socket.path is None:
+            continue
+        target = socket.value("Socket", "Service") or socket_name.removesuffix(".socket") + \
+            ".service"
+        accept = (socket.value("Socket", "Accept") or "no").lower()
+        if target != name or accept in ("yes", "true", "1", "on"):
+            continue
+        listens = tuple(a.value for key in ("ListenStream", "ListenSequentialPacket")
+                        for a in socket.all("Socket", key))
+        return SocketActivation(socket_name, socket.path, listens, socket.enabled_by)
+    return None
+
+
+def _socket_binds(launch: Launch, socket: SocketActivation) -> Launch:
+    """gunicorn started with the socket's file descriptors (LISTEN_FDS) serves those and
+    ignores its own --bind: the socket unit's ListenStream= is where it listens."""
+    if launch.kind != "gunicorn" or not socket.listens:
+        return launch
+    binds = tuple(_listen_address(value) for value in socket.listens)
+    return dataclasses.replace(launch, options={**launch.options, "bind": binds})
+
+
+def _listen_address(value: str) -> str:
+    """ListenStream= as a gunicorn bind: ``8080`` is every interface, a path a unix
+    socket."""
+    value = value.strip()
+    if value.startswith("/"):
+        return "unix:" + value
+    if value.isdigit():
+        return f"0.0.0.0:{value}"
+    return value
 
 
 def unit_environment(

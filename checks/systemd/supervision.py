@@ -49,6 +49,14 @@ def _restart(facts: Facts) -> Iterator[Result]:
         elif value in PARTIAL:
             status, message = Status.WARN, (f"Restart={value} restarts {PARTIAL[value]}, not "
                                             "when Superset exits with an error")
+        elif (socket := service.socket) is not None and socket.enabled_by:
+            # systemd keeps listening on the socket while the service is down and starts it
+            # on the next connection: a crash does not leave it down.
+            evidence.append(f"{socket.name} enabled ({socket.enabled_by[0]}), listens on "
+                            + (", ".join(socket.listens) or "its socket"))
+            status, message = Status.PASS, (
+                f"Restart={value}, but {socket.name} is enabled: systemd starts it again on "
+                "the next connection after it dies")
         else:
             status, message = Status.FAIL, (f"Restart={value}: after a crash or an out-of-memory "
                                             "kill it stays down until someone notices")
@@ -68,6 +76,12 @@ def _enabled(facts: Facts) -> Iterator[Result]:
         if unit.enabled_by:
             yield Result(service.name, Status.PASS, f"enabled: linked from {unit.enabled_by[0]}",
                          tuple(f"{d}/{unit.name}" for d in unit.enabled_by), where(unit.path))
+        elif (socket := service.socket) is not None and socket.enabled_by:
+            yield Result(service.name, Status.PASS,
+                         f"started on demand: {socket.name} is enabled (linked from "
+                         f"{socket.enabled_by[0]}) and starts it on the first connection",
+                         tuple(f"{d}/{socket.name}" for d in socket.enabled_by),
+                         where(socket.path))
         elif wanted:
             yield Result(service.name, Status.FAIL,
                          f"{key}={wanted} but no {LINK_DIRS[key]} link: 'systemctl enable' "
