@@ -704,9 +704,9 @@ EXACT: dict[str, tuple[str, list[str]]] = {
         ]),
     'COMPOSE-ISOLATION-001:warn:no USER, FROM an unknown image': (
         'no USER in Dockerfile stage #0 or the stages it is FROM; the base image '
-        'python:3.11-slim is not visible offline, so who it runs as is not known',
+        'example.org/acme/base:1.2 is not visible offline, so who it runs as is not known',
         [
-            'Dockerfile: no USER; FROM python:3.11-slim',
+            'Dockerfile: no USER; FROM example.org/acme/base:1.2',
         ]),
     'COMPOSE-ISOLATION-002:pass:CHOWN, privileged false': (
         'no privileged mode, host namespace or Docker socket',
@@ -947,7 +947,7 @@ EXACT: dict[str, tuple[str, list[str]]] = {
             'network_mode: host',
         ]),
     'COMPOSE-NETWORK-001:pass:the proxy publishes 80 and 443': (
-        'publishes only on loopback and, as proxy nginx (nginx:1.27), 80/443',
+        'publishes, as proxy nginx (nginx:1.27), 80/443 only',
         [
             'ports: 0.0.0.0:80->80/tcp',
             'ports: 0.0.0.0:443->443/tcp',

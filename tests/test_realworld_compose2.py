@@ -157,3 +157,92 @@ def test_a_dockerfile_in_a_project_below_its_git_root_is_read(tmp_path: Path) ->
     (user,) = [f for t in report["targets"] for f in t["findings"]
                if f["check_id"] == "COMPOSE-ISOLATION-001"]
     assert user["status"] == "pass"
+
+
+# feruzoripov/sensorfabric-superset: FROM ubuntu:22.04, WORKDIR /app, then
+# `COPY superset_config.py .` and ENV SUPERSET_CONFIG_PATH=/app/superset_config.py. The
+# relative destination is /app/: the config was "not found" and every SUPERSET-* verdict came
+# from Superset's defaults (a default SECRET_KEY, no cache, ENABLE_PROXY_FIX off).
+BUILT = {
+    C: """
+        services:
+          superset:
+            build: .
+            env_file: .env
+          nginx:
+            image: nginx:1.27.3
+            ports: ["80:80"]
+            depends_on: [superset]
+    """,
+    ".env": "SECRET_KEY=FAKEfakeFAKEfake/notARealKey/FAKEfakeFAKEfakeFAKEfake0123456\n",
+    "Dockerfile": """
+        FROM ubuntu:22.04
+        WORKDIR /app
+        COPY superset_config.py .
+        ENV SUPERSET_CONFIG_PATH=/app/superset_config.py
+        CMD ["gunicorn", "--bind", "0.0.0.0:8088", "superset.app:create_app()"]
+    """,
+    "superset_config.py": """
+        import os
+        SECRET_KEY = os.environ.get("SECRET_KEY")
+        ENABLE_PROXY_FIX = True
+    """,
+}
+
+
+def _scan(tmp_path: Path, files: dict[str, str]) -> dict[str, Any]:
+    project = write_tree(tmp_path / "p", files)
+    return scan_report(tmp_path, str(project), "--style", "compose")
+
+
+def _by_check(report: dict[str, Any], check: str) -> list[dict[str, Any]]:
+    return [f for t in report["targets"] for f in t["findings"] if f["check_id"] == check]
+
+
+def test_a_copy_to_a_relative_destination_lands_in_the_workdir(tmp_path: Path) -> None:
+    report = _scan(tmp_path, BUILT)
+    problems = [str(p) for t in report["targets"] for p in t["problems"]]
+    assert not [p for p in problems if "superset_config.py" in p], problems
+    (key,) = _by_check(report, "SUPERSET-CONFIG-SECRETS-001")
+    assert key["status"] == "pass"
+    (fix,) = _by_check(report, "SUPERSET-PROXY-TLS-001")
+    assert fix["status"] == "pass"
+
+
+def test_a_relative_workdir_follows_the_one_before_it(tmp_path: Path) -> None:
+    files = dict(BUILT, Dockerfile=BUILT["Dockerfile"].replace(
+        "WORKDIR /app", "WORKDIR /\n        WORKDIR app").replace(
+        "COPY superset_config.py .", "COPY superset_config.py ./"))
+    (key,) = _by_check(_scan(tmp_path, files), "SUPERSET-CONFIG-SECRETS-001")
+    assert key["status"] == "pass"
+
+
+def test_a_stage_from_an_earlier_stage_keeps_its_workdir(tmp_path: Path) -> None:
+    files = dict(BUILT, Dockerfile=BUILT["Dockerfile"].replace(
+        "FROM ubuntu:22.04\n        WORKDIR /app",
+        "FROM ubuntu:22.04 AS base\n        WORKDIR /app\n        FROM base"))
+    (key,) = _by_check(_scan(tmp_path, files), "SUPERSET-CONFIG-SECRETS-001")
+    assert key["status"] == "pass"
+
+
+def test_a_relative_destination_under_the_bases_own_workdir_is_not_guessed(
+        tmp_path: Path) -> None:
+    files = dict(BUILT, Dockerfile=BUILT["Dockerfile"].replace("        WORKDIR /app\n", ""))
+    report = _scan(tmp_path, files)
+    problems = [str(p) for t in report["targets"] for p in t["problems"]]
+    assert [p for p in problems if "superset_config.py" in p]
+
+
+def test_a_dockerfile_from_ubuntu_without_user_runs_as_root(tmp_path: Path) -> None:
+    (web,) = [f for f in _by_check(_scan(tmp_path, BUILT), "COMPOSE-ISOLATION-001")
+              if f["subject"].endswith("service/superset")]
+    assert web["status"] == "fail"
+    assert web["evidence"] == ["Dockerfile: no USER; FROM ubuntu:22.04"]
+
+
+def test_a_proxy_publishing_80_on_every_interface_is_not_called_loopback(
+        tmp_path: Path) -> None:
+    (proxy,) = [f for f in _by_check(_scan(tmp_path, BUILT), "COMPOSE-NETWORK-001")
+                if f["subject"].endswith("service/nginx")]
+    assert proxy["status"] == "pass"
+    assert proxy["message"] == "publishes, as proxy nginx (nginx:1.27.3), 80/443 only"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ class Instruction:
     """1-based line of the instruction in the Dockerfile."""
     stage: str
     """The stage it is written in (its ``AS`` name, or ``#N``)."""
+    workdir: str | None = None
+    """The WORKDIR in effect at a COPY/ADD (None: not set along the stages read, or set
+    from a variable): a relative destination is taken from it."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,8 @@ class BuiltImage:
                 continue  # a heredoc writes its own text, not a file of the context
             sources = tuple(w for w in words[:-1] if "://" not in w and "$" not in w)
             if sources and "$" not in words[-1]:
-                found.append((sources, words[-1], instruction))
+                found.append((sources, _destination(words[-1], instruction.workdir),
+                              instruction))
         return found
 
     def where(self, instruction: Instruction) -> str:
@@ -137,6 +142,9 @@ def read_image(text: str, path: str, build_args: Mapping[str, str],
     stages: list[_Stage] = []
     froms = iter(parents)
     envs: dict[str, dict[str, str]] = {}
+    workdirs: dict[str, str | None] = {}
+    """stage name (lower case) -> its WORKDIR at its end, for the stages FROM it."""
+    workdir: str | None = None
     for index, item in enumerate(structure):
         keyword = str(item.get("instruction") or "")
         line = int(item.get("startline", 0)) + 1
@@ -145,9 +153,16 @@ def read_image(text: str, path: str, build_args: Mapping[str, str],
             name = _stage_name(str(item.get("value") or "")) or f"#{len(stages)}"
             if not image:
                 raise DockerfileError(f"line {line}: FROM without an image")
+            if stages:
+                workdirs[stages[-1].name.lower()] = workdir
+            # FROM an earlier stage starts in its WORKDIR; an external base's is not known.
+            workdir = workdirs.get(image.lower())
             stages.append(_Stage(name, image, line, []))
             if len(stages) > MAX_STAGES:
                 raise DockerfileError(f"line {line}: more than {MAX_STAGES} stages")
+            continue
+        if keyword == "WORKDIR":
+            workdir = _workdir(workdir, str(item.get("value") or ""))
             continue
         if keyword in ("COMMENT", "ARG") or not keyword:
             continue
@@ -157,7 +172,7 @@ def read_image(text: str, path: str, build_args: Mapping[str, str],
         copied = keyword in ("COPY", "ADD") and "--from" not in str(item.get("value") or "")
         if keyword in (*INHERITED, "EXPOSE") or copied:
             stage.own.append(Instruction(keyword, str(item.get("value") or ""), line,
-                                         stage.name))
+                                         stage.name, workdir if copied else None))
         elif keyword == "ENV" and index < len(contexts):
             envs[stage.name] = dict(contexts[index].envs)
     if not stages:
@@ -206,6 +221,28 @@ def _resolve(path: str, chosen: _Stage, stages: list[_Stage],
         healthcheck=found["HEALTHCHECK"], user=found["USER"], entrypoint=found["ENTRYPOINT"],
         cmd=found["CMD"], expose=tuple(expose), env=tuple(sorted(env.items())),
         copies=tuple(copies))
+
+
+def _workdir(current: str | None, value: str) -> str | None:
+    """The WORKDIR after ``WORKDIR value``: an absolute path, or one relative to the WORKDIR
+    before it (unknown when that is unknown or the value names a variable)."""
+    value = value.strip().strip("\"'")
+    if not value or "$" in value:
+        return None
+    if value.startswith("/"):
+        return posixpath.normpath(value)
+    return posixpath.normpath(posixpath.join(current, value)) if current else None
+
+
+def _destination(dest: str, workdir: str | None) -> str:
+    """A COPY destination as an absolute path when the WORKDIR it is relative to is known
+    (``COPY superset_config.py .`` under ``WORKDIR /app`` is ``/app/``); else as written."""
+    if dest.startswith("/") or workdir is None:
+        return dest
+    joined = posixpath.normpath(posixpath.join(workdir, dest))
+    # "." and "dir/" name a directory the sources go into, as "/app/" does.
+    folder = dest.rstrip("/") in ("", ".") or dest.endswith("/")
+    return joined.rstrip("/") + "/" if folder else joined
 
 
 def _stage_name(value: str) -> str | None:

@@ -8,8 +8,10 @@ destination; a file goes to the destination, or into it when the destination end
 names several sources, or is a directory the sources' names go into (``COPY
 superset_config.py /app/pythonpath``: both readings are tried, the file's own name first).
 Sources are taken from the build context only, never outside it (Docker refuses them too)
-and never through a symlink that leaves it. Relative destinations (from a WORKDIR) and
-wildcards across folders are not followed: such a file is simply not found.
+and never through a symlink that leaves it. A relative destination is taken from the
+WORKDIR in effect when the Dockerfile sets one (``WORKDIR /app`` then ``COPY
+superset_config.py .``); under a base image's own WORKDIR, which cannot be seen offline, it
+is not followed, nor are wildcards across folders: such a file is simply not found.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def locate(tree: Tree, mounts: Sequence[Mount], built: BuiltImage | None,
         return None
     for sources, dest, instruction in reversed(built.copy_targets()):
         if not dest.startswith("/"):
-            continue  # relative to a WORKDIR the model does not track
+            continue  # relative to a WORKDIR the Dockerfile does not set (its base's)
         for source in sources:
             for inner in _candidates(tree, built.context, source, dest, len(sources), path):
                 return Found(inner, f"{built.where(instruction)}")

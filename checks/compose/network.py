@@ -52,11 +52,17 @@ def _bound(facts: Facts) -> Iterator[Result]:
                              f"publishes {exposed[0].label} on every interface{around}: "
                              f"{UFW_NOTE}", evidence, "ports")
             elif service.ports:
-                yield result(project, service, Status.PASS,
-                             "publishes only on loopback" + (
-                                 f" and, as proxy {proxy_label(service)}, 80/443"
-                                 if service.role == "proxy" else ""),
-                             evidence, "ports")
+                looped = any(_loopback(project, p) for p in service.ports)
+                if service.role != "proxy":
+                    message = "publishes only on loopback"
+                elif looped:
+                    message = f"publishes only on loopback and, as proxy {proxy_label(service)}, " \
+                        "80/443"
+                else:
+                    # Nothing on loopback: "only on loopback" would say the opposite of
+                    # 0.0.0.0:80.
+                    message = f"publishes, as proxy {proxy_label(service)}, 80/443 only"
+                yield result(project, service, Status.PASS, message, evidence, "ports")
             else:
                 yield result(project, service, Status.PASS, "publishes no port")
 

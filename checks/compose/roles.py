@@ -194,6 +194,12 @@ KNOWN_USERS: tuple[tuple[re.Pattern[str], ImageUser], ...] = (
      ImageUser(False, "the official haproxy image (2.4+) runs as user haproxy")),
     (re.compile(r"^nginx$"),
      ImageUser(True, "the official nginx image runs its master process as root")),
+    # Official distribution and language images set no USER (node defines a user node but
+    # does not switch to it): a Dockerfile FROM them that sets none runs as root.
+    (re.compile(r"^(ubuntu|debian|alpine|centos|rockylinux|almalinux|fedora|amazonlinux"
+                r"|python|node|buildpack-deps)$"),
+     ImageUser(True, "the official distribution and language images (ubuntu, debian, alpine, "
+                     "python, node ...) set no USER: what runs in them runs as root")),
     (re.compile(r"^(traefik|caddy)$"),
      ImageUser(True, "the official image runs as root unless user: is set")),
     (re.compile(r"watchtower$"),

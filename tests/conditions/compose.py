@@ -694,9 +694,15 @@ ROOT_CASES = [
     Case("COMPOSE-ISOLATION-001", "no USER, FROM nginx",
          changed(BUILT_USER, {"Dockerfile": "FROM nginx:1.27\n"}), "fail",
          subject="service/superset", evidence=("Dockerfile: no USER; FROM nginx:1.27",)),
-    Case("COMPOSE-ISOLATION-001", "no USER, FROM an unknown image",
-         replaced(BUILT_USER, "Dockerfile", "USER superset\n", ""), "warn",
+    # python:3.11-slim is no unknown image: the official python image sets no USER (root).
+    Case("COMPOSE-ISOLATION-001", "no USER, FROM an official python image",
+         replaced(BUILT_USER, "Dockerfile", "USER superset\n", ""), "fail",
          subject="service/superset", evidence=("Dockerfile: no USER; FROM python:3.11-slim",),
+         message="set no USER: what runs in them runs as root"),
+    Case("COMPOSE-ISOLATION-001", "no USER, FROM an unknown image",
+         changed(BUILT_USER, {"Dockerfile": "FROM example.org/acme/base:1.2\n"}), "warn",
+         subject="service/superset",
+         evidence=("Dockerfile: no USER; FROM example.org/acme/base:1.2",),
          message="who it runs as is not known"),
 ]
 
