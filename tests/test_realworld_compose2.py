@@ -246,3 +246,17 @@ def test_a_proxy_publishing_80_on_every_interface_is_not_called_loopback(
                 if f["subject"].endswith("service/nginx")]
     assert proxy["status"] == "pass"
     assert proxy["message"] == "publishes, as proxy nginx (nginx:1.27.3), 80/443 only"
+
+
+def test_an_explicit_config_path_the_project_does_not_show_leaves_settings_unknown(
+        tmp_path: Path) -> None:
+    # No WORKDIR: `COPY superset_config.py .` goes to the base image's own WORKDIR, which is
+    # not followed; SUPERSET_CONFIG_PATH still says Superset imports a file there (it will
+    # not start without it), so Superset's defaults are no evidence.
+    files = dict(BUILT, Dockerfile=BUILT["Dockerfile"].replace("        WORKDIR /app\n", ""))
+    report = _scan(tmp_path, files)
+    (key,) = _by_check(report, "SUPERSET-CONFIG-SECRETS-001")
+    assert key["status"] != "fail", key
+    assert "default" not in key["message"].lower()
+    (fix,) = _by_check(report, "SUPERSET-PROXY-TLS-001")
+    assert fix["status"] != "fail", fix

@@ -89,7 +89,7 @@ def find(tree: Tree, read: ProjectRead, service: Service, host_tree: bool,
             continue
         return analyze(text, found.inner, env)
     looked = ", ".join(paths)
-    unseen = image_may_carry(service)
+    unseen = image_may_carry(service) or _named_path(env)
     if unseen is not None:
         problems[f"{prefix}{CONFIG_NAME}"] = (
             f"not found among the files the project gives service {service.name} (looked for "
@@ -129,6 +129,18 @@ def image_may_carry(service: Service) -> str | None:
         return None
     image = service.image or "(none named)"
     return f"image {image} may carry its own {CONFIG_NAME}, which cannot be seen offline"
+
+
+def _named_path(env: Mapping[str, EnvValue]) -> str | None:
+    """Why an explicit SUPERSET_CONFIG_PATH the project does not show is no sign that the
+    defaults hold: Superset imports that file at start-up and refuses to start without it,
+    so a running web has one there (put by a COPY the model cannot follow, a volume, the
+    base image)."""
+    configured = env.get("SUPERSET_CONFIG_PATH")
+    if configured is None or configured.unknown or not configured.value:
+        return None
+    return f"SUPERSET_CONFIG_PATH ({configured.source}) names {configured.value}, which " \
+        "Superset imports at start-up and will not start without"
 
 
 def unknowable(conf: SupersetConfig, reason: str) -> SupersetConfig:
