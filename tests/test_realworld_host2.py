@@ -196,3 +196,30 @@ def test_gunicorn_listens_where_its_socket_unit_says(tmp_path: Path) -> None:
     [bound] = findings(report, "SYSTEMD-NETWORK-003")
     assert bound["status"] == "fail", bound
     assert any("ListenStream" in e for e in bound["evidence"]), bound
+
+
+def test_a_python_health_probe_on_a_timer_is_seen(tmp_path: Path) -> None:
+    """QiMata/ansible's role: superset-health-check.timer runs health_check.py, which GETs
+    f"{SUPERSET_URL}{HEALTH_ENDPOINT}" with the URL and the path on lines of their own."""
+    root = write_tree(tmp_path / "host", {
+        "etc/systemd/system/superset.service": "[Service]\nUser=superset\nRestart=always\n"
+            "ExecStart=/opt/superset/venv/bin/gunicorn -w 4 -b 127.0.0.1:8088 "
+            "superset.app:create_app()\n",
+        "etc/systemd/system/superset-health-check.service":
+            "[Service]\nType=oneshot\nExecStart=/opt/superset/venv/bin/python "
+            "/opt/superset/health_check.py\n",
+        "etc/systemd/system/superset-health-check.timer":
+            "[Timer]\nOnCalendar=*:0/5\n\n[Install]\nWantedBy=timers.target\n",
+        "opt/superset/health_check.py": 'import requests\nSUPERSET_URL = "http://127.0.0.1:8088"\n'
+            'HEALTH_ENDPOINT = "/health"\n'
+            'requests.get(f"{SUPERSET_URL}{HEALTH_ENDPOINT}", timeout=30)\n',
+        "opt/superset/venv/pyvenv.cfg": "home = /usr/bin\n",
+    })
+    wants = root / "etc/systemd/system/timers.target.wants"
+    wants.mkdir(parents=True)
+    (wants / "superset-health-check.timer").symlink_to(
+        "/etc/systemd/system/superset-health-check.timer")
+    report = scan_report(tmp_path, str(root), "--style", "systemd")
+    [found] = findings(report, "SYSTEMD-MONITORING-001")
+    assert found["status"] == "pass", found
+    assert "health probe" in found["message"], found

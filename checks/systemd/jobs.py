@@ -40,6 +40,10 @@ OFF_HOST_PATTERNS = (
 )
 LOCAL_ONLY = re.compile(r"WALG_FILE_PREFIX")
 HEALTH = re.compile(r"\b(curl|wget|http)\b[^\n]*/(health|healthcheck|ping)\b")
+# A probe script that builds its URL from parts (Python's requests.get(f"{URL}{PATH}")
+# with URL = "http://127.0.0.1:8088" and PATH = "/health" on lines of their own).
+HEALTH_URL = re.compile(r"\bhttps?://")
+HEALTH_PATH = re.compile(r"[\"']/(health|healthcheck|ping)[\"'/?]")
 
 
 def off_host(text: str, pgbackrest_remote: bool = False) -> tuple[str, ...]:
@@ -103,7 +107,12 @@ class _Reader:
         return Job(schedule=schedule, command=_mask(command), source=source, line=line,
                    runs=runs, why_not=why_not, tools=tools_in(text),
                    off_host=off_host(text, self.pgbackrest_remote),
-                   health_probe=bool(HEALTH.search(text)))
+                   health_probe=_probes_health(text))
+
+
+def _probes_health(text: str) -> bool:
+    return bool(HEALTH.search(text)) or bool(
+        HEALTH_URL.search(text) and HEALTH_PATH.search(text))
 
 
 def _mask(command: str) -> str:
