@@ -105,3 +105,49 @@ def test_dedicated_account_that_mounts_none(tmp_path: Path) -> None:
     (finding,) = _findings(tmp_path, WEB + ACCOUNT.replace("true", "false"),
                            "K8S-ISOLATION-005")
     assert finding["message"] == "own namespace; token not mounted needlessly"
+
+
+# -- helm-open-datalakehouse-argocd: the apache/superset image's own ENV ------------------
+"""The chart runs apache/superset:5.0.0 with an env Secret the chart renders (no
+SUPERSET_ENV in it); the image's Dockerfile sets ENV SUPERSET_ENV=production, so Superset's
+RATELIMIT_ENABLED default is on. SUPERSET-APP-SECURITY-008 failed it as off."""
+
+ENV_SECRET = """
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: superset-env, namespace: bi}
+stringData: {DB_HOST: db, DB_PASS: s3cr3t-Not-A-Default}
+"""
+
+
+def _ratelimit(tmp_path: Path, image: str, extra: str = "", env_from: str = "superset-env",
+               secret: str = ENV_SECRET) -> dict[str, Any]:
+    text = WEB.replace("apache/superset:4.1.1", image).replace(
+        "          ports:",
+        f"          envFrom: [{{secretRef: {{name: {env_from}}}}}]\n{extra}          ports:")
+    (finding,) = _findings(tmp_path, text + secret, "SUPERSET-APP-SECURITY-008")
+    return finding
+
+
+def test_apache_superset_image_sets_superset_env_production(tmp_path: Path) -> None:
+    finding = _ratelimit(tmp_path, "apachesuperset.docker.scarf.sh/apache/superset:5.0.0")
+    assert finding["status"] == "pass"
+    assert any("ENV SUPERSET_ENV=production of the apache/superset image" in e
+               for e in finding["evidence"])
+
+
+def test_pod_env_overrides_the_image_env(tmp_path: Path) -> None:
+    extra = "          env: [{name: SUPERSET_ENV, value: development}]\n"
+    finding = _ratelimit(tmp_path, "apache/superset:5.0.0", extra)
+    assert finding["status"] == "fail"
+
+
+def test_unaudited_env_source_keeps_it_unknown(tmp_path: Path) -> None:
+    finding = _ratelimit(tmp_path, "apache/superset:5.0.0", env_from="elsewhere")
+    assert finding["status"] == "skip"
+
+
+def test_other_images_and_old_tags_assume_nothing(tmp_path: Path) -> None:
+    assert _ratelimit(tmp_path / "a", "tech4dev/superset:6.1.0")["status"] == "fail"
+    assert _ratelimit(tmp_path / "b", "apache/superset:2.0.1")["status"] == "fail"

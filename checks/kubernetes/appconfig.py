@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -99,6 +100,45 @@ class _Sources:
         if key not in self._analysed:
             self._analysed[key] = analyze(text, where, env, unseen_env)
         return self._analysed[key]
+
+
+IMAGE_ENV: dict[str, tuple[tuple[str, str], ...]] = {
+    # apache/superset's published Dockerfile (lean and python-base stages, 2.x to 6.x):
+    # ENV SUPERSET_ENV=production, which Superset's config turns into RATELIMIT_ENABLED.
+    "apache/superset": (("SUPERSET_ENV", "production"),),
+}
+
+
+def image_repository(image: str) -> str:
+    """``apache/superset`` of ``apachesuperset.docker.scarf.sh/apache/superset:5.0.0`` (a
+    registry host or mirror, a tag and a digest dropped), lower case."""
+    rest = image.partition("@")[0]
+    parts = rest.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    parts[-1] = parts[-1].partition(":")[0]
+    return "/".join(parts).lower().removeprefix("library/")
+
+
+def image_env(workload: Workload) -> dict[str, EnvValue]:
+    """The environment the web containers' image gives them before the pod's own ``env``
+    and ``envFrom`` (only for images whose Dockerfile is published): every main container
+    must run such an image, or nothing is assumed."""
+    repositories = {image_repository(c.image) for c in workload.main_containers()}
+    if len(repositories) != 1:
+        return {}
+    (repository,) = repositories
+    if any(_before_2_1(c.image) for c in workload.main_containers()):
+        # Images before 2.1 set FLASK_ENV, not SUPERSET_ENV.
+        return {}
+    return {name: EnvValue(value, f"ENV {name}={value} of the {repository} image")
+            for name, value in IMAGE_ENV.get(repository, ())}
+
+
+def _before_2_1(image: str) -> bool:
+    tag = image.partition("@")[0].rpartition("/")[2].partition(":")[2]
+    match = re.match(r"v?(\d+)\.(\d+)", tag)
+    return match is not None and (int(match[1]), int(match[2])) < (2, 1)
 
 
 def pod_env(facts: KubeFacts, workload: Workload) -> dict[str, EnvValue]:
@@ -193,6 +233,8 @@ def _config_of(sources: _Sources, workload: Workload) -> SupersetConfig:
     topology = _topology(sources, workload, env)
     urls = _ingress_urls(routes)
     unseen_env, unseen_config = _unseen_sources(facts, workload)
+    if unseen_env is None:
+        env = {**image_env(workload), **env}
     if mounted is None:
         return dataclasses.replace(sources.analyze(None, None, env, unseen_env),
                                    behind_proxy=behind_proxy, proxy_evidence=evidence,
