@@ -260,3 +260,38 @@ def test_an_explicit_config_path_the_project_does_not_show_leaves_settings_unkno
     assert "default" not in key["message"].lower()
     (fix,) = _by_check(report, "SUPERSET-PROXY-TLS-001")
     assert fix["status"] != "fail", fix
+
+
+# URBREATH/Superset: otherdb is a data source (urbreath_dev), not Superset's metadata
+# database, which superset_config.py puts on service db.
+TWO_DATABASES = {
+    C: """
+        services:
+          superset:
+            image: apache/superset:4.1.2
+            volumes: ["./superset_config.py:/app/pythonpath/superset_config.py"]
+          db:
+            image: postgres:16.6
+            volumes: ["db_data:/var/lib/postgresql/data"]
+          otherdb:
+            image: postgres:16.6
+            volumes: ["other_db_data:/var/lib/postgresql/data"]
+        volumes:
+          db_data: {}
+          other_db_data: {}
+    """,
+    "superset_config.py": """
+        SECRET_KEY = "FAKEfakeFAKEfake+notTheRealKeyFAKEfakeFAKEfake0123456789"
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://superset:FAKEpass@db:5432/superset"
+    """,
+}
+
+
+def test_a_database_other_than_the_metadata_one_is_not_said_to_hold_dashboards(
+        tmp_path: Path) -> None:
+    found = {f["subject"].rsplit(":", 1)[-1]: f
+             for f in _by_check(_scan(tmp_path, TWO_DATABASES), "COMPOSE-BACKUPS-001")}
+    assert found["service/otherdb"]["status"] == "fail"
+    assert "dashboards" not in found["service/otherdb"]["message"]
+    assert "metadata database is service db" in found["service/otherdb"]["message"]
+    assert "dashboards" in found["service/db"]["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from auditor.checks.compose.common import each_project, none_of, projects, result
 from auditor.checks.compose.facts import BackupJob, ComposeProject, Mount, Service
@@ -118,6 +119,32 @@ def _sqlite_file(facts: Facts, project: ComposeProject) -> Result | None:
                   (*evidence, "looked for a backup service and scheduled scripts"), where)
 
 
+def _metadata_service(facts: Facts, project: ComposeProject,
+                      databases: list[Service]) -> Service | None:
+    """The database service SQLALCHEMY_DATABASE_URI names by its host (service name or
+    container_name), or None when the URI is not known or names none of them."""
+    conf = _project_config(facts, project)
+    setting = conf.get("SQLALCHEMY_DATABASE_URI") if conf is not None else None
+    if setting is None or not isinstance(setting.value, str):
+        return None
+    try:
+        host = urlsplit(setting.value).hostname
+    except ValueError:
+        return None
+    return next((s for s in databases
+                 if host and host in (s.name.lower(),
+                                      str(s.spec.get("container_name") or "").lower())), None)
+
+
+def _loss(service: Service, metadata: Service | None) -> str:
+    """What is lost with the volume: Superset's metadata, unless the URI names another
+    database service (this one then holds other data: a source Superset queries)."""
+    if metadata is not None and metadata.name != service.name:
+        return f"the data it holds is lost with the volume (Superset's metadata database is " \
+               f"service {metadata.name})"
+    return "dashboards, charts, users and saved queries are lost with the volume"
+
+
 def _job_lines(jobs: tuple[BackupJob, ...]) -> tuple[str, ...]:
     return tuple(
         f"{j.where}{':' + str(j.line) if j.line and '/' in j.where else ''}: "
@@ -142,6 +169,7 @@ def _backed_up(facts: Facts) -> Iterator[Result]:
             continue
         jobs = project.backups
         scheduled = [j for j in jobs if j.scheduled]
+        metadata = _metadata_service(facts, project, databases)
         for service in databases:
             evidence = _job_lines(jobs)
             if any(j.off_host for j in scheduled):
@@ -158,8 +186,7 @@ def _backed_up(facts: Facts) -> Iterator[Result]:
                              evidence)
             else:
                 yield result(project, service, Status.FAIL,
-                             "no backup of the database: dashboards, charts, users and saved "
-                             "queries are lost with the volume",
+                             f"no backup of the database: {_loss(service, metadata)}",
                              ("looked for a backup service (pg_dump, restic, borg, "
                               "postgres-backup-local) and scheduled scripts",))
 
