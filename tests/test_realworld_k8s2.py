@@ -151,3 +151,17 @@ def test_unaudited_env_source_keeps_it_unknown(tmp_path: Path) -> None:
 def test_other_images_and_old_tags_assume_nothing(tmp_path: Path) -> None:
     assert _ratelimit(tmp_path / "a", "tech4dev/superset:6.1.0")["status"] == "fail"
     assert _ratelimit(tmp_path / "b", "apache/superset:2.0.1")["status"] == "fail"
+
+
+def test_hpa_minimum_of_one_is_a_floor_not_the_count(tmp_path: Path) -> None:
+    """helm-hpa-oauth-dalgo: the web HPA scales 1 to 5; the Deployment "has 1 replica" was
+    said whatever the HPA runs now."""
+    (finding,) = _findings(tmp_path, WEB + HPA, "K8S-AVAILABILITY-001")
+    assert finding["status"] == "fail"
+    assert "can scale down to 1 replica" in finding["message"]
+    assert finding["evidence"] == ["HPA minReplicas = 1"]
+
+
+def test_one_replica_without_hpa_still_has_one(tmp_path: Path) -> None:
+    (finding,) = _findings(tmp_path, WEB, "K8S-AVAILABILITY-001")
+    assert finding["message"].startswith("Deployment superset has 1 replica")

@@ -30,7 +30,8 @@ def _web_replicas(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for web in serving(k):
         count = effective_min(k, web)
-        source = "HPA minReplicas" if hpa_for(k, web) is not None else "spec.replicas"
+        scaled = hpa_for(k, web) is not None
+        source = "HPA minReplicas" if scaled else "spec.replicas"
         evidence = (f"{source} = {count}",)
         if count is None:
             yield result(web, Status.SKIP, "replica count is not a number", evidence)
@@ -38,8 +39,11 @@ def _web_replicas(facts: Facts) -> Iterator[Result]:
             yield result(web, Status.PASS, f"{count} {tier(web)} replicas", evidence)
         else:
             down = "the UI" if tier(web) == "web" else "what its Service serves"
-            yield result(web, Status.FAIL, f"{web.kind} {web.item.name} has {count} replica: "
-                         f"one pod eviction or node loss takes {down} down", evidence)
+            # Under an HPA the count is a floor, not what runs now: "has 1 replica" was said
+            # of a Deployment scaled to five.
+            has = "can scale down to" if scaled else "has"
+            yield result(web, Status.FAIL, f"{web.kind} {web.item.name} {has} {count} "
+                         f"replica: one pod eviction or node loss takes {down} down", evidence)
 
 
 def _pdb(facts: Facts) -> Iterator[Result]:
