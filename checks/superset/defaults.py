@@ -48,6 +48,7 @@ DEFAULTS: Mapping[str, object] = {
     "AUTH_TYPE": 1,  # AUTH_DB, imported from flask_appbuilder.security.manager
     "AUTH_USER_REGISTRATION": False,
     "AUTH_USER_REGISTRATION_ROLE": "Public",
+    "AUTH_ROLE_PUBLIC": "Public",  # Flask-AppBuilder's role of anonymous visitors
     "GUEST_TOKEN_JWT_SECRET": "test-guest-secret-change-me",
     "GLOBAL_ASYNC_QUERIES_JWT_SECRET": "test-secret-change-me",
     "FEATURE_FLAGS": {},

@@ -79,15 +79,27 @@ def _debug(config: SupersetConfig) -> Verdict:
 
 
 def _public_role(config: SupersetConfig) -> Verdict:
-    setting = config.get("PUBLIC_ROLE_LIKE")
+    # Anonymous visitors hold the role AUTH_ROLE_PUBLIC names (Flask-AppBuilder's, "Public"
+    # by default); PUBLIC_ROLE_LIKE copies another role's permissions into it. Naming a
+    # built-in role there hands visitors that role itself.
+    public, setting = config.get("AUTH_ROLE_PUBLIC"), config.get("PUBLIC_ROLE_LIKE")
+    if public.known and public.value in PRIVILEGED_ROLES:
+        return Status.FAIL, f"anonymous visitors get role {public.value} itself " \
+            "(AUTH_ROLE_PUBLIC)", (source(public),)
     if not setting.known:
         return unknown(setting)
+    if not public.known:
+        return unknown(public)
     if setting.value in PRIVILEGED_ROLES:
         return Status.FAIL, f"anonymous visitors get the permissions of {setting.value}", (
             source(setting),)
     if setting.value:
         return Status.WARN, f"anonymous visitors get a copy of role {setting.value}", (
             source(setting),)
+    if public.value not in (None, "Public"):
+        return Status.WARN, f"anonymous visitors get role {public.value} (AUTH_ROLE_PUBLIC), " \
+            "whose permissions are granted in Superset's database, not in its files", (
+                source(public),)
     return Status.PASS, "anonymous visitors get no permissions", (source(setting),)
 
 

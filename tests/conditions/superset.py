@@ -444,6 +444,22 @@ CASES += [
     Case("SUPERSET-APP-SECURITY-005", "unknown", replaced(PUBLIC, CONFIG, "None", "ROLE"),
          "skip", subject="PUBLIC_ROLE_LIKE",
          message="PUBLIC_ROLE_LIKE could not be determined: name ROLE is defined outside"),
+    # AUTH_ROLE_PUBLIC (Flask-AppBuilder) names the anonymous role itself: a built-in
+    # role there is that role, whatever PUBLIC_ROLE_LIKE says (URBREATH/Superset's config).
+    *[Case("SUPERSET-APP-SECURITY-005", f"AUTH_ROLE_PUBLIC {role}",
+           pip(f'AUTH_ROLE_PUBLIC = "{role}"\nPUBLIC_ROLE_LIKE = None\n'), "fail",
+           subject="PUBLIC_ROLE_LIKE", evidence=("AUTH_ROLE_PUBLIC from superset_config.py:1",),
+           message=f"anonymous visitors get role {role} itself (AUTH_ROLE_PUBLIC)")
+      for role in ("Admin", "Gamma")],
+    Case("SUPERSET-APP-SECURITY-005", "AUTH_ROLE_PUBLIC a custom role",
+         pip('AUTH_ROLE_PUBLIC = "Viewer"\n'), "warn", subject="PUBLIC_ROLE_LIKE",
+         message="anonymous visitors get role Viewer (AUTH_ROLE_PUBLIC), whose permissions"),
+    Case("SUPERSET-APP-SECURITY-005", "AUTH_ROLE_PUBLIC Public",
+         pip('AUTH_ROLE_PUBLIC = "Public"\n'), "pass", subject="PUBLIC_ROLE_LIKE",
+         message="anonymous visitors get no permissions"),
+    Case("SUPERSET-APP-SECURITY-005", "AUTH_ROLE_PUBLIC unknown",
+         pip("AUTH_ROLE_PUBLIC = ROLE\n"), "skip", subject="PUBLIC_ROLE_LIKE",
+         message="AUTH_ROLE_PUBLIC could not be determined: name ROLE is defined outside"),
     Case("SUPERSET-APP-SECURITY-005", "kubernetes ConfigMap: Gamma",
          kubernetes(f"SUPERSET_SECRET_KEY: {STRONG_KEY}", 'PUBLIC_ROLE_LIKE = "Gamma"'), "fail",
          subject=f"{K8S}:PUBLIC_ROLE_LIKE",
