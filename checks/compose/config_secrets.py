@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from auditor.checks.compose.common import each_project, env_location, result
 from auditor.checks.compose.facts import ComposeProject, ScriptHit, Service
-from auditor.checks.superset.defaults import KNOWN_SECRET_KEYS
+from auditor.checks.superset.defaults import known_secret_key
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL|JWT)",
@@ -55,7 +55,7 @@ def _hits(project: ComposeProject, service: Service) -> tuple[list[str], Locatio
         if env.unknown:
             continue
         value = env.value
-        label = KNOWN_SECRET_KEYS.get(value)
+        label = known_secret_key(value)
         if label:
             hits.append(f"{name} ({env.source}) is {label}")
         elif is_secret_name(name) and value in DEFAULT_PASSWORDS:

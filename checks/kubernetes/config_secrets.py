@@ -14,7 +14,11 @@ from auditor.checks.kubernetes.appconfig import object_data
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.kustomize import data_unknown
 from auditor.checks.kubernetes.objects import as_list, as_map
-from auditor.checks.superset.defaults import KNOWN_SECRET_KEYS
+from auditor.checks.superset.defaults import (
+    KNOWN_SECRET_KEYS,
+    KNOWN_SECRET_PARTS,
+    known_secret_key,
+)
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS|"
@@ -98,9 +102,10 @@ def _defaults(facts: Facts) -> Iterator[Result]:
             if label := _default(key, value):
                 hits.append(f"key {key}: {label}")
             elif key.endswith(".py") or key.endswith(".sh"):
-                for known, label in KNOWN_SECRET_KEYS.items():
-                    if known in value:
-                        hits.append(f"key {key} contains {label}")
+                whole = [label for known, label in KNOWN_SECRET_KEYS.items() if known in value]
+                # A copy of a default with bytes added is named once, as a variant.
+                parts = [label for part, label in KNOWN_SECRET_PARTS.items() if part in value]
+                hits += [f"key {key} contains {label}" for label in whole or parts]
                 if ADMIN_ADMIN.search(value):
                     hits.append(f"key {key}: creates the admin user with password 'admin'")
         if hits:
@@ -127,8 +132,8 @@ def _default(name: str, value: str) -> str | None:
     secret name), or None. A value read from a file keeps its trailing newline, which
     Superset and the database drivers strip: compare without it."""
     value = value.strip()
-    if value in KNOWN_SECRET_KEYS:
-        return KNOWN_SECRET_KEYS[value]
+    if label := known_secret_key(value):
+        return label
     if SECRET_NAME.search(name) and value in DEFAULT_PASSWORDS:
         return DEFAULT_PASSWORDS[value]
     return None

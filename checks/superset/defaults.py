@@ -21,6 +21,23 @@ KNOWN_SECRET_KEYS: Mapping[str, str] = {
 }
 """Value -> how to name it in a report. Values are compared, never printed."""
 
+KNOWN_SECRET_PARTS: Mapping[str, str] = {
+    "thisismyscretkey": "a variant of Superset's pre-1.4.1 default key",
+}
+"""Text that only keys copied from a published default contain -> how to name them.
+Installers pasted the old default with bytes added around it (``REPLACE\2\1thisismy
+scretkey...``, ``\2\1\2\1thisismyscretkey...``), and a signed cookie falls to the same
+guess list."""
+
+
+def known_secret_key(value: str) -> str | None:
+    """How to name ``value`` if it is a published key or a copy of one, else None."""
+    label = KNOWN_SECRET_KEYS.get(value)
+    if label is None:
+        label = next((name for part, name in KNOWN_SECRET_PARTS.items() if part in value),
+                     None)
+    return label
+
 MIN_SECRET_BYTES = 32
 
 # Superset's own defaults for settings the checks read (superset/config.py).

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from auditor.checks.superset.configmodel import SupersetConfig, each_config, scoped
 from auditor.checks.superset.defaults import (
     DEFAULT_SECRET_KEY,
-    KNOWN_SECRET_KEYS,
     MIN_SECRET_BYTES,
+    known_secret_key,
 )
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
 
@@ -33,7 +33,7 @@ def _judge(subject: str, conf: SupersetConfig) -> Result:
         return Result(subject, Status.SKIP, "SECRET_KEY is not a string", evidence, where)
     else:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
-        known = KNOWN_SECRET_KEYS.get(text)
+        known = known_secret_key(text)
         # A bytes key is as long as its bytes (b"\xff" is one byte, not the two of its
         # latin-1 text encoded as UTF-8); a str key is signed as its UTF-8 bytes.
         size = len(value) if isinstance(value, bytes) else len(

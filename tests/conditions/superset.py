@@ -155,6 +155,15 @@ CASES += [
          _key('"\\2\\1thisismyscretkey\\1\\2\\\\e\\\\y\\\\y\\\\h"'), "fail",
          subject="SECRET_KEY", message="SECRET_KEY is Superset's pre-1.4.1 default key",
          absent=("thisismyscretkey",)),
+    # Installers' copies of the old default with bytes around it (onaio/ansible-superset,
+    # idealista/superset_role): still on every guess list.
+    *[Case("SUPERSET-CONFIG-SECRETS-001", f"a copy of the pre-1.4.1 default ({name})",
+           _key(text), "fail", subject="SECRET_KEY",
+           message="SECRET_KEY is a variant of Superset's pre-1.4.1 default key",
+           absent=("thisismyscretkey",))
+      for name, text in (
+          ("onaio", "'REPLACE\\2\\1thisismyscretkey\\1\\2\\e\\y\\y\\h'"),
+          ("idealista", '"\\2\\1\\2\\1thisismyscretkey\\1\\2\\e\\y\\y\\h"'))],
     Case("SUPERSET-CONFIG-SECRETS-001", "an old chart's 56-byte key",
          _key('"vwIxubtT28cEkBaamx8bNsWsNvZLGznyhK948EkrahfTINnpTjSa6FKa"'), "fail",
          subject="SECRET_KEY", message="SECRET_KEY is an old Helm chart's default key "
