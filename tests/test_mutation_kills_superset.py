@@ -664,7 +664,7 @@ def test_broker_judge_exact() -> None:
     from auditor.checks.superset.services import _broker
 
     def judge(text: str) -> object:
-        return _broker(analyze(text, "superset_config.py", {}))
+        return _broker(analyze(text, "superset_config.py", {}), Style.PIP)
 
     assert judge('CELERY_CONFIG = {"worker_prefetch_multiplier": 1}\n') == (
         Status.SKIP, "the Celery broker could not be determined",

@@ -110,6 +110,23 @@ def _uses_celery(config: SupersetConfig) -> bool:
                                                   "SCHEDULED_QUERIES"))
 
 
+SEES_EVERY_PROCESS = (Style.SYSTEMD, Style.COMPOSE, Style.KUBERNETES)
+"""Styles whose collector sees every process of the deployment (a host's units, a
+project's services, a namespace's workloads); a pip project shows only what its files
+start, and a worker launched by hand would not be seen."""
+
+
+def _no_worker(config: SupersetConfig, style: Style) -> Verdict:
+    """A skip when Celery is configured but no worker runs: then neither its broker nor
+    its results backend is in use, and calling either broken would be a false fail."""
+    topology = config.topology
+    if topology is None or topology.workers or style not in SEES_EVERY_PROCESS:
+        return None
+    return Status.SKIP, "Celery is configured but no Celery worker runs in this " \
+        "deployment: nothing uses its broker or results backend", topology.evidence or (
+            "no process of the deployment is a Celery worker",)
+
+
 def _results(config: SupersetConfig, style: Style) -> Verdict:
     if not _uses_celery(config):
         return None
@@ -118,6 +135,8 @@ def _results(config: SupersetConfig, style: Style) -> Verdict:
         # Set where the auditor cannot see (a superset_config.py from a source not audited):
         # nothing says whether it is shared.
         return unknown(setting)
+    if idle := _no_worker(config, style):
+        return idle
     if setting.value is None:
         return Status.FAIL, "Celery runs but RESULTS_BACKEND is unset: async SQL Lab queries " \
             "finish on a worker and the browser waits on 'Pending' forever", (source(setting),)
@@ -155,12 +174,14 @@ def _metrics(config: SupersetConfig) -> Verdict:
         source(setting),)
 
 
-def _broker(config: SupersetConfig) -> Verdict:
+def _broker(config: SupersetConfig, style: Style) -> Verdict:
     celery = config.get("CELERY_CONFIG")
     if not _uses_celery(config):
         return None
     if not isinstance(celery.value, dict):
         return unknown(celery)
+    if idle := _no_worker(config, style):
+        return idle
     broker = celery.value.get("broker_url") or celery.value.get("BROKER_URL")
     if not isinstance(broker, str):
         return Status.SKIP, "the Celery broker could not be determined", (source(celery),)
@@ -256,7 +277,7 @@ CHECKS = (
         remediation="Set CELERY_CONFIG.broker_url (and result_backend) to Redis or RabbitMQ.",
         success="a network broker", failure="sqlite broker",
         references=(ASYNC_DOCS,), requires=("superset.config",),
-        evaluate=per_config("CELERY_CONFIG", _broker),
+        evaluate=per_config_in_style("CELERY_CONFIG", _broker),
     ),
     Check(
         id="SUPERSET-CONFIG-SECRETS-002", style=Style.ANY, app="superset",

@@ -54,9 +54,10 @@ def compose(environment: str, config: str | None = None, extra: str = "") -> dic
     return tree
 
 
-def kubernetes(secret: str, config: str) -> dict[str, str]:
+def kubernetes(secret: str, config: str, worker: bool = False) -> dict[str, str]:
     """A Deployment that takes its environment from a Secret (``secret``: stringData
-    lines) and superset_config.py from a ConfigMap."""
+    lines) and superset_config.py from a ConfigMap; ``worker``: a Celery worker beside it,
+    configured alike."""
     data = "".join(f"  {line}\n" for line in secret.splitlines())
     body = "".join(f"    {line}\n" for line in config.splitlines())
     return {"superset.yaml": f"""
@@ -85,7 +86,26 @@ spec:
         envFrom: [{{secretRef: {{name: env}}}}]
         volumeMounts: [{{name: config, mountPath: /app/pythonpath}}]
       volumes: [{{name: config, configMap: {{name: config}}}}]
-"""}
+""" + (WORKER if worker else "")}
+
+
+WORKER = """---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: superset-worker}
+spec:
+  selector: {matchLabels: {app: superset-worker}}
+  template:
+    metadata: {labels: {app: superset-worker}}
+    spec:
+      containers:
+      - name: worker
+        image: apache/superset:6.0.0
+        command: [celery, --app=superset.tasks.celery_app:app, worker]
+        envFrom: [{secretRef: {name: env}}]
+        volumeMounts: [{name: config, mountPath: /app/pythonpath}]
+      volumes: [{name: config, configMap: {name: config}}]
+"""
 
 
 K8S = "apps/v1/Deployment/default/superset"
@@ -980,6 +1000,14 @@ CASES += [
          message="query results go to a shared backend (FileSystemCache(...)) in "
                  "/app/superset_home/results, on volume superset_home that every Superset "
                  "container mounts"),
+    *[Case("SUPERSET-SCALABILITY-002", f"kubernetes: alerts on, results unset, {name}",
+           kubernetes(f"SUPERSET_SECRET_KEY: {STRONG_KEY}",
+                      'FEATURE_FLAGS = {"ALERT_REPORTS": True}', worker=worker), status,
+           subject=f"{K8S}:RESULTS_BACKEND", message=message)
+      for name, worker, status, message in (
+          ("no worker runs", False, "skip",
+           "Celery is configured but no Celery worker runs in this deployment"),
+          ("a worker runs", True, "fail", "Celery runs but RESULTS_BACKEND is unset"))],
 ]
 
 # --- SUPERSET-STORAGE-002 --------------------------------------------------------------
@@ -1014,9 +1042,21 @@ CASES += [
          message="CELERY_CONFIG could not be determined: computed by a function call"),
     Case("SUPERSET-STORAGE-002", "kubernetes ConfigMap: broker from the Secret",
          kubernetes("BROKER: redis://:s3cret@redis:6379/0",
-                    'import os\nCELERY_CONFIG = {"broker_url": os.environ["BROKER"]}'), "pass",
+                    'import os\nCELERY_CONFIG = {"broker_url": os.environ["BROKER"]}',
+                    worker=True), "pass",
          subject=f"{K8S}:CELERY_CONFIG", message="the Celery broker is redis",
          absent=("s3cret",)),
+    # Configured but not run (idealista/superset_role, URBREATH/Superset): no broker in use.
+    Case("SUPERSET-STORAGE-002", "kubernetes: sqlite broker, no worker runs",
+         kubernetes(f"SUPERSET_SECRET_KEY: {STRONG_KEY}",
+                    'CELERY_CONFIG = {"broker_url": "sqla+sqlite:///celerydb.sqlite"}'), "skip",
+         subject=f"{K8S}:CELERY_CONFIG", message="Celery is configured but no Celery worker "
+         "runs in this deployment"),
+    Case("SUPERSET-STORAGE-002", "kubernetes: sqlite broker, a worker runs",
+         kubernetes(f"SUPERSET_SECRET_KEY: {STRONG_KEY}",
+                    'CELERY_CONFIG = {"broker_url": "sqla+sqlite:///celerydb.sqlite"}',
+                    worker=True), "fail",
+         subject=f"{K8S}:CELERY_CONFIG", message="the Celery broker is a sqlite file"),
 ]
 
 # --- SUPERSET-CONFIG-SECRETS-002 and -003 ----------------------------------------------
