@@ -21,6 +21,12 @@ CASES = [
     ("apache/superset", Pinning.NONE, Status.FAIL),
     ("localhost:5000/superset", Pinning.NONE, Status.FAIL),
     ("nginx:stable-alpine", Pinning.MOVING, Status.FAIL),
+    # No version in the tag: re-pointed at every release (seen on feruzoripov's nginx).
+    ("nginx:alpine", Pinning.MOVING, Status.FAIL),
+    ("nginx:mainline", Pinning.MOVING, Status.FAIL),
+    ("debian:bookworm-slim", Pinning.MOVING, Status.FAIL),
+    ("apache/superset:bfacedd", Pinning.VERSION, Status.WARN),  # a commit's sha
+    ("apache/superset:3f1c6ab9e2", Pinning.VERSION, Status.WARN),
     ("apache/superset:4.1.2", Pinning.VERSION, Status.WARN),
     ("apache/superset:4.1.2-dev", Pinning.VERSION, Status.WARN),
     ("postgres:16", Pinning.FLOATING, Status.WARN),

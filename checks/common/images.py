@@ -44,11 +44,17 @@ def split(image: str) -> tuple[str, str | None, str | None]:
     return (head + slash + name), (tag if colon else None), (digest or None)
 
 
+_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+
+
 def is_moving(tag: str) -> bool:
     lowered = tag.lower()
     first = re.split(r"[-_.]", lowered, maxsplit=1)[0]
+    # A tag without a digit names no version (alpine, slim, bookworm, mainline): it is
+    # re-pointed with every release of the image, as latest is; a commit's hex sha is not.
+    unversioned = not any(c.isdigit() for c in lowered) and not _COMMIT.match(lowered)
     return (lowered in MOVING_TAGS or first in MOVING_PREFIXES or "nightly" in lowered
-            or "snapshot" in lowered)
+            or "snapshot" in lowered or unversioned)
 
 
 def pinning(image: str) -> Pinning:
