@@ -189,16 +189,30 @@ def _cors(config: SupersetConfig) -> Verdict:
         return unknown(options)
     origins = options.value.get("origins", "*")
     origin_list = origins if isinstance(origins, list | tuple) else [origins]
-    credentials = bool(options.value.get("supports_credentials"))
+    raw = options.value.get("supports_credentials")
+    credentials: bool | None = None if isinstance(raw, Unknown) else bool(raw)
     evidence = (source(enabled) + (" (Superset 6 enables CORS by default)"
                                    if enabled.from_default else ""),
-                f"{source(options)}: origins {origin_list}, supports_credentials {credentials}")
+                f"{source(options)}: origins {_shown_origins(origin_list)}, "
+                f"supports_credentials {'unknown' if credentials is None else credentials}")
     if "*" in origin_list and credentials:
         return Status.FAIL, "CORS allows any origin with credentials: any site can act as " \
             "the logged-in user", evidence
     if "*" in origin_list:
         return Status.WARN, "CORS allows any origin", evidence
+    unread = [o for o in origin_list if not isinstance(o, str)]
+    if unread:
+        # os.environ["CORS_ORIGINS"].split(",") from a Secret the audit lacks: the origins
+        # are unknown, so "limited to named origins" would be a guess (DalgoT4D's config).
+        reason = next((o.reason for o in unread if isinstance(o, Unknown)),
+                      "an origin is not a plain string")
+        return Status.SKIP, f"CORS is on but its origins could not be determined: {reason}", \
+            evidence
     return Status.PASS, "CORS is limited to named origins", evidence
+
+
+def _shown_origins(origins: list[object] | tuple[object, ...]) -> str:
+    return "[" + ", ".join(repr(o) if isinstance(o, str) else "unknown" for o in origins) + "]"
 
 
 def _rate_limits(config: SupersetConfig) -> Verdict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditor.checks.superset.configmodel import SupersetConfig, Topology
+from auditor.checks.superset.configmodel import SupersetConfig, Topology, Unknown
 from auditor.checks.superset.defaults import KNOWN_JWT_SECRETS, MIN_SECRET_BYTES
 from auditor.checks.superset.judge import (
     Verdict,
@@ -195,7 +195,14 @@ def _broker(config: SupersetConfig, style: Style) -> Verdict:
 
 def _jwt(name: str, feature: str) -> Callable[[SupersetConfig], Verdict]:
     def judge(config: SupersetConfig) -> Verdict:
-        if config.feature(feature) is not True:
+        enabled = config.feature(feature)
+        if isinstance(enabled, Unknown):
+            # The flag may be set where the audit cannot see (SUPERSET_FEATURE_* from an
+            # unread Secret): whether the secret matters is unknown, which is a skip.
+            return Status.SKIP, f"whether {feature} is on could not be determined " \
+                f"({enabled.reason}): {name} is judged only when it is", (
+                    f"FEATURE_FLAGS {feature}: unknown",)
+        if enabled is not True:
             return None
         setting = config.get(name)
         if not setting.known:
