@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.compose.facts import Service
 from auditor.checks.compose.imagefiles import Found, locate
-from auditor.checks.compose.knownimages import image_of, known_image
+from auditor.checks.compose.knownimages import image_env, image_of, known_image
 from auditor.checks.compose.project import ProjectRead, config_file_inner
 from auditor.checks.compose.roles import parse_image
 from auditor.checks.compose.services import as_list
@@ -41,9 +41,11 @@ ALSO_READ = ("STATS_LOGGER", "TALISMAN_CONFIG", "FILTER_STATE_CACHE_CONFIG",
 
 
 def container_env(service: Service) -> dict[str, EnvValue]:
-    """The container's environment as far as the project shows it: the built image's ENV,
-    then Compose's ``env_file`` and ``environment`` over it."""
-    env: dict[str, EnvValue] = {}
+    """The container's environment as far as the project shows it: a known base image's
+    ENV, the built image's ENV over it, then Compose's ``env_file`` and ``environment``."""
+    image = image_of(service)
+    env: dict[str, EnvValue] = {name: EnvValue(value, f"ENV {name}={value} of the {image} "
+                                                "image") for name, value in image_env(image)}
     built = service.built
     if built is not None:
         for key, value in built.env:

@@ -755,6 +755,17 @@ CASES += [
          compose("SUPERSET_ENV: production"), "pass", subject="RATELIMIT",
          evidence=("RATELIMIT_ENABLED from Superset default: SUPERSET_ENV == 'production' "
                    "(compose.yaml:5 environment): True",)),
+    # apache/superset's Dockerfile sets ENV SUPERSET_ENV=production since 2.1.
+    Case("SUPERSET-APP-SECURITY-008", "compose: apache/superset image's own ENV",
+         compose("SUPERSET_LOAD_EXAMPLES: 'no'"), "pass", subject="RATELIMIT",
+         evidence=("SUPERSET_ENV == 'production' (ENV SUPERSET_ENV=production of the "
+                   "apache/superset:6.0.0 image): True",)),
+    Case("SUPERSET-APP-SECURITY-008", "compose: a 2.0 image sets no SUPERSET_ENV",
+         replaced(compose("SUPERSET_LOAD_EXAMPLES: 'no'"), "compose.yaml", "6.0.0", "2.0.1"),
+         "fail", subject="RATELIMIT", message="RATELIMIT_ENABLED is off"),
+    Case("SUPERSET-APP-SECURITY-008", "compose: the environment overrides the image",
+         compose("SUPERSET_ENV: development"), "fail", subject="RATELIMIT",
+         message="RATELIMIT_ENABLED is off"),
 ]
 
 # --- SUPERSET-APP-SECURITY-009 ---------------------------------------------------------
