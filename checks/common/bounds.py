@@ -117,7 +117,11 @@ def inside(tree: Tree, top: str, inner: str) -> bool:
     top = top.strip("/")
     top = "" if top == "." else top
     path = inner.lstrip("/")
-    if top and path != top and not path.startswith(top + "/"):
+    # The textual test holds for a top below the project folder; a top above it (``..``,
+    # the repository around a project one level down) holds the project's own paths too,
+    # which only resolving can tell.
+    climbs = top == ".." or top.startswith("../")
+    if top and not climbs and path != top and not path.startswith(top + "/"):
         return False
     try:
         return tree.resolve(inner).is_relative_to(tree.resolve(top or "."))
