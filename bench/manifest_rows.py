@@ -3,9 +3,10 @@
 One row per input set and size. The issue 16 targets are judged on the worst
 input set, never on one chosen afterwards: within 2.0x the floor at 4,000
 documents and 2.2x at 16,000 (wall time), at least 25x faster than checkov at
-4,000, under 150 MB peak at 16,000. An input set that failed leaves its target
-unjudged ("not measured") and is reported as a failure; one that was skipped
-(no corpus, no helm) is named in the verdict.
+4,000, under 150 MB peak at 16,000, and that peak within 1.5x the same input set's
+peak at 4,000 (memory bounded by what checks need, not by input size). An input
+set that failed leaves its target unjudged ("not measured") and is reported as a
+failure; one that was skipped (no corpus, no helm) is named in the verdict.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ LARGE_DOCS = 16_000
 TARGET_FLOOR_RATIO = {JUDGED_DOCS: 2.0, LARGE_DOCS: 2.2}  # worst input set, wall time
 TARGET_CHECKOV_RATIO = 25.0  # checkov at least this many times slower, at JUDGED_DOCS
 TARGET_LARGE_RSS_MB = 150.0  # peak RSS of the audit at LARGE_DOCS
+TARGET_RSS_GROWTH = 1.5  # peak at LARGE_DOCS over peak at JUDGED_DOCS, same input set
 
 
 @dataclass
@@ -120,12 +122,27 @@ def rss_verdict(rows: list[Json]) -> Verdict:
     return Verdict(name, f"{peak:.0f} MB on `{bad['input_set']}`", peak < TARGET_LARGE_RSS_MB)
 
 
+def growth_verdict(rows: list[Json]) -> Verdict:
+    name = (f"peak RSS at {LARGE_DOCS:,} documents within {TARGET_RSS_GROWTH:g}x the peak at "
+            f"{JUDGED_DOCS:,}")
+    peaks = {(r["input_set"], r["docs"]): r["audit"]["peak_mb"] for r in rows
+             if r["status"] == "ok" and r["docs"] in (JUDGED_DOCS, LARGE_DOCS)}
+    growth = [(peaks[(name_, LARGE_DOCS)] / peaks[(name_, JUDGED_DOCS)], name_)
+              for name_, docs in peaks if docs == JUDGED_DOCS and (name_, LARGE_DOCS) in peaks]
+    judged = {r["input_set"] for r in rows if r["status"] != "skipped"}
+    if not growth or len(growth) < len(judged):
+        return Verdict(name, "not measured on every input set", None)
+    worst, where = max(growth)
+    return Verdict(name, f"{worst:.2f}x on `{where}`", worst <= TARGET_RSS_GROWTH)
+
+
 def manifest_rows(data: Json, quick: bool) -> tuple[list[list[str]], list[Verdict]]:
     rows = [[*table_row(r), row_target(r, quick)][:7] for r in data["rows"]]
     if quick:
         return rows, []
     verdicts = [floor_verdict(data["rows"], size) for size in TARGET_FLOOR_RATIO]
-    verdicts += [checkov_verdict(data["rows"], data["checkov"]), rss_verdict(data["rows"])]
+    verdicts += [checkov_verdict(data["rows"], data["checkov"]), rss_verdict(data["rows"]),
+                 growth_verdict(data["rows"])]
     return rows, verdicts
 
 

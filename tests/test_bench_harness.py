@@ -218,10 +218,25 @@ def test_run_all_judges_the_worst_input_set_and_never_a_failed_one() -> None:
     assert at_16k.met is None and "failed" in at_16k.measured
     checkov = next(v for v in verdicts if "checkov" in v.name)
     assert checkov.met is True and "30.0x" in checkov.measured
-    rss = next(v for v in verdicts if "RSS" in v.name)
+    rss = next(v for v in verdicts if "RSS under" in v.name)
     assert rss.met is None  # an input set failed at 16,000: not measured
+    growth = next(v for v in verdicts if "within 1.5x the peak" in v.name)
+    assert growth.met is None  # the same: not measured on every input set
     assert failures(data) == [
         "manifests: gen2-one-namespace at 16,000 documents: boom"]
+
+
+@pytest.mark.parametrize(("peak_4k", "peak_16k", "met"), [(60.0, 90.0, True),
+                                                          (60.0, 91.0, False)])
+def test_memory_growth_is_judged_on_the_worst_input_set(peak_4k: float, peak_16k: float,
+                                                         met: bool) -> None:
+    from manifest_rows import growth_verdict
+
+    rows = [fake_row("gen1", 4000, 1.0, peak=50.0), fake_row("gen1", 16000, 1.0, peak=70.0),
+            fake_row("corpus-charts", 4000, 1.0, peak=peak_4k),
+            fake_row("corpus-charts", 16000, 1.0, peak=peak_16k)]
+    verdict = growth_verdict(rows)
+    assert verdict.met is met and "corpus-charts" in verdict.measured
 
 
 def test_start_up_floor_imports_what_a_host_audit_imports() -> None:
