@@ -1154,7 +1154,12 @@ def test_documents_walk_aliases_only_where_the_text_has_some(
     assert [d for d, _ in documents("a: 1\n---\nb: [x, y]\n", "plain")] == \
         [{"a": 1}, {"b": ["x", "y"]}]
     assert walked == []
-    assert [d for d, _ in documents("a: &x 1\nb: *x\n", "aliased")] == [{"a": 1, "b": 1}]
+    # A short document with an alias is bounded without the walk (2**k times what it
+    # writes); one with more aliases than the bound allows is walked.
+    assert [d for d, _ in documents("a: &x 1\nb: *x\n", "short")] == [{"a": 1, "b": 1}]
+    assert walked == []
+    many = "a: &x 1\nb: [" + ", ".join(["*x"] * 30) + "]\n"
+    assert [d for d, _ in documents(many, "aliased")] == [{"a": 1, "b": [1] * 30}]
     assert walked == ["aliased"]
 
 

@@ -20,6 +20,9 @@ ENV = {
     "SUPERSET_SECRET_KEY": "thisISaSECRET_1234",
     "DATABASE_URL": "sqlite:////var/lib/superset/superset.db",
     "FLASK_DEBUG": "1",
+    # apache/superset's image sets SUPERSET_ENV=production itself (Compose and Kubernetes
+    # read it from the image); the same environment everywhere names it for pip and systemd.
+    "SUPERSET_ENV": "production",
 }
 GUNICORN = ("gunicorn -w 4 -b 127.0.0.1:8088 --timeout 120 "
             "\"superset.app:create_app()\"")
