@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 
 MOVING_TAGS = frozenset({
     "latest", "master", "main", "dev", "develop", "development", "nightly", "edge", "head",
@@ -84,3 +85,51 @@ def describe(image: str) -> str:
         return f"tag {tag} floats over every release of that line: the version running " \
             "changes on the next pull"
     return f"tag {tag} names one release, but a tag can be re-pushed: a digest pins it"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repository: str
+    """Without registry or ``library/`` (``apache/superset``, ``postgres``)."""
+    tag: str | None
+    digest: str | None
+    registry: str | None
+
+
+def parse_image(image: str) -> ImageRef:
+    rest, _, digest = image.partition("@")
+    parts = rest.split("/")
+    registry = None
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        registry = parts[0]
+        parts = parts[1:]
+    last = parts[-1]
+    name, sep, tag = last.partition(":")
+    parts[-1] = name
+    repository = "/".join(parts).lower()
+    repository = repository.removeprefix("library/")
+    return ImageRef(repository, tag if sep else None, digest or None, registry)
+
+
+IMAGE_ENV: dict[str, tuple[tuple[int, int], tuple[tuple[str, str], ...]]] = {
+    # apache/superset's published Dockerfile (lean and python-base stages, 2.1 to 6.x):
+    # ENV SUPERSET_ENV=production, which Superset's config turns into RATELIMIT_ENABLED.
+    # Images before 2.1 set FLASK_ENV instead.
+    "apache/superset": ((2, 1), (("SUPERSET_ENV", "production"),)),
+}
+"""Repository -> (first release that sets it, the ENV of its Dockerfile that Superset's
+config reads): what a container of that image has before its own environment."""
+
+
+def image_env(image: str) -> tuple[tuple[str, str], ...]:
+    """The ENV ``image`` gives its containers (any registry mirror): none for an image
+    whose Dockerfile is not published, or a release tagged before it set them (a moving or
+    sha tag is taken as a current release)."""
+    known = IMAGE_ENV.get(parse_image(image).repository) if image else None
+    if known is None:
+        return ()
+    since, env = known
+    match = re.match(r"v?(\d+)\.(\d+)", parse_image(image).tag or "")
+    if match is not None and (int(match[1]), int(match[2])) < since:
+        return ()
+    return env

@@ -22,10 +22,11 @@ import dataclasses
 import posixpath
 from collections.abc import Mapping
 
+from auditor.checks.common.images import image_env
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.compose.facts import Service
 from auditor.checks.compose.imagefiles import Found, locate
-from auditor.checks.compose.knownimages import image_env, image_of, known_image
+from auditor.checks.compose.knownimages import image_of, known_image
 from auditor.checks.compose.project import ProjectRead, config_file_inner
 from auditor.checks.compose.roles import parse_image
 from auditor.checks.compose.services import as_list

@@ -8,7 +8,6 @@ image may carry its own configuration and command, which the auditor then calls 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from auditor.checks.compose.facts import Service
@@ -22,17 +21,12 @@ class KnownImage:
     server: str
     default_command: str
     """What its default command runs, for evidence."""
-    env: tuple[tuple[str, str], ...] = ()
-    """ENV of its Dockerfile that Superset's config reads (a release's, see ``image_env``)."""
-    env_since: tuple[int, int] = (0, 0)
-    """The first release whose Dockerfile sets ``env``."""
 
 
 KNOWN: dict[str, KnownImage] = {
     # apache/superset's Dockerfile: ENV PYTHONPATH=/app/pythonpath, CMD run-server.sh.
-    # Since 2.1 also ENV SUPERSET_ENV=production, which turns RATELIMIT_ENABLED on.
-    "apache/superset": KnownImage(("/app/pythonpath",), "gunicorn", "run-server.sh: gunicorn",
-                                  (("SUPERSET_ENV", "production"),), (2, 1)),
+    # (Its ENV SUPERSET_ENV=production: checks/common/images.py IMAGE_ENV.)
+    "apache/superset": KnownImage(("/app/pythonpath",), "gunicorn", "run-server.sh: gunicorn"),
     # amancevice/docker-superset's Dockerfile: ENV PYTHONPATH=/etc/superset:/home/superset,
     # CMD ["gunicorn", "superset.app:create_app()"].
     "amancevice/superset": KnownImage(("/etc/superset", "/home/superset"), "gunicorn",
@@ -52,15 +46,3 @@ def image_of(service: Service) -> str:
         return service.image
     return (service.built.base or "") if service.built is not None else ""
 
-
-def image_env(image: str) -> tuple[tuple[str, str], ...]:
-    """The ENV a known image gives its containers before the project's own: none for an
-    unknown image, or a release tagged before the Dockerfile set it (a moving or sha tag
-    is taken as a current release)."""
-    known = known_image(image)
-    if known is None or not known.env:
-        return ()
-    match = re.match(r"v?(\d+)\.(\d+)", parse_image(image).tag or "")
-    if match is not None and (int(match[1]), int(match[2])) < known.env_since:
-        return ()
-    return known.env

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from auditor.checks.common.images import MOVING_TAGS
+from auditor.checks.common.images import MOVING_TAGS, ImageRef, parse_image
 from auditor.checks.compose.dockerfile import BuiltImage
 
 DATABASE_IMAGES = ("postgres", "postgis", "timescaledb", "mysql", "mariadb", "cockroach")
@@ -20,30 +20,7 @@ MONITORING_IMAGES = ("prometheus", "statsd-exporter", "statsd_exporter", "grafan
                      "victoriametrics", "vmagent")
 UPDATER_IMAGES = ("watchtower", "diun", "ouroboros")
 DEV_TAGS = MOVING_TAGS  # one list for Compose and Kubernetes (checks/common/images.py)
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    repository: str
-    """Without registry or ``library/`` (``apache/superset``, ``postgres``)."""
-    tag: str | None
-    digest: str | None
-    registry: str | None
-
-
-def parse_image(image: str) -> ImageRef:
-    rest, _, digest = image.partition("@")
-    parts = rest.split("/")
-    registry = None
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        registry = parts[0]
-        parts = parts[1:]
-    last = parts[-1]
-    name, sep, tag = last.partition(":")
-    parts[-1] = name
-    repository = "/".join(parts).lower()
-    repository = repository.removeprefix("library/")
-    return ImageRef(repository, tag if sep else None, digest or None, registry)
+__all__ = ["ImageRef", "parse_image"]  # re-exported: Compose modules import them from here
 
 
 def is_superset_image(image: str) -> bool:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.checks.common.images import image_env as common_image_env
+from auditor.checks.common.images import parse_image
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.kustomize import data_unknown
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
@@ -102,43 +103,17 @@ class _Sources:
         return self._analysed[key]
 
 
-IMAGE_ENV: dict[str, tuple[tuple[str, str], ...]] = {
-    # apache/superset's published Dockerfile (lean and python-base stages, 2.x to 6.x):
-    # ENV SUPERSET_ENV=production, which Superset's config turns into RATELIMIT_ENABLED.
-    "apache/superset": (("SUPERSET_ENV", "production"),),
-}
-
-
-def image_repository(image: str) -> str:
-    """``apache/superset`` of ``apachesuperset.docker.scarf.sh/apache/superset:5.0.0`` (a
-    registry host or mirror, a tag and a digest dropped), lower case."""
-    rest = image.partition("@")[0]
-    parts = rest.split("/")
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        parts = parts[1:]
-    parts[-1] = parts[-1].partition(":")[0]
-    return "/".join(parts).lower().removeprefix("library/")
-
-
 def image_env(workload: Workload) -> dict[str, EnvValue]:
     """The environment the web containers' image gives them before the pod's own ``env``
-    and ``envFrom`` (only for images whose Dockerfile is published): every main container
-    must run such an image, or nothing is assumed."""
-    repositories = {image_repository(c.image) for c in workload.main_containers()}
-    if len(repositories) != 1:
+    and ``envFrom`` (``checks/common/images.py``: only images whose Dockerfile is
+    published): every main container must get the same, or nothing is assumed."""
+    containers = workload.main_containers()
+    given = {common_image_env(c.image) for c in containers}
+    if len(given) != 1:
         return {}
-    (repository,) = repositories
-    if any(_before_2_1(c.image) for c in workload.main_containers()):
-        # Images before 2.1 set FLASK_ENV, not SUPERSET_ENV.
-        return {}
+    repository = parse_image(containers[0].image).repository
     return {name: EnvValue(value, f"ENV {name}={value} of the {repository} image")
-            for name, value in IMAGE_ENV.get(repository, ())}
-
-
-def _before_2_1(image: str) -> bool:
-    tag = image.partition("@")[0].rpartition("/")[2].partition(":")[2]
-    match = re.match(r"v?(\d+)\.(\d+)", tag)
-    return match is not None and (int(match[1]), int(match[2])) < (2, 1)
+            for name, value in given.pop()}
 
 
 def pod_env(facts: KubeFacts, workload: Workload) -> dict[str, EnvValue]:
