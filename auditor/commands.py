@@ -128,11 +128,15 @@ def _scan(args: argparse.Namespace, session: Session,
         from auditor.compare import compare, snapshot_from_report
 
         comparison = compare(baseline, snapshot_from_report(report))
+    history: tuple[HistoryRun, ...] = ()
+    if history_dir:
+        from auditor.history import run_from_report
+
+        history = (*past, run_from_report(report))
     base = RenderOptions(verbose=args.verbose, debug=args.debug,
                          catalog=dict(session.registry_for(t.style for t in report.targets)
                                       .checks), comparison=comparison,
-                         history=(*past, run_from_report(report)) if history_dir else (),
-                         thresholds=config.thresholds)
+                         history=history, thresholds=config.thresholds)
     extra_files = [_history_entry(history_dir, report, base)] if history_dir else []
     _write_outputs(report, outputs, base, extra_files)
     if history_dir:
@@ -435,14 +439,6 @@ def cmd_history(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_table(runs))
     return EXIT_OK
-
-
-def run_from_report(report: Report) -> HistoryRun:
-    """This run's history point, for a run with --history-dir (a name of this module, so
-    a test can hold that a run without one builds none)."""
-    from auditor.history import run_from_report as point
-
-    return point(report)
 
 
 def cmd_install_schedule(args: argparse.Namespace) -> int:

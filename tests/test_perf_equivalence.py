@@ -369,7 +369,7 @@ def test_history_point_is_read_from_the_report_as_from_its_json(
 
 def test_history_entry_is_the_json_report_and_only_a_history_builds_a_point(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from auditor import commands
+    from auditor import history as history_module
     from auditor.cli import main
     from auditor.history import NAME
 
@@ -385,7 +385,8 @@ def test_history_entry_is_the_json_report_and_only_a_history_builds_a_point(
     def no_point(*args: object) -> None:
         raise AssertionError("a history point was built for a run without --history-dir")
 
-    monkeypatch.setattr(commands, "run_from_report", no_point)
+    # commands imports run_from_report from auditor.history when --history-dir asks for it
+    monkeypatch.setattr(history_module, "run_from_report", no_point)
     assert main(["scan", "examples/pip-dev", "--format", "html", "--output",
                  str(tmp_path / "report.html")]) == 0
 
