@@ -26,9 +26,8 @@ def ini_path(argv: tuple[str, ...] | list[str]) -> str | None:
             path = argv[i + 1]
         elif word.startswith("--ini="):
             path = word.split("=", 1)[1]
-        elif i > 0 and not word.startswith("-") and word.endswith(".ini") and (
-                argv[i - 1] not in ("--ini",)):
-            path = word
+        elif i > 0 and not word.startswith("-") and word.endswith(".ini"):
+            path = word  # after "--ini" the first branch has returned already
         else:
             continue
         return path if ":" not in path else None
