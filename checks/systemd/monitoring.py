@@ -17,16 +17,38 @@ def _watched(facts: Facts) -> Iterator[Result]:
     evidence: list[str] = [f"enabled agent: {name}" for name in info.monitoring]
     evidence += [f"{j.source}:{j.line or 1}: health probe ({j.schedule})" for j in jobs.jobs
                  if j.health_probe and j.runs]
-    evidence += [f"{s.name}: gunicorn --statsd-host {redact_url(statsd)}"
-                 for s in services(facts).web if (statsd := s.launch.option("statsd-host"))]
+    sent = [(s.name, str(statsd)) for s in services(facts).web
+            if (statsd := s.launch.option("statsd-host"))]
+    # Metrics sent to a statsd on this host reach nothing unless something listens there:
+    # with no agent enabled, the UDP packets to localhost:8125 are dropped.
+    local = [(name, to) for name, to in sent if _loopback(to)]
+    evidence += [f"{name}: gunicorn --statsd-host {redact_url(to)}" for name, to in sent
+                 if evidence or not _loopback(to)]
     if evidence:
         yield Result("host", Status.PASS, "monitored: " + evidence[0], tuple(evidence))
+    elif local:
+        name, to = local[0]
+        yield Result("host", Status.WARN,
+                     f"{name}: gunicorn sends statsd metrics to {redact_url(to)}, but no agent "
+                     "that receives them (statsd_exporter, telegraf, datadog-agent, netdata...) "
+                     "is enabled on this host, and no job probes /health",
+                     (f"gunicorn --statsd-host {redact_url(to)}",
+                      f"{len(services(facts).unit_names)} service units read, none a known "
+                      "agent"))
     else:
         yield Result("host", Status.FAIL,
                      "nothing watches the host or Superset: no monitoring agent is enabled, no "
                      "job probes /health and the web server sends no metrics",
                      (f"{len(services(facts).unit_names)} service units read, none a known "
                       "agent (node_exporter, telegraf, zabbix-agent, datadog-agent, netdata...)",))
+
+
+
+def _loopback(address: str) -> bool:
+    host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") \
+        else address
+    host = host.strip("[]").lower()
+    return host in ("localhost", "::1", "ip6-localhost") or host.startswith("127.")
 
 
 CHECKS = (

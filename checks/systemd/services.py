@@ -149,6 +149,7 @@ def _service(tree: Tree, unit: Unit, problems: dict[str, str]) -> Service | None
     launch, via = _launch(tree, words, exec_start, state, problems)
     if launch is None:
         return None
+    env = {**env, **_script_exports(launch, state)}
     workdir = (unit.value("Service", "WorkingDirectory") or "").lstrip("-") or None
     if launch.kind == "gunicorn":
         launch = _gunicorn_settings(tree, launch, workdir, plain, problems)
@@ -171,6 +172,20 @@ def _service(tree: Tree, unit: Unit, problems: dict[str, str]) -> Service | None
         via=via,
         notes=tuple(notes),
     )
+
+
+def _script_exports(launch: Launch, state: ShellState) -> dict[str, EnvValue]:
+    """What a wrapper script (or ``sh -c``) exports before the line that starts the server:
+    part of the server's environment, as the unit's own Environment= is (a script that runs
+    ``export SUPERSET_CONFIG_PATH=...`` then gunicorn names the configuration Superset reads).
+    Values holding ``$`` are left out: they cannot be known without running the script."""
+    found: dict[str, EnvValue] = {}
+    for key, where in state.env_sources.items():
+        value = launch.env.get(key)
+        if value is None or "$" in value or value != state.env.get(key):
+            continue  # set after the launch line, or changed again after it
+        found[key] = EnvValue(value, where)
+    return found
 
 
 def _launch(
