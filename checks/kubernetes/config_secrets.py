@@ -12,8 +12,9 @@ from typing import Any
 from auditor.checks.common.secretvalues import secret_kind
 from auditor.checks.kubernetes.appconfig import object_data
 from auditor.checks.kubernetes.common import kube, result
+from auditor.checks.kubernetes.facts import KubeFacts
 from auditor.checks.kubernetes.kustomize import data_unknown
-from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.superset.defaults import (
     KNOWN_SECRET_KEYS,
     KNOWN_SECRET_PARTS,
@@ -108,7 +109,14 @@ def _defaults(facts: Facts) -> Iterator[Result]:
                 hits += [f"key {key} contains {label}" for label in whole or parts]
                 if ADMIN_ADMIN.search(value):
                     hits.append(f"key {key}: creates the admin user with password 'admin'")
-        if hits:
+        shadowed = _shadowed_keys(k, item) if hits else {}
+        if shadowed and all(hit.split(":", 1)[0] in shadowed for hit in hits):
+            # Every container that reads the Secret sets these variables itself: the
+            # defaults are dead text (helm-argocd-connections-data-on-eks: the chart's
+            # DB_PASS 'superset' under extraEnvRaw DB_PASS from another Secret).
+            yield result(item, Status.PASS, "no known default value in use",
+                         [f"{hit}, but {shadowed[hit.split(':', 1)[0]]}" for hit in hits])
+        elif hits:
             yield result(item, Status.FAIL, "publicly known default secrets are in use", hits)
         elif data_unknown(item):
             # Generated from a file the audit lacks: what it holds may be a default.
@@ -125,6 +133,79 @@ def _defaults(facts: Facts) -> Iterator[Result]:
         if found:
             yield result(workload, Status.FAIL, "a publicly known default secret is set in "
                          "the pod spec", found)
+
+
+def _shadowed_keys(k: KubeFacts, item: Item) -> dict[str, str]:
+    """The keys of ``item`` (as ``key NAME``) that no container reads, with why: every
+    container that takes the object whole through ``envFrom`` sets the same variable in its
+    own ``env`` (which Kubernetes gives precedence), or is the chart's ``dockerize -wait``
+    helper, which opens TCP connections and reads no password. Empty when the object is read
+    any other way (a volume, a ``secretKeyRef``/``configMapKeyRef``, a projection) or by
+    nothing among the audited objects: what reads it then cannot be told."""
+    ref_key = "secretRef" if item.kind == "Secret" else "configMapRef"
+    key_ref = "secretKeyRef" if item.kind == "Secret" else "configMapKeyRef"
+    readers: list[tuple[str, Mapping[str, Any], bool]] = []  # (prefix, container, helper)
+    for workload in k.workloads:
+        if workload.item.namespace != item.namespace:
+            continue
+        if _mounts(workload.pod_spec, item):
+            return {}
+        for container in workload.containers:
+            for entry in as_list(container.spec.get("env")):
+                ref = as_map(as_map(as_map(entry).get("valueFrom")).get(key_ref))
+                if ref and str(ref.get("name") or "") == item.name:
+                    return {}
+            for source in as_list(container.spec.get("envFrom")):
+                ref = as_map(as_map(source).get(ref_key))
+                if ref and str(ref.get("name") or "") == item.name:
+                    readers.append((str(as_map(source).get("prefix") or ""), container.spec,
+                                    container.init and _waits_only(container.command_text)))
+    if not readers:
+        return {}
+    shadowed: dict[str, str] = {}
+    for key in object_data(item):
+        overridden = waiting = 0
+        for prefix, spec, helper in readers:
+            names = {str(as_map(e).get("name") or "") for e in as_list(spec.get("env"))}
+            if prefix + key in names:
+                overridden += 1
+            elif helper:
+                waiting += 1
+            else:
+                break
+        else:
+            if overridden:
+                helpers = (", but for dockerize -wait init containers, which only open TCP "
+                           "connections") if waiting else ""
+                shadowed[f"key {key}"] = (
+                    f"every container that reads {item.kind} {item.name} sets {key} itself "
+                    f"(env wins over envFrom){helpers}: the default is not used")
+    return shadowed
+
+
+def _mounts(pod_spec: Mapping[str, Any], item: Item) -> bool:
+    """Whether the pod mounts ``item`` as a volume (or in a projected volume)."""
+    kind_key, name_key = (("secret", "secretName") if item.kind == "Secret"
+                          else ("configMap", "name"))
+    for volume in as_list(pod_spec.get("volumes")):
+        volume = as_map(volume)
+        if str(as_map(volume.get(kind_key)).get(name_key) or "") == item.name:
+            return True
+        for source in as_list(as_map(volume.get("projected")).get("sources")):
+            if str(as_map(as_map(source).get(kind_key)).get("name") or "") == item.name:
+                return True
+    return False
+
+
+def _waits_only(command: str) -> bool:
+    """Superset's chart's init helper: ``dockerize -wait tcp://$DB_HOST:$DB_PORT ...``
+    opens TCP connections and nothing else (no ``-template``, which would read variables
+    into files)."""
+    words = command.replace(";", " ").split()
+    if "dockerize" not in words or "-template" in words:
+        return False
+    rest = command.split("dockerize", 1)[1]
+    return not any(c in rest for c in ";&|`") and "$(" not in rest
 
 
 def _default(name: str, value: str) -> str | None:
