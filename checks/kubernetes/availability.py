@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.checks.kubernetes.common import kube, missing, result, skip_all
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
-from auditor.checks.kubernetes.objects import as_list, as_map
+from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.kubernetes.tiers import serving, tier
-from auditor.checks.kubernetes.topology import controller_of
+from auditor.checks.kubernetes.topology import SELECTOR_OF, controller_of, selects
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
 
@@ -61,6 +62,15 @@ def _pdb(facts: Facts) -> Iterator[Result]:
             yield result(web, Status.FAIL, f"no PodDisruptionBudget covers the {tier(web)} "
                          "pods: a node drain may evict them all at once")
             continue
+        if len(pdbs) > 1:
+            # The eviction subresource answers 500 for a pod under two budgets, whatever
+            # each allows (it passed on the first one found).
+            names = ", ".join(p.name for p in pdbs)
+            yield result(web, Status.FAIL, f"{len(pdbs)} PodDisruptionBudgets ({names}) select "
+                         f"the {tier(web)} pods: the eviction API refuses to evict a pod "
+                         "covered by more than one, so node drains hang",
+                         [f"PodDisruptionBudget {p.name}" for p in pdbs])
+            continue
         pdb = pdbs[0]
         if replicas is None:
             # Judged as one pod before ("replicas 1", not in the input): whether the PDB
@@ -72,8 +82,18 @@ def _pdb(facts: Facts) -> Iterator[Result]:
         evidence = [f"PodDisruptionBudget {pdb.name}",
                     f"minAvailable={pdb.spec.get('minAvailable')} "
                     f"maxUnavailable={pdb.spec.get('maxUnavailable')}", f"replicas {replicas}"]
-        blocking = blocks_drains(pdb.spec, replicas)
-        if blocking:
+        # The budget counts every pod its selector selects: one that also selects the
+        # workers lets a pod go with minAvailable 2 and 2 web replicas (it failed as
+        # blocking every drain).
+        others, total = _also_budgeted(k, pdb, web, replicas)
+        if others:
+            evidence.append(f"it also selects {', '.join(others)}")
+        blocking = blocks_drains(pdb.spec, total if total is not None else replicas)
+        if blocking and total is None and not blocks_drains(pdb.spec, UNBOUNDED):
+            yield result(web, Status.SKIP, f"the PodDisruptionBudget {pdb.name} also selects "
+                         "pods whose count is not known: whether it leaves one to evict "
+                         "cannot be judged", evidence)
+        elif blocking:
             yield result(web, Status.FAIL, f"the PodDisruptionBudget {pdb.name} blocks every "
                          f"node drain: {blocking}", evidence)
         elif allowed == 0:
@@ -83,6 +103,27 @@ def _pdb(facts: Facts) -> Iterator[Result]:
         else:
             yield result(web, Status.PASS, f"a PodDisruptionBudget keeps {tier(web)} pods "
                          "during drains and still lets one go", evidence)
+
+
+UNBOUNDED = 1 << 30
+"""A pod count above any real one: a budget that blocks even then blocks at every count."""
+
+
+def _also_budgeted(k: KubeFacts, pdb: Item, web: Workload, replicas: int,
+                   ) -> tuple[list[str], int | None]:
+    """Other workloads whose pods the PDB selects, as shown, and the pods it counts in all
+    (None when one of them has no count known from the input: a DaemonSet, a Job)."""
+    shown: list[str] = []
+    total: int | None = replicas
+    selector = SELECTOR_OF["PodDisruptionBudget"](pdb)
+    for other in k.relations.workloads_selected(web.item.namespace, selector):
+        if other is web:
+            continue
+        count = 1 if other.kind == "Pod" else effective_min(k, other)
+        shown.append(f"{other.kind} {other.item.name} "
+                     f"({count if count is not None else 'count not known'})")
+        total = None if total is None or count is None else total + count
+    return shown, total
 
 
 def blocks_drains(spec: Mapping[str, Any], replicas: int) -> str | None:
@@ -106,32 +147,181 @@ def _percent(value: object) -> int | None:
 
 
 SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+# Labels a controller puts on every pod of one revision (not in the template): a
+# ``mismatchLabelKeys`` entry naming one excludes the pod's own siblings.
+REVISION_LABELS = ("pod-template-hash", "controller-revision-hash")
+METADATA_NAME = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True)
+class SpreadRule:
+    """One topologySpreadConstraint or podAntiAffinity term, judged against the workload's
+    own pods: ``selects`` True (it keeps them apart), False (it does not select them), or
+    None (cannot be known from the input, ``why`` says why)."""
+
+    where: str
+    key: str
+    preferred: bool
+    selector: str
+    selects: bool | None
+    why: str = ""
+
+    def shown(self) -> str:
+        strength = "preferred" if self.preferred else "required"
+        text = f"{self.where} on {self.key} ({strength}), selector {self.selector}"
+        return f"{text}: {self.why}" if self.why else text
 
 
 def _spread(facts: Facts) -> Iterator[Result]:
+    """Spreading rules count only when their selector selects the workload's own pods:
+    a topologySpreadConstraint counts the pods its labelSelector matches (none without
+    one), and an anti-affinity term repels only the pods it selects in the namespaces it
+    names, so a copied selector of another app keeps nothing apart.
+
+    Preferred rules (``ScheduleAnyway``, ``preferredDuringScheduling``) pass, said as
+    preferred: they are the shape the remediation and the charts recommend (required
+    hostname anti-affinity leaves replicas Pending on a cluster with fewer nodes than
+    replicas and stalls surge rollouts), they do tell the scheduler to spread, and where
+    running pods are known the check still fails when they all landed on one node."""
     k = kube(facts)
     for web in serving(k):
-        affinity = as_map(as_map(web.pod_spec.get("affinity")).get("podAntiAffinity"))
-        constraints = as_list(web.pod_spec.get("topologySpreadConstraints"))
-        keys = [str(as_map(c).get("topologyKey")) for c in constraints]
-        for rule_set in affinity.values():
-            for rule in as_list(rule_set):
-                rule = as_map(rule)
-                term = as_map(rule.get("podAffinityTerm")) or rule
-                keys.append(str(term.get("topologyKey")))
+        rules = _spread_rules(k, web)
+        keys = [r.key for r in rules]
         evidence = [f"topology keys: {', '.join(keys) or 'none'}"]
         nodes = {p.get("node") for p in k.pods if p.get("node")
                  and p.get("namespace") == web.item.namespace
                  and controller_of(p) == (web.kind, web.item.name)}
+        judged = [r for r in rules if r.key in SPREAD_KEYS]
+        evidence += [r.shown() for r in judged]
+        keeping = [r for r in judged if r.selects]
         if len(nodes) == 1 and (effective_min(k, web) or 1) > 1:
             evidence.append(f"all running pods on node {next(iter(nodes))}")
             yield result(web, Status.FAIL, f"every {tier(web)} pod runs on the same node",
                          evidence)
-        elif any(key in SPREAD_KEYS for key in keys):
+        elif any(not r.preferred for r in keeping):
             yield result(web, Status.PASS, "pods are spread across nodes or zones", evidence)
+        elif keeping:
+            yield result(web, Status.PASS, "pods are spread across nodes or zones, preferred "
+                         "only: best-effort, the scheduler still co-locates them when no "
+                         "other node fits", evidence)
+        elif any(r.selects is None for r in judged):
+            unknown = next(r for r in judged if r.selects is None)
+            yield result(web, Status.SKIP, f"whether the spread rule selects the {tier(web)} "
+                         f"pods cannot be known: {unknown.why}", evidence)
+        elif judged:
+            evidence.append(f"pod labels: {_labels_text(web.pod_labels)}")
+            yield result(web, Status.FAIL, f"the spread rule's selector ({judged[0].selector}) "
+                         f"does not select these pods: nothing keeps {tier(web)} replicas off "
+                         "the same node", evidence)
         else:
             yield result(web, Status.FAIL, f"nothing keeps {tier(web)} replicas off the same "
                          "node", evidence)
+
+
+def _spread_rules(k: KubeFacts, web: Workload) -> list[SpreadRule]:
+    rules = []
+    for index, entry in enumerate(as_list(web.pod_spec.get("topologySpreadConstraints"))):
+        constraint = as_map(entry)
+        selects, why = _selects_own(constraint.get("labelSelector"), web)
+        rules.append(SpreadRule(
+            f"topologySpreadConstraints[{index}]", str(constraint.get("topologyKey")),
+            constraint.get("whenUnsatisfiable") == "ScheduleAnyway",
+            _selector_text(constraint.get("labelSelector")), selects, why))
+    affinity = as_map(as_map(web.pod_spec.get("affinity")).get("podAntiAffinity"))
+    for field, rule_set in affinity.items():
+        preferred = str(field).startswith("preferred")
+        for index, entry in enumerate(as_list(rule_set)):
+            rule = as_map(entry)
+            term = as_map(rule.get("podAffinityTerm")) or rule
+            selects, why = _selects_own(term.get("labelSelector"), web)
+            if selects is not False:
+                selects, why = _excludes_siblings(term, web) or (selects, why)
+            if selects is not False:
+                selects, why = _in_term_namespaces(k, term, web) or (selects, why)
+            rules.append(SpreadRule(
+                f"podAntiAffinity.{field}[{index}]", str(term.get("topologyKey")), preferred,
+                _selector_text(term.get("labelSelector")), selects, why))
+    return rules
+
+
+def _selects_own(selector: object, web: Workload) -> tuple[bool | None, str]:
+    """Whether a spreading rule's labelSelector selects the workload's pods (by their
+    template labels). ``matchLabelKeys`` only adds the pod's own values, so it never
+    stops a selector from selecting the pod's replicas."""
+    if selector is None:
+        return False, "no labelSelector: it matches no pod"
+    if not isinstance(selector, Mapping) or set(selector) - {"matchLabels", "matchExpressions"} \
+            or not isinstance(selector.get("matchLabels", {}), Mapping) \
+            or not isinstance(selector.get("matchExpressions", []), list):
+        return None, "the labelSelector is not a valid label selector"
+    if selects(selector, web.pod_labels):
+        return True, ""
+    return False, f"does not select pods labelled {_labels_text(web.pod_labels)}"
+
+
+def _excludes_siblings(term: Mapping[str, Any], web: Workload) -> tuple[bool, str] | None:
+    """``mismatchLabelKeys`` adds ``key notin (the pod's value)``: on a label the replicas
+    share, the term no longer selects them."""
+    shared = [str(key) for key in as_list(term.get("mismatchLabelKeys"))
+              if key in web.pod_labels or key in REVISION_LABELS]
+    if shared:
+        return False, (f"mismatchLabelKeys {', '.join(shared)} excludes pods sharing the "
+                       "pod's own value, its own replicas")
+    return None
+
+
+def _in_term_namespaces(k: KubeFacts, term: Mapping[str, Any], web: Workload,
+                        ) -> tuple[bool | None, str] | None:
+    """None when the term applies to the workload's namespace; else (False or None, why).
+
+    ``namespaces`` and ``namespaceSelector`` both absent or empty mean the pod's own
+    namespace; otherwise the term applies to the union of those listed and those the
+    selector selects (an empty selector: every namespace)."""
+    namespace = web.item.namespace
+    listed = [str(n) for n in as_list(term.get("namespaces"))]
+    chooser = term.get("namespaceSelector")
+    if (not listed and chooser is None) or namespace in listed:
+        return None
+    if isinstance(chooser, Mapping):
+        if not chooser.get("matchLabels") and not chooser.get("matchExpressions") \
+                and set(chooser) <= {"matchLabels", "matchExpressions"}:
+            return None  # an empty namespaceSelector selects every namespace
+        item = k.relations.named("Namespace", "", namespace)
+        labels = {**(item.labels if item is not None else {}), METADATA_NAME: namespace}
+        if selects(chooser, labels):
+            return None
+        names = {str(e.get("key")) for e in as_list(chooser.get("matchExpressions"))
+                 if isinstance(e, Mapping)} | set(as_map(chooser.get("matchLabels")))
+        if item is None and names - {METADATA_NAME}:
+            return None, (f"its namespaceSelector ({_selector_text(chooser)}) reads labels of "
+                          f"Namespace {namespace}, which is not in the input")
+        return False, (f"its namespaceSelector ({_selector_text(chooser)}) does not select "
+                       f"namespace {namespace}")
+    shown = ", ".join(listed) or "none"
+    return False, f"it applies to namespaces {shown}, not {namespace}"
+
+
+def _labels_text(labels: Mapping[str, Any]) -> str:
+    return ",".join(f"{key}={value}" for key, value in labels.items()) or "(none)"
+
+
+def _selector_text(selector: object) -> str:
+    """A label selector as kubectl writes one: ``app=foo,tier in (web),!legacy``."""
+    if selector is None:
+        return "(none)"
+    if not isinstance(selector, Mapping):
+        return repr(selector)
+    parts = [f"{key}={value}" for key, value in as_map(selector.get("matchLabels")).items()]
+    for expression in as_list(selector.get("matchExpressions")):
+        expression = as_map(expression)
+        key, op = expression.get("key"), expression.get("operator")
+        values = ",".join(str(v) for v in as_list(expression.get("values")))
+        parts.append({"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})",
+                      "Exists": f"{key}", "DoesNotExist": f"!{key}"}.get(
+                          str(op), f"{key} {op} ({values})"))
+    parts += [f"{key}: {value!r}" for key, value in selector.items()
+              if key not in ("matchLabels", "matchExpressions")]
+    return ",".join(parts) or "{} (every pod)"
 
 
 # Where each controller keeps its update strategy (a bare Pod has none).
