@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from auditor.checks.common.tree import Tree
 from auditor.checks.systemd.services import collect_services
 from auditor.checks.systemd.units import UnitIndex
@@ -99,3 +101,93 @@ def test_statsd_to_localhost_with_no_receiver_is_not_monitored(tmp_path: Path) -
           '-b 0.0.0.0:8088 --statsd-host metrics.example.org:8125'))
     found = by_id(scan(root, tmp_path, "--style", "systemd"), "SYSTEMD-MONITORING-001")
     assert found[0]["status"] == "pass", found
+
+
+# --- compose: a Swarm stack routed by a Traefik of another stack (jembi/platform) ------------
+
+STACK = """version: "3.9"
+services:
+  superset:
+    image: apache/superset:3.1.1
+    deploy:
+      labels:
+        - traefik.enable=true
+        - traefik.http.routers.superset.rule=Host(`superset.example.org`)
+        - traefik.http.services.superset.loadbalancer.server.port=8088
+        - traefik.http.routers.superset.tls=${TLS}
+    environment:
+      SUPERSET_SECRET_KEY: ${SUPERSET_SECRET_KEY}
+    command: sh -c "superset fab create-admin --username ${SUPERSET_USERNAME} \
+      --password ${SUPERSET_PASSWORD} && superset db upgrade && /usr/bin/run-server.sh"
+    networks: [traefik]
+networks:
+  traefik:
+    name: reverse-proxy-traefik_public
+    external: true
+"""
+
+
+def _stack(root: Path, tls: str | None = None, extra_env: str = "") -> Path:
+    write(root, "docker-compose.yml", STACK)
+    env = ("SUPERSET_SECRET_KEY=FAKEfakeFAKEfake/notTheRealKey+FAKEfakeFAKEfake01234567\n"
+           "SUPERSET_USERNAME=admin\nSUPERSET_PASSWORD=admin\n" + extra_env)
+    if tls is not None:
+        env += f"TLS={tls}\n"
+    write(root, ".env", env)
+    return root
+
+
+def test_stack_routed_by_an_outside_traefik_is_not_unproxied(tmp_path: Path) -> None:
+    findings = scan(_stack(tmp_path / "p"), tmp_path, "--style", "compose")
+    [tls] = by_id(findings, "COMPOSE-PROXY-TLS-001")
+    assert tls["status"] == "skip" and "Traefik outside this project" in tls["message"], tls
+    for check_id in ("COMPOSE-AVAILABILITY-001", "COMPOSE-LOAD-BALANCING-001"):
+        [found] = by_id(findings, check_id)
+        text = " ".join([found["message"], *found["evidence"]])
+        assert "nothing" not in text.replace("nothing to balance", "") and \
+            "directly" not in text, found
+        assert found["status"] == "fail", found  # one replica
+    findings = scan(_stack(tmp_path / "q", "true"), tmp_path, "--style", "compose")
+    assert by_id(findings, "COMPOSE-PROXY-TLS-001")[0]["status"] == "pass"
+    findings = scan(_stack(tmp_path / "r", "false"), tmp_path, "--style", "compose")
+    assert by_id(findings, "COMPOSE-PROXY-TLS-001")[0]["status"] == "fail"
+
+
+def test_stack_service_is_restarted_by_swarm(tmp_path: Path) -> None:
+    """deploy.labels only act under docker stack deploy, whose default restart_policy is
+    condition any: 'no restart policy (Docker's default is no)' is false there."""
+    findings = scan(_stack(tmp_path / "p"), tmp_path, "--style", "compose")
+    [found] = by_id(findings, "COMPOSE-SUPERVISION-001")
+    assert found["status"] == "pass" and "Swarm" in found["message"], found
+    plain = tmp_path / "plain"
+    write(plain, "docker-compose.yml", STACK.replace("    deploy:\n      labels:", "    labels:"))
+    write(plain, ".env", "SUPERSET_PASSWORD=x\n")
+    [found] = by_id(scan(plain, tmp_path, "--style", "compose"), "COMPOSE-SUPERVISION-001")
+    assert found["status"] == "fail", found  # plain Compose: no restart policy
+
+
+def test_admin_password_interpolated_into_the_command(tmp_path: Path) -> None:
+    """command: sh -c "superset fab create-admin ... --password ${SUPERSET_PASSWORD}" with
+    SUPERSET_PASSWORD=admin in .env creates admin/admin."""
+    findings = scan(_stack(tmp_path / "p"), tmp_path, "--style", "compose")
+    [found] = by_id(findings, "COMPOSE-CONFIG-SECRETS-001")
+    assert found["status"] == "fail" and "admin" in " ".join(found["evidence"]), found
+    assert "admin" not in found["message"].replace("admin user", ""), found
+    write(tmp_path / "p", ".env", "SUPERSET_PASSWORD=Zq8vJ2-not-default\n")
+    [found] = by_id(scan(tmp_path / "p", tmp_path, "--style", "compose"),
+                    "COMPOSE-CONFIG-SECRETS-001")
+    assert found["status"] == "pass", found
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "checks/superset/defaults.py (not this helper's file): 'Sensitive [value redacted]' is "
+    "the text Puppet writes for a Sensitive value interpolated into a string, so every host "
+    "of a module that forgets .unwrap (jortencio/superset) shares it; it is judged only as "
+    "'26 bytes', not as a publicly known key"))
+def test_puppet_redaction_text_is_a_known_key(tmp_path: Path) -> None:
+    root = _wrapper_host(tmp_path / "host")
+    write(root, "home/superset/apache-superset/superset_config.py",
+          "SECRET_KEY = 'Sensitive [value redacted]'\n")
+    [found] = by_id(scan(root, tmp_path, "--style", "systemd"), "SUPERSET-CONFIG-SECRETS-001")
+    assert found["status"] == "fail"
+    assert "known" in found["message"] or "published" in found["message"], found

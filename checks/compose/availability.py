@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from auditor.checks.compose.common import (
     SINGLE_HOST,
     each_project,
+    external_router,
     none_of,
+    proxied_by,
     proxies_for,
     result,
+    swarm_signs,
     web_services,
 )
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
@@ -21,18 +24,28 @@ def _survives(facts: Facts) -> Iterator[Result]:
         if not web:
             yield none_of(project, "web")
             continue
+        swarm = swarm_signs(project)
         for service in web:
             proxies = proxies_for(project, service)
-            evidence = (f"replicas: {service.replicas}",
-                        "proxied by: " + (", ".join(p.name for p in proxies) or "nothing"))
-            if service.replicas >= 2 and proxies:
+            router = external_router(project, service) if not proxies else None
+            front = proxies[0].name if proxies else (f"a {router} outside this project"
+                                                     if router else None)
+            evidence = (f"replicas: {service.replicas}", proxied_by(project, service, proxies),
+                        *(f"written for docker stack deploy: {s}" for s in swarm[:1]))
+            # A Swarm stack may span nodes; a Compose project runs on one Docker host.
+            limit = "" if swarm else f" ({SINGLE_HOST})"
+            if service.replicas >= 2 and front:
                 yield result(project, service, Status.PASS,
-                             f"{service.replicas} containers behind {proxies[0].name}: the loss "
-                             f"of one is absorbed ({SINGLE_HOST})", evidence, "deploy")
+                             f"{service.replicas} containers behind {front}: the loss "
+                             f"of one is absorbed{limit}", evidence, "deploy")
             elif service.replicas >= 2:
                 yield result(project, service, Status.WARN,
                              f"{service.replicas} containers but no proxy spreads requests over "
-                             f"them ({SINGLE_HOST})", evidence, "deploy")
+                             f"them{limit}", evidence, "deploy")
+            elif swarm:
+                yield result(project, service, Status.FAIL,
+                             "one web replica: when it fails, Superset is down until Swarm "
+                             "starts another", evidence)
             else:
                 yield result(project, service, Status.FAIL,
                              "one web container on one Docker host: when it or the host fails, "
@@ -47,15 +60,17 @@ def _spread(facts: Facts) -> Iterator[Result]:
             continue
         for service in web:
             proxies = proxies_for(project, service)
-            evidence = (f"replicas: {service.replicas}",
-                        "proxied by: " + (", ".join(p.name for p in proxies) or "nothing"))
-            if proxies and service.replicas >= 2:
+            router = external_router(project, service) if not proxies else None
+            front = proxies[0].name if proxies else (f"a {router} outside this project"
+                                                     if router else None)
+            evidence = (f"replicas: {service.replicas}", proxied_by(project, service, proxies))
+            if front and service.replicas >= 2:
                 yield result(project, service, Status.PASS,
-                             f"{proxies[0].name} spreads requests over {service.replicas} "
+                             f"{front} spreads requests over {service.replicas} "
                              "containers", evidence)
-            elif proxies:
+            elif front:
                 yield result(project, service, Status.FAIL,
-                             f"{proxies[0].name} forwards to a single container: nothing to "
+                             f"{front} forwards to a single container: nothing to "
                              "balance", evidence)
             else:
                 yield result(project, service, Status.FAIL,

@@ -64,13 +64,77 @@ def labels(service: Service) -> dict[str, str]:
     return {}
 
 
+def _label_items(value: object) -> dict[str, str]:
+    if isinstance(value, dict):
+        return {str(k): "" if v is None else str(v) for k, v in value.items()}
+    if isinstance(value, list):
+        pairs = (str(item).split("=", 1) for item in value if item is not None)
+        return {p[0]: (p[1] if len(p) > 1 else "") for p in pairs}
+    return {}
+
+
+def routing_labels(service: Service) -> dict[str, str]:
+    """``labels:`` and ``deploy.labels:``: Traefik's and caddy-docker-proxy's Swarm providers
+    read the labels of the Swarm service, which a stack file writes under ``deploy:``."""
+    return {**labels(service), **_label_items(service.mapping("deploy").get("labels"))}
+
+
+def _traefik_routed(service: Service) -> bool:
+    found = routing_labels(service)
+    return (any(k.startswith("traefik.http.") for k in found)
+            or found.get("traefik.enable", "").strip().lower() == "true")
+
+
+def _caddy_routed(service: Service) -> bool:
+    return any(k == "caddy" or k.startswith("caddy.") or k.startswith("caddy_")
+               for k in routing_labels(service))
+
+
+SWARM_ONLY = ("labels", "placement", "endpoint_mode", "update_config", "rollback_config")
+"""``deploy:`` keys only ``docker stack deploy`` acts on (docker compose up ignores them)."""
+
+
+def swarm_signs(project: ComposeProject) -> tuple[str, ...]:
+    """Evidence that the file is written for ``docker stack deploy``: deploy keys only Swarm
+    acts on, or ``mode: global``. Empty for a plain Compose project."""
+    found = []
+    for service in project.services:
+        deploy = service.mapping("deploy")
+        keys = [f"deploy.{k}" for k in SWARM_ONLY if deploy.get(k)]
+        if str(deploy.get("mode") or "").startswith("global"):
+            keys.append(f"deploy.mode {deploy['mode']}")
+        if keys:
+            found.append(f"service {service.name}: {', '.join(keys)}")
+    return tuple(found)
+
+
+def external_router(project: ComposeProject, service: Service) -> str | None:
+    """``Traefik`` or ``Caddy`` when the service's labels route it through a proxy that is
+    not a service of this project (it joins that proxy's network from outside)."""
+    kinds = {proxy_kind(p) for p in project.role("proxy")}
+    if _traefik_routed(service) and "traefik" not in kinds:
+        return "Traefik"
+    if _caddy_routed(service) and "caddy" not in kinds:
+        return "Caddy"
+    return None
+
+
+def proxied_by(project: ComposeProject, service: Service, proxies: list[Service]) -> str:
+    """The ``proxied by:`` evidence line."""
+    if proxies:
+        return "proxied by: " + ", ".join(p.name for p in proxies)
+    router = external_router(project, service)
+    if router:
+        return f"proxied by: a {router} outside this project (its labels on {service.name})"
+    return "proxied by: nothing"
+
+
 def proxies_for(project: ComposeProject, service: Service) -> list[Service]:
     """Proxy services that forward requests to ``service`` (by config, labels or depends_on)."""
     names = {service.name, str(service.spec.get("container_name") or service.name)}
     found = []
-    traefik_labels = any(k.startswith("traefik.http.") or k == "traefik.enable"
-                         for k in labels(service))
-    caddy_labels = any(k.startswith("caddy") for k in labels(service))
+    traefik_labels = _traefik_routed(service)
+    caddy_labels = _caddy_routed(service)
     for proxy in project.role("proxy"):
         upstreams = {u for conf in project.proxy_configs.get(proxy.name, ())
                      for u in conf.upstreams}

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.checks.compose.common import each_project, env_location, result
+from auditor.checks.compose.extras import ADMIN_PATTERNS
 from auditor.checks.compose.facts import ComposeProject, ScriptHit, Service
 from auditor.checks.superset.defaults import known_secret_key
 from auditor.model import Check, Facts, Location, Result, Row, Severity, Status, Style
@@ -66,6 +67,14 @@ def _hits(project: ComposeProject, service: Service) -> tuple[list[str], Locatio
         else:
             continue
         where = where or env_location(env)
+    if service.superset:
+        # The command itself creates the admin (an inline ``sh -c "... fab create-admin
+        # --password ${SUPERSET_PASSWORD} ..."``), with the value Compose interpolated.
+        for pattern, what, _variable in ADMIN_PATTERNS:
+            if pattern.search(service.command_text):
+                hits.append(f"its command {what}")
+                where = where or service.where("command")
+                break
     trust = service.env.get("POSTGRES_HOST_AUTH_METHOD")
     if trust is not None and trust.value.lower() == "trust":
         hits.append(f"POSTGRES_HOST_AUTH_METHOD=trust ({trust.source}): no password at all")

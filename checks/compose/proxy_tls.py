@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 from auditor.checks.compose.common import (
     each_project,
-    labels,
+    external_router,
     proxies_for,
     proxy_kind,
     proxy_label,
     result,
+    routing_labels,
     web_services,
 )
 from auditor.checks.compose.facts import ComposeProject, Service
@@ -25,7 +26,7 @@ def tls_evidence(project: ComposeProject, proxy: Service) -> list[str]:
     if kind == "traefik" and ("certificatesresolvers" in command or ".tls" in command):
         found.append("Traefik TLS options on its command line")
     for service in project.services:
-        for key, value in labels(service).items():
+        for key, value in routing_labels(service).items():
             if kind == "traefik" and key.startswith("traefik.http.routers.") and (
                 (key.endswith(".tls") and value.lower() == "true") or ".tls.certresolver" in key
             ):
@@ -52,6 +53,10 @@ def _fronted(facts: Facts) -> Iterator[Result]:
             continue
         for service in web:
             proxies = proxies_for(project, service) or project.role("proxy")
+            router = external_router(project, service) if not proxies else None
+            if router:
+                yield _routed_from_outside(project, service, router)
+                continue
             if not proxies:
                 published = ", ".join(p.label for p in service.ports) or "not published"
                 yield result(project, service, Status.FAIL,
@@ -74,6 +79,44 @@ def _fronted(facts: Facts) -> Iterator[Result]:
                 yield result(project, service, Status.FAIL,
                              f"{label} serves plain HTTP (nothing published on 443)",
                              listed)
+
+
+
+def _routed_from_outside(project: ComposeProject, service: Service, router: str) -> Result:
+    """The web's labels route it through a Traefik or Caddy that is not in this project (a
+    stack joining the proxy's external network): only the labels say how it is served."""
+    found = routing_labels(service)
+    where = "deploy" if service.mapping("deploy").get("labels") else "labels"
+    if router == "Caddy":
+        sites = [v for k, v in found.items() if k == "caddy" or k.startswith("caddy_")]
+        if any("." in v and not v.startswith("http://") for v in sites):
+            return result(project, service, Status.PASS,
+                          "a Caddy outside this project serves it on a domain name: automatic "
+                          "HTTPS", tuple(f"label {k}" for k in sorted(found)
+                                          if k.startswith("caddy"))[:4], where)
+        return result(project, service, Status.SKIP,
+                      "routed by a Caddy outside this project: its labels name no domain, so "
+                      "whether it serves HTTPS is decided there", (), where)
+    tls = {k: v.strip().lower() for k, v in found.items()
+           if k.startswith("traefik.http.routers.") and
+           (k.endswith(".tls") or k.endswith(".tls.certresolver"))}
+    evidence = tuple(f"label {k}={v or '(empty)'}" for k, v in sorted(tls.items()))
+    on = [k for k, v in tls.items() if (k.endswith(".tls") and v == "true")
+          or (k.endswith(".certresolver") and v)]
+    off = [k for k, v in tls.items() if k.endswith(".tls") and v == "false"]
+    if on:
+        return result(project, service, Status.PASS,
+                      "a Traefik outside this project routes it with TLS on its router",
+                      evidence, where)
+    if off:
+        return result(project, service, Status.FAIL,
+                      "a Traefik outside this project routes it over plain HTTP "
+                      f"({off[0]}=false)", evidence, where)
+    return result(project, service, Status.SKIP,
+                  "routed by a Traefik outside this project, whose router labels do not set "
+                  "TLS" + (" (their variables are empty)" if tls else "") +
+                  ": whether it is served over HTTPS is decided by that Traefik's entry "
+                  "points, which are not in the input", evidence, where)
 
 
 CHECKS = (

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.common.redact import redact
-from auditor.checks.compose.common import app_services, each_project, flag, none_of, result
+from auditor.checks.compose.common import (
+    app_services,
+    each_project,
+    flag,
+    none_of,
+    result,
+    swarm_signs,
+)
 from auditor.checks.compose.dockerfile import BuiltImage
 from auditor.checks.compose.facts import Service
 from auditor.checks.compose.roles import is_superset_image
@@ -40,10 +47,22 @@ def _attribute(policy: str | None) -> str | None:
 
 def _restarts(facts: Facts) -> Iterator[Result]:
     for project in each_project(facts):
+        swarm = swarm_signs(project)
         for service in project.services:
             if not service.long_running:
                 continue
             policy, attr = _policy(service)
+            condition = service.mapping("deploy").get("restart_policy")
+            if swarm and not (isinstance(condition, dict) and condition.get("condition")):
+                # docker stack deploy ignores restart: and gives every service the restart
+                # policy condition any when deploy.restart_policy does not name one.
+                yield result(project, service, Status.PASS,
+                             "restarted by Swarm (a stack service without "
+                             "deploy.restart_policy restarts on any exit)",
+                             (f"written for docker stack deploy: {swarm[0]}",
+                              policy or "no restart policy: Swarm's default condition any"),
+                             "deploy" if service.spec.get("deploy") else None)
+                continue
             if attr:
                 yield result(project, service, Status.PASS, f"restarted by Docker ({policy})",
                              (policy or "",), attr)
