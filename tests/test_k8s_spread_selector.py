@@ -130,7 +130,8 @@ def test_missing_label_selector_fails(pod: str) -> None:
     """A constraint without labelSelector counts no pod; a term without one selects none."""
     found = judge(web(pod))
     assert found.status == Status.FAIL
-    assert found.message.startswith("the spread rule's selector ((none)) does not select")
+    assert found.message == ("the spread rule has no labelSelector, so it selects no pod: "
+                             f"{NOTHING}")
     assert any(line.endswith("selector (none): no labelSelector: it matches no pod")
                for line in found.evidence)
 
@@ -156,6 +157,14 @@ def test_match_expressions_are_shown_as_kubectl_writes_them() -> None:
         "[{key: tier, operator: NotIn, values: [db]}, {key: legacy, operator: DoesNotExist}]}")))
     assert found.status == Status.PASS
     assert found.evidence[1].endswith("selector app=superset,tier notin (db),!legacy")
+
+
+def test_null_match_labels_is_an_absent_one() -> None:
+    """``matchLabels:`` left empty by a template: with the expressions it is the selector."""
+    found = judge(web(constraint(
+        "labelSelector: {matchLabels: null, matchExpressions: "
+        "[{key: app, operator: In, values: [superset]}]}")))
+    assert found.status == Status.PASS
 
 
 def test_empty_selector_selects_every_pod_of_the_namespace() -> None:
@@ -228,6 +237,9 @@ def test_namespaces_of_the_term(extra: str, status: Status, why: str | None) -> 
     assert found.status == status, found
     if why:
         assert any(line.endswith(why) for line in found.evidence), found.evidence
+    if status == Status.FAIL:
+        assert found.message == (f"the spread rule does not select these pods ({why}): "
+                                 f"{NOTHING}")
     if status == Status.SKIP:
         assert found.message == ("whether the spread rule selects the web pods cannot be "
                                  f"known: {why}")
@@ -365,7 +377,7 @@ def test_mojaloop_two_schedule_anyway_constraints() -> None:
     ("copied-worker-selector", "fail",
      "the spread rule's selector (app=superset-worker) does not select these pods"),
     ("spread-own-selector", "pass", "preferred only"),
-    ("spread-no-selector", "fail", "the spread rule's selector ((none)) does not select"),
+    ("spread-no-selector", "fail", "the spread rule has no labelSelector, so it selects no pod"),
 ])
 def test_rendered_superset_chart(tmp_path: Path, case: str, status: str, text: str) -> None:
     report = scan_report(tmp_path, str(HERE / case / "superset-chart.yaml"))
@@ -431,6 +443,15 @@ def test_two_budgets_over_the_web_pods_fail() -> None:
                              "eviction API refuses to evict a pod covered by more than one, so "
                              "node drains hang")
     assert found.evidence == ("PodDisruptionBudget web", "PodDisruptionBudget release")
+
+
+def test_one_budget_defined_in_two_files_is_one() -> None:
+    """Applied together the later replaces the earlier: one object, not two budgets."""
+    items = [*load_text(web() + "---" + pdb("web", "maxUnavailable: 1"), "a.yaml"),
+             *load_text(pdb("web", "maxUnavailable: 1"), "b.yaml")]
+    facts = build(items, source="manifests", problems={})
+    (found,) = [r for r in PDB.evaluate(facts) if r.subject == WEB]
+    assert found.status == Status.PASS
 
 
 def test_two_budgets_of_which_one_selects_other_pods_is_one() -> None:

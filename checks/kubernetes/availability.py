@@ -62,14 +62,15 @@ def _pdb(facts: Facts) -> Iterator[Result]:
             yield result(web, Status.FAIL, f"no PodDisruptionBudget covers the {tier(web)} "
                          "pods: a node drain may evict them all at once")
             continue
-        if len(pdbs) > 1:
+        # One budget defined twice (two files) is one object once applied.
+        names = list(dict.fromkeys(p.name for p in pdbs))
+        if len(names) > 1:
             # The eviction subresource answers 500 for a pod under two budgets, whatever
             # each allows (it passed on the first one found).
-            names = ", ".join(p.name for p in pdbs)
-            yield result(web, Status.FAIL, f"{len(pdbs)} PodDisruptionBudgets ({names}) select "
-                         f"the {tier(web)} pods: the eviction API refuses to evict a pod "
-                         "covered by more than one, so node drains hang",
-                         [f"PodDisruptionBudget {p.name}" for p in pdbs])
+            yield result(web, Status.FAIL, f"{len(names)} PodDisruptionBudgets "
+                         f"({', '.join(names)}) select the {tier(web)} pods: the eviction API "
+                         "refuses to evict a pod covered by more than one, so node drains "
+                         "hang", [f"PodDisruptionBudget {name}" for name in names])
             continue
         pdb = pdbs[0]
         if replicas is None:
@@ -151,6 +152,7 @@ SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
 # ``mismatchLabelKeys`` entry naming one excludes the pod's own siblings.
 REVISION_LABELS = ("pod-template-hash", "controller-revision-hash")
 METADATA_NAME = "kubernetes.io/metadata.name"
+NO_SELECTOR = "(none)"
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,9 @@ class SpreadRule:
     selector: str
     selects: bool | None
     why: str = ""
+    by_selector: bool = True
+    """False when the labelSelector selects the pods and something else excludes them
+    (the term's namespaces, mismatchLabelKeys)."""
 
     def shown(self) -> str:
         strength = "preferred" if self.preferred else "required"
@@ -210,8 +215,14 @@ def _spread(facts: Facts) -> Iterator[Result]:
                          f"pods cannot be known: {unknown.why}", evidence)
         elif judged:
             evidence.append(f"pod labels: {_labels_text(web.pod_labels)}")
-            yield result(web, Status.FAIL, f"the spread rule's selector ({judged[0].selector}) "
-                         f"does not select these pods: nothing keeps {tier(web)} replicas off "
+            rule = judged[0]
+            if rule.selector == NO_SELECTOR:
+                what = "the spread rule has no labelSelector, so it selects no pod"
+            elif rule.by_selector:
+                what = f"the spread rule's selector ({rule.selector}) does not select these pods"
+            else:
+                what = f"the spread rule does not select these pods ({rule.why})"
+            yield result(web, Status.FAIL, f"{what}: nothing keeps {tier(web)} replicas off "
                          "the same node", evidence)
         else:
             yield result(web, Status.FAIL, f"nothing keeps {tier(web)} replicas off the same "
@@ -234,13 +245,14 @@ def _spread_rules(k: KubeFacts, web: Workload) -> list[SpreadRule]:
             rule = as_map(entry)
             term = as_map(rule.get("podAffinityTerm")) or rule
             selects, why = _selects_own(term.get("labelSelector"), web)
+            by_selector = selects is False
             if selects is not False:
                 selects, why = _excludes_siblings(term, web) or (selects, why)
             if selects is not False:
                 selects, why = _in_term_namespaces(k, term, web) or (selects, why)
             rules.append(SpreadRule(
                 f"podAntiAffinity.{field}[{index}]", str(term.get("topologyKey")), preferred,
-                _selector_text(term.get("labelSelector")), selects, why))
+                _selector_text(term.get("labelSelector")), selects, why, by_selector))
     return rules
 
 
@@ -251,8 +263,8 @@ def _selects_own(selector: object, web: Workload) -> tuple[bool | None, str]:
     if selector is None:
         return False, "no labelSelector: it matches no pod"
     if not isinstance(selector, Mapping) or set(selector) - {"matchLabels", "matchExpressions"} \
-            or not isinstance(selector.get("matchLabels", {}), Mapping) \
-            or not isinstance(selector.get("matchExpressions", []), list):
+            or not isinstance(selector.get("matchLabels") or {}, Mapping) \
+            or not isinstance(selector.get("matchExpressions") or [], list):
         return None, "the labelSelector is not a valid label selector"
     if selects(selector, web.pod_labels):
         return True, ""
@@ -265,8 +277,8 @@ def _excludes_siblings(term: Mapping[str, Any], web: Workload) -> tuple[bool, st
     shared = [str(key) for key in as_list(term.get("mismatchLabelKeys"))
               if key in web.pod_labels or key in REVISION_LABELS]
     if shared:
-        return False, (f"mismatchLabelKeys {', '.join(shared)} excludes pods sharing the "
-                       "pod's own value, its own replicas")
+        return False, (f"mismatchLabelKeys {', '.join(shared)} excludes the pods sharing "
+                       "the pod's own value: its own replicas")
     return None
 
 
@@ -308,7 +320,7 @@ def _labels_text(labels: Mapping[str, Any]) -> str:
 def _selector_text(selector: object) -> str:
     """A label selector as kubectl writes one: ``app=foo,tier in (web),!legacy``."""
     if selector is None:
-        return "(none)"
+        return NO_SELECTOR
     if not isinstance(selector, Mapping):
         return repr(selector)
     parts = [f"{key}={value}" for key, value in as_map(selector.get("matchLabels")).items()]
