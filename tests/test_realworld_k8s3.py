@@ -138,3 +138,101 @@ def test_custom_image_of_unknown_env_does_not_fail_ratelimit(tmp_path: Path) -> 
     (finding,) = [f for t in report["targets"] for f in t["findings"]
                   if f["check_id"] == "SUPERSET-APP-SECURITY-008"]
     assert finding["status"] != "fail", finding
+
+
+# -- flux-helmrelease-traefik-statsd-scout --------------------------------------------------
+# washu-tag/scout serves Superset through an Ingress of class traefik without spec.tls: TLS
+# is set on Traefik's websecure entry point and web redirects to it (an Ansible role, not in
+# the audited objects). K8S-PROXY-TLS-001 failed it as "no TLS: logins travel in clear text".
+# The web pod's statsd-exporter sidecar is scraped by a static Prometheus job (not in the
+# input either); K8S-MONITORING-001 passed it as "metrics are scraped".
+
+WEB_BEHIND = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: superset, namespace: bi}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: superset}}
+  template:
+    metadata: {labels: {app: superset}}
+    spec:
+      containers:
+        - name: superset
+          image: apache/superset:5.0.0
+          command: [/usr/bin/run-server.sh]
+          ports: [{name: http, containerPort: 8088}]
+        - name: statsd-exporter
+          image: prom/statsd-exporter:v0.29.0
+---
+apiVersion: v1
+kind: Service
+metadata: {name: superset, namespace: bi}
+spec:
+  selector: {app: superset}
+  ports: [{name: http, port: 8088, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: superset
+  namespace: bi{annotations}
+spec:
+  ingressClassName: {klass}
+  rules:
+    - host: superset.example.org
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend: {service: {name: superset, port: {number: 8088}}}
+"""
+
+
+def _ingress_findings(tmp_path: Path, klass: str, annotations: str = "") -> dict[str, Any]:
+    text = WEB_BEHIND.replace("{klass}", klass).replace("{annotations}", annotations)
+    root = write_tree(tmp_path / "m", {"all.yaml": text})
+    report = scan_report(tmp_path, str(root), "--style", "kubernetes")
+    return {f"{f['check_id']} {f['subject']}": f for t in report["targets"]
+            for f in t["findings"] if f["check_id"] in ("K8S-PROXY-TLS-001", "K8S-MONITORING-001")}
+
+
+INGRESS = "K8S-PROXY-TLS-001 networking.k8s.io/v1/Ingress/bi/superset"
+WEB_TLS = "K8S-PROXY-TLS-001 apps/v1/Deployment/bi/superset"
+
+
+def test_traefik_ingress_without_tls_depends_on_its_entry_points(tmp_path: Path) -> None:
+    found = _ingress_findings(tmp_path, "traefik")
+    assert found[INGRESS]["status"] == "warn", found[INGRESS]
+    assert "not among the audited objects" in found[INGRESS]["message"]
+    assert any("entry points" in e for e in found[INGRESS]["evidence"])
+    assert found[WEB_TLS]["status"] == "warn"
+
+
+def test_traefik_router_tls_annotation_terminates_tls(tmp_path: Path) -> None:
+    found = _ingress_findings(tmp_path, "traefik", "\n  annotations: {traefik.ingress.kubernetes"
+                              ".io/router.tls: \"true\"}")
+    assert found[INGRESS]["status"] == "pass"
+    assert found[WEB_TLS]["status"] == "pass"
+
+
+def test_traefik_router_on_the_web_entry_point_only_is_plain_http(tmp_path: Path) -> None:
+    found = _ingress_findings(tmp_path, "traefik", "\n  annotations: {traefik.ingress.kubernetes"
+                              ".io/router.entrypoints: web}")
+    assert found[INGRESS]["status"] == "fail"
+    assert found[WEB_TLS]["status"] == "fail"
+
+
+def test_nginx_ingress_without_tls_still_fails(tmp_path: Path) -> None:
+    found = _ingress_findings(tmp_path, "nginx")
+    assert found[INGRESS]["status"] == "fail"
+    assert "no TLS" in found[INGRESS]["message"]
+
+
+def test_an_exporter_sidecar_alone_claims_no_scraping(tmp_path: Path) -> None:
+    found = _ingress_findings(tmp_path, "nginx")
+    monitoring = found["K8S-MONITORING-001 apps/v1/Deployment/bi/superset"]
+    assert monitoring["status"] == "pass"
+    assert monitoring["evidence"] == ["exporter sidecar"]
+    assert "are scraped" not in monitoring["message"]
+    assert "not among the audited objects" in monitoring["message"]

@@ -156,9 +156,48 @@ def _ingress(item: Item) -> Route:
     if secret:
         evidence.append(f"secret {secret}")
     # A tls entry without hosts covers the controller's default certificate for every host.
-    covered = has_tls and (not uncovered or not tls_hosts)
+    covered: bool | None = has_tls and (not uncovered or not tls_hosts)
+    if not has_tls and _traefik_ingress(item):
+        covered = _traefik_router_tls(item, evidence)
     return Route(item, f"Ingress {item.name}", tuple(backends), covered, tuple(evidence),
                  tuple(hosts), tuple(uncovered) if has_tls and tls_hosts else ())
+
+
+TRAEFIK_ANNOTATIONS = "traefik.ingress.kubernetes.io/"
+
+
+def _traefik_ingress(item: Item) -> bool:
+    """An Ingress Traefik serves: its class names Traefik, or it carries Traefik's router
+    annotations (which no other controller reads)."""
+    annotations = item.annotations
+    named = str(item.spec.get("ingressClassName")
+                or annotations.get("kubernetes.io/ingress.class") or "")
+    return "traefik" in named.lower() or any(
+        str(key).startswith(TRAEFIK_ANNOTATIONS) for key in annotations)
+
+
+def _traefik_router_tls(item: Item, evidence: list[str]) -> bool | None:
+    """TLS of a Traefik-served Ingress without ``spec.tls``: ``router.tls: "true"`` asks for
+    it (the default certificate); a router on entry points other than ``websecure`` only is
+    plain HTTP; otherwise TLS, and any redirect of plain HTTP, come from the entry points'
+    static configuration (``ports.websecure.tls``, ``web`` redirections: k3s and the Traefik
+    chart enable TLS on websecure by default), which is not among the audited objects
+    (flux-helmrelease-traefik-statsd-scout: TLS and the web->websecure redirect are set on
+    the entry points by an Ansible role)."""
+    annotations = item.annotations
+    if str(annotations.get(TRAEFIK_ANNOTATIONS + "router.tls") or "").lower() == "true":
+        evidence.append("Traefik router.tls: true (default certificate)")
+        return True
+    points = [p.strip() for p in str(annotations.get(TRAEFIK_ANNOTATIONS
+                                                     + "router.entrypoints") or "").split(",")
+              if p.strip()]
+    if points and "websecure" not in points:
+        evidence.append(f"Traefik entry points: {', '.join(points)}")
+        return False
+    evidence.append(f"Traefik entry points: {', '.join(points) or 'all'}; no spec.tls: TLS "
+                    "and any redirect of plain HTTP depend on how the entry points are "
+                    "configured")
+    return None
 
 
 def _ingress_backends(item: Item) -> Iterator[Mapping[str, Any]]:
