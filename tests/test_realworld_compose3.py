@@ -191,3 +191,12 @@ def test_puppet_redaction_text_is_a_known_key(tmp_path: Path) -> None:
     [found] = by_id(scan(root, tmp_path, "--style", "systemd"), "SUPERSET-CONFIG-SECRETS-001")
     assert found["status"] == "fail"
     assert "known" in found["message"] or "published" in found["message"], found
+
+
+def test_bind_in_a_wrapper_script_is_located_there(tmp_path: Path) -> None:
+    """The 0.0.0.0:8088 of jortencio/superset is written in /bin/superset.gunicorn, not in
+    the unit's ExecStart=/bin/superset.gunicorn line."""
+    findings = scan(_wrapper_host(tmp_path / "host"), tmp_path, "--style", "systemd")
+    [found] = by_id(findings, "SYSTEMD-NETWORK-003")
+    assert found["location"]["path"] == "bin/superset.gunicorn", found
+    assert found["location"]["line"] == 4, found

@@ -53,6 +53,9 @@ def listeners(facts: Facts) -> list[Listener]:
             if port is not None or host.startswith("unix:"):
                 location = where(service.exec_start.path, service.exec_start.line) if (
                     service.exec_start) else None
+                if service.via and service.launch.source == service.via:
+                    # ExecStart runs a wrapper script: the bind is written on its line.
+                    location = where(service.via, service.launch.line)
                 socket = service.socket
                 how = (f"{socket.name}: ListenStream= {', '.join(socket.listens)} (gunicorn "
                        "serves the socket systemd passes it, not its own --bind)") if (
