@@ -397,7 +397,7 @@ CHECKS = (
         rationale="Replicas scheduled onto one node all die with it; the scheduler does not "
                   "spread them unless told.",
         remediation="Add topologySpreadConstraints on kubernetes.io/hostname (or a preferred "
-                    "podAntiAffinity).",
+                    "podAntiAffinity) whose labelSelector selects the web pods' own labels.",
         success="spread by hostname or zone", failure="no spreading rule",
         references=("https://kubernetes.io/docs/concepts/scheduling-eviction/"
                     "topology-spread-constraints/",),
