@@ -454,6 +454,16 @@ def test_one_budget_defined_in_two_files_is_one() -> None:
     assert found.status == Status.PASS
 
 
+def test_a_deployment_defined_twice_is_counted_once() -> None:
+    items = [*load_text(web() + "---" + pdb("web", "minAvailable: 2"), "a.yaml"),
+             *load_text(web(), "b.yaml")]
+    facts = build(items, source="manifests", problems={})
+    found = [r for r in PDB.evaluate(facts) if r.subject == WEB]
+    assert [r.status for r in found] == [Status.FAIL]
+    assert found[0].evidence == ("PodDisruptionBudget web",
+                                 "minAvailable=2 maxUnavailable=None", "replicas 2")
+
+
 def test_two_budgets_of_which_one_selects_other_pods_is_one() -> None:
     found = judge(web(), worker(), pdb("web", "maxUnavailable: 1"),
                   pdb("worker", "maxUnavailable: 1", "{matchLabels: {app: superset-worker}}"),

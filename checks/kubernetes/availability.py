@@ -117,9 +117,11 @@ def _also_budgeted(k: KubeFacts, pdb: Item, web: Workload, replicas: int,
     shown: list[str] = []
     total: int | None = replicas
     selector = SELECTOR_OF["PodDisruptionBudget"](pdb)
+    seen = {(web.kind, web.item.name)}
     for other in k.relations.workloads_selected(web.item.namespace, selector):
-        if other is web:
-            continue
+        if (other.kind, other.item.name) in seen:
+            continue  # one object defined twice is one set of pods
+        seen.add((other.kind, other.item.name))
         count = 1 if other.kind == "Pod" else effective_min(k, other)
         shown.append(f"{other.kind} {other.item.name} "
                      f"({count if count is not None else 'count not known'})")
