@@ -230,6 +230,9 @@ SELECT = "labelSelector: {matchLabels: {app: superset}}"
      "its namespaceSelector (kubernetes.io/metadata.name=other) does not select namespace bi"),
     ("namespaceSelector: {matchLabels: {team: bi}}", Status.SKIP,
      "its namespaceSelector (team=bi) reads labels of Namespace bi, which is not in the input"),
+    ("namespaceSelector: {matchExpressions: [{key: team, operator: DoesNotExist}]}",
+     Status.SKIP, "its namespaceSelector (!team) reads labels of Namespace bi, which is not in "
+     "the input"),
 ])
 def test_namespaces_of_the_term(extra: str, status: Status, why: str | None) -> None:
     term = "\n                ".join([SELECT, *extra.splitlines()])

@@ -301,14 +301,16 @@ def _in_term_namespaces(k: KubeFacts, term: Mapping[str, Any], web: Workload,
                 and set(chooser) <= {"matchLabels", "matchExpressions"}:
             return None  # an empty namespaceSelector selects every namespace
         item = k.relations.named("Namespace", "", namespace)
+        names = {str(e.get("key")) for e in as_list(chooser.get("matchExpressions"))
+                 if isinstance(e, Mapping)} | {str(n) for n in as_map(chooser.get("matchLabels"))}
+        if item is None and names - {METADATA_NAME}:
+            # Even "team DoesNotExist" depends on labels the input does not hold.
+            return None, (f"its namespaceSelector ({_selector_text(chooser)}) reads labels of "
+                          f"Namespace {namespace}, which is not in the input")
+        # Every namespace carries its name as kubernetes.io/metadata.name (1.21+).
         labels = {**(item.labels if item is not None else {}), METADATA_NAME: namespace}
         if selects(chooser, labels):
             return None
-        names = {str(e.get("key")) for e in as_list(chooser.get("matchExpressions"))
-                 if isinstance(e, Mapping)} | set(as_map(chooser.get("matchLabels")))
-        if item is None and names - {METADATA_NAME}:
-            return None, (f"its namespaceSelector ({_selector_text(chooser)}) reads labels of "
-                          f"Namespace {namespace}, which is not in the input")
         return False, (f"its namespaceSelector ({_selector_text(chooser)}) does not select "
                        f"namespace {namespace}")
     shown = ", ".join(listed) or "none"
