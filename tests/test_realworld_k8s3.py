@@ -236,3 +236,131 @@ def test_an_exporter_sidecar_alone_claims_no_scraping(tmp_path: Path) -> None:
     assert monitoring["evidence"] == ["exporter sidecar"]
     assert "are scraped" not in monitoring["message"]
     assert "not among the audited objects" in monitoring["message"]
+
+
+# -- helm-nodeport-oauth-toolforge ----------------------------------------------------------
+# toolforge/superset-deploy (superset.wmcloud.org): the chart's Service on NodePort 30665,
+# fronted by the cloud's HTTPS web proxy that no manifest describes, and the chart's
+# extraConfigs import_datasources.yaml holding replica passwords in ConfigMap
+# superset-extra-config. K8S-PROXY-TLS-001 failed the UI as "reachable only by port-forward
+# or an exposed Service, without TLS"; SUPERSET-PROXY-TLS-001 warned "ENABLE_PROXY_FIX is on
+# with no proxy in front"; K8S-NETWORK-002 said the NodePort goes "around the Ingress and its
+# TLS" with no Ingress anywhere; and no finding named the passwords in the ConfigMap.
+
+NODEPORT_WEB = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: superset, namespace: bi}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: superset}}
+  template:
+    metadata: {labels: {app: superset}}
+    spec:
+      containers:
+        - name: superset
+          image: apache/superset:5.0.0
+          command: [/usr/bin/run-server.sh]
+          ports: [{name: http, containerPort: 8088}]
+          volumeMounts: [{name: config, mountPath: /app/pythonpath}]
+      volumes: [{name: config, configMap: {name: superset-config}}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: superset-config, namespace: bi}
+data:
+  superset_config.py: |
+    import os
+    SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
+    ENABLE_PROXY_FIX = True
+---
+apiVersion: v1
+kind: Service
+metadata: {name: superset, namespace: bi}
+spec:
+  type: {type}
+  selector: {app: superset}
+  ports: [{name: http, port: 8088, targetPort: http{node_port}}]
+"""
+
+
+def _by_check(tmp_path: Path, text: str) -> dict[str, list[dict[str, Any]]]:
+    root = write_tree(tmp_path / "m", {"all.yaml": text})
+    report = scan_report(tmp_path, str(root), "--style", "kubernetes")
+    found: dict[str, list[dict[str, Any]]] = {}
+    for t in report["targets"]:
+        for f in t["findings"]:
+            found.setdefault(f["check_id"], []).append(f)
+    return found
+
+
+def test_a_nodeport_web_without_routes_leaves_tls_unknown(tmp_path: Path) -> None:
+    found = _by_check(tmp_path, NODEPORT_WEB.replace("{type}", "NodePort")
+                      .replace("{node_port}", ", nodePort: 30665"))
+    (tls,) = found["K8S-PROXY-TLS-001"]
+    assert tls["status"] == "warn", tls
+    assert tls["evidence"] == ["Service superset type NodePort (node port 30665)"]
+    assert "without TLS" not in tls["message"]
+    assert not [f for f in found.get("SUPERSET-PROXY-TLS-001", [])
+                if "no proxy in front" in f["message"]]
+    (service,) = found["K8S-NETWORK-002"]
+    assert service["status"] == "fail"
+    assert "around the Ingress" not in service["message"]
+
+
+def test_a_cluster_ip_web_without_routes_still_fails_tls(tmp_path: Path) -> None:
+    found = _by_check(tmp_path, NODEPORT_WEB.replace("{type}", "ClusterIP")
+                      .replace("{node_port}", ""))
+    (tls,) = found["K8S-PROXY-TLS-001"]
+    assert tls["status"] == "fail"
+    (proxy_fix,) = found["SUPERSET-PROXY-TLS-001"]
+    assert proxy_fix["status"] == "warn" and "no proxy in front" in proxy_fix["message"]
+
+
+EXTRA_CONFIG = """
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: superset-extra-config, namespace: bi}
+data:
+  import_datasources.yaml: |
+    databases:
+    - database_name: s1
+      password: {password}
+      sqlalchemy_uri: mysql+mysqldb://reader@s1.example.org:3306/information_schema?ssl=1
+"""
+
+
+def _config_maps(tmp_path: Path, password: str) -> list[dict[str, Any]]:
+    text = (NODEPORT_WEB.replace("{type}", "ClusterIP").replace("{node_port}", "")
+            + EXTRA_CONFIG.replace("{password}", password))
+    return [f for f in _by_check(tmp_path, text)["K8S-CONFIG-SECRETS-001"]
+            if f["subject"] == "v1/ConfigMap/bi/superset-extra-config"]
+
+
+def test_passwords_in_a_configmap_file_are_found(tmp_path: Path) -> None:
+    (finding,) = _config_maps(tmp_path, "fakeReplicaPw1234")
+    assert finding["status"] == "fail"
+    assert finding["evidence"] == [
+        "key import_datasources.yaml line 3: password set literally (17 characters)"]
+    assert "fakeReplicaPw1234" not in json.dumps(finding)
+
+
+@pytest.mark.parametrize("reference", ["${REPLICA_PASSWORD}", "'{{ replica_password }}'",
+                                       '""', "null"])
+def test_a_password_field_that_references_or_is_empty_holds_none(
+        tmp_path: Path, reference: str) -> None:
+    assert _config_maps(tmp_path, reference) == []
+
+
+def test_pods_mounting_that_configmap_do_not_pass_as_secrets_from_secrets(
+        tmp_path: Path) -> None:
+    text = (NODEPORT_WEB.replace("{type}", "ClusterIP").replace("{node_port}", "")
+            .replace("volumes: [{name: config, configMap: {name: superset-config}}]",
+                     "volumes: [{name: config, configMap: {name: superset-config}}, "
+                     "{name: extra, configMap: {name: superset-extra-config}}]")
+            + EXTRA_CONFIG.replace("{password}", "fakeReplicaPw1234"))
+    (web,) = [f for f in _by_check(tmp_path, text)["K8S-CONFIG-SECRETS-001"]
+              if f["subject"] == "apps/v1/Deployment/bi/superset"]
+    assert web["status"] == "fail", web
+    assert web["evidence"] == ["ConfigMap superset-extra-config"]

@@ -21,6 +21,7 @@ from auditor.checks.kubernetes.kustomize import data_unknown
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.kubernetes.routes import (
     Route,
+    node_ports,
     sidecar_tls,
 )
 from auditor.checks.superset.configmodel import (
@@ -272,8 +273,10 @@ def _proxy_in_front(sources: _Sources, workload: Workload, mine: list[Route],
     sidecar = sidecar_tls(workload)
     if mine or sidecar:
         return True, ", ".join([r.label for r in mine[:3]] + ([sidecar] if sidecar else []))
-    # A route whose Service is not among the objects may still be this one's way in.
-    if sources.facts.routes.unresolved(workload.item.namespace):
+    # A route whose Service is not among the objects may still be this one's way in, and
+    # so may a proxy outside the cluster in front of a NodePort.
+    if sources.facts.routes.unresolved(workload.item.namespace) or node_ports(
+            sources.facts, workload):
         return None, ""
     return False, ""
 

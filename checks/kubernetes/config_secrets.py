@@ -12,7 +12,7 @@ from typing import Any
 from auditor.checks.common.secretvalues import secret_kind
 from auditor.checks.kubernetes.appconfig import object_data
 from auditor.checks.kubernetes.common import kube, result
-from auditor.checks.kubernetes.facts import KubeFacts
+from auditor.checks.kubernetes.facts import KubeFacts, Workload
 from auditor.checks.kubernetes.kustomize import data_unknown
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.superset.defaults import (
@@ -52,6 +52,7 @@ def _looks_secret(name: str, value: str) -> bool:
 def _placement(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     managed = [i.kind for i in k.items if i.kind in SECRET_MANAGERS]
+    holding: set[tuple[str, str]] = set()  # (namespace, name) of ConfigMaps holding secrets
     for config_map in k.of("ConfigMap"):
         data = object_data(config_map)
         # By name as for env values: DB_PASSWORD_FILE, AUTH_TOKEN_ENABLED: "true" and an
@@ -63,18 +64,75 @@ def _placement(facts: Facts) -> Iterator[Result]:
         # By value too: a key named "config.json" may hold a private key or a cloud credential.
         found += [f"{kind} in ConfigMap {config_map.name} key {key} ({len(value)} characters)"
                   for key, value in data.items() if (kind := secret_kind(value))]
+        # A file whose fields hold passwords (the chart's extraConfigs import_datasources.yaml
+        # with `password:` per database, helm-nodeport-oauth-toolforge), or a URI with one.
+        found += [f"key {key} line {line}: {what}" for key, value in data.items()
+                  if not _looks_secret(key, value) and not SECRET_KEY_LITERAL.search(value)
+                  for line, what in _password_fields(value)[:3]]
         if found:
+            holding.add((config_map.namespace, config_map.name))
             yield result(config_map, Status.FAIL, "secrets stored in a ConfigMap (readable by "
                          "anyone who can read ConfigMaps)", found)
     for workload in k.workloads:
         literal = [line for c in workload.containers for e in as_list(c.spec.get("env"))
                    if (line := _literal_secret(c.name, as_map(e)))]
+        read = sorted(name for name in _config_maps_read(workload)
+                      if (workload.item.namespace, name) in holding)
         if literal:
             yield result(workload, Status.FAIL, "secret values written into the pod spec",
                          literal)
+        elif read:
+            # helm-nodeport-oauth-toolforge: the pods mount superset-extra-config, whose
+            # import_datasources.yaml holds the replica passwords: not "from Secrets".
+            yield result(workload, Status.FAIL, "its pods read secrets from a ConfigMap",
+                         [f"ConfigMap {name}" for name in read])
         elif workload.superset:
             note = f" (managed by {managed[0]})" if managed else ""
             yield result(workload, Status.PASS, "secrets come from Secrets" + note)
+
+
+PASSWORD_FIELD = re.compile(
+    r"""^\s*(?:-\s+)?["']?(password|passwd|db_pass|db_password|client_secret|secret_key|api_key)"""
+    r"""["']?\s*[:=]\s*(.*?)\s*,?\s*$""", re.I)
+URI_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:([^\s@/'\"]+)@", re.I)
+REFERENCE = re.compile(r"^(\$|\{|<|%\(|os\.|env\(|getenv|environ)|^(none|null|~)$", re.I)
+
+
+def _password_fields(text: str) -> list[tuple[int, str]]:
+    """(line, what) for each field of a config file that holds a password literally (YAML
+    ``password: x``, INI ``password = x``, a URI ``scheme://user:x@host``), never the value.
+    A reference (``${DB_PASS}``, ``{{ ... }}``, ``os.environ[...]``), an empty or flag value
+    holds none."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        field = PASSWORD_FIELD.match(line)
+        if field:
+            value = field[2].strip().strip("'\"")
+            if value and value.lower() not in FLAG_VALUES and not REFERENCE.search(value):
+                found.append((number, f"{field[1]} set literally ({len(value)} characters)"))
+                continue
+        uri = URI_PASSWORD.search(line)
+        if uri and not REFERENCE.search(uri[1]):
+            found.append((number, f"a URI with a password ({len(uri[1])} characters)"))
+    return found
+
+
+def _config_maps_read(workload: Workload) -> set[str]:
+    """Names of the ConfigMaps the workload's pods mount or take variables from."""
+    names = set()
+    for volume in as_list(workload.pod_spec.get("volumes")):
+        volume = as_map(volume)
+        names.add(str(as_map(volume.get("configMap")).get("name") or ""))
+        for source in as_list(as_map(volume.get("projected")).get("sources")):
+            names.add(str(as_map(as_map(source).get("configMap")).get("name") or ""))
+    for container in workload.containers:
+        for source in as_list(container.spec.get("envFrom")):
+            names.add(str(as_map(as_map(source).get("configMapRef")).get("name") or ""))
+        for entry in as_list(container.spec.get("env")):
+            ref = as_map(as_map(as_map(entry).get("valueFrom")).get("configMapKeyRef"))
+            names.add(str(ref.get("name") or ""))
+    names.discard("")
+    return names
 
 
 def _literal_secret(container: str, entry: Mapping[str, Any]) -> str | None:

@@ -105,8 +105,14 @@ def _services(facts: Facts) -> Iterator[Result]:
             yield result(service, Status.PASS, f"Service type {kind} fronts the proxy "
                          f"{behind[0].item.name}, the way in", (f"spec.type = {kind}",))
         elif kind in EXPOSED:
+            # "Around the Ingress" only where a route leads to these pods: with none among
+            # the objects (helm-nodeport-oauth-toolforge) there is no Ingress to go around.
+            routed = (service.namespace, service.name) in reached or any(
+                k.routes.to(w) for w in behind)
             yield result(service, Status.FAIL, f"Service type {kind} exposes it outside the "
-                         "cluster, around the Ingress and its TLS", (f"spec.type = {kind}",))
+                         "cluster" + (", around the Ingress and its TLS" if routed else
+                                      "; no Ingress or route among the audited objects "
+                                      "leads to it"), (f"spec.type = {kind}",))
         else:
             route = reached.get((service.namespace, service.name))
             yield result(service, Status.PASS, f"Service type {kind}"

@@ -8,6 +8,7 @@ from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.routes import (
     ROUTE_KINDS,
     Route,
+    node_ports,
     sidecar_tls,
 )
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
@@ -43,6 +44,13 @@ def _tls(facts: Facts) -> Iterator[Result]:
             yield result(web, Status.WARN, f"{len(unseen)} route(s) send traffic to "
                          "Services that are not among the audited objects; none names a "
                          "Service that selects the web pods", [r.label for r in unseen][:8])
+        elif exposed := node_ports(k, web):
+            # helm-nodeport-oauth-toolforge: the chart's Service on NodePort 30665 behind the
+            # cloud's HTTPS web proxy, which no manifest describes: TLS cannot be told.
+            yield result(web, Status.WARN, "no Ingress, Gateway or route among the audited "
+                         "objects reaches the web pods; a NodePort Service exposes them on "
+                         "every node, and whatever is in front of the nodes (and its TLS) is "
+                         "not among the audited objects", exposed)
         elif unlisted := sorted(set(ROUTE_KINDS) & k.kinds_missing):
             # A kind that could not be listed (403, timeout) may hold the way in.
             yield result(web, Status.WARN, "no route reaches the web pods among the objects "

@@ -115,6 +115,21 @@ class RouteTable:
         return self._unresolved[namespace]
 
 
+def node_ports(facts: KubeFacts, workload: Workload) -> list[str]:
+    """The workload's NodePort Services (evidence): every node forwards a port to the pods,
+    so whatever sits in front of the nodes (a proxy or load balancer outside the cluster)
+    may be the way in, and its TLS is not among the audited objects."""
+    found = []
+    for service in services_of(facts, workload):
+        if service.spec.get("type") != "NodePort":
+            continue
+        ports = [str(as_map(p).get("nodePort")) for p in as_list(service.spec.get("ports"))
+                 if as_map(p).get("nodePort")]
+        found.append(f"Service {service.name} type NodePort"
+                     + (f" (node port {', '.join(ports)})" if ports else ""))
+    return found
+
+
 def sidecar_tls(workload: Workload) -> str | None:
     """A proxy container in the pod serving TLS ports in front of the app (evidence), or None."""
     for container in workload.main_containers():
