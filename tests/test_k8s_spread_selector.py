@@ -327,6 +327,26 @@ def test_live_pods_on_one_node_fail_even_with_a_matching_rule() -> None:
     assert "all running pods on node n1" in found.evidence
 
 
+def test_a_cluster_export_with_pods_reads_as_live() -> None:
+    """Pods exported with the Deployment (ownerReferences to its ReplicaSet): on two nodes,
+    yet the copied selector keeps nothing apart."""
+    pods = "".join(f"""---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: superset-5d9f-{node}
+  namespace: bi
+  labels: {{app: superset, component: web, pod-template-hash: 5d9f}}
+  ownerReferences: [{{kind: ReplicaSet, name: superset-5d9f, controller: true}}]
+spec: {{nodeName: {node}, containers: [{{name: web, image: apache/superset:4.1.1}}]}}
+status: {{phase: Running, conditions: [{{type: Ready, status: 'True'}}]}}
+""" for node in ("n1", "n2"))
+    bad = web(constraint("labelSelector: {matchLabels: {app: superset-worker}}"))
+    found = judge(bad + pods)
+    assert found.status == Status.FAIL and found.message.endswith(NOTHING)
+    assert judge(web(constraint()) + pods).status == Status.PASS
+
+
 # --- shapes of real charts --------------------------------------------------------------------
 
 def test_bitnami_soft_preset_with_the_release_namespace() -> None:
