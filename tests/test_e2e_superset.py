@@ -234,6 +234,7 @@ HOST_VERDICTS = {
     "SUPERSET-SCALABILITY-001": "fail",   # CACHE_CONFIG and DATA_CACHE_CONFIG are NullCache
     "SUPERSET-STORAGE-001": "pass",       # the metadata database is PostgreSQL
     "SUPERSET-SUPERVISION-001": "pass",   # gunicorn's 120 s >= SUPERSET_WEBSERVER_TIMEOUT 60
+    "SUPERSET-CONFIG-SECRETS-004": "pass",  # Superset imported the file: /health answers OK
 }
 WEAK_VERDICTS = HOST_VERDICTS | {
     "SUPERSET-APP-SECURITY-001": "fail",  # SESSION_COOKIE_SECURE = False

@@ -188,7 +188,8 @@ def test_a_percent_field_too_wide_is_not_built() -> None:
 
 def test_shared_dicts_doubled_sixty_times_are_bounded() -> None:
     # Compared (conditional assignment) or printed, these would take 2**60 steps.
-    text = ("X = {'a': 1}\nY = {'a': 1}\n" + "X = {'a': X, 'b': X}\nY = {'a': Y, 'b': Y}\n" * 60
+    text = ("from settings import DEV\nX = {'a': 1}\nY = {'a': 1}\n"
+            + "X = {'a': X, 'b': X}\nY = {'a': Y, 'b': Y}\n" * 60
             + "FEATURE_FLAGS = X\nif DEV:\n    FEATURE_FLAGS = Y\nBANNER = f'{X}'\n")
     config = analyze(text, "superset_config.py", {})
     assert config.problems == ()

@@ -317,10 +317,10 @@ def test_a_getter_that_runs_code_is_not_trusted() -> None:
 
 def test_item_assignment_keeps_the_dict_and_ignores_computed_keys() -> None:
     text = ('FEATURE_FLAGS = {"ALERT_REPORTS": True}\nFEATURE_FLAGS["DYNAMIC_PLUGINS"] = True\n'
-            "FEATURE_FLAGS[flag] = True\nflags = {}\nflags['X'] = 1\n")
+            "flag = f'{__name__}'\nFEATURE_FLAGS[flag] = True\nflags = {}\nflags['X'] = 1\n")
     assert _read(text, "FEATURE_FLAGS") == {"ALERT_REPORTS": True, "DYNAMIC_PLUGINS": True}
-    assert _read('FEATURE_FLAGS["DYNAMIC_PLUGINS"] = True\n', "FEATURE_FLAGS") == {
-        "DYNAMIC_PLUGINS": True}
+    assert _read('FEATURE_FLAGS = {}\nFEATURE_FLAGS["DYNAMIC_PLUGINS"] = True\n',
+                 "FEATURE_FLAGS") == {"DYNAMIC_PLUGINS": True}
 
 
 def test_percent_formatting_that_does_not_fit() -> None:
@@ -338,7 +338,8 @@ def test_unseen_environment_reason() -> None:
 
 
 def test_environ_subscripts() -> None:
-    assert _read('import os\nSECRET_KEY = vault["K"]\n', K="x") == Unknown(
+    assert _read('import os\nfrom vaults import vault\nSECRET_KEY = vault["K"]\n',
+                 K="x") == Unknown(
         "computed by a subscript")
     assert _read("import os\nkey = 'K'\nSECRET_KEY = os.environ[key]\n", K="x") == Unknown(
         "computed by a subscript")
@@ -421,7 +422,8 @@ def test_jwt_judge() -> None:
     off = analyze('GUEST_TOKEN_JWT_SECRET = "x"\n', "superset_config.py", {})
     assert judge(off) is None
     flags = 'FEATURE_FLAGS = {"EMBEDDED_SUPERSET": True}\n'
-    unknown = analyze(flags + "GUEST_TOKEN_JWT_SECRET = vault()\n", "superset_config.py", {})
+    unknown = analyze("from vaults import vault; " + flags
+                      + "GUEST_TOKEN_JWT_SECRET = vault()\n", "superset_config.py", {})
     assert judge(unknown) == (
         Status.SKIP, "GUEST_TOKEN_JWT_SECRET could not be determined: computed by a function "
         "call", ("GUEST_TOKEN_JWT_SECRET from superset_config.py:2",))
@@ -564,6 +566,7 @@ def test_plugin_registers_the_app_and_every_check() -> None:
         [f"SUPERSET-APP-SECURITY-{n:03d}" for n in range(1, 12)]
         + ["SUPERSET-AVAILABILITY-001", "SUPERSET-CONFIG-SECRETS-001",
            "SUPERSET-CONFIG-SECRETS-002", "SUPERSET-CONFIG-SECRETS-003",
+           "SUPERSET-CONFIG-SECRETS-004",
            "SUPERSET-MONITORING-001", "SUPERSET-MONITORING-002", "SUPERSET-PROXY-TLS-001",
            "SUPERSET-PROXY-TLS-002", "SUPERSET-SCALABILITY-001", "SUPERSET-SCALABILITY-002",
            "SUPERSET-STORAGE-001", "SUPERSET-STORAGE-002", "SUPERSET-SUPERVISION-001"])
@@ -613,7 +616,8 @@ def test_env_lookups_with_odd_calls() -> None:
     getter = ("import os\ndef env_or(name, default=None):\n"
               "    if name in os.environ:\n        return os.environ[name]\n    return default\n")
     assert _read(getter + "SECRET_KEY = env_or()\n") == Unknown("computed by a function call")
-    assert _read('SECRET_KEY = loaders[0]("K")\n') == Unknown("computed by a function call")
+    assert _read('from keys import loaders\nSECRET_KEY = loaders[0]("K")\n') == Unknown(
+        "computed by a function call")
     assert _read('import os\nSECRET_KEY = os.environ.get("K", default="fallback")\n') == \
         "fallback"
     assert _read('import os\nSECRET_KEY = os.getenv("K")\n') is None
@@ -621,7 +625,9 @@ def test_env_lookups_with_odd_calls() -> None:
 
 def test_cache_directory_only_when_literal() -> None:
     def directory(call: str) -> object:
-        config = analyze(f"RESULTS_BACKEND = {call}\n", "superset_config.py", {})
+        config = analyze("from flask_caching.backends import FileSystemCache\n"
+                         f"RESULTS_DIR = '/r' + __name__\nRESULTS_BACKEND = {call}\n",
+                         "superset_config.py", {})
         return config.get("RESULTS_BACKEND").directory
 
     assert directory('FileSystemCache("/data/results")') == "/data/results"
@@ -634,7 +640,7 @@ def test_cache_directory_only_when_literal() -> None:
 def test_values_the_analysis_refuses() -> None:
     assert _read("SUPERSET_WEBSERVER_TIMEOUT = 0x" + "f" * 4000 + "\n",
                  "SUPERSET_WEBSERVER_TIMEOUT") == Unknown("an integer too large to read")
-    assert _read("CACHE_CONFIG = {**BASE}\n", "CACHE_CONFIG") == Unknown(
+    assert _read("from base import BASE\nCACHE_CONFIG = {**BASE}\n", "CACHE_CONFIG") == Unknown(
         "dict built with ** unpacking")
     assert _read('import os\nCACHE_CONFIG = {1.5: os.environ.get("X")}\n', "CACHE_CONFIG") == \
         Unknown("dict with a computed key")

@@ -74,7 +74,8 @@ def test_database_registration_into_admin_stays_critical() -> None:
 def test_unknown_auth_type_is_said_not_guessed() -> None:
     """AUTH_TYPE from a name the file does not import (or an env lookup): neither check may
     guess the critical verdict."""
-    config = _config("AUTH_TYPE = get_auth_type()\nAUTH_USER_REGISTRATION = True\n"
+    config = _config("from auth import get_auth_type\n"
+                     "AUTH_TYPE = get_auth_type()\nAUTH_USER_REGISTRATION = True\n"
                      "AUTH_USER_REGISTRATION_ROLE = 'Admin'\n")
     verdict = security._registration(config)
     assert verdict is not None and verdict[0] is Status.SKIP

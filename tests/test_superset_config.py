@@ -36,7 +36,7 @@ def test_config_that_would_write_a_file_is_never_executed(tmp_path: Path) -> Non
 
 def test_env_lookups_defaults_and_sources() -> None:
     text = (
-        "import os\n"
+        "import os; from elsewhere import UNDEFINED_NAME\n"
         "SECRET_KEY = os.environ.get('SUPERSET_SECRET_KEY', 'fallback')\n"
         "SQLALCHEMY_DATABASE_URI = os.getenv('DB_URI', 'sqlite:///x.db')\n"
         "ROW_LIMIT = 10\n"
@@ -113,7 +113,7 @@ def test_settings_from_unaudited_sources_are_unknown_not_defaults() -> None:
     sqlite) as if the deployment used them."""
     from auditor.checks.superset.configmodel import SupersetConfig
 
-    config = analyze("SECRET_KEY = os.environ.get('SUPERSET_SECRET_KEY', 'x')\n",
+    config = analyze("import os\nSECRET_KEY = os.environ.get('SUPERSET_SECRET_KEY', 'x')\n",
                      "superset_config.py", {}, unseen_env="Secret superset-secret")
     assert not config.get("SECRET_KEY").known
     assert "Secret superset-secret" in str(config.get("SECRET_KEY").value)

@@ -25,6 +25,13 @@ from auditor.checks.superset.defaults import (
     ENV_SETTINGS,
     FAB_CONSTANT_MODULES,
 )
+from auditor.checks.superset.importcheck import (
+    LoadFailure,
+    compile_failure,
+    name_failure,
+    syntax_doubt,
+    syntax_failure,
+)
 from auditor.model import Facts
 
 
@@ -140,8 +147,11 @@ class SupersetConfig:
     ConfigMap from a generator): any setting may be set there, so none is a known default."""
     unparsed: str | None = None
     """Why the deployment's superset_config.py was not analysed (too large, not valid
-    Python): it may set anything, so no setting is known, not even one the environment
-    gives (the file runs after Superset reads its environment and may override it)."""
+    Python) or sets nothing (it raises at import): it may set anything, so no setting is
+    known, not even one the environment gives (the file runs after Superset reads its
+    environment and may override it)."""
+    load_failure: LoadFailure | None = None
+    """Why importing the file certainly raises, so Superset does not start with it."""
 
     def get(self, name: str) -> Setting:
         if self.unparsed:
@@ -654,8 +664,9 @@ def analyze(
         if var.startswith("SUPERSET_FEATURE_") and not value.unknown
     }
     unparsed: str | None = None
+    failure: LoadFailure | None = None
     if text is not None and path is not None:
-        found_settings, unparsed = _analyze_file(text, path, env, unseen_env)
+        found_settings, unparsed, failure = _analyze_file(text, path, env, unseen_env)
         if unparsed is not None:
             problems.append(unparsed)
         for key, found in found_settings.items():
@@ -678,31 +689,45 @@ def analyze(
                 item, value=item.value.replace("{SUPERSET_HOME}", str(home_value))
             )
     return SupersetConfig(settings=settings, config_path=path, problems=tuple(problems),
-                          unparsed=unparsed)
+                          unparsed=unparsed, load_failure=failure)
 
 
 def _analyze_file(
     text: str, path: str, env: Mapping[str, EnvValue], unseen_env: str | None
-) -> tuple[dict[str, Setting], str | None]:
+) -> tuple[dict[str, Setting], str | None, LoadFailure | None]:
     """The settings a config file makes, or why it could not be analysed (a problem that
-    names the file)."""
+    names the file), and why importing it certainly fails, if it does."""
     refused = parse_cost.refusal(text)
     if refused is not None:
-        return {}, f"{path}: {refused}, not parsed"
+        return {}, f"{path}: {refused}, not parsed", None
+    source = text.removeprefix("\ufeff")
     try:
         # Python reads a source file's UTF-8 BOM as an encoding mark, not as code.
         with warnings.catch_warnings():
             # ``"\e"`` in an audited file is its author's concern, not a warning of ours.
             warnings.simplefilter("ignore")
-            tree = ast.parse(text.removeprefix("\ufeff"), filename=path)
+            tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         # MemoryError and RecursionError: expressions nested beyond the parser's stack.
         line = getattr(exc, "lineno", None)
-        return {}, f"{path}:{line or 1}: not valid Python ({exc.__class__.__name__})"
+        problem = f"{path}:{line or 1}: not valid Python ({exc.__class__.__name__})"
+        if not isinstance(exc, SyntaxError):
+            return {}, problem, None
+        failure = syntax_failure(exc, source, path)
+        doubt = syntax_doubt(source) if failure is None else None
+        return {}, f"{problem}; {doubt}" if doubt else problem, failure
+    failure = compile_failure(tree, source, path)
+    if failure is not None:
+        return {}, f"{path}:{failure.line}: not valid Python (SyntaxError)", failure
+    failure = name_failure(tree, source, path)
+    if failure is not None:
+        # The module never finishes loading: none of its settings reaches Superset.
+        return {}, failure.message, failure
     analyzer = _Analyzer(path, env, unseen_env)
     try:
         analyzer.run(tree)
     except (MemoryError, RecursionError) as exc:
         # The parser's own limits keep the tree shallow enough; this is the last guard.
-        return {}, f"{path}: too deeply nested to analyse ({exc.__class__.__name__}), not parsed"
-    return analyzer.settings, None
+        return {}, (f"{path}: too deeply nested to analyse ({exc.__class__.__name__}), "
+                    "not parsed"), None
+    return analyzer.settings, None, None

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from auditor import hookimpl
 from auditor.checks.superset import (
     live_checks,
+    loads,
     metadata_db,
     processes,
     secrets,
@@ -24,7 +25,7 @@ def auditor_register_apps() -> list[AppProfile]:
 @hookimpl
 def auditor_register_checks() -> list[Check]:
     return [*secrets.CHECKS, *metadata_db.CHECKS, *security.CHECKS, *services.CHECKS,
-            *live_checks.CHECKS, *processes.CHECKS]
+            *live_checks.CHECKS, *processes.CHECKS, *loads.CHECKS]
 
 
 @hookimpl

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 from conditions import Case, changed, dedent, replaced
+from conditions.superset_loads import import_first
 
 REQ = "apache-superset==6.0.0\n"
 CONFIG = "superset_config.py"
@@ -1539,3 +1540,50 @@ CASES += [
 # The HTTPS cases talk to the servers made with openssl above: they need it.
 CASES = [dataclasses.replace(c, needs=("openssl",))
          if (c.subject or "").startswith("https://localhost:") else c for c in CASES]
+
+# Superset imports superset_config.py and stops on a NameError (SUPERSET-CONFIG-SECRETS-004):
+# a case about a setting "defined outside the file" imports the name, on the file's first
+# line so that no line moves.
+CASES = import_first(CASES, {
+    "SUPERSET-APP-SECURITY-001:skip:Secure unknown": "from elsewhere import cookie_flag",
+    "SUPERSET-APP-SECURITY-001:skip:HttpOnly unknown": "from elsewhere import flag",
+    "SUPERSET-APP-SECURITY-002:skip:unknown": "from elsewhere import csrf_on",
+    "SUPERSET-APP-SECURITY-003:skip:unknown": "from elsewhere import on",
+    "SUPERSET-APP-SECURITY-004:skip:unknown": "from elsewhere import dbg",
+    "SUPERSET-APP-SECURITY-005:skip:unknown": "from elsewhere import ROLE",
+    "SUPERSET-APP-SECURITY-005:skip:AUTH_ROLE_PUBLIC unknown": "from elsewhere import ROLE",
+    "SUPERSET-APP-SECURITY-006:skip:AUTH_TYPE unknown": "from elsewhere import LOGIN",
+    "SUPERSET-APP-SECURITY-006:skip:registration unknown": "from elsewhere import signup",
+    "SUPERSET-APP-SECURITY-006:skip:role unknown": "from elsewhere import ROLE",
+    "SUPERSET-APP-SECURITY-011:skip:registration unknown": "from elsewhere import SIGNUP",
+    "SUPERSET-APP-SECURITY-011:skip:role unknown": "from elsewhere import ROLE",
+    "SUPERSET-APP-SECURITY-007:skip:ENABLE_CORS unknown": "from elsewhere import cors",
+    "SUPERSET-APP-SECURITY-007:skip:CORS_OPTIONS unknown": "from elsewhere import options",
+    "SUPERSET-APP-SECURITY-007:warn:any origin, credentials unknown":
+        "from elsewhere import creds",
+    "SUPERSET-APP-SECURITY-008:skip:RATELIMIT_ENABLED unknown": "from elsewhere import limits",
+    "SUPERSET-APP-SECURITY-008:skip:AUTH_RATE_LIMITED unknown": "from elsewhere import LIMITED",
+    "SUPERSET-APP-SECURITY-009:skip:unknown": "from elsewhere import flags",
+    "SUPERSET-APP-SECURITY-009:skip:a risky flag's value unknown": "from elsewhere import js",
+    "SUPERSET-APP-SECURITY-009:pass:a harmless flag's value unknown":
+        "from elsewhere import alerts",
+    "SUPERSET-SCALABILITY-001:skip:cache unknown": "from elsewhere import cache_config",
+    "SUPERSET-SCALABILITY-002:fail:NullCache":
+        "from flask_caching.backends.nullcache import NullCache",
+    "SUPERSET-SCALABILITY-002:fail:SimpleCache by dotted name": "import flask_caching.backends",
+    "SUPERSET-SCALABILITY-002:pass:FileSystemCache on one host":
+        "from flask_caching.backends.filesystemcache import FileSystemCache",
+    "SUPERSET-SCALABILITY-002:pass:S3": "from s3cache.s3cache import S3Cache",
+    "SUPERSET-SCALABILITY-002:warn:compose: FileSystemCache not shared":
+        "from flask_caching.backends.filesystemcache import FileSystemCache",
+    "SUPERSET-SCALABILITY-002:pass:compose: FileSystemCache on a shared volume":
+        "from flask_caching.backends.filesystemcache import FileSystemCache",
+    "SUPERSET-STORAGE-002:skip:unknown": "from elsewhere import make_celery",
+    "SUPERSET-CONFIG-SECRETS-002:skip:unknown": "import os",
+    "SUPERSET-CONFIG-SECRETS-002:skip:feature unknown": "from elsewhere import flags",
+    "SUPERSET-CONFIG-SECRETS-003:skip:unknown": "import os",
+    "SUPERSET-CONFIG-SECRETS-003:skip:feature unknown": "from elsewhere import flags",
+    "SUPERSET-PROXY-TLS-001:skip:unknown": "from elsewhere import proxied",
+    "SUPERSET-SUPERVISION-001:skip:unknown": "from datetime import timedelta",
+    "SUPERSET-MONITORING-002:pass:a custom logger": "from elsewhere import make_logger",
+})
