@@ -364,3 +364,48 @@ def test_pods_mounting_that_configmap_do_not_pass_as_secrets_from_secrets(
               if f["subject"] == "apps/v1/Deployment/bi/superset"]
     assert web["status"] == "fail", web
     assert web["evidence"] == ["ConfigMap superset-extra-config"]
+
+
+# -- flux-helmrelease-traefik-statsd-scout: supervision -------------------------------------
+# The web pod's prom/statsd-exporter sidecar has no probes; K8S-SUPERVISION-001 failed the web
+# Deployment ("statsd-exporter: no livenessProbe; no readinessProbe") although every Superset
+# container is probed. A readiness probe on a metrics sidecar would only take the UI out of
+# service with it; the kubelet restarts it when it exits.
+
+PROBED_WEB_WITH_SIDECAR = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: superset, namespace: bi}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: superset}}
+  template:
+    metadata: {labels: {app: superset}}
+    spec:
+      containers:
+        - name: superset
+          image: apache/superset:5.0.0
+          command: [/usr/bin/run-server.sh]
+          ports: [{name: http, containerPort: 8088}]
+          livenessProbe: {httpGet: {path: /health, port: http}}
+          readinessProbe: {httpGet: {path: /health, port: http}}
+        - name: statsd-exporter
+          image: prom/statsd-exporter:v0.29.0
+          ports: [{name: metrics, containerPort: 9102}]
+"""
+
+
+def test_an_unprobed_exporter_sidecar_does_not_fail_superset_supervision(
+        tmp_path: Path) -> None:
+    (finding,) = _by_check(tmp_path, PROBED_WEB_WITH_SIDECAR)["K8S-SUPERVISION-001"]
+    assert finding["status"] == "pass", finding
+    assert finding["evidence"] == [
+        "sidecar statsd-exporter: no probes (restarted by the kubelet when it exits)"]
+
+
+def test_an_unprobed_superset_container_still_fails(tmp_path: Path) -> None:
+    text = PROBED_WEB_WITH_SIDECAR.replace(
+        "          livenessProbe: {httpGet: {path: /health, port: http}}\n", "")
+    (finding,) = _by_check(tmp_path, text)["K8S-SUPERVISION-001"]
+    assert finding["status"] == "fail"
+    assert finding["evidence"] == ["superset: no livenessProbe"]

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from auditor.checks.kubernetes.availability import effective_min
 from auditor.checks.kubernetes.common import app_workloads, kube, result
+from auditor.checks.kubernetes.monitoring import EXPORTERS, SHIPPERS
 from auditor.checks.kubernetes.objects import as_map
 from auditor.checks.kubernetes.topology import controller_of, superset_role
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
@@ -17,7 +18,21 @@ def _probes(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for workload in app_workloads(k):
         gaps = []
+        unprobed_sidecars = []
+        runs_superset = any(superset_role(c) is not None for c in workload.main_containers())
         for container in workload.main_containers():
+            if runs_superset and superset_role(container) is None and any(
+                    e in container.image for e in EXPORTERS + SHIPPERS):
+                # A metrics exporter or log shipper beside Superset (flux-helmrelease-traefik-
+                # statsd-scout): it serves no user traffic, the kubelet restarts it when it
+                # exits, and a readiness probe on it would only take the UI out of service
+                # with it. Named, not failed. (A proxy sidecar carries the UI: its probes
+                # still count.)
+                if not any(as_map(container.spec.get(probe))
+                           for probe in ("livenessProbe", "readinessProbe")):
+                    unprobed_sidecars.append(f"sidecar {container.name}: no probes (restarted "
+                                             "by the kubelet when it exits)")
+                continue
             for probe in ("livenessProbe", "readinessProbe"):
                 if probe == "readinessProbe" and workload.role in ("worker", "beat"):
                     continue  # they serve no traffic; liveness is what restarts them
@@ -36,6 +51,9 @@ def _probes(facts: Facts) -> Iterator[Result]:
             gaps.append(f"restartPolicy {restart}")
         if gaps:
             yield result(workload, Status.FAIL, "; ".join(gaps), gaps)
+        elif unprobed_sidecars:
+            yield result(workload, Status.PASS, "liveness and readiness probes are set on "
+                         "the Superset containers", unprobed_sidecars)
         else:
             yield result(workload, Status.PASS, "liveness and readiness probes are set")
 
