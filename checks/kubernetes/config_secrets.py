@@ -68,7 +68,7 @@ def _placement(facts: Facts) -> Iterator[Result]:
         # with `password:` per database, helm-nodeport-oauth-toolforge), or a URI with one.
         found += [f"key {key} line {line}: {what}" for key, value in data.items()
                   if not _looks_secret(key, value) and not SECRET_KEY_LITERAL.search(value)
-                  for line, what in _password_fields(value)[:3]]
+                  and not secret_kind(value) for line, what in _password_fields(value)[:3]]
         if found:
             holding.add((config_map.namespace, config_map.name))
             yield result(config_map, Status.FAIL, "secrets stored in a ConfigMap (readable by "
