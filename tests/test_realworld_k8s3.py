@@ -426,3 +426,98 @@ def test_custom_oauth_user_info_is_not_judged_as_registration_into_public(
     (finding,) = [f for t in report["targets"] for f in t["findings"]
                   if f["check_id"] == "SUPERSET-APP-SECURITY-011"]
     assert not (finding["status"] == "pass" and "role Public" in finding["message"]), finding
+
+
+# -- kustomize-flux-sops-cberg ------------------------------------------------------------
+# nachtschatt3n/cberg-home-nextgen: Flux applies kubernetes/apps/databases/superset/app, whose
+# Secret superset-secrets is committed SOPS-encrypted (ENC[AES256_GCM,...] values, a `sops`
+# block). K8S-CONFIG-SECRETS-002 passed it as "no known default value" from the ciphertext,
+# and pods reading it got the ciphertext as their environment. Its single Postgres (Recreate,
+# RWO Longhorn volume) and Redis broker (maxSurge 0) failed K8S-SUPERVISION-002 as "each
+# deploy is an outage" / "a rollout stops every pod".
+
+IV_TAG = "iv:aXZpdml2aXZpdml2aXZpdg==,tag:dGFndGFndGFndGFn,type:str"
+SOPS_SECRET = f"""
+apiVersion: v1
+kind: Secret
+metadata: {{name: superset-secrets, namespace: bi}}
+type: Opaque
+stringData:
+  SUPERSET_SECRET_KEY: ENC[AES256_GCM,data:Zm9vYmFyYmF6cXV4,{IV_TAG}]
+  DB_PASS: ENC[AES256_GCM,data:c3VwZXJzZXQ=,{IV_TAG}]
+sops:
+  encrypted_regex: ^(data|stringData)$
+  version: 3.12.1
+"""
+
+SOPS_WEB = """
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: superset, namespace: bi}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: superset}}
+  template:
+    metadata: {labels: {app: superset}}
+    spec:
+      containers:
+        - name: superset
+          image: apache/superset:5.0.0
+          command: [/usr/bin/run-server.sh]
+          envFrom: [{secretRef: {name: superset-secrets}}]
+          volumeMounts: [{name: config, mountPath: /app/pythonpath}]
+      volumes: [{name: config, configMap: {name: superset-config}}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: superset-config, namespace: bi}
+data:
+  superset_config.py: |
+    import os
+    SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
+"""
+
+
+def test_a_sops_encrypted_secret_is_not_compared(tmp_path: Path) -> None:
+    found = _by_check(tmp_path, SOPS_SECRET + SOPS_WEB)
+    (secret,) = [f for f in found["K8S-CONFIG-SECRETS-002"]
+                 if f["subject"] == "v1/Secret/bi/superset-secrets"]
+    assert secret["status"] == "skip", secret
+    assert "SOPS-encrypted" in secret["message"]
+    assert secret["evidence"] == ["key DB_PASS", "key SUPERSET_SECRET_KEY"]
+    (key,) = found["SUPERSET-CONFIG-SECRETS-001"]
+    assert key["status"] == "skip", key
+    assert "SOPS-encrypted" in key["message"]
+
+
+def test_a_decrypted_secret_is_still_compared(tmp_path: Path) -> None:
+    plain = SOPS_SECRET.replace("sops:\n  encrypted_regex: ^(data|stringData)$\n"
+                                "  version: 3.12.1\n", "")
+    found = _by_check(tmp_path, plain + SOPS_WEB)
+    (secret,) = [f for f in found["K8S-CONFIG-SECRETS-002"]
+                 if f["subject"] == "v1/Secret/bi/superset-secrets"]
+    assert secret["status"] == "pass"
+
+
+SINGLE_DATABASE = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: superset-pg, namespace: bi}
+spec:
+  replicas: 1
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: superset-pg}}
+  template:
+    metadata: {labels: {app: superset-pg}}
+    spec:
+      containers:
+        - name: postgresql
+          image: postgres:17.11-alpine
+          volumeMounts: [{name: data, mountPath: /var/lib/postgresql/data}]
+      volumes: [{name: data, persistentVolumeClaim: {claimName: superset-pg-data}}]
+"""
+
+
+def test_a_single_database_recreated_is_not_a_rollout_outage(tmp_path: Path) -> None:
+    assert "K8S-SUPERVISION-002" not in _by_check(tmp_path, SINGLE_DATABASE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,9 +37,31 @@ from auditor.checks.superset.configmodel import (
 CONFIG_KEY = "superset_config.py"
 
 
+SOPS_VALUE = re.compile(r"^ENC\[[A-Z0-9_]+,data:.*\]$", re.S)
+"""A value SOPS encrypted in place (``ENC[AES256_GCM,data:...,iv:...,tag:...,type:str]``)."""
+
+
+def sops_encrypted(item: Item) -> bool:
+    """Whether the object is a SOPS-encrypted file as committed (a top-level ``sops``
+    block): Flux's kustomize-controller or ``sops -d`` decrypts it when it is applied, so
+    its encrypted values are unknown here, not the text they are stored as."""
+    return isinstance(item.obj.get("sops"), Mapping)
+
+
+def encrypted_keys(item: Item) -> frozenset[str]:
+    """The keys of a Secret or ConfigMap whose values are SOPS ciphertext."""
+    if not sops_encrypted(item):
+        return frozenset()
+    return frozenset(str(key) for field in ("data", "stringData")
+                     for key, value in as_map(item.obj.get(field)).items()
+                     if isinstance(value, str) and SOPS_VALUE.match(value.strip()))
+
+
 def object_data(item: Item) -> dict[str, str]:
-    """Decoded data of a Secret or ConfigMap (stringData wins, as the API server does)."""
+    """Decoded data of a Secret or ConfigMap (stringData wins, as the API server does).
+    SOPS ciphertext is no value: those keys are left out (``encrypted_keys`` names them)."""
     data: dict[str, str] = {}
+    hidden = encrypted_keys(item)
     raw = as_map(item.obj.get("data"))
     for key, value in raw.items():
         if not isinstance(value, str):
@@ -53,6 +76,8 @@ def object_data(item: Item) -> dict[str, str]:
     for key, value in as_map(item.obj.get("stringData")).items():
         if isinstance(value, str | int | float | bool):
             data[str(key)] = str(value)
+    for key in hidden:
+        data.pop(key, None)
     return data
 
 
@@ -132,6 +157,10 @@ def pod_env(facts: KubeFacts, workload: Workload) -> dict[str, EnvValue]:
                 prefix = str(source.get("prefix") or "")
                 for name, value in object_data(item).items():
                     env[prefix + name] = EnvValue(value, f"{kind} {item.name} key {name}")
+                for name in sorted(encrypted_keys(item)):
+                    where = f"{kind} {item.name} key {name}"
+                    env[prefix + name] = EnvValue("", where, unknown=f"{where} is SOPS-"
+                                                  "encrypted (decrypted when it is applied)")
         for entry in as_list(container.spec.get("env")):
             entry = as_map(entry)
             name = str(entry.get("name") or "")
@@ -152,6 +181,9 @@ def pod_env(facts: KubeFacts, workload: Workload) -> dict[str, EnvValue]:
                 where = f"{kind} {ref_name} key {wanted}"
                 if wanted in data:
                     env[name] = EnvValue(data[wanted], where)
+                elif item is not None and wanted in encrypted_keys(item):
+                    env[name] = EnvValue("", where, unknown=f"{where} is SOPS-encrypted "
+                                         "(decrypted when it is applied)")
                 elif item is None or data_unknown(item) or (
                         kind == "Secret" and not facts.secrets_read):
                     # Provided at run time (an ExternalSecret, a Secret we may not read).

@@ -61,7 +61,12 @@ def _probes(facts: Facts) -> Iterator[Result]:
 def _rollout(facts: Facts) -> Iterator[Result]:
     k = kube(facts)
     for workload in app_workloads(k):
-        if workload.kind != "Deployment" or workload.role == "beat":
+        if workload.kind != "Deployment" or workload.role in ("beat", "database", "redis"):
+            # One beat, one database on its ReadWriteOnce volume, one Redis broker: two at
+            # once would double-schedule, fight over the volume (Multi-Attach) or split the
+            # Celery queue, so Recreate (or maxSurge 0) is the right rollout for them
+            # (kustomize-flux-sops-cberg's superset-pg and superset-redis-official), not
+            # "each deploy is an outage": that they are single is the availability row's.
             continue
         strategy = as_map(workload.item.spec.get("strategy"))
         kind = strategy.get("type", "RollingUpdate")
