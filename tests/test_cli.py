@@ -478,7 +478,7 @@ def test_explain_unknown_check_exits_2(capsys: pytest.CaptureFixture[str]) -> No
     code, out, err = main(capsys, "explain", "NO-SUCH-001")
     assert code == 2
     assert out == ""
-    assert one_line(err) == "auditor: no check 'NO-SUCH-001'; 'auditor checks' lists all 136"
+    assert one_line(err) == "auditor: no check 'NO-SUCH-001'; 'auditor checks' lists all 137"
     code, _, err = main(capsys, "explain")
     assert code == 2
     assert "CHECK_ID or --scoring" in one_line(err)
@@ -560,7 +560,7 @@ def test_an_unknown_check_id_suggests_close_ones(capsys: pytest.CaptureFixture[s
     assert code == 2
     assert err.startswith("auditor: no check 'K8S-AVAILABILTY-001'; did you mean "
                           "K8S-AVAILABILITY-001")
-    assert err.rstrip().endswith("'auditor checks' lists all 136")
+    assert err.rstrip().endswith("'auditor checks' lists all 137")
 
 
 def test_diff_names_its_files_old_and_new(capsys: pytest.CaptureFixture[str],

@@ -180,11 +180,15 @@ def compile_failure(tree: ast.Module, text: str, path: str) -> LoadFailure | Non
 
 def name_failure(tree: ast.Module, text: str, path: str) -> LoadFailure | None:
     """The first name certainly undefined where it is read at import, or None."""
-    if not_certain(text) or _dynamic(tree):
+    if not_certain(text):
         return None
-    walker = _Walker(_declared_global(tree), _ever_bound(tree))
+    survey = _survey(tree)
+    if survey is None:
+        return None
+    declared, stored, walrus = survey
+    walker = _Walker(declared, stored)
     try:
-        walker.block(tree.body, certain=True, bound=set())
+        walker.block(tree.body, certain=True, bound=set(walrus))
         if walker.found is None:
             return None
         node, statement = walker.found
@@ -198,36 +202,45 @@ def name_failure(tree: ast.Module, text: str, path: str) -> LoadFailure | None:
                        node.id)
 
 
-def _dynamic(tree: ast.Module) -> bool:
+def _survey(tree: ast.Module) -> tuple[frozenset[str], frozenset[str], frozenset[str]] | None:
+    """One walk of the whole file: None when it can bind names the parser cannot see (a
+    star import, ``exec``, ``globals()``, ``sys.modules``, ``builtins``), else the names any
+    ``global``/``nonlocal`` declares (a function called at import may bind them), every name
+    stored anywhere (for exception classes a handler names), and every walrus target (bound,
+    for this analysis, from the start: where one runs is not followed)."""
+    declared: set[str] = set()
+    stored: set[str] = set()
+    walrus: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
+        if isinstance(node, ast.Name):
+            if node.id in DYNAMIC_NAMES:
+                return None
+            if not isinstance(node.ctx, ast.Load):
+                stored.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            if node.attr in DYNAMIC_ATTRIBUTES:
+                return None
+        elif isinstance(node, ast.ImportFrom):
             if node.module in BUILTIN_MODULES or any(a.name == "*" for a in node.names):
-                return True
+                return None
+            stored.update(a.asname or a.name for a in node.names)
         elif isinstance(node, ast.Import):
             if any(a.name.split(".")[0] in BUILTIN_MODULES for a in node.names):
-                return True
-        elif (isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES) or (
-                isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES):
-            return True
-    return False
-
-
-def _declared_global(tree: ast.Module) -> frozenset[str]:
-    """Names any ``global`` or ``nonlocal`` statement names: a function called at import may
-    bind them."""
-    return frozenset(name for node in ast.walk(tree)
-                     if isinstance(node, ast.Global | ast.Nonlocal) for name in node.names)
-
-
-def _ever_bound(tree: ast.Module) -> frozenset[str]:
-    """Every name bound anywhere in the file (for exception classes a handler names)."""
-    return frozenset(_bindings(tree))
+                return None
+            stored.update(a.asname or a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            declared.update(node.names)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            walrus.add(node.target.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            stored.add(node.name)
+    return frozenset(declared), frozenset(stored), frozenset(walrus)
 
 
 def _bindings(node: ast.AST) -> Iterator[str]:
     """Every name ``node`` may bind in the module's (or a class body's) namespace. Function
     and lambda bodies are left out (their names are local; a ``global`` one is counted by
-    :func:`_declared_global`); everything else counts, comprehension variables too, which
+    :func:`_survey`); everything else counts, comprehension variables too, which
     only keeps names from being reported."""
     stack: list[ast.AST] = [node]
     while stack:
@@ -304,9 +317,9 @@ def _contains(tree: ast.AST, node: ast.AST) -> bool:
 class _Walker:
     """Module-level statements in the order they run, with the names bound so far."""
 
-    def __init__(self, declared_global: frozenset[str], ever_bound: frozenset[str]) -> None:
+    def __init__(self, declared_global: frozenset[str], stored: frozenset[str]) -> None:
         self.declared_global = declared_global
-        self.ever_bound = ever_bound
+        self.stored = stored
         self.found: tuple[ast.Name, ast.stmt] | None = None
 
     # Statements -----------------------------------------------------------------------
@@ -321,9 +334,7 @@ class _Walker:
         if not certain:
             bound.update(_bindings(node))
             return
-        # Walrus targets anywhere in the statement count as bound from its start.
-        local = bound | {n.target.id for n in ast.walk(node)
-                         if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)}
+        local = bound
         check = self._checker(node, local)
         if isinstance(node, ast.Expr | ast.Return):
             check(node.value)
@@ -370,7 +381,11 @@ class _Walker:
             return
         # Import, Global, Pass, Assert (gone under -O), type aliases (lazy) and anything
         # else: nothing read for certain.
-        if self.found is None:
+        if self.found is not None:
+            return
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            bound.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        else:
             bound.update(_bindings(node))
 
     def _target(self, target: ast.expr, check: CheckExpr) -> None:
@@ -419,7 +434,7 @@ class _Walker:
         kinds = handler.type
         names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
         for kind in names:
-            if not isinstance(kind, ast.Name) or kind.id in self.ever_bound:
+            if not isinstance(kind, ast.Name) or kind.id in self.stored:
                 return True
             found = getattr(builtins, kind.id, None)
             if not (isinstance(found, type) and issubclass(found, BaseException)):

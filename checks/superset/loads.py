@@ -61,10 +61,10 @@ def _judge(subject: str, config: SupersetConfig) -> Result | None:
                       _location(failure.path, failure.line))
     path = config.config_path
     if path is None:
-        if config.unseen:
-            return Result(subject, Status.SKIP, f"superset_config.py comes from "
-                          f"{config.unseen}, which is not among the audited objects")
-        return None  # no file: Superset starts with its own defaults
+        # No file: Superset starts with its own defaults. A file from objects that were not
+        # audited (a generated ConfigMap, an unread Secret): every setting check already
+        # skips naming it, and this one has nothing to read either.
+        return None
     if config.unparsed:
         return Result(subject, Status.SKIP, f"could not be checked: {config.unparsed}",
                       (f"{path} (not analysed)",), _location(path))
