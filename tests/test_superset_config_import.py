@@ -112,6 +112,8 @@ def test_a_name_read_at_import_and_bound_nowhere_before_is_reported(
     "del false\n",
     "false = False\ndel false\nX = 1\n",
     "SECRET_KEY = '{{ superset_secret }}'\nX = false\n",  # a template, rendered later
+    "ROW_LIMIT = 5000\nX = false  # $FLAG\n",  # envsubst may rewrite it
+    "X = '@ENABLED@'\nY = false\n",  # configure_file or sed may rewrite it
     "X = 1\n",
     "",
 ])
@@ -184,8 +186,14 @@ def test_a_syntax_error_where_a_newer_python_may_parse_the_file_is_not_a_load_fa
     assert "f-strings of Python 3.12" in problem and "cannot parse" in problem
 
 
-def test_a_template_that_is_not_python_yet_is_not_a_load_failure() -> None:
-    config = analyze("SECRET_KEY = {{ secret_key }}\nX = (\n", "superset_config.py", {})
+@pytest.mark.parametrize("text", [
+    "SECRET_KEY = {{ secret_key }}\nX = (\n",
+    "ROW_LIMIT = $ROW_LIMIT\n",
+    "ROW_LIMIT = ${ROW_LIMIT}\n",
+    "ENABLE_PROXY_FIX = @PROXY_FIX@\n",
+])
+def test_a_template_that_is_not_python_yet_is_not_a_load_failure(text: str) -> None:
+    config = analyze(text, "superset_config.py", {})
     assert config.load_failure is None and config.problems
 
 

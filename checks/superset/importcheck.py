@@ -108,9 +108,14 @@ class LoadFailure:
                 "Superset will not start")
 
 
+SUBSTITUTED = re.compile(r"\$[A-Za-z_{(]|@[A-Za-z_]\w*@")
+"""``$VAR`` (envsubst, a shell heredoc) and ``@VAR@`` (configure_file, sed scripts): text a
+step before Superset may replace."""
+
+
 def not_certain(text: str) -> str | None:
     """Why a failure found in ``text`` may not happen to the file Superset reads, or None."""
-    if any(_placeholder(line) for line in text.splitlines()):
+    if SUBSTITUTED.search(text) or any(_placeholder(line) for line in text.splitlines()):
         return "it holds template placeholders and may be rendered before Superset reads it"
     return None
 
