@@ -521,3 +521,11 @@ spec:
 
 def test_a_single_database_recreated_is_not_a_rollout_outage(tmp_path: Path) -> None:
     assert "K8S-SUPERVISION-002" not in _by_check(tmp_path, SINGLE_DATABASE)
+
+
+def test_a_database_without_superset_beside_it_is_not_called_the_metadata_database(
+        tmp_path: Path) -> None:
+    (finding,) = _by_check(tmp_path, SINGLE_DATABASE)["K8S-BACKUPS-001"]
+    assert finding["status"] == "fail"
+    assert "metadata database (every dashboard" not in finding["message"], finding
+    assert "superset-pg" in finding["message"]

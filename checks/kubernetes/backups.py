@@ -94,8 +94,14 @@ def _backups(facts: Facts) -> Iterator[Result]:
                      "cannot be seen from here; check them where it lives", (unread,))
     elif not found:
         anchor = (k.role("database") or k.role("web"))[0]
-        yield result(anchor, Status.FAIL, "no backup CronJob or Velero Schedule: the metadata "
-                     "database (every dashboard and user) has no backup",
+        # Without a Superset workload among the objects (kustomize-flux-sops-cberg: its
+        # HelmRelease is not rendered, and the PostgreSQL there is a replacement not yet
+        # cut over to), nothing says this database holds Superset's metadata.
+        what = ("the metadata database (every dashboard and user) has no backup"
+                if k.role("web") else f"none among the audited objects backs up database "
+                f"{anchor.item.name} (and no Superset workload among them tells whether it "
+                "holds Superset's metadata)")
+        yield result(anchor, Status.FAIL, f"no backup CronJob or Velero Schedule: {what}",
                      ("looked for CronJobs running pg_dump, pgbackrest, wal-g, restic and "
                       "Velero Schedules",))
 
