@@ -529,3 +529,38 @@ def test_a_database_without_superset_beside_it_is_not_called_the_metadata_databa
     assert finding["status"] == "fail"
     assert "metadata database (every dashboard" not in finding["message"], finding
     assert "superset-pg" in finding["message"]
+
+
+def test_a_sops_encrypted_superset_config_is_not_read_as_superset_defaults(
+        tmp_path: Path) -> None:
+    text = f"""
+apiVersion: v1
+kind: Secret
+metadata: {{name: superset-config, namespace: bi}}
+stringData:
+  superset_config.py: ENC[AES256_GCM,data:U0VDUkVUX0tFWSA9ICd4Jw==,{IV_TAG}]
+sops:
+  version: 3.12.1
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: superset, namespace: bi}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: superset}}}}
+  template:
+    metadata: {{labels: {{app: superset}}}}
+    spec:
+      containers:
+        - name: superset
+          image: apache/superset:5.0.0
+          command: [/usr/bin/run-server.sh]
+          volumeMounts: [{{name: config, mountPath: /app/pythonpath}}]
+      volumes: [{{name: config, secret: {{secretName: superset-config}}}}]
+"""
+    found = _by_check(tmp_path, text)
+    (key,) = found["SUPERSET-CONFIG-SECRETS-001"]
+    assert key["status"] == "skip", key
+    assert "SOPS-encrypted" in key["message"]
+    (csrf,) = found["SUPERSET-APP-SECURITY-002"]
+    assert csrf["status"] == "skip", csrf

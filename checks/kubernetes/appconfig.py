@@ -295,6 +295,10 @@ def _unseen_sources(facts: KubeFacts, workload: Workload) -> tuple[str | None, s
             elif found is not None and data_unknown(found) and CONFIG_KEY not in object_data(
                     found):
                 config_from = data_unknown(found)
+            elif found is not None and CONFIG_KEY in encrypted_keys(found):
+                # Its text is ciphertext until applied: the settings are unknown, not
+                # Superset's defaults.
+                config_from = f"the SOPS-encrypted {kind} {name} (decrypted when applied)"
     return (", ".join(env_from) or None), config_from
 
 
