@@ -340,3 +340,17 @@ def test_compose_syntax_error_fails(tmp_path: Path) -> None:
     assert finding["status"] == "fail"
     assert "is not valid Python" in finding["message"]
     assert "Superset will not start" in finding["message"]
+
+
+def test_an_unknown_superset_env_leaves_rate_limiting_unknown() -> None:
+    # SUPERSET_ENV set from a Secret that was not read: "production" or not is unknown, so
+    # RATELIMIT_ENABLED (Superset's default: SUPERSET_ENV == "production") is too, not off.
+    from auditor.checks.superset.configmodel import EnvValue
+
+    unread = EnvValue("", "Secret env key SUPERSET_ENV",
+                      unknown="Secret env is not among the audited objects")
+    setting = analyze(None, None, {"SUPERSET_ENV": unread}).get("RATELIMIT_ENABLED")
+    assert setting.value == Unknown("Secret env is not among the audited objects")
+    given = EnvValue("production", ".env:1")
+    assert analyze(None, None, {"SUPERSET_ENV": given}).get("RATELIMIT_ENABLED").value is True
+    assert analyze(None, None, {}).get("RATELIMIT_ENABLED").value is False

@@ -643,6 +643,11 @@ def analyze(
         settings["RATELIMIT_ENABLED"] = Setting(
             "RATELIMIT_ENABLED", _unseen("SUPERSET_ENV", unseen_env),
             f"Superset default: SUPERSET_ENV == 'production' (maybe from {unseen_env})")
+    elif superset_env is not None and superset_env.unknown:
+        # Set, from a Secret that was not read: whether it is "production" is unknown.
+        settings["RATELIMIT_ENABLED"] = Setting(
+            "RATELIMIT_ENABLED", superset_env.resolved,
+            f"Superset default: SUPERSET_ENV == 'production' ({superset_env.source})")
     else:
         settings["RATELIMIT_ENABLED"] = Setting(
             "RATELIMIT_ENABLED",
