@@ -13,6 +13,7 @@ from auditor.checks.common.secretvalues import secret_kind
 from auditor.checks.kubernetes.appconfig import encrypted_keys, object_data
 from auditor.checks.kubernetes.common import kube, result
 from auditor.checks.kubernetes.facts import KubeFacts, Workload
+from auditor.checks.kubernetes.file_passwords import password_fields
 from auditor.checks.kubernetes.kustomize import data_unknown
 from auditor.checks.kubernetes.objects import Item, as_list, as_map
 from auditor.checks.superset.defaults import (
@@ -68,7 +69,7 @@ def _placement(facts: Facts) -> Iterator[Result]:
         # with `password:` per database, helm-nodeport-oauth-toolforge), or a URI with one.
         found += [f"key {key} line {line}: {what}" for key, value in data.items()
                   if not _looks_secret(key, value) and not SECRET_KEY_LITERAL.search(value)
-                  and not secret_kind(value) for line, what in _password_fields(value)[:3]]
+                  and not secret_kind(value) for line, what in password_fields(key, value)[:3]]
         if found:
             holding.add((config_map.namespace, config_map.name))
             yield result(config_map, Status.FAIL, "secrets stored in a ConfigMap (readable by "
@@ -89,32 +90,6 @@ def _placement(facts: Facts) -> Iterator[Result]:
         elif workload.superset:
             note = f" (managed by {managed[0]})" if managed else ""
             yield result(workload, Status.PASS, "secrets come from Secrets" + note)
-
-
-PASSWORD_FIELD = re.compile(
-    r"""^\s*(?:-\s+)?["']?(password|passwd|db_pass|db_password|client_secret|secret_key|api_key)"""
-    r"""["']?\s*[:=]\s*(.*?)\s*,?\s*$""", re.I)
-URI_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:([^\s@/'\"]+)@", re.I)
-REFERENCE = re.compile(r"^(\$|\{|<|%\(|os\.|env\(|getenv|environ)|^(none|null|~)$", re.I)
-
-
-def _password_fields(text: str) -> list[tuple[int, str]]:
-    """(line, what) for each field of a config file that holds a password literally (YAML
-    ``password: x``, INI ``password = x``, a URI ``scheme://user:x@host``), never the value.
-    A reference (``${DB_PASS}``, ``{{ ... }}``, ``os.environ[...]``), an empty or flag value
-    holds none."""
-    found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        field = PASSWORD_FIELD.match(line)
-        if field:
-            value = field[2].strip().strip("'\"")
-            if value and value.lower() not in FLAG_VALUES and not REFERENCE.search(value):
-                found.append((number, f"{field[1]} set literally ({len(value)} characters)"))
-                continue
-        uri = URI_PASSWORD.search(line)
-        if uri and not REFERENCE.search(uri[1]):
-            found.append((number, f"a URI with a password ({len(uri[1])} characters)"))
-    return found
 
 
 def _config_maps_read(workload: Workload) -> set[str]:
