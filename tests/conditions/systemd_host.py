@@ -990,9 +990,13 @@ MONITORING_001 = [
          changed(UNWATCHED, {"etc/cron.d/health.cron": "*/5 * * * * root curl -fsS "
                                                         "http://127.0.0.1:8088/health\n"}),
          "fail", "host", ("1 service units read, none a known agent",)),
-    case("SYSTEMD-MONITORING-001", "statsd",
-         replaced(UNWATCHED, UNIT, "-w 4", "-w 4 --statsd-host 127.0.0.1:9125"), "pass", "host",
-         ("superset.service: gunicorn --statsd-host 127.0.0.1:9125",)),
+    # Metrics sent to this host reach nothing when no agent listens here (2e920bf).
+    case("SYSTEMD-MONITORING-001", "statsd to this host, no agent",
+         replaced(UNWATCHED, UNIT, "-w 4", "-w 4 --statsd-host 127.0.0.1:9125"), "warn", "host",
+         ("gunicorn --statsd-host 127.0.0.1:9125", "1 service units read, none a known agent")),
+    case("SYSTEMD-MONITORING-001", "statsd to another host",
+         replaced(UNWATCHED, UNIT, "-w 4", "-w 4 --statsd-host metrics.internal:9125"), "pass",
+         "host", ("superset.service: gunicorn --statsd-host metrics.internal:9125",)),
 ]
 
 # --- SYSTEMD-GITOPS-001: declared configuration ---------------------------------------------
