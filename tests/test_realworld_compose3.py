@@ -8,8 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from auditor.checks.common.tree import Tree
 from auditor.checks.systemd.services import collect_services
 from auditor.checks.systemd.units import UnitIndex
@@ -179,11 +177,6 @@ def test_admin_password_interpolated_into_the_command(tmp_path: Path) -> None:
     assert found["status"] == "pass", found
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checks/superset/defaults.py (not this helper's file): 'Sensitive [value redacted]' is "
-    "the text Puppet writes for a Sensitive value interpolated into a string, so every host "
-    "of a module that forgets .unwrap (jortencio/superset) shares it; it is judged only as "
-    "'26 bytes', not as a publicly known key"))
 def test_puppet_redaction_text_is_a_known_key(tmp_path: Path) -> None:
     root = _wrapper_host(tmp_path / "host")
     write(root, "home/superset/apache-superset/superset_config.py",

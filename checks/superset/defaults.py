@@ -6,6 +6,18 @@ from collections.abc import Mapping
 
 DEFAULT_SECRET_KEY = "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET"
 
+PUPPET_SENSITIVE_TEXT = "Sensitive [value redacted]"
+"""What Puppet writes for a ``Sensitive`` value made a string without ``.unwrap``
+(``Puppet::Pops::Types::PSensitiveType::Sensitive#to_s``; docs: lang_data_sensitive): a
+module template that interpolates its ``Sensitive[String]`` key parameter this way
+(jortencio/superset's superset_config.py.epp) gives every host the same text, whatever key
+the operator passed."""
+PUPPET_SENSITIVE_LABEL = (
+    "the text Puppet writes in place of a Sensitive value interpolated without .unwrap "
+    "(Sensitive#to_s), the same publicly known text on every host of such a module, not "
+    "the key the operator passed"
+)
+
 KNOWN_SECRET_KEYS: Mapping[str, str] = {
     DEFAULT_SECRET_KEY: (
         "Superset's built-in default key, which Superset 2.1+ refuses to start with outside "
@@ -18,6 +30,7 @@ KNOWN_SECRET_KEYS: Mapping[str, str] = {
     "vwIxubtT28cEkBaamx8bNsWsNvZLGznyhK948EkrahfTINnpTjSa6FKa": (
         "an old Helm chart's default key (exploited via CVE-2023-27524)"
     ),
+    PUPPET_SENSITIVE_TEXT: PUPPET_SENSITIVE_LABEL,
 }
 """Value -> how to name it in a report. Values are compared, never printed."""
 
@@ -79,6 +92,7 @@ KNOWN_JWT_SECRETS: Mapping[str, str] = {
     "test-guest-secret-change-me": "Superset's default GUEST_TOKEN_JWT_SECRET",
     "test-secret-change-me": "Superset's default GLOBAL_ASYNC_QUERIES_JWT_SECRET",
     "CHANGE-ME": "the Helm chart's default websocket jwtSecret",
+    PUPPET_SENSITIVE_TEXT: PUPPET_SENSITIVE_LABEL,
 }
 
 DEFAULT_SUPERSET_HOME = "~/.superset"
