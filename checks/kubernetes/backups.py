@@ -97,8 +97,10 @@ def _backups(facts: Facts) -> Iterator[Result]:
         # Without a Superset workload among the objects (kustomize-flux-sops-cberg: its
         # HelmRelease is not rendered, and the PostgreSQL there is a replacement not yet
         # cut over to), nothing says this database holds Superset's metadata.
-        what = ("the metadata database (every dashboard and user) has no backup"
-                if k.role("web") else f"none among the audited objects backs up database "
+        # "Has no backup" would claim more than the objects show: a pg_dump from a
+        # bastion or a managed snapshot is invisible here (helm-nodeport-oauth-toolforge).
+        what = ("none among the audited objects backs up the metadata database (every "
+                "dashboard and user)" if k.role("web") else f"none among the audited objects backs up database "
                 f"{anchor.item.name} (and no Superset workload among them tells whether it "
                 "holds Superset's metadata)")
         yield result(anchor, Status.FAIL, f"no backup CronJob or Velero Schedule: {what}",

@@ -1033,7 +1033,7 @@ BACKUPS = [
     Case("K8S-BACKUPS-001", "no backup", _tree(B_DB), "fail", subject=DB,
          message="no backup CronJob or Velero Schedule", location=AT_TOP),
     Case("K8S-BACKUPS-001", "no backup, Superset alone", _tree(_web()), "fail", subject=WEB,
-         message="the metadata database (every dashboard and user) has no backup"),
+         message="none among the audited objects backs up the metadata database"),
     Case("K8S-BACKUPS-001", "Velero Schedule of the namespace", _tree(B_DB, VELERO), "pass",
          subject="velero.io/v1/Schedule/velero/daily", message="a Velero Schedule backs up bi"),
     Case("K8S-BACKUPS-001", "Velero Schedule of the whole cluster",
