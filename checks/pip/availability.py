@@ -16,13 +16,21 @@ def _evaluate(facts: Facts) -> Iterator[Result]:
             yield no_web(proj)
             continue
         workers = launch.workers
-        evidence = (cmd(launch), f"worker processes: {workers if workers else 'unknown'}")
+        computed = launch.workers_computed
+        evidence = (cmd(launch), f"worker processes: {workers if workers else 'unknown'}"
+                    if computed is None else f"workers = {computed} in gunicorn's config "
+                    f"file: at least {workers}, more with more CPUs")
         if workers is None:
             yield Result(web_subject(proj, launch), Status.SKIP,
-                         "worker count could not be determined", evidence, location(launch))
+                         "worker count could not be determined" + (
+                             f": workers = {launch.options['workers-at-least'][1]} in "
+                             "gunicorn's config file"
+                             if "workers-at-least" in launch.options else ""),
+                         evidence, location(launch))
         elif workers >= 2:
+            count = f"{workers}" if computed is None else f"at least {workers}"
             yield Result(web_subject(proj, launch), Status.PASS,
-                         f"{workers} worker processes: the loss of one is absorbed "
+                         f"{count} worker processes: the loss of one is absorbed "
                          f"({SINGLE_HOST})", evidence, location(launch))
         else:
             yield Result(web_subject(proj, launch), Status.FAIL,

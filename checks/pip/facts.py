@@ -65,14 +65,28 @@ class Launch:
                 # The running master's children are the workers, whatever set their number
                 # (a config file, or options a setproctitle-renamed command line no longer shows).
                 return len(self.family) - 1
-            value = self.option("workers") or self.env.get("WEB_CONCURRENCY")
-            return _int(value) if value is not None else 1
+            # A config file's workers (literal, or computed from the CPU count: its least
+            # value) comes before WEB_CONCURRENCY, which only sets gunicorn's default.
+            least = self.options.get("workers-at-least")
+            value = self.option("workers") or (least[0] if least else None) or self.env.get(
+                "WEB_CONCURRENCY")
+            return _int(value) if value is not None else 1  # "?": computed, not known
         if self.kind == "uwsgi":
             value = self.option("processes") or self.option("workers")
             return _int(value) if value is not None else 1
         if self.kind in DEV_SERVERS or self.kind == "waitress":
             return 1
         return None
+
+    @property
+    def workers_computed(self) -> str | None:
+        """The expression gunicorn's config file computes ``workers`` with, when the count
+        taken is its least value (no literal workers from the command line or the file)."""
+        if self.kind != "gunicorn" or self.option("workers") or (
+                self.live and len(self.family) > 1):
+            return None
+        values = self.options.get("workers-at-least")
+        return values[1] if values and len(values) > 1 and values[0] != "?" else None
 
     @property
     def binds(self) -> tuple[str, ...]:

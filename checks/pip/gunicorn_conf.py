@@ -43,7 +43,52 @@ def settings(text: str) -> dict[str, tuple[str, ...]]:
         try:
             value = ast.literal_eval(node.value)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            continue  # computed (cpu_count() * 2 + 1): left to the command line and defaults
+            # Computed: left to the command line and defaults, except the usual
+            # ``multiprocessing.cpu_count() * 2 + 1``, whose least value is known.
+            found.pop(GUNICORN_SETTINGS[target.id], None)
+            if target.id == "workers":
+                # Its least value when it can be told, else "?": not gunicorn's default 1.
+                least = least_workers(node.value)
+                found[WORKERS_AT_LEAST] = ("?" if least is None else str(least),
+                                           ast.unparse(node.value))
+            continue
         values = value if isinstance(value, list | tuple) else [value]
         found[GUNICORN_SETTINGS[target.id]] = tuple(str(v) for v in values)
+        if target.id == "workers":
+            found.pop(WORKERS_AT_LEAST, None)
     return found
+
+
+WORKERS_AT_LEAST = "workers-at-least"
+"""Key of a computed ``workers``: (its least value, or ``?`` when it cannot be told, and the
+expression)."""
+CPU_COUNT = frozenset({"cpu_count", "multiprocessing.cpu_count", "os.cpu_count",
+                       "psutil.cpu_count"})
+
+
+def least_workers(node: ast.expr) -> int | None:
+    """The least value of ``workers`` computed from the CPU count (one CPU at the least),
+    for sums and products of non-negative integers and ``cpu_count()``, the forms gunicorn's
+    documentation and its example file give; None for anything else (``max``, ``min``,
+    ``int(os.environ[...])``, a subtraction), whose value is not known."""
+    calls = 0
+
+    def walk(expr: ast.expr) -> int | None:
+        nonlocal calls
+        if isinstance(expr, ast.Constant) and type(expr.value) is int and expr.value >= 0:
+            return expr.value
+        if isinstance(expr, ast.Call) and not expr.args and not expr.keywords:
+            name = ast.unparse(expr.func)
+            if name in CPU_COUNT:
+                calls += 1
+                return 1
+            return None
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Mult):
+            left, right = walk(expr.left), walk(expr.right)
+            if left is None or right is None:
+                return None
+            return left + right if isinstance(expr.op, ast.Add) else left * right
+        return None
+
+    least = walk(node)
+    return least if calls and least is not None and least <= 10_000 else None

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.checks.common import debugger
 from auditor.checks.systemd import facts as F
+from auditor.checks.systemd.apache import ApacheConfig
 from auditor.checks.systemd.common import at, cmd, each_service, no_services, services
 from auditor.checks.systemd.facts import NginxConfig
 from auditor.checks.systemd.nginx import is_loopback
@@ -44,12 +45,19 @@ def _server(facts: Facts) -> Iterator[Result]:
 def _public_routes(facts: Facts) -> list[tuple[str, str]]:
     """(nginx server, backend) for every route of a server listening beyond loopback."""
     config = facts.optional(F.NGINX, NginxConfig)
+    apache = facts.optional(F.APACHE, ApacheConfig)
+    # Apache virtual hosts: only one bound to a loopback address keeps clients out.
+    found = [(f"{p.label} ({p.path.lstrip('/')}:{p.line})", backend)
+             for p in (apache.proxies if apache is not None else ())
+             if not is_loopback(p.vhost if ":" in p.vhost else f"{p.vhost}:80")
+             for backend in p.backends]
     if config is None:
-        return []
-    return [(f"nginx {server.label} ({server.path.lstrip('/')}:{server.line})", backend)
-            for server in config.servers
-            if any(not is_loopback(f"{x.address}:{x.port}") for x in server.listens)
-            for route in server.routes for backend in route.backends]
+        return found
+    return found + [(f"nginx {server.label} ({server.path.lstrip('/')}:{server.line})",
+                     backend)
+                    for server in config.servers
+                    if any(not is_loopback(f"{x.address}:{x.port}") for x in server.listens)
+                    for route in server.routes for backend in route.backends]
 
 
 def _debugger(facts: Facts) -> Iterator[Result]:

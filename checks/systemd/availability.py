@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.common import (
     SINGLE_HOST,
+    apache_routes,
     app_routes,
     at,
     cmd,
@@ -49,7 +50,12 @@ def web_hosts(facts: Facts) -> tuple[list[str], list[str]]:
     hosts = list(dict.fromkeys(host_of(b) for _, route, _ in routes for b in route.backends))
     evidence = [f"{route.path}:{route.line}: proxy_pass {route.target} -> "
                 + (", ".join(route.backends) or "unresolved") for _, route, _ in routes[:4]]
-    if not routes:
+    apache = [] if routes else apache_routes(facts)
+    hosts += [h for h in dict.fromkeys(host_of(b) for p in apache for b in p.backends)
+              if h not in hosts]
+    evidence += [f"{p.at}: {p.label}: ProxyPass {p.prefix} {p.target} -> "
+                 + (", ".join(p.backends) or "unresolved") for p in apache[:4]]
+    if not routes and not apache:
         evidence.append("no nginx route proxies to Superset" if config.present
                         else f"no nginx: {direct_reach(found, ports=False)}")
     return hosts or ["this host"], evidence
@@ -136,13 +142,20 @@ def _workers(facts: Facts) -> Iterator[Result]:
             yield no_web_tier(facts) or no_services(services(facts))
             return
         workers = service.launch.workers
-        evidence = (cmd(service.launch), f"worker processes: {workers or 'unknown'}")
+        computed = service.launch.workers_computed
+        evidence = (cmd(service.launch), f"worker processes: {workers or 'unknown'}"
+                    if computed is None else f"workers = {computed} in gunicorn's config "
+                    f"file: at least {workers}, more with more CPUs")
         if workers is None:
-            yield Result(service.name, Status.SKIP, "worker count could not be determined",
+            yield Result(service.name, Status.SKIP, "worker count could not be determined" + (
+                             f": workers = {service.launch.options['workers-at-least'][1]} in "
+                             "gunicorn's config file"
+                             if "workers-at-least" in service.launch.options else ""),
                          evidence, at(service.exec_start))
         elif workers >= 2:
+            count = f"{workers}" if computed is None else f"at least {workers}"
             yield Result(service.name, Status.PASS,
-                         f"{workers} worker processes: the loss of one is absorbed", evidence,
+                         f"{count} worker processes: the loss of one is absorbed", evidence,
                          at(service.exec_start))
         else:
             yield Result(service.name, Status.FAIL,

@@ -18,6 +18,7 @@ from auditor.checks.superset.configmodel import (
     gunicorn_timeout,
 )
 from auditor.checks.systemd import facts as F
+from auditor.checks.systemd.apache import load_apache
 from auditor.checks.systemd.facts import HostInfo, ServiceSet
 from auditor.checks.systemd.hostconf import load_apt, load_logs, load_redis
 from auditor.checks.systemd.hosttree import detect as detect
@@ -89,6 +90,7 @@ def collect(target: Target, options: Mapping[str, object]) -> Facts:
             ufw = ufw_status(ufw, problems) or ufw
     values[F.NGINX] = nginx or load_nginx(tree, problems)
     values[F.UFW] = ufw
+    values[F.APACHE] = load_apache(tree, problems)
     clusters = load_postgres(tree, problems)
     values[F.POSTGRES] = clusters
     values[F.JOBS] = collect_jobs(tree, index, problems)

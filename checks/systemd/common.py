@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.checks.pip.common import cmd as cmd  # one masking of secrets in commands
 from auditor.checks.systemd import facts as F
+from auditor.checks.systemd.apache import ApacheConfig, ApacheProxy, app_proxies
 from auditor.checks.systemd.facts import (
     Assignment,
     NginxConfig,
@@ -69,6 +70,15 @@ def each_service(facts: Facts, roles: tuple[str, ...] = ("web", "worker", "beat"
 
 def app_binds(found: ServiceSet) -> list[str]:
     return [b for s in found.web for b in s.launch.binds]
+
+
+def apache_routes(facts: Facts) -> list[ApacheProxy]:
+    """Apache mod_proxy routes to Superset's web server, where no nginx is in the tree
+    (with nginx present, nginx is the proxy the checks judge)."""
+    config = facts.optional(F.NGINX, NginxConfig)
+    if config is not None and config.present:
+        return []
+    return app_proxies(facts.optional(F.APACHE, ApacheConfig), app_binds(services(facts)))
 
 
 def direct_reach(found: ServiceSet, *, ports: bool = True) -> str:

@@ -14,6 +14,7 @@ from auditor.checks.superset.configmodel import EnvValue
 
 SERVICES = "systemd.services"
 NGINX = "systemd.nginx"
+APACHE = "systemd.apache"
 UFW = "systemd.ufw"
 POSTGRES = "systemd.postgres"
 PGLIVE = "systemd.pglive"

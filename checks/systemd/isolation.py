@@ -50,14 +50,22 @@ def _sandbox(facts: Facts) -> Iterator[Result]:
             return
         rated = exposure(service.unit)
         bad = {f.setting for f in rated.findings if f.badness}
-        missing_core = [c for c in CORE if c in bad]
+        # A core setting given a weaker value than the best (ProtectSystem=full, not
+        # strict; ProtectHome=read-only) still adds exposure, but it is set, not missing.
+        weaker = [f"{c}{value}" for c in CORE if c in bad
+                  for value in [_partial(service.unit.value("Service", c[:-1]))] if value]
+        missing_core = [c for c in CORE if c in bad
+                        and not _partial(service.unit.value("Service", c[:-1]))]
         evidence = (f"exposure {rated.score:.1f} {rated.level} (as systemd-analyze security "
                     "rates it)",
-                    "adds exposure: " + (describe(rated.missing) or "nothing"))
+                    "adds exposure: " + (describe(rated.missing) or "nothing"),
+                    *(f"{w} is set but weaker than the strictest value" for w in weaker))
         if missing_core:
             yield Result(service.name, Status.FAIL,
                          f"exposure {rated.score:.1f} {rated.level}; missing "
-                         + ", ".join(missing_core), evidence, where(service.unit.path))
+                         + ", ".join(missing_core)
+                         + (f" ({', '.join(weaker)} set)" if weaker else ""),
+                         evidence, where(service.unit.path))
         elif rated.tenths >= MEDIUM:
             yield Result(service.name, Status.WARN,
                          f"exposure {rated.score:.1f} {rated.level}: the basic protections are "
@@ -66,6 +74,16 @@ def _sandbox(facts: Facts) -> Iterator[Result]:
             yield Result(service.name, Status.PASS,
                          f"exposure {rated.score:.1f} {rated.level}", evidence,
                          where(service.unit.path))
+
+
+def _partial(value: str | None) -> str | None:
+    """A ProtectSystem=/ProtectHome= value that protects part of the file system
+    (``full``, ``yes``, ``read-only``, ``tmpfs``); None when unset, off, or a boolean
+    setting (which is either on, and adds no exposure, or missing)."""
+    lowered = (value or "").strip().lower()
+    if lowered in ("full", "read-only", "tmpfs") or lowered in TRUE:
+        return lowered
+    return None
 
 
 def _venv(facts: Facts) -> Iterator[Result]:

@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.availability import no_web_tier
-from auditor.checks.systemd.common import app_routes, server_subject, services, where
+from auditor.checks.systemd.common import (
+    apache_routes,
+    app_routes,
+    server_subject,
+    services,
+    where,
+)
 from auditor.checks.systemd.facts import NginxConfig
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -17,6 +23,26 @@ def _balanced(facts: Facts) -> Iterator[Result]:
         yield absent
         return
     config = facts.get(F.NGINX, NginxConfig)
+    apache = apache_routes(facts)
+    seen: set[str] = set()
+    for proxy in apache:
+        subject = f"{proxy.label} {proxy.prefix}"
+        if subject in seen:
+            continue
+        seen.add(subject)
+        shown = (f"{proxy.at}: ProxyPass {proxy.prefix} {proxy.target} -> "
+                 + (", ".join(proxy.backends) or "unresolved"),)
+        if len(set(proxy.backends)) >= 2:
+            yield Result(subject, Status.PASS, f"{proxy.target} balances over "
+                         f"{len(set(proxy.backends))} servers", shown,
+                         where(proxy.path, proxy.line))
+        else:
+            yield Result(subject, Status.FAIL,
+                         f"Apache proxies to a single server ({', '.join(proxy.backends)}): "
+                         "nothing to balance, and one stuck backend blocks every request",
+                         shown, where(proxy.path, proxy.line))
+    if apache:
+        return
     if not config.present:
         yield Result("superset", Status.FAIL,
                      "no nginx in front of Superset: nothing spreads the load",

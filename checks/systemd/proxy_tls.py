@@ -6,8 +6,10 @@ import re
 from collections.abc import Iterator
 
 from auditor.checks.systemd import facts as F
+from auditor.checks.systemd.apache import ApacheProxy
 from auditor.checks.systemd.availability import no_web_tier
 from auditor.checks.systemd.common import (
+    apache_routes,
     app_routes,
     app_servers,
     direct_reach,
@@ -32,6 +34,10 @@ def _missing(facts: Facts) -> Result | None:
     if absent:
         return absent
     config = _config(facts)
+    apache = apache_routes(facts)
+    if apache:
+        return Result("superset", Status.SKIP, f"{_apache_front(apache)}: its settings are "
+                      "not audited here (these checks read nginx)", _apache_evidence(apache))
     if not config.present:
         return Result("superset", Status.FAIL, f"no nginx: {direct_reach(services(facts))}",
                       ("no /etc/nginx/nginx.conf",))
@@ -41,6 +47,28 @@ def _missing(facts: Facts) -> Result | None:
     return None
 
 
+def _apache_front(apache: list[ApacheProxy]) -> str:
+    labels = ", ".join(dict.fromkeys(p.label for p in apache))
+    return f"Apache mod_proxy, not nginx, proxies Superset ({labels})"
+
+
+def _apache_evidence(apache: list[ApacheProxy]) -> tuple[str, ...]:
+    return tuple(f"{p.at}: <VirtualHost {p.vhost}>{' SSLEngine on' if p.tls else ''} "
+                 f"ProxyPass {p.prefix} {p.target}" for p in apache[:4])
+
+
+def _apache_tls(apache: list[ApacheProxy]) -> Result:
+    tls = [p for p in apache if p.tls]
+    if tls:
+        return Result("superset", Status.PASS,
+                      f"Apache terminates TLS for Superset ({tls[0].label}, SSLEngine on)",
+                      _apache_evidence(apache), where(tls[0].path, tls[0].line))
+    return Result("superset", Status.FAIL,
+                  f"Superset is proxied over plain HTTP only ({apache[0].label}, no SSLEngine "
+                  "on): passwords and session cookies cross the network in clear text",
+                  _apache_evidence(apache), where(apache[0].path, apache[0].line))
+
+
 def _tls_servers(facts: Facts) -> list[Server]:
     config = _config(facts)
     if not config.present:
@@ -48,12 +76,21 @@ def _tls_servers(facts: Facts) -> list[Server]:
     return [s for s in app_servers(config, services(facts)) if s.tls]
 
 
-def _no_tls() -> Result:
+def _no_tls(facts: Facts) -> Result:
+    apache = apache_routes(facts)
+    if apache and any(p.tls for p in apache):
+        return Result("superset", Status.SKIP, f"{_apache_front(apache)}: its TLS protocols "
+                      "and headers are not audited here (these checks read nginx)",
+                      _apache_evidence(apache))
     return Result("superset", Status.SKIP, "no TLS server proxies Superset (see "
                   "SYSTEMD-PROXY-TLS-001)")
 
 
 def _tls(facts: Facts) -> Iterator[Result]:
+    apache = [] if no_web_tier(facts) else apache_routes(facts)
+    if apache:
+        yield _apache_tls(apache)
+        return
     missing = _missing(facts)
     if missing:
         yield missing
@@ -78,7 +115,7 @@ def _tls(facts: Facts) -> Iterator[Result]:
 def _protocols(facts: Facts) -> Iterator[Result]:
     tls = _tls_servers(facts)
     if not tls:
-        yield _no_tls()
+        yield _no_tls(facts)
         return
     for server in tls:
         subject = server_subject(server)
@@ -110,7 +147,7 @@ def _max_age(value: str) -> int | None:
 def _hsts(facts: Facts) -> Iterator[Result]:
     tls = _tls_servers(facts)
     if not tls:
-        yield _no_tls()
+        yield _no_tls(facts)
         return
     routes = app_routes(_config(facts), services(facts))
     for server in tls:
@@ -149,6 +186,19 @@ def _hsts(facts: Facts) -> Iterator[Result]:
 
 def _redirect(facts: Facts) -> Iterator[Result]:
     config = _config(facts)
+    apache = [] if no_web_tier(facts) else apache_routes(facts)
+    if apache:
+        plain_hosts = list({p.label: p for p in reversed(apache) if not p.tls}.values())[::-1]
+        for proxy in plain_hosts:
+            yield Result(proxy.label, Status.FAIL,
+                         f"serves Superset over plain HTTP (<VirtualHost {proxy.vhost}>) "
+                         "instead of redirecting to HTTPS", _apache_evidence([proxy]),
+                         where(proxy.path, proxy.line))
+        if not plain_hosts:
+            yield Result("superset", Status.PASS,
+                         "no plain-HTTP Apache virtual host proxies Superset",
+                         _apache_evidence(apache))
+        return
     if not config.present:
         yield Result("superset", Status.SKIP, "no nginx (see SYSTEMD-PROXY-TLS-001)")
         return

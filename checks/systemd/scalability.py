@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 from auditor.checks.systemd import facts as F
 from auditor.checks.systemd.availability import no_web_tier, web_hosts
-from auditor.checks.systemd.common import SINGLE_HOST, app_routes, services, where
+from auditor.checks.systemd.common import (
+    SINGLE_HOST,
+    apache_routes,
+    app_routes,
+    services,
+    where,
+)
 from auditor.checks.systemd.facts import NginxConfig
 from auditor.model import Check, Facts, Result, Row, Severity, Status, Style
 
@@ -34,8 +40,9 @@ def _scale_out(facts: Facts) -> Iterator[Result]:
                      f"instances until that machine is full ({SINGLE_HOST})", tuple(evidence),
                      where(up.path, up.line))
     else:
+        group = "no balancer" if apache_routes(facts) else "no upstream group"
         yield Result("web-tier", Status.FAIL,
-                     "no upstream group: more capacity means a bigger VM and a restart "
+                     f"{group}: more capacity means a bigger VM and a restart "
                      f"({SINGLE_HOST})", tuple(evidence))
 
 

@@ -1,0 +1,209 @@
+"""False verdicts found on the host cases of ``fixtures/realworld/cases-host3.json``, each
+pinned by a small tree: a gunicorn config file computing its workers from the CPU count
+(antoniojesusgil/Apache-Superset's SLES runbook), Apache mod_proxy in front of gunicorn and
+``ProtectSystem=full`` (HISP-Uganda/dhis2-superset's direct install script)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import scan_report, write_tree
+
+from auditor.checks.pip import gunicorn_conf
+
+UNIT = """\
+[Service]
+User=superset
+WorkingDirectory=/opt/superset
+ExecStart=/opt/superset/venv/bin/gunicorn {args} 'superset.app:create_app()'
+Restart=always
+{extra}
+[Install]
+WantedBy=multi-user.target
+"""
+VENV = "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n"
+APACHE_SITE = """\
+<VirtualHost {vhost}>
+    ServerName bi.example.org
+{ssl}
+    ProxyPreserveHost On
+    ProxyPass / {target} retry=0 timeout=300
+    ProxyPassReverse / {target}
+</VirtualHost>
+"""
+BALANCER = """\
+<Proxy balancer://superset>
+    BalancerMember http://10.0.1.11:8088
+    BalancerMember http://10.0.1.12:8088
+</Proxy>
+"""
+
+
+def _findings(report: dict[str, Any], check: str) -> list[dict[str, Any]]:
+    return [f for t in report["targets"] for f in t["findings"] if f["check_id"] == check]
+
+
+def _host(tmp_path: Path, files: dict[str, str], args: str = "--workers 4 --bind "
+          "127.0.0.1:8088", extra: str = "") -> Path:
+    base = {
+        "etc/systemd/system/superset.service": UNIT.format(args=args, extra=extra),
+        "opt/superset/venv/pyvenv.cfg": VENV,
+    }
+    return write_tree(tmp_path / "host", {**base, **files})
+
+
+def _scan(tmp_path: Path, root: Path) -> dict[str, Any]:
+    return scan_report(tmp_path, "--style", "systemd", "--root", str(root))
+
+
+# --- workers computed in gunicorn's config file ------------------------------------------
+
+
+@pytest.mark.parametrize(("expression", "least"), [
+    ("multiprocessing.cpu_count() * 2 + 1", 3),
+    ("cpu_count() * 2 + 1", 3),
+    ("os.cpu_count() + 1", 2),
+    ("2 * multiprocessing.cpu_count()", 2),
+    ("max(2, os.cpu_count())", None),
+    ("multiprocessing.cpu_count() - 1", None),
+    ("int(os.environ['WORKERS'])", None),
+    ("3 * 4", None),
+])
+def test_least_workers(expression: str, least: int | None) -> None:
+    node = ast.parse(expression, mode="eval").body
+    assert gunicorn_conf.least_workers(node) == least
+
+
+def test_a_literal_after_a_computed_workers_wins() -> None:
+    text = "import os\nworkers = os.cpu_count() * 2 + 1\nworkers = 5\n"
+    assert gunicorn_conf.settings(text) == {"workers": ("5",)}
+    text = "import os\nworkers = 5\nworkers = os.cpu_count() * 2 + 1\n"
+    assert gunicorn_conf.settings(text)["workers-at-least"] == ("3", "os.cpu_count() * 2 + 1")
+    assert "workers" not in gunicorn_conf.settings(text)
+
+
+def test_cpu_count_workers_in_gunicorn_conf_are_not_one_worker(tmp_path: Path) -> None:
+    """The SLES runbook's gunicorn.conf: ``workers = multiprocessing.cpu_count() * 2 + 1``
+    was read as no setting, so gunicorn's default of one worker failed availability."""
+    root = _host(tmp_path, {"etc/gunicorn/gunicorn.conf":
+                            "import multiprocessing\nbind = 'unix:/run/gunicorn/socket'\n"
+                            "workers = multiprocessing.cpu_count() * 2 + 1\n"},
+                 args="-c /etc/gunicorn/gunicorn.conf")
+    (finding,) = _findings(_scan(tmp_path, root), "SYSTEMD-AVAILABILITY-003")
+    assert finding["status"] == "pass"
+    assert finding["message"].startswith("at least 3 worker processes")
+    assert any("multiprocessing.cpu_count() * 2 + 1" in e for e in finding["evidence"])
+
+
+def test_unknown_computed_workers_skip_instead_of_one(tmp_path: Path) -> None:
+    root = _host(tmp_path, {"etc/gunicorn/gunicorn.conf":
+                            "import os\nworkers = int(os.environ.get('WORKERS', '4'))\n"},
+                 args="-c /etc/gunicorn/gunicorn.conf --bind 127.0.0.1:8088")
+    (finding,) = _findings(_scan(tmp_path, root), "SYSTEMD-AVAILABILITY-003")
+    assert finding["status"] == "skip"
+    assert "int(os.environ.get('WORKERS', '4'))" in finding["message"]
+
+
+def test_command_line_workers_beat_the_computed_file(tmp_path: Path) -> None:
+    root = _host(tmp_path, {"etc/gunicorn/gunicorn.conf":
+                            "import os\nworkers = os.cpu_count() * 2 + 1\n"},
+                 args="-c /etc/gunicorn/gunicorn.conf --workers 1 --bind 127.0.0.1:8088")
+    (finding,) = _findings(_scan(tmp_path, root), "SYSTEMD-AVAILABILITY-003")
+    assert finding["status"] == "fail"
+
+
+def test_pip_style_reads_computed_workers_too(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "project", {
+        "venv/pyvenv.cfg": VENV,
+        "requirements.txt": "apache-superset==4.1.1\n",
+        "gunicorn.conf.py": "import multiprocessing\nbind = '127.0.0.1:8088'\n"
+                            "workers = multiprocessing.cpu_count() * 2 + 1\n",
+        "run.sh": "#!/bin/sh\n. venv/bin/activate\nexec gunicorn -c gunicorn.conf.py "
+                  "'superset.app:create_app()'\n",
+    })
+    report = scan_report(tmp_path, "--style", "pip", str(root))
+    (finding,) = _findings(report, "PIP-AVAILABILITY-001")
+    assert finding["status"] == "pass"
+    assert "at least 3" in finding["message"]
+
+
+# --- Apache mod_proxy in front of gunicorn ------------------------------------------------
+
+
+def _apache(tmp_path: Path, *, tls: bool = False, balancer: bool = False) -> dict[str, Any]:
+    site = APACHE_SITE.format(
+        vhost="*:443" if tls else "*:80",
+        ssl="    SSLEngine on\n    SSLCertificateFile /etc/letsencrypt/live/bi/fullchain.pem"
+        if tls else "",
+        target="balancer://superset/" if balancer else "http://127.0.0.1:8088/")
+    root = _host(tmp_path, {
+        "etc/apache2/apache2.conf": "IncludeOptional sites-enabled/*.conf\n",
+        "etc/apache2/sites-enabled/superset.conf": (BALANCER if balancer else "") + site,
+    })
+    return _scan(tmp_path, root)
+
+
+def test_apache_on_port_80_is_plain_http_not_direct_gunicorn(tmp_path: Path) -> None:
+    """HISP-Uganda's script: Apache on *:80 proxies to gunicorn on 127.0.0.1:8088. The host
+    checks said "no nginx: clients reach gunicorn directly on 127.0.0.1:8088", which no
+    client can; the real problem is that Apache speaks plain HTTP."""
+    report = _apache(tmp_path)
+    every = [f for t in report["targets"] for f in t["findings"]]
+    text = [" ".join([f["message"], *f["evidence"]]) for f in every]
+    assert not [t for t in text if "clients reach gunicorn" in t or "no nginx" in t]
+    (tls,) = _findings(report, "SYSTEMD-PROXY-TLS-001")
+    assert tls["status"] == "fail"
+    assert "plain HTTP only (Apache bi.example.org (*:80)" in tls["message"]
+    (redirect,) = _findings(report, "SYSTEMD-PROXY-TLS-004")
+    assert (redirect["status"], redirect["subject"]) == ("fail", "Apache bi.example.org (*:80)")
+    (balance,) = _findings(report, "SYSTEMD-LOAD-BALANCING-001")
+    assert balance["status"] == "fail" and "single server (127.0.0.1:8088)" in balance["message"]
+    (hosts,) = _findings(report, "SYSTEMD-AVAILABILITY-001")
+    assert any("ProxyPass / http://127.0.0.1:8088/" in e for e in hosts["evidence"])
+
+
+def test_apache_with_ssl_engine_terminates_tls(tmp_path: Path) -> None:
+    report = _apache(tmp_path, tls=True)
+    (tls,) = _findings(report, "SYSTEMD-PROXY-TLS-001")
+    assert tls["status"] == "pass" and "Apache terminates TLS" in tls["message"]
+    (protocols,) = _findings(report, "SYSTEMD-PROXY-TLS-002")
+    assert protocols["status"] == "skip" and "not audited" in protocols["message"]
+    (redirect,) = _findings(report, "SYSTEMD-PROXY-TLS-004")
+    assert redirect["status"] == "pass"
+
+
+def test_apache_balancer_over_two_hosts(tmp_path: Path) -> None:
+    """Members on Superset's port on two hosts, as nginx upstreams are matched."""
+    report = _apache(tmp_path, tls=True, balancer=True)
+    (balance,) = _findings(report, "SYSTEMD-LOAD-BALANCING-001")
+    assert balance["status"] == "pass"
+    (hosts,) = _findings(report, "SYSTEMD-AVAILABILITY-001")
+    assert hosts["status"] == "pass" and "10.0.1.11, 10.0.1.12" in hosts["message"]
+
+
+def test_apache_balancer_reaching_this_gunicorn_balances(tmp_path: Path) -> None:
+    site = BALANCER.replace("http://10.0.1.11:8088", "http://127.0.0.1:8088") + \
+        APACHE_SITE.format(vhost="*:80", ssl="", target="balancer://superset/")
+    root = _host(tmp_path, {"etc/apache2/sites-enabled/superset.conf": site})
+    report = _scan(tmp_path, root)
+    (balance,) = _findings(report, "SYSTEMD-LOAD-BALANCING-001")
+    assert balance["status"] == "pass" and "2 servers" in balance["message"]
+    (hosts,) = _findings(report, "SYSTEMD-AVAILABILITY-001")
+    assert hosts["status"] == "pass"
+
+
+# --- sandboxing: a weaker value is set, not missing -----------------------------------------
+
+
+def test_protect_system_full_is_not_missing(tmp_path: Path) -> None:
+    """HISP-Uganda's units set NoNewPrivileges, PrivateTmp and ProtectSystem=full; the
+    finding said "missing ProtectSystem=", which the unit sets."""
+    root = _host(tmp_path, {}, extra="NoNewPrivileges=true\nPrivateTmp=true\n"
+                 "ProtectSystem=full\n")
+    (finding,) = _findings(_scan(tmp_path, root), "SYSTEMD-ISOLATION-002")
+    assert finding["status"] == "fail"
+    assert "missing ProtectHome= (ProtectSystem=full set)" in finding["message"]
+    assert "ProtectSystem=full is set but weaker than the strictest value" in finding["evidence"]
