@@ -125,14 +125,6 @@ def _case_report(tmp_path: Path, name: str, *args: str) -> dict[str, Any]:
     return scan_report(tmp_path, str(tmp_path / case["target"]), *case["args"], *args)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checks/superset/configmodel.py + checks/common/images.py (not owned here): the web "
-    "image public.ecr.aws/data-on-eks/data-stacks:superset-v0.0.2 is built FROM "
-    "apache/superset:5.0.0 (ENV SUPERSET_ENV=production), but an image whose Dockerfile "
-    "is not known is taken to set no ENV, so RATELIMIT_ENABLED is failed as off from "
-    "'SUPERSET_ENV is not production'. The image's ENV is unknown: the verdict should be a "
-    "skip. (configmodel also reads an unknown SUPERSET_ENV, e.g. from a Secret not in the "
-    "input, as not 'production': it compares .value, not .resolved.)"))
 def test_custom_image_of_unknown_env_does_not_fail_ratelimit(tmp_path: Path) -> None:
     report = _case_report(tmp_path, "helm-argocd-connections-data-on-eks")
     (finding,) = [f for t in report["targets"] for f in t["findings"]
@@ -411,15 +403,6 @@ def test_an_unprobed_superset_container_still_fails(tmp_path: Path) -> None:
     assert finding["evidence"] == ["superset: no livenessProbe"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checks/superset (not owned here): toolforge's configOverrides set "
-    "CUSTOM_SECURITY_MANAGER = MediaWikiSsoSecurityManager, whose oauth_user_info returns "
-    "role_keys ['USERS'] for every MediaWiki account (['ADMINS'] for a listed one), and "
-    "AUTH_ROLES_MAPPING maps USERS to Alpha, sql_lab and OAuth: every wiki account gets "
-    "those roles on first login. SUPERSET-APP-SECURITY-011 passes it as 'accounts the "
-    "identity provider admits get role Public on first login'. The roles a custom "
-    "oauth_user_info hands out cannot be read from the config: the verdict should say so "
-    "(skip or warn), not claim Public."))
 def test_custom_oauth_user_info_is_not_judged_as_registration_into_public(
         tmp_path: Path) -> None:
     report = _case_report(tmp_path, "helm-nodeport-oauth-toolforge")

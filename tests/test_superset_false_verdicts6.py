@@ -3,7 +3,8 @@ names the deployment that showed it and fails without the fix."""
 
 from __future__ import annotations
 
-from auditor.checks.superset import secrets, services
+from auditor.checks.common.images import image_env, image_env_known
+from auditor.checks.superset import secrets, security, services
 from auditor.checks.superset.configmodel import EnvValue, SupersetConfig, analyze
 from auditor.model import Status
 
@@ -47,3 +48,132 @@ def test_a_key_that_only_mentions_sensitive_is_judged_by_its_length() -> None:
     key = "Sensitive-9f8e7d6c5b4a39281706f5e4d3c2b1a0-private"
     result = secrets._judge("SECRET_KEY", _config(f"SECRET_KEY = {key!r}\n"))
     assert result.status is Status.PASS, result
+
+
+# -- 2. The ENV of an image whose Dockerfile is not in the input (data-on-eks) -------------
+
+def _ratelimit_for(image: str, env: dict[str, str] | None = None) -> tuple[Status, str]:
+    given = {name: EnvValue(value, f"ENV {name}={value} of the {image} image")
+             for name, value in image_env(image)}
+    given.update({k: EnvValue(v, "pod env") for k, v in (env or {}).items()})
+    verdict = security._rate_limits(analyze(None, None, given))
+    assert verdict is not None
+    return verdict[0], verdict[1]
+
+
+def test_custom_image_leaves_superset_env_unknown() -> None:
+    """awslabs/data-on-eks runs public.ecr.aws/data-on-eks/data-stacks:superset-v0.0.2, built
+    FROM apache/superset:5.0.0 (ENV SUPERSET_ENV=production): RATELIMIT_ENABLED was failed as
+    off because an image not known was taken to set nothing."""
+    status, message = _ratelimit_for("public.ecr.aws/data-on-eks/data-stacks:superset-v0.0.2")
+    assert status is Status.SKIP
+    assert "public.ecr.aws/data-on-eks/data-stacks:superset-v0.0.2" in message
+    assert "SUPERSET_ENV" in message
+
+
+def test_custom_image_with_superset_env_in_the_pod_is_judged() -> None:
+    image = "tech4dev/superset:6.1.0"
+    assert _ratelimit_for(image, {"SUPERSET_ENV": "development"})[0] is Status.FAIL
+    assert _ratelimit_for(image, {"SUPERSET_ENV": "production"})[0] is Status.PASS
+
+
+def test_images_known_to_set_nothing_stay_off() -> None:
+    for image in ("python:3.11", "docker.io/library/python:3.11-slim", "ubuntu",
+                  "public.ecr.aws/docker/library/python:3.12", "apache/superset:2.0.1",
+                  "amancevice/superset:4.1.1"):
+        assert _ratelimit_for(image)[0] is Status.FAIL, image
+    assert _ratelimit_for("apache/superset:5.0.0")[0] is Status.PASS
+
+
+def test_a_same_named_image_of_another_registry_is_not_the_official_one() -> None:
+    assert not image_env_known("registry.example.com/python:3.11")
+    assert _ratelimit_for("registry.example.com/python:3.11")[0] is Status.SKIP
+
+
+def test_unknown_image_env_keeps_the_variable_unknown_in_the_file() -> None:
+    given = {n: EnvValue(v, "image") for n, v in image_env("ghcr.io/acme/bi:1.2")}
+    config = analyze("import os\nX_ENV = os.environ.get('SUPERSET_ENV', 'dev')\n",
+                     "superset_config.py", given)
+    assert not config.get("X_ENV").known
+
+
+# -- 3. Roles from a custom security manager (toolforge) -----------------------------------
+
+TOOLFORGE = """\
+from flask_appbuilder.security.manager import AUTH_OAUTH
+from superset.security import SupersetSecurityManager
+AUTH_TYPE = AUTH_OAUTH
+admin_users = ["someone"]
+
+class WikiSecurityManager(SupersetSecurityManager):
+    def oauth_user_info(self, provider, response=None):
+        if provider in admin_users:
+            return {"role_keys": ["ADMINS"]}
+        return {"role_keys": ["USERS"]}
+
+AUTH_ROLES_MAPPING = {"ADMINS": ["Admin"], "USERS": ["Alpha", "sql_lab"]}
+CUSTOM_SECURITY_MANAGER = WikiSecurityManager
+AUTH_USER_REGISTRATION = True
+"""
+
+
+def _provider(text: str) -> tuple[Status, str, tuple[str, ...]]:
+    verdict = security._provider_registration(_config(text))
+    assert verdict is not None
+    return verdict
+
+
+def test_custom_oauth_user_info_with_a_mapping_to_admin_is_a_warning() -> None:
+    """toolforge/superset-deploy: every MediaWiki account got Alpha through the manager's
+    role keys; 011 passed it as 'get role Public on first login'."""
+    status, message, evidence = _provider(TOOLFORGE)
+    assert status is Status.WARN
+    assert "role Public" not in message and "Admin and Alpha" in message
+    assert "WikiSecurityManager" in message
+    assert not any("regist" in line.lower() for line in (message, *evidence))
+
+
+def test_custom_manager_with_a_harmless_mapping_is_unknown() -> None:
+    text = TOOLFORGE.replace('["Admin"]', '["Gamma"]').replace('"Alpha", ', "")
+    status, message, evidence = _provider(text)
+    assert status is Status.SKIP and "cannot be read from the config" in message
+    assert "role Public" not in message
+    assert any("Gamma, sql_lab" in line for line in evidence)
+    overridden = text.replace("def oauth_user_info", "def auth_user_oauth")
+    status, message, _ = _provider(overridden)
+    assert status is Status.SKIP and "cannot be read from the config" in message
+    assert "role Public" not in message
+
+
+def test_custom_manager_imported_from_elsewhere_is_unknown() -> None:
+    text = ("from flask_appbuilder.security.manager import AUTH_LDAP\n"
+            "from my_security import CustomSecurityManager\n"
+            "AUTH_TYPE = AUTH_LDAP\nAUTH_USER_REGISTRATION = True\n"
+            "CUSTOM_SECURITY_MANAGER = CustomSecurityManager\n")
+    status, message, _ = _provider(text)
+    assert status is Status.SKIP and "role Public" not in message
+
+
+def test_custom_manager_without_login_methods_changes_nothing() -> None:
+    text = ("from flask_appbuilder.security.manager import AUTH_OAUTH\n"
+            "from superset.security import SupersetSecurityManager\n"
+            "class Views(SupersetSecurityManager):\n    def register_views(self):\n"
+            "        pass\n"
+            "AUTH_TYPE = AUTH_OAUTH\nAUTH_USER_REGISTRATION = True\n"
+            "CUSTOM_SECURITY_MANAGER = Views\n")
+    status, message, _ = _provider(text)
+    assert status is Status.PASS and "role Public on first login" in message
+
+
+def test_registration_into_admin_with_custom_role_keys_still_fails() -> None:
+    text = TOOLFORGE + "AUTH_USER_REGISTRATION_ROLE = 'Admin'\n"
+    assert _provider(text)[0] is Status.FAIL
+
+
+def test_stock_provider_mapping_is_named_in_the_pass() -> None:
+    text = ("from flask_appbuilder.security.manager import AUTH_OAUTH\n"
+            "AUTH_TYPE = AUTH_OAUTH\nAUTH_USER_REGISTRATION = True\n"
+            "AUTH_ROLES_MAPPING = {'superset_admins': ['Admin']}\n")
+    status, message, _ = _provider(text)
+    assert status is Status.PASS
+    assert "plus the roles AUTH_ROLES_MAPPING gives their provider groups (Admin)" in message

@@ -116,16 +116,80 @@ IMAGE_ENV: dict[str, tuple[tuple[int, int], tuple[tuple[str, str], ...]]] = {
     # ENV SUPERSET_ENV=production, which Superset's config turns into RATELIMIT_ENABLED.
     # Images before 2.1 set FLASK_ENV instead.
     "apache/superset": ((2, 1), (("SUPERSET_ENV", "production"),)),
+    # amancevice/docker-superset's Dockerfile (FROM python) sets GUNICORN_*, PYTHONPATH and
+    # SUPERSET_HOME, and never SUPERSET_ENV in its whole history.
+    "amancevice/superset": ((0, 0), ()),
 }
 """Repository -> (first release that sets it, the ENV of its Dockerfile that Superset's
 config reads): what a container of that image has before its own environment."""
 
+OFFICIAL_BASES = frozenset({
+    "python", "pypy", "ubuntu", "debian", "alpine", "centos", "fedora", "rockylinux",
+    "almalinux", "amazonlinux", "oraclelinux", "buildpack-deps", "busybox",
+})
+"""Docker Official Images a Superset image is installed on (``FROM python:3.11``): their
+Dockerfiles are published and set no variable Superset's config reads."""
+
+DOCKER_HUB = frozenset({None, "docker.io", "index.docker.io", "registry-1.docker.io",
+                        "mirror.gcr.io"})
+"""Registries where ``python`` is the official image (Docker Hub and Google's mirror of
+it); under any other registry a repository of that name is someone's own build."""
+
+IMAGE_SET_ENV = ("SUPERSET_ENV",)
+"""What an image whose Dockerfile is not known may set that Superset's defaults depend on:
+``RATELIMIT_ENABLED`` is ``SUPERSET_ENV == "production"``, and every image built ``FROM
+apache/superset`` (2.1+) inherits ``SUPERSET_ENV=production``."""
+
+
+class UnknownEnv(str):
+    """An image's ENV value the audit cannot know: the empty text, carrying ``reason`` (why
+    it is unknown) and ``source`` (where it would come from). ``EnvValue`` turns it into a
+    variable whose value is unknown."""
+
+    reason: str
+    source: str
+
+    def __new__(cls, reason: str, source: str) -> UnknownEnv:
+        made = super().__new__(cls, "")
+        made.reason = reason
+        made.source = source
+        return made
+
+
+def _official(ref: ImageRef) -> str | None:
+    """The Docker Official Image ``ref`` names, if it names one."""
+    repository = ref.repository
+    if ref.registry == "public.ecr.aws" and repository.startswith("docker/library/"):
+        repository = repository.removeprefix("docker/library/")
+    elif ref.registry not in DOCKER_HUB:
+        return None
+    return repository if repository in OFFICIAL_BASES else None
+
+
+def image_env_known(image: str) -> bool:
+    """Whether what ``image`` sets in its ENV for Superset is known (its Dockerfile is
+    published): apache/superset, amancevice/superset, an official base image."""
+    if not image:
+        return False
+    ref = parse_image(image)
+    return ref.repository in IMAGE_ENV or _official(ref) is not None
+
 
 def image_env(image: str) -> tuple[tuple[str, str], ...]:
-    """The ENV ``image`` gives its containers (any registry mirror): none for an image
-    whose Dockerfile is not published, or a release tagged before it set them (a moving or
-    sha tag is taken as a current release)."""
-    known = IMAGE_ENV.get(parse_image(image).repository) if image else None
+    """The ENV ``image`` gives its containers: for a known image (any registry mirror of
+    apache/superset) its published ENV, none for a release tagged before it set them (a
+    moving or sha tag is taken as a current release) or an official base image. For any
+    other image (a custom build, maybe FROM apache/superset) the variables Superset's
+    defaults depend on, each an :class:`UnknownEnv`."""
+    if not image_env_known(image):
+        shown = image or "(not named)"
+        return tuple(
+            (name, UnknownEnv(
+                f"image {shown} is not one whose Dockerfile the auditor knows: it may set "
+                f"{name} (an image built FROM apache/superset 2.1+ has {name}=production)",
+                f"the ENV of image {shown}, not in the input"))
+            for name in IMAGE_SET_ENV)
+    known = IMAGE_ENV.get(parse_image(image).repository)
     if known is None:
         return ()
     since, env = known

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from auditor.checks.common.images import UnknownEnv
 from auditor.checks.superset import parse_cost
 from auditor.checks.superset.defaults import (
     AUTH_TYPES,
@@ -64,6 +65,15 @@ class EnvValue:
     """Why the value cannot be known although the variable is set (a Secret that is
     not among the audited objects); ``value`` is then empty."""
 
+    def __post_init__(self) -> None:
+        # An image's ENV that cannot be known (checks/common/images.py: a custom image may
+        # be built FROM apache/superset and inherit SUPERSET_ENV=production) comes in as
+        # the value: the variable may be set, to what is unknown.
+        if isinstance(self.value, UnknownEnv) and self.unknown is None:
+            object.__setattr__(self, "unknown", self.value.reason)
+            object.__setattr__(self, "source", self.value.source)
+            object.__setattr__(self, "value", "")
+
     @property
     def resolved(self) -> object:
         return Unknown(self.unknown) if self.unknown else self.value
@@ -85,6 +95,11 @@ class Setting:
     """The environment variable the value is read from, when the file reads one."""
     directory: str | None = None
     """For ``FileSystemCache("/dir", ...)`` (or ``cache_dir=``): the directory, if literal."""
+    class_name: str | None = None
+    """For a class the file defines, assigned by name (``CUSTOM_SECURITY_MANAGER =
+    MySecurityManager``): its name; ``methods`` are then the methods it and its bases of the
+    same file define."""
+    methods: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -211,6 +226,8 @@ class _Analyzer:
         self.settings: dict[str, Setting] = {}
         self.names: dict[str, object] = {}
         self.getters: dict[str, EnvGetter] = {}
+        self.classes: dict[str, tuple[str, ...]] = {}
+        """Classes of the file (unconditional) -> methods they and their bases here define."""
         self.budget = parse_cost.ValueBudget()
 
     def run(self, tree: ast.Module) -> None:
@@ -251,12 +268,19 @@ class _Analyzer:
         elif isinstance(node, ast.ClassDef) and not conditional:
             # ``class CeleryConfig: broker_url = ...`` then ``CELERY_CONFIG = CeleryConfig``.
             attributes: dict[object, object] = {}
+            methods: list[str] = []
             for child in node.body:
                 if isinstance(child, ast.Assign):
                     for target in child.targets:
                         if isinstance(target, ast.Name):
                             attributes[target.id] = self._value(child.value)
+                elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                    methods.append(child.name)
+            for base in node.bases:
+                if isinstance(base, ast.Name) and base.id in self.classes:
+                    methods += self.classes[base.id]
             self.names[node.name] = attributes
+            self.classes[node.name] = tuple(dict.fromkeys(methods))
 
     def _item(self, target: ast.Subscript, value: ast.expr, line: int) -> None:
         """``FEATURE_FLAGS["X"] = True`` on a dict setting."""
@@ -290,7 +314,13 @@ class _Analyzer:
 
     def _assign(self, name: str, value: ast.expr, line: int, conditional: bool) -> None:
         evaluated = self._value(value)
+        named_class = value.id if isinstance(value, ast.Name) and value.id in self.classes \
+            else None
+        methods = self.classes.get(named_class, ()) if named_class else ()
         self.names[name] = evaluated
+        self.classes.pop(name, None)  # no longer the class of that name
+        if named_class is not None and not conditional:
+            self.classes[name] = methods
         if not name.isupper():
             return
         if conditional and not isinstance(evaluated, Unknown):
@@ -305,6 +335,9 @@ class _Analyzer:
             if directory is not None:
                 self.settings[name] = dataclasses.replace(self.settings[name],
                                                           directory=directory)
+        elif named_class is not None and not isinstance(evaluated, Unknown):
+            self.settings[name] = dataclasses.replace(self.settings[name],
+                                                      class_name=named_class, methods=methods)
 
     def _directory(self, call: ast.Call) -> str | None:
         """The first argument (or ``cache_dir=``) of a cache constructor, when a string."""

@@ -4,8 +4,9 @@ CORS, rate limits, risky feature flags)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from auditor.checks.superset.configmodel import SupersetConfig, Unknown
+from auditor.checks.superset.configmodel import Setting, SupersetConfig, Unknown
 from auditor.checks.superset.defaults import AUTH_DB, AUTH_NAMES
 from auditor.checks.superset.judge import Verdict, on, per_config, source, unknown
 from auditor.model import Check, Row, Severity, Status, Style
@@ -159,17 +160,109 @@ def _provider_registration(config: SupersetConfig) -> Verdict:
             "statically", (f"{source(auth)}: {name}", source(computed))
     if not role.known:
         return unknown(role)
-    evidence = [f"{source(auth)}: {name}", source(enabled), f"{source(role)}: {role.value}"]
     mapping = config.get("AUTH_ROLES_MAPPING")
-    if isinstance(mapping.value, dict) and mapping.value:
-        evidence.append(f"{source(mapping)}: {len(mapping.value)} group(s) mapped; the "
+    mapped = _mapped_roles(mapping)
+    shown = f"unknown: {mapped.reason}" if isinstance(mapped, Unknown) else ", ".join(mapped)
+    manager = _custom_manager(config, mapped != ())
+    if manager is not None and (manager.decides_roles or role.value not in ADMIN_ROLES):
+        # The security manager's own code decides what each account's user info holds (or
+        # which roles it gets): the config shows at most which roles the mapping can give.
+        evidence = [f"{source(auth)}: {name}",
+                    f"accounts are created on first login ({enabled.source})", manager.evidence]
+        if mapped != ():
+            evidence.append(f"{source(mapping)}: maps keys to {shown}")
+        granted = [r for r in ADMIN_ROLES if isinstance(mapped, tuple) and r in mapped]
+        if role.value in ADMIN_ROLES:
+            granted.insert(0, str(role.value))
+        if granted:
+            return Status.WARN, f"with {name}, the roles new accounts get come from a " \
+                f"custom security manager ({manager.why}), and the config lets them include " \
+                f"{' and '.join(dict.fromkeys(granted))}: which accounts get them is in its " \
+                "code, not in the config", tuple(evidence)
+        return Status.SKIP, f"with {name}, the roles new accounts get come from a custom " \
+            f"security manager ({manager.why}): they cannot be read from the config", \
+            tuple(evidence)
+    evidence = [f"{source(auth)}: {name}", source(enabled), f"{source(role)}: {role.value}"]
+    if mapped != ():
+        evidence.append(f"{source(mapping)}: provider groups mapped to {shown}; the "
                         "registration role is added to the mapped ones")
     if role.value in ADMIN_ROLES:
         return Status.FAIL, f"with {name}, every account the identity provider admits gets " \
             f"role {role.value} on first login; restrict the provider (e.g. allowed domains) " \
             "or register into a minimal role", tuple(evidence)
+    also = f", plus the roles AUTH_ROLES_MAPPING gives their provider groups ({shown})" \
+        if mapped != () else ""
     return Status.PASS, f"with {name}, accounts the identity provider admits get role " \
-        f"{role.value} on first login", tuple(evidence)
+        f"{role.value} on first login{also}", tuple(evidence)
+
+
+ROLE_METHODS = ("_oauth_calculate_user_roles", "_ldap_calculate_user_roles", "add_user",
+                "get_roles_from_keys")
+"""Flask-AppBuilder security-manager methods that decide a new account's roles (with every
+``auth_user_*`` login method)."""
+INFO_METHODS = ("oauth_user_info", "get_oauth_user_info")
+"""Methods that build the user info whose ``role_keys`` AUTH_ROLES_MAPPING maps."""
+SECURITY_MANAGER_SETTINGS = ("CUSTOM_SECURITY_MANAGER", "FAB_SECURITY_MANAGER_CLASS")
+OWN_MANAGERS = ("superset.security.SupersetSecurityManager",
+                "superset.security.manager.SupersetSecurityManager")
+
+
+@dataclass(frozen=True)
+class _Manager:
+    evidence: str
+    why: str
+    decides_roles: bool
+    """Whether it may change the roles themselves (a login or role method, or methods not
+    seen), not only the role keys AUTH_ROLES_MAPPING maps (the registration role is then
+    still added)."""
+
+
+def _mapped_roles(mapping: Setting) -> tuple[str, ...] | Unknown:
+    """The roles AUTH_ROLES_MAPPING can give (in the order written), or why unknown."""
+    value = mapping.value
+    if isinstance(value, Unknown):
+        return value
+    if not isinstance(value, dict):
+        return ()
+    roles: list[str] = []
+    for item in value.values():
+        if isinstance(item, Unknown):
+            return item
+        if not isinstance(item, list | tuple):
+            return Unknown("a mapped value is not a list of role names")
+        for name in item:
+            if not isinstance(name, str):
+                return Unknown("a mapped role name is not a plain string")
+            roles.append(name)
+    return tuple(dict.fromkeys(roles))
+
+
+def _custom_manager(config: SupersetConfig, mapping_used: bool) -> _Manager | None:
+    """A custom security manager that may decide new accounts' roles: it overrides a login
+    or role method, or the user info AUTH_ROLES_MAPPING reads, or it is not a class of the
+    file (its methods are unknown). None when none is set, or the one set changes none of
+    that."""
+    for name in SECURITY_MANAGER_SETTINGS:
+        setting = config.get(name)
+        if setting.from_default or setting.value is None:
+            continue
+        if isinstance(setting.value, str) and setting.value in OWN_MANAGERS:
+            continue
+        if setting.class_name is None:
+            reason = getattr(setting.value, "reason", f"{setting.value!r}"[:80])
+            return _Manager(f"{source(setting)}: not a class of the audited file ({reason})",
+                            f"{name}, whose methods are not in the audited files", True)
+        roles = [m for m in setting.methods if m in ROLE_METHODS or m.startswith("auth_user_")]
+        info = [m for m in setting.methods if m in INFO_METHODS]
+        listed = ", ".join(roles + info) or "no login or role method"
+        evidence = f"{source(setting)}: {setting.class_name} defines {listed}"
+        if roles:
+            return _Manager(evidence, f"{setting.class_name} overrides {', '.join(roles)}",
+                            True)
+        if info and mapping_used:
+            return _Manager(evidence, f"{setting.class_name}.{info[0]} builds the role keys "
+                            "AUTH_ROLES_MAPPING maps", False)
+    return None
 
 
 def _cors(config: SupersetConfig) -> Verdict:
