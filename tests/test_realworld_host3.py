@@ -207,3 +207,68 @@ def test_protect_system_full_is_not_missing(tmp_path: Path) -> None:
     assert finding["status"] == "fail"
     assert "missing ProtectHome= (ProtectSystem=full set)" in finding["message"]
     assert "ProtectSystem=full is set but weaker than the strictest value" in finding["evidence"]
+
+
+# --- a wrapper script systemd cannot execute; $PWD in a wrapper's exports ------------------
+
+WRAPPED_UNIT = """\
+[Service]
+WorkingDirectory=/home/ops/superset
+ExecStart=/home/ops/superset/run_superset.sh
+Restart=always
+
+[Install]
+WantedBy=multi-user.target
+"""
+WRAPPER = """\
+{first}
+export SUPERSET_CONFIG_PATH=$PWD/superset/superset_config.py
+{cd}gunicorn -w 10 -b 127.0.0.1:8088 "superset.app:create_app()"
+"""
+CONFIG = "SECRET_KEY = 'x' * 8\nWTF_CSRF_ENABLED = False\n"
+
+
+def _wrapped(tmp_path: Path, first: str, cd: str = "") -> dict[str, Any]:
+    root = write_tree(tmp_path / "host", {
+        "etc/systemd/system/superset.service": WRAPPED_UNIT,
+        "home/ops/superset/run_superset.sh": WRAPPER.format(first=first, cd=cd),
+        "home/ops/superset/superset/superset_config.py": CONFIG,
+        "somewhere/superset/superset_config.py": "WTF_CSRF_ENABLED = True\n",
+    })
+    return _scan(tmp_path, root)
+
+
+def test_wrapper_without_interpreter_line_cannot_start(tmp_path: Path) -> None:
+    """bigdata-29's run_superset.sh starts with '# !/bin/bash': systemd gets ENOEXEC. The
+    unit was dropped as "no systemd unit runs Superset" and every host check skipped."""
+    report = _wrapped(tmp_path, "# !/bin/bash")
+    (restart,) = _findings(report, "SYSTEMD-SUPERVISION-001")
+    assert restart["status"] == "fail" and "Exec format error" in restart["message"]
+    (workers,) = _findings(report, "SYSTEMD-AVAILABILITY-003")
+    assert workers["status"] == "fail" and "cannot start" in workers["message"]
+    everything = [f for t in report["targets"] for f in t["findings"]]
+    assert not [f for f in everything if "no systemd unit runs Superset" in f["message"]]
+
+
+def test_wrapper_with_interpreter_line_starts(tmp_path: Path) -> None:
+    report = _wrapped(tmp_path, "#!/bin/bash")
+    (restart,) = _findings(report, "SYSTEMD-SUPERVISION-001")
+    assert restart["status"] == "pass"
+    (workers,) = _findings(report, "SYSTEMD-AVAILABILITY-003")
+    assert workers["status"] == "pass"
+
+
+def test_pwd_in_a_wrapper_export_is_the_working_directory(tmp_path: Path) -> None:
+    """SUPERSET_CONFIG_PATH=$PWD/superset/superset_config.py was left unresolved, so no
+    configuration was read and Superset's defaults passed CSRF the config turns off."""
+    report = _wrapped(tmp_path, "#!/bin/sh")
+    (csrf,) = _findings(report, "SUPERSET-APP-SECURITY-002")
+    assert csrf["status"] == "fail"
+    assert any("home/ops/superset/superset/superset_config.py" in e for e in csrf["evidence"])
+
+
+def test_pwd_after_cd_is_not_guessed(tmp_path: Path) -> None:
+    report = _wrapped(tmp_path, "#!/bin/sh", cd="cd /somewhere\n")
+    (csrf,) = _findings(report, "SUPERSET-APP-SECURITY-002")
+    assert not any("home/ops/superset/superset/superset_config.py" in e
+                   for e in csrf["evidence"])

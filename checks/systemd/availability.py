@@ -141,6 +141,12 @@ def _workers(facts: Facts) -> Iterator[Result]:
             # A celery-only host does run Superset: say so rather than "no unit runs it".
             yield no_web_tier(facts) or no_services(services(facts))
             return
+        if service.cannot_start:
+            yield Result(service.name, Status.FAIL,
+                         "no worker serves: the unit cannot start (see "
+                         "SYSTEMD-SUPERVISION-001)", (service.cannot_start,),
+                         at(service.exec_start))
+            continue
         workers = service.launch.workers
         computed = service.launch.workers_computed
         evidence = (cmd(service.launch), f"worker processes: {workers or 'unknown'}"

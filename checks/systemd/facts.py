@@ -101,6 +101,9 @@ class Service:
     notes: tuple[str, ...] = ()
     socket: SocketActivation | None = None
     """The socket unit that activates it, if any."""
+    cannot_start: str | None = None
+    """Why systemd cannot execute ExecStart= as written (a script without a ``#!`` line):
+    the process the unit describes never runs."""
 
     @property
     def name(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import posixpath
+import re
 
 from auditor.checks.common.tree import Tree, TreeError
 from auditor.checks.pip import gunicorn_conf, uwsgi_ini
@@ -147,10 +148,17 @@ def _service(tree: Tree, unit: Unit, problems: dict[str, str]) -> Service | None
         words = [words[0], *words[2:]]  # '@': the second word is argv[0], not an argument
     state = ShellState(env=plain)
     launch, via = _launch(tree, words, exec_start, state, problems)
+    cannot_start = None
+    if launch is None and via is None:
+        launch, via = _unexecutable(tree, words, state)
+        if via is not None:
+            cannot_start = (f"{via} has no '#!' line on its first line: systemd executes "
+                            "ExecStart= directly, without a shell, so starting the unit "
+                            "fails with 'Exec format error' (status 203/EXEC)")
     if launch is None:
         return None
-    env = {**env, **_script_exports(launch, state)}
     workdir = (unit.value("Service", "WorkingDirectory") or "").lstrip("-") or None
+    env = {**env, **_script_exports(launch, state, _script_pwd(tree, via, workdir))}
     if launch.kind == "gunicorn":
         launch = _gunicorn_settings(tree, launch, workdir, plain, problems)
     elif launch.kind == "uwsgi":
@@ -171,21 +179,64 @@ def _service(tree: Tree, unit: Unit, problems: dict[str, str]) -> Service | None
         log_files=_log_files(unit, launch, workdir),
         via=via,
         notes=tuple(notes),
+        cannot_start=cannot_start,
     )
 
 
-def _script_exports(launch: Launch, state: ShellState) -> dict[str, EnvValue]:
+def _script_pwd(tree: Tree, via: str | None, workdir: str | None) -> str | None:
+    """``$PWD`` in a wrapper script systemd starts: the unit's WorkingDirectory= (``/``
+    without one, as for every system unit), while the script changes no directory; None
+    when it does (``cd``, ``pushd``) or when it is no script."""
+    if via is None or (workdir is not None and not workdir.startswith("/")):
+        return None
+    try:
+        text = tree.read_text(via, limit=256 * 1024)
+    except TreeError:
+        return None
+    if re.search(r"(^|[;&|(`]|\$\()\s*(cd|pushd|popd)\b", text, re.M):
+        return None
+    return workdir.rstrip("/") or "/" if workdir else "/"
+
+
+def _script_exports(launch: Launch, state: ShellState,
+                    pwd: str | None = None) -> dict[str, EnvValue]:
     """What a wrapper script (or ``sh -c``) exports before the line that starts the server:
     part of the server's environment, as the unit's own Environment= is (a script that runs
     ``export SUPERSET_CONFIG_PATH=...`` then gunicorn names the configuration Superset reads).
-    Values holding ``$`` are left out: they cannot be known without running the script."""
+    Values holding ``$`` are left out: they cannot be known without running the script,
+    except a leading ``$PWD`` when the directory the script runs in is known (``pwd``)."""
     found: dict[str, EnvValue] = {}
     for key, where in state.env_sources.items():
         value = launch.env.get(key)
-        if value is None or "$" in value or value != state.env.get(key):
+        if value is None or value != state.env.get(key):
             continue  # set after the launch line, or changed again after it
+        if pwd is not None:
+            value = re.sub(r"^(\$PWD|\$\{PWD\})(?=/|$)",
+                           lambda _: "" if pwd == "/" else pwd, value) or "/"
+        if "$" in value:
+            continue
         found[key] = EnvValue(value, where)
     return found
+
+
+def _unexecutable(tree: Tree, words: list[str], state: ShellState,
+                  ) -> tuple[Launch | None, str | None]:
+    """The server a wrapper script without ``#!`` was written to start (as ``sh script``
+    would run it), with the script's path; (None, None) for anything else. systemd cannot
+    run such a script itself: the unit is Superset's all the same, and must be judged as
+    one that never starts, not left out as a unit running something else."""
+    if not words or not words[0].startswith("/"):
+        return None, None
+    try:
+        text = tree.read_text(words[0], limit=256 * 1024)
+    except TreeError:
+        return None, None
+    if text.startswith("#!") or "\0" in text[:1024]:
+        return None, None  # a real interpreter line, or a binary: not this case
+    for launch in scan_script(text, words[0], state):
+        if launch.is_web or launch.kind in ROLES:
+            return launch, words[0]
+    return None, None
 
 
 def _launch(

@@ -34,6 +34,14 @@ def _restart(facts: Facts) -> Iterator[Result]:
         if service is None:
             yield no_services(services(facts))
             return
+        if service.cannot_start:
+            # Restart= only repeats the failure (until StartLimitBurst stops it).
+            yield Result(service.name, Status.FAIL,
+                         "the unit cannot start: " + service.cannot_start,
+                         (f"ExecStart={service.exec_start.value}" if service.exec_start
+                          else "ExecStart=", f"{service.via}: first line "
+                          "is not '#!...'"), at(service.exec_start))
+            continue
         setting = service.unit.last("Service", "Restart")
         value = setting.value if setting else "no"
         evidence = [f"Restart={value}" + (f" ({setting.path}:{setting.line})" if setting else
