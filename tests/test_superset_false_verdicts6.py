@@ -177,3 +177,53 @@ def test_stock_provider_mapping_is_named_in_the_pass() -> None:
     status, message, _ = _provider(text)
     assert status is Status.PASS
     assert "plus the roles AUTH_ROLES_MAPPING gives their provider groups (Admin)" in message
+
+
+# -- 4. A required variable read through a helper that raises when it is unset -------------
+
+def test_helper_whose_environ_subscript_raises_is_not_an_empty_key() -> None:
+    """``def get_env_variable(name): return os.environ[name]`` raises KeyError when the
+    variable is unset (no ``raise`` statement): the key was judged 'SECRET_KEY is empty'."""
+    text = ("import os\ndef get_env_variable(name):\n    return os.environ[name]\n"
+            "SECRET_KEY = get_env_variable('SUPERSET_SECRET_KEY')\n")
+    result = secrets._judge("SECRET_KEY", _config(text))
+    assert result.status is Status.SKIP
+    assert "empty" not in result.message and "refuses to load" in result.message
+    assert not any("its default" in line for line in result.evidence), result.evidence
+    set_here = secrets._judge("SECRET_KEY", _config(text, {"SUPERSET_SECRET_KEY": "x" * 40}))
+    assert set_here.status is Status.PASS
+
+
+def test_helper_that_reads_under_a_condition_is_unknown_not_refusing() -> None:
+    text = ("import os\ndef get_env_variable(name, default=None):\n"
+            "    if name in os.environ:\n        return os.environ[name]\n    return default\n"
+            "SECRET_KEY = get_env_variable('SUPERSET_SECRET_KEY')\n")
+    result = secrets._judge("SECRET_KEY", _config(text))
+    assert result.status is Status.SKIP
+    assert "empty" not in result.message and "refuses" not in result.message
+
+
+def test_superset_docker_helper_without_default_is_unknown() -> None:
+    text = ("import os\ndef get_env_variable(var_name, default=None):\n    try:\n"
+            "        return os.environ[var_name]\n    except KeyError:\n"
+            "        if default is not None:\n            return default\n        else:\n"
+            "            raise EnvironmentError('missing')\n"
+            "SECRET_KEY = get_env_variable('SECRET_KEY')\n")
+    result = secrets._judge("SECRET_KEY", _config(text))
+    assert result.status is Status.SKIP and "empty" not in result.message
+
+
+def test_unset_lookup_with_none_fallback_names_the_variable() -> None:
+    text = "import os\nSECRET_KEY = os.environ.get('MY_KEY')\n"
+    result = secrets._judge("SECRET_KEY", _config(text))
+    assert result.status is Status.FAIL
+    assert "MY_KEY" in result.message and "nothing in the input sets" in result.message
+
+
+def test_unseen_environment_is_named_in_the_evidence() -> None:
+    text = ("import os\ndef get_env_variable(name):\n    return os.environ[name]\n"
+            "SECRET_KEY = get_env_variable('SECRET_KEY')\n")
+    config = analyze(text, "superset_config.py", {}, unseen_env="Secret s (generated)")
+    result = secrets._judge("SECRET_KEY", config)
+    assert result.status is Status.SKIP
+    assert any("maybe from Secret s (generated)" in line for line in result.evidence)

@@ -353,9 +353,15 @@ class _Analyzer:
         source = f"{self.path}:{line}"
         if env_var is not None:
             given = self.env.get(env_var)
-            source = f"env {env_var} ({given.source}) read at {source}" if given else (
-                f"{source} (env {env_var} unset: its default)"
-            )
+            if given is not None:
+                source = f"env {env_var} ({given.source}) read at {source}"
+            elif self.unseen_env:
+                source = f"{source} (env {env_var}, maybe from {self.unseen_env})"
+            elif isinstance(value, Unknown):
+                # Unset where the audit can see, and no default stands in for it.
+                source = f"{source} (env {env_var}, not set where the auditor can see)"
+            else:
+                source = f"{source} (env {env_var} unset: its default)"
         self.settings[name] = Setting(
             name, value, source, path=self.path, line=line, callee=callee, env_var=env_var
         )
@@ -522,10 +528,15 @@ class _Analyzer:
             if keyword.arg == getter.default_name:
                 given = keyword.value
         value = self._value(given) if given is not None else getter.default
-        if value is None and getter.raises:
-            # Superset would not start: the config raises on the missing variable.
+        if value is None and (getter.raises or getter.unset_read == "raises"):
+            # Superset would not start: the config raises on the missing variable (an
+            # explicit raise, or the KeyError of os.environ[key]).
             return Unknown(f"environment variable {key} is not set where the auditor can see, "
                            "and the config refuses to load without it")
+        if value is None and getter.unset_read == "maybe":
+            name = _dotted(call.func) or "the config's getter"
+            return Unknown(f"environment variable {key} is not set where the auditor can see, "
+                           f"and what {name} returns then was not determined")
         return value
 
     def _env_subscript(self, node: ast.Subscript) -> object:
@@ -555,6 +566,10 @@ class EnvGetter:
     default: object
     raises: bool
     """Whether it raises when the variable is unset and no default is given."""
+    unset_read: str | None = None
+    """How its ``os.environ[key]`` reads fare when the variable is unset: ``"raises"`` (a
+    KeyError nothing in the function catches), ``"maybe"`` (a read under a condition),
+    None (every read is inside a ``try`` with a handler, or none is a subscript)."""
 
 
 def env_getter(node: ast.FunctionDef) -> EnvGetter | None:
@@ -591,7 +606,73 @@ def env_getter(node: ast.FunctionDef) -> EnvGetter | None:
         and child.value.id == default_name for child in ast.walk(node))
     if default_name is not None and not returns_default:
         return None
-    return EnvGetter(0, 1 if default_name else None, default_name, default, raises)
+    return EnvGetter(0, 1 if default_name else None, default_name, default, raises,
+                     _unset_read(node.body, key))
+
+
+def _unset_read(body: list[ast.stmt], key: str) -> str | None:
+    """How the ``os.environ[key]`` reads of ``body`` fare when ``key`` is unset (see
+    :attr:`EnvGetter.unset_read`): the worst of its statements."""
+    worst: str | None = None
+    for statement in body:
+        found = _statement_unset_read(statement, key)
+        if found == "raises":
+            return found
+        worst = worst or found
+    return worst
+
+
+def _statement_unset_read(node: ast.stmt, key: str) -> str | None:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+        return None  # defined, not run
+    if isinstance(node, ast.Try | ast.TryStar):
+        if node.handlers:
+            # The KeyError of the try body is caught; what runs after it is not guarded.
+            rest = [*node.orelse, *node.finalbody,
+                    *(child for handler in node.handlers for child in handler.body)]
+            return _unset_read(rest, key)
+        return _unset_read([*node.body, *node.orelse, *node.finalbody], key)
+    if isinstance(node, ast.If | ast.While | ast.For | ast.AsyncFor):
+        head = node.test if isinstance(node, ast.If | ast.While) else node.iter
+        found = _expression_unset_read(head, key)
+        if found:
+            return found
+        return "maybe" if _unset_read([*node.body, *node.orelse], key) else None
+    if isinstance(node, ast.With | ast.AsyncWith):
+        for item in node.items:
+            found = _expression_unset_read(item.context_expr, key)
+            if found:
+                return found
+        return _unset_read(node.body, key)
+    worst: str | None = None
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.expr):
+            found = _expression_unset_read(child, key)
+            if found == "raises":
+                return found
+            worst = worst or found
+    return worst
+
+
+def _expression_unset_read(node: ast.expr, key: str) -> str | None:
+    """``"raises"`` for an ``os.environ[key]`` that always runs, ``"maybe"`` for one under
+    a condition (``a if c else b``, ``x or y``, a comprehension)."""
+    if isinstance(node, ast.Subscript) and _reads_env(node, key):
+        return "raises"
+    if isinstance(node, ast.Lambda):
+        return None
+    conditional = isinstance(node, ast.IfExp | ast.BoolOp | ast.ListComp | ast.SetComp
+                             | ast.DictComp | ast.GeneratorExp)
+    worst: str | None = None
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.expr):
+            found = _expression_unset_read(child, key)
+            if found and conditional:
+                found = "maybe"
+            if found == "raises":
+                return found
+            worst = worst or found
+    return worst
 
 
 def _reads_env(node: ast.AST, key: str) -> bool:

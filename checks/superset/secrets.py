@@ -27,6 +27,12 @@ def _judge(subject: str, conf: SupersetConfig) -> Result:
         return Result(subject, Status.SKIP,
                      f"SECRET_KEY could not be determined: {getattr(value, 'reason', '')}",
                      evidence, where)
+    elif value is None and setting.env_var is not None:
+        # ``os.environ.get("X")`` or a getter that returns None: only what the input shows.
+        return Result(subject, Status.FAIL,
+                     f"SECRET_KEY is None: the config reads environment variable "
+                     f"{setting.env_var}, which nothing in the input sets, and falls back to "
+                     "None (Flask then signs no session)", evidence, where)
     elif value is None or value == "":
         return Result(subject, Status.FAIL, "SECRET_KEY is empty", evidence, where)
     elif not isinstance(value, str | bytes):
