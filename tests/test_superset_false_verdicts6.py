@@ -3,6 +3,8 @@ names the deployment that showed it and fails without the fix."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from auditor.checks.common.images import image_env, image_env_known
 from auditor.checks.superset import secrets, security, services
 from auditor.checks.superset.configmodel import EnvValue, SupersetConfig, analyze
@@ -227,3 +229,22 @@ def test_unseen_environment_is_named_in_the_evidence() -> None:
     result = secrets._judge("SECRET_KEY", config)
     assert result.status is Status.SKIP
     assert any("maybe from Secret s (generated)" in line for line in result.evidence)
+
+
+# -- 5. ENABLE_PROXY_FIX with clients reaching Superset directly --------------------------
+
+def test_proxy_fix_without_a_proxy_says_why_and_what_is_forged() -> None:
+    config = dataclasses.replace(_config("ENABLE_PROXY_FIX = True\n"), behind_proxy=False,
+                                 proxy_evidence="no proxy service in the Compose project")
+    verdict = services._proxy_fix(config)
+    assert verdict is not None
+    status, message, _ = verdict
+    assert status is Status.WARN
+    assert "no proxy service in the Compose project" in message
+    assert "X-Forwarded-Proto" in message and "rate limits" in message
+
+
+def test_proxy_fix_where_the_proxy_is_unknown_is_not_judged() -> None:
+    config = _config("ENABLE_PROXY_FIX = True\n")
+    assert config.behind_proxy is None
+    assert services._proxy_fix(config) is None

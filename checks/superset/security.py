@@ -184,8 +184,10 @@ def _provider_registration(config: SupersetConfig) -> Verdict:
             tuple(evidence)
     evidence = [f"{source(auth)}: {name}", source(enabled), f"{source(role)}: {role.value}"]
     if mapped != ():
-        evidence.append(f"{source(mapping)}: provider groups mapped to {shown}; the "
-                        "registration role is added to the mapped ones")
+        groups = f"{len(mapping.value)} group(s)" if isinstance(mapping.value, dict) else \
+            "groups"
+        evidence.append(f"{source(mapping)}: {groups} mapped; the registration role is "
+                        f"added to the mapped ones ({shown})")
     if role.value in ADMIN_ROLES:
         return Status.FAIL, f"with {name}, every account the identity provider admits gets " \
             f"role {role.value} on first login; restrict the provider (e.g. allowed domains) " \

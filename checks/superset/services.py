@@ -235,8 +235,12 @@ def _proxy_fix(config: SupersetConfig) -> Verdict:
         return Status.PASS, "ENABLE_PROXY_FIX trusts the proxy's X-Forwarded headers", (
             source(proxied), f"proxy: {config.proxy_evidence}")
     if on(proxied):
+        # Werkzeug's ProxyFix then takes the client's address and scheme from headers any
+        # client that reaches Superset can write.
+        why = config.proxy_evidence or "no route to the web among the audited objects"
         return Status.WARN, "ENABLE_PROXY_FIX is on with no proxy in front: clients can " \
-            "spoof X-Forwarded-For", (source(proxied),)
+            "spoof X-Forwarded-For (any client address in logs and rate limits) and " \
+            f"X-Forwarded-Proto (a forged https scheme); {why}", (source(proxied),)
     return None
 
 
