@@ -272,3 +272,41 @@ def test_pwd_after_cd_is_not_guessed(tmp_path: Path) -> None:
     (csrf,) = _findings(report, "SUPERSET-APP-SECURITY-002")
     assert not any("home/ops/superset/superset/superset_config.py" in e
                    for e in csrf["evidence"])
+
+
+# --- pip: SUPERSET_CONFIG_PATH under a directory variable the script cd's into -------------
+
+MISTER_SCRIPT = """\
+#!/bin/bash
+PROJECT_DIR=~/superset-4.1.2
+cd "$PROJECT_DIR" || {{ echo "Failed"; exit 1; }}
+{activate}
+export SUPERSET_CONFIG_PATH="$PROJECT_DIR/custom_files/superset_config.py"
+superset run -p 5000 -h 127.0.0.1 --with-threads
+"""
+
+
+def _mister(tmp_path: Path, activate: str) -> dict[str, Any]:
+    root = write_tree(tmp_path / "project", {
+        "venv/pyvenv.cfg": VENV,
+        "custom_files/start.sh": MISTER_SCRIPT.format(activate=activate),
+        "custom_files/superset_config.py": "WTF_CSRF_ENABLED = False\n",
+    })
+    return scan_report(tmp_path, "--style", "pip", str(root))
+
+
+def test_config_under_the_directory_the_script_cds_into_is_read(tmp_path: Path) -> None:
+    """TawanMd/superset-mister: the configuration was reported "not in the audited tree"
+    (it is) and skipped; the script cd's into $PROJECT_DIR and activates venv/ there."""
+    report = _mister(tmp_path, "source venv/bin/activate")
+    (csrf,) = _findings(report, "SUPERSET-APP-SECURITY-002")
+    assert csrf["status"] == "fail"
+    assert any("custom_files/superset_config.py" in e for e in csrf["evidence"])
+
+
+def test_unresolved_directory_variable_is_named_not_called_missing(tmp_path: Path) -> None:
+    report = _mister(tmp_path, "")  # no venv activated there: $PROJECT_DIR is not known
+    problems = [p for t in report["targets"] for p in t["problems"]]
+    assert any("holds $PROJECT_DIR, which is known only by running the script" in p
+               for p in problems)
+    assert not any("not in the audited tree" in p for p in problems)

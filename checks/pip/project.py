@@ -462,12 +462,35 @@ def _update_tooling(
             yield f"{entry.source}:{entry.line}"
 
 
+def _project_dir_var(scan: ProjectScan, source: str, value: str) -> str:
+    """``$DIR/rest`` as ``rest`` in the project, when the script that sets the path first
+    changes into ``$DIR`` (``cd "$DIR"``) and then activates the project's own
+    ``venv/bin/activate`` relatively: the directory it runs in is the project itself, as the
+    virtualenv it takes is. Anything else is left as written."""
+    match = re.match(r"^\$\{?(\w+)\}?/(.+)$", value)
+    if not match or "$" in match.group(2):
+        return value
+    name = match.group(1)
+    text = scan.read(source.rsplit(":", 1)[0]) if ":" in source else None
+    if not text:
+        return value
+    cd = re.search(r"^\s*cd\s+\"?\$\{?" + name + r"\}?\"?\s*(\|\||&&|;|$)", text, re.M)
+    venv = re.search(r"^\s*(source|\.)\s+\"?(\./)?[\w.-]+/bin/activate\b", text[cd.end():],
+                     re.M) if cd else None
+    return match.group(2) if cd and venv else value
+
+
 def _find_config(scan: ProjectScan) -> None:
     declared = scan.env.get("SUPERSET_CONFIG_PATH")
     candidates: list[str] = []
+    unresolved = None
     if declared:
         value = re.sub(r"^\$\{?PWD\}?/", "", declared.value)
-        candidates.append(value if value.startswith("/") else scan.inner(value))
+        value = _project_dir_var(scan, declared.source, value)
+        if "$" in value:
+            unresolved = re.search(r"\$\{?\w+\}?", value)
+        else:
+            candidates.append(value if value.startswith("/") else scan.inner(value))
     candidates += [scan.inner(c) for c in CONFIG_LOCATIONS]
     for candidate in candidates:
         if scan.tree.exists(candidate):
@@ -478,7 +501,12 @@ def _find_config(scan: ProjectScan) -> None:
                 return
             scan.config_path = _rel(scan, candidate)
             return
-    if declared:
+    if declared and unresolved:
+        scan.problems["superset.config"] = (
+            f"SUPERSET_CONFIG_PATH={declared.value} ({declared.source}) holds "
+            f"{unresolved.group(0)}, which is known only by running the script: the "
+            "configuration was not read")
+    elif declared:
         scan.problems["superset.config"] = (
             f"SUPERSET_CONFIG_PATH={declared.value} ({declared.source}) is not in the audited tree"
         )
