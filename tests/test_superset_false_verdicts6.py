@@ -4,6 +4,10 @@ names the deployment that showed it and fails without the fix."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from pathlib import Path
+
+from conftest import scan_report
 
 from auditor.checks.common.images import image_env, image_env_known
 from auditor.checks.superset import secrets, security, services
@@ -11,6 +15,7 @@ from auditor.checks.superset.configmodel import EnvValue, SupersetConfig, analyz
 from auditor.model import Status
 
 PUPPET_TEXT = "Sensitive [value redacted]"
+REALWORLD = Path(__file__).resolve().parent / "fixtures" / "realworld"
 
 
 def _config(text: str, env: dict[str, str] | None = None) -> SupersetConfig:
@@ -248,3 +253,14 @@ def test_proxy_fix_where_the_proxy_is_unknown_is_not_judged() -> None:
     config = _config("ENABLE_PROXY_FIX = True\n")
     assert config.behind_proxy is None
     assert services._proxy_fix(config) is None
+
+
+def test_data_on_eks_rate_limit_is_a_skip_naming_the_image(tmp_path: Path) -> None:
+    folder = "helm-argocd-connections-data-on-eks"
+    shutil.copytree(REALWORLD / folder, tmp_path / folder)
+    report = scan_report(tmp_path, str(tmp_path / folder / "manifests"), "--style",
+                         "kubernetes", "--namespace", "superset")
+    (finding,) = [f for t in report["targets"] for f in t["findings"]
+                  if f["check_id"] == "SUPERSET-APP-SECURITY-008"]
+    assert finding["status"] == "skip", finding
+    assert "public.ecr.aws/data-on-eks/data-stacks:superset-v0.0.2" in finding["message"]
