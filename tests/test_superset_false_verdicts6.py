@@ -11,8 +11,8 @@ from conftest import scan_report
 
 from auditor.checks.common.images import image_env, image_env_known
 from auditor.checks.superset import secrets, security, services
-from auditor.checks.superset.configmodel import EnvValue, SupersetConfig, analyze
-from auditor.model import Status
+from auditor.checks.superset.configmodel import EnvValue, SupersetConfig, Topology, analyze
+from auditor.model import Status, Style
 
 PUPPET_TEXT = "Sensitive [value redacted]"
 REALWORLD = Path(__file__).resolve().parent / "fixtures" / "realworld"
@@ -264,3 +264,17 @@ def test_data_on_eks_rate_limit_is_a_skip_naming_the_image(tmp_path: Path) -> No
                   if f["check_id"] == "SUPERSET-APP-SECURITY-008"]
     assert finding["status"] == "skip", finding
     assert "public.ecr.aws/data-on-eks/data-stacks:superset-v0.0.2" in finding["message"]
+
+
+# -- SUPERSET-SCALABILITY-002: what an unset RESULTS_BACKEND does (HISP-Uganda) -----------
+
+def test_unset_results_backend_fails_queries_not_pending_forever() -> None:
+    """superset/sql_lab.py raises SupersetResultsBackendNotConfigureException for a database
+    with allow_run_async and no results backend: the query fails with that error shown."""
+    config = dataclasses.replace(_config("CELERY_CONFIG = {'broker_url': 'redis://r'}\n"),
+                                 topology=Topology(web=1, workers=1, beats=0))
+    verdict = services._results(config, Style.SYSTEMD)
+    assert verdict is not None
+    status, message, _ = verdict
+    assert status is Status.FAIL
+    assert "Results backend is not configured" in message and "Pending" not in message

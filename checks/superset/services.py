@@ -138,8 +138,12 @@ def _results(config: SupersetConfig, style: Style) -> Verdict:
     if idle := _no_worker(config, style):
         return idle
     if setting.value is None:
-        return Status.FAIL, "Celery runs but RESULTS_BACKEND is unset: async SQL Lab queries " \
-            "finish on a worker and the browser waits on 'Pending' forever", (source(setting),)
+        # superset/sql_lab.py execute_sql_statements: a database with allow_run_async and
+        # no results backend raises SupersetResultsBackendNotConfigureException, and the
+        # worker marks the query failed with that message.
+        return Status.FAIL, "Celery runs but RESULTS_BACKEND is unset: SQL Lab queries on a " \
+            "database with asynchronous execution fail with 'Results backend is not " \
+            "configured.'", (source(setting),)
     kind = _base(setting.callee or "")
     if kind in ("NullCache", "SimpleCache"):
         return Status.FAIL, f"RESULTS_BACKEND is {setting.callee}: results are not shared " \
