@@ -278,3 +278,14 @@ def test_unset_results_backend_fails_queries_not_pending_forever() -> None:
     status, message, _ = verdict
     assert status is Status.FAIL
     assert "Results backend is not configured" in message and "Pending" not in message
+
+
+def test_custom_manager_extending_an_imported_class_is_unknown() -> None:
+    text = ("from flask_appbuilder.security.manager import AUTH_OAUTH\n"
+            "from my_sso import CompanySecurityManager\n"
+            "class Mine(CompanySecurityManager):\n    def register_views(self):\n"
+            "        pass\n"
+            "AUTH_TYPE = AUTH_OAUTH\nAUTH_USER_REGISTRATION = True\n"
+            "CUSTOM_SECURITY_MANAGER = Mine\n")
+    status, message, _ = _provider(text)
+    assert status is Status.SKIP and "role Public" not in message

@@ -35,6 +35,11 @@ from auditor.checks.superset.importcheck import (
 )
 from auditor.model import Facts
 
+UNSEEN_BASE = "(methods of a base class defined outside the file)"
+STOCK_BASES = frozenset({"object", "SupersetSecurityManager", "SecurityManager",
+                         "BaseSecurityManager"})
+"""Base classes whose methods are Superset's or Flask-AppBuilder's own, not a config's."""
+
 
 class Unknown:
     """A value the analysis could not determine, with the reason."""
@@ -98,7 +103,7 @@ class Setting:
     class_name: str | None = None
     """For a class the file defines, assigned by name (``CUSTOM_SECURITY_MANAGER =
     MySecurityManager``): its name; ``methods`` are then the methods it and its bases of the
-    same file define."""
+    same file define, with :data:`UNSEEN_BASE` when a base comes from elsewhere."""
     methods: tuple[str, ...] = ()
 
     @property
@@ -279,6 +284,8 @@ class _Analyzer:
             for base in node.bases:
                 if isinstance(base, ast.Name) and base.id in self.classes:
                     methods += self.classes[base.id]
+                elif (_dotted(base) or "").rsplit(".", 1)[-1] not in STOCK_BASES:
+                    methods.append(UNSEEN_BASE)  # its methods are not in the file
             self.names[node.name] = attributes
             self.classes[node.name] = tuple(dict.fromkeys(methods))
 

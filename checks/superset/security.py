@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditor.checks.superset.configmodel import Setting, SupersetConfig, Unknown
+from auditor.checks.superset.configmodel import UNSEEN_BASE, Setting, SupersetConfig, Unknown
 from auditor.checks.superset.defaults import AUTH_DB, AUTH_NAMES
 from auditor.checks.superset.judge import Verdict, on, per_config, source, unknown
 from auditor.model import Check, Row, Severity, Status, Style
@@ -254,6 +254,11 @@ def _custom_manager(config: SupersetConfig, mapping_used: bool) -> _Manager | No
             reason = getattr(setting.value, "reason", f"{setting.value!r}"[:80])
             return _Manager(f"{source(setting)}: not a class of the audited file ({reason})",
                             f"{name}, whose methods are not in the audited files", True)
+        if UNSEEN_BASE in setting.methods:
+            return _Manager(f"{source(setting)}: {setting.class_name} extends a class defined "
+                            "outside the audited file",
+                            f"{setting.class_name}, whose base class is not in the audited "
+                            "files", True)
         roles = [m for m in setting.methods if m in ROLE_METHODS or m.startswith("auth_user_")]
         info = [m for m in setting.methods if m in INFO_METHODS]
         listed = ", ".join(roles + info) or "no login or role method"
