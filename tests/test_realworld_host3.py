@@ -312,16 +312,11 @@ def test_unresolved_directory_variable_is_named_not_called_missing(tmp_path: Pat
     assert not any("not in the audited tree" in p for p in problems)
 
 
-# --- for the owners of checks/superset ------------------------------------------------------
+# --- SUPERSET-SCALABILITY-002 on this case (fixed in 89ed148) ---------------------------------
 
 HISP = Path(__file__).parent / "fixtures" / "realworld" / "systemd-apache-celery-hisp-direct"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checks/superset/services.py (not this helper's): SUPERSET-SCALABILITY-002 says an "
-    "unset RESULTS_BACKEND leaves 'the browser waits on Pending forever'; Superset's "
-    "sql_lab.execute_sql_statements raises 'Results backend is not configured.' for a "
-    "database with allow_run_async, and the query fails with that error shown"))
 def test_unset_results_backend_is_an_error_not_pending_forever(tmp_path: Path) -> None:
     """HISP-Uganda's direct install runs a Celery worker without RESULTS_BACKEND."""
     report = _scan(tmp_path, HISP / "host")

@@ -991,8 +991,8 @@ CASES += [
          message="query results go to a shared backend (RedisCache(...))", location=at(5)),
     Case("SUPERSET-SCALABILITY-002", "unset", _results("ROW_LIMIT = 5000"), "fail",
          subject="RESULTS_BACKEND", evidence=("RESULTS_BACKEND from Superset default",),
-         message="Celery runs but RESULTS_BACKEND is unset: async SQL Lab queries finish on a "
-                 "worker and the browser waits on 'Pending' forever"),
+         message="Celery runs but RESULTS_BACKEND is unset: SQL Lab queries on a database with "
+                 "asynchronous execution fail with 'Results backend is not configured.'"),
     Case("SUPERSET-SCALABILITY-002", "None", _results("RESULTS_BACKEND = None"), "fail",
          subject="RESULTS_BACKEND", evidence=("RESULTS_BACKEND from superset_config.py:5",),
          message="Celery runs but RESULTS_BACKEND is unset", location=at(5)),
