@@ -100,9 +100,9 @@ def _backups(facts: Facts) -> Iterator[Result]:
         # "Has no backup" would claim more than the objects show: a pg_dump from a
         # bastion or a managed snapshot is invisible here (helm-nodeport-oauth-toolforge).
         what = ("none among the audited objects backs up the metadata database (every "
-                "dashboard and user)" if k.role("web") else f"none among the audited objects backs up database "
-                f"{anchor.item.name} (and no Superset workload among them tells whether it "
-                "holds Superset's metadata)")
+                "dashboard and user)" if k.role("web") else
+                f"none among the audited objects backs up database {anchor.item.name} (and "
+                "no Superset workload among them tells whether it holds Superset's metadata)")
         yield result(anchor, Status.FAIL, f"no backup CronJob or Velero Schedule: {what}",
                      ("looked for CronJobs running pg_dump, pgbackrest, wal-g, restic and "
                       "Velero Schedules",))
