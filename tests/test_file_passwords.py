@@ -116,3 +116,12 @@ def test_config_map_with_superset_config(tmp_path: Path, extra: str, status: Sta
         assert "superset:superset" not in " ".join(verdicts["ConfigMap"].evidence)
     else:
         assert "ConfigMap" not in verdicts
+
+
+def test_a_costly_python_file_is_not_parsed() -> None:
+    # issue 14's attack: one f-string of many fields takes ast.parse a minute.
+    head = 'import os\nURI = "postgresql://superset:superset@db/s"\n'
+    bomb = head + 'B = f"' + "{a}" * 293_000 + '"\n'
+    assert password_fields("superset_config.py", bomb) == []
+    assert password_fields("notes.txt", "password: hunter2\n" + "x" * 300_000) == [
+        (1, "password set literally (7 characters)")]

@@ -17,7 +17,9 @@ GCP_SERVICE_ACCOUNT = re.compile(r'"type"\s*:\s*"service_account"[\s\S]*"private
                                  r'"private_key"[\s\S]*"type"\s*:\s*"service_account"')
 AZURE_ACCOUNT_KEY = re.compile(r"(?i)\bAccountKey=[A-Za-z0-9+/]{20,}={0,2}")
 URL_WITH_PASSWORD = re.compile(
-    r"(?i)\b[a-z][a-z0-9+.-]*://[^:/?#@\s\"']*:(?P<password>[^@\s\"'/]+)@[^\s\"']")
+    r"(?i)[a-z][a-z0-9+.-]{0,63}://[^:/?#@\s\"']*:(?P<password>[^@\s\"'/]+)@[^\s\"']")
+"""A scheme is at most 64 characters here (``postgresql+psycopg2`` is 19): unbounded, every
+``.``-separated word of a long value started a scan to its end, 1.8 s for 20 KB of ``a.``."""
 # A password that is a reference to be filled in elsewhere is not a secret in the file.
 PLACEHOLDER = re.compile(r"^(?:\$|\{|%\(|<|\*+$|x+$|\.\.\.$)", re.I)
 

@@ -12,13 +12,17 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.checks.superset import parse_cost
+
 FIELDS = frozenset({"password", "passwd", "db_pass", "db_password", "client_secret",
                     "secret_key", "api_key"})
 FLAG_VALUES = frozenset({"yes", "no", "true", "false", "0", "1", "on", "off", ""})
 FIELD_LINE = re.compile(
     r"""^\s*(?:-\s+)?["']?(""" + "|".join(sorted(FIELDS)) +
     r""")["']?\s*[:=]\s*(.*?)\s*,?\s*$""", re.I)
-URI_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:([^\s@/'\"]+)@", re.I)
+URI_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]{0,63}://[^\s:/@'\"]*:([^\s@/'\"]+)@", re.I)
+"""Scheme bounded, as ``secretvalues.URL_WITH_PASSWORD``: unbounded, a long word made every
+start scan to its end (a 300 KB line took minutes)."""
 REFERENCE = re.compile(r"^(\$|\{|<|%\(|os\.|env\(|getenv|environ|ENC\[)|^(none|null|~)$", re.I)
 """A value that stands for another: a variable, a template, an environment lookup, a SOPS
 ciphertext (``ENC[AES256_GCM,...]``, decrypted when applied)."""
@@ -31,11 +35,19 @@ PYTHON_ONLY = (ast.Import, ast.ImportFrom, ast.Call, ast.FunctionDef, ast.ClassD
 
 def password_fields(key: str, text: str) -> list[tuple[int, str]]:
     """(line, what) for each password the file ``key`` holds literally."""
-    tree = _python(key, text)
-    return _in_python(tree) if tree is not None else _in_lines(text)
+    python = key.endswith(".py")
+    found = _in_lines(text)
+    if not found and not python:
+        return found  # the common case, a file naming no password, is never parsed
+    if parse_cost.refusal(text):
+        # Too large or too costly for ast.parse (an f-string bomb takes a minute and half
+        # a gigabyte); a .py file's lines cannot be judged without it.
+        return [] if python else found
+    tree = _python(python, text)
+    return _in_python(tree) if tree is not None else found
 
 
-def _python(key: str, text: str) -> ast.Module | None:
+def _python(python: bool, text: str) -> ast.Module | None:
     """The file's syntax tree when it is Python: named ``.py``, or parsing as Python with
     an import or a call in it. Parsing alone says little: a flat YAML file (``password:
     x``, an annotation) and an INI file (``[db]``, ``password = x``) parse too."""
@@ -43,7 +55,7 @@ def _python(key: str, text: str) -> ast.Module | None:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    if key.endswith(".py") or any(isinstance(node, PYTHON_ONLY) for node in ast.walk(tree)):
+    if python or any(isinstance(node, PYTHON_ONLY) for node in ast.walk(tree)):
         return tree
     return None
 
