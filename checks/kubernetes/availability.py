@@ -131,6 +131,8 @@ def _also_budgeted(k: KubeFacts, pdb: Item, web: Workload, replicas: int,
 
 def blocks_drains(spec: Mapping[str, Any], replicas: int) -> str | None:
     """Why a PDB never allows an eviction with ``replicas`` pods, or None when it allows one."""
+    if replicas < 1:
+        return None  # no pod to evict: a drain has nothing for the budget to hold back
     low, high = spec.get("minAvailable"), spec.get("maxUnavailable")
     if isinstance(low, int) and not isinstance(low, bool) and low >= replicas:
         return f"minAvailable {low} with {replicas} replica(s) leaves no pod to evict"
