@@ -131,8 +131,10 @@ def _also_budgeted(k: KubeFacts, pdb: Item, web: Workload, replicas: int,
 
 def blocks_drains(spec: Mapping[str, Any], replicas: int) -> str | None:
     """Why a PDB never allows an eviction with ``replicas`` pods, or None when it allows one."""
-    if replicas < 1:
-        return None  # no pod to evict: a drain has nothing for the budget to hold back
+    # A tier scaled to 0 (K8S-AVAILABILITY-001 fails that itself) is judged as the one pod
+    # it runs once scaled up: "minAvailable 0 with 0 replicas leaves no pod to evict" was
+    # false, and the verdict must not improve from 1 replica to 0.
+    replicas = max(replicas, 1)
     low, high = spec.get("minAvailable"), spec.get("maxUnavailable")
     if isinstance(low, int) and not isinstance(low, bool) and low >= replicas:
         return f"minAvailable {low} with {replicas} replica(s) leaves no pod to evict"
