@@ -35,14 +35,18 @@ URL_PASSWORD = re.compile(
 """The password in a URL's user information (``https://user:PASSWORD@host``): up to the last
 ``@`` of the authority, as URL parsers split it (``user:p@ss@host``), quotes included."""
 BARE_PASSWORD = re.compile(
-    r"(?i)(?<![^\s:/?#@\"'=])((?:[a-z][a-z0-9+.-]{0,63}:)?[^\s:/?#@\"'=]*):"
+    r"(?i)(?<![^\s?#\"'=])((?:[a-z][a-z0-9+.-]{0,63}:)?[^\s:/?#@\"'=]*):"
     r"(?!//)([^\s/?#@\"']+)@(?!sha\d+:)(?=[\w\[])")
 """``user:PASSWORD@host`` with no ``//`` (``redis:PW@cache``, ``amqp:guest:PW@mq``, a
 ``curl -u`` argument glued to a host). An image digest (``nginx:1.25@sha256:...``) is not one.
 
-It starts only where a run of user characters starts: a start inside one reaches the same
-``:`` as the run's own start, which masks as much or more, and every such start scanned to
-that ``:`` (quadratic: 0.6 s for 20 KB of ``a.b-c+``, hours for a megabyte)."""
+It starts only at the start of the text or after whitespace, ``?``, ``#``, a quote or
+``=``: never inside a word, a path or a URL (after a word character or one of ``/ : . @
+-``, as before), and no longer after other punctuation inside a run of user characters
+(``+``, ``(``, ``,``), where the run's own start reaches the same ``:`` and masks as much
+or more; only a run that starts after ``/`` (``path/x+redis:pw@h``) is no longer masked.
+Every such start scanned to that ``:``: quadratic, 0.6 s for 20 KB of ``a.b-c+``, hours for
+a megabyte."""
 URL_TOKEN_USER = re.compile(r"(?i)\b((?:git\+)?https?://)([^:/?#@\s\"']+)@")
 """A user alone in an http(s) URL is where forges and registries take a token
 (``https://ghp_...@github.com``): masked whole."""

@@ -12,6 +12,25 @@ from auditor.checks.systemd.facts import HbaLine, PgCluster, PgClusters, PgSetti
 
 ROOT = "/etc/postgresql"
 MAX_DEPTH = 10
+MAX_FILES = 256
+"""Files one cluster's postgresql.conf or pg_hba.conf may include in all. The depth bound
+alone let a file that includes itself twice be read 2**10 times (four times: a million,
+a hang the fuzz test found); PostgreSQL reads a file again each time it is included, so
+repeats are read up to this budget rather than skipped."""
+
+
+class _Budget:
+    """Reads left for one file's includes (a counter the recursion shares)."""
+
+    def __init__(self) -> None:
+        self.left = MAX_FILES
+
+    def spend(self, path: str, problems: dict[str, str]) -> bool:
+        if self.left <= 0:
+            problems[f"file {path}"] = f"more than {MAX_FILES} files included, not read"
+            return False
+        self.left -= 1
+        return True
 SETTING = re.compile(r"^([A-Za-z_][\w.]*)\s*(?:=\s*|\s+)(.*)$")
 
 
@@ -77,9 +96,13 @@ def unquote(value: str) -> str:
 
 
 def _read_conf(tree: Tree, path: str, settings: dict[str, PgSetting],
-               problems: dict[str, str], depth: int, required: bool) -> None:
+               problems: dict[str, str], depth: int, required: bool,
+               budget: _Budget | None = None) -> None:
+    budget = budget or _Budget()
     if depth > MAX_DEPTH:
         problems[f"file {path}"] = f"included deeper than {MAX_DEPTH} levels, not read"
+        return
+    if not budget.spend(path, problems):
         return
     text = _read(tree, path, problems, required)
     if text is None:
@@ -96,12 +119,13 @@ def _read_conf(tree: Tree, path: str, settings: dict[str, PgSetting],
         value = unquote(match.group(2))
         if name in ("include", "include_if_exists"):
             target = value if value.startswith("/") else posixpath.join(here, value)
-            _read_conf(tree, target, settings, problems, depth + 1, name == "include")
+            _read_conf(tree, target, settings, problems, depth + 1, name == "include", budget)
         elif name == "include_dir":
             directory = value if value.startswith("/") else posixpath.join(here, value)
             for file in tree.listdir(directory):
                 if file.endswith(".conf") and not file.startswith("."):
-                    _read_conf(tree, f"{directory}/{file}", settings, problems, depth + 1, True)
+                    _read_conf(tree, f"{directory}/{file}", settings, problems, depth + 1, True,
+                               budget)
         else:
             settings[name] = PgSetting(name, value, path, number)
 
@@ -123,8 +147,9 @@ def _strip_comment(line: str) -> str:
 
 
 def _read_hba(tree: Tree, path: str, hba: list[HbaLine], problems: dict[str, str],
-              depth: int) -> None:
-    if depth > MAX_DEPTH:
+              depth: int, budget: _Budget | None = None) -> None:
+    budget = budget or _Budget()
+    if depth > MAX_DEPTH or not budget.spend(path, problems):
         return
     text = _read(tree, path, problems, required=depth == 0)
     if text is None:
@@ -140,7 +165,7 @@ def _read_hba(tree: Tree, path: str, hba: list[HbaLine], problems: dict[str, str
             targets = ([f"{target}/{f}" for f in tree.listdir(target) if f.endswith(".conf")]
                        if kind == "include_dir" else [target])
             for item in targets:
-                _read_hba(tree, item, hba, problems, depth + 1)
+                _read_hba(tree, item, hba, problems, depth + 1, budget)
             continue
         parsed = _hba_line(words, path, number)
         if parsed is not None:
