@@ -184,9 +184,9 @@ def _shadowed_keys(k: KubeFacts, item: Item) -> dict[str, str]:
     ref_key = "secretRef" if item.kind == "Secret" else "configMapRef"
     key_ref = "secretKeyRef" if item.kind == "Secret" else "configMapKeyRef"
     readers: list[tuple[str, Mapping[str, Any], bool]] = []  # (prefix, container, helper)
-    for workload in k.workloads:
-        if workload.item.namespace != item.namespace:
-            continue
+    # The namespace's own workloads, from the index: a scan of every workload per Secret
+    # made corpus-charts at 16,000 documents 4x the YAML floor.
+    for workload in k.workloads_in(item.namespace):
         if _mounts(workload.pod_spec, item):
             return {}
         for container in workload.containers:
