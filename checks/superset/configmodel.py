@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -818,15 +819,12 @@ def analyze(
                           unparsed=unparsed, load_failure=failure)
 
 
-def _analyze_file(
-    text: str, path: str, env: Mapping[str, EnvValue], unseen_env: str | None
-) -> tuple[dict[str, Setting], str | None, LoadFailure | None]:
-    """The settings a config file makes, or why it could not be analysed (a problem that
-    names the file), and why importing it certainly fails, if it does."""
-    refused = parse_cost.refusal(text)
-    if refused is not None:
-        return {}, f"{path}: {refused}, not parsed", None
-    source = text.removeprefix("\ufeff")
+@functools.lru_cache(maxsize=64)
+def _loaded(source: str, path: str) -> tuple[ast.Module | None, str | None, LoadFailure | None]:
+    """The syntax tree of a config file Superset can import, else (None, the problem, why
+    the import certainly fails). Kept per text and label: one chart copied into a hundred
+    namespaces is one file (its settings, which depend on each pod's environment, are
+    analysed per pod). The tree is only read, never changed, by those who share it."""
     try:
         # Python reads a source file's UTF-8 BOM as an encoding mark, not as code.
         with warnings.catch_warnings():
@@ -838,17 +836,31 @@ def _analyze_file(
         line = getattr(exc, "lineno", None)
         problem = f"{path}:{line or 1}: not valid Python ({exc.__class__.__name__})"
         if not isinstance(exc, SyntaxError):
-            return {}, problem, None
+            return None, problem, None
         failure = syntax_failure(exc, source, path)
         doubt = syntax_doubt(source) if failure is None else None
-        return {}, f"{problem}; {doubt}" if doubt else problem, failure
+        return None, f"{problem}; {doubt}" if doubt else problem, failure
     failure = compile_failure(tree, source, path)
     if failure is not None:
-        return {}, f"{path}:{failure.line}: not valid Python (SyntaxError)", failure
+        return None, f"{path}:{failure.line}: not valid Python (SyntaxError)", failure
     failure = name_failure(tree, source, path)
     if failure is not None:
         # The module never finishes loading: none of its settings reaches Superset.
-        return {}, failure.message, failure
+        return None, failure.message, failure
+    return tree, None, None
+
+
+def _analyze_file(
+    text: str, path: str, env: Mapping[str, EnvValue], unseen_env: str | None
+) -> tuple[dict[str, Setting], str | None, LoadFailure | None]:
+    """The settings a config file makes, or why it could not be analysed (a problem that
+    names the file), and why importing it certainly fails, if it does."""
+    refused = parse_cost.refusal(text)
+    if refused is not None:
+        return {}, f"{path}: {refused}, not parsed", None
+    tree, problem, failure = _loaded(text.removeprefix("\ufeff"), path)
+    if tree is None:
+        return {}, problem, failure
     analyzer = _Analyzer(path, env, unseen_env)
     try:
         analyzer.run(tree)
