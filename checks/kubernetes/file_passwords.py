@@ -105,6 +105,10 @@ def _literal(value: ast.expr | None) -> str | None:
 
 
 def _in_lines(text: str) -> list[tuple[int, str]]:
+    lower = text.lower()
+    uris = "://" in text and "@" in text
+    if not uris and not any(name in lower for name in FIELDS):
+        return []  # most ConfigMaps: no field name and no URI with a user, nothing to match
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         field = FIELD_LINE.match(line)
@@ -113,7 +117,7 @@ def _in_lines(text: str) -> list[tuple[int, str]]:
             if value and value.lower() not in FLAG_VALUES and not REFERENCE.search(value):
                 found.append((number, f"{field[1]} set literally ({len(value)} characters)"))
                 continue
-        uri = URI_PASSWORD.search(line)
+        uri = URI_PASSWORD.search(line) if uris and "://" in line else None
         if uri and not REFERENCE.search(uri[1]) and not PLACEHOLDER.search(uri[1]):
             found.append((number, f"a URI with a password ({len(uri[1])} characters)"))
     return found
