@@ -154,8 +154,6 @@ def load(tree: Tree, base: str, host_tree: bool, files: list[str] | None = None)
     return loaded
 
 
-
-
 def _read_file(tree: Tree, inner: str, env: Mapping[str, str],
                problems: dict[str, str]) -> Any:
     try:

@@ -81,7 +81,6 @@ def _fronted(facts: Facts) -> Iterator[Result]:
                              listed)
 
 
-
 def _routed_from_outside(project: ComposeProject, service: Service, router: str) -> Result:
     """The web's labels route it through a Traefik or Caddy that is not in this project (a
     stack joining the proxy's external network): only the labels say how it is served."""

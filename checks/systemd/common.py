@@ -66,8 +66,6 @@ def each_service(facts: Facts, roles: tuple[str, ...] = ("web", "worker", "beat"
     yield from chosen
 
 
-
-
 def app_binds(found: ServiceSet) -> list[str]:
     return [b for s in found.web for b in s.launch.binds]
 

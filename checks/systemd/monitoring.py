@@ -43,7 +43,6 @@ def _watched(facts: Facts) -> Iterator[Result]:
                       "agent (node_exporter, telegraf, zabbix-agent, datadog-agent, netdata...)",))
 
 
-
 def _loopback(address: str) -> bool:
     host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") \
         else address
