@@ -237,11 +237,13 @@ def build(
     for item in listed:
         by_kind.setdefault(item.kind, []).append(item)
         for key, reason in item.annotations.items():
-            if key.startswith(WAIVE_PREFIX) and isinstance(reason, str) and reason.strip():
+            if not isinstance(key, str) or not key.startswith(WAIVE_PREFIX):
+                continue  # a YAML key may be null or a number: only text names a waiver
+            if isinstance(reason, str) and reason.strip():
                 # JSON can carry lone surrogates (``"\ud800"``) that no UTF-8 report holds.
                 waivers.setdefault(item.subject, {})[key[len(WAIVE_PREFIX):].upper()] = (
                     printable(reason))
-            elif key.startswith(WAIVE_PREFIX):
+            else:
                 problems[f"waiver {item.subject}"] = f"annotation {key} has no reason; ignored"
     found = workloads(listed)
     by_namespace: dict[tuple[str, str], list[Item]] = {}
