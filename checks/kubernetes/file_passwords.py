@@ -74,9 +74,9 @@ def _in_python(tree: ast.Module) -> list[tuple[int, str]]:
         elif isinstance(node, ast.Call):
             pairs = [(kw.arg, kw.value) for kw in node.keywords if kw.arg]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            uri = URI_PASSWORD.search(node.value)
-            if uri and not REFERENCE.search(uri[1]) and not PLACEHOLDER.search(uri[1]):
-                found.append((node.lineno, f"a URI with a password ({len(uri[1])} characters)"))
+            what = _uri_password(node.value)
+            if what:
+                found.append((node.lineno, what))
             continue
         for name, value in pairs:
             literal = _literal(value)
@@ -117,7 +117,16 @@ def _in_lines(text: str) -> list[tuple[int, str]]:
             if value and value.lower() not in FLAG_VALUES and not REFERENCE.search(value):
                 found.append((number, f"{field[1]} set literally ({len(value)} characters)"))
                 continue
-        uri = URI_PASSWORD.search(line) if uris and "://" in line else None
-        if uri and not REFERENCE.search(uri[1]) and not PLACEHOLDER.search(uri[1]):
-            found.append((number, f"a URI with a password ({len(uri[1])} characters)"))
+        what = _uri_password(line) if uris and "://" in line else None
+        if what:
+            found.append((number, what))
     return found
+
+
+def _uri_password(text: str) -> str | None:
+    """What a URI in ``text`` holds when its password is written literally (never the
+    value), or None: no URI with a user, or a reference or placeholder for the password."""
+    uri = URI_PASSWORD.search(text)
+    if uri is None or REFERENCE.search(uri[1]) or PLACEHOLDER.search(uri[1]):
+        return None
+    return f"a URI with a password ({len(uri[1])} characters)"
